@@ -1,0 +1,19 @@
+import { appRouter, createApiContext } from "@loupe/api";
+import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
+import { getApiServices } from "@/server/api-services";
+
+export const dynamic = "force-dynamic";
+
+function handler(req: Request) {
+  return fetchRequestHandler({
+    endpoint: "/api/trpc",
+    req,
+    router: appRouter,
+    createContext: () => createApiContext(getApiServices()),
+    onError({ error, path }) {
+      if (error.code === "INTERNAL_SERVER_ERROR" || error.code === "SERVICE_UNAVAILABLE") console.error(`[api] ${path ?? "?"}:`, error.cause ?? error);
+    },
+  });
+}
+
+export { handler as GET, handler as POST };

@@ -1,0 +1,110 @@
+"use client";
+import type { HealthReport } from "@loupe/api";
+import { useEffect, useState } from "react";
+import { trpc } from "@/lib/trpc-client";
+import { StatusBadge } from "./status-badge";
+
+const REFRESH_MS = 2000;
+
+/** The live health table: starts from the server's report, then polls the API. */
+export function HealthBoard({ initial }: { initial: HealthReport }) {
+  const [report, setReport] = useState(initial);
+  const [reachable, setReachable] = useState(true);
+
+  useEffect(() => {
+    let cancelled = false;
+    const refresh = async () => {
+      try {
+        const next = await trpc.system.health.query();
+        if (!cancelled) {
+          setReport(next);
+          setReachable(true);
+        }
+      } catch {
+        if (!cancelled) setReachable(false);
+      }
+    };
+    const timer = setInterval(() => void refresh(), REFRESH_MS);
+    return () => {
+      cancelled = true;
+      clearInterval(timer);
+    };
+  }, []);
+
+  const unhealthy = report.parts.filter((p) => !p.healthy).length + report.workers.filter((w) => !w.healthy).length;
+  return (
+    <div aria-live="polite">
+      <p className="summary" data-testid="health-summary" data-healthy={String(report.healthy && reachable)}>
+        <StatusBadge
+          healthy={report.healthy && reachable}
+          label={
+            !reachable
+              ? "The web app is not answering"
+              : report.healthy
+                ? "All parts healthy"
+                : `${unhealthy} part${unhealthy === 1 ? "" : "s"} unhealthy`
+          }
+        />
+        <span className="muted"> checked {new Date(report.checkedAt).toLocaleTimeString("en-GB")}</span>
+      </p>
+      <table className="grid">
+        <thead>
+          <tr>
+            <th scope="col">Part</th>
+            <th scope="col">Status</th>
+            <th scope="col">Detail</th>
+            <th scope="col">Latency</th>
+          </tr>
+        </thead>
+        <tbody>
+          {report.parts.map((p) => (
+            <tr key={p.part} data-testid={`health-row-${p.part}`} data-status={p.healthy ? "healthy" : "unhealthy"}>
+              <th scope="row">{p.part}</th>
+              <td>
+                <StatusBadge healthy={p.healthy} />
+              </td>
+              <td>{p.detail}</td>
+              <td className="num">{p.latencyMs} ms</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <h2>Workers</h2>
+      {report.workers.length === 0 ? (
+        <p className="muted">No worker has reported in the last 10 minutes.</p>
+      ) : (
+        <table className="grid">
+          <thead>
+            <tr>
+              <th scope="col">Worker</th>
+              <th scope="col">Status</th>
+              <th scope="col">Task queues</th>
+              <th scope="col">Models loaded</th>
+              <th scope="col">Last seen</th>
+              <th scope="col">Detail</th>
+            </tr>
+          </thead>
+          <tbody>
+            {report.workers.map((w) => (
+              <tr key={w.id} data-testid="worker-row" data-status={w.healthy ? "healthy" : "unhealthy"}>
+                <th scope="row">
+                  <code>{w.id}</code>
+                  <div className="muted small">
+                    {w.hostname}, pid {w.pid}
+                  </div>
+                </th>
+                <td>
+                  <StatusBadge healthy={w.healthy} />
+                </td>
+                <td>{w.taskQueues.join(", ")}</td>
+                <td data-testid="worker-models">{w.models.length === 0 ? "none" : w.models.join(", ")}</td>
+                <td className="num">{w.lastSeenSecondsAgo} s ago</td>
+                <td>{w.detail}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,18 @@
+import "server-only";
+import { createApiServices, type ApiServices } from "@loupe/api";
+import { getWebEnv } from "./env";
+
+const holder = globalThis as { __loupeApiServices?: ApiServices };
+
+/** The process-wide API services (database and Temporal clients), created on first use. */
+export function getApiServices(): ApiServices {
+  if (!holder.__loupeApiServices) {
+    const env = getWebEnv();
+    holder.__loupeApiServices = createApiServices({
+      databaseUrl: env.DATABASE_URL,
+      temporalAddress: env.TEMPORAL_ADDRESS,
+      temporalNamespace: env.TEMPORAL_NAMESPACE,
+    });
+  }
+  return holder.__loupeApiServices;
+}

@@ -1,0 +1,35 @@
+import { createDatabase, type Database } from "@loupe/db";
+import { Client, Connection } from "@temporalio/client";
+
+/** Connection settings of the API's services; the app parses them from env. */
+export interface ApiConfig {
+  readonly databaseUrl: string;
+  readonly temporalAddress: string;
+  readonly temporalNamespace: string;
+}
+
+/** Long-lived clients the API's procedures use: one set per server process. */
+export interface ApiServices {
+  readonly db: Database;
+  readonly temporal: { readonly connection: Connection; readonly client: Client; readonly address: string };
+  close(): Promise<void>;
+}
+
+/**
+ * Creates the API's clients. The Temporal connection is lazy: the web app starts
+ * (and its health page reports Temporal as down) while Temporal is unreachable,
+ * and reconnects when it comes back.
+ */
+export function createApiServices(config: ApiConfig): ApiServices {
+  const db = createDatabase(config.databaseUrl);
+  const connection = Connection.lazy({ address: config.temporalAddress });
+  const client = new Client({ connection, namespace: config.temporalNamespace });
+  return {
+    db,
+    temporal: { connection, client, address: config.temporalAddress },
+    async close() {
+      await connection.close();
+      await db.$disconnect();
+    },
+  };
+}

@@ -1,0 +1,116 @@
+import { databaseUrlOf, temporalAddressOf, type StackConfig } from "./config.ts";
+import { startWeb, startWorker, type AppsEnv } from "./services/apps.ts";
+import { isPlatformHealthy } from "./services/health.ts";
+import { tailOf, type ManagedProcess } from "./services/managed-process.ts";
+import { applyMigrations } from "./services/migrations.ts";
+import { startPostgres, type PostgresHandle } from "./services/postgres.ts";
+import { startTemporal } from "./services/temporal.ts";
+import { isPortOpen, waitFor } from "./services/wait-for.ts";
+
+/** The services a stack runs: the data services, and optionally the apps. */
+export interface BringUpOptions {
+  /** Start the worker and the web app too (the web app must be built). */
+  readonly apps: boolean;
+  /** Trade PostgreSQL durability for speed (tests). */
+  readonly fastPostgres?: boolean;
+  readonly log?: (line: string) => void;
+}
+
+/** A running stack and the means to stop it, or to stop and restart Temporal. */
+export interface RunningStack {
+  readonly databaseUrl: string;
+  readonly temporalAddress: string;
+  readonly webUrl: string | undefined;
+  /** The managed processes by name, for state files and leak checks. */
+  processes(): ReadonlyMap<string, ManagedProcess>;
+  stopTemporal(): Promise<void>;
+  startTemporal(): Promise<void>;
+  /** Stops everything this stack started, apps first, PostgreSQL last. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the stack described by `config`: PostgreSQL (migrated), Temporal, and
+ * with `apps` the worker and the web app, waiting until the web app reports every
+ * part healthy. On any failure it stops what it had started, then throws.
+ */
+export async function bringUp(config: StackConfig, options: BringUpOptions): Promise<RunningStack> {
+  const log = options.log ?? (() => undefined);
+  const processes = new Map<string, ManagedProcess>();
+  let postgres: PostgresHandle | undefined;
+
+  const startManagedTemporal = async () => {
+    if (config.temporal.kind !== "managed") throw new Error("Temporal is external (TEMPORAL_ADDRESS): the stack does not manage it");
+    processes.set("temporal", await startTemporal(config.temporal, { logsDir: config.logsDir, cwd: config.repoRoot }));
+  };
+  const stopAll = async () => {
+    for (const name of ["web", "worker", "temporal"]) {
+      await processes.get(name)?.stop();
+      processes.delete(name);
+    }
+    await postgres?.stop();
+  };
+
+  try {
+    if (config.postgres.kind === "managed") {
+      log(`starting PostgreSQL on port ${config.postgres.port}`);
+      postgres = await startPostgres(config.postgres, { logsDir: config.logsDir, fast: options.fastPostgres ?? false });
+    }
+    const databaseUrl = databaseUrlOf(config);
+    log("applying migrations");
+    applyMigrations(config.repoRoot, databaseUrl);
+
+    if (config.temporal.kind === "managed") {
+      log(`starting Temporal on port ${config.temporal.port}`);
+      await startManagedTemporal();
+    }
+    const temporalAddress = temporalAddressOf(config);
+    let webUrl: string | undefined;
+
+    if (options.apps) {
+      if (await isPortOpen("127.0.0.1", config.web.port)) {
+        throw new Error(`port ${config.web.port} is already in use: set LOUPE_WEB_PORT to a free port`);
+      }
+      const apps: AppsEnv = {
+        repoRoot: config.repoRoot,
+        logsDir: config.logsDir,
+        databaseUrl,
+        temporalAddress,
+        temporalNamespace: config.temporal.namespace,
+      };
+      log("starting the worker and the web app");
+      processes.set("worker", startWorker(apps));
+      processes.set("web", startWeb(apps, config.web.port));
+      webUrl = `http://localhost:${config.web.port}`;
+      const url = webUrl;
+      await waitFor(
+        "every part to report healthy",
+        async () => {
+          for (const name of ["worker", "web"]) {
+            const p = processes.get(name)!;
+            const code = await Promise.race([p.exited, Promise.resolve("running" as const)]);
+            if (code !== "running") throw new Error(`the ${name} exited with code ${code}:\n${tailOf(p.logFile)}`);
+          }
+          return isPlatformHealthy(url);
+        },
+        { timeoutMs: 90_000, intervalMs: 500 },
+      );
+    }
+
+    return {
+      databaseUrl,
+      temporalAddress,
+      webUrl,
+      processes: () => processes,
+      async stopTemporal() {
+        await processes.get("temporal")?.stop();
+        processes.delete("temporal");
+      },
+      startTemporal: startManagedTemporal,
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll().catch(() => undefined);
+    throw error;
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * `npm start`: brings Loupe up on this machine (PostgreSQL, Temporal, worker, web
+ * app), prints the URL, stays up until Ctrl-C, then stops everything it started.
+ */
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { bringUp, type RunningStack } from "../bring-up.ts";
+import { resolveStackConfig } from "../config.ts";
+import { PhaseClock } from "../phases.ts";
+import { tailOf } from "../services/managed-process.ts";
+import { runToolOrThrow } from "../services/run-tool.ts";
+import { clearStackState, findLiveStack, writeStackState } from "../stack-state.ts";
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
+const config = resolveStackConfig("dev", process.env, repoRoot);
+const clock = new PhaseClock();
+
+const live = findLiveStack(config.home);
+if (live) {
+  console.error(
+    `Loupe is already running (supervisor pid ${live.supervisorPid}${live.webUrl ? `, ${live.webUrl}` : ""}); stop it with Ctrl-C in its terminal or kill ${live.supervisorPid}.`,
+  );
+  process.exit(1);
+}
+
+let stack: RunningStack | undefined;
+let stopping = false;
+const shutdown = async (reason: string, code: number) => {
+  if (stopping) return;
+  stopping = true;
+  console.log(`\n${reason}: stopping Loupe…`);
+  await stack?.stop();
+  clearStackState(config.home);
+  console.log("Loupe stopped.");
+  process.exit(code);
+};
+process.on("SIGINT", () => void shutdown("Ctrl-C", 0));
+process.on("SIGTERM", () => void shutdown("SIGTERM", 0));
+
+try {
+  await clock.run("build (cached by turbo)", () =>
+    runToolOrThrow(repoRoot, "turbo", ["run", "build", "--filter=@loupe/web", "--filter=@loupe/worker", "--output-logs=errors-only"]),
+  );
+  stack = await clock.run("services", () =>
+    bringUp(config, { apps: true, log: (line) => console.log(`  ${line}`) }),
+  );
+} catch (error) {
+  console.error(`\nLoupe did not start: ${error instanceof Error ? error.message : String(error)}`);
+  console.error(`Logs: ${config.logsDir}`);
+  await shutdown("start failed", 1);
+}
+
+const running = stack!;
+writeStackState(config.home, {
+  supervisorPid: process.pid,
+  ...(running.webUrl ? { webUrl: running.webUrl } : {}),
+  processes: Object.fromEntries([...running.processes()].map(([name, p]) => [name, p.pid])),
+});
+for (const [name, p] of running.processes()) {
+  void p.exited.then((code) => {
+    if (stopping) return;
+    console.error(`\nThe ${name} exited unexpectedly (code ${code}). Last lines of ${p.logFile}:\n${tailOf(p.logFile)}`);
+    void shutdown(`${name} died`, 1);
+  });
+}
+console.log(`
+Loupe is up at ${running.webUrl}
+  health:    ${running.webUrl}/health
+  database:  ${running.databaseUrl}
+  temporal:  ${running.temporalAddress}${config.temporal.kind === "managed" ? ` (web UI http://localhost:${config.temporal.port + 1000})` : ""}
+  logs:      ${config.logsDir}
+Press Ctrl-C to stop.`);

@@ -1,0 +1,30 @@
+/** Times named phases of a command and prints a summary of their durations. */
+export class PhaseClock {
+  readonly #done: { name: string; seconds: number; ok: boolean }[] = [];
+
+  /** Runs one phase, printing its start and how long it took (also when it fails). */
+  async run<T>(name: string, body: () => Promise<T> | T): Promise<T> {
+    console.log(`\n▶ ${name}`);
+    const started = performance.now();
+    let ok = false;
+    try {
+      const value = await body();
+      ok = true;
+      return value;
+    } finally {
+      const seconds = (performance.now() - started) / 1000;
+      this.#done.push({ name, seconds, ok });
+      console.log(`${ok ? "✔" : "✘"} ${name} (${seconds.toFixed(1)} s)`);
+    }
+  }
+
+  /** The table of phase durations, with the total. */
+  summary(): string {
+    const width = Math.max(...this.#done.map((p) => p.name.length), 5);
+    const rows = this.#done.map(
+      (p) => `  ${p.ok ? "✔" : "✘"} ${p.name.padEnd(width)}  ${p.seconds.toFixed(1).padStart(7)} s`,
+    );
+    const total = this.#done.reduce((sum, p) => sum + p.seconds, 0);
+    return ["phase durations:", ...rows, `    ${"total".padEnd(width)}  ${total.toFixed(1).padStart(7)} s`].join("\n");
+  }
+}

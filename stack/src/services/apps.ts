@@ -1,0 +1,42 @@
+import path from "node:path";
+import { spawnManaged, type ManagedProcess } from "./managed-process.ts";
+
+/** Where the apps' services are and how they are configured. */
+export interface AppsEnv {
+  readonly repoRoot: string;
+  readonly logsDir: string;
+  readonly databaseUrl: string;
+  readonly temporalAddress: string;
+  readonly temporalNamespace: string;
+}
+
+function serviceEnv(apps: AppsEnv, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    DATABASE_URL: apps.databaseUrl,
+    TEMPORAL_ADDRESS: apps.temporalAddress,
+    TEMPORAL_NAMESPACE: apps.temporalNamespace,
+    NEXT_TELEMETRY_DISABLED: "1",
+    ...extra,
+  };
+}
+
+/** Starts the Temporal worker (apps/worker) with the stack's services. */
+export function startWorker(apps: AppsEnv, name = "worker"): ManagedProcess {
+  const tsx = path.join(apps.repoRoot, "node_modules", ".bin", "tsx");
+  return spawnManaged(name, tsx, ["src/main.ts"], {
+    cwd: path.join(apps.repoRoot, "apps", "worker"),
+    env: serviceEnv(apps),
+    logsDir: apps.logsDir,
+  });
+}
+
+/** Starts the production build of the web app (apps/web) on `port`. */
+export function startWeb(apps: AppsEnv, port: number): ManagedProcess {
+  const next = path.join(apps.repoRoot, "node_modules", ".bin", "next");
+  return spawnManaged("web", next, ["start", "--port", String(port)], {
+    cwd: path.join(apps.repoRoot, "apps", "web"),
+    env: serviceEnv(apps, { PORT: String(port) }),
+    logsDir: apps.logsDir,
+  });
+}
