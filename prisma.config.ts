@@ -15,7 +15,9 @@ export default {
   async adapter() {
     const connectionString = process.env.DATABASE_URL;
     if (!connectionString) {
-      throw new Error("DATABASE_URL is not set: the Prisma CLI needs it to reach PostgreSQL");
+      throw new Error(
+        "DATABASE_URL is not set: the Prisma CLI needs it to reach PostgreSQL",
+      );
     }
     return new PrismaPg({ connectionString });
   },

@@ -2,9 +2,21 @@ import type { NextConfig } from "next";
 
 const config: NextConfig = {
   // Workspace packages ship TypeScript source; Next compiles them with the app.
-  transpilePackages: ["@loupe/api", "@loupe/db", "@loupe/graph", "@loupe/workflows"],
+  transpilePackages: [
+    "@loupe/api",
+    "@loupe/db",
+    "@loupe/graph",
+    "@loupe/workflows",
+  ],
   // Native or server-only modules stay in node_modules instead of the bundle.
-  serverExternalPackages: ["pg", "@prisma/adapter-pg", "@prisma/client", "@temporalio/client", "@temporalio/proto", "@grpc/grpc-js"],
+  serverExternalPackages: [
+    "pg",
+    "@prisma/adapter-pg",
+    "@prisma/client",
+    "@temporalio/client",
+    "@temporalio/proto",
+    "@grpc/grpc-js",
+  ],
   poweredByHeader: false,
   reactStrictMode: true,
   typescript: { ignoreBuildErrors: false },

@@ -9,7 +9,11 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
+const root = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  "..",
+  "..",
+);
 const command = process.argv[2];
 if (!["start", "test"].includes(command ?? "")) {
   console.error("usage: node stack/bin/bootstrap.mjs <start|test> [args]");
@@ -19,7 +23,8 @@ if (!["start", "test"].includes(command ?? "")) {
 const lock = fs.readFileSync(path.join(root, "package-lock.json"));
 const digest = createHash("sha256").update(lock).digest("hex");
 const stamp = path.join(root, "node_modules", ".loupe-install-stamp");
-const installed = fs.existsSync(stamp) && fs.readFileSync(stamp, "utf8") === digest;
+const installed =
+  fs.existsSync(stamp) && fs.readFileSync(stamp, "utf8") === digest;
 if (!installed) {
   const started = Date.now();
   console.log("▶ installing npm dependencies (npm ci)");
@@ -28,22 +33,39 @@ if (!installed) {
     stdio: "inherit",
     // onnxruntime-node's install script downloads CUDA binaries, which cannot work
     // offline; its CPU binaries ship in the package.
-    env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: "skip", NEXT_TELEMETRY_DISABLED: "1", TURBO_TELEMETRY_DISABLED: "1" },
+    env: {
+      ...process.env,
+      ONNXRUNTIME_NODE_INSTALL: "skip",
+      NEXT_TELEMETRY_DISABLED: "1",
+      TURBO_TELEMETRY_DISABLED: "1",
+    },
   });
   if (result.status !== 0) {
     console.error(`npm ci failed with exit code ${result.status}`);
     process.exit(result.status ?? 1);
   }
   fs.writeFileSync(stamp, digest);
-  console.log(`✔ installing npm dependencies (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  console.log(
+    `✔ installing npm dependencies (${((Date.now() - started) / 1000).toFixed(1)} s)`,
+  );
 }
 
 const script = path.join(root, "stack", "src", "cli", `${command}.ts`);
-const child = spawn(process.execPath, ["--import", "tsx", script, ...process.argv.slice(3)], {
-  cwd: root,
-  stdio: "inherit",
-  env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1", TURBO_TELEMETRY_DISABLED: "1" },
-});
+const child = spawn(
+  process.execPath,
+  ["--import", "tsx", script, ...process.argv.slice(3)],
+  {
+    cwd: root,
+    stdio: "inherit",
+    env: {
+      ...process.env,
+      NEXT_TELEMETRY_DISABLED: "1",
+      TURBO_TELEMETRY_DISABLED: "1",
+    },
+  },
+);
 // The child owns shutdown: on Ctrl-C it stops the services, then exits.
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => undefined);
-child.on("exit", (code, signal) => process.exit(code ?? (signal === "SIGINT" ? 130 : 1)));
+child.on("exit", (code, signal) =>
+  process.exit(code ?? (signal === "SIGINT" ? 130 : 1)),
+);

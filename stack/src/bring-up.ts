@@ -1,11 +1,15 @@
-import { databaseUrlOf, temporalAddressOf, type StackConfig } from "./config.ts";
+import {
+  databaseUrlOf,
+  temporalAddressOf,
+  type StackConfig,
+} from "./config.ts";
 import { startWeb, startWorker, type AppsEnv } from "./services/apps.ts";
 import { isPlatformHealthy } from "./services/health.ts";
 import { tailOf, type ManagedProcess } from "./services/managed-process.ts";
 import { applyMigrations } from "./services/migrations.ts";
 import { startPostgres, type PostgresHandle } from "./services/postgres.ts";
 import { startTemporal } from "./services/temporal.ts";
-import { isPortOpen, waitFor } from "./services/wait-for.ts";
+import { isPortOpen, WaitAbortedError, waitFor } from "./services/wait-for.ts";
 
 /** The services a stack runs: the data services, and optionally the apps. */
 export interface BringUpOptions {
@@ -34,14 +38,26 @@ export interface RunningStack {
  * with `apps` the worker and the web app, waiting until the web app reports every
  * part healthy. On any failure it stops what it had started, then throws.
  */
-export async function bringUp(config: StackConfig, options: BringUpOptions): Promise<RunningStack> {
+export async function bringUp(
+  config: StackConfig,
+  options: BringUpOptions,
+): Promise<RunningStack> {
   const log = options.log ?? (() => undefined);
   const processes = new Map<string, ManagedProcess>();
   let postgres: PostgresHandle | undefined;
 
   const startManagedTemporal = async () => {
-    if (config.temporal.kind !== "managed") throw new Error("Temporal is external (TEMPORAL_ADDRESS): the stack does not manage it");
-    processes.set("temporal", await startTemporal(config.temporal, { logsDir: config.logsDir, cwd: config.repoRoot }));
+    if (config.temporal.kind !== "managed")
+      throw new Error(
+        "Temporal is external (TEMPORAL_ADDRESS): the stack does not manage it",
+      );
+    processes.set(
+      "temporal",
+      await startTemporal(config.temporal, {
+        logsDir: config.logsDir,
+        cwd: config.repoRoot,
+      }),
+    );
   };
   const stopAll = async () => {
     for (const name of ["web", "worker", "temporal"]) {
@@ -54,7 +70,10 @@ export async function bringUp(config: StackConfig, options: BringUpOptions): Pro
   try {
     if (config.postgres.kind === "managed") {
       log(`starting PostgreSQL on port ${config.postgres.port}`);
-      postgres = await startPostgres(config.postgres, { logsDir: config.logsDir, fast: options.fastPostgres ?? false });
+      postgres = await startPostgres(config.postgres, {
+        logsDir: config.logsDir,
+        fast: options.fastPostgres ?? false,
+      });
     }
     const databaseUrl = databaseUrlOf(config);
     log("applying migrations");
@@ -69,7 +88,9 @@ export async function bringUp(config: StackConfig, options: BringUpOptions): Pro
 
     if (options.apps) {
       if (await isPortOpen("127.0.0.1", config.web.port)) {
-        throw new Error(`port ${config.web.port} is already in use: set LOUPE_WEB_PORT to a free port`);
+        throw new Error(
+          `port ${config.web.port} is already in use: set LOUPE_WEB_PORT to a free port`,
+        );
       }
       const apps: AppsEnv = {
         repoRoot: config.repoRoot,
@@ -88,8 +109,14 @@ export async function bringUp(config: StackConfig, options: BringUpOptions): Pro
         async () => {
           for (const name of ["worker", "web"]) {
             const p = processes.get(name)!;
-            const code = await Promise.race([p.exited, Promise.resolve("running" as const)]);
-            if (code !== "running") throw new Error(`the ${name} exited with code ${code}:\n${tailOf(p.logFile)}`);
+            const code = await Promise.race([
+              p.exited,
+              Promise.resolve("running" as const),
+            ]);
+            if (code !== "running")
+              throw new WaitAbortedError(
+                `the ${name} exited with code ${code}:\n${tailOf(p.logFile)}`,
+              );
           }
           return isPlatformHealthy(url);
         },

@@ -13,7 +13,10 @@ const envSchema = z.object({
   LOUPE_WEB_PORT: portSchema.optional(),
   LOUPE_TEMPORAL_BIN: z.string().min(1).optional(),
   DATABASE_URL: z.url().optional(),
-  TEMPORAL_ADDRESS: z.string().regex(/^[^:\s]+:\d+$/, "expected host:port").optional(),
+  TEMPORAL_ADDRESS: z
+    .string()
+    .regex(/^[^:\s]+:\d+$/, "expected host:port")
+    .optional(),
   TEMPORAL_NAMESPACE: z.string().min(1).optional(),
 });
 
@@ -36,7 +39,11 @@ export interface StackConfig {
         readonly password: string;
       };
   readonly temporal:
-    | { readonly kind: "external"; readonly address: string; readonly namespace: string }
+    | {
+        readonly kind: "external";
+        readonly address: string;
+        readonly namespace: string;
+      }
     | {
         readonly kind: "managed";
         readonly port: number;
@@ -70,7 +77,9 @@ export function resolveStackConfig(
     const lines = parsed.error.issues.map(
       (issue) => `  ${issue.path.join(".")}: ${issue.message}`,
     );
-    throw new Error(`invalid environment for the Loupe stack:\n${lines.join("\n")}`);
+    throw new Error(
+      `invalid environment for the Loupe stack:\n${lines.join("\n")}`,
+    );
   }
   const e = parsed.data;
   const base = path.resolve(repoRoot, e.LOUPE_HOME ?? ".loupe");
@@ -100,7 +109,8 @@ export function resolveStackConfig(
           kind: "managed",
           port: e.LOUPE_TEMPORAL_PORT ?? ports.temporal,
           dbFile: path.join(home, "temporal.sqlite"),
-          binary: e.LOUPE_TEMPORAL_BIN ?? path.join(cacheDir, "bin", "temporal"),
+          binary:
+            e.LOUPE_TEMPORAL_BIN ?? path.join(cacheDir, "bin", "temporal"),
           namespace,
           ui: profile === "dev",
         },

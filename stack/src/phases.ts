@@ -22,9 +22,14 @@ export class PhaseClock {
   summary(): string {
     const width = Math.max(...this.#done.map((p) => p.name.length), 5);
     const rows = this.#done.map(
-      (p) => `  ${p.ok ? "✔" : "✘"} ${p.name.padEnd(width)}  ${p.seconds.toFixed(1).padStart(7)} s`,
+      (p) =>
+        `  ${p.ok ? "✔" : "✘"} ${p.name.padEnd(width)}  ${p.seconds.toFixed(1).padStart(7)} s`,
     );
     const total = this.#done.reduce((sum, p) => sum + p.seconds, 0);
-    return ["phase durations:", ...rows, `    ${"total".padEnd(width)}  ${total.toFixed(1).padStart(7)} s`].join("\n");
+    return [
+      "phase durations:",
+      ...rows,
+      `    ${"total".padEnd(width)}  ${total.toFixed(1).padStart(7)} s`,
+    ].join("\n");
   }
 }

@@ -25,7 +25,9 @@ export function writeStackState(home: string, state: StackState): void {
 /** The state of a stack whose supervisor is still alive, if any. */
 export function findLiveStack(home: string): StackState | undefined {
   try {
-    const state = JSON.parse(fs.readFileSync(stackStateFile(home), "utf8")) as StackState;
+    const state = JSON.parse(
+      fs.readFileSync(stackStateFile(home), "utf8"),
+    ) as StackState;
     return isAlive(state.supervisorPid) ? state : undefined;
   } catch {
     return undefined;

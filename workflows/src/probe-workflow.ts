@@ -1,5 +1,9 @@
 import { proxyActivities } from "@temporalio/workflow";
-import type { PlatformActivities, ProbeInput, ProbeResult } from "./platform-activities.ts";
+import type {
+  PlatformActivities,
+  ProbeInput,
+  ProbeResult,
+} from "./platform-activities.ts";
 
 const { recordProbe } = proxyActivities<PlatformActivities>({
   startToCloseTimeout: "30 seconds",

@@ -3,7 +3,11 @@
  * naming the variable, instead of failing the first request.
  */
 export async function register(): Promise<void> {
-  if (process.env.NEXT_RUNTIME !== "nodejs" || process.env.NEXT_PHASE === "phase-production-build") return;
+  if (
+    process.env.NEXT_RUNTIME !== "nodejs" ||
+    process.env.NEXT_PHASE === "phase-production-build"
+  )
+    return;
   const { getWebEnv } = await import("./server/env");
   try {
     getWebEnv();

@@ -7,4 +7,6 @@ import { WORKFLOW_BUNDLE_PATH, workflowsEntry } from "./workflow-source.ts";
 const { code } = await bundleWorkflowCode({ workflowsPath: workflowsEntry() });
 fs.mkdirSync(path.dirname(WORKFLOW_BUNDLE_PATH), { recursive: true });
 fs.writeFileSync(WORKFLOW_BUNDLE_PATH, code);
-console.log(`workflow bundle written to ${path.relative(process.cwd(), WORKFLOW_BUNDLE_PATH)}`);
+console.log(
+  `workflow bundle written to ${path.relative(process.cwd(), WORKFLOW_BUNDLE_PATH)}`,
+);

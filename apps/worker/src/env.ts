@@ -12,10 +12,14 @@ const schema = z.object({
 export type WorkerEnv = z.infer<typeof schema>;
 
 /** Parses the worker's env; a bad value fails at start, naming the variable. */
-export function parseWorkerEnv(env: Record<string, string | undefined>): WorkerEnv {
+export function parseWorkerEnv(
+  env: Record<string, string | undefined>,
+): WorkerEnv {
   const result = schema.safeParse(env);
   if (!result.success) {
-    const lines = result.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    const lines = result.error.issues.map(
+      (i) => `  ${i.path.join(".")}: ${i.message}`,
+    );
     throw new Error(`invalid worker environment:\n${lines.join("\n")}`);
   }
   return result.data;

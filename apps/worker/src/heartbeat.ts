@@ -1,4 +1,9 @@
-import { recordWorkerHeartbeat, removeWorkerHeartbeat, type Database, type WorkerReport } from "@loupe/db";
+import {
+  recordWorkerHeartbeat,
+  removeWorkerHeartbeat,
+  type Database,
+  type WorkerReport,
+} from "@loupe/db";
 
 /**
  * Reports the worker as alive every `intervalMs` until stopped; stopping removes
@@ -12,7 +17,9 @@ export function startHeartbeat(
 ): { stop(): Promise<void> } {
   const beat = () =>
     recordWorkerHeartbeat(db, report).catch((error: unknown) => {
-      console.error(`[worker] heartbeat failed: ${error instanceof Error ? error.message : String(error)}`);
+      console.error(
+        `[worker] heartbeat failed: ${error instanceof Error ? error.message : String(error)}`,
+      );
     });
   void beat();
   const timer = setInterval(() => void beat(), intervalMs);

@@ -10,9 +10,12 @@ import { startHeartbeat } from "./heartbeat.ts";
 import { workflowSource } from "./workflow-source.ts";
 
 const env = parseWorkerEnv(process.env);
-const workerId = env.LOUPE_WORKER_ID ?? `worker-${os.hostname()}-${randomUUID().slice(0, 8)}`;
+const workerId =
+  env.LOUPE_WORKER_ID ?? `worker-${os.hostname()}-${randomUUID().slice(0, 8)}`;
 const db = createDatabase(env.DATABASE_URL);
-const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
+const connection = await NativeConnection.connect({
+  address: env.TEMPORAL_ADDRESS,
+});
 const taskQueues = [PLATFORM_TASK_QUEUE];
 
 const worker = await Worker.create({
@@ -26,10 +29,19 @@ const worker = await Worker.create({
 
 const heartbeat = startHeartbeat(
   db,
-  { id: workerId, hostname: os.hostname(), pid: process.pid, taskQueues, models: [], startedAt: new Date() },
+  {
+    id: workerId,
+    hostname: os.hostname(),
+    pid: process.pid,
+    taskQueues,
+    models: [],
+    startedAt: new Date(),
+  },
   env.LOUPE_HEARTBEAT_MS,
 );
-console.log(`[worker] ${workerId} polling ${taskQueues.join(", ")} at ${env.TEMPORAL_ADDRESS}`);
+console.log(
+  `[worker] ${workerId} polling ${taskQueues.join(", ")} at ${env.TEMPORAL_ADDRESS}`,
+);
 
 try {
   // Worker.run resolves after SIGINT/SIGTERM, once in-flight tasks have finished.

@@ -20,13 +20,19 @@ export function workflowsEntry(): string {
  * Production runs the prebuilt bundle; a stale or missing bundle falls back to
  * bundling at start (about 2 s), so a changed workflow never runs old code.
  */
-export function workflowSource(): { workflowBundle: { codePath: string } } | { workflowsPath: string } {
+export function workflowSource():
+  { workflowBundle: { codePath: string } } | { workflowsPath: string } {
   const entry = workflowsEntry();
   if (fs.existsSync(WORKFLOW_BUNDLE_PATH)) {
     const built = fs.statSync(WORKFLOW_BUNDLE_PATH).mtimeMs;
     const sources = path.dirname(entry);
-    const newest = Math.max(...fs.readdirSync(sources).map((f) => fs.statSync(path.join(sources, f)).mtimeMs));
-    if (built >= newest) return { workflowBundle: { codePath: WORKFLOW_BUNDLE_PATH } };
+    const newest = Math.max(
+      ...fs
+        .readdirSync(sources)
+        .map((f) => fs.statSync(path.join(sources, f)).mtimeMs),
+    );
+    if (built >= newest)
+      return { workflowBundle: { codePath: WORKFLOW_BUNDLE_PATH } };
   }
   return { workflowsPath: entry };
 }

@@ -11,7 +11,11 @@ export interface ApiConfig {
 /** Long-lived clients the API's procedures use: one set per server process. */
 export interface ApiServices {
   readonly db: Database;
-  readonly temporal: { readonly connection: Connection; readonly client: Client; readonly address: string };
+  readonly temporal: {
+    readonly connection: Connection;
+    readonly client: Client;
+    readonly address: string;
+  };
   close(): Promise<void>;
 }
 
@@ -23,7 +27,10 @@ export interface ApiServices {
 export function createApiServices(config: ApiConfig): ApiServices {
   const db = createDatabase(config.databaseUrl);
   const connection = Connection.lazy({ address: config.temporalAddress });
-  const client = new Client({ connection, namespace: config.temporalNamespace });
+  const client = new Client({
+    connection,
+    namespace: config.temporalNamespace,
+  });
   return {
     db,
     temporal: { connection, client, address: config.temporalAddress },

@@ -5,7 +5,11 @@ const t = initTRPC.context<ApiContext>().create({
   errorFormatter({ shape, error }) {
     // Internal errors are logged by the adapter and never leak their message.
     if (error.code === "INTERNAL_SERVER_ERROR") {
-      return { ...shape, message: "internal error", data: { ...shape.data, stack: undefined } };
+      return {
+        ...shape,
+        message: "internal error",
+        data: { ...shape.data, stack: undefined },
+      };
     }
     return { ...shape, data: { ...shape.data, stack: undefined } };
   },

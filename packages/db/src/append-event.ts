@@ -29,7 +29,10 @@ export class StreamVersionConflictError extends Error {
     readonly expectedVersion: number,
     options?: { cause?: unknown },
   ) {
-    super(`stream ${stream}: expected version ${expectedVersion}, but another event was appended first`, options);
+    super(
+      `stream ${stream}: expected version ${expectedVersion}, but another event was appended first`,
+      options,
+    );
   }
 }
 
@@ -44,7 +47,10 @@ export async function appendEvent(
   event: NewEvent,
   expectedVersion?: number,
 ): Promise<StoredEvent> {
-  const last = await db.event.aggregate({ where: { stream: event.stream }, _max: { version: true } });
+  const last = await db.event.aggregate({
+    where: { stream: event.stream },
+    _max: { version: true },
+  });
   const current = last._max.version ?? 0;
   if (expectedVersion !== undefined && expectedVersion !== current) {
     throw new StreamVersionConflictError(event.stream, expectedVersion);
@@ -60,8 +66,15 @@ export async function appendEvent(
       },
     });
   } catch (error) {
-    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") {
-      throw new StreamVersionConflictError(event.stream, expectedVersion ?? current, { cause: error });
+    if (
+      error instanceof Prisma.PrismaClientKnownRequestError &&
+      error.code === "P2002"
+    ) {
+      throw new StreamVersionConflictError(
+        event.stream,
+        expectedVersion ?? current,
+        { cause: error },
+      );
     }
     throw error;
   }

@@ -7,7 +7,10 @@ export async function listRecentEvents(
   { limit = 20, streamPrefix }: { limit?: number; streamPrefix?: string } = {},
 ): Promise<StoredEvent[]> {
   return db.event.findMany({
-    where: streamPrefix === undefined ? {} : { stream: { startsWith: streamPrefix } },
+    where:
+      streamPrefix === undefined
+        ? {}
+        : { stream: { startsWith: streamPrefix } },
     orderBy: { position: "desc" },
     take: Math.min(Math.max(limit, 1), 200),
   });

@@ -9,9 +9,18 @@ import { resolveStackConfig } from "../config.ts";
 import { PhaseClock } from "../phases.ts";
 import { tailOf } from "../services/managed-process.ts";
 import { runToolOrThrow } from "../services/run-tool.ts";
-import { clearStackState, findLiveStack, writeStackState } from "../stack-state.ts";
+import {
+  clearStackState,
+  findLiveStack,
+  writeStackState,
+} from "../stack-state.ts";
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
+const repoRoot = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  "..",
+  "..",
+  "..",
+);
 const config = resolveStackConfig("dev", process.env, repoRoot);
 const clock = new PhaseClock();
 
@@ -39,13 +48,21 @@ process.on("SIGTERM", () => void shutdown("SIGTERM", 0));
 
 try {
   await clock.run("build (cached by turbo)", () =>
-    runToolOrThrow(repoRoot, "turbo", ["run", "build", "--filter=@loupe/web", "--filter=@loupe/worker", "--output-logs=errors-only"]),
+    runToolOrThrow(repoRoot, "turbo", [
+      "run",
+      "build",
+      "--filter=@loupe/web",
+      "--filter=@loupe/worker",
+      "--output-logs=errors-only",
+    ]),
   );
   stack = await clock.run("services", () =>
     bringUp(config, { apps: true, log: (line) => console.log(`  ${line}`) }),
   );
 } catch (error) {
-  console.error(`\nLoupe did not start: ${error instanceof Error ? error.message : String(error)}`);
+  console.error(
+    `\nLoupe did not start: ${error instanceof Error ? error.message : String(error)}`,
+  );
   console.error(`Logs: ${config.logsDir}`);
   await shutdown("start failed", 1);
 }
@@ -54,12 +71,16 @@ const running = stack!;
 writeStackState(config.home, {
   supervisorPid: process.pid,
   ...(running.webUrl ? { webUrl: running.webUrl } : {}),
-  processes: Object.fromEntries([...running.processes()].map(([name, p]) => [name, p.pid])),
+  processes: Object.fromEntries(
+    [...running.processes()].map(([name, p]) => [name, p.pid]),
+  ),
 });
 for (const [name, p] of running.processes()) {
   void p.exited.then((code) => {
     if (stopping) return;
-    console.error(`\nThe ${name} exited unexpectedly (code ${code}). Last lines of ${p.logFile}:\n${tailOf(p.logFile)}`);
+    console.error(
+      `\nThe ${name} exited unexpectedly (code ${code}). Last lines of ${p.logFile}:\n${tailOf(p.logFile)}`,
+    );
     void shutdown(`${name} died`, 1);
   });
 }

@@ -10,7 +10,10 @@ export interface AppsEnv {
   readonly temporalNamespace: string;
 }
 
-function serviceEnv(apps: AppsEnv, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+function serviceEnv(
+  apps: AppsEnv,
+  extra: Record<string, string> = {},
+): NodeJS.ProcessEnv {
   return {
     ...process.env,
     DATABASE_URL: apps.databaseUrl,

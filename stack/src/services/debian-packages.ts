@@ -13,7 +13,9 @@ let aptUpdated = false;
  * Installs the missing Debian packages with apt-get (as root, non-interactively).
  * Without root or apt-get it throws, naming the packages to install by hand.
  */
-export function ensureDebianPackages(requirements: readonly DebianRequirement[]): void {
+export function ensureDebianPackages(
+  requirements: readonly DebianRequirement[],
+): void {
   const missing = requirements.filter((r) => !r.probe()).map((r) => r.pkg);
   if (missing.length === 0) return;
   const isRoot = process.getuid?.() === 0;
@@ -28,15 +30,25 @@ export function ensureDebianPackages(requirements: readonly DebianRequirement[])
     run("apt-get", ["update", "-qq"], env);
     aptUpdated = true;
   }
-  run("apt-get", ["install", "-y", "-qq", "--no-install-recommends", ...missing], env);
+  run(
+    "apt-get",
+    ["install", "-y", "-qq", "--no-install-recommends", ...missing],
+    env,
+  );
   const still = requirements.filter((r) => !r.probe()).map((r) => r.pkg);
-  if (still.length > 0) throw new Error(`apt-get did not install: ${still.join(", ")}`);
+  if (still.length > 0)
+    throw new Error(`apt-get did not install: ${still.join(", ")}`);
 }
 
 function run(command: string, args: string[], env: NodeJS.ProcessEnv): void {
-  const result = spawnSync(command, args, { env, stdio: ["ignore", "inherit", "inherit"] });
+  const result = spawnSync(command, args, {
+    env,
+    stdio: ["ignore", "inherit", "inherit"],
+  });
   if (result.status !== 0) {
-    throw new Error(`${command} ${args.join(" ")} failed with exit code ${result.status}`);
+    throw new Error(
+      `${command} ${args.join(" ")} failed with exit code ${result.status}`,
+    );
   }
 }
 

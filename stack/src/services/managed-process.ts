@@ -40,7 +40,9 @@ export function spawnManaged(
   });
   fs.closeSync(fd);
   if (child.pid === undefined) {
-    throw new Error(`could not start ${name}: ${command} did not spawn (see ${logFile})`);
+    throw new Error(
+      `could not start ${name}: ${command} did not spawn (see ${logFile})`,
+    );
   }
   const pid = child.pid;
   const exited = new Promise<number | null>((resolve) => {
@@ -56,8 +58,11 @@ export function spawnManaged(
     stop(graceMs = 10_000) {
       stopping ??= (async () => {
         if (!signalGroup(pid, "SIGTERM")) return;
-        const timer = new Promise<"timeout">((resolve) => setTimeout(resolve, graceMs, "timeout"));
-        if ((await Promise.race([exited, timer])) === "timeout") signalGroup(pid, "SIGKILL");
+        const timer = new Promise<"timeout">((resolve) =>
+          setTimeout(resolve, graceMs, "timeout"),
+        );
+        if ((await Promise.race([exited, timer])) === "timeout")
+          signalGroup(pid, "SIGKILL");
         await exited;
         // The leader is gone; anything it forked into the group goes with it.
         signalGroup(pid, "SIGKILL");
@@ -91,7 +96,12 @@ export function isAlive(pid: number): boolean {
 /** The last `lines` lines of a log file, for error messages. */
 export function tailOf(file: string, lines = 30): string {
   try {
-    return fs.readFileSync(file, "utf8").trimEnd().split("\n").slice(-lines).join("\n");
+    return fs
+      .readFileSync(file, "utf8")
+      .trimEnd()
+      .split("\n")
+      .slice(-lines)
+      .join("\n");
   } catch {
     return "(no log)";
   }

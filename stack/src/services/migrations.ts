@@ -13,6 +13,8 @@ export function applyMigrations(repoRoot: string, databaseUrl: string): void {
     encoding: "utf8",
   });
   if (result.status !== 0) {
-    throw new Error(`prisma migrate deploy failed:\n${result.stdout}${result.stderr}`);
+    throw new Error(
+      `prisma migrate deploy failed:\n${result.stdout}${result.stderr}`,
+    );
   }
 }

@@ -29,7 +29,9 @@ export function findPostgresBinDir(): string | undefined {
     .readdirSync(root)
     .filter((v) => fs.existsSync(path.join(root, v, "bin", "initdb")))
     .sort((a, b) => Number(b) - Number(a));
-  return versions[0] === undefined ? undefined : path.join(root, versions[0], "bin");
+  return versions[0] === undefined
+    ? undefined
+    : path.join(root, versions[0], "bin");
 }
 
 /**
@@ -41,16 +43,26 @@ export async function startPostgres(
   settings: ManagedPostgres,
   { logsDir, fast = false }: { logsDir: string; fast?: boolean },
 ): Promise<PostgresHandle> {
-  ensureDebianPackages([{ pkg: "postgresql", probe: () => findPostgresBinDir() !== undefined }]);
+  ensureDebianPackages([
+    { pkg: "postgresql", probe: () => findPostgresBinDir() !== undefined },
+  ]);
   const bin = findPostgresBinDir();
-  if (bin === undefined) throw new Error("PostgreSQL server binaries not found after install");
-  const asServerUser = process.getuid?.() === 0 ? ["runuser", "-u", "postgres", "--"] : [];
+  if (bin === undefined)
+    throw new Error("PostgreSQL server binaries not found after install");
+  const asServerUser =
+    process.getuid?.() === 0 ? ["runuser", "-u", "postgres", "--"] : [];
   // setsid: the server gets its own session, so a Ctrl-C in the terminal reaches
   // only the stack, which then stops the server last (after the apps using it).
   const exec = (tool: string, args: string[]) => {
-    const [cmd, ...rest] = ["setsid", ...asServerUser, path.join(bin, tool), ...args];
-    const result = spawnSync(cmd!, rest, { encoding: "utf8", env: { ...process.env, LC_ALL: "C" } });
-    return { ok: result.status === 0, output: `${result.stdout ?? ""}${result.stderr ?? ""}` };
+    const result = spawnSync(
+      "setsid",
+      [...asServerUser, path.join(bin, tool), ...args],
+      { encoding: "utf8", env: { ...process.env, LC_ALL: "C" } },
+    );
+    return {
+      ok: result.status === 0,
+      output: `${result.stdout ?? ""}${result.stderr ?? ""}`,
+    };
   };
 
   fs.mkdirSync(logsDir, { recursive: true });
@@ -62,8 +74,10 @@ export async function startPostgres(
       spawnSync("chown", ["postgres:postgres", settings.dataDir, pwFile]);
     }
     const init = exec("initdb", [
-      "-D", settings.dataDir,
-      "-U", settings.user,
+      "-D",
+      settings.dataDir,
+      "-U",
+      settings.user,
       `--pwfile=${pwFile}`,
       "--auth-host=scram-sha-256",
       "--auth-local=trust",
@@ -71,7 +85,8 @@ export async function startPostgres(
       "--no-instructions",
     ]);
     fs.rmSync(pwFile, { force: true });
-    if (!init.ok) throw new Error(`initdb failed for ${settings.dataDir}:\n${init.output}`);
+    if (!init.ok)
+      throw new Error(`initdb failed for ${settings.dataDir}:\n${init.output}`);
   }
 
   // A server left running by a crashed earlier stack is stopped, then started
@@ -86,27 +101,57 @@ export async function startPostgres(
   }
   const logFile = path.join(logsDir, "postgres.log");
   fs.writeFileSync(logFile, "");
-  if (asServerUser.length > 0) spawnSync("chown", ["postgres:postgres", logFile]);
+  if (asServerUser.length > 0)
+    spawnSync("chown", ["postgres:postgres", logFile]);
   const serverOptions = [
     `-p ${settings.port}`,
     `-k ${settings.dataDir}`,
     "-c listen_addresses=127.0.0.1",
     // Tests trade durability for speed; `npm start` keeps PostgreSQL's defaults.
-    ...(fast ? ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"] : []),
+    ...(fast
+      ? ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"]
+      : []),
   ].join(" ");
   const start = exec("pg_ctl", [
-    "start", "-D", settings.dataDir, "-w", "-t", "60", "-l", logFile, "-o", serverOptions,
+    "start",
+    "-D",
+    settings.dataDir,
+    "-w",
+    "-t",
+    "60",
+    "-l",
+    logFile,
+    "-o",
+    serverOptions,
   ]);
   if (!start.ok) {
-    throw new Error(`PostgreSQL did not start:\n${start.output}\n${fs.readFileSync(logFile, "utf8")}`);
+    throw new Error(
+      `PostgreSQL did not start:\n${start.output}\n${fs.readFileSync(logFile, "utf8")}`,
+    );
   }
-  await waitFor(`PostgreSQL on port ${settings.port}`, () => isPortOpen("127.0.0.1", settings.port));
+  await waitFor(`PostgreSQL on port ${settings.port}`, () =>
+    isPortOpen("127.0.0.1", settings.port),
+  );
 
   const psql = (database: string, sql: string) => {
     const result = spawnSync(
       path.join(bin, "psql"),
-      ["-h", "127.0.0.1", "-p", String(settings.port), "-U", settings.user, "-d", database, "-tAc", sql],
-      { encoding: "utf8", env: { ...process.env, PGPASSWORD: settings.password } },
+      [
+        "-h",
+        "127.0.0.1",
+        "-p",
+        String(settings.port),
+        "-U",
+        settings.user,
+        "-d",
+        database,
+        "-tAc",
+        sql,
+      ],
+      {
+        encoding: "utf8",
+        env: { ...process.env, PGPASSWORD: settings.password },
+      },
     );
     if (result.status !== 0) throw new Error(`psql failed: ${result.stderr}`);
     return result.stdout.trim();
@@ -116,16 +161,34 @@ export async function startPostgres(
   const handle: PostgresHandle = {
     url: urlFor(settings.database),
     ensureDatabase(name) {
-      if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`bad database name "${name}"`);
-      if (psql("postgres", `SELECT 1 FROM pg_database WHERE datname = '${name}'`) !== "1") {
+      if (!/^[a-z_][a-z0-9_]*$/.test(name))
+        throw new Error(`bad database name "${name}"`);
+      if (
+        psql(
+          "postgres",
+          `SELECT 1 FROM pg_database WHERE datname = '${name}'`,
+        ) !== "1"
+      ) {
         psql("postgres", `CREATE DATABASE ${name}`);
       }
     },
-    async stop() {
-      const stop = exec("pg_ctl", ["stop", "-D", settings.dataDir, "-m", "fast", "-w", "-t", "60"]);
+    stop() {
+      const stop = exec("pg_ctl", [
+        "stop",
+        "-D",
+        settings.dataDir,
+        "-m",
+        "fast",
+        "-w",
+        "-t",
+        "60",
+      ]);
       if (!stop.ok && exec("pg_ctl", ["status", "-D", settings.dataDir]).ok) {
-        throw new Error(`PostgreSQL did not stop:\n${stop.output}`);
+        return Promise.reject(
+          new Error(`PostgreSQL did not stop:\n${stop.output}`),
+        );
       }
+      return Promise.resolve();
     },
   };
   handle.ensureDatabase(settings.database);

@@ -13,7 +13,11 @@ export function runTool(
   cwd = repoRoot,
 ): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn(path.join(repoRoot, "node_modules", ".bin", tool), args, { cwd, env, stdio: "inherit" });
+    const child = spawn(
+      path.join(repoRoot, "node_modules", ".bin", tool),
+      args,
+      { cwd, env, stdio: "inherit" },
+    );
     child.once("error", reject);
     child.once("exit", (code, signal) => resolve(code ?? (signal ? 128 : 1)));
   });
@@ -27,5 +31,6 @@ export async function runToolOrThrow(
   env?: NodeJS.ProcessEnv,
 ): Promise<void> {
   const code = await runTool(repoRoot, tool, args, env);
-  if (code !== 0) throw new Error(`${tool} ${args.join(" ")} failed with exit code ${code}`);
+  if (code !== 0)
+    throw new Error(`${tool} ${args.join(" ")} failed with exit code ${code}`);
 }

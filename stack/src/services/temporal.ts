@@ -1,15 +1,20 @@
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { spawnManaged, tailOf, type ManagedProcess } from "./managed-process.ts";
-import { isPortOpen, waitFor } from "./wait-for.ts";
+import {
+  spawnManaged,
+  tailOf,
+  type ManagedProcess,
+} from "./managed-process.ts";
+import { isPortOpen, WaitAbortedError, waitFor } from "./wait-for.ts";
 
 /**
  * The Temporal CLI version built for the dev server. v1.6+ carries `replace`
  * directives in its go.mod, so `go install` refuses it; v1.5.1 bundles Temporal
  * server 1.29 and is the newest that builds from the Go module proxy.
  */
-export const TEMPORAL_CLI_MODULE = "github.com/temporalio/cli/cmd/temporal@v1.5.1";
+export const TEMPORAL_CLI_MODULE =
+  "github.com/temporalio/cli/cmd/temporal@v1.5.1";
 
 /** Settings of a Temporal dev server that the stack runs itself. */
 export interface ManagedTemporal {
@@ -27,13 +32,22 @@ export interface ManagedTemporal {
  */
 export function ensureTemporalBinary(binary: string): void {
   if (fs.existsSync(binary)) return;
-  const goBin = ["/usr/local/go/bin/go", "/usr/bin/go"].find((p) => fs.existsSync(p)) ?? "go";
-  console.log(`[stack] building the Temporal dev server (${TEMPORAL_CLI_MODULE}); first run only, a few minutes`);
+  const goBin =
+    ["/usr/local/go/bin/go", "/usr/bin/go"].find((p) => fs.existsSync(p)) ??
+    "go";
+  console.log(
+    `[stack] building the Temporal dev server (${TEMPORAL_CLI_MODULE}); first run only, a few minutes`,
+  );
   const started = Date.now();
   const dir = path.dirname(binary);
   fs.mkdirSync(dir, { recursive: true });
   const result = spawnSync(goBin, ["install", TEMPORAL_CLI_MODULE], {
-    env: { ...process.env, GOBIN: dir, CGO_ENABLED: "0", GOFLAGS: "-buildvcs=false" },
+    env: {
+      ...process.env,
+      GOBIN: dir,
+      CGO_ENABLED: "0",
+      GOFLAGS: "-buildvcs=false",
+    },
     stdio: ["ignore", "inherit", "inherit"],
   });
   if (result.status !== 0 || !fs.existsSync(path.join(dir, "temporal"))) {
@@ -41,8 +55,11 @@ export function ensureTemporalBinary(binary: string): void {
       `could not build the Temporal dev server with go install ${TEMPORAL_CLI_MODULE} (exit ${result.status}); set TEMPORAL_ADDRESS to use an existing Temporal server`,
     );
   }
-  if (path.basename(binary) !== "temporal") fs.renameSync(path.join(dir, "temporal"), binary);
-  console.log(`[stack] Temporal dev server built in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  if (path.basename(binary) !== "temporal")
+    fs.renameSync(path.join(dir, "temporal"), binary);
+  console.log(
+    `[stack] Temporal dev server built in ${((Date.now() - started) / 1000).toFixed(0)} s`,
+  );
 }
 
 /**
@@ -64,16 +81,27 @@ export async function startTemporal(
     "temporal",
     settings.binary,
     [
-      "server", "start-dev",
-      ...(settings.ui ? ["--ui-ip", "127.0.0.1", "--ui-port", String(settings.port + 1000)] : ["--headless"]),
-      "--ip", "127.0.0.1",
-      "--port", String(settings.port),
-      "--http-port", String(settings.port + 1),
-      "--metrics-port", String(settings.port + 2),
-      "--db-filename", settings.dbFile,
+      "server",
+      "start-dev",
+      ...(settings.ui
+        ? ["--ui-ip", "127.0.0.1", "--ui-port", String(settings.port + 1000)]
+        : ["--headless"]),
+      "--ip",
+      "127.0.0.1",
+      "--port",
+      String(settings.port),
+      "--http-port",
+      String(settings.port + 1),
+      "--metrics-port",
+      String(settings.port + 2),
+      "--db-filename",
+      settings.dbFile,
       // The dev server always creates "default"; other namespaces are created on start.
-      ...(settings.namespace === "default" ? [] : ["--namespace", settings.namespace]),
-      "--log-level", "warn",
+      ...(settings.namespace === "default"
+        ? []
+        : ["--namespace", settings.namespace]),
+      "--log-level",
+      "warn",
     ],
     { cwd, env: process.env, logsDir },
   );
@@ -82,9 +110,12 @@ export async function startTemporal(
   void server.exited.then(() => (exitedEarly = true));
   await waitFor(
     `the Temporal dev server at ${address}`,
-    async () => {
-      if (exitedEarly) throw new Error(`it exited:\n${tailOf(server.logFile)}`);
-      return isHealthy(settings.binary, address);
+    () => {
+      if (exitedEarly)
+        throw new WaitAbortedError(
+          `the Temporal dev server exited:\n${tailOf(server.logFile)}`,
+        );
+      return Promise.resolve(isHealthy(settings.binary, address));
     },
     { timeoutMs: 60_000 },
   );
@@ -92,9 +123,13 @@ export async function startTemporal(
 }
 
 function isHealthy(binary: string, address: string): boolean {
-  const result = spawnSync(binary, ["operator", "cluster", "health", "--address", address], {
-    encoding: "utf8",
-    timeout: 5000,
-  });
+  const result = spawnSync(
+    binary,
+    ["operator", "cluster", "health", "--address", address],
+    {
+      encoding: "utf8",
+      timeout: 5000,
+    },
+  );
   return result.status === 0 && result.stdout.includes("SERVING");
 }

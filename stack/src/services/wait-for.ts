@@ -1,13 +1,21 @@
 import net from "node:net";
 
+/** Thrown by a check to stop waiting at once (the awaited thing can no longer happen). */
+export class WaitAbortedError extends Error {
+  override readonly name = "WaitAbortedError";
+}
+
 /**
  * Polls `check` until it returns true or `timeoutMs` passes; throws naming what
- * was awaited. `check` may throw; that counts as "not yet".
+ * was awaited. `check` may throw; that counts as "not yet", except WaitAbortedError.
  */
 export async function waitFor(
   what: string,
   check: () => Promise<boolean>,
-  { timeoutMs = 60_000, intervalMs = 250 }: { timeoutMs?: number; intervalMs?: number } = {},
+  {
+    timeoutMs = 60_000,
+    intervalMs = 250,
+  }: { timeoutMs?: number; intervalMs?: number } = {},
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
@@ -15,11 +23,14 @@ export async function waitFor(
     try {
       if (await check()) return;
     } catch (error) {
+      if (error instanceof WaitAbortedError) throw error;
       lastError = error;
     }
     if (Date.now() > deadline) {
       const reason = lastError instanceof Error ? `: ${lastError.message}` : "";
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${reason}`);
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${reason}`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }

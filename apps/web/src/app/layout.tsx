@@ -5,7 +5,8 @@ import "./globals.css";
 
 export const metadata: Metadata = {
   title: { default: "Loupe", template: "%s · Loupe" },
-  description: "Intervention graphs on the internals of neural networks, run locally or on shared hosted models.",
+  description:
+    "Intervention graphs on the internals of neural networks, run locally or on shared hosted models.",
 };
 
 export default function RootLayout({ children }: { children: ReactNode }) {

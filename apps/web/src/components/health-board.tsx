@@ -31,10 +31,16 @@ export function HealthBoard({ initial }: { initial: HealthReport }) {
     };
   }, []);
 
-  const unhealthy = report.parts.filter((p) => !p.healthy).length + report.workers.filter((w) => !w.healthy).length;
+  const unhealthy =
+    report.parts.filter((p) => !p.healthy).length +
+    report.workers.filter((w) => !w.healthy).length;
   return (
     <div aria-live="polite">
-      <p className="summary" data-testid="health-summary" data-healthy={String(report.healthy && reachable)}>
+      <p
+        className="summary"
+        data-testid="health-summary"
+        data-healthy={String(report.healthy && reachable)}
+      >
         <StatusBadge
           healthy={report.healthy && reachable}
           label={
@@ -45,7 +51,10 @@ export function HealthBoard({ initial }: { initial: HealthReport }) {
                 : `${unhealthy} part${unhealthy === 1 ? "" : "s"} unhealthy`
           }
         />
-        <span className="muted"> checked {new Date(report.checkedAt).toLocaleTimeString("en-GB")}</span>
+        <span className="muted">
+          {" "}
+          checked {new Date(report.checkedAt).toLocaleTimeString("en-GB")}
+        </span>
       </p>
       <table className="grid">
         <thead>
@@ -58,7 +67,11 @@ export function HealthBoard({ initial }: { initial: HealthReport }) {
         </thead>
         <tbody>
           {report.parts.map((p) => (
-            <tr key={p.part} data-testid={`health-row-${p.part}`} data-status={p.healthy ? "healthy" : "unhealthy"}>
+            <tr
+              key={p.part}
+              data-testid={`health-row-${p.part}`}
+              data-status={p.healthy ? "healthy" : "unhealthy"}
+            >
               <th scope="row">{p.part}</th>
               <td>
                 <StatusBadge healthy={p.healthy} />
@@ -86,7 +99,11 @@ export function HealthBoard({ initial }: { initial: HealthReport }) {
           </thead>
           <tbody>
             {report.workers.map((w) => (
-              <tr key={w.id} data-testid="worker-row" data-status={w.healthy ? "healthy" : "unhealthy"}>
+              <tr
+                key={w.id}
+                data-testid="worker-row"
+                data-status={w.healthy ? "healthy" : "unhealthy"}
+              >
                 <th scope="row">
                   <code>{w.id}</code>
                   <div className="muted small">
@@ -97,7 +114,9 @@ export function HealthBoard({ initial }: { initial: HealthReport }) {
                   <StatusBadge healthy={w.healthy} />
                 </td>
                 <td>{w.taskQueues.join(", ")}</td>
-                <td data-testid="worker-models">{w.models.length === 0 ? "none" : w.models.join(", ")}</td>
+                <td data-testid="worker-models">
+                  {w.models.length === 0 ? "none" : w.models.join(", ")}
+                </td>
                 <td className="num">{w.lastSeenSecondsAgo} s ago</td>
                 <td>{w.detail}</td>
               </tr>

@@ -19,7 +19,9 @@ export function getWebEnv(): WebEnv {
   if (parsed) return parsed;
   const result = schema.safeParse(process.env);
   if (!result.success) {
-    const lines = result.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    const lines = result.error.issues.map(
+      (i) => `  ${i.path.join(".")}: ${i.message}`,
+    );
     throw new Error(`invalid web environment:\n${lines.join("\n")}`);
   }
   parsed = result.data;

@@ -1,16 +1,25 @@
 import { ApplicationFailure } from "@temporalio/activity";
-import { appendEvent, StreamVersionConflictError, type Database } from "@loupe/db";
+import {
+  appendEvent,
+  StreamVersionConflictError,
+  type Database,
+} from "@loupe/db";
 import type { PlatformActivities, ProbeResult } from "@loupe/workflows";
 import { z } from "zod";
 
 const probeInputSchema = z.object({
-  probeId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "expected 1-64 letters, digits, _ or -"),
+  probeId: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, "expected 1-64 letters, digits, _ or -"),
   requestedAt: z.iso.datetime(),
   note: z.string().max(200).optional(),
 });
 
 /** Builds the platform activities over their dependencies (Temporal samples style). */
-export function createActivities(deps: { db: Database; workerId: string }): PlatformActivities {
+export function createActivities(deps: {
+  db: Database;
+  workerId: string;
+}): PlatformActivities {
   return {
     async recordProbe(raw) {
       const parsed = probeInputSchema.safeParse(raw);
@@ -46,7 +55,11 @@ export function createActivities(deps: { db: Database; workerId: string }): Plat
           where: { stream_version: { stream, version: 1 } },
         });
         const writer = (existing.payload as { workerId?: unknown }).workerId;
-        return toResult(input.probeId, existing, typeof writer === "string" ? writer : deps.workerId);
+        return toResult(
+          input.probeId,
+          existing,
+          typeof writer === "string" ? writer : deps.workerId,
+        );
       }
     },
   };

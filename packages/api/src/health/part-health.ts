@@ -16,14 +16,28 @@ export async function measure(
   const started = performance.now();
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+    timer = setTimeout(
+      () => reject(new Error(`no answer within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
   });
   try {
     const detail = await Promise.race([probe(), timeout]);
-    return { part, healthy: true, detail, latencyMs: Math.round(performance.now() - started) };
+    return {
+      part,
+      healthy: true,
+      detail,
+      latencyMs: Math.round(performance.now() - started),
+    };
   } catch (error) {
-    const message = error instanceof Error ? error.message.split("\n")[0]! : String(error);
-    return { part, healthy: false, detail: message, latencyMs: Math.round(performance.now() - started) };
+    const message =
+      error instanceof Error ? error.message.split("\n")[0]! : String(error);
+    return {
+      part,
+      healthy: false,
+      detail: message,
+      latencyMs: Math.round(performance.now() - started),
+    };
   } finally {
     clearTimeout(timer);
   }

@@ -29,14 +29,21 @@ export const WORKER_FORGET_AFTER_MS = 10 * 60_000;
  * Lists workers from their heartbeats in PostgreSQL and cross-checks each with
  * Temporal's pollers of its task queues (when Temporal answers).
  */
-export async function probeWorkers(db: Database, client: Client, timeoutMs = 2000): Promise<WorkerHealth[]> {
+export async function probeWorkers(
+  db: Database,
+  client: Client,
+  timeoutMs = 2000,
+): Promise<WorkerHealth[]> {
   const statuses = await listWorkerStatuses(db, WORKER_FORGET_AFTER_MS);
   const queues = [...new Set(statuses.flatMap((s) => s.taskQueues))];
   const pollers = await pollersOf(client, queues, timeoutMs);
   const now = Date.now();
   return statuses.map((s) => {
     const silentMs = now - s.lastSeenAt.getTime();
-    const polling = pollers === undefined ? "unknown" : s.taskQueues.every((q) => pollers.get(q)?.has(s.id));
+    const polling =
+      pollers === undefined
+        ? "unknown"
+        : s.taskQueues.every((q) => pollers.get(q)?.has(s.id));
     const fresh = silentMs <= WORKER_STALE_AFTER_MS;
     const detail = !fresh
       ? `no heartbeat for ${Math.round(silentMs / 1000)} s`
@@ -65,17 +72,22 @@ async function pollersOf(
   timeoutMs: number,
 ): Promise<Map<string, Set<string>> | undefined> {
   try {
-    const entries = await client.connection.withDeadline(Date.now() + timeoutMs, () =>
-      Promise.all(
-        queues.map(async (name) => {
-          const response = await client.workflowService.describeTaskQueue({
-            namespace: client.options.namespace,
-            taskQueue: { name, kind: TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
-            taskQueueType: TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
-          });
-          return [name, new Set(response.pollers.map((p) => p.identity ?? ""))] as const;
-        }),
-      ),
+    const entries = await client.connection.withDeadline(
+      Date.now() + timeoutMs,
+      () =>
+        Promise.all(
+          queues.map(async (name) => {
+            const response = await client.workflowService.describeTaskQueue({
+              namespace: client.options.namespace,
+              taskQueue: { name, kind: TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+              taskQueueType: TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
+            });
+            return [
+              name,
+              new Set(response.pollers.map((p) => p.identity ?? "")),
+            ] as const;
+          }),
+        ),
     );
     return new Map(entries);
   } catch {

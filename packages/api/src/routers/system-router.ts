@@ -51,25 +51,40 @@ export const systemRouter = router({
       const probeId = randomUUID();
       try {
         // Started by type name, not by function reference: bundlers minify function names.
-        return await ctx.services.temporal.client.workflow.execute<typeof probeWorkflow>("probeWorkflow", {
+        return await ctx.services.temporal.client.workflow.execute<
+          typeof probeWorkflow
+        >("probeWorkflow", {
           taskQueue: PLATFORM_TASK_QUEUE,
           workflowId: `probe-${probeId}`,
-          args: [{ probeId, requestedAt: new Date().toISOString(), ...(input?.note ? { note: input.note } : {}) }],
+          args: [
+            {
+              probeId,
+              requestedAt: new Date().toISOString(),
+              ...(input?.note ? { note: input.note } : {}),
+            },
+          ],
           workflowExecutionTimeout: "60 seconds",
         });
       } catch (error) {
         throw new TRPCError({
           code: "SERVICE_UNAVAILABLE",
-          message: "the probe did not complete: Temporal or the workers are unavailable (see /health)",
+          message:
+            "the probe did not complete: Temporal or the workers are unavailable (see /health)",
           cause: error,
         });
       }
     }),
 
   recentEvents: publicProcedure
-    .input(z.object({ limit: z.number().int().min(1).max(200).default(20) }).optional())
+    .input(
+      z
+        .object({ limit: z.number().int().min(1).max(200).default(20) })
+        .optional(),
+    )
     .query(async ({ ctx, input }) => {
-      const events = await listRecentEvents(ctx.services.db, { limit: input?.limit ?? 20 });
+      const events = await listRecentEvents(ctx.services.db, {
+        limit: input?.limit ?? 20,
+      });
       return events.map((e) => ({
         position: e.position.toString(),
         stream: e.stream,

@@ -1,16 +1,11 @@
 import { createDatabase, type Database } from "../create-database.ts";
+import { assertLocalDatabaseUrl } from "./assert-local-database-url.ts";
 
-/**
- * Connects to the test database named by DATABASE_URL. Refuses anything but a
- * server on this machine, so a test run can never truncate a shared database.
- */
+export { assertLocalDatabaseUrl } from "./assert-local-database-url.ts";
+
+/** Connects to a test database, refusing anything but a server on this machine. */
 export function connectTestDatabase(url: string | undefined): Database {
-  if (!url) throw new Error("DATABASE_URL is not set: run the tests through `npm test`, which starts PostgreSQL");
-  const host = new URL(url).hostname;
-  if (!["127.0.0.1", "localhost", "::1", "[::1]"].includes(host)) {
-    throw new Error(`refusing to run tests against non-local database host "${host}"`);
-  }
-  return createDatabase(url);
+  return createDatabase(assertLocalDatabaseUrl(url));
 }
 
 /** Empties every table of Loupe's schema (not the migrations table). */

@@ -24,7 +24,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) {
-      return error.code === "commander.helpDisplayed" || error.code === "commander.version" ? 0 : error.exitCode || 1;
+      return error.code === "commander.helpDisplayed" ||
+        error.code === "commander.version"
+        ? 0
+        : error.exitCode || 1;
     }
     throw error;
   }

@@ -9,7 +9,9 @@ export default async function EventsPage() {
   return (
     <section className="page">
       <h1>Event log</h1>
-      <p className="muted">The newest events in PostgreSQL, the platform's source of truth.</p>
+      <p className="muted">
+        The newest events in PostgreSQL, the platform's source of truth.
+      </p>
       {events.length === 0 ? (
         <p data-testid="events-empty">No events yet.</p>
       ) : (
@@ -26,10 +28,16 @@ export default async function EventsPage() {
           </thead>
           <tbody>
             {events.map((e) => (
-              <tr key={e.position} data-testid="event-row" data-stream={e.stream}>
+              <tr
+                key={e.position}
+                data-testid="event-row"
+                data-stream={e.stream}
+              >
                 <td className="num">{e.position}</td>
                 <td>
-                  <time dateTime={e.time}>{e.time.replace("T", " ").slice(0, 19)}</time>
+                  <time dateTime={e.time}>
+                    {e.time.replace("T", " ").slice(0, 19)}
+                  </time>
                 </td>
                 <td>
                   <code>{e.stream}</code>

@@ -11,12 +11,15 @@ export default async function HealthPage() {
   return (
     <section className="page">
       <h1>Health</h1>
-      <p className="muted">Live probes of every part of the platform, refreshed every two seconds.</p>
+      <p className="muted">
+        Live probes of every part of the platform, refreshed every two seconds.
+      </p>
       <HealthBoard initial={initial} />
       <h2>Round trip</h2>
       <p className="muted">
-        Sends a probe through every layer: this page calls the API, which starts a Temporal workflow, whose activity
-        runs on a worker and appends an event to PostgreSQL.
+        Sends a probe through every layer: this page calls the API, which starts
+        a Temporal workflow, whose activity runs on a worker and appends an
+        event to PostgreSQL.
       </p>
       <ProbeButton />
     </section>

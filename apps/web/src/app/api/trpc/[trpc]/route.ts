@@ -11,7 +11,11 @@ function handler(req: Request) {
     router: appRouter,
     createContext: () => createApiContext(getApiServices()),
     onError({ error, path }) {
-      if (error.code === "INTERNAL_SERVER_ERROR" || error.code === "SERVICE_UNAVAILABLE") console.error(`[api] ${path ?? "?"}:`, error.cause ?? error);
+      if (
+        error.code === "INTERNAL_SERVER_ERROR" ||
+        error.code === "SERVICE_UNAVAILABLE"
+      )
+        console.error(`[api] ${path ?? "?"}:`, error.cause ?? error);
     },
   });
 }

@@ -1,0 +1,180 @@
+// ESLint for the whole monorepo: type-checked rules, import cycles, and the
+// dependency direction of STYLE.md ("dependencies point toward pure code").
+import { builtinModules } from "node:module";
+import js from "@eslint/js";
+import { createTypeScriptImportResolver } from "eslint-import-resolver-typescript";
+import importX from "eslint-plugin-import-x";
+import globals from "globals";
+import tseslint from "typescript-eslint";
+
+const packages = [
+  "graph",
+  "db",
+  "engine",
+  "workflows",
+  "api",
+  "sdk",
+  "worker",
+  "web",
+  "stack",
+];
+
+/** Which internal packages each workspace may import (STYLE.md, "Layout"). */
+const allowed = {
+  "packages/graph": [],
+  "packages/db": [],
+  "packages/engine": ["graph"],
+  workflows: ["graph"],
+  "packages/api": ["graph", "db", "workflows"],
+  "packages/sdk": ["graph", "api", "engine"],
+  "apps/worker": ["workflows", "engine", "graph", "db"],
+  "apps/web": ["api", "graph"],
+  stack: [],
+};
+
+const nodeBuiltins = [
+  ...builtinModules,
+  ...builtinModules.map((m) => `node:${m}`),
+];
+
+/** Bans importing another package's internals: only "." and "./testing" are public. */
+const deepImportBan = {
+  group: ["@loupe/*/*", "!@loupe/*/testing"],
+  message: "import a package by its name (its exports), never its internals",
+};
+
+/** Imports a workspace may make for types only (the SDK sees the API's router type). */
+const typeOnly = { "packages/sdk": ["api"] };
+
+function bannedPackages(dir) {
+  const self = dir.split("/").pop();
+  return packages
+    .filter((p) => !allowed[dir].includes(p) && p !== self)
+    .map((p) => `@loupe/${p}`);
+}
+
+function dependencyPatterns(dir) {
+  const only =
+    allowed[dir].map((p) => `@loupe/${p}`).join(", ") || "no internal package";
+  const patterns = [deepImportBan];
+  const banned = bannedPackages(dir);
+  if (banned.length > 0) {
+    patterns.push({
+      group: banned,
+      message:
+        allowed[dir].length === 0
+          ? `${dir} imports no internal package (STYLE.md, dependency direction)`
+          : `${dir} may import only ${only} (STYLE.md, dependency direction)`,
+    });
+  }
+  for (const p of typeOnly[dir] ?? []) {
+    patterns.push({
+      group: [`@loupe/${p}`],
+      allowTypeImports: true,
+      message: `${dir} may import only types from @loupe/${p}`,
+    });
+  }
+  return patterns;
+}
+
+function dependencyRules(dir) {
+  return {
+    "@typescript-eslint/no-restricted-imports": [
+      "error",
+      { patterns: dependencyPatterns(dir) },
+    ],
+  };
+}
+
+export default tseslint.config(
+  {
+    ignores: [
+      "**/node_modules/**",
+      "**/dist/**",
+      "**/.next/**",
+      "**/generated/**",
+      ".loupe/**",
+      "**/next-env.d.ts",
+      "**/test-results/**",
+      "**/playwright-report/**",
+    ],
+  },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: {
+        projectService: true,
+        tsconfigRootDir: import.meta.dirname,
+      },
+      globals: { ...globals.node },
+    },
+    plugins: { "import-x": importX },
+    settings: {
+      "import-x/resolver-next": [
+        createTypeScriptImportResolver({
+          alwaysTryTypes: true,
+          project: ["**/tsconfig.json"],
+        }),
+      ],
+    },
+    rules: {
+      "@typescript-eslint/consistent-type-imports": [
+        "error",
+        { fixStyle: "inline-type-imports" },
+      ],
+      "@typescript-eslint/no-floating-promises": "error",
+      "@typescript-eslint/no-unused-vars": [
+        "error",
+        { argsIgnorePattern: "^_", varsIgnorePattern: "^_" },
+      ],
+      "import-x/no-cycle": "error",
+      "import-x/no-self-import": "error",
+      eqeqeq: ["error", "smart"],
+    },
+  },
+  { files: ["**/*.js", "**/*.mjs"], ...tseslint.configs.disableTypeChecked },
+  ...Object.keys(allowed).map((dir) => ({
+    files: [`${dir}/**/*.{ts,tsx}`],
+    rules: dependencyRules(dir),
+  })),
+  // Pure packages: no Node builtins, no database, no native modules. Workflows also
+  // run in Temporal's deterministic sandbox. Tests beside them may use Node.
+  ...["packages/graph", "workflows"].map((dir) => ({
+    files: [`${dir}/src/**/*.ts`],
+    ignores: ["**/*.test.ts"],
+    rules: {
+      "@typescript-eslint/no-restricted-imports": [
+        "error",
+        {
+          paths: nodeBuiltins.map((name) => ({
+            name,
+            message:
+              "pure code: no Node builtins (it runs in browsers and Temporal workflows)",
+          })),
+          patterns: [
+            ...dependencyPatterns(dir),
+            {
+              group: [
+                "@prisma/*",
+                "pg",
+                "onnxruntime-node",
+                "onnxruntime-*",
+                "@temporalio/worker",
+                "@temporalio/client",
+                "@temporalio/activity",
+                "@temporalio/testing",
+              ],
+              message:
+                "pure code: no database driver, native module or non-workflow Temporal package",
+            },
+          ],
+        },
+      ],
+    },
+  })),
+  {
+    files: ["apps/web/src/**/*.tsx", "apps/web/src/**/*.ts"],
+    languageOptions: { globals: { ...globals.browser } },
+  },
+);

@@ -1,0 +1,44 @@
+/**
+ * The test layout every package shares: `unit` runs src/**\/*.test.ts, `int` runs
+ * src/**\/*.int.test.ts against real services (PostgreSQL and Temporal, started by
+ * `npm test`), one file at a time, each package in its own database.
+ */
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { defineConfig } from "vitest/config";
+
+const root = path.dirname(fileURLToPath(import.meta.url));
+
+export function defineLoupeTests({
+  passWithNoTests = false,
+}: { passWithNoTests?: boolean } = {}) {
+  return defineConfig({
+    test: {
+      passWithNoTests,
+      projects: [
+        {
+          extends: true,
+          test: {
+            name: "unit",
+            include: ["src/**/*.test.ts"],
+            exclude: ["src/**/*.int.test.ts", "**/node_modules/**"],
+          },
+        },
+        {
+          extends: true,
+          test: {
+            name: "int",
+            include: ["src/**/*.int.test.ts"],
+            pool: "forks",
+            fileParallelism: false,
+            testTimeout: 60_000,
+            hookTimeout: 120_000,
+            globalSetup: [
+              path.join(root, "packages/db/src/testing/vitest-global-setup.ts"),
+            ],
+          },
+        },
+      ],
+    },
+  });
+}
