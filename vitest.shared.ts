@@ -9,12 +9,29 @@ import { defineConfig } from "vitest/config";
 
 const root = path.dirname(fileURLToPath(import.meta.url));
 
+/** Per-package JSON results, summed by `npm test` into one "N passed, N failed" line. */
+function jsonReport(): [string, { outputFile: string }] {
+  const name = path.basename(process.cwd());
+  return [
+    "json",
+    {
+      outputFile: path.join(
+        root,
+        ".loupe",
+        "test-results",
+        `vitest-${name}.json`,
+      ),
+    },
+  ];
+}
+
 export function defineLoupeTests({
   passWithNoTests = false,
 }: { passWithNoTests?: boolean } = {}) {
   return defineConfig({
     test: {
       passWithNoTests,
+      reporters: ["default", jsonReport()],
       projects: [
         {
           extends: true,
@@ -33,9 +50,7 @@ export function defineLoupeTests({
             fileParallelism: false,
             testTimeout: 60_000,
             hookTimeout: 120_000,
-            globalSetup: [
-              path.join(root, "packages/db/src/testing/vitest-global-setup.ts"),
-            ],
+            globalSetup: [path.join(root, "stack/src/vitest-global-setup.ts")],
           },
         },
       ],

@@ -9,6 +9,7 @@ import { tailOf, type ManagedProcess } from "./services/managed-process.ts";
 import { applyMigrations } from "./services/migrations.ts";
 import { startPostgres, type PostgresHandle } from "./services/postgres.ts";
 import { startTemporal } from "./services/temporal.ts";
+import { recreateDatabase } from "./services/test-database.ts";
 import { isPortOpen, WaitAbortedError, waitFor } from "./services/wait-for.ts";
 
 /** The services a stack runs: the data services, and optionally the apps. */
@@ -17,6 +18,8 @@ export interface BringUpOptions {
   readonly apps: boolean;
   /** Trade PostgreSQL durability for speed (tests). */
   readonly fastPostgres?: boolean;
+  /** Drop and re-create the database before migrating (tests start from nothing). */
+  readonly freshDatabase?: boolean;
   readonly log?: (line: string) => void;
 }
 
@@ -76,6 +79,7 @@ export async function bringUp(
       });
     }
     const databaseUrl = databaseUrlOf(config);
+    if (options.freshDatabase) await recreateDatabase(databaseUrl);
     log("applying migrations");
     applyMigrations(config.repoRoot, databaseUrl);
 

@@ -18,3 +18,4 @@ export {
 } from "./services/debian-packages.ts";
 export { fetchHealth } from "./services/health.ts";
 export { waitFor, isPortOpen } from "./services/wait-for.ts";
+export { createDatabaseFromTemplate } from "./services/test-database.ts";

@@ -5,6 +5,7 @@
  *
  * Flags: --skip-static, --skip-e2e (for quicker local loops; CI runs everything).
  */
+import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { bringUp, type RunningStack } from "../bring-up.ts";
@@ -17,6 +18,7 @@ import {
 import { findPostgresBinDir } from "../services/postgres.ts";
 import { runTool } from "../services/run-tool.ts";
 import { ensureTemporalBinary } from "../services/temporal.ts";
+import { sumTestResults } from "../test-results.ts";
 
 const repoRoot = path.resolve(
   path.dirname(fileURLToPath(import.meta.url)),
@@ -28,6 +30,8 @@ const args = new Set(process.argv.slice(2));
 const config = resolveStackConfig("test", process.env, repoRoot);
 const clock = new PhaseClock();
 const failures: string[] = [];
+const resultsDir = path.join(repoRoot, ".loupe", "test-results");
+fs.rmSync(resultsDir, { recursive: true, force: true });
 let stack: RunningStack | undefined;
 
 /** Runs a test phase; a failure is recorded and the remaining phases still run. */
@@ -128,6 +132,13 @@ try {
 }
 
 console.log(`\n${clock.summary()}`);
+const totals = sumTestResults(resultsDir);
+// One closing line in the plain form CI reads, over every runner.
+console.log(
+  `\ntests: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`,
+);
+if (totals.failed > 0 && failures.length === 0)
+  failures.push(`${totals.failed} failed tests`);
 if (failures.length > 0) {
   console.error(`\nnpm test failed: ${failures.join("; ")}`);
   process.exit(1);

@@ -31,9 +31,7 @@ export function HealthBoard({ initial }: { initial: HealthReport }) {
     };
   }, []);
 
-  const unhealthy =
-    report.parts.filter((p) => !p.healthy).length +
-    report.workers.filter((w) => !w.healthy).length;
+  const unhealthy = report.parts.filter((p) => !p.healthy).length;
   return (
     <div aria-live="polite">
       <p
@@ -48,7 +46,9 @@ export function HealthBoard({ initial }: { initial: HealthReport }) {
               ? "The web app is not answering"
               : report.healthy
                 ? "All parts healthy"
-                : `${unhealthy} part${unhealthy === 1 ? "" : "s"} unhealthy`
+                : unhealthy === 0
+                  ? "A worker is unhealthy"
+                  : `${unhealthy} of ${report.parts.length} parts unhealthy`
           }
         />
         <span className="muted">
@@ -77,7 +77,9 @@ export function HealthBoard({ initial }: { initial: HealthReport }) {
                 <StatusBadge healthy={p.healthy} />
               </td>
               <td>{p.detail}</td>
-              <td className="num">{p.latencyMs} ms</td>
+              <td className="num">
+                {p.latencyMs === null ? "—" : `${p.latencyMs} ms`}
+              </td>
             </tr>
           ))}
         </tbody>

@@ -4,7 +4,8 @@ export interface PartHealth {
   readonly healthy: boolean;
   /** One line a person can act on: a version, a latency, or what went wrong. */
   readonly detail: string;
-  readonly latencyMs: number;
+  /** How long the probe took; null for parts derived from stored state (workers). */
+  readonly latencyMs: number | null;
 }
 
 /** Runs a probe with a deadline; any error or timeout is an unhealthy result. */

@@ -33,7 +33,7 @@ export const systemRouter = router({
         workers.length === 0
           ? "no worker has reported in the last 10 minutes"
           : `${workers.filter((w) => w.healthy).length} of ${workers.length} healthy`,
-      latencyMs: 0,
+      latencyMs: null,
     };
     const parts = [database, temporalHealth, workerPart];
     return {
