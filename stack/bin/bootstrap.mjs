@@ -25,6 +25,7 @@ const digest = createHash("sha256").update(lock).digest("hex");
 const stamp = path.join(root, "node_modules", ".loupe-install-stamp");
 const installed =
   fs.existsSync(stamp) && fs.readFileSync(stamp, "utf8") === digest;
+let installSeconds = 0;
 if (!installed) {
   const started = Date.now();
   console.log("▶ installing npm dependencies (npm ci)");
@@ -45,9 +46,8 @@ if (!installed) {
     process.exit(result.status ?? 1);
   }
   fs.writeFileSync(stamp, digest);
-  console.log(
-    `✔ installing npm dependencies (${((Date.now() - started) / 1000).toFixed(1)} s)`,
-  );
+  installSeconds = (Date.now() - started) / 1000;
+  console.log(`✔ installing npm dependencies (${installSeconds.toFixed(1)} s)`);
 }
 
 const script = path.join(root, "stack", "src", "cli", `${command}.ts`);
@@ -61,6 +61,7 @@ const child = spawn(
       ...process.env,
       NEXT_TELEMETRY_DISABLED: "1",
       TURBO_TELEMETRY_DISABLED: "1",
+      LOUPE_INSTALL_SECONDS: String(installSeconds),
     },
   },
 );

@@ -18,6 +18,11 @@ export class PhaseClock {
     }
   }
 
+  /** Records a phase that ran before this process (npm ci, run by bootstrap.mjs). */
+  record(name: string, seconds: number): void {
+    this.#done.push({ name, seconds, ok: true });
+  }
+
   /** The table of phase durations, with the total. */
   summary(): string {
     const width = Math.max(...this.#done.map((p) => p.name.length), 5);
