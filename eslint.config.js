@@ -30,6 +30,9 @@ const allowed = {
   "apps/worker": ["workflows", "engine", "graph", "db"],
   "apps/web": ["api", "graph"],
   stack: [],
+  // infra validates the deployment manifests against the apps' env parsers,
+  // which it imports by path (the one place outside apps/ that reads them).
+  infra: [],
 };
 
 const nodeBuiltins = [

@@ -9,21 +9,25 @@ const schema = z.object({
 /** The web app's server configuration. */
 export type WebEnv = z.infer<typeof schema>;
 
-let parsed: WebEnv | undefined;
-
-/**
- * Parses the server env once, on first use (not at build time, when it is absent);
- * a bad value fails naming the variable.
- */
-export function getWebEnv(): WebEnv {
-  if (parsed) return parsed;
-  const result = schema.safeParse(process.env);
+/** Parses an environment; a bad value fails naming the variable. */
+export function parseWebEnv(env: Record<string, string | undefined>): WebEnv {
+  const result = schema.safeParse(env);
   if (!result.success) {
     const lines = result.error.issues.map(
       (i) => `  ${i.path.join(".")}: ${i.message}`,
     );
     throw new Error(`invalid web environment:\n${lines.join("\n")}`);
   }
-  parsed = result.data;
+  return result.data;
+}
+
+let parsed: WebEnv | undefined;
+
+/**
+ * The server's env, parsed once on first use (at start, by instrumentation.ts;
+ * not at build time, when it is absent).
+ */
+export function getWebEnv(): WebEnv {
+  parsed ??= parseWebEnv(process.env);
   return parsed;
 }

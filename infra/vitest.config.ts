@@ -1,0 +1,3 @@
+import { defineLoupeTests } from "../vitest.shared.ts";
+
+export default defineLoupeTests();
