@@ -20,6 +20,8 @@ export interface BringUpOptions {
   readonly fastPostgres?: boolean;
   /** Drop and re-create the database before migrating (tests start from nothing). */
   readonly freshDatabase?: boolean;
+  /** Aborting (Ctrl-C while starting) stops what was started, then rejects. */
+  readonly signal?: AbortSignal;
   readonly log?: (line: string) => void;
 }
 
@@ -46,6 +48,7 @@ export async function bringUp(
   options: BringUpOptions,
 ): Promise<RunningStack> {
   const log = options.log ?? (() => undefined);
+  const checkpoint = () => options.signal?.throwIfAborted();
   const processes = new Map<string, ManagedProcess>();
   let postgres: PostgresHandle | undefined;
 
@@ -78,11 +81,13 @@ export async function bringUp(
         fast: options.fastPostgres ?? false,
       });
     }
+    checkpoint();
     const databaseUrl = databaseUrlOf(config);
     if (options.freshDatabase) await recreateDatabase(databaseUrl);
     log("applying migrations");
     applyMigrations(config.repoRoot, databaseUrl);
 
+    checkpoint();
     if (config.temporal.kind === "managed") {
       log(`starting Temporal on port ${config.temporal.port}`);
       await startManagedTemporal();
@@ -90,6 +95,7 @@ export async function bringUp(
     const temporalAddress = temporalAddressOf(config);
     let webUrl: string | undefined;
 
+    checkpoint();
     if (options.apps) {
       if (await isPortOpen("127.0.0.1", config.web.port)) {
         throw new Error(
@@ -124,7 +130,7 @@ export async function bringUp(
           }
           return isPlatformHealthy(url);
         },
-        { timeoutMs: 90_000, intervalMs: 500 },
+        { timeoutMs: 90_000, intervalMs: 500, signal: options.signal },
       );
     }
 

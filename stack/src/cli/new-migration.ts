@@ -9,7 +9,12 @@ import { fileURLToPath } from "node:url";
 import { createMigration } from "../migrations/create-migration.ts";
 import { startPostgres } from "../services/postgres.ts";
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
+const repoRoot = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  "..",
+  "..",
+  "..",
+);
 const name = process.argv[2];
 if (!name) {
   console.error("usage: npm run db:migration:new -- <snake_case_name>");
@@ -20,20 +25,36 @@ const home = path.join(repoRoot, ".loupe", "tools");
 const server = process.env.DATABASE_URL
   ? undefined
   : await startPostgres(
-      { port: 54350, dataDir: path.join(home, "postgres"), database: "loupe_migrations", user: "loupe", password: "loupe" },
+      {
+        port: 54350,
+        dataDir: path.join(home, "postgres"),
+        database: "loupe_migrations",
+        user: "loupe",
+        password: "loupe",
+      },
       { logsDir: path.join(home, "logs"), fast: true },
     );
 try {
   const outcome = createMigration(
-    { repoRoot, schemaFile: path.join(repoRoot, "prisma", "schema.prisma"), migrationsDir: path.join(repoRoot, "prisma", "migrations") },
+    {
+      repoRoot,
+      schemaFile: path.join(repoRoot, "prisma", "schema.prisma"),
+      migrationsDir: path.join(repoRoot, "prisma", "migrations"),
+    },
     name,
     process.env.DATABASE_URL ?? server!.url,
   );
   if (outcome.kind === "unchanged") {
-    console.log(`prisma/schema.prisma has not changed since ${outcome.latest}: no migration written.`);
+    console.log(
+      `prisma/schema.prisma has not changed since ${outcome.latest}: no migration written.`,
+    );
   } else {
-    console.log(`wrote ${path.relative(repoRoot, outcome.dir)}/migration.sql:\n\n${outcome.sql}\n`);
-    console.log("Review it, commit it, and `npm start` / `npm test` apply it with prisma migrate deploy.");
+    console.log(
+      `wrote ${path.relative(repoRoot, outcome.dir)}/migration.sql:\n\n${outcome.sql}\n`,
+    );
+    console.log(
+      "Review it, commit it, and `npm start` / `npm test` apply it with prisma migrate deploy.",
+    );
   }
 } finally {
   await server?.stop();

@@ -33,11 +33,16 @@ if (live) {
 }
 
 let stack: RunningStack | undefined;
+let startup: Promise<unknown> = Promise.resolve();
 let stopping = false;
+const starting = new AbortController();
 const shutdown = async (reason: string, code: number) => {
   if (stopping) return;
   stopping = true;
   console.log(`\n${reason}: stopping Loupe…`);
+  // While still starting, abort: bring-up stops what it had started, then rejects.
+  starting.abort();
+  await startup.catch(() => undefined);
   await stack?.stop();
   clearStackState(config.home);
   console.log("Loupe stopped.");
@@ -45,26 +50,39 @@ const shutdown = async (reason: string, code: number) => {
 };
 process.on("SIGINT", () => void shutdown("Ctrl-C", 0));
 process.on("SIGTERM", () => void shutdown("SIGTERM", 0));
+writeStackState(config.home, { supervisorPid: process.pid, processes: {} });
 
 try {
-  await clock.run("build (cached by turbo)", () =>
-    runToolOrThrow(repoRoot, "turbo", [
-      "run",
-      "build",
-      "--filter=@loupe/web",
-      "--filter=@loupe/worker",
-      "--output-logs=errors-only",
-    ]),
-  );
-  stack = await clock.run("services", () =>
-    bringUp(config, { apps: true, log: (line) => console.log(`  ${line}`) }),
-  );
+  startup = (async () => {
+    await clock.run("build (cached by turbo)", () =>
+      runToolOrThrow(repoRoot, "turbo", [
+        "run",
+        "build",
+        "--filter=@loupe/web",
+        "--filter=@loupe/worker",
+        "--output-logs=errors-only",
+      ]),
+    );
+    starting.signal.throwIfAborted();
+    stack = await clock.run("services", () =>
+      bringUp(config, {
+        apps: true,
+        signal: starting.signal,
+        log: (line) => console.log(`  ${line}`),
+      }),
+    );
+  })();
+  await startup;
 } catch (error) {
-  console.error(
-    `\nLoupe did not start: ${error instanceof Error ? error.message : String(error)}`,
-  );
-  console.error(`Logs: ${config.logsDir}`);
-  await shutdown("start failed", 1);
+  if (!stopping) {
+    console.error(
+      `\nLoupe did not start: ${error instanceof Error ? error.message : String(error)}`,
+    );
+    console.error(`Logs: ${config.logsDir}`);
+    await shutdown("start failed", 1);
+  }
+  // Ctrl-C during start-up: shutdown() is finishing and exits the process.
+  await new Promise(() => undefined);
 }
 
 const running = stack!;

@@ -29,7 +29,10 @@ const repoRoot = path.resolve(
 const args = new Set(process.argv.slice(2));
 const config = resolveStackConfig("test", process.env, repoRoot);
 const clock = new PhaseClock();
-clock.record("npm dependencies (npm ci when the lockfile changed)", Number(process.env.LOUPE_INSTALL_SECONDS ?? 0));
+clock.record(
+  "npm dependencies (npm ci when the lockfile changed)",
+  Number(process.env.LOUPE_INSTALL_SECONDS ?? 0),
+);
 const failures: string[] = [];
 const resultsDir = path.join(repoRoot, ".loupe", "test-results");
 fs.rmSync(resultsDir, { recursive: true, force: true });

@@ -28,22 +28,46 @@ export function createMigration(
   now = new Date(),
 ): MigrationOutcome {
   if (!/^[a-z0-9]+(_[a-z0-9]+)*$/.test(name)) {
-    throw new Error(`migration name "${name}" must be snake_case letters and digits, e.g. add_runs`);
+    throw new Error(
+      `migration name "${name}" must be snake_case letters and digits, e.g. add_runs`,
+    );
   }
   const latest = fs
     .readdirSync(paths.migrationsDir)
-    .filter((d) => fs.existsSync(path.join(paths.migrationsDir, d, "migration.sql")))
+    .filter((d) =>
+      fs.existsSync(path.join(paths.migrationsDir, d, "migration.sql")),
+    )
     .sort()
     .at(-1);
-  const from = latest === undefined ? ["--from-empty"] : ["--from-schema-datamodel", snapshotOf(paths, latest)];
+  const from =
+    latest === undefined
+      ? ["--from-empty"]
+      : ["--from-schema-datamodel", snapshotOf(paths, latest)];
   const diff = spawnSync(
     path.join(paths.repoRoot, "node_modules", ".bin", "prisma"),
-    ["migrate", "diff", ...from, "--to-schema-datamodel", paths.schemaFile, "--script"],
-    { cwd: paths.repoRoot, encoding: "utf8", env: { ...process.env, DATABASE_URL: databaseUrl } },
+    [
+      "migrate",
+      "diff",
+      ...from,
+      "--to-schema-datamodel",
+      paths.schemaFile,
+      "--script",
+    ],
+    {
+      cwd: paths.repoRoot,
+      encoding: "utf8",
+      env: { ...process.env, DATABASE_URL: databaseUrl },
+    },
   );
-  if (diff.status !== 0) throw new Error(`prisma migrate diff failed:\n${diff.stdout}${diff.stderr}`);
+  if (diff.status !== 0)
+    throw new Error(
+      `prisma migrate diff failed:\n${diff.stdout}${diff.stderr}`,
+    );
   const sql = diff.stdout.trim();
-  if (latest !== undefined && (sql === "" || sql === "-- This is an empty migration.")) {
+  if (
+    latest !== undefined &&
+    (sql === "" || sql === "-- This is an empty migration.")
+  ) {
     return { kind: "unchanged", latest };
   }
   const stamp = now.toISOString().replace(/[-:T]/g, "").slice(0, 14);
@@ -58,7 +82,9 @@ export function createMigration(
 function snapshotOf(paths: MigrationPaths, migration: string): string {
   const snapshot = path.join(paths.migrationsDir, migration, "schema.prisma");
   if (!fs.existsSync(snapshot)) {
-    throw new Error(`${migration} has no schema.prisma snapshot: copy the schema as of that migration there`);
+    throw new Error(
+      `${migration} has no schema.prisma snapshot: copy the schema as of that migration there`,
+    );
   }
   return snapshot;
 }

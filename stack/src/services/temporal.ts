@@ -45,7 +45,6 @@ export function ensureTemporalBinary(binary: string): void {
     env: {
       ...process.env,
       GOBIN: dir,
-      CGO_ENABLED: "0",
       GOFLAGS: "-buildvcs=false",
     },
     stdio: ["ignore", "inherit", "inherit"],

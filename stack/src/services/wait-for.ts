@@ -15,11 +15,13 @@ export async function waitFor(
   {
     timeoutMs = 60_000,
     intervalMs = 250,
-  }: { timeoutMs?: number; intervalMs?: number } = {},
+    signal,
+  }: { timeoutMs?: number; intervalMs?: number; signal?: AbortSignal } = {},
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {
+    signal?.throwIfAborted();
     try {
       if (await check()) return;
     } catch (error) {
