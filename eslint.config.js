@@ -114,6 +114,9 @@ export default tseslint.config(
     },
     plugins: { "import-x": importX },
     settings: {
+      // import-x parses imported files to follow cycles: TypeScript needs its parser.
+      "import-x/parsers": { "@typescript-eslint/parser": [".ts", ".tsx"] },
+      "import-x/extensions": [".ts", ".tsx", ".js", ".mjs"],
       "import-x/resolver-next": [
         createTypeScriptImportResolver({
           alwaysTryTypes: true,
@@ -176,6 +179,27 @@ export default tseslint.config(
       ],
     },
   })),
+  // Test matchers (expect.any, expect.objectContaining) are typed `any` by design.
+  {
+    files: ["**/*.test.ts", "**/*.spec.ts"],
+    rules: { "@typescript-eslint/no-unsafe-assignment": "off" },
+  },
+  // Browser tests drive a whole stack of their own, through @loupe/stack.
+  {
+    files: ["apps/web/e2e/**/*.ts"],
+    rules: {
+      "@typescript-eslint/no-restricted-imports": [
+        "error",
+        {
+          patterns: dependencyPatterns("apps/web").map((p) =>
+            p.group.includes("@loupe/stack")
+              ? { ...p, group: p.group.filter((g) => g !== "@loupe/stack") }
+              : p,
+          ),
+        },
+      ],
+    },
+  },
   {
     files: ["apps/web/src/**/*.tsx", "apps/web/src/**/*.ts"],
     languageOptions: { globals: { ...globals.browser } },

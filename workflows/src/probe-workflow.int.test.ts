@@ -101,8 +101,12 @@ it("fails at once, without retrying, on invalid input", async () => {
   const { probeId, result } = start("invalid");
   const error = await result.catch((e: unknown) => e);
   expect(error).toBeInstanceOf(WorkflowFailedError);
-  expect(
-    String((error as WorkflowFailedError).cause?.cause?.message),
-  ).toContain("invalid probe input");
+  // WorkflowFailedError <- ActivityFailure <- ApplicationFailure (the activity's own).
+  const activityFailure = (error as WorkflowFailedError).cause;
+  expect(activityFailure?.cause).toMatchObject({
+    message: "invalid probe input: note",
+    type: "InvalidProbeInput",
+    nonRetryable: true,
+  });
   expect(attempts.get(probeId)).toBe(1);
 });

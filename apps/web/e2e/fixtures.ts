@@ -22,6 +22,8 @@ export const screenshotsDir = path.join(import.meta.dirname, "screenshots");
  */
 export const test = base.extend<object, { stack: RunningStack }>({
   stack: [
+    // Playwright reads a fixture's dependencies from this (empty) pattern.
+    // eslint-disable-next-line no-empty-pattern
     async ({}, use) => {
       const templateUrl = process.env.DATABASE_URL;
       if (!templateUrl)

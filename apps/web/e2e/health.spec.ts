@@ -1,7 +1,8 @@
 import path from "node:path";
+import type { Page } from "@playwright/test";
 import { expect, screenshotsDir, test } from "./fixtures";
 
-const row = (page: import("@playwright/test").Page, part: string) =>
+const row = (page: Page, part: string) =>
   page.getByTestId(`health-row-${part}`);
 
 test("the health page shows every part healthy, Temporal going down and coming back", async ({
