@@ -5,16 +5,10 @@
  * a connection even to diff two schema files).
  */
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { createMigration } from "../migrations/create-migration.ts";
+import { repoRoot } from "../repo-root.ts";
 import { startPostgres } from "../services/postgres.ts";
 
-const repoRoot = path.resolve(
-  path.dirname(fileURLToPath(import.meta.url)),
-  "..",
-  "..",
-  "..",
-);
 const name = process.argv[2];
 if (!name) {
   console.error("usage: npm run db:migration:new -- <snake_case_name>");

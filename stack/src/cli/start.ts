@@ -2,10 +2,9 @@
  * `npm start`: brings Loupe up on this machine (PostgreSQL, Temporal, worker, web
  * app), prints the URL, stays up until Ctrl-C, then stops everything it started.
  */
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { bringUp, type RunningStack } from "../bring-up.ts";
 import { resolveStackConfig } from "../config.ts";
+import { repoRoot } from "../repo-root.ts";
 import { PhaseClock } from "../phases.ts";
 import { tailOf } from "../services/managed-process.ts";
 import { runToolOrThrow } from "../services/run-tool.ts";
@@ -15,12 +14,6 @@ import {
   writeStackState,
 } from "../stack-state.ts";
 
-const repoRoot = path.resolve(
-  path.dirname(fileURLToPath(import.meta.url)),
-  "..",
-  "..",
-  "..",
-);
 const config = resolveStackConfig("dev", process.env, repoRoot);
 const clock = new PhaseClock();
 

@@ -7,9 +7,9 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { bringUp, type RunningStack } from "../bring-up.ts";
 import { resolveStackConfig } from "../config.ts";
+import { repoRoot } from "../repo-root.ts";
 import { PhaseClock } from "../phases.ts";
 import {
   chromiumRequirement,
@@ -20,12 +20,6 @@ import { runTool } from "../services/run-tool.ts";
 import { ensureTemporalBinary } from "../services/temporal.ts";
 import { sumTestResults } from "../test-results.ts";
 
-const repoRoot = path.resolve(
-  path.dirname(fileURLToPath(import.meta.url)),
-  "..",
-  "..",
-  "..",
-);
 const args = new Set(process.argv.slice(2));
 const config = resolveStackConfig("test", process.env, repoRoot);
 const clock = new PhaseClock();
