@@ -1,9 +1,72 @@
 /**
- * @loupe/graph: the intervention graph (tracing API, format, validation,
- * optimization). Pure TypeScript: no Node builtins, no native modules, so the same
- * code runs in the browser, in Temporal workflows and in Node.
- *
- * Empty until the intervention-graph issue lands; the package exists so that the
- * dependency direction (everything points here) is enforced from the start.
+ * @loupe/graph: the intervention graph. Tracing API (build graphs from a model
+ * manifest), the versioned JSON format, validation, and the manifest schema.
+ * Pure TypeScript: no Node builtins, no native modules, so the same code runs in
+ * browsers, in Temporal workflows and in Node.
  */
-export {};
+export {
+  createModel,
+  type Model,
+  type Tracer,
+  type TraceInput,
+} from "./trace/model.ts";
+export type {
+  Envoy,
+  ModuleEnvoy,
+  ModuleValue,
+  TupleValue,
+} from "./trace/envoy.ts";
+export {
+  TensorValue,
+  constant,
+  tensorInput,
+  concat,
+  stack,
+  where,
+  type Operand,
+  type ModuleTarget,
+} from "./trace/tensor-value.ts";
+export { TraceError, type TraceErrorCode } from "./trace/trace-error.ts";
+export {
+  encodeConstant,
+  decodeElements,
+  type NestedValues,
+} from "./trace/encode-constant.ts";
+export {
+  manifestSchema,
+  type Manifest,
+  type ModuleSpec,
+  type ModuleCall,
+  type TensorSpec,
+} from "./manifest/manifest-schema.ts";
+export { ModuleIndex } from "./manifest/module-index.ts";
+export {
+  graphSchema,
+  graphNodeSchema,
+  nodeSchemas,
+  GRAPH_FORMAT,
+  GRAPH_FORMAT_VERSION,
+  type Graph,
+  type GraphNode,
+  type InvokeInput,
+} from "./format/graph-schema.ts";
+export {
+  parseGraph,
+  parseGraphOrThrow,
+  GraphFormatError,
+  type ParseResult,
+} from "./format/parse-graph.ts";
+export type { FormatIssue } from "./format/format-issue.ts";
+export { serializeGraph } from "./format/serialize-graph.ts";
+export { canonicalJson } from "./format/canonical-json.ts";
+export { hashGraph } from "./format/hash-graph.ts";
+export { DTYPES, type DType } from "./ir/dtype.ts";
+export type { Dim, Shape } from "./ir/shape.ts";
+export {
+  parseIndex,
+  formatIndex,
+  IndexSyntaxError,
+  type IndexItem,
+  type IndexSpec,
+} from "./ir/index-spec.ts";
+export type { Op } from "./ir/ops.ts";

@@ -1,0 +1,191 @@
+import { z } from "zod";
+import { DTYPES } from "../ir/dtype.ts";
+import {
+  ARG_REDUCE_OPS,
+  BINARY_OPS,
+  COMPARE_OPS,
+  REDUCE_OPS,
+  SOFTMAX_OPS,
+  UNARY_OPS,
+  type Op,
+} from "../ir/ops.ts";
+
+/** The format's name and the version this code writes. */
+export const GRAPH_FORMAT = "loupe.graph";
+export const GRAPH_FORMAT_VERSION = 1;
+
+const nodeId = z.string().regex(/^n\d+$/, "expected a node id like n12");
+const dim = z.union([z.number().int().min(0), z.string().min(1)]);
+const axis = z.number().int();
+const dtype = z.enum(DTYPES);
+const modulePath = z
+  .string()
+  .regex(
+    /^$|^[A-Za-z_][\w]*(\.[\w]+)*$/,
+    "expected a dotted module path like transformer.h.5.mlp",
+  );
+
+const indexItem = z.union([
+  z.number().int(),
+  z
+    .object({
+      slice: z.tuple([
+        z.number().int().nullable(),
+        z.number().int().nullable(),
+        z.number().int().nullable(),
+      ]),
+    })
+    .strict(),
+  z.object({ list: z.array(z.number().int()).min(1) }).strict(),
+  z.literal("..."),
+  z.null(),
+]);
+const index = z.array(indexItem);
+
+/** Where a node was written: its trace and invoke within the session. */
+const base = {
+  id: nodeId,
+  trace: z.number().int().min(0),
+  invoke: z.number().int().min(0),
+};
+const none = z.tuple([]);
+const one = z.tuple([nodeId]);
+const two = z.tuple([nodeId, nodeId]);
+const many = z.array(nodeId).min(1);
+const node = <O extends Op, Shape extends z.ZodRawShape>(
+  op: O,
+  args: z.ZodType<string[]>,
+  attrs: Shape,
+) => z.object({ ...base, op: z.literal(op), args, ...attrs }).strict();
+const family = <const Ops extends readonly Op[], Shape extends z.ZodRawShape>(
+  ops: Ops,
+  args: z.ZodType<string[]>,
+  attrs: Shape,
+) =>
+  Object.fromEntries(ops.map((op) => [op, node(op, args, attrs)])) as {
+    [K in Ops[number]]: ReturnType<typeof node<K, Shape>>;
+  };
+
+const reduceAttrs = { dims: z.array(axis).nullable(), keepdim: z.boolean() };
+const target = {
+  module: modulePath,
+  call: z.number().int().min(0),
+  slot: z.enum(["input", "output"]),
+  /** Which input or tuple element; null for a module's single (non-tuple) tensor. */
+  item: z.number().int().min(0).nullable(),
+};
+
+/**
+ * The schema of each node kind. Parsing looks the kind up here first, so an error
+ * names the field of that kind that is wrong, not a failed union.
+ */
+export const nodeSchemas = {
+  read: node("read", none, target),
+  write: node("write", one, { ...target, index: index.nullable() }),
+  param: node("param", none, { module: modulePath, name: z.string().min(1) }),
+  call_module: node("call_module", one, { module: modulePath }),
+  skip: node("skip", one, {
+    module: modulePath,
+    call: z.number().int().min(0),
+  }),
+  cache: node("cache", none, { modules: z.array(modulePath).min(1) }),
+  stop: node("stop", none, {}),
+  constant: node("constant", none, {
+    dtype,
+    shape: z.array(z.number().int().min(0)),
+    /** The elements as little-endian bytes, base64. */
+    data: z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, "expected base64"),
+  }),
+  tensor: node("tensor", none, {
+    name: z.string().min(1),
+    dtype,
+    shape: z.array(dim),
+  }),
+  save: node("save", one, { name: z.string().min(1) }),
+  getitem: node("getitem", one, { index }),
+  setitem: node("setitem", two, { index }),
+  where: node("where", z.tuple([nodeId, nodeId, nodeId]), {}),
+  matmul: node("matmul", two, {}),
+  topk: node("topk", one, {
+    k: z.number().int().min(1),
+    dim: axis,
+    largest: z.boolean(),
+    part: z.enum(["values", "indices"]),
+  }),
+  norm: node("norm", one, { p: z.number().positive(), ...reduceAttrs }),
+  reshape: node("reshape", one, { shape: z.array(z.number().int().min(-1)) }),
+  transpose: node("transpose", one, { dims: z.tuple([axis, axis]) }),
+  permute: node("permute", one, { dims: z.array(axis) }),
+  concat: node("concat", many, { dim: axis }),
+  stack: node("stack", many, { dim: axis }),
+  cast: node("cast", one, { dtype }),
+  ...family(UNARY_OPS, one, {}),
+  ...family(BINARY_OPS, two, {}),
+  ...family(COMPARE_OPS, two, {}),
+  ...family(REDUCE_OPS, one, reduceAttrs),
+  ...family(ARG_REDUCE_OPS, one, {
+    dim: axis.nullable(),
+    keepdim: z.boolean(),
+  }),
+  ...family(SOFTMAX_OPS, one, { dim: axis }),
+} satisfies Record<Op, z.ZodObject>;
+
+/** One node of the graph. `args` name earlier nodes; the other fields are its attributes. */
+export const graphNodeSchema = z.discriminatedUnion(
+  "op",
+  Object.values(nodeSchemas) as unknown as [
+    (typeof nodeSchemas)[Op],
+    ...(typeof nodeSchemas)[Op][],
+  ],
+);
+
+/** What an invoke runs on: text prompts (tokenized by the engine) or token ids. */
+const invokeInputSchema = z.discriminatedUnion("kind", [
+  z
+    .object({ kind: z.literal("text"), prompts: z.array(z.string()).min(1) })
+    .strict(),
+  z
+    .object({
+      kind: z.literal("tokens"),
+      ids: z.array(z.array(z.number().int().min(0)).min(1)).min(1),
+    })
+    .strict(),
+]);
+
+/**
+ * An invoke: some rows of the batch (or, with `input: null`, the whole batch).
+ * `edit: true` marks the model's persistent default interventions, which apply to
+ * every invoke.
+ */
+const invokeSchema = z
+  .object({ input: invokeInputSchema.nullable(), edit: z.boolean().optional() })
+  .strict();
+
+/** One forward pass. */
+const traceSchema = z
+  .object({ invokes: z.array(invokeSchema).min(1) })
+  .strict();
+
+/**
+ * An intervention graph, format version 1: a session of one or more traces, and
+ * the nodes of all of them in the order they were written (every node's args are
+ * earlier nodes). Room is left for gradients and generation: later versions add
+ * node kinds (`grad`, `backward`) and per-step scopes without changing these.
+ */
+export const graphSchema = z
+  .object({
+    format: z.literal(GRAPH_FORMAT),
+    version: z.literal(GRAPH_FORMAT_VERSION),
+    /** The model the graph was written against (aliases let it run on others). */
+    model: z.string().min(1).optional(),
+    traces: z.array(traceSchema).min(1),
+    nodes: z.array(graphNodeSchema),
+  })
+  .strict();
+
+/** A parsed intervention graph. */
+export type Graph = z.infer<typeof graphSchema>;
+/** One node of a graph. */
+export type GraphNode = z.infer<typeof graphNodeSchema>;
+/** An invoke's input. */
+export type InvokeInput = z.infer<typeof invokeInputSchema>;

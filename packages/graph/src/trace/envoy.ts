@@ -1,0 +1,226 @@
+import { activeBuilder } from "./graph-builder.ts";
+import {
+  TensorValue,
+  toValue,
+  type ModuleTarget,
+  type Operand,
+} from "./tensor-value.ts";
+import { TraceError } from "./trace-error.ts";
+import {
+  unknownModuleMessage,
+  type ModuleIndex,
+} from "../manifest/module-index.ts";
+
+/**
+ * A module's output or inputs when the module returns a tuple: index it
+ * (`.output[0]`) or name an element by its label (`.output.item("logits")`; typed
+ * models also get `.output.logits`).
+ */
+export interface TupleValue {
+  readonly [item: number]: TensorValue;
+  /** The element with this label (e.g. `logits`) or index. */
+  item(which: number | string): TensorValue;
+  readonly length: number;
+}
+
+/** What `.output` gives: the tensor itself, or a tuple when the module returns one. */
+export type ModuleValue = TensorValue & TupleValue;
+
+/** A module of the model, reached by its path (`lm.transformer.h[5].mlp`). */
+export interface ModuleEnvoy {
+  /** The path as written (aliases kept, so a graph can move to another architecture). */
+  readonly path: string;
+  /** The module's output (a tuple when the module returns one: see TupleValue). */
+  readonly output: ModuleValue;
+  /** The module's first input. */
+  readonly input: TensorValue;
+  /** All the module's inputs, as a tuple. */
+  readonly inputs: TupleValue;
+  /** The module's calls, for modules called more than once per forward pass. */
+  readonly calls: readonly ModuleEnvoy[];
+  /** A parameter (weight) of the module: `lm.lm_head.param("weight")`. */
+  param(name: string): TensorValue;
+  /** Applies the module to a value: `lm.lm_head.call(lm.ln_final.call(h))` (logit lens). */
+  call(value: Operand): TensorValue;
+  /** Bypasses the module in this invoke: its output is `value`, its inside never runs. */
+  skip(value: Operand): void;
+}
+
+/** A module envoy whose children are reached as properties (and indices). */
+export type Envoy = ModuleEnvoy & {
+  readonly [child: string]: Envoy;
+  readonly [index: number]: Envoy;
+};
+
+const RESERVED = new Set([
+  "path",
+  "output",
+  "input",
+  "inputs",
+  "calls",
+  "param",
+  "call",
+  "skip",
+]);
+
+/** Builds the envoy of `path` (call `callIndex`) over a manifest index. */
+export function makeEnvoy(
+  index: ModuleIndex,
+  path: string,
+  callIndex = 0,
+  extra: Record<string, unknown> = {},
+): Envoy {
+  const join = (name: string) => (path === "" ? name : `${path}.${name}`);
+  const target = (
+    slot: "input" | "output",
+    item: number | null,
+  ): ModuleTarget => ({ module: path, call: callIndex, slot, item });
+  const read = (slot: "input" | "output", item: number | null): TensorValue => {
+    const builder = activeBuilder();
+    builder.access(path, callIndex, slot);
+    const id = builder.add({ op: "read", args: [], ...target(slot, item) });
+    return guardTensor(
+      new TensorValue(id, builder, target(slot, item)),
+      `${path}.${slot}`,
+    );
+  };
+  const tuple = (slot: "input" | "output"): TupleValue => {
+    const builder = activeBuilder();
+    const { call } = builder.access(path, callIndex, slot);
+    const specs = slot === "input" ? call.inputs : call.outputs;
+    const elementAt = (which: number | string): TensorValue => {
+      const item =
+        typeof which === "number"
+          ? which
+          : specs.findIndex((s) => s.label === which);
+      if (item < 0 || item >= specs.length) {
+        const labels = specs.map((s, i) => s.label ?? String(i)).join(", ");
+        throw new TraceError(
+          "BAD_ARGUMENT",
+          `${path || "model"}.${slot} has no element ${JSON.stringify(which)}; it has: ${labels}`,
+          { module: path },
+        );
+      }
+      return read(slot, item);
+    };
+    return new Proxy(
+      { item: elementAt, length: specs.length },
+      {
+        get(t, key) {
+          if (typeof key === "string" && /^\d+$/.test(key))
+            return elementAt(Number(key));
+          if (typeof key === "string" && specs.some((s) => s.label === key))
+            return elementAt(key);
+          if (key in t)
+            return (t as unknown as Record<PropertyKey, unknown>)[key];
+          if (typeof key === "string" && key in TensorValue.prototype) {
+            throw new TraceError(
+              "BAD_ARGUMENT",
+              `${path || "model"}.${slot} is a tuple: pick an element first, e.g. .${slot}[0].${key}(…)`,
+              { module: path },
+            );
+          }
+          return undefined;
+        },
+      },
+    );
+  };
+  const self: ModuleEnvoy = {
+    path,
+    get output() {
+      const call = index.module(path)?.calls[callIndex];
+      if (call?.tuple) return tuple("output") as ModuleValue;
+      return read("output", null) as ModuleValue;
+    },
+    get input() {
+      return read("input", 0);
+    },
+    get inputs() {
+      return tuple("input");
+    },
+    get calls() {
+      const spec = index.module(path);
+      return (spec?.calls ?? []).map((_, k) => makeEnvoy(index, path, k));
+    },
+    param(name) {
+      const builder = activeBuilder();
+      const spec = index.module(path);
+      if (!spec)
+        throw new TraceError("UNKNOWN_MODULE", `"${path}" is not a module`, {
+          module: path,
+        });
+      if (!spec.params.some((p) => p.name === name)) {
+        throw new TraceError(
+          "BAD_ARGUMENT",
+          `module "${path}" has no parameter "${name}"; it has: ${spec.params.map((p) => p.name).join(", ") || "none"}`,
+          { module: path },
+        );
+      }
+      return new TensorValue(
+        builder.add({ op: "param", args: [], module: path, name }),
+        builder,
+      );
+    },
+    call(value) {
+      const builder = activeBuilder();
+      if (!index.module(path))
+        throw new TraceError("UNKNOWN_MODULE", `"${path}" is not a module`, {
+          module: path,
+        });
+      return new TensorValue(
+        builder.add({
+          op: "call_module",
+          args: [toValue(value).id],
+          module: path,
+        }),
+        builder,
+      );
+    },
+    skip(value) {
+      const builder = activeBuilder();
+      const { real } = builder.access(path, callIndex, "input");
+      const id = builder.add({
+        op: "skip",
+        args: [toValue(value).id],
+        module: path,
+        call: callIndex,
+      });
+      builder.markSkipped(real, id);
+    },
+  };
+  return new Proxy(self as Envoy, {
+    get(t, key, receiver) {
+      if (typeof key === "symbol") return undefined;
+      if (key in extra) return extra[key];
+      if (RESERVED.has(key)) return Reflect.get(t, key, receiver) as unknown;
+      if (key === "then" || key === "toJSON") return undefined;
+      const child = join(key);
+      if (!index.resolve(child)) {
+        throw new TraceError(
+          "UNKNOWN_MODULE",
+          unknownModuleMessage(index, child),
+          { module: child, suggestions: index.suggest(child) },
+        );
+      }
+      return makeEnvoy(index, child);
+    },
+  });
+}
+
+/** Makes `x[0]` on a plain tensor a clear error instead of `undefined`. */
+function guardTensor(value: TensorValue, what: string): TensorValue {
+  return new Proxy(value, {
+    get(t, key, receiver) {
+      if (typeof key === "string" && /^\d+$/.test(key)) {
+        throw new TraceError(
+          "BAD_ARGUMENT",
+          `${what} is a single tensor, not a tuple: index it with .get(${key}, …)`,
+        );
+      }
+      const v = Reflect.get(t, key, receiver) as unknown;
+      return typeof v === "function"
+        ? (v as (...a: unknown[]) => unknown).bind(t)
+        : v;
+    },
+  });
+}
