@@ -7,9 +7,12 @@
 export {
   createModel,
   type Model,
+  type ModelBase,
+  type GenericModules,
   type Tracer,
   type TraceInput,
 } from "./trace/model.ts";
+export { generateModelTypes } from "./typegen/generate-model-types.ts";
 export type {
   Envoy,
   ModuleEnvoy,
@@ -70,3 +73,13 @@ export {
   type IndexSpec,
 } from "./ir/index-spec.ts";
 export type { Op } from "./ir/ops.ts";
+export {
+  validateGraph,
+  assertValidGraph,
+  GraphValidationError,
+  DEFAULT_LIMITS,
+  type ValidationIssue,
+  type ValidationResult,
+  type GraphLimits,
+} from "./validate/validate-graph.ts";
+export { formatType, type ValueType } from "./validate/value-type.ts";

@@ -1,0 +1,289 @@
+import { bytesPerElement, isFloat } from "../ir/dtype.ts";
+import { indexedShape } from "../ir/index-spec.ts";
+import { broadcastShapes, formatShape, knownSize, type Dim } from "../ir/shape.ts";
+import type { Graph, GraphNode, InvokeInput } from "../format/graph-schema.ts";
+import type { Manifest, ModuleCall, TensorSpec } from "../manifest/manifest-schema.ts";
+import { ModuleIndex, unknownModuleMessage } from "../manifest/module-index.ts";
+import { shapeRules } from "./shape-rules.ts";
+import { formatType, type ValueType } from "./value-type.ts";
+
+/** One problem with a graph, naming the node. */
+export interface ValidationIssue {
+  readonly nodeId: string;
+  readonly op: string;
+  /** "node n12 (matmul): input 1 has shape [3,4], expected [4,*]" */
+  readonly message: string;
+}
+
+/** Size limits a graph must respect (defaults suit a shared, hosted model). */
+export interface GraphLimits {
+  readonly maxNodes: number;
+  readonly maxConstantBytes: number;
+  /** Checked where saved sizes are known; symbolic sizes are checked at run time. */
+  readonly maxSavedBytes: number;
+}
+
+export const DEFAULT_LIMITS: GraphLimits = { maxNodes: 10_000, maxConstantBytes: 16 * 2 ** 20, maxSavedBytes: 256 * 2 ** 20 };
+
+/** The outcome: every value's type, or every problem. */
+export type ValidationResult =
+  | { readonly ok: true; readonly types: ReadonlyMap<string, ValueType | null> }
+  | { readonly ok: false; readonly issues: readonly ValidationIssue[] };
+
+/** Raised by assertValidGraph with every issue. */
+export class GraphValidationError extends Error {
+  override readonly name = "GraphValidationError";
+  readonly code = "GRAPH_INVALID";
+  constructor(readonly issues: readonly ValidationIssue[]) {
+    super(`invalid graph:\n${issues.map((i) => `  ${i.message}`).join("\n")}`);
+  }
+}
+
+interface InvokeOrder {
+  lastEvent: number;
+  lastAccess: string;
+  skipped: { real: string; by: string }[];
+}
+
+/**
+ * Checks a parsed graph against a model's manifest before anything runs: module
+ * paths (with suggestions), forward order within invokes and skipped modules,
+ * values used before the forward pass computes them (across invokes too), shapes
+ * and types through every operation, index ranges, and size limits. Returns every
+ * problem, each naming its node.
+ */
+export function validateGraph(graph: Graph, manifest: Manifest, limits: GraphLimits = DEFAULT_LIMITS): ValidationResult {
+  const index = new ModuleIndex(manifest);
+  const issues: ValidationIssue[] = [];
+  const types = new Map<string, ValueType | null>();
+  /** When a value exists: [trace, hook event, invoke]; constants and params exist from the start. */
+  const times = new Map<string, readonly [number, number, number]>();
+  const orders = new Map<string, InvokeOrder>();
+  const saveNames = new Map<string, string>();
+  const byId = new Map(graph.nodes.map((n) => [n.id, n]));
+  let constantBytes = 0;
+  let savedBytes = 0;
+  const report = (node: GraphNode, message: string) => issues.push({ nodeId: node.id, op: node.op, message: `node ${node.id} (${node.op}): ${message}` });
+
+  if (graph.nodes.length > limits.maxNodes) {
+    const last = graph.nodes[graph.nodes.length - 1]!;
+    report(last, `the graph has ${graph.nodes.length} nodes, more than the limit of ${limits.maxNodes}`);
+  }
+
+  for (const node of graph.nodes) {
+    const invokeDef = graph.traces[node.trace]?.invokes[node.invoke];
+    const bind = (shape: readonly Dim[]) => bindSymbols(shape, invokeDef?.input ?? null, node.trace, node.invoke);
+    const argTypes: ValueType[] = [];
+    let argsOk = true;
+    node.args.forEach((arg, k) => {
+      const t = types.get(arg);
+      if (t === undefined) argsOk = false; // its own problem is reported already
+      else if (t === null) {
+        argsOk = false;
+        report(node, `input ${k} (node ${arg}, a ${byId.get(arg)?.op}) has no value`);
+      } else argTypes.push(t);
+    });
+    const argTime = node.args.reduce<readonly [number, number, number]>(
+      (latest, arg) => {
+        const t = times.get(arg) ?? [-1, -1, -1];
+        return compareTime(t, latest) > 0 ? t : latest;
+      },
+      [-1, -1, -1],
+    );
+    times.set(node.id, argTime);
+
+    /** Resolves a module hook, checks order and availability of the value it consumes. */
+    const hook = (module: string, call: number, slot: "input" | "output"): { real: string; call: ModuleCall } | undefined => {
+      const resolved = index.resolve(module);
+      if (!resolved?.spec) {
+        report(node, resolved ? `"${module}" is a container of modules, not a module` : unknownModuleMessage(index, module));
+        return undefined;
+      }
+      const callSpec = resolved.spec.calls[call];
+      if (!callSpec) {
+        report(node, `module "${module}" has ${resolved.spec.calls.length} call(s); call ${call} does not exist`);
+        return undefined;
+      }
+      const key = `${node.trace}/${node.invoke}`;
+      const order = orders.get(key) ?? { lastEvent: -1, lastAccess: "", skipped: [] };
+      orders.set(key, order);
+      const what = `${module}${call > 0 ? `.calls[${call}]` : ""}.${slot}`;
+      const skipper = order.skipped.find((s) => resolved.real.startsWith(`${s.real}.`));
+      if (skipper) report(node, `${what} is never computed: its ancestor "${skipper.real}" is skipped by node ${skipper.by}`);
+      const event = slot === "input" ? callSpec.enter : callSpec.exit;
+      if (event < order.lastEvent) {
+        report(node, `${what} is accessed after ${order.lastAccess}, but the model computes it earlier: within an invoke, access modules in forward order`);
+      } else {
+        order.lastEvent = event;
+        order.lastAccess = what;
+      }
+      const here: readonly [number, number, number] = [node.trace, event, node.invoke];
+      if (node.args.length > 0 && argTime[0] === node.trace && compareTime(argTime, here) > 0) {
+        const source = node.args.find((a) => compareTime(times.get(a) ?? [-1, -1, -1], here) > 0);
+        report(
+          node,
+          argTime[1] > event
+            ? `its value (from node ${source}) exists only later in the forward pass than ${what}`
+            : `its value (from node ${source}) comes from a later invoke; invokes run in the order they are written`,
+        );
+      }
+      times.set(node.id, here);
+      return { real: resolved.real, call: callSpec };
+    };
+    const tensorAt = (call: ModuleCall, slot: "input" | "output", item: number | null, module: string): TensorSpec | undefined => {
+      const specs = slot === "input" ? call.inputs : call.outputs;
+      if (slot === "output" && call.tuple !== (item !== null)) {
+        report(node, call.tuple ? `${module}.output is a tuple: pick an element (item 0…${specs.length - 1})` : `${module}.output is a single tensor, not a tuple: item must be null`);
+        return undefined;
+      }
+      const spec = specs[item ?? 0];
+      if (!spec) report(node, `${module}.${slot} has ${specs.length} element(s); item ${item} does not exist`);
+      return spec;
+    };
+
+    let type: ValueType | null | undefined;
+    switch (node.op) {
+      case "read": {
+        const h = hook(node.module, node.call, node.slot);
+        const spec = h && tensorAt(h.call, node.slot, node.item, node.module);
+        type = spec ? { dtype: spec.dtype, shape: bind(spec.shape) } : undefined;
+        break;
+      }
+      case "write": {
+        const h = hook(node.module, node.call, node.slot);
+        const spec = h && tensorAt(h.call, node.slot, node.item, node.module);
+        if (spec && argsOk) {
+          const target = { dtype: spec.dtype, shape: bind(spec.shape) };
+          const region = node.index === null ? { shape: [...target.shape] } : indexedShape(target.shape, node.index);
+          const value = argTypes[0]!;
+          if ("error" in region) report(node, region.error);
+          else if (!fitsInto(value.shape, region.shape)) {
+            report(node, `value of shape ${formatShape(value.shape)} does not fit ${node.module}.${node.slot} region ${formatShape(region.shape)}`);
+          } else if (!isFloat(spec.dtype) && isFloat(value.dtype)) {
+            report(node, `cannot write ${value.dtype} values into ${node.module}.${node.slot}, which is ${spec.dtype}`);
+          }
+          type = target;
+        }
+        break;
+      }
+      case "skip": {
+        const h = hook(node.module, node.call, "input");
+        if (h) {
+          const out = h.call.outputs[0];
+          const value = argTypes[0];
+          if (out && value && !fitsInto(value.shape, bind(out.shape))) {
+            report(node, `value of shape ${formatShape(value.shape)} cannot replace ${node.module}.output of shape ${formatShape(bind(out.shape))}`);
+          }
+          const key = `${node.trace}/${node.invoke}`;
+          orders.get(key)!.skipped.push({ real: h.real, by: node.id });
+        }
+        type = null;
+        break;
+      }
+      case "param": {
+        const spec = index.module(node.module);
+        const param = spec?.params.find((p) => p.name === node.name);
+        if (!spec) report(node, unknownModuleMessage(index, node.module));
+        else if (!param) report(node, `module "${node.module}" has no parameter "${node.name}"; it has: ${spec.params.map((p) => p.name).join(", ") || "none"}`);
+        type = param ? { dtype: param.dtype, shape: param.shape } : undefined;
+        break;
+      }
+      case "call_module": {
+        const spec = index.module(node.module);
+        if (!spec) {
+          report(node, unknownModuleMessage(index, node.module));
+          break;
+        }
+        const call = spec.calls[0];
+        if (!call || call.inputs.length !== 1 || call.outputs.length !== 1) {
+          report(node, `module "${node.module}" takes ${call?.inputs.length ?? 0} inputs and gives ${call?.outputs.length ?? 0} outputs; call() needs one of each`);
+          break;
+        }
+        if (argsOk) type = applyModule(call.inputs[0]!, call.outputs[0]!, argTypes[0]!, (m) => report(node, m), node.module);
+        break;
+      }
+      case "cache": {
+        for (const m of node.modules) if (!index.module(m)) report(node, unknownModuleMessage(index, m));
+        type = null;
+        break;
+      }
+      default: {
+        if (!argsOk) break;
+        const result = shapeRules[node.op](node, argTypes);
+        if ("error" in result) report(node, result.error);
+        else type = result.type;
+      }
+    }
+
+    if (node.op === "constant") {
+      const size = knownSize(node.shape) ?? 0;
+      const bytes = size * bytesPerElement(node.dtype);
+      const actual = Math.floor((node.data.replace(/=+$/, "").length * 3) / 4);
+      if (actual !== bytes) report(node, `data holds ${actual} bytes, expected ${bytes} for ${node.dtype}${formatShape(node.shape)}`);
+      constantBytes += actual;
+      if (constantBytes > limits.maxConstantBytes) report(node, `constants exceed the limit of ${limits.maxConstantBytes} bytes`);
+    }
+    if (node.op === "save") {
+      const previous = saveNames.get(node.name);
+      if (previous) report(node, `the name "${node.name}" is already saved by node ${previous}`);
+      saveNames.set(node.name, node.id);
+      const size = type ? knownSize(type.shape) : undefined;
+      if (type && size !== undefined) {
+        savedBytes += size * bytesPerElement(type.dtype);
+        if (savedBytes > limits.maxSavedBytes) report(node, `saved values exceed the limit of ${limits.maxSavedBytes} bytes (this one is ${formatType(type)})`);
+      }
+    }
+    if (type !== undefined) types.set(node.id, type);
+  }
+  return issues.length > 0 ? { ok: false, issues } : { ok: true, types };
+}
+
+/** Like validateGraph, but throws GraphValidationError listing every issue. */
+export function assertValidGraph(graph: Graph, manifest: Manifest, limits?: GraphLimits): ReadonlyMap<string, ValueType | null> {
+  const result = validateGraph(graph, manifest, limits);
+  if (!result.ok) throw new GraphValidationError(result.issues);
+  return result.types;
+}
+
+function compareTime(a: readonly [number, number, number], b: readonly [number, number, number]): number {
+  return a[0] - b[0] || a[1] - b[1] || a[2] - b[2];
+}
+
+/** True if a value of shape `value` broadcasts into `region` without changing it. */
+function fitsInto(value: readonly Dim[], region: readonly Dim[]): boolean {
+  const b = broadcastShapes(region, value);
+  return b !== undefined && b.length === region.length && b.every((d, i) => d === region[i] || typeof region[i] !== "number");
+}
+
+/**
+ * The manifest's `batch` and `seq` for one invoke: its row count, and its token
+ * count when given as tokens; a per-invoke symbol otherwise. An invoke without
+ * input sees the whole batch.
+ */
+function bindSymbols(shape: readonly Dim[], input: InvokeInput | null, trace: number, invoke: number): Dim[] {
+  if (input === null) return [...shape];
+  const rows = input.kind === "text" ? input.prompts.length : input.ids.length;
+  const seq: Dim = input.kind === "tokens" ? Math.max(...input.ids.map((r) => r.length)) : `seq@t${trace}.i${invoke}`;
+  return shape.map((d) => (d === "batch" ? rows : d === "seq" ? seq : d));
+}
+
+/**
+ * The type of `module.call(value)`: the module's input's trailing known
+ * dimensions must match the value's; its leading (batch, sequence) dimensions are
+ * the value's own, as for a PyTorch Linear or LayerNorm applied to any leading shape.
+ */
+function applyModule(input: TensorSpec, output: TensorSpec, value: ValueType, report: (m: string) => void, module: string): ValueType | undefined {
+  const trailing = (shape: readonly Dim[]) => {
+    let k = shape.length;
+    while (k > 0 && typeof shape[k - 1] === "number") k--;
+    return shape.slice(k) as number[];
+  };
+  const tin = trailing(input.shape);
+  const tout = trailing(output.shape);
+  const tail = value.shape.slice(value.shape.length - tin.length);
+  if (value.shape.length < tin.length || tail.some((d, i) => typeof d === "number" && d !== tin[i])) {
+    report(`input 0 has shape ${formatShape(value.shape)}, expected [*,${tin.join(",")}] for ${module}`);
+    return undefined;
+  }
+  return { dtype: output.dtype, shape: [...value.shape.slice(0, value.shape.length - tin.length), ...tout] };
+}
