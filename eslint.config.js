@@ -148,8 +148,24 @@ export default tseslint.config(
   // run in Temporal's deterministic sandbox. Tests beside them may use Node.
   ...["packages/graph", "workflows"].map((dir) => ({
     files: [`${dir}/src/**/*.ts`],
-    ignores: ["**/*.test.ts"],
+    ignores: ["**/*.test.ts", "**/testing/**"],
     rules: {
+      "no-restricted-globals": [
+        "error",
+        ...[
+          "Buffer",
+          "process",
+          "require",
+          "__dirname",
+          "__filename",
+          "setImmediate",
+          "global",
+        ].map((name) => ({
+          name,
+          message:
+            "pure code: no Node globals (it runs in browsers and Temporal workflows)",
+        })),
+      ],
       "@typescript-eslint/no-restricted-imports": [
         "error",
         {

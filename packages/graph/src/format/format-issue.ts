@@ -86,6 +86,7 @@ export function fromZodIssues(
           path,
           issue.message
             .replace(/^Invalid input: expected /, "")
+            .replace(/^expected /, "")
             .replace(/^Invalid input$/, "a valid value"),
           describeValue(input),
         );

@@ -114,6 +114,8 @@ export function parseGraph(input: unknown): ParseResult<Graph> {
       return;
     }
     if (typeof op !== "string" || !(op in nodeSchemas)) {
+      const id = (raw as { id?: unknown }).id;
+      if (typeof id === "string") seen.add(id);
       issues.push(
         formatIssue(
           `nodes[${i}].op`,
@@ -126,6 +128,9 @@ export function parseGraph(input: unknown): ParseResult<Graph> {
     const parsed = nodeSchemas[op as Op].safeParse(raw, { reportInput: true });
     if (!parsed.success) {
       issues.push(...fromZodIssues(parsed.error.issues, ["nodes", i]));
+      // Later references to this node are not reported again.
+      const id = (raw as { id?: unknown }).id;
+      if (typeof id === "string") seen.add(id);
       return;
     }
     const node = parsed.data;

@@ -5,7 +5,10 @@ const all = { slice: [null, null, null] };
 
 describe("parseIndex", () => {
   it.each([
-    [[":", 6, ":"], [all, 6, all]],
+    [
+      [":", 6, ":"],
+      [all, 6, all],
+    ],
     [[-1], [-1]],
     [["1:"], [{ slice: [1, null, null] }]],
     [[":-1"], [{ slice: [null, -1, null] }]],
@@ -13,8 +16,14 @@ describe("parseIndex", () => {
     [["1:9:2"], [{ slice: [1, 9, 2] }]],
     [["::-1"], [{ slice: [null, null, -1] }]],
     [[[394, 5490]], [{ list: [394, 5490] }]],
-    [["...", 0], ["...", 0]],
-    [[null, ":"], [null, all]],
+    [
+      ["...", 0],
+      ["...", 0],
+    ],
+    [
+      [null, ":"],
+      [null, all],
+    ],
     [["[:, -1, [1, 2]]"], [all, -1, { list: [1, 2] }]],
     [["[..., None, 3]"], ["...", null, 3]],
   ])("parses %j", (args, expected) => {
@@ -23,12 +32,18 @@ describe("parseIndex", () => {
 
   it.each([
     [[1.5], "index item 0: expected an integer, got 1.5"],
-    [["a:b"], 'index item 0: expected an integer, a slice like "1:5", a list of integers, "..." or null, got "a:b"'],
+    [
+      ["a:b"],
+      'index item 0: expected an integer, a slice like "1:5", a list of integers, "..." or null, got "a:b"',
+    ],
     [["::0"], 'index item 0: slice step cannot be zero ("::0")'],
     [[[]], "index item 0: expected a non-empty list of integers, got []"],
     [[["x"]], 'index item 0: expected a non-empty list of integers, got ["x"]'],
     [["...", "..."], "an index can have only one ellipsis (...)"],
-    [[{}], 'index item 0: expected an integer, a slice like "1:5", a list of integers, "..." or null, got {}'],
+    [
+      [{}],
+      'index item 0: expected an integer, a slice like "1:5", a list of integers, "..." or null, got {}',
+    ],
     [["[:, [1, 2]"], 'index "[:, [1, 2]": unbalanced ['],
   ])("rejects %j: %s", (args, message) => {
     expect(() => parseIndex(args)).toThrow(message);
@@ -47,12 +62,36 @@ describe("indexedShape", () => {
     [[10], ["20:"], [0]],
     [[10], ["-100::-1"], [0]],
     [[10], ["5::-1"], [6]],
-    [[2, 5, 768], [":", -1, ":"], [2, 768]],
-    [[2, 5, 768], ["...", 0], [2, 5]],
-    [[2, 5, 768], [null, "...", null], [1, 2, 5, 768, 1]],
-    [[2, 5, 768], [":", ":", [1, 2, 3]], [2, 5, 3]],
-    [["batch", "seq", 768], [":", 6, ":"], ["batch", 768]],
-    [["batch", "seq", 768], [":", "1:", ":"], ["batch", "seq[1:]", 768]],
+    [
+      [2, 5, 768],
+      [":", -1, ":"],
+      [2, 768],
+    ],
+    [
+      [2, 5, 768],
+      ["...", 0],
+      [2, 5],
+    ],
+    [
+      [2, 5, 768],
+      [null, "...", null],
+      [1, 2, 5, 768, 1],
+    ],
+    [
+      [2, 5, 768],
+      [":", ":", [1, 2, 3]],
+      [2, 5, 3],
+    ],
+    [
+      ["batch", "seq", 768],
+      [":", 6, ":"],
+      ["batch", 768],
+    ],
+    [
+      ["batch", "seq", 768],
+      [":", "1:", ":"],
+      ["batch", "seq[1:]", 768],
+    ],
     [["batch", "seq", 768], [":"], ["batch", "seq", 768]],
   ])("shape %j indexed by %j is %j", (shape, args, expected) => {
     expect(indexedShape(shape, parseIndex(args))).toEqual({ shape: expected });
@@ -70,5 +109,7 @@ describe("indexedShape", () => {
 });
 
 it("renders indices in NumPy syntax", () => {
-  expect(formatIndex(parseIndex([":", -1, "1:9:2", [1, 2], "...", null]))).toBe("[:, -1, 1:9:2, [1, 2], ..., None]");
+  expect(formatIndex(parseIndex([":", -1, "1:9:2", [1, 2], "...", null]))).toBe(
+    "[:, -1, 1:9:2, [1, 2], ..., None]",
+  );
 });

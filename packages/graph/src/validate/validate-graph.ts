@@ -1,8 +1,17 @@
 import { bytesPerElement, isFloat } from "../ir/dtype.ts";
 import { indexedShape } from "../ir/index-spec.ts";
-import { broadcastShapes, formatShape, knownSize, type Dim } from "../ir/shape.ts";
+import {
+  broadcastShapes,
+  formatShape,
+  knownSize,
+  type Dim,
+} from "../ir/shape.ts";
 import type { Graph, GraphNode, InvokeInput } from "../format/graph-schema.ts";
-import type { Manifest, ModuleCall, TensorSpec } from "../manifest/manifest-schema.ts";
+import type {
+  Manifest,
+  ModuleCall,
+  TensorSpec,
+} from "../manifest/manifest-schema.ts";
 import { ModuleIndex, unknownModuleMessage } from "../manifest/module-index.ts";
 import { shapeRules } from "./shape-rules.ts";
 import { formatType, type ValueType } from "./value-type.ts";
@@ -23,7 +32,11 @@ export interface GraphLimits {
   readonly maxSavedBytes: number;
 }
 
-export const DEFAULT_LIMITS: GraphLimits = { maxNodes: 10_000, maxConstantBytes: 16 * 2 ** 20, maxSavedBytes: 256 * 2 ** 20 };
+export const DEFAULT_LIMITS: GraphLimits = {
+  maxNodes: 10_000,
+  maxConstantBytes: 16 * 2 ** 20,
+  maxSavedBytes: 256 * 2 ** 20,
+};
 
 /** The outcome: every value's type, or every problem. */
 export type ValidationResult =
@@ -52,7 +65,11 @@ interface InvokeOrder {
  * and types through every operation, index ranges, and size limits. Returns every
  * problem, each naming its node.
  */
-export function validateGraph(graph: Graph, manifest: Manifest, limits: GraphLimits = DEFAULT_LIMITS): ValidationResult {
+export function validateGraph(
+  graph: Graph,
+  manifest: Manifest,
+  limits: GraphLimits = DEFAULT_LIMITS,
+): ValidationResult {
   const index = new ModuleIndex(manifest);
   const issues: ValidationIssue[] = [];
   const types = new Map<string, ValueType | null>();
@@ -63,24 +80,37 @@ export function validateGraph(graph: Graph, manifest: Manifest, limits: GraphLim
   const byId = new Map(graph.nodes.map((n) => [n.id, n]));
   let constantBytes = 0;
   let savedBytes = 0;
-  const report = (node: GraphNode, message: string) => issues.push({ nodeId: node.id, op: node.op, message: `node ${node.id} (${node.op}): ${message}` });
+  const report = (node: GraphNode, message: string) =>
+    issues.push({
+      nodeId: node.id,
+      op: node.op,
+      message: `node ${node.id} (${node.op}): ${message}`,
+    });
 
   if (graph.nodes.length > limits.maxNodes) {
     const last = graph.nodes[graph.nodes.length - 1]!;
-    report(last, `the graph has ${graph.nodes.length} nodes, more than the limit of ${limits.maxNodes}`);
+    report(
+      last,
+      `the graph has ${graph.nodes.length} nodes, more than the limit of ${limits.maxNodes}`,
+    );
   }
 
   for (const node of graph.nodes) {
     const invokeDef = graph.traces[node.trace]?.invokes[node.invoke];
-    const bind = (shape: readonly Dim[]) => bindSymbols(shape, invokeDef?.input ?? null, node.trace, node.invoke);
+    const bind = (shape: readonly Dim[]) =>
+      bindSymbols(shape, invokeDef?.input ?? null, node.trace, node.invoke);
     const argTypes: ValueType[] = [];
     let argsOk = true;
     node.args.forEach((arg, k) => {
       const t = types.get(arg);
-      if (t === undefined) argsOk = false; // its own problem is reported already
+      if (t === undefined)
+        argsOk = false; // its own problem is reported already
       else if (t === null) {
         argsOk = false;
-        report(node, `input ${k} (node ${arg}, a ${byId.get(arg)?.op}) has no value`);
+        report(
+          node,
+          `input ${k} (node ${arg}, a ${byId.get(arg)?.op}) has no value`,
+        );
       } else argTypes.push(t);
     });
     const argTime = node.args.reduce<readonly [number, number, number]>(
@@ -93,33 +123,68 @@ export function validateGraph(graph: Graph, manifest: Manifest, limits: GraphLim
     times.set(node.id, argTime);
 
     /** Resolves a module hook, checks order and availability of the value it consumes. */
-    const hook = (module: string, call: number, slot: "input" | "output"): { real: string; call: ModuleCall } | undefined => {
+    const hook = (
+      module: string,
+      call: number,
+      slot: "input" | "output",
+    ): { real: string; call: ModuleCall } | undefined => {
       const resolved = index.resolve(module);
       if (!resolved?.spec) {
-        report(node, resolved ? `"${module}" is a container of modules, not a module` : unknownModuleMessage(index, module));
+        report(
+          node,
+          resolved
+            ? `"${module}" is a container of modules, not a module`
+            : unknownModuleMessage(index, module),
+        );
         return undefined;
       }
       const callSpec = resolved.spec.calls[call];
       if (!callSpec) {
-        report(node, `module "${module}" has ${resolved.spec.calls.length} call(s); call ${call} does not exist`);
+        report(
+          node,
+          `module "${module}" has ${resolved.spec.calls.length} call(s); call ${call} does not exist`,
+        );
         return undefined;
       }
       const key = `${node.trace}/${node.invoke}`;
-      const order = orders.get(key) ?? { lastEvent: -1, lastAccess: "", skipped: [] };
+      const order = orders.get(key) ?? {
+        lastEvent: -1,
+        lastAccess: "",
+        skipped: [],
+      };
       orders.set(key, order);
       const what = `${module}${call > 0 ? `.calls[${call}]` : ""}.${slot}`;
-      const skipper = order.skipped.find((s) => resolved.real.startsWith(`${s.real}.`));
-      if (skipper) report(node, `${what} is never computed: its ancestor "${skipper.real}" is skipped by node ${skipper.by}`);
+      const skipper = order.skipped.find((s) =>
+        resolved.real.startsWith(`${s.real}.`),
+      );
+      if (skipper)
+        report(
+          node,
+          `${what} is never computed: its ancestor "${skipper.real}" is skipped by node ${skipper.by}`,
+        );
       const event = slot === "input" ? callSpec.enter : callSpec.exit;
       if (event < order.lastEvent) {
-        report(node, `${what} is accessed after ${order.lastAccess}, but the model computes it earlier: within an invoke, access modules in forward order`);
+        report(
+          node,
+          `${what} is accessed after ${order.lastAccess}, but the model computes it earlier: within an invoke, access modules in forward order`,
+        );
       } else {
         order.lastEvent = event;
         order.lastAccess = what;
       }
-      const here: readonly [number, number, number] = [node.trace, event, node.invoke];
-      if (node.args.length > 0 && argTime[0] === node.trace && compareTime(argTime, here) > 0) {
-        const source = node.args.find((a) => compareTime(times.get(a) ?? [-1, -1, -1], here) > 0);
+      const here: readonly [number, number, number] = [
+        node.trace,
+        event,
+        node.invoke,
+      ];
+      if (
+        node.args.length > 0 &&
+        argTime[0] === node.trace &&
+        compareTime(argTime, here) > 0
+      ) {
+        const source = node.args.find(
+          (a) => compareTime(times.get(a) ?? [-1, -1, -1], here) > 0,
+        );
         report(
           node,
           argTime[1] > event
@@ -130,14 +195,28 @@ export function validateGraph(graph: Graph, manifest: Manifest, limits: GraphLim
       times.set(node.id, here);
       return { real: resolved.real, call: callSpec };
     };
-    const tensorAt = (call: ModuleCall, slot: "input" | "output", item: number | null, module: string): TensorSpec | undefined => {
+    const tensorAt = (
+      call: ModuleCall,
+      slot: "input" | "output",
+      item: number | null,
+      module: string,
+    ): TensorSpec | undefined => {
       const specs = slot === "input" ? call.inputs : call.outputs;
       if (slot === "output" && call.tuple !== (item !== null)) {
-        report(node, call.tuple ? `${module}.output is a tuple: pick an element (item 0…${specs.length - 1})` : `${module}.output is a single tensor, not a tuple: item must be null`);
+        report(
+          node,
+          call.tuple
+            ? `${module}.output is a tuple: pick an element (item 0…${specs.length - 1})`
+            : `${module}.output is a single tensor, not a tuple: item must be null`,
+        );
         return undefined;
       }
       const spec = specs[item ?? 0];
-      if (!spec) report(node, `${module}.${slot} has ${specs.length} element(s); item ${item} does not exist`);
+      if (!spec)
+        report(
+          node,
+          `${module}.${slot} has ${specs.length} element(s); item ${item} does not exist`,
+        );
       return spec;
     };
 
@@ -146,7 +225,9 @@ export function validateGraph(graph: Graph, manifest: Manifest, limits: GraphLim
       case "read": {
         const h = hook(node.module, node.call, node.slot);
         const spec = h && tensorAt(h.call, node.slot, node.item, node.module);
-        type = spec ? { dtype: spec.dtype, shape: bind(spec.shape) } : undefined;
+        type = spec
+          ? { dtype: spec.dtype, shape: bind(spec.shape) }
+          : undefined;
         break;
       }
       case "write": {
@@ -154,13 +235,22 @@ export function validateGraph(graph: Graph, manifest: Manifest, limits: GraphLim
         const spec = h && tensorAt(h.call, node.slot, node.item, node.module);
         if (spec && argsOk) {
           const target = { dtype: spec.dtype, shape: bind(spec.shape) };
-          const region = node.index === null ? { shape: [...target.shape] } : indexedShape(target.shape, node.index);
+          const region =
+            node.index === null
+              ? { shape: [...target.shape] }
+              : indexedShape(target.shape, node.index);
           const value = argTypes[0]!;
           if ("error" in region) report(node, region.error);
           else if (!fitsInto(value.shape, region.shape)) {
-            report(node, `value of shape ${formatShape(value.shape)} does not fit ${node.module}.${node.slot} region ${formatShape(region.shape)}`);
+            report(
+              node,
+              `value of shape ${formatShape(value.shape)} does not fit ${node.module}.${node.slot} region ${formatShape(region.shape)}`,
+            );
           } else if (!isFloat(spec.dtype) && isFloat(value.dtype)) {
-            report(node, `cannot write ${value.dtype} values into ${node.module}.${node.slot}, which is ${spec.dtype}`);
+            report(
+              node,
+              `cannot write ${value.dtype} values into ${node.module}.${node.slot}, which is ${spec.dtype}`,
+            );
           }
           type = target;
         }
@@ -172,7 +262,10 @@ export function validateGraph(graph: Graph, manifest: Manifest, limits: GraphLim
           const out = h.call.outputs[0];
           const value = argTypes[0];
           if (out && value && !fitsInto(value.shape, bind(out.shape))) {
-            report(node, `value of shape ${formatShape(value.shape)} cannot replace ${node.module}.output of shape ${formatShape(bind(out.shape))}`);
+            report(
+              node,
+              `value of shape ${formatShape(value.shape)} cannot replace ${node.module}.output of shape ${formatShape(bind(out.shape))}`,
+            );
           }
           const key = `${node.trace}/${node.invoke}`;
           orders.get(key)!.skipped.push({ real: h.real, by: node.id });
@@ -184,7 +277,11 @@ export function validateGraph(graph: Graph, manifest: Manifest, limits: GraphLim
         const spec = index.module(node.module);
         const param = spec?.params.find((p) => p.name === node.name);
         if (!spec) report(node, unknownModuleMessage(index, node.module));
-        else if (!param) report(node, `module "${node.module}" has no parameter "${node.name}"; it has: ${spec.params.map((p) => p.name).join(", ") || "none"}`);
+        else if (!param)
+          report(
+            node,
+            `module "${node.module}" has no parameter "${node.name}"; it has: ${spec.params.map((p) => p.name).join(", ") || "none"}`,
+          );
         type = param ? { dtype: param.dtype, shape: param.shape } : undefined;
         break;
       }
@@ -196,14 +293,25 @@ export function validateGraph(graph: Graph, manifest: Manifest, limits: GraphLim
         }
         const call = spec.calls[0];
         if (!call || call.inputs.length !== 1 || call.outputs.length !== 1) {
-          report(node, `module "${node.module}" takes ${call?.inputs.length ?? 0} inputs and gives ${call?.outputs.length ?? 0} outputs; call() needs one of each`);
+          report(
+            node,
+            `module "${node.module}" takes ${call?.inputs.length ?? 0} inputs and gives ${call?.outputs.length ?? 0} outputs; call() needs one of each`,
+          );
           break;
         }
-        if (argsOk) type = applyModule(call.inputs[0]!, call.outputs[0]!, argTypes[0]!, (m) => report(node, m), node.module);
+        if (argsOk)
+          type = applyModule(
+            call.inputs[0]!,
+            call.outputs[0]!,
+            argTypes[0]!,
+            (m) => report(node, m),
+            node.module,
+          );
         break;
       }
       case "cache": {
-        for (const m of node.modules) if (!index.module(m)) report(node, unknownModuleMessage(index, m));
+        for (const m of node.modules)
+          if (!index.module(m)) report(node, unknownModuleMessage(index, m));
         type = null;
         break;
       }
@@ -219,18 +327,34 @@ export function validateGraph(graph: Graph, manifest: Manifest, limits: GraphLim
       const size = knownSize(node.shape) ?? 0;
       const bytes = size * bytesPerElement(node.dtype);
       const actual = Math.floor((node.data.replace(/=+$/, "").length * 3) / 4);
-      if (actual !== bytes) report(node, `data holds ${actual} bytes, expected ${bytes} for ${node.dtype}${formatShape(node.shape)}`);
+      if (actual !== bytes)
+        report(
+          node,
+          `data holds ${actual} bytes, expected ${bytes} for ${node.dtype}${formatShape(node.shape)}`,
+        );
       constantBytes += actual;
-      if (constantBytes > limits.maxConstantBytes) report(node, `constants exceed the limit of ${limits.maxConstantBytes} bytes`);
+      if (constantBytes > limits.maxConstantBytes)
+        report(
+          node,
+          `constants exceed the limit of ${limits.maxConstantBytes} bytes`,
+        );
     }
     if (node.op === "save") {
       const previous = saveNames.get(node.name);
-      if (previous) report(node, `the name "${node.name}" is already saved by node ${previous}`);
+      if (previous)
+        report(
+          node,
+          `the name "${node.name}" is already saved by node ${previous}`,
+        );
       saveNames.set(node.name, node.id);
       const size = type ? knownSize(type.shape) : undefined;
       if (type && size !== undefined) {
         savedBytes += size * bytesPerElement(type.dtype);
-        if (savedBytes > limits.maxSavedBytes) report(node, `saved values exceed the limit of ${limits.maxSavedBytes} bytes (this one is ${formatType(type)})`);
+        if (savedBytes > limits.maxSavedBytes)
+          report(
+            node,
+            `saved values exceed the limit of ${limits.maxSavedBytes} bytes (this one is ${formatType(type)})`,
+          );
       }
     }
     if (type !== undefined) types.set(node.id, type);
@@ -239,20 +363,31 @@ export function validateGraph(graph: Graph, manifest: Manifest, limits: GraphLim
 }
 
 /** Like validateGraph, but throws GraphValidationError listing every issue. */
-export function assertValidGraph(graph: Graph, manifest: Manifest, limits?: GraphLimits): ReadonlyMap<string, ValueType | null> {
+export function assertValidGraph(
+  graph: Graph,
+  manifest: Manifest,
+  limits?: GraphLimits,
+): ReadonlyMap<string, ValueType | null> {
   const result = validateGraph(graph, manifest, limits);
   if (!result.ok) throw new GraphValidationError(result.issues);
   return result.types;
 }
 
-function compareTime(a: readonly [number, number, number], b: readonly [number, number, number]): number {
+function compareTime(
+  a: readonly [number, number, number],
+  b: readonly [number, number, number],
+): number {
   return a[0] - b[0] || a[1] - b[1] || a[2] - b[2];
 }
 
 /** True if a value of shape `value` broadcasts into `region` without changing it. */
 function fitsInto(value: readonly Dim[], region: readonly Dim[]): boolean {
   const b = broadcastShapes(region, value);
-  return b !== undefined && b.length === region.length && b.every((d, i) => d === region[i] || typeof region[i] !== "number");
+  return (
+    b !== undefined &&
+    b.length === region.length &&
+    b.every((d, i) => d === region[i] || typeof region[i] !== "number")
+  );
 }
 
 /**
@@ -260,10 +395,18 @@ function fitsInto(value: readonly Dim[], region: readonly Dim[]): boolean {
  * count when given as tokens; a per-invoke symbol otherwise. An invoke without
  * input sees the whole batch.
  */
-function bindSymbols(shape: readonly Dim[], input: InvokeInput | null, trace: number, invoke: number): Dim[] {
+function bindSymbols(
+  shape: readonly Dim[],
+  input: InvokeInput | null,
+  trace: number,
+  invoke: number,
+): Dim[] {
   if (input === null) return [...shape];
   const rows = input.kind === "text" ? input.prompts.length : input.ids.length;
-  const seq: Dim = input.kind === "tokens" ? Math.max(...input.ids.map((r) => r.length)) : `seq@t${trace}.i${invoke}`;
+  const seq: Dim =
+    input.kind === "tokens"
+      ? Math.max(...input.ids.map((r) => r.length))
+      : `seq@t${trace}.i${invoke}`;
   return shape.map((d) => (d === "batch" ? rows : d === "seq" ? seq : d));
 }
 
@@ -272,7 +415,13 @@ function bindSymbols(shape: readonly Dim[], input: InvokeInput | null, trace: nu
  * dimensions must match the value's; its leading (batch, sequence) dimensions are
  * the value's own, as for a PyTorch Linear or LayerNorm applied to any leading shape.
  */
-function applyModule(input: TensorSpec, output: TensorSpec, value: ValueType, report: (m: string) => void, module: string): ValueType | undefined {
+function applyModule(
+  input: TensorSpec,
+  output: TensorSpec,
+  value: ValueType,
+  report: (m: string) => void,
+  module: string,
+): ValueType | undefined {
   const trailing = (shape: readonly Dim[]) => {
     let k = shape.length;
     while (k > 0 && typeof shape[k - 1] === "number") k--;
@@ -281,9 +430,17 @@ function applyModule(input: TensorSpec, output: TensorSpec, value: ValueType, re
   const tin = trailing(input.shape);
   const tout = trailing(output.shape);
   const tail = value.shape.slice(value.shape.length - tin.length);
-  if (value.shape.length < tin.length || tail.some((d, i) => typeof d === "number" && d !== tin[i])) {
-    report(`input 0 has shape ${formatShape(value.shape)}, expected [*,${tin.join(",")}] for ${module}`);
+  if (
+    value.shape.length < tin.length ||
+    tail.some((d, i) => typeof d === "number" && d !== tin[i])
+  ) {
+    report(
+      `input 0 has shape ${formatShape(value.shape)}, expected [*,${tin.join(",")}] for ${module}`,
+    );
     return undefined;
   }
-  return { dtype: output.dtype, shape: [...value.shape.slice(0, value.shape.length - tin.length), ...tout] };
+  return {
+    dtype: output.dtype,
+    shape: [...value.shape.slice(0, value.shape.length - tin.length), ...tout],
+  };
 }
