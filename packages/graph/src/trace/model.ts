@@ -18,7 +18,7 @@ export interface Tracer {
   /** Stops the forward pass once the current point is reached (nothing later runs). */
   stop(): void;
   /** Saves the (post-intervention) outputs of these modules, as `cache/<path>`. */
-  cache(modules: readonly (ModuleEnvoy | string)[]): void;
+  cache(modules: readonly ({ readonly path: string } | string)[]): void;
 }
 
 /** Untyped access to modules by property: every name is an Envoy (checked at run time). */
