@@ -83,3 +83,9 @@ export {
   type GraphLimits,
 } from "./validate/validate-graph.ts";
 export { formatType, type ValueType } from "./validate/value-type.ts";
+export {
+  optimizeGraph,
+  OptimizationError,
+  OPTIMIZATION_PASSES,
+} from "./optimize/optimize-graph.ts";
+export type { RewritePass } from "./optimize/rewrite-pass.ts";
