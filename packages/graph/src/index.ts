@@ -89,3 +89,17 @@ export {
   OPTIMIZATION_PASSES,
 } from "./optimize/optimize-graph.ts";
 export type { RewritePass } from "./optimize/rewrite-pass.ts";
+export { renderGraphText } from "./render/render-graph-text.ts";
+export { describeNode } from "./render/describe-node.ts";
+export {
+  graphToDag,
+  graphToDot,
+  type GraphDag,
+  type DagNodeKind,
+} from "./render/graph-dag.ts";
+export {
+  diffGraphs,
+  formatGraphDiff,
+  type GraphDiff,
+  type InvokeChange,
+} from "./diff/diff-graphs.ts";

@@ -19,7 +19,7 @@ export function renameArgs(
     ...graph,
     nodes: graph.nodes.map((n) =>
       n.args.some((a) => renames.has(a))
-        ? ({ ...n, args: n.args.map((a) => renames.get(a) ?? a) })
+        ? { ...n, args: n.args.map((a) => renames.get(a) ?? a) }
         : n,
     ),
   };
