@@ -14,16 +14,17 @@ import {
 export const GRAPH_FORMAT = "loupe.graph";
 export const GRAPH_FORMAT_VERSION = 1;
 
-const nodeId = z.string().regex(/^n\d+$/, "expected a node id like n12");
-const dim = z.union([z.number().int().min(0), z.string().min(1)]);
+const nodeId = z.string().regex(/^n\d+$/, "expected a node id like n12").meta({ id: "NodeId" });
+const dim = z.union([z.number().int().min(0), z.string().min(1)]).meta({ id: "Dim" });
 const axis = z.number().int();
-const dtype = z.enum(DTYPES);
+const dtype = z.enum(DTYPES).meta({ id: "DType" });
 const modulePath = z
   .string()
   .regex(
     /^$|^[A-Za-z_][\w]*(\.[\w]+)*$/,
     "expected a dotted module path like transformer.h.5.mlp",
-  );
+  )
+  .meta({ id: "ModulePath" });
 
 const indexItem = z.union([
   z.number().int(),
@@ -40,7 +41,7 @@ const indexItem = z.union([
   z.literal("..."),
   z.null(),
 ]);
-const index = z.array(indexItem);
+const index = z.array(indexItem).meta({ id: "Index" });
 
 /** Where a node was written: its trace and invoke within the session. */
 const base = {
@@ -48,7 +49,8 @@ const base = {
   trace: z.number().int().min(0),
   invoke: z.number().int().min(0),
 };
-const none = z.tuple([]);
+// No args: an empty array (a 0-tuple has no valid JSON Schema form).
+const none = z.array(nodeId).max(0);
 const one = z.tuple([nodeId]);
 const two = z.tuple([nodeId, nodeId]);
 const many = z.array(nodeId).min(1);
@@ -56,7 +58,11 @@ const node = <O extends Op, Shape extends z.ZodRawShape>(
   op: O,
   args: z.ZodType<string[]>,
   attrs: Shape,
-) => z.object({ ...base, op: z.literal(op), args, ...attrs }).strict();
+) =>
+  z
+    .object({ ...base, op: z.literal(op), args, ...attrs })
+    .strict()
+    .meta({ id: `Node.${op}` });
 const family = <const Ops extends readonly Op[], Shape extends z.ZodRawShape>(
   ops: Ops,
   args: z.ZodType<string[]>,
