@@ -1,7 +1,7 @@
 /** The Loupe worker process: polls Temporal and runs activities. Config from env. */
 import { randomUUID } from "node:crypto";
 import os from "node:os";
-import { createDatabase } from "@loupe/db";
+import { createDatabase, removeDeadWorkers } from "@loupe/db";
 import { PLATFORM_TASK_QUEUE } from "@loupe/workflows";
 import { NativeConnection, Worker } from "@temporalio/worker";
 import { createActivities } from "./activities/create-activities.ts";
@@ -26,6 +26,20 @@ const worker = await Worker.create({
   ...workflowSource(),
   activities: createActivities({ db, workerId }),
 });
+
+// Rows left by workers of this host that died without a clean shutdown.
+const reaped = await removeDeadWorkers(db, os.hostname(), (pid) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+});
+if (reaped.length > 0)
+  console.log(
+    `[worker] removed the rows of dead workers: ${reaped.join(", ")}`,
+  );
 
 const heartbeat = startHeartbeat(
   db,

@@ -13,3 +13,4 @@ export {
   type WorkerReport,
   type WorkerStatus,
 } from "./worker-heartbeats.ts";
+export { removeDeadWorkers } from "./remove-dead-workers.ts";

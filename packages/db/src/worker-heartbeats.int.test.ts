@@ -1,5 +1,6 @@
 import { afterAll, beforeEach, expect, inject, it } from "vitest";
 import { connectTestDatabase, truncateAll } from "./testing/index.ts";
+import { removeDeadWorkers } from "./remove-dead-workers.ts";
 import {
   listWorkerStatuses,
   recordWorkerHeartbeat,
@@ -46,4 +47,20 @@ it("leaves out workers not seen within the window", async () => {
   });
   expect(await listWorkerStatuses(db, 60_000)).toEqual([]);
   expect(await listWorkerStatuses(db, 180_000)).toHaveLength(1);
+});
+
+it("removes the rows of this host's dead workers, and only those", async () => {
+  await recordWorkerHeartbeat(db, { ...report, id: "alive", pid: 10 });
+  await recordWorkerHeartbeat(db, { ...report, id: "dead", pid: 11 });
+  await recordWorkerHeartbeat(db, {
+    ...report,
+    id: "elsewhere",
+    hostname: "host-b",
+    pid: 11,
+  });
+  const removed = await removeDeadWorkers(db, "host-a", (pid) => pid === 10);
+  expect(removed).toEqual(["dead"]);
+  expect(
+    (await listWorkerStatuses(db, 60_000)).map((w) => w.id).sort(),
+  ).toEqual(["alive", "elsewhere"]);
 });

@@ -26,12 +26,18 @@ function serviceEnv(
 
 /** Starts the Temporal worker (apps/worker) with the stack's services. */
 export function startWorker(apps: AppsEnv, name = "worker"): ManagedProcess {
-  const tsx = path.join(apps.repoRoot, "node_modules", ".bin", "tsx");
-  return spawnManaged(name, tsx, ["src/main.ts"], {
-    cwd: path.join(apps.repoRoot, "apps", "worker"),
-    env: serviceEnv(apps),
-    logsDir: apps.logsDir,
-  });
+  // One process (node with tsx's loader), not the tsx CLI, which forks a child:
+  // signals then reach the worker once, and the worker is the process we wait for.
+  return spawnManaged(
+    name,
+    process.execPath,
+    ["--import", "tsx", "src/main.ts"],
+    {
+      cwd: path.join(apps.repoRoot, "apps", "worker"),
+      env: serviceEnv(apps),
+      logsDir: apps.logsDir,
+    },
+  );
 }
 
 /** Starts the production build of the web app (apps/web) on `port`. */
