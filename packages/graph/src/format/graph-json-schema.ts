@@ -8,7 +8,10 @@ import { graphSchema } from "./graph-schema.ts";
  */
 export function graphJsonSchema(): Record<string, unknown> {
   return {
-    ...z.toJSONSchema(graphSchema, { target: "draft-2020-12", unrepresentable: "throw" }),
+    ...z.toJSONSchema(graphSchema, {
+      target: "draft-2020-12",
+      unrepresentable: "throw",
+    }),
     $id: "https://loupe.dev/schemas/graph/v1.json",
     title: "Loupe intervention graph, format version 1",
   };

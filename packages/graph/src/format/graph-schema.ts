@@ -14,8 +14,13 @@ import {
 export const GRAPH_FORMAT = "loupe.graph";
 export const GRAPH_FORMAT_VERSION = 1;
 
-const nodeId = z.string().regex(/^n\d+$/, "expected a node id like n12").meta({ id: "NodeId" });
-const dim = z.union([z.number().int().min(0), z.string().min(1)]).meta({ id: "Dim" });
+const nodeId = z
+  .string()
+  .regex(/^n\d+$/, "expected a node id like n12")
+  .meta({ id: "NodeId" });
+const dim = z
+  .union([z.number().int().min(0), z.string().min(1)])
+  .meta({ id: "Dim" });
 const axis = z.number().int();
 const dtype = z.enum(DTYPES).meta({ id: "DType" });
 const modulePath = z
