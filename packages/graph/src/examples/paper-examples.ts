@@ -12,13 +12,13 @@ export const paperExamples: Record<string, (lm: Gpt2Small) => Graph> = {
   "example-1-neurons": (lm) =>
     lm.trace("The truth is the", () => {
       lm.layers[5].mlp.down_proj.input.set([":", ":", [394, 2490, 2929]], 5);
-      lm.output.item("logits").save("logits");
+      lm.output.logits.save("logits");
     }),
 
   /** Code Example 3: a forward pass on "Hello World", saving the model's output. */
   "example-3-trace": (lm) =>
     lm.trace("Hello World", () => {
-      lm.output.item("logits").save("output");
+      lm.output.logits.save("output");
     }),
 
   /** Code Example 4: activation patching of the subject's last token across two prompts. */
@@ -30,7 +30,7 @@ export const paperExamples: Record<string, (lm: Gpt2Small) => Graph> = {
       });
       tracer.invoke("The Louvre is located in the city of", () => {
         lm.layers[5].output[0].set([":", 5, ":"], hidden!);
-        lm.output.item("logits").save("logits");
+        lm.output.logits.save("logits");
       });
     }),
 
