@@ -101,6 +101,7 @@ export default tseslint.config(
       "**/next-env.d.ts",
       "**/test-results/**",
       "**/playwright-report/**",
+      "**/.venv/**",
     ],
   },
   js.configs.recommended,
