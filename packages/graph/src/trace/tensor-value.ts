@@ -224,21 +224,12 @@ export class TensorValue {
     return this.#op({ op: "cast", args: [this.id], dtype });
   }
 
-  /** Marks the value to be returned with the results, under `name` (default: its node id). */
+  /**
+   * Marks the value to be returned with the results, under `name` (default: its
+   * node id), and returns the value itself, so it can still be used.
+   */
   save(name?: string): TensorValue {
-    const saved = this.#op({
-      op: "save",
-      args: [this.id],
-      name: name ?? this.id,
-    });
-    return new TensorValue(this.id, this.builder, this.target).#named(saved.id);
-  }
-
-  /** The id of the save node, once saved. */
-  savedAs: string | undefined;
-
-  #named(saveId: string): TensorValue {
-    this.savedAs = saveId;
+    this.#op({ op: "save", args: [this.id], name: name ?? this.id });
     return this;
   }
 
