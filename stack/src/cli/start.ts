@@ -11,6 +11,7 @@ import { runToolOrThrow } from "../services/run-tool.ts";
 import {
   clearStackState,
   findLiveStack,
+  stopLeftovers,
   writeStackState,
 } from "../stack-state.ts";
 
@@ -23,6 +24,12 @@ if (live) {
     `Loupe is already running (supervisor pid ${live.supervisorPid}${live.webUrl ? `, ${live.webUrl}` : ""}); stop it with Ctrl-C in its terminal or kill ${live.supervisorPid}.`,
   );
   process.exit(1);
+}
+const leftovers = await stopLeftovers(config.home);
+if (leftovers.length > 0) {
+  console.log(
+    `The previous run did not stop cleanly; stopped its leftovers: ${leftovers.join(", ")}`,
+  );
 }
 
 let stack: RunningStack | undefined;
