@@ -30,10 +30,7 @@ function fakeService(marker: string): number {
 
 it("stops the recorded processes of a stack whose supervisor died, and only those", async () => {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), "loupe-state-"));
-  const deadSupervisor = spawnSync(process.execPath, [
-    "-e",
-    "process.pid",
-  ]).pid;
+  const deadSupervisor = spawnSync(process.execPath, ["-e", "process.pid"]).pid;
   const temporal = fakeService("start-dev");
   const recycled = fakeService("something-else");
   writeStackState(home, {
