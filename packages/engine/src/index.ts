@@ -1,8 +1,25 @@
 /**
  * @loupe/engine: runs intervention graphs on ONNX models with onnxruntime-node
  * (model import, hooked execution, batching, session cache). Used by the worker
- * and by the SDK's local runs.
- *
- * Empty until the engine issue lands; the worker reports "no models loaded".
+ * and by the SDK's local runs. So far: tokenization, ONNX decoding and the
+ * recovery of a TorchScript export's module tree.
  */
-export {};
+export {
+  loadTokenizer,
+  TokenizerLoadError,
+  type TextTokenizer,
+} from "./tokenize/load-tokenizer.ts";
+export {
+  decodeOnnxModel,
+  OnnxDecodeError,
+  type OnnxModel,
+  type OnnxNode,
+  type OnnxValueInfo,
+} from "./onnx/onnx-proto.ts";
+export {
+  extractModuleTree,
+  scopeOfNode,
+  type ModuleTree,
+  type RecoveredModule,
+  type RecoveredCall,
+} from "./onnx/extract-module-tree.ts";

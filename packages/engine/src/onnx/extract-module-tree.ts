@@ -1,0 +1,218 @@
+import type { OnnxModel } from "./onnx-proto.ts";
+
+/** One call of a module as recovered from an ONNX graph. */
+export interface RecoveredCall {
+  /** Hook event numbers in forward order: input exists at `enter`, output at `exit`. */
+  readonly enter: number;
+  readonly exit: number;
+  /** Tensors consumed inside the call and produced outside it (weights and constants excluded). */
+  readonly inputs: readonly string[];
+  /** Tensors produced inside the call and consumed outside it (or model outputs). */
+  readonly outputs: readonly string[];
+}
+
+/** A module recovered from node scopes, with its calls in forward order. */
+export interface RecoveredModule {
+  readonly path: string;
+  readonly calls: readonly RecoveredCall[];
+}
+
+/** The module tree of an export, and what could not be placed in it. */
+export interface ModuleTree {
+  readonly modules: readonly RecoveredModule[];
+  /** Modules whose boundary could not be recovered (no input or no output), listed, never guessed. */
+  readonly unresolved: readonly { path: string; reason: string }[];
+}
+
+const CONSTANT_OPS = new Set(["Constant", "ConstantOfShape"]);
+
+/**
+ * Splits a TorchScript exporter node name (`/transformer/h.0/mlp/c_fc/MatMul`)
+ * into its module scope (`transformer.h.0.mlp.c_fc`) and call index. The exporter
+ * names a module's second call `attn_1`: a trailing `_<k>` is read as call k only
+ * when the scope without it also occurs (`knownScopes`).
+ */
+export function scopeOfNode(
+  name: string,
+  knownScopes?: ReadonlySet<string>,
+): { path: string; call: number; segments: string[] } {
+  if (!name.startsWith("/")) return { path: "", call: 0, segments: [] };
+  const segments = name.slice(1).split("/").slice(0, -1);
+  let call = 0;
+  const parts = segments.map((segment, i) => {
+    const m = /^(.*)_(\d+)$/.exec(segment);
+    if (m && knownScopes?.has([...segments.slice(0, i), m[1]].join("/"))) {
+      if (i === segments.length - 1) call = Number(m[2]);
+      return m[1]!;
+    }
+    return segment;
+  });
+  return { path: parts.join("."), call, segments: parts };
+}
+
+/**
+ * Recovers the module tree of an unoptimized TorchScript ONNX export from its node
+ * names: every scope prefix is a module (a node in `transformer.h.0.mlp.c_fc` is
+ * inside `transformer.h.0.mlp`, `transformer.h.0`, `transformer` and the model "");
+ * a call's inputs are tensors its nodes consume but do not produce, its outputs
+ * tensors its nodes produce that something outside consumes (or that the model
+ * outputs). Event numbers follow the nodes' topological order.
+ */
+export function extractModuleTree(model: OnnxModel): ModuleTree {
+  const initializers = new Set(model.initializers.map((t) => t.name));
+  const graphOutputs = new Set(model.outputs.map((o) => o.name));
+  const constants = new Set<string>();
+  for (const n of model.nodes)
+    if (CONSTANT_OPS.has(n.opType)) n.output.forEach((o) => constants.add(o));
+  // Identity nodes of deduplicated initializers are weights too.
+  for (const n of model.nodes)
+    if (
+      n.opType === "Identity" &&
+      n.input.every((i) => initializers.has(i) || constants.has(i))
+    )
+      n.output.forEach((o) => constants.add(o));
+
+  const rawScopes = new Set<string>();
+  for (const n of model.nodes) {
+    if (!n.name.startsWith("/")) continue;
+    const segments = n.name.slice(1).split("/").slice(0, -1);
+    for (let i = 1; i <= segments.length; i++)
+      rawScopes.add(segments.slice(0, i).join("/"));
+  }
+
+  interface Span {
+    first: number;
+    last: number;
+    depth: number;
+    nodes: number[];
+  }
+  const spans = new Map<string, Span>();
+  const keyOf = (path: string, call: number) => `${path}#${call}`;
+  model.nodes.forEach((n, index) => {
+    // Segments, not dots: `h.0` is one module (a ModuleList's item), `h` none.
+    const { call, segments: parts } = scopeOfNode(n.name, rawScopes);
+    for (let depth = 0; depth <= parts.length; depth++) {
+      const key = keyOf(
+        parts.slice(0, depth).join("."),
+        depth === parts.length ? call : 0,
+      );
+      const span = spans.get(key) ?? {
+        first: index,
+        last: index,
+        depth,
+        nodes: [],
+      };
+      span.last = index;
+      span.nodes.push(index);
+      spans.set(key, span);
+    }
+  });
+
+  const consumers = new Map<string, number[]>();
+  model.nodes.forEach((n, index) =>
+    n.input.forEach((t) =>
+      consumers.set(t, [...(consumers.get(t) ?? []), index]),
+    ),
+  );
+
+  // Events: at each node index, enters (outer first) come before exits (inner first).
+  const events: {
+    at: number;
+    kind: "enter" | "exit";
+    depth: number;
+    key: string;
+  }[] = [];
+  for (const [key, span] of spans) {
+    const depth = spans.get(key)!.depth;
+    events.push(
+      { at: span.first, kind: "enter", depth, key },
+      { at: span.last, kind: "exit", depth, key },
+    );
+  }
+  events.sort(
+    (a, b) =>
+      a.at - b.at ||
+      (a.kind === b.kind
+        ? a.kind === "enter"
+          ? a.depth - b.depth
+          : b.depth - a.depth
+        : a.kind === "enter"
+          ? -1
+          : 1),
+  );
+  const numbers = new Map<string, { enter: number; exit: number }>();
+  events.forEach((e, i) =>
+    numbers.set(e.key, {
+      ...(numbers.get(e.key) ?? { enter: -1, exit: -1 }),
+      [e.kind]: i,
+    }),
+  );
+
+  const calls = new Map<
+    string,
+    { path: string; call: number; value: RecoveredCall }
+  >();
+  const unresolved: { path: string; reason: string }[] = [];
+  for (const [key, span] of spans) {
+    const [path = "", callText = "0"] = key.split("#");
+    const inside = new Set(span.nodes);
+    const produced = new Set(span.nodes.flatMap((i) => model.nodes[i]!.output));
+    const inputs: string[] = [];
+    for (const i of span.nodes) {
+      for (const t of model.nodes[i]!.input) {
+        if (
+          t === "" ||
+          produced.has(t) ||
+          initializers.has(t) ||
+          constants.has(t) ||
+          inputs.includes(t)
+        )
+          continue;
+        inputs.push(t);
+      }
+    }
+    const outputs = span.nodes
+      .flatMap((i) => model.nodes[i]!.output)
+      .filter(
+        (t) =>
+          !constants.has(t) &&
+          (graphOutputs.has(t) ||
+            (consumers.get(t) ?? []).some((c) => !inside.has(c))),
+      );
+    const n = numbers.get(key)!;
+    if (path === "") {
+      inputs.splice(0, inputs.length, ...model.inputs.map((i) => i.name));
+    }
+    if (outputs.length === 0 || inputs.length === 0) {
+      unresolved.push({
+        path,
+        reason:
+          outputs.length === 0
+            ? "no tensor leaves the module (its result is unused or folded away)"
+            : "it consumes no tensor from outside (only weights and constants)",
+      });
+      continue;
+    }
+    calls.set(key, {
+      path,
+      call: Number(callText),
+      value: { enter: n.enter, exit: n.exit, inputs, outputs },
+    });
+  }
+
+  const byPath = new Map<string, RecoveredCall[]>();
+  for (const { path, call, value } of [...calls.values()].sort(
+    (a, b) => a.value.enter - b.value.enter,
+  )) {
+    const list = byPath.get(path) ?? [];
+    list[call] = value;
+    byPath.set(path, list);
+  }
+  return {
+    modules: [...byPath].map(([path, list]) => ({
+      path,
+      calls: list.filter((c): c is RecoveredCall => c !== undefined),
+    })),
+    unresolved,
+  };
+}
