@@ -23,3 +23,9 @@ export {
   type RecoveredModule,
   type RecoveredCall,
 } from "./onnx/extract-module-tree.ts";
+export { appendGraphOutputs } from "./onnx/append-graph-outputs.ts";
+export {
+  probeTensorTypes,
+  UnsupportedTensorError,
+  type ProbedType,
+} from "./import/probe-tensor-types.ts";

@@ -178,7 +178,12 @@ function valueInfo(v: RawValueInfo): OnnxValueInfo {
   };
 }
 
-/** Decodes an ONNX model file's bytes. Weights with external data are not supported yet. */
+/**
+ * Decodes an ONNX model file's bytes. Weights with external data are not
+ * supported yet. Unlike ONNX Runtime, protobufjs does not merge a message field
+ * that occurs twice (the last wins): decode files as written, not bytes that
+ * appendGraphOutputs extended.
+ */
 export function decodeOnnxModel(bytes: Uint8Array): OnnxModel {
   let raw: Record<string, unknown>;
   try {
