@@ -29,3 +29,11 @@ export {
   UnsupportedTensorError,
   type ProbedType,
 } from "./import/probe-tensor-types.ts";
+export {
+  importOnnxModel,
+  type ImportedModel,
+} from "./import/import-onnx-model.ts";
+export {
+  ARCHITECTURE_PROFILES,
+  type ArchitectureProfile,
+} from "./import/architecture-profiles.ts";

@@ -1,0 +1,59 @@
+/**
+ * What an ONNX file cannot tell about a PyTorch architecture: which modules
+ * return tuples (so `.output[0]` reads as in NNsight) and the aliases that map
+ * Loupe's one vocabulary (`layers`, `ln_final`, `lm_head`, …) onto its names.
+ */
+export interface ArchitectureProfile {
+  readonly architecture: string;
+  /** Recognises the architecture from its module paths. */
+  readonly detect: (paths: ReadonlySet<string>) => boolean;
+  /** Modules whose forward returns a tuple, by path pattern. */
+  readonly tupleModules: readonly RegExp[];
+  readonly aliases: Readonly<Record<string, string>>;
+}
+
+/** The architectures Loupe's importer knows; others import without aliases or tuples. */
+export const ARCHITECTURE_PROFILES: readonly ArchitectureProfile[] = [
+  {
+    architecture: "GPT2LMHeadModel",
+    detect: (paths) => paths.has("transformer.h.0") && paths.has("lm_head"),
+    tupleModules: [
+      /^transformer$/,
+      /^transformer\.h\.\d+$/,
+      /^transformer\.h\.\d+\.attn$/,
+    ],
+    aliases: {
+      embed_tokens: "transformer.wte",
+      layers: "transformer.h",
+      "layers.*": "transformer.h.*",
+      "layers.*.input_layernorm": "transformer.h.*.ln_1",
+      "layers.*.self_attn": "transformer.h.*.attn",
+      "layers.*.self_attn.o_proj": "transformer.h.*.attn.c_proj",
+      "layers.*.post_attention_layernorm": "transformer.h.*.ln_2",
+      "layers.*.mlp": "transformer.h.*.mlp",
+      "layers.*.mlp.up_proj": "transformer.h.*.mlp.c_fc",
+      "layers.*.mlp.act_fn": "transformer.h.*.mlp.act",
+      "layers.*.mlp.down_proj": "transformer.h.*.mlp.c_proj",
+      ln_final: "transformer.ln_f",
+      lm_head: "lm_head",
+    },
+  },
+  {
+    architecture: "LlamaForCausalLM",
+    detect: (paths) => paths.has("model.layers.0") && paths.has("lm_head"),
+    // transformers 4.46: decoder layers and attention return tuples; the model's
+    // body returns a BaseModelOutput (read as a tuple).
+    tupleModules: [
+      /^model$/,
+      /^model\.layers\.\d+$/,
+      /^model\.layers\.\d+\.self_attn$/,
+    ],
+    aliases: {
+      embed_tokens: "model.embed_tokens",
+      layers: "model.layers",
+      "layers.*": "model.layers.*",
+      ln_final: "model.norm",
+      lm_head: "lm_head",
+    },
+  },
+];
