@@ -43,6 +43,7 @@ export {
   type TensorSpec,
 } from "./manifest/manifest-schema.ts";
 export { ModuleIndex } from "./manifest/module-index.ts";
+export { STANDARD_ALIASES } from "./manifest/standard-aliases.ts";
 export {
   graphSchema,
   graphNodeSchema,

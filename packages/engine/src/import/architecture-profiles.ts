@@ -1,3 +1,5 @@
+import { STANDARD_ALIASES } from "@loupe/graph";
+
 /**
  * What an ONNX file cannot tell about a PyTorch architecture: which modules
  * return tuples (so `.output[0]` reads as in NNsight) and the aliases that map
@@ -22,21 +24,7 @@ export const ARCHITECTURE_PROFILES: readonly ArchitectureProfile[] = [
       /^transformer\.h\.\d+$/,
       /^transformer\.h\.\d+\.attn$/,
     ],
-    aliases: {
-      embed_tokens: "transformer.wte",
-      layers: "transformer.h",
-      "layers.*": "transformer.h.*",
-      "layers.*.input_layernorm": "transformer.h.*.ln_1",
-      "layers.*.self_attn": "transformer.h.*.attn",
-      "layers.*.self_attn.o_proj": "transformer.h.*.attn.c_proj",
-      "layers.*.post_attention_layernorm": "transformer.h.*.ln_2",
-      "layers.*.mlp": "transformer.h.*.mlp",
-      "layers.*.mlp.up_proj": "transformer.h.*.mlp.c_fc",
-      "layers.*.mlp.act_fn": "transformer.h.*.mlp.act",
-      "layers.*.mlp.down_proj": "transformer.h.*.mlp.c_proj",
-      ln_final: "transformer.ln_f",
-      lm_head: "lm_head",
-    },
+    aliases: STANDARD_ALIASES.GPT2LMHeadModel,
   },
   {
     architecture: "LlamaForCausalLM",
@@ -48,12 +36,6 @@ export const ARCHITECTURE_PROFILES: readonly ArchitectureProfile[] = [
       /^model\.layers\.\d+$/,
       /^model\.layers\.\d+\.self_attn$/,
     ],
-    aliases: {
-      embed_tokens: "model.embed_tokens",
-      layers: "model.layers",
-      "layers.*": "model.layers.*",
-      ln_final: "model.norm",
-      lm_head: "lm_head",
-    },
+    aliases: STANDARD_ALIASES.LlamaForCausalLM,
   },
 ];
