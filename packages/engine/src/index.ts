@@ -37,3 +37,22 @@ export {
   ARCHITECTURE_PROFILES,
   type ArchitectureProfile,
 } from "./import/architecture-profiles.ts";
+export type { SavedTensor, SavedTensorArrays } from "./results/saved-tensor.ts";
+export { toSafetensors } from "./results/to-safetensors.ts";
+export {
+  fromSafetensors,
+  type SafetensorsContents,
+} from "./results/from-safetensors.ts";
+export {
+  SafetensorsError,
+  type SafetensorsErrorCode,
+} from "./results/safetensors-error.ts";
+export {
+  LoupeEngine,
+  type EngineOptions,
+  type RunRequest,
+  type RunResult,
+} from "./engine.ts";
+export type { EngineMetrics } from "./run/session-cache.ts";
+export { RunError } from "./run/run-batch.ts";
+export { planModel, ModelPlanError, type ModelPlan } from "./model/model-plan.ts";

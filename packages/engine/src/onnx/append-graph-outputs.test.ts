@@ -33,6 +33,11 @@ it("adds graph outputs that ONNX Runtime computes, leaving the model's own resul
       BigInt64Array.from([1n, 1n, 1n, 1n]),
       [1, 4],
     ),
+    position_ids: new ort.Tensor(
+      "int64",
+      BigInt64Array.from([0n, 1n, 2n, 3n]),
+      [1, 4],
+    ),
   };
   const [a, b] = [await plain.run(feeds), await hooked.run(feeds)];
   expect(Array.from(b.logits!.data as Float32Array)).toEqual(

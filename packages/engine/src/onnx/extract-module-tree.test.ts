@@ -66,7 +66,11 @@ describe.each(["gpt2-tiny", "llama-tiny"])(
           );
       }
       const root = byPath.get("")!;
-      expect(root.inputs).toEqual(["input_ids", "attention_mask"]);
+      expect(root.inputs).toEqual([
+        "input_ids",
+        "attention_mask",
+        "position_ids",
+      ]);
       expect(root.outputs).toEqual(["logits"]);
     });
   },

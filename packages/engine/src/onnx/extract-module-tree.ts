@@ -9,6 +9,8 @@ export interface RecoveredCall {
   readonly inputs: readonly string[];
   /** Tensors produced inside the call and consumed outside it (or model outputs). */
   readonly outputs: readonly string[];
+  /** Indexes (in the model's node list) of the nodes that make up the call. */
+  readonly nodes: readonly number[];
 }
 
 /** A module recovered from node scopes, with its calls in forward order. */
@@ -196,7 +198,13 @@ export function extractModuleTree(model: OnnxModel): ModuleTree {
     calls.set(key, {
       path,
       call: Number(callText),
-      value: { enter: n.enter, exit: n.exit, inputs, outputs },
+      value: {
+        enter: n.enter,
+        exit: n.exit,
+        inputs,
+        outputs,
+        nodes: span.nodes,
+      },
     });
   }
 

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from "commander";
 import { SDK_VERSION } from "../version.ts";
+import { buildModelsCommand } from "./build-models-command.ts";
 
 /** Builds the `loupe` command tree; later issues add commands here. */
 export function buildProgram(): Command {
@@ -9,15 +10,20 @@ export function buildProgram(): Command {
     )
     .version(SDK_VERSION, "-v, --version")
     .showHelpAfterError("(run `loupe --help` for usage)")
+    .addCommand(buildModelsCommand())
     .addHelpText(
       "after",
       "\nConfiguration: LOUPE_URL (default http://localhost:3000) and LOUPE_API_KEY.\nDocs: README.md of the Loupe repository.",
     );
 }
 
+/** Errors whose message is written for the user (it names the thing and what was wrong); others are bugs and keep their stack. */
+const USER_ERRORS = new Set(["ModelImportError", "EngineLoadError"]);
+
 /** Runs the CLI and returns its exit code (0 for help and version). */
 export async function main(argv: readonly string[]): Promise<number> {
   const program = buildProgram().exitOverride();
+  inheritSettings(program);
   try {
     await program.parseAsync([...argv]);
     if (argv.length <= 2) program.outputHelp();
@@ -29,6 +35,18 @@ export async function main(argv: readonly string[]): Promise<number> {
         ? 0
         : error.exitCode || 1;
     }
+    if (error instanceof Error && USER_ERRORS.has(error.name)) {
+      process.stderr.write(`error: ${error.message}\n`);
+      return 1;
+    }
     throw error;
+  }
+}
+
+/** Gives commands added with addCommand their parent's settings (exit override, output, help after errors), as `.command()` would. */
+function inheritSettings(parent: Command): void {
+  for (const command of parent.commands) {
+    command.copyInheritedSettings(parent);
+    inheritSettings(command);
   }
 }

@@ -1,0 +1,210 @@
+import type * as ort from "onnxruntime-node";
+import {
+  GraphValidationError,
+  validateGraph,
+  type Graph,
+  type Manifest,
+} from "@loupe/graph";
+import { buildPiece } from "./model/build-piece.ts";
+import { planModel, type ModelPlan } from "./model/model-plan.ts";
+import type { SavedTensor } from "./results/saved-tensor.ts";
+import {
+  pieceKey,
+  runBatch,
+  type Padding,
+  type PreparedGraph,
+} from "./run/run-batch.ts";
+import {
+  emptyMetrics,
+  SessionCache,
+  type EngineMetrics,
+} from "./run/session-cache.ts";
+import { constantTensor, fromSaved, initializerTensor } from "./run/tensors.ts";
+import type { TextTokenizer } from "./tokenize/load-tokenizer.ts";
+
+/** One graph to run, with the data of its `tensor` inputs. */
+export interface RunRequest {
+  readonly graph: Graph;
+  readonly tensors?: Readonly<Record<string, SavedTensor>>;
+}
+
+/** What a run returns: every saved value, by name. */
+export interface RunResult {
+  readonly saves: Record<string, SavedTensor>;
+}
+
+export interface EngineOptions {
+  /** Memory budget of compiled sessions (weights + model bytes); default 2x the model's weights + 64 MiB. */
+  readonly cacheBudgetBytes?: number;
+  /** ONNX Runtime session options (execution providers, threads). */
+  readonly sessionOptions?: ort.InferenceSession.SessionOptions;
+}
+
+/**
+ * A loaded model that runs intervention graphs: validated before anything
+ * compiles, batched (several invokes and several graphs in one forward pass),
+ * with sessions compiled per model piece and per intervention structure and
+ * kept in a memory-bounded cache. `run` is synchronous native work inside
+ * ONNX Runtime: call it from a worker thread (see `EngineWorker`) in a server.
+ */
+export class LoupeEngine {
+  readonly metrics: EngineMetrics = emptyMetrics();
+  readonly #cache: SessionCache;
+  readonly #padding: Padding;
+
+  private constructor(
+    readonly plan: ModelPlan,
+    readonly manifest: Manifest,
+    readonly tokenizer: TextTokenizer | undefined,
+    options: EngineOptions,
+  ) {
+    this.#cache = new SessionCache(
+      options.cacheBudgetBytes ?? 2 * plan.weightBytes + 64 * 2 ** 20,
+      this.metrics,
+      options.sessionOptions,
+    );
+    this.#padding = plan.inputs.some((i) => i.name === "position_ids")
+      ? "left"
+      : "right";
+  }
+
+  /** Prepares a model from its ONNX bytes and imported manifest; compiles its stages. */
+  static async load(
+    bytes: Uint8Array,
+    manifest: Manifest,
+    tokenizer?: TextTokenizer,
+    options: EngineOptions = {},
+  ): Promise<LoupeEngine> {
+    const engine = new LoupeEngine(
+      planModel(bytes, manifest),
+      manifest,
+      tokenizer,
+      options,
+    );
+    await engine.#compileStages();
+    return engine;
+  }
+
+  /**
+   * Compiles the model's stages (pieces between layer boundaries), once: later
+   * hook sets compile only the stages they cut into.
+   */
+  async #compileStages(): Promise<void> {
+    const cuts = [0, ...this.plan.stageCuts, this.plan.nodes.length];
+    for (let i = 0; i + 1 < cuts.length; i++) {
+      const [a, b] = [cuts[i]!, cuts[i + 1]!];
+      await this.#cache.get(
+        pieceKey(a, b, [], []),
+        "piece",
+        () => buildPiece(this.plan, a, b),
+        true,
+      );
+    }
+  }
+
+  /** Bytes of all of the model's weights. */
+  get weightBytes(): number {
+    return this.plan.weightBytes;
+  }
+
+  /** Bytes the session cache holds now. */
+  get cachedBytes(): number {
+    return this.#cache.usedBytes;
+  }
+
+  /** Runs one graph. */
+  async run(request: RunRequest | Graph): Promise<RunResult> {
+    const [result] = await this.runMany([
+      "graph" in request ? request : { graph: request },
+    ]);
+    return result!;
+  }
+
+  /**
+   * Runs several independent graphs (different users) in shared forward passes.
+   * Every graph is validated first: a bad graph fails the whole call before any
+   * session is created, with the validator's messages.
+   */
+  async runMany(requests: readonly RunRequest[]): Promise<RunResult[]> {
+    const prepared = requests.map((r, i) =>
+      this.#prepare(r, requests.length > 1 ? i : undefined),
+    );
+    await runBatch(this.plan, this.#cache, prepared, {
+      padding: this.#padding,
+      padId: 0,
+    });
+    return prepared.map((p) => ({ saves: p.saves }));
+  }
+
+  #prepare(request: RunRequest, position: number | undefined): PreparedGraph {
+    const { graph } = request;
+    const result = validateGraph(graph, this.manifest);
+    if (!result.ok) {
+      const error = new GraphValidationError(result.issues);
+      if (position !== undefined)
+        error.message = `graph ${position}: ${error.message}`;
+      throw error;
+    }
+    const values = new Map<string, ort.Tensor>();
+    for (const node of graph.nodes) {
+      if (node.op === "constant")
+        values.set(
+          `v:${node.id}`,
+          constantTensor(node.dtype, node.shape, node.data),
+        );
+      else if (node.op === "tensor") {
+        const t = request.tensors?.[node.name];
+        if (!t)
+          throw new GraphValidationError([
+            {
+              nodeId: node.id,
+              op: node.op,
+              message: `node ${node.id} (tensor): no data was sent for tensor "${node.name}"`,
+            },
+          ]);
+        values.set(`v:${node.id}`, fromSaved(t));
+      } else if (node.op === "param") {
+        const spec = this.plan.index.module(node.module)!;
+        const param = spec.params.find((p) => p.name === node.name)!;
+        values.set(
+          `v:${node.id}`,
+          initializerTensor(this.plan.initializers.get(param.tensor)!),
+        );
+      }
+    }
+    const tokens = graph.traces.map((trace) =>
+      trace.invokes.map((invoke) => {
+        if (!invoke.input) return null;
+        if (invoke.input.kind === "tokens") return invoke.input.ids;
+        const tokenizer = this.tokenizer;
+        if (!tokenizer)
+          throw new GraphValidationError([
+            {
+              nodeId: "",
+              op: "trace",
+              message:
+                "the graph has text prompts but this model was loaded without a tokenizer",
+            },
+          ]);
+        return invoke.input.prompts.map((p) => {
+          const ids = tokenizer.encode(p);
+          if (ids.length === 0)
+            throw new GraphValidationError([
+              {
+                nodeId: "",
+                op: "trace",
+                message: `prompt ${JSON.stringify(p)} has no tokens`,
+              },
+            ]);
+          return ids;
+        });
+      }),
+    );
+    return { graph, types: result.types, values, saves: {}, tokens };
+  }
+
+  /** Releases every compiled session. */
+  async close(): Promise<void> {
+    await this.#cache.clear();
+  }
+}

@@ -1,0 +1,147 @@
+import type { DType } from "@loupe/graph";
+import {
+  writeModel,
+  type AttributeValue,
+  type NodeSpec,
+  type TensorData,
+  type ValueInfo,
+} from "../onnx/onnx-bytes.ts";
+import { ONNX_TYPE } from "../model/element-types.ts";
+
+/** Where a segment input's value comes from at run time. */
+export type InputSource =
+  /** A tensor of the run's environment (a model tensor or a graph value). */
+  | { readonly kind: "env"; readonly key: string }
+  /** Row/token window of an invoke on a hook tensor: Slice starts, ends, or Pad pads. */
+  | {
+      readonly kind: "window";
+      readonly part: "starts" | "ends" | "pads";
+      readonly invoke: number;
+      readonly hookTensor: string;
+      readonly batchAxes: readonly number[];
+      readonly seqAxes: readonly number[];
+    }
+  /** Integers of an index (positions, index lists): data, not structure. */
+  | {
+      readonly kind: "ints";
+      readonly values: readonly number[];
+      readonly scalar: boolean;
+    };
+
+/** The opset segments are written for (reductions take axes as inputs from 18). */
+export const SEGMENT_OPSET = 18;
+
+/**
+ * Builds a small ONNX model of intervention operations. Names are sequential
+ * (`in0`, `v3`) and the data that varies between runs (constant values, index
+ * positions, invoke windows) enters as inputs, so two graphs with the same
+ * structure build byte-identical models: the model bytes are the cache key.
+ */
+export class SegmentBuilder {
+  private readonly nodes: NodeSpec[] = [];
+  private readonly inits: TensorData[] = [];
+  readonly inputs: { name: string; elemType: number; source: InputSource }[] =
+    [];
+  readonly outputs: { name: string; elemType: number; target: string }[] = [];
+  private counter = 0;
+  private readonly envInputs = new Map<string, string>();
+
+  /** A fresh value name. */
+  fresh(): string {
+    return `v${this.counter++}`;
+  }
+
+  /** Adds an input (env inputs are deduplicated by key). */
+  input(elemType: number, source: InputSource): string {
+    if (source.kind === "env") {
+      const known = this.envInputs.get(source.key);
+      if (known) return known;
+    }
+    const name = `in${this.inputs.length}`;
+    this.inputs.push({ name, elemType, source });
+    if (source.kind === "env") this.envInputs.set(source.key, name);
+    return name;
+  }
+
+  /** Marks a value as an output written to `target` in the environment. */
+  output(name: string, elemType: number, target: string): void {
+    const out = `out${this.outputs.length}`;
+    this.op("Identity", [name], {}, out);
+    this.outputs.push({ name: out, elemType, target });
+  }
+
+  /** Adds a node; returns its (first) output name. */
+  op(
+    opType: string,
+    input: readonly string[],
+    attributes: Record<string, AttributeValue> = {},
+    output: string = this.fresh(),
+  ): string {
+    this.nodes.push({ opType, input, output: [output], attributes });
+    return output;
+  }
+
+  /** A node with several outputs. */
+  opN(
+    opType: string,
+    input: readonly string[],
+    count: number,
+    attributes: Record<string, AttributeValue> = {},
+  ): string[] {
+    const output = Array.from({ length: count }, () => this.fresh());
+    this.nodes.push({ opType, input, output, attributes });
+    return output;
+  }
+
+  /** A structural int64 constant (axes, shapes): part of the model, not an input. */
+  ints(values: readonly number[], scalar = false): string {
+    const name = `k${this.inits.length}`;
+    const raw = new Uint8Array(values.length * 8);
+    const view = new DataView(raw.buffer);
+    values.forEach((v, i) => view.setBigInt64(i * 8, BigInt(v), true));
+    this.inits.push({
+      name,
+      dataType: 7,
+      dims: scalar ? [] : [values.length],
+      raw,
+    });
+    return name;
+  }
+
+  /** A structural float32 scalar constant. */
+  float(value: number): string {
+    const name = `k${this.inits.length}`;
+    const raw = new Uint8Array(4);
+    new DataView(raw.buffer).setFloat32(0, value, true);
+    this.inits.push({ name, dataType: 1, dims: [], raw });
+    return name;
+  }
+
+  /** Casts `x` from one dtype to another (nothing when equal). */
+  cast(x: string, from: DType, to: DType): string {
+    return from === to
+      ? x
+      : this.op("Cast", [x], { to: { int: ONNX_TYPE[to] } });
+  }
+
+  /** The encoded model. */
+  build(): Uint8Array {
+    const info = (name: string, elemType: number): ValueInfo => ({
+      name,
+      elemType,
+    });
+    return writeModel({
+      irVersion: 8,
+      opsetImports: [{ domain: "", version: SEGMENT_OPSET }],
+      nodes: this.nodes,
+      initializers: this.inits,
+      inputs: this.inputs.map((i) => info(i.name, i.elemType)),
+      outputs: this.outputs.map((o) => info(o.name, o.elemType)),
+      name: "segment",
+    });
+  }
+
+  get empty(): boolean {
+    return this.nodes.length === 0;
+  }
+}

@@ -1,0 +1,104 @@
+import * as ort from "onnxruntime-node";
+
+/** Counters an engine exposes (tests and benchmarks read them). */
+export interface EngineMetrics {
+  /** Sessions created, by kind. */
+  piecesCompiled: number;
+  segmentsCompiled: number;
+  /** Bytes of weights loaded into sessions since the engine started. */
+  weightBytesLoaded: number;
+  /** Lookups answered from the cache. */
+  cacheHits: number;
+  /** Sessions released to stay within the memory budget. */
+  evictions: number;
+  /** Forward passes run (one per batched trace). */
+  forwardPasses: number;
+  /** Session runs (pieces and segments). */
+  sessionRuns: number;
+}
+
+export const emptyMetrics = (): EngineMetrics => ({
+  piecesCompiled: 0,
+  segmentsCompiled: 0,
+  weightBytesLoaded: 0,
+  cacheHits: 0,
+  evictions: 0,
+  forwardPasses: 0,
+  sessionRuns: 0,
+});
+
+interface Entry {
+  readonly session: ort.InferenceSession;
+  /** Memory the entry is charged: its weights and model bytes. */
+  readonly cost: number;
+  readonly pinned: boolean;
+}
+
+/**
+ * Compiled sessions keyed by structure, least recently used first out, bounded
+ * by the bytes of weights and model they hold. A Map keeps insertion order:
+ * re-inserting on each hit makes its first key the least recently used.
+ */
+export class SessionCache {
+  readonly #entries = new Map<string, Entry>();
+  #used = 0;
+
+  constructor(
+    readonly budgetBytes: number,
+    readonly metrics: EngineMetrics,
+    readonly options: ort.InferenceSession.SessionOptions = {},
+  ) {}
+
+  get usedBytes(): number {
+    return this.#used;
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /** The session for `key`, created from `build()` on a miss. */
+  async get(
+    key: string,
+    kind: "piece" | "segment",
+    build: () => { bytes: Uint8Array; weightBytes: number },
+    pinned = false,
+  ): Promise<ort.InferenceSession> {
+    const hit = this.#entries.get(key);
+    if (hit) {
+      this.#entries.delete(key);
+      this.#entries.set(key, hit);
+      this.metrics.cacheHits++;
+      return hit.session;
+    }
+    const { bytes, weightBytes } = build();
+    const session = await ort.InferenceSession.create(bytes, this.options);
+    if (kind === "piece") this.metrics.piecesCompiled++;
+    else this.metrics.segmentsCompiled++;
+    this.metrics.weightBytesLoaded += weightBytes;
+    const entry = { session, cost: weightBytes + bytes.length, pinned };
+    this.#entries.set(key, entry);
+    this.#used += entry.cost;
+    await this.#evict(key);
+    return session;
+  }
+
+  async #evict(keep: string): Promise<void> {
+    for (const [key, entry] of this.#entries) {
+      if (this.#used <= this.budgetBytes) return;
+      if (key === keep || entry.pinned) continue;
+      this.#entries.delete(key);
+      this.#used -= entry.cost;
+      this.metrics.evictions++;
+      await entry.session.release();
+    }
+  }
+
+  /** Releases every session. */
+  async clear(): Promise<void> {
+    const all = [...this.#entries.values()];
+    this.#entries.clear();
+    this.#used = 0;
+    await Promise.all(all.map((e) => e.session.release()));
+  }
+}

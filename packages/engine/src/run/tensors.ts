@@ -1,0 +1,146 @@
+import * as ort from "onnxruntime-node";
+import { decodeElements, type DType } from "@loupe/graph";
+import type { SavedTensor } from "../results/saved-tensor.ts";
+import type { RawInitializer } from "../onnx/onnx-bytes.ts";
+import { dtypeOfOnnx } from "../model/element-types.ts";
+
+/** An ONNX Runtime tensor of a Loupe dtype from plain numbers. */
+export function ortTensor(
+  dtype: DType,
+  values: readonly number[],
+  dims: readonly number[],
+): ort.Tensor {
+  switch (dtype) {
+    case "float32":
+      return new ort.Tensor("float32", Float32Array.from(values), dims);
+    case "int64":
+      return new ort.Tensor(
+        "int64",
+        BigInt64Array.from(values, (v) => BigInt(v)),
+        dims,
+      );
+    case "int32":
+      return new ort.Tensor("int32", Int32Array.from(values), dims);
+    case "bool":
+      return new ort.Tensor(
+        "bool",
+        Uint8Array.from(values, (v) => (v ? 1 : 0)),
+        dims,
+      );
+    case "float16":
+      return new ort.Tensor(
+        "float16",
+        Uint16Array.from(values, (v) => toFloat16Bits(v)),
+        dims,
+      );
+  }
+}
+
+/** A graph constant's tensor: its little-endian bytes, decoded once. */
+export function constantTensor(
+  dtype: DType,
+  shape: readonly number[],
+  base64: string,
+): ort.Tensor {
+  if (dtype === "float16") {
+    const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+    return new ort.Tensor("float16", new Uint16Array(bytes.buffer), shape);
+  }
+  return ortTensor(dtype, decodeElements(base64, dtype), shape);
+}
+
+/** A SavedTensor as an ONNX Runtime tensor (user-supplied `tensor` inputs). */
+export function fromSaved(t: SavedTensor): ort.Tensor {
+  return new ort.Tensor(t.dtype, t.data, t.shape);
+}
+
+/** An ONNX Runtime result as a SavedTensor (typed array, shape, dtype). */
+export function toSaved(t: ort.Tensor): SavedTensor {
+  const shape = [...t.dims];
+  switch (t.type) {
+    case "float32":
+      return { dtype: "float32", shape, data: t.data as Float32Array };
+    case "int64":
+      return { dtype: "int64", shape, data: t.data as BigInt64Array };
+    case "int32":
+      return { dtype: "int32", shape, data: t.data as Int32Array };
+    case "bool":
+      return { dtype: "bool", shape, data: t.data as Uint8Array };
+    case "float16":
+      return { dtype: "float16", shape, data: t.data as Uint16Array };
+    default:
+      throw new Error(
+        `a saved value has type ${t.type}, which Loupe does not return`,
+      );
+  }
+}
+
+/** A weight's tensor, from its encoded TensorProto (raw_data or typed fields). */
+export function initializerTensor(init: RawInitializer): ort.Tensor {
+  const dtype = dtypeOfOnnx(init.dataType);
+  if (!dtype)
+    throw new Error(
+      `weight ${init.name} has ONNX element type ${init.dataType}, which Loupe does not read`,
+    );
+  const raw = rawDataOf(init.bytes);
+  const count = init.dims.reduce((a, b) => a * b, 1);
+  const copy = (width: number) => {
+    const buf = new ArrayBuffer(count * width);
+    new Uint8Array(buf).set(raw.subarray(0, count * width));
+    return buf;
+  };
+  switch (dtype) {
+    case "float32":
+      return new ort.Tensor("float32", new Float32Array(copy(4)), init.dims);
+    case "int64":
+      return new ort.Tensor("int64", new BigInt64Array(copy(8)), init.dims);
+    case "int32":
+      return new ort.Tensor("int32", new Int32Array(copy(4)), init.dims);
+    case "bool":
+      return new ort.Tensor("bool", new Uint8Array(copy(1)), init.dims);
+    case "float16":
+      return new ort.Tensor("float16", new Uint16Array(copy(2)), init.dims);
+  }
+}
+
+/** The raw_data field (9) of an encoded TensorProto; float_data (4) is re-packed. */
+function rawDataOf(bytes: Uint8Array): Uint8Array {
+  let pos = 0;
+  const varint = () => {
+    let v = 0;
+    let shift = 0;
+    for (;;) {
+      const x = bytes[pos++]!;
+      v += (x & 0x7f) * 2 ** shift;
+      shift += 7;
+      if (x < 0x80) return v;
+    }
+  };
+  while (pos < bytes.length) {
+    const tag = varint();
+    const wire = tag & 7;
+    const field = tag >>> 3;
+    if (wire === 2) {
+      const len = varint();
+      if (field === 9 || field === 4) return bytes.subarray(pos, pos + len);
+      pos += len;
+    } else if (wire === 0) varint();
+    else if (wire === 5) pos += 4;
+    else if (wire === 1) pos += 8;
+    else break;
+  }
+  throw new Error(
+    "weight without raw data (only raw_data and packed float_data are read)",
+  );
+}
+
+function toFloat16Bits(value: number): number {
+  const f32 = new Float32Array([value]);
+  const x = new Uint32Array(f32.buffer)[0]!;
+  const sign = (x >>> 16) & 0x8000;
+  const exp = ((x >>> 23) & 0xff) - 127 + 15;
+  const mant = x & 0x7fffff;
+  if (exp <= 0) return sign;
+  if (exp >= 31) return sign | 0x7c00;
+  return sign | (exp << 10) | (mant >>> 13);
+}

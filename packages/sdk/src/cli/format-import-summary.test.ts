@@ -1,0 +1,40 @@
+import { expect, it } from "vitest";
+import { formatImportSummary } from "./format-import-summary.ts";
+
+it("lists every unresolved module with its reason", () => {
+  const text = formatImportSummary({
+    manifestPath: "/m/llama.manifest.json",
+    file: {
+      format: "loupe.imported-model",
+      version: 1,
+      manifest: {
+        format: "loupe.manifest",
+        version: 1,
+        model: { name: "llama", architecture: "unknown" },
+        modules: [
+          { path: "", type: "Model", calls: [], params: [] },
+          { path: "model", type: "Module", calls: [], params: [] },
+        ],
+        aliases: {},
+      },
+      tokenizer: null,
+      unresolved: [
+        { path: "model.rotary_emb", reason: "called 2 times with no suffix" },
+        { path: "", reason: "no output" },
+      ],
+    },
+  });
+  expect(text).toBe(
+    [
+      "Imported llama (unknown)",
+      "  modules     2 (0 calls)",
+      "  hash        none",
+      "  tokenizer   none",
+      "  manifest    /m/llama.manifest.json",
+      "  unresolved  2 modules left out of the manifest (never guessed):",
+      "    model.rotary_emb: called 2 times with no suffix",
+      "    (model): no output",
+      "",
+    ].join("\n"),
+  );
+});

@@ -1,0 +1,32 @@
+import type { ModelFileImport } from "../models/import-model-file.ts";
+
+/**
+ * The report `loupe models import` prints: the model, its module and call
+ * counts, hash, tokenizer, where the manifest went, and every module left out
+ * with the reason (the importer never guesses one).
+ */
+export function formatImportSummary({
+  manifestPath,
+  file,
+}: ModelFileImport): string {
+  const { model, modules } = file.manifest;
+  const calls = modules.reduce((n, m) => n + m.calls.length, 0);
+  const lines = [
+    `Imported ${model.name} (${model.architecture})`,
+    `  modules     ${modules.length} (${calls} calls)`,
+    `  hash        ${model.hash ?? "none"}`,
+    `  tokenizer   ${file.tokenizer ? `${file.tokenizer.file} (${file.tokenizer.sha256})` : "none"}`,
+    `  manifest    ${manifestPath}`,
+  ];
+  if (file.unresolved.length === 0) {
+    lines.push("  unresolved  none");
+  } else {
+    lines.push(
+      `  unresolved  ${file.unresolved.length} modules left out of the manifest (never guessed):`,
+      ...file.unresolved.map(
+        (u) => `    ${u.path === "" ? "(model)" : u.path}: ${u.reason}`,
+      ),
+    );
+  }
+  return `${lines.join("\n")}\n`;
+}
