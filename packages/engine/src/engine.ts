@@ -28,9 +28,11 @@ export interface RunRequest {
   readonly tensors?: Readonly<Record<string, SavedTensor>>;
 }
 
-/** What a run returns: every saved value, by name. */
+/** What a run returns: every saved value, by name (or, in a batch, this graph's failure). */
 export interface RunResult {
   readonly saves: Record<string, SavedTensor>;
+  /** Set when this graph failed while running; the batch's other graphs are unaffected. */
+  readonly error?: Error;
 }
 
 export interface EngineOptions {
@@ -117,6 +119,7 @@ export class LoupeEngine {
     const [result] = await this.runMany([
       "graph" in request ? request : { graph: request },
     ]);
+    if (result!.error) throw result!.error;
     return result!;
   }
 
@@ -133,7 +136,9 @@ export class LoupeEngine {
       padding: this.#padding,
       padId: 0,
     });
-    return prepared.map((p) => ({ saves: p.saves }));
+    return prepared.map((p) =>
+      p.error ? { saves: {}, error: p.error } : { saves: p.saves },
+    );
   }
 
   #prepare(request: RunRequest, position: number | undefined): PreparedGraph {

@@ -1,8 +1,8 @@
 /**
  * @loupe/engine: runs intervention graphs on ONNX models with onnxruntime-node
  * (model import, hooked execution, batching, session cache). Used by the worker
- * and by the SDK's local runs. So far: tokenization, ONNX decoding and the
- * recovery of a TorchScript export's module tree.
+ * and by the SDK's local runs. Start at `LoupeEngine` (src/engine.ts); the
+ * README of this package explains how a graph becomes ONNX Runtime sessions.
  */
 export {
   loadTokenizer,
@@ -55,4 +55,13 @@ export {
 } from "./engine.ts";
 export type { EngineMetrics } from "./run/session-cache.ts";
 export { RunError } from "./run/run-batch.ts";
-export { planModel, ModelPlanError, type ModelPlan } from "./model/model-plan.ts";
+export {
+  planModel,
+  ModelPlanError,
+  type ModelPlan,
+} from "./model/model-plan.ts";
+export {
+  EngineThread,
+  EngineThreadError,
+} from "./thread/engine-thread-client.ts";
+export { toSaved, fromSaved } from "./run/tensors.ts";

@@ -21,6 +21,8 @@ export interface PreparedGraph {
   /** Values of this graph's nodes that outlive a segment (`v:<id>`), leaves included. */
   readonly values: Map<string, ort.Tensor>;
   readonly saves: Record<string, SavedTensor>;
+  /** Set when this graph failed while running; the other graphs of the batch go on. */
+  error?: RunError;
   /** Token ids per trace, invoke and prompt (text already tokenized). */
   readonly tokens: readonly (readonly (
     readonly (readonly number[])[] | null
@@ -95,7 +97,10 @@ export async function runBatch(
   for (let t = 0; t < traceCount; t++) {
     const here = graphs
       .map((prepared, g) => ({ prepared, g }))
-      .filter(({ prepared }) => prepared.graph.traces.length > t);
+      .filter(
+        ({ prepared }) => prepared.graph.traces.length > t && !prepared.error,
+      );
+    if (here.length === 0) break;
     await runStep(plan, cache, here, t, options);
     cache.metrics.forwardPasses++;
   }
@@ -198,8 +203,11 @@ async function runStep(
             e.hook &&
             e.hook.batchAxes.length === 0
           )
-            throw new RunError(
-              `graph ${step.g}: node ${e.node.id} writes ${e.hook.module}.${e.hook.slot}, a tensor shared by every row of the batch; it cannot run beside other graphs`,
+            fail(
+              step,
+              new RunError(
+                `graph ${step.g}: node ${e.node.id} writes ${e.hook.module}.${e.hook.slot}, a tensor shared by every row of the batch; it cannot run beside other graphs`,
+              ),
             );
 
   // call_module: the piece holding the module computes it, on a clone of its nodes.
@@ -208,29 +216,43 @@ async function runStep(
     { step: GraphStep; node: GraphNode; span: string }[]
   >();
   for (const step of steps)
-    for (const call of step.calls) {
-      const span = plan.spans.get(call.span)!;
-      const a = cuts.filter((c) => c <= span.first).at(-1)!;
-      const b = cuts.find((c) => c > span.last)!;
-      if (cuts.some((c) => c > span.first && c <= span.last))
-        throw new RunError(
-          `graph ${step.g}: node ${call.node.id} calls ${call.node.module} while this batch hooks inside it; run it separately`,
+    try {
+      const placed: {
+        a: number;
+        b: number;
+        call: (typeof step.calls)[number];
+      }[] = [];
+      for (const call of step.calls) {
+        const span = plan.spans.get(call.span)!;
+        const a = cuts.filter((c) => c <= span.first).at(-1)!;
+        const b = cuts.find((c) => c > span.last)!;
+        if (cuts.some((c) => c > span.first && c <= span.last))
+          throw new RunError(
+            `graph ${step.g}: node ${call.node.id} calls ${call.node.module} while the batch hooks inside that module; run it in a batch of its own`,
+          );
+        // A call on another call's result in the same piece chains the clones.
+        const chained = placed.some(
+          (p) => p.a === a && p.call.node.id === call.node.args[0],
         );
-      // A call on another call's result in the same piece chains the clones.
-      const chained = (clonesByPiece.get(a) ?? []).find(
-        (c) => c.step === step && c.node.id === call.node.args[0],
-      );
-      const argAt = chained ? a : (step.position.get(call.node.args[0]!) ?? -1);
-      if (argAt > a)
-        throw new RunError(
-          `graph ${step.g}: node ${call.node.id} calls ${call.node.module} on a value computed after that module runs in the forward pass`,
-        );
-      const list = clonesByPiece.get(a) ?? [];
-      list.push({ step, node: call.node, span: call.span });
-      clonesByPiece.set(a, list);
-      call.end = b;
+        const argAt = chained
+          ? a
+          : (step.position.get(call.node.args[0]!) ?? -1);
+        if (argAt > a)
+          throw new RunError(
+            `graph ${step.g}: node ${call.node.id} calls ${call.node.module} on a value computed after that module runs in the forward pass`,
+          );
+        placed.push({ a, b, call });
+      }
+      for (const { a, b, call } of placed) {
+        const list = clonesByPiece.get(a) ?? [];
+        list.push({ step, node: call.node, span: call.span });
+        clonesByPiece.set(a, list);
+        call.end = b;
+      }
+    } catch (error) {
+      fail(step, error);
     }
-  for (const step of steps) placeCalls(step);
+  for (const step of steps) if (!step.stopped) placeCalls(step);
 
   const hooksAt = new Map<number, Set<string>>();
   for (const step of steps)
@@ -246,8 +268,14 @@ async function runStep(
     for (const step of steps) {
       if (step.stopped) continue;
       const entries = step.segments.get(p);
-      if (entries?.length)
-        await runSegment(plan, cache, env, step, entries, padding, S);
+      if (entries?.length) {
+        try {
+          await runSegment(plan, cache, env, step, entries, padding, S);
+        } catch (error) {
+          // Only this graph's outputs were pending: the batch's tensors are unchanged.
+          fail(step, error);
+        }
+      }
       if (step.stopAt === p) step.stopped = true;
     }
   };
@@ -318,6 +346,16 @@ async function runStep(
       }
     }
   }
+}
+
+/** Marks a graph failed (its error names it); it runs no further. */
+function fail(step: GraphStep, error: unknown): void {
+  const message = error instanceof Error ? error.message : String(error);
+  step.prepared.error =
+    error instanceof RunError
+      ? error
+      : new RunError(`graph ${step.g}: ${message}`, { cause: error });
+  step.stopped = true;
 }
 
 /** The cache key of a model piece: its range, extra outputs and clones. */

@@ -1,0 +1,104 @@
+import { Worker } from "node:worker_threads";
+import type { Manifest } from "@loupe/graph";
+import type { EngineOptions, RunRequest, RunResult } from "../engine.ts";
+import { emptyMetrics, type EngineMetrics } from "../run/session-cache.ts";
+import type {
+  SerializedError,
+  ThreadInit,
+  ThreadReply,
+  ThreadRequest,
+} from "./protocol.ts";
+
+/** An error raised in the engine thread, with its name, code and issues kept. */
+export class EngineThreadError extends Error {
+  readonly code: string | undefined;
+  readonly issues: unknown;
+  constructor(e: SerializedError) {
+    super(e.message);
+    this.name = e.name;
+    this.code = e.code;
+    this.issues = e.issues;
+  }
+}
+
+/**
+ * A LoupeEngine in a worker thread, so forward passes never block the caller's
+ * event loop (Temporal heartbeats, HTTP). Runs are queued in the thread in the
+ * order they are sent; results come back as typed arrays moved, not copied.
+ */
+export class EngineThread {
+  #next = 1;
+  readonly #pending = new Map<
+    number,
+    { resolve: (r: ThreadReply) => void; reject: (e: Error) => void }
+  >();
+  /** The engine's counters as of the last reply. */
+  metrics: EngineMetrics = emptyMetrics();
+
+  private constructor(private readonly worker: Worker) {
+    worker.on("message", (reply: ThreadReply) => {
+      if (reply.ok) this.metrics = reply.metrics;
+      const waiting = this.#pending.get(reply.id);
+      this.#pending.delete(reply.id);
+      waiting?.resolve(reply);
+    });
+    worker.on("error", (error) => this.#failAll(error));
+    worker.on("exit", (code) =>
+      this.#failAll(new Error(`the engine thread exited with code ${code}`)),
+    );
+  }
+
+  #failAll(error: Error): void {
+    for (const w of this.#pending.values()) w.reject(error);
+    this.#pending.clear();
+  }
+
+  /** Starts a thread and loads the model in it (its stage sessions compiled). */
+  static async start(
+    model: Uint8Array,
+    manifest: Manifest,
+    tokenizer?: unknown,
+    options?: EngineOptions,
+  ): Promise<EngineThread> {
+    const url = new URL("./engine-thread-entry.mjs", import.meta.url);
+    const init: ThreadInit = { model, manifest, tokenizer, options };
+    const worker = new Worker(url, { workerData: init });
+    const thread = new EngineThread(worker);
+    const ready = await new Promise<ThreadReply>((resolve, reject) => {
+      thread.#pending.set(0, { resolve, reject });
+    });
+    if (!ready.ok) throw new EngineThreadError(ready.error);
+    return thread;
+  }
+
+  #send(message: ThreadRequest): Promise<ThreadReply> {
+    return new Promise((resolve, reject) => {
+      this.#pending.set(message.id, { resolve, reject });
+      this.worker.postMessage(message);
+    });
+  }
+
+  /** Runs graphs in one batch in the thread (see LoupeEngine.runMany). */
+  async runMany(requests: readonly RunRequest[]): Promise<RunResult[]> {
+    const reply = await this.#send({ id: this.#next++, type: "run", requests });
+    if (!reply.ok) throw new EngineThreadError(reply.error);
+    return reply.results.map((r) =>
+      r.error
+        ? { saves: r.saves, error: new EngineThreadError(r.error) }
+        : { saves: r.saves },
+    );
+  }
+
+  /** Runs one graph in the thread; throws its error. */
+  async run(request: RunRequest): Promise<RunResult> {
+    const [result] = await this.runMany([request]);
+    if (result!.error) throw result!.error;
+    return result!;
+  }
+
+  /** Releases the sessions and ends the thread. */
+  async close(): Promise<void> {
+    await this.#send({ id: this.#next++, type: "close" });
+    await this.worker.terminate();
+  }
+}

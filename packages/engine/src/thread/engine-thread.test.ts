@@ -1,0 +1,99 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { createModel, GraphValidationError, type Envoy } from "@loupe/graph";
+import { importOnnxModel } from "../import/import-onnx-model.ts";
+import { FIXTURES, maxAbsDiff } from "../testing/fixture-engines.ts";
+import { LoupeEngine } from "../engine.ts";
+import { loadTokenizer } from "../tokenize/load-tokenizer.ts";
+import { EngineThread } from "./engine-thread-client.ts";
+
+let thread: EngineThread;
+let lm: ReturnType<typeof createModel<Envoy>>;
+let bytes: Uint8Array;
+let manifest: Awaited<ReturnType<typeof importOnnxModel>>["manifest"];
+const tokenizerJson: unknown = JSON.parse(
+  readFileSync(path.join(FIXTURES, "tokenizer.json"), "utf8"),
+);
+
+beforeAll(async () => {
+  bytes = new Uint8Array(readFileSync(path.join(FIXTURES, "gpt2-tiny.onnx")));
+  manifest = (await importOnnxModel(bytes, "gpt2-tiny")).manifest;
+  lm = createModel<Envoy>(manifest);
+  thread = await EngineThread.start(bytes, manifest, tokenizerJson);
+});
+afterAll(async () => {
+  await thread.close();
+});
+
+/** A long forward pass (about a second here): 64 rows of 120 tokens through the fixture model. */
+const longPass = () =>
+  lm.trace(
+    {
+      tokens: Array.from({ length: 64 }, (_, r) =>
+        Array.from({ length: 120 }, (_, j) => (r * 7 + j * 13) % 466),
+      ),
+    },
+    () => {
+      lm.transformer!.h![1]!.output[0]!.get(":", -1, ":").save("last");
+    },
+  );
+
+it(
+  "keeps the event loop responsive while a long forward pass runs",
+  { timeout: 60_000 },
+  async () => {
+    // The same pass on the calling thread blocks its event loop for its whole length.
+    const engine = await LoupeEngine.load(
+      bytes,
+      manifest,
+      loadTokenizer(tokenizerJson),
+    );
+    const blockedFrom = performance.now();
+    const local = await engine.run(longPass());
+    const blockedMs = performance.now() - blockedFrom;
+    await engine.close();
+    expect(blockedMs).toBeGreaterThan(100); // long enough for the check below to mean something
+
+    let ticks = 0;
+    let last = performance.now();
+    let longestGap = 0;
+    const timer = setInterval(() => {
+      const now = performance.now();
+      longestGap = Math.max(longestGap, now - last);
+      last = now;
+      ticks++;
+    }, 5);
+    const from = performance.now();
+    const remote = await thread.run({ graph: longPass() });
+    const ms = performance.now() - from;
+    clearInterval(timer);
+
+    expect(ms).toBeGreaterThan(100);
+    expect(ticks).toBeGreaterThan(ms / 5 / 4); // at least a quarter of the 5 ms ticks fired
+    expect(longestGap).toBeLessThan(Math.max(50, blockedMs / 2));
+    // Same numbers as the in-process engine, moved back as typed arrays.
+    expect(remote.saves.last!.shape).toEqual([64, 64]);
+    expect(
+      maxAbsDiff(
+        remote.saves.last!.data as Float32Array,
+        local.saves.last!.data as Float32Array,
+      ),
+    ).toBe(0);
+  },
+);
+
+it("reports errors with their name and the validator's issues", async () => {
+  const bad = lm.trace("Hello World", () => {
+    lm.transformer!.h![0]!.output[0]!.save("h");
+  });
+  const renamed = JSON.parse(
+    JSON.stringify(bad).replace(/transformer\.h\.0/g, "transformer.h.9"),
+  ) as typeof bad;
+  const error = await thread.run({ graph: renamed }).catch((e: unknown) => e);
+  expect(error).toMatchObject({
+    name: GraphValidationError.name,
+    code: "GRAPH_INVALID",
+    message: expect.stringContaining("transformer.h.9") as string,
+  });
+});

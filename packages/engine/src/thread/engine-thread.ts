@@ -1,0 +1,56 @@
+/**
+ * The worker-thread side of EngineThread: loads the model once, then runs
+ * batches posted by the main thread. ONNX Runtime's `run` is synchronous native
+ * work; here it blocks only this thread.
+ */
+import { parentPort, workerData } from "node:worker_threads";
+import { LoupeEngine } from "../engine.ts";
+import { loadTokenizer } from "../tokenize/load-tokenizer.ts";
+import type { ThreadInit, ThreadReply, ThreadRequest } from "./protocol.ts";
+import { serializeError, transferablesOf } from "./protocol.ts";
+
+const init = workerData as ThreadInit;
+const port = parentPort!;
+const engine = await LoupeEngine.load(
+  init.model,
+  init.manifest,
+  init.tokenizer ? loadTokenizer(init.tokenizer) : undefined,
+  init.options,
+);
+
+port.on("message", (message: ThreadRequest) => {
+  void (async () => {
+    let reply: ThreadReply;
+    try {
+      if (message.type === "run") {
+        const results = await engine.runMany(message.requests);
+        reply = {
+          id: message.id,
+          ok: true,
+          results: results.map((r) => ({
+            saves: r.saves,
+            ...(r.error ? { error: serializeError(r.error) } : {}),
+          })),
+          metrics: { ...engine.metrics },
+        };
+      } else {
+        await engine.close();
+        reply = {
+          id: message.id,
+          ok: true,
+          results: [],
+          metrics: { ...engine.metrics },
+        };
+      }
+    } catch (error) {
+      reply = { id: message.id, ok: false, error: serializeError(error) };
+    }
+    port.postMessage(reply, reply.ok ? transferablesOf(reply.results) : []);
+  })();
+});
+port.postMessage({
+  id: 0,
+  ok: true,
+  results: [],
+  metrics: { ...engine.metrics },
+} satisfies ThreadReply);

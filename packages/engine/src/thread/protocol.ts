@@ -1,0 +1,69 @@
+import type { Manifest } from "@loupe/graph";
+import type { EngineOptions, RunRequest } from "../engine.ts";
+import type { SavedTensor } from "../results/saved-tensor.ts";
+import type { EngineMetrics } from "../run/session-cache.ts";
+
+/** What the engine thread starts with. */
+export interface ThreadInit {
+  readonly model: Uint8Array;
+  readonly manifest: Manifest;
+  readonly tokenizer?: unknown;
+  readonly options?: Omit<EngineOptions, "sessionOptions"> & {
+    sessionOptions?: EngineOptions["sessionOptions"];
+  };
+}
+
+export type ThreadRequest =
+  | {
+      readonly id: number;
+      readonly type: "run";
+      readonly requests: readonly RunRequest[];
+    }
+  | { readonly id: number; readonly type: "close" };
+
+/** An error as it crosses the thread boundary (name, code, message, validator issues). */
+export interface SerializedError {
+  readonly name: string;
+  readonly message: string;
+  readonly code?: string;
+  readonly issues?: unknown;
+}
+
+export type ThreadReply =
+  | {
+      readonly id: number;
+      readonly ok: true;
+      readonly results: readonly {
+        saves: Record<string, SavedTensor>;
+        error?: SerializedError;
+      }[];
+      readonly metrics: EngineMetrics;
+    }
+  | {
+      readonly id: number;
+      readonly ok: false;
+      readonly error: SerializedError;
+    };
+
+export function serializeError(error: unknown): SerializedError {
+  if (!(error instanceof Error))
+    return { name: "Error", message: String(error) };
+  const e = error as Error & { code?: string; issues?: unknown };
+  return {
+    name: e.name,
+    message: e.message,
+    ...(e.code ? { code: e.code } : {}),
+    ...(e.issues ? { issues: e.issues } : {}),
+  };
+}
+
+/** The buffers of saved tensors, moved (not copied) to the main thread. */
+export function transferablesOf(
+  results: readonly { saves: Record<string, SavedTensor> }[],
+): ArrayBuffer[] {
+  const seen = new Set<ArrayBuffer>();
+  for (const r of results)
+    for (const t of Object.values(r.saves))
+      if (t.data.buffer instanceof ArrayBuffer) seen.add(t.data.buffer);
+  return [...seen];
+}
