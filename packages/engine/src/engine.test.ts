@@ -107,3 +107,31 @@ describe("bad graphs", () => {
     expect(fx.engine.metrics).toEqual(before);
   });
 });
+
+describe("the session cache", () => {
+  it("stays within its memory budget by evicting least recently used sessions, with the same results", async () => {
+    const small = await loadFixture("gpt2-tiny", { cacheBudgetBytes: 1 });
+    // The stages compiled at load are pinned; they are what a budget cannot evict.
+    const pinned = small.engine.cachedBytes;
+    try {
+      const graph = (layer: number) =>
+        small.lm.trace("The truth is the", () => {
+          const mlp = (small.lm as unknown as Envoy).transformer!.h![layer]!
+            .mlp!;
+          mlp.output.set(mlp.output.mul(0.5));
+          small.lm.output.item("logits").save("logits");
+        });
+      const first = (await small.engine.run(graph(1))).saves.logits!;
+      await small.engine.run(graph(0));
+      const again = (await small.engine.run(graph(1))).saves.logits!;
+      expect(small.engine.metrics.evictions).toBeGreaterThan(0);
+      // Beside the pinned stages, at most the session just created stays.
+      expect(small.engine.cachedBytes).toBeLessThan(2 * pinned);
+      expect([...again.data]).toEqual([...first.data]);
+      const reference = (await fx.engine.run(graph(1))).saves.logits!;
+      expect([...again.data]).toEqual([...reference.data]);
+    } finally {
+      await small.engine.close();
+    }
+  });
+});
