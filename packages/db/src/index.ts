@@ -1,11 +1,28 @@
 export { createDatabase, type Database } from "./create-database.ts";
 export {
   appendEvent,
-  StreamVersionConflictError,
+  appendEvents,
+  VersionConflictError,
+  EVENTS_CHANNEL,
   type NewEvent,
   type StoredEvent,
-} from "./append-event.ts";
-export { listRecentEvents } from "./list-recent-events.ts";
+  type StreamAppend,
+  type Transaction,
+} from "./events/append-events.ts";
+export { readStream } from "./events/read-stream.ts";
+export { listRecentEvents } from "./events/list-recent-events.ts";
+export {
+  defineEvent,
+  EventCatalog,
+  EventPayloadError,
+  type EventDefinition,
+  type ParsedEvent,
+} from "./events/event-catalog.ts";
+export {
+  EventSubscriber,
+  type Checkpoint,
+  type EventHandler,
+} from "./events/subscriber.ts";
 export {
   recordWorkerHeartbeat,
   removeWorkerHeartbeat,

@@ -1,7 +1,7 @@
 import { ApplicationFailure } from "@temporalio/activity";
 import {
   appendEvent,
-  StreamVersionConflictError,
+  VersionConflictError,
   type Database,
 } from "@loupe/db";
 import type { PlatformActivities, ProbeResult } from "@loupe/workflows";
@@ -50,7 +50,7 @@ export function createActivities(deps: {
         return toResult(input.probeId, event, deps.workerId);
       } catch (error) {
         // A retry after a successful append finds the event already there.
-        if (!(error instanceof StreamVersionConflictError)) throw error;
+        if (!(error instanceof VersionConflictError)) throw error;
         const existing = await deps.db.event.findUniqueOrThrow({
           where: { stream_version: { stream, version: 1 } },
         });

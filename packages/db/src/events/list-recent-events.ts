@@ -1,5 +1,5 @@
-import type { Database } from "./create-database.ts";
-import type { StoredEvent } from "./append-event.ts";
+import type { Database } from "../create-database.ts";
+import type { StoredEvent } from "./append-events.ts";
 
 /** The newest events of the whole log (or of streams with a prefix), newest first. */
 export async function listRecentEvents(

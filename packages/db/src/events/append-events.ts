@@ -1,0 +1,168 @@
+import { Prisma } from "../generated/prisma/client.ts";
+import type { Database } from "../create-database.ts";
+
+/** An event to append: its stream, type and JSON payload (already validated). */
+export interface NewEvent {
+  readonly stream: string;
+  readonly type: string;
+  readonly payload: Prisma.InputJsonObject;
+  readonly metadata?: Prisma.InputJsonObject;
+}
+
+/** An event as stored, with its place in its stream and in the global log. */
+export interface StoredEvent {
+  readonly position: bigint;
+  readonly stream: string;
+  readonly version: number;
+  readonly type: string;
+  readonly payload: unknown;
+  readonly metadata: unknown;
+  readonly time: Date;
+}
+
+/** A transaction client: projections update read models through it. */
+export type Transaction = Prisma.TransactionClient;
+
+/** Raised when a stream is not at the version the writer expected. */
+export class VersionConflictError extends Error {
+  override readonly name = "VersionConflictError";
+  readonly code = "VERSION_CONFLICT";
+  constructor(
+    readonly stream: string,
+    readonly expectedVersion: number,
+    readonly actualVersion: number,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `stream ${stream}: expected version ${expectedVersion}, but it is at version ${actualVersion}`,
+      options,
+    );
+  }
+}
+
+/** Events for one stream, appended after `expectedVersion` when given. */
+export interface StreamAppend {
+  readonly stream: string;
+  readonly events: readonly Omit<NewEvent, "stream">[];
+  readonly expectedVersion?: number;
+}
+
+/** The channel appends notify, as a wake-up hint for subscribers. */
+export const EVENTS_CHANNEL = "loupe_events";
+
+const isUniqueViolation = (error: unknown) =>
+  (error instanceof Prisma.PrismaClientKnownRequestError &&
+    error.code === "P2002") ||
+  (error instanceof Error && /unique constraint|23505/i.test(error.message));
+
+/**
+ * Appends events to one or more streams in one transaction, with the read
+ * models that `project` updates in the same transaction (inline projections):
+ * either all of it commits or none. With `expectedVersion`, a stream must be
+ * exactly at that version; concurrent writers are serialized by the unique
+ * (stream, version) key, and every loser gets VersionConflictError naming the
+ * expected and the actual version.
+ *
+ * The event insert is the transaction's first write, so its transaction id
+ * (`tx_id`, which subscribers order by) is taken when the event is written.
+ */
+export async function appendEvents(
+  db: Database,
+  appends: readonly StreamAppend[],
+  project?: (tx: Transaction, events: readonly StoredEvent[]) => Promise<void>,
+): Promise<StoredEvent[]> {
+  try {
+    return await db.$transaction(async (tx) => {
+      const stored: StoredEvent[] = [];
+      for (const append of appends) {
+        const last = await tx.event.aggregate({
+          where: { stream: append.stream },
+          _max: { version: true },
+        });
+        const current = last._max.version ?? 0;
+        if (
+          append.expectedVersion !== undefined &&
+          append.expectedVersion !== current
+        )
+          throw new VersionConflictError(
+            append.stream,
+            append.expectedVersion,
+            current,
+          );
+        let version = current;
+        for (const event of append.events) {
+          stored.push(
+            await tx.event.create({
+              data: {
+                stream: append.stream,
+                version: ++version,
+                type: event.type,
+                payload: event.payload,
+                metadata: event.metadata ?? {},
+              },
+              select: {
+                position: true,
+                stream: true,
+                version: true,
+                type: true,
+                payload: true,
+                metadata: true,
+                time: true,
+              },
+            }),
+          );
+        }
+      }
+      if (project) await project(tx, stored);
+      await tx.$queryRaw`SELECT pg_notify(${EVENTS_CHANNEL}, ${String(stored.at(-1)?.position ?? "")})::text AS notified`;
+      return stored;
+    });
+  } catch (error) {
+    if (error instanceof VersionConflictError || !isUniqueViolation(error))
+      throw error;
+    // Another writer committed first: report where the stream is now.
+    const conflicted = await Promise.all(
+      appends.map(async (a) => ({
+        append: a,
+        actual:
+          (
+            await db.event.aggregate({
+              where: { stream: a.stream },
+              _max: { version: true },
+            })
+          )._max.version ?? 0,
+      })),
+    );
+    const first =
+      conflicted.find(
+        (c) =>
+          c.append.expectedVersion !== undefined &&
+          c.actual !== c.append.expectedVersion,
+      ) ?? conflicted[0]!;
+    throw new VersionConflictError(
+      first.append.stream,
+      first.append.expectedVersion ?? first.actual - 1,
+      first.actual,
+      { cause: error },
+    );
+  }
+}
+
+/**
+ * Appends one event at the end of its stream (version = last version + 1), at
+ * `expectedVersion` when given. See appendEvents.
+ */
+export async function appendEvent(
+  db: Database,
+  event: NewEvent,
+  expectedVersion?: number,
+): Promise<StoredEvent> {
+  const [stored] = await appendEvents(db, [
+    {
+      stream: event.stream,
+      events: [event],
+      ...(expectedVersion === undefined ? {} : { expectedVersion }),
+    },
+  ]);
+  return stored!;
+}

@@ -1,0 +1,23 @@
+import type { Database } from "../create-database.ts";
+import type { StoredEvent } from "./append-events.ts";
+
+/** A stream's events in version order, from `fromVersion` (inclusive) on. */
+export async function readStream(
+  db: Database,
+  stream: string,
+  { fromVersion = 1 }: { fromVersion?: number } = {},
+): Promise<StoredEvent[]> {
+  return db.event.findMany({
+    where: { stream, version: { gte: fromVersion } },
+    orderBy: { version: "asc" },
+    select: {
+      position: true,
+      stream: true,
+      version: true,
+      type: true,
+      payload: true,
+      metadata: true,
+      time: true,
+    },
+  });
+}
