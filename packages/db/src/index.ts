@@ -31,3 +31,11 @@ export {
   type WorkerStatus,
 } from "./worker-heartbeats.ts";
 export { removeDeadWorkers } from "./remove-dead-workers.ts";
+export {
+  putResult,
+  findResult,
+  readResultChunks,
+  resultHash,
+  RESULT_CHUNK_BYTES,
+  type StoredResult,
+} from "./results/result-store.ts";
