@@ -34,8 +34,10 @@ const SYMBOLS: Record<string, string> = {
 };
 
 /**
- * Imports an unoptimized TorchScript ONNX export: recovers the module tree from
- * node scopes, types every module tensor with ONNX Runtime, and writes a manifest
+ * Imports an unoptimized ONNX export of a PyTorch model, from the TorchScript
+ * exporter or the dynamo one (`torch.onnx.export(..., dynamo=True, optimize=False)`):
+ * recovers the module tree from node scopes (names or, for dynamo, node
+ * metadata), types every module tensor with ONNX Runtime, and writes a manifest
  * of @loupe/graph's schema with the model hash (SHA-256 of the file's bytes and
  * the manifest). A module's output is the tensor its last node produces, which
  * is what its forward returns; other tensors leaving a module are intermediates
@@ -120,16 +122,26 @@ export async function importOnnxModel(
   };
 }
 
-/** Weights named `<module path>.<name>` in the file; exporters keep most names (Llama's transposed ones they do not). */
+/** Constants torch.export lifts out of forward (`transformer.lifted_tensor_0`): no module attribute. */
+const LIFTED_CONSTANT = /^lifted_tensor_\d+$/;
+
+/**
+ * Weights named `<module path>.<name>` in the file; exporters keep most names
+ * (Llama's transposed ones TorchScript does not; dynamo names a tied weight once,
+ * `lm_head.weight`, and keeps buffers such as GPT-2's `attn.bias`).
+ */
 function paramsOf(onnx: OnnxModel, path: string): ModuleSpec["params"] {
   const prefix = path === "" ? "" : `${path}.`;
   return onnx.initializers
-    .filter(
-      (t) =>
+    .filter((t) => {
+      const name = t.name.slice(prefix.length);
+      return (
         t.name.startsWith(prefix) &&
-        !t.name.slice(prefix.length).includes(".") &&
-        ELEMENT_TYPES[t.dataType],
-    )
+        !name.includes(".") &&
+        !LIFTED_CONSTANT.test(name) &&
+        ELEMENT_TYPES[t.dataType]
+      );
+    })
     .map((t) => ({
       name: t.name.slice(prefix.length),
       tensor: t.name,

@@ -80,12 +80,12 @@ export function lowerValueOp(
     return b.op(COMPARE[op]!, [as(0, d), as(1, d)]);
   }
   switch (node.op) {
-    case "where":
-      return b.op("Where", [
-        as(0, "bool"),
-        as(1, type.dtype),
-        as(2, type.dtype),
-      ]);
+    case "where": {
+      // ONNX Runtime's CPU Where has no bool kernel: select on bytes.
+      const via = type.dtype === "bool" ? "int32" : type.dtype;
+      const selected = b.op("Where", [as(0, "bool"), as(1, via), as(2, via)]);
+      return b.cast(selected, via, type.dtype);
+    }
     case "matmul":
       return b.op("MatMul", [as(0, type.dtype), as(1, type.dtype)]);
     case "sum":

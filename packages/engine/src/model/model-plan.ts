@@ -21,6 +21,7 @@ export type PlanNode =
   | (NodeSpec & {
       readonly ints: Record<string, number>;
       readonly tensorTypes: Record<string, number>;
+      readonly metadata: Record<string, string>;
     });
 
 /** A hook point of the forward pass: a module call's input or output tensor. */
@@ -104,7 +105,7 @@ export function planModel(bytes: Uint8Array, manifest: Manifest): ModelPlan {
   const asOnnx: OnnxModel = {
     producer: "",
     opset: raw.opset,
-    nodes: raw.nodes.map((n) => ({ ...n, metadata: {} })),
+    nodes: raw.nodes,
     inputs: raw.inputs.map((i) => ({
       name: i.name,
       elemType: i.elemType,
@@ -176,6 +177,7 @@ export function planModel(bytes: Uint8Array, manifest: Manifest): ModelPlan {
         name: `loupe/input/${path}#${k}/${i}`,
         ints: {},
         tensorTypes: {},
+        metadata: {},
       });
       insertBefore.set(first, list);
       names.push(renamed);

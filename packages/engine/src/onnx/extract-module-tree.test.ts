@@ -76,6 +76,63 @@ describe.each(["gpt2-tiny", "llama-tiny"])(
   },
 );
 
+describe("extractModuleTree on gpt2-tiny-dynamo (scopes in node metadata)", () => {
+  const model = decodeOnnxModel(
+    fs.readFileSync(path.join(fixtures, "dynamo", "gpt2-tiny-dynamo.onnx")),
+  );
+  const tree = extractModuleTree(model);
+  // build_dynamo.py records the ONNX tensors that leave each hooked module.
+  const dynamoReference = JSON.parse(
+    fs.readFileSync(path.join(fixtures, "dynamo", "reference.json"), "utf8"),
+  ) as { hooks: Record<string, { module: string; onnx_outputs: string[] }> };
+
+  it("recovers every module PyTorch has but the ModuleList, and nothing else", () => {
+    const recovered = tree.modules.map((m) => m.path).filter((p) => p !== "");
+    const pytorch = reference.models["gpt2-tiny"]!.modules;
+    expect(recovered.sort()).toEqual(
+      pytorch.filter((p) => p !== "transformer.h").sort(),
+    );
+    expect(tree.unresolved).toEqual([]);
+  });
+
+  it("finds the output tensors build_dynamo.py read for PyTorch's hooks", () => {
+    for (const hook of Object.values(dynamoReference.hooks)) {
+      const module = tree.modules.find((m) => m.path === hook.module);
+      expect(module?.calls[0]?.outputs, hook.module).toEqual(hook.onnx_outputs);
+    }
+  });
+
+  it("gives each call the contiguous nodes whose metadata names it, events nested in node order", () => {
+    const byPath = new Map(tree.modules.map((m) => [m.path, m.calls]));
+    for (const [p, calls] of byPath) {
+      expect(calls, p).toHaveLength(1);
+      const call = calls[0]!;
+      expect(call.nodes, p).toEqual(
+        call.nodes.map((_, i) => call.nodes[0]! + i),
+      );
+      if (p !== "")
+        for (const i of call.nodes)
+          expect(
+            model.nodes[i]!.metadata["pkg.torch.onnx.name_scopes"],
+          ).toContain(`'${p}'`);
+      expect(call.enter).toBeLessThan(call.exit);
+      const parent = byPath.get(p.split(".").slice(0, -1).join("."))?.[0];
+      if (p !== "" && parent)
+        expect(parent.enter < call.enter && call.exit < parent.exit, p).toBe(
+          true,
+        );
+    }
+    const root = byPath.get("")![0]!;
+    expect(root.nodes).toHaveLength(model.nodes.length);
+    expect(root.inputs).toEqual([
+      "input_ids",
+      "attention_mask",
+      "position_ids",
+    ]);
+    expect(root.outputs).toEqual(["logits"]);
+  });
+});
+
 describe("scopeOfNode", () => {
   it.each([
     [

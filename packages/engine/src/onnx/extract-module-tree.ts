@@ -1,11 +1,20 @@
 import type { OnnxModel } from "./onnx-proto.ts";
+import {
+  hasDynamoScopes,
+  readDynamoScopes,
+  type NodeScopes,
+  type ScopeKey,
+} from "./read-dynamo-scopes.ts";
 
 /** One call of a module as recovered from an ONNX graph. */
 export interface RecoveredCall {
   /** Hook event numbers in forward order: input exists at `enter`, output at `exit`. */
   readonly enter: number;
   readonly exit: number;
-  /** Tensors consumed inside the call and produced outside it (weights and constants excluded). */
+  /**
+   * Tensors consumed inside the call and produced outside it: weights, constants
+   * and (dynamo exports) the graph-wide symbolic sizes excluded.
+   */
   readonly inputs: readonly string[];
   /** Tensors produced inside the call and consumed outside it (or model outputs). */
   readonly outputs: readonly string[];
@@ -53,14 +62,48 @@ export function scopeOfNode(
 }
 
 /**
- * Recovers the module tree of an unoptimized TorchScript ONNX export from its node
- * names: every scope prefix is a module (a node in `transformer.h.0.mlp.c_fc` is
- * inside `transformer.h.0.mlp`, `transformer.h.0`, `transformer` and the model "");
- * a call's inputs are tensors its nodes consume but do not produce, its outputs
+ * Recovers the module tree of an unoptimized ONNX export of a PyTorch model.
+ * Module scopes come from node names for the TorchScript exporter
+ * (`/transformer/h.0/mlp/c_fc/Gemm`: every scope prefix is a module, so that
+ * node is inside `transformer.h.0.mlp.c_fc`, `transformer.h.0.mlp`,
+ * `transformer.h.0`, `transformer` and the model "") and from node metadata
+ * for the dynamo exporter (see readDynamoScopes), when names carry none.
+ * A call's inputs are tensors its nodes consume but do not produce, its outputs
  * tensors its nodes produce that something outside consumes (or that the model
  * outputs). Event numbers follow the nodes' topological order.
  */
 export function extractModuleTree(model: OnnxModel): ModuleTree {
+  const torchScript = model.nodes.some((n) => n.name.startsWith("/"));
+  return buildModuleTree(
+    model,
+    !torchScript && hasDynamoScopes(model)
+      ? readDynamoScopes(model)
+      : readTorchScriptScopes(model),
+  );
+}
+
+/** Module calls of each node, read from TorchScript node names. */
+function readTorchScriptScopes(model: OnnxModel): NodeScopes {
+  const rawScopes = new Set<string>();
+  for (const n of model.nodes) {
+    if (!n.name.startsWith("/")) continue;
+    const segments = n.name.slice(1).split("/").slice(0, -1);
+    for (let i = 1; i <= segments.length; i++)
+      rawScopes.add(segments.slice(0, i).join("/"));
+  }
+  const chains = model.nodes.map((n) => {
+    // Segments, not dots: `h.0` is one module (a ModuleList's item), `h` none.
+    const { call, segments: parts } = scopeOfNode(n.name, rawScopes);
+    return Array.from({ length: parts.length + 1 }, (_, depth): ScopeKey => ({
+      path: parts.slice(0, depth).join("."),
+      call: depth === parts.length ? call : 0,
+    }));
+  });
+  return { chains, unresolved: [] };
+}
+
+/** The calls, boundaries and event numbers of the modules a scope reader placed nodes in. */
+function buildModuleTree(model: OnnxModel, scopes: NodeScopes): ModuleTree {
   const initializers = new Set(model.initializers.map((t) => t.name));
   const graphOutputs = new Set(model.outputs.map((o) => o.name));
   const constants = new Set<string>();
@@ -74,14 +117,6 @@ export function extractModuleTree(model: OnnxModel): ModuleTree {
     )
       n.output.forEach((o) => constants.add(o));
 
-  const rawScopes = new Set<string>();
-  for (const n of model.nodes) {
-    if (!n.name.startsWith("/")) continue;
-    const segments = n.name.slice(1).split("/").slice(0, -1);
-    for (let i = 1; i <= segments.length; i++)
-      rawScopes.add(segments.slice(0, i).join("/"));
-  }
-
   interface Span {
     first: number;
     last: number;
@@ -90,14 +125,9 @@ export function extractModuleTree(model: OnnxModel): ModuleTree {
   }
   const spans = new Map<string, Span>();
   const keyOf = (path: string, call: number) => `${path}#${call}`;
-  model.nodes.forEach((n, index) => {
-    // Segments, not dots: `h.0` is one module (a ModuleList's item), `h` none.
-    const { call, segments: parts } = scopeOfNode(n.name, rawScopes);
-    for (let depth = 0; depth <= parts.length; depth++) {
-      const key = keyOf(
-        parts.slice(0, depth).join("."),
-        depth === parts.length ? call : 0,
-      );
+  scopes.chains.forEach((chain, index) => {
+    for (const [depth, { path, call }] of chain.entries()) {
+      const key = keyOf(path, call);
       const span = spans.get(key) ?? {
         first: index,
         last: index,
@@ -154,9 +184,11 @@ export function extractModuleTree(model: OnnxModel): ModuleTree {
     string,
     { path: string; call: number; value: RecoveredCall }
   >();
-  const unresolved: { path: string; reason: string }[] = [];
+  const unresolved = [...scopes.unresolved];
+  const undelimited = new Set(unresolved.map((u) => u.path));
   for (const [key, span] of spans) {
     const [path = "", callText = "0"] = key.split("#");
+    if (undelimited.has(path)) continue;
     const inside = new Set(span.nodes);
     const produced = new Set(span.nodes.flatMap((i) => model.nodes[i]!.output));
     const inputs: string[] = [];
@@ -167,6 +199,7 @@ export function extractModuleTree(model: OnnxModel): ModuleTree {
           produced.has(t) ||
           initializers.has(t) ||
           constants.has(t) ||
+          scopes.symbolicSizes?.has(t) === true ||
           inputs.includes(t)
         )
           continue;

@@ -24,6 +24,8 @@ export interface RawNode {
   readonly ints: Readonly<Record<string, number>>;
   /** Data type of a tensor attribute (`value` of Constant / ConstantOfShape). */
   readonly tensorTypes: Readonly<Record<string, number>>;
+  /** metadata_props (dynamo exports keep module scopes here). */
+  readonly metadata: Readonly<Record<string, string>>;
 }
 
 /** An encoded initializer (TensorProto) with its name, type and size. */
@@ -119,13 +121,22 @@ function readNode(buf: Uint8Array, start: number, end: number): RawNode {
   const output: string[] = [];
   const ints: Record<string, number> = {};
   const tensorTypes: Record<string, number> = {};
+  const metadata: Record<string, string> = {};
   for (const f of fields(buf, start, end)) {
     if (f.no === 1) input.push(str(buf, f));
     else if (f.no === 2) output.push(str(buf, f));
     else if (f.no === 3) name = str(buf, f);
     else if (f.no === 4) opType = str(buf, f);
     else if (f.no === 7) domain = str(buf, f);
-    else if (f.no === 5) {
+    else if (f.no === 9) {
+      let key = "";
+      let value = "";
+      for (const m of fields(buf, f.start, f.end)) {
+        if (m.no === 1) key = str(buf, m);
+        else if (m.no === 2) value = str(buf, m);
+      }
+      metadata[key] = value;
+    } else if (f.no === 5) {
       let attrName = "";
       let i: number | undefined;
       let tType: number | undefined;
@@ -149,6 +160,7 @@ function readNode(buf: Uint8Array, start: number, end: number): RawNode {
     output,
     ints,
     tensorTypes,
+    metadata,
   };
 }
 

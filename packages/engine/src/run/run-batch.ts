@@ -642,6 +642,9 @@ async function runSegment(
               ])
             : lowerSetitem(b, target, value, index);
         splice(h, node.invoke, region);
+        // `.set()` returns the written value: the invoke's view after the write.
+        if (node.op === "write")
+          local.set(node.id, { name: region, type: typeOf(node.id) });
         break;
       }
       default: {

@@ -23,7 +23,8 @@ type Pair = (a: number, b: number) => number;
 const UNARY: Partial<Record<Op, Scalar>> = {
   neg: (x) => -x,
   abs: Math.abs,
-  relu: (x) => (x > 0 ? x : 0),
+  // NaN stays NaN, as in PyTorch and ONNX Runtime.
+  relu: (x) => (x > 0 || Number.isNaN(x) ? x : 0),
   sqrt: Math.sqrt,
 };
 const BINARY: Partial<Record<Op, Pair>> = {
@@ -45,7 +46,7 @@ const BINARY: Partial<Record<Op, Pair>> = {
 function roundTo(dtype: DType, v: number): number {
   if (dtype === "float32") return Math.fround(v);
   if (dtype === "bool") return v !== 0 ? 1 : 0;
-  if (!isFloat(dtype)) return Math.trunc(v);
+  if (!isFloat(dtype)) return Number.isFinite(v) ? Math.trunc(v) : v;
   return v;
 }
 
@@ -131,6 +132,16 @@ export const foldConstants: RewritePass = {
       } else if (node.op === "reshape" || node.op === "cast")
         values = decoded[0]!.map((x) => roundTo(dtype, x));
       if (!values) return node;
+      // Integers JavaScript cannot hold exactly, and float -> integer casts of
+      // NaN, infinities or out-of-range values (whose result ONNX Runtime
+      // defines, not the language), are left to the engine.
+      if (!isFloat(dtype) && dtype !== "bool") {
+        const limit = dtype === "int32" ? 2 ** 31 : 2 ** 53;
+        if (
+          !values.every((v) => Number.isFinite(v) && v >= -limit && v < limit)
+        )
+          return node;
+      }
       changed = true;
       const folded: GraphNode = {
         id: node.id,

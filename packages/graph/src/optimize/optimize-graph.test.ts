@@ -161,6 +161,22 @@ describe("foldConstants", () => {
     const graph = lm.trace("x", () => void constantOf([1, 2]).exp().save("e"));
     expect(foldConstants.run(graph)).toBe(graph);
   });
+
+  it("keeps NaN through relu and leaves casts of NaN, infinity or overflow to integers unfolded", () => {
+    const lm = gpt2();
+    const nan = lm.trace("x", () => {
+      constant([-1, 4], "float32").sqrt().relu().save("r");
+    });
+    const folded = optimizeGraph(nan);
+    const saved = folded.nodes.find((n) => n.op === "save")!.args[0]!;
+    expect(constantValues(folded, saved).values).toEqual([NaN, 2]);
+    const inf = lm.trace("x", () => {
+      constant([1, 0], "float32").div(0).cast("int64").save("i");
+      constant([3e10], "float32").cast("int32").save("j");
+    });
+    const out = optimizeGraph(inf);
+    expect(out.nodes.filter((n) => n.op === "cast")).toHaveLength(2);
+  });
 });
 
 describe("optimizeGraph", () => {

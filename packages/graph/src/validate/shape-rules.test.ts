@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { GraphNode } from "../format/graph-schema.ts";
 import { MODEL_OPS, type Op } from "../ir/ops.ts";
-import { shapeRules } from "./shape-rules.ts";
+import { promoteTypes, shapeRules } from "./shape-rules.ts";
 import type { ValueType } from "./value-type.ts";
 
 const f32 = (...shape: (number | string)[]): ValueType => ({
@@ -367,5 +367,22 @@ describe("shape rules", () => {
           !covered.has(op as Op),
       ),
     ).toEqual([]);
+  });
+});
+
+describe("type promotion with plain numbers (PyTorch's rule)", () => {
+  const t = (dtype: ValueType["dtype"], weakScalar = false): ValueType => ({
+    dtype,
+    shape: weakScalar ? [] : [2],
+    ...(weakScalar ? { weakScalar } : {}),
+  });
+  it("lifts a tensor to the default type of a higher-category number only", () => {
+    expect(promoteTypes(t("bool"), t("int64", true))).toBe("int64");
+    expect(promoteTypes(t("bool"), t("float32", true))).toBe("float32");
+    expect(promoteTypes(t("int32"), t("int64", true))).toBe("int32");
+    expect(promoteTypes(t("int64"), t("float32", true))).toBe("float32");
+    expect(promoteTypes(t("float16"), t("float32", true))).toBe("float16");
+    expect(promoteTypes(t("float16", true), t("bool"))).toBe("float32");
+    expect(promoteTypes(t("bool"), t("bool", true))).toBe("bool");
   });
 });

@@ -27,10 +27,16 @@ const floatOf = (d: DType): DType => (isFloat(d) ? d : "float32");
 
 /** PyTorch's promotion, where a plain-number scalar does not widen a tensor's type. */
 export function promoteTypes(a: ValueType, b: ValueType): DType {
-  if (a.weakScalar && !b.weakScalar)
-    return isFloat(a.dtype) && !isFloat(b.dtype) ? "float32" : b.dtype;
-  if (b.weakScalar && !a.weakScalar)
-    return isFloat(b.dtype) && !isFloat(a.dtype) ? "float32" : a.dtype;
+  // A plain number of a higher category (bool < integer < float) lifts the
+  // tensor to that category's default type; otherwise the tensor's type wins.
+  const lift = (tensor: DType, scalar: DType): DType =>
+    isFloat(scalar) && !isFloat(tensor)
+      ? "float32"
+      : tensor === "bool" && scalar !== "bool"
+        ? "int64"
+        : tensor;
+  if (a.weakScalar && !b.weakScalar) return lift(b.dtype, a.dtype);
+  if (b.weakScalar && !a.weakScalar) return lift(a.dtype, b.dtype);
   return promote(a.dtype, b.dtype);
 }
 

@@ -1,0 +1,57 @@
+/**
+ * `npm run paper:examples`: runs the paper's Code Examples 1, 3 and 4 (and a
+ * logit lens) on Loupe's bundled model, in this process, and prints the results.
+ */
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { loadModelFiles } from "../import/load-model-files.ts";
+import {
+  runPaperExamples,
+  type PaperFacts,
+  type Prediction,
+} from "./paper-examples.ts";
+
+const modelDir = path.resolve(
+  import.meta.dirname,
+  "..",
+  "..",
+  "..",
+  "..",
+  "models",
+  "facts",
+);
+const facts = JSON.parse(
+  await readFile(path.join(modelDir, "facts.json"), "utf8"),
+) as PaperFacts;
+const engine = await loadModelFiles(path.join(modelDir, "model.onnx"));
+const show = (p: Prediction) =>
+  `${JSON.stringify(p.token)} (p = ${p.prob.toFixed(3)})`;
+try {
+  const r = await runPaperExamples(engine, facts);
+  const n = facts.neurons;
+  const a = facts.activation_patching;
+  console.log(
+    `Loupe's bundled model (${engine.manifest.model.name}, ${engine.manifest.model.hash})\n`,
+  );
+  console.log(
+    `Code Example 1: ${n.module}.input[:, :, [${n.neurons.join(", ")}]] = ${n.value}`,
+  );
+  console.log(`  "${n.prompt}" ->`);
+  console.log(`  before: ${show(r.neurons.before)}`);
+  console.log(`  after:  ${show(r.neurons.after)}\n`);
+  console.log(
+    `Code Example 3: model.trace("Hello World"): output saved, shape [${r.trace.shape.join(", ")}]`,
+  );
+  console.log(`  next token: ${show(r.trace.next)}\n`);
+  console.log(`Code Example 4: activation patching at layer ${a.layer}`);
+  console.log(
+    `  hidden state of "${a.edit_prompt}" at token ${a.edit_position}`,
+  );
+  console.log(`  written into "${a.base_prompt}" at token ${a.base_position}`);
+  console.log(`  before: ${show(r.patching.before)}`);
+  console.log(`  after:  ${show(r.patching.after)}\n`);
+  console.log(`Logit lens on "${facts.logit_lens.prompt}":`);
+  r.logitLens.forEach((p, i) => console.log(`  layer ${i}: ${show(p)}`));
+} finally {
+  await engine.close();
+}

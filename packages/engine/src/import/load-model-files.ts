@@ -1,0 +1,81 @@
+import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { canonicalJson, manifestSchema, type Manifest } from "@loupe/graph";
+import { LoupeEngine, type EngineOptions } from "../engine.ts";
+import { loadTokenizer } from "../tokenize/load-tokenizer.ts";
+
+/** Raised when a model's files on disk are missing or do not belong together. */
+export class ModelFilesError extends Error {
+  override readonly name = "ModelFilesError";
+  readonly code = "MODEL_FILES";
+}
+
+/** The manifest file `loupe models import` writes beside `model.onnx`. */
+export const manifestPathOf = (onnxPath: string) =>
+  path.join(
+    path.dirname(onnxPath),
+    `${path.basename(onnxPath, path.extname(onnxPath))}.manifest.json`,
+  );
+
+/**
+ * Loads an imported model from disk: `<stem>.onnx`, the `<stem>.manifest.json`
+ * written by `loupe models import`, and the tokenizer it records. Checks that
+ * the ONNX file and tokenizer are the ones imported (model hash, tokenizer
+ * SHA-256), so a result's model hash always names the weights that made it.
+ */
+export async function loadModelFiles(
+  onnxPath: string,
+  options: EngineOptions = {},
+): Promise<LoupeEngine> {
+  const manifestPath = manifestPathOf(onnxPath);
+  const read = async (file: string, what: string) => {
+    try {
+      return await readFile(file);
+    } catch (error) {
+      throw new ModelFilesError(
+        `cannot read ${what} ${file}: ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      );
+    }
+  };
+  const bytes = new Uint8Array(await read(onnxPath, "model"));
+  const wrapper = JSON.parse(
+    (await read(manifestPath, "manifest")).toString("utf8"),
+  ) as {
+    manifest?: unknown;
+    tokenizer?: { file: string; sha256: string } | null;
+  };
+  const parsed = manifestSchema.safeParse(wrapper.manifest);
+  if (!parsed.success)
+    throw new ModelFilesError(
+      `${manifestPath} holds no valid manifest (write it with \`loupe models import ${onnxPath}\`)`,
+    );
+  const manifest: Manifest = parsed.data;
+  const { hash, ...model } = manifest.model;
+  const expected = `sha256:${createHash("sha256")
+    .update(bytes)
+    .update(canonicalJson({ ...manifest, model }))
+    .digest("hex")}`;
+  if (hash !== expected)
+    throw new ModelFilesError(
+      `${onnxPath} is not the file ${manifestPath} was imported from (model hash ${hash ?? "missing"}, file gives ${expected}); run \`loupe models import\` again`,
+    );
+  let tokenizer;
+  if (wrapper.tokenizer) {
+    const file = path.resolve(
+      path.dirname(manifestPath),
+      wrapper.tokenizer.file,
+    );
+    const text = await read(file, "tokenizer");
+    const sha = createHash("sha256").update(text).digest("hex");
+    if (sha !== wrapper.tokenizer.sha256.replace(/^sha256:/, ""))
+      throw new ModelFilesError(
+        `${file} changed since the model was imported (sha256 ${sha}); run \`loupe models import\` again`,
+      );
+    tokenizer = loadTokenizer(JSON.parse(text.toString("utf8")));
+  }
+  return LoupeEngine.load(bytes, manifest, tokenizer, options);
+}
