@@ -33,7 +33,7 @@ const allowed = {
   // infra validates the deployment manifests against the apps' env parsers,
   // which it imports by path (the one place outside apps/ that reads them).
   infra: [],
-  bench: ["graph"],
+  bench: ["graph", "engine"],
 };
 
 const nodeBuiltins = [

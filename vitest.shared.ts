@@ -27,10 +27,19 @@ function jsonReport(): [string, { outputFile: string }] {
 
 export function defineLoupeTests({
   passWithNoTests = false,
-}: { passWithNoTests?: boolean } = {}) {
+  slowUnitTests = false,
+}: {
+  passWithNoTests?: boolean;
+  /**
+   * Unit tests that run real models (ONNX Runtime sessions): generous timeouts,
+   * since CI runs every package's tests at once on a small machine.
+   */
+  slowUnitTests?: boolean;
+} = {}) {
   return defineConfig({
     test: {
       passWithNoTests,
+      ...(slowUnitTests ? { testTimeout: 120_000, hookTimeout: 180_000 } : {}),
       reporters: ["default", jsonReport()],
       projects: [
         {

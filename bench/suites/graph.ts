@@ -43,11 +43,11 @@ function build100(lm: Model) {
 export const graphSuite: Suite = {
   name: "Intervention graph (packages/graph), in process",
   note: "A graph of 100 operations (1 read, 98 tensor operations, 1 save) on the GPT-2 small manifest. Target: build + serialize under 1 ms.",
-  tasks: () => {
+  setup: () => {
     const lm = createModel(manifest);
     const graph = build100(lm);
     const text = serializeGraph(graph);
-    return {
+    const tasks = {
       "build (trace) a 100-op graph": () => void build100(lm),
       "serialize (canonical JSON)": () => void serializeGraph(graph),
       "build + serialize": () => void serializeGraph(build100(lm)),
@@ -57,5 +57,6 @@ export const graphSuite: Suite = {
       "optimize (fold, CSE, dead nodes) to a fixed point": () =>
         void optimizeGraph(graph),
     };
+    return { tasks };
   },
 };

@@ -1,3 +1,3 @@
 import { defineLoupeTests } from "../../vitest.shared.ts";
 
-export default defineLoupeTests();
+export default defineLoupeTests({ slowUnitTests: true });

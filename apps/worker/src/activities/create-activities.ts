@@ -1,9 +1,5 @@
 import { ApplicationFailure } from "@temporalio/activity";
-import {
-  appendEvent,
-  VersionConflictError,
-  type Database,
-} from "@loupe/db";
+import { appendEvent, VersionConflictError, type Database } from "@loupe/db";
 import type { PlatformActivities, ProbeResult } from "@loupe/workflows";
 import { z } from "zod";
 

@@ -524,6 +524,49 @@ function computeExported(step: GraphStep): void {
   }
 }
 
+/**
+ * A segment of reads only, each of a contiguous block of rows (the batch axis
+ * first, every token of the tensor in the window): the values are copied out
+ * of the model's tensors directly, without compiling or running a session.
+ */
+function readsInPlace(
+  env: ReadonlyMap<string, ort.Tensor>,
+  step: GraphStep,
+  entries: readonly SegmentEntry[],
+  padding: Padding,
+): boolean {
+  const views: { target: string; tensor: ort.Tensor }[] = [];
+  for (const e of entries) {
+    const node = e.kind === "node" ? e.node : undefined;
+    if (node && node.op !== "read") return false;
+    const h = e.hook!;
+    const invoke = e.kind === "cache" ? e.invoke : node!.invoke;
+    const full = env.get(h.tensor);
+    if (!full || h.batchAxes.join() !== "0") return false;
+    const w = step.windows[invoke]!;
+    const dims = full.dims;
+    if (h.seqAxes.some((a) => w.length !== dims[a])) return false;
+    void padding;
+    const row = dims.slice(1).reduce((p, d) => p * d, 1);
+    const data = full.data as Float32Array;
+    const view = new ort.Tensor(
+      full.type as "float32",
+      // A copy, not a view: a graph's values never share memory with other rows.
+      data.slice(w.r0 * row, w.r1 * row),
+      [w.r1 - w.r0, ...dims.slice(1)],
+    );
+    if (e.kind === "cache")
+      views.push({ target: `s:cache/${e.path}`, tensor: view });
+    else if (step.exported.has(node!.id))
+      views.push({ target: `v:${node!.id}`, tensor: view });
+  }
+  for (const { target, tensor } of views) {
+    if (target.startsWith("v:")) step.prepared.values.set(target, tensor);
+    else step.prepared.saves[target.slice(2)] = toSaved(tensor);
+  }
+  return true;
+}
+
 /** Lowers and runs one graph's operations at one cut position. */
 async function runSegment(
   plan: ModelPlan,
@@ -534,6 +577,7 @@ async function runSegment(
   padding: Padding,
   S: number,
 ): Promise<void> {
+  if (readsInPlace(env, step, entries, padding)) return;
   const b = new SegmentBuilder();
   const { types, values } = step.prepared;
   const current = new Map<string, string>();

@@ -29,7 +29,7 @@ export const emptyMetrics = (): EngineMetrics => ({
 
 interface Entry {
   readonly session: ort.InferenceSession;
-  /** Memory the entry is charged: its weights and model bytes. */
+  /** Memory the entry is charged: its model bytes (weights included). */
   readonly cost: number;
   readonly pinned: boolean;
 }
@@ -76,7 +76,8 @@ export class SessionCache {
     if (kind === "piece") this.metrics.piecesCompiled++;
     else this.metrics.segmentsCompiled++;
     this.metrics.weightBytesLoaded += weightBytes;
-    const entry = { session, cost: weightBytes + bytes.length, pinned };
+    // A model's bytes hold its weights (raw data): that is what the session copies.
+    const entry = { session, cost: bytes.length, pinned };
     this.#entries.set(key, entry);
     this.#used += entry.cost;
     await this.#evict(key);
