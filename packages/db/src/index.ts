@@ -39,3 +39,13 @@ export {
   RESULT_CHUNK_BYTES,
   type StoredResult,
 } from "./results/result-store.ts";
+export {
+  domainEvents,
+  streams,
+  type DomainEvent,
+} from "./domain/domain-events.ts";
+export {
+  projectDomainEvents,
+  rebuildDomainProjections,
+  READ_MODEL_TABLES,
+} from "./domain/project-domain-events.ts";

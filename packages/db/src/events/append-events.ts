@@ -47,6 +47,13 @@ export interface StreamAppend {
   readonly expectedVersion?: number;
 }
 
+/**
+ * Interactive transactions wait for a pooled connection up to `maxWait`:
+ * Prisma's 2 s default fails bursts of concurrent appends (P2028) that the
+ * pool serves in time.
+ */
+const TRANSACTION_OPTIONS = { maxWait: 30_000, timeout: 30_000 };
+
 /** The channel appends notify, as a wake-up hint for subscribers. */
 export const EVENTS_CHANNEL = "loupe_events";
 
@@ -116,7 +123,7 @@ export async function appendEvents(
       if (project) await project(tx, stored);
       await tx.$queryRaw`SELECT pg_notify(${EVENTS_CHANNEL}, ${String(stored.at(-1)?.position ?? "")})::text AS notified`;
       return stored;
-    });
+    }, TRANSACTION_OPTIONS);
   } catch (error) {
     if (error instanceof VersionConflictError || !isUniqueViolation(error))
       throw error;

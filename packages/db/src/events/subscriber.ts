@@ -115,7 +115,7 @@ export class EventSubscriber {
             SET tx_id = EXCLUDED.tx_id, position = EXCLUDED.position, updated_at = now()`;
         return rows.length;
       },
-      { timeout: 60_000 },
+      { maxWait: 30_000, timeout: 60_000 },
     );
   }
 

@@ -26,25 +26,28 @@ export async function putResult(
 ): Promise<StoredResult> {
   const hash = resultHash(bytes);
   const chunks = Math.max(1, Math.ceil(bytes.length / RESULT_CHUNK_BYTES));
-  await db.$transaction(async (tx) => {
-    const inserted = await tx.$executeRaw`
+  await db.$transaction(
+    async (tx) => {
+      const inserted = await tx.$executeRaw`
       INSERT INTO results (hash, byte_size, chunks) VALUES (${hash}, ${bytes.length}, ${chunks})
       ON CONFLICT (hash) DO NOTHING`;
-    if (inserted === 0) return;
-    for (let i = 0; i < chunks; i++)
-      await tx.resultChunk.create({
-        data: {
-          hash,
-          index: i,
-          data: new Uint8Array(
-            bytes.subarray(
-              i * RESULT_CHUNK_BYTES,
-              (i + 1) * RESULT_CHUNK_BYTES,
+      if (inserted === 0) return;
+      for (let i = 0; i < chunks; i++)
+        await tx.resultChunk.create({
+          data: {
+            hash,
+            index: i,
+            data: new Uint8Array(
+              bytes.subarray(
+                i * RESULT_CHUNK_BYTES,
+                (i + 1) * RESULT_CHUNK_BYTES,
+              ),
             ),
-          ),
-        },
-      });
-  });
+          },
+        });
+    },
+    { maxWait: 30_000, timeout: 60_000 },
+  );
   return { hash, byteSize: bytes.length };
 }
 

@@ -1,0 +1,199 @@
+import { z } from "zod";
+import { defineEvent, EventCatalog } from "../events/event-catalog.ts";
+
+/**
+ * Loupe's domain events, by stream: `user-<id>` (account, access application,
+ * quota, API keys), `experiment-<id>` (versions, forks, visibility, stars) and
+ * `run-<id>` (a run's life). Each payload schema is version 1; a change adds an
+ * upcaster (see EventCatalog).
+ */
+const id = z.string().min(1);
+const visibility = z.enum(["private", "unlisted", "public"]);
+
+export const accountCreated = defineEvent({
+  type: "account.created",
+  version: 1,
+  schema: z.object({
+    userId: id,
+    email: z.email(),
+    name: z.string().min(1),
+    role: z.enum(["researcher", "admin"]),
+  }),
+});
+export const applicationSubmitted = defineEvent({
+  type: "application.submitted",
+  version: 1,
+  schema: z.object({
+    userId: id,
+    affiliation: z.string().min(1),
+    purpose: z.string().min(1),
+  }),
+});
+export const applicationApproved = defineEvent({
+  type: "application.approved",
+  version: 1,
+  schema: z.object({ userId: id, by: id }),
+});
+export const applicationRejected = defineEvent({
+  type: "application.rejected",
+  version: 1,
+  schema: z.object({ userId: id, by: id, reason: z.string().min(1) }),
+});
+export const quotaGranted = defineEvent({
+  type: "quota.granted",
+  version: 1,
+  schema: z.object({
+    userId: id,
+    by: id,
+    computeSecondsPerDay: z.number().nonnegative(),
+    maxConcurrentRuns: z.number().int().nonnegative(),
+    maxRunsPerDay: z.number().int().nonnegative(),
+    maxResultBytes: z.number().int().nonnegative(),
+  }),
+});
+export const apiKeyCreated = defineEvent({
+  type: "api_key.created",
+  version: 1,
+  schema: z.object({
+    keyId: id,
+    userId: id,
+    name: z.string().min(1),
+    prefix: z.string().min(4),
+    /** SHA-256 (hex) of the secret; the secret itself is never stored. */
+    hash: z.string().regex(/^[0-9a-f]{64}$/),
+    scopes: z.array(z.string().min(1)),
+  }),
+});
+export const apiKeyRevoked = defineEvent({
+  type: "api_key.revoked",
+  version: 1,
+  schema: z.object({ keyId: id, userId: id, by: id }),
+});
+
+export const experimentCreated = defineEvent({
+  type: "experiment.created",
+  version: 1,
+  schema: z.object({
+    experimentId: id,
+    ownerId: id,
+    title: z.string().min(1),
+    description: z.string(),
+    visibility,
+    license: z.string().min(1),
+    forkedFrom: z
+      .object({ experimentId: id, version: z.number().int().min(1) })
+      .nullable(),
+  }),
+});
+export const experimentVersionCommitted = defineEvent({
+  type: "experiment.version_committed",
+  version: 1,
+  schema: z.object({
+    experimentId: id,
+    version: z.number().int().min(1),
+    authorId: id,
+    message: z.string(),
+    model: z.string().min(1),
+    graphHash: z.string().min(1),
+    /** The graph document (loupe.graph format), immutable once committed. */
+    graph: z.record(z.string(), z.unknown()),
+  }),
+});
+export const experimentVisibilityChanged = defineEvent({
+  type: "experiment.visibility_changed",
+  version: 1,
+  schema: z.object({ experimentId: id, visibility, by: id }),
+});
+export const experimentStarred = defineEvent({
+  type: "experiment.starred",
+  version: 1,
+  schema: z.object({ experimentId: id, userId: id }),
+});
+export const experimentUnstarred = defineEvent({
+  type: "experiment.unstarred",
+  version: 1,
+  schema: z.object({ experimentId: id, userId: id }),
+});
+
+export const runRequested = defineEvent({
+  type: "run.requested",
+  version: 1,
+  schema: z.object({
+    runId: id,
+    userId: id,
+    model: z.string().min(1),
+    modelHash: z.string().min(1),
+    graphHash: z.string().min(1),
+    experiment: z
+      .object({ experimentId: id, version: z.number().int().min(1) })
+      .nullable(),
+  }),
+});
+export const runQueued = defineEvent({
+  type: "run.queued",
+  version: 1,
+  schema: z.object({ runId: id }),
+});
+export const runStarted = defineEvent({
+  type: "run.started",
+  version: 1,
+  schema: z.object({ runId: id, workerId: id, batchId: id }),
+});
+export const runCompleted = defineEvent({
+  type: "run.completed",
+  version: 1,
+  schema: z.object({
+    runId: id,
+    resultHash: z.string().min(1),
+    resultBytes: z.number().int().nonnegative(),
+    /** Served from an earlier identical run the requester may read. */
+    cached: z.boolean(),
+    metrics: z.object({
+      forwardPasses: z.number().int().nonnegative(),
+      batchRows: z.number().int().nonnegative(),
+      computeSeconds: z.number().nonnegative(),
+    }),
+  }),
+});
+export const runFailed = defineEvent({
+  type: "run.failed",
+  version: 1,
+  schema: z.object({ runId: id, code: z.string().min(1), reason: z.string() }),
+});
+export const runCancelled = defineEvent({
+  type: "run.cancelled",
+  version: 1,
+  schema: z.object({ runId: id, by: id }),
+});
+
+/** Every domain event type, for writing (validated) and reading (parsed). */
+export const domainEvents = new EventCatalog([
+  accountCreated,
+  applicationSubmitted,
+  applicationApproved,
+  applicationRejected,
+  quotaGranted,
+  apiKeyCreated,
+  apiKeyRevoked,
+  experimentCreated,
+  experimentVersionCommitted,
+  experimentVisibilityChanged,
+  experimentStarred,
+  experimentUnstarred,
+  runRequested,
+  runQueued,
+  runStarted,
+  runCompleted,
+  runFailed,
+  runCancelled,
+]);
+
+/** A parsed domain event. */
+export type DomainEvent = ReturnType<typeof domainEvents.parse>;
+
+/** Stream names. */
+export const streams = {
+  user: (userId: string) => `user-${userId}`,
+  experiment: (experimentId: string) => `experiment-${experimentId}`,
+  run: (runId: string) => `run-${runId}`,
+};

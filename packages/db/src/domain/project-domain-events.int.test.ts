@@ -1,0 +1,250 @@
+import { afterAll, beforeEach, expect, inject, it } from "vitest";
+import { appendEvents, type NewEvent } from "../events/append-events.ts";
+import { connectTestDatabase, truncateAll } from "../testing/index.ts";
+import { domainEvents, streams } from "./domain-events.ts";
+import {
+  projectDomainEvents,
+  READ_MODEL_TABLES,
+  rebuildDomainProjections,
+} from "./project-domain-events.ts";
+
+const db = connectTestDatabase(inject("databaseUrl"));
+beforeEach(() => truncateAll(db));
+afterAll(() => db.$disconnect());
+
+/** Appends one domain event with its inline projection. */
+const emit = (event: NewEvent) =>
+  appendEvents(
+    db,
+    [{ stream: event.stream, events: [event] }],
+    projectDomainEvents,
+  );
+
+async function snapshot(): Promise<Record<string, unknown[]>> {
+  const out: Record<string, unknown[]> = {};
+  for (const table of READ_MODEL_TABLES)
+    out[table] = await db.$queryRawUnsafe(
+      `SELECT * FROM "${table}" ORDER BY 1, 2`,
+    );
+  return out;
+}
+
+it("projects domain events inline, and rebuilding from the log gives the same read models", async () => {
+  const e = domainEvents;
+  const graph = { format: "loupe.graph", version: 1, traces: [], nodes: [] };
+  await emit(
+    e.event(streams.user("admin"), "account.created", {
+      userId: "admin",
+      email: "admin@loupe.test",
+      name: "Admin",
+      role: "admin",
+    }),
+  );
+  await emit(
+    e.event(streams.user("ada"), "account.created", {
+      userId: "ada",
+      email: "ada@loupe.test",
+      name: "Ada",
+      role: "researcher",
+    }),
+  );
+  await emit(
+    e.event(streams.user("bob"), "account.created", {
+      userId: "bob",
+      email: "bob@loupe.test",
+      name: "Bob",
+      role: "researcher",
+    }),
+  );
+  await emit(
+    e.event(streams.user("ada"), "application.submitted", {
+      userId: "ada",
+      affiliation: "Lab",
+      purpose: "patching",
+    }),
+  );
+  await emit(
+    e.event(streams.user("bob"), "application.submitted", {
+      userId: "bob",
+      affiliation: "None",
+      purpose: "?",
+    }),
+  );
+  await emit(
+    e.event(streams.user("ada"), "application.approved", {
+      userId: "ada",
+      by: "admin",
+    }),
+  );
+  await emit(
+    e.event(streams.user("bob"), "application.rejected", {
+      userId: "bob",
+      by: "admin",
+      reason: "no purpose given",
+    }),
+  );
+  await emit(
+    e.event(streams.user("ada"), "quota.granted", {
+      userId: "ada",
+      by: "admin",
+      computeSecondsPerDay: 3600,
+      maxConcurrentRuns: 4,
+      maxRunsPerDay: 100,
+      maxResultBytes: 2 ** 30,
+    }),
+  );
+  await emit(
+    e.event(streams.user("ada"), "api_key.created", {
+      keyId: "k1",
+      userId: "ada",
+      name: "laptop",
+      prefix: "lp_ab12",
+      hash: "a".repeat(64),
+      scopes: ["runs"],
+    }),
+  );
+  await emit(
+    e.event(streams.user("ada"), "api_key.revoked", {
+      keyId: "k1",
+      userId: "ada",
+      by: "ada",
+    }),
+  );
+  await emit(
+    e.event(streams.experiment("x1"), "experiment.created", {
+      experimentId: "x1",
+      ownerId: "ada",
+      title: "Paris to Rome",
+      description: "",
+      visibility: "private",
+      license: "CC-BY-4.0",
+      forkedFrom: null,
+    }),
+  );
+  for (const version of [1, 2])
+    await emit(
+      e.event(streams.experiment("x1"), "experiment.version_committed", {
+        experimentId: "x1",
+        version,
+        authorId: "ada",
+        message: `v${version}`,
+        model: "facts",
+        graphHash: `sha256:${version}`,
+        graph,
+      }),
+    );
+  await emit(
+    e.event(streams.experiment("x1"), "experiment.visibility_changed", {
+      experimentId: "x1",
+      visibility: "public",
+      by: "ada",
+    }),
+  );
+  await emit(
+    e.event(streams.experiment("x2"), "experiment.created", {
+      experimentId: "x2",
+      ownerId: "admin",
+      title: "Fork",
+      description: "forked",
+      visibility: "public",
+      license: "CC-BY-4.0",
+      forkedFrom: { experimentId: "x1", version: 2 },
+    }),
+  );
+  for (const userId of ["admin", "bob"])
+    await emit(
+      e.event(streams.experiment("x1"), "experiment.starred", {
+        experimentId: "x1",
+        userId,
+      }),
+    );
+  await emit(
+    e.event(streams.experiment("x1"), "experiment.unstarred", {
+      experimentId: "x1",
+      userId: "bob",
+    }),
+  );
+  for (const [runId, last] of [
+    ["r1", "completed"],
+    ["r2", "failed"],
+  ] as const) {
+    await emit(
+      e.event(streams.run(runId), "run.requested", {
+        runId,
+        userId: "ada",
+        model: "facts",
+        modelHash: "sha256:m",
+        graphHash: "sha256:g",
+        experiment: { experimentId: "x1", version: 2 },
+      }),
+    );
+    await emit(e.event(streams.run(runId), "run.queued", { runId }));
+    await emit(
+      e.event(streams.run(runId), "run.started", {
+        runId,
+        workerId: "w1",
+        batchId: "b1",
+      }),
+    );
+    await emit(
+      last === "completed"
+        ? e.event(streams.run(runId), "run.completed", {
+            runId,
+            resultHash: "sha256:r",
+            resultBytes: 1234,
+            cached: false,
+            metrics: { forwardPasses: 1, batchRows: 2, computeSeconds: 0.5 },
+          })
+        : e.event(streams.run(runId), "run.failed", {
+            runId,
+            code: "WORKER_LOST",
+            reason: "retries exhausted",
+          }),
+    );
+  }
+
+  const before = await snapshot();
+  expect(before.accounts).toHaveLength(3);
+  expect(before.accounts).toEqual(
+    expect.arrayContaining([
+      expect.objectContaining({ id: "ada", access: "approved" }),
+      expect.objectContaining({
+        id: "bob",
+        access: "rejected",
+        rejection_reason: "no purpose given",
+      }),
+      expect.objectContaining({ id: "admin", access: "approved" }),
+    ]),
+  );
+  expect(before.experiments).toEqual([
+    expect.objectContaining({
+      id: "x1",
+      latest_version: 2,
+      stars: 1,
+      visibility: "public",
+    }),
+    expect.objectContaining({
+      id: "x2",
+      forked_from_id: "x1",
+      forked_from_version: 2,
+    }),
+  ]);
+  expect(before.runs).toEqual([
+    expect.objectContaining({
+      id: "r1",
+      status: "completed",
+      result_hash: "sha256:r",
+    }),
+    expect.objectContaining({
+      id: "r2",
+      status: "failed",
+      error: "WORKER_LOST: retries exhausted",
+    }),
+  ]);
+  expect(before.api_keys).toEqual([
+    expect.objectContaining({ id: "k1", revoked_at: expect.any(Date) }),
+  ]);
+
+  expect(await rebuildDomainProjections(db)).toBe(await db.event.count());
+  expect(await snapshot()).toEqual(before);
+});

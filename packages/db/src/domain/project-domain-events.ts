@@ -1,0 +1,272 @@
+import type { Database } from "../create-database.ts";
+import type { Prisma } from "../generated/prisma/client.ts";
+import type { StoredEvent, Transaction } from "../events/append-events.ts";
+import { domainEvents, type DomainEvent } from "./domain-events.ts";
+
+/** The read-model tables the domain projection owns (rebuilt from the log). */
+export const READ_MODEL_TABLES = [
+  "accounts",
+  "quotas",
+  "api_keys",
+  "experiments",
+  "experiment_versions",
+  "experiment_stars",
+  "runs",
+] as const;
+
+/**
+ * Applies domain events to the read models, in the transaction that appends
+ * them (pass it as appendEvents' `project`) or while rebuilding. Timestamps come
+ * from the events, so a rebuild reproduces the read models exactly.
+ */
+export async function projectDomainEvents(
+  tx: Transaction,
+  events: readonly StoredEvent[],
+): Promise<void> {
+  for (const stored of events) {
+    if (!domainEvents.has(stored.type)) continue;
+    await apply(tx, domainEvents.parse(stored), stored.time);
+  }
+}
+
+async function apply(tx: Transaction, e: DomainEvent, at: Date): Promise<void> {
+  switch (e.type) {
+    case "account.created": {
+      const p = e.payload;
+      await tx.account.create({
+        data: {
+          id: p.userId,
+          email: p.email,
+          name: p.name,
+          role: p.role,
+          // Administrators need no access application.
+          access: p.role === "admin" ? "approved" : "none",
+          createdAt: at,
+          updatedAt: at,
+        },
+      });
+      return;
+    }
+    case "application.submitted": {
+      const { userId, ...application } = e.payload;
+      await tx.account.update({
+        where: { id: userId },
+        data: {
+          access: "pending",
+          application,
+          rejectionReason: null,
+          updatedAt: at,
+        },
+      });
+      return;
+    }
+    case "application.approved":
+      await tx.account.update({
+        where: { id: e.payload.userId },
+        data: { access: "approved", rejectionReason: null, updatedAt: at },
+      });
+      return;
+    case "application.rejected":
+      await tx.account.update({
+        where: { id: e.payload.userId },
+        data: {
+          access: "rejected",
+          rejectionReason: e.payload.reason,
+          updatedAt: at,
+        },
+      });
+      return;
+    case "quota.granted": {
+      const { userId, by: _by, ...quota } = e.payload;
+      const data = {
+        ...quota,
+        maxResultBytes: BigInt(quota.maxResultBytes),
+        updatedAt: at,
+      };
+      await tx.quota.upsert({
+        where: { userId },
+        create: { userId, ...data },
+        update: data,
+      });
+      return;
+    }
+    case "api_key.created": {
+      const p = e.payload;
+      await tx.apiKey.create({
+        data: {
+          id: p.keyId,
+          userId: p.userId,
+          name: p.name,
+          prefix: p.prefix,
+          hash: p.hash,
+          scopes: p.scopes,
+          createdAt: at,
+        },
+      });
+      return;
+    }
+    case "api_key.revoked":
+      await tx.apiKey.update({
+        where: { id: e.payload.keyId },
+        data: { revokedAt: at },
+      });
+      return;
+    case "experiment.created": {
+      const p = e.payload;
+      await tx.experiment.create({
+        data: {
+          id: p.experimentId,
+          ownerId: p.ownerId,
+          title: p.title,
+          description: p.description,
+          visibility: p.visibility,
+          license: p.license,
+          forkedFromId: p.forkedFrom?.experimentId ?? null,
+          forkedFromVersion: p.forkedFrom?.version ?? null,
+          createdAt: at,
+          updatedAt: at,
+        },
+      });
+      return;
+    }
+    case "experiment.version_committed": {
+      const p = e.payload;
+      await tx.experimentVersion.create({
+        data: {
+          experimentId: p.experimentId,
+          version: p.version,
+          graph: p.graph as Prisma.InputJsonObject,
+          graphHash: p.graphHash,
+          model: p.model,
+          message: p.message,
+          authorId: p.authorId,
+          createdAt: at,
+        },
+      });
+      await tx.experiment.update({
+        where: { id: p.experimentId },
+        data: { latestVersion: p.version, updatedAt: at },
+      });
+      return;
+    }
+    case "experiment.visibility_changed":
+      await tx.experiment.update({
+        where: { id: e.payload.experimentId },
+        data: { visibility: e.payload.visibility, updatedAt: at },
+      });
+      return;
+    case "experiment.starred":
+    case "experiment.unstarred": {
+      const key = {
+        experimentId: e.payload.experimentId,
+        userId: e.payload.userId,
+      };
+      if (e.type === "experiment.starred")
+        await tx.experimentStar.upsert({
+          where: { experimentId_userId: key },
+          create: key,
+          update: {},
+        });
+      else await tx.experimentStar.deleteMany({ where: key });
+      const stars = await tx.experimentStar.count({
+        where: { experimentId: key.experimentId },
+      });
+      await tx.experiment.update({
+        where: { id: key.experimentId },
+        data: { stars },
+      });
+      return;
+    }
+    case "run.requested": {
+      const p = e.payload;
+      await tx.run.create({
+        data: {
+          id: p.runId,
+          userId: p.userId,
+          model: p.model,
+          modelHash: p.modelHash,
+          graphHash: p.graphHash,
+          experimentId: p.experiment?.experimentId ?? null,
+          experimentVersion: p.experiment?.version ?? null,
+          status: "requested",
+          requestedAt: at,
+        },
+      });
+      return;
+    }
+    case "run.queued":
+      await tx.run.update({
+        where: { id: e.payload.runId },
+        data: { status: "queued" },
+      });
+      return;
+    case "run.started":
+      await tx.run.update({
+        where: { id: e.payload.runId },
+        data: { status: "running", startedAt: at },
+      });
+      return;
+    case "run.completed": {
+      const p = e.payload;
+      await tx.run.update({
+        where: { id: p.runId },
+        data: {
+          status: "completed",
+          resultHash: p.resultHash,
+          resultBytes: BigInt(p.resultBytes),
+          cached: p.cached,
+          metrics: p.metrics,
+          finishedAt: at,
+        },
+      });
+      return;
+    }
+    case "run.failed":
+      await tx.run.update({
+        where: { id: e.payload.runId },
+        data: {
+          status: "failed",
+          error: `${e.payload.code}: ${e.payload.reason}`,
+          finishedAt: at,
+        },
+      });
+      return;
+    case "run.cancelled":
+      await tx.run.update({
+        where: { id: e.payload.runId },
+        data: { status: "cancelled", finishedAt: at },
+      });
+      return;
+  }
+}
+
+/**
+ * Rebuilds every domain read model from the event log: empties the tables and
+ * replays all events in the subscriber's order (transaction id, position), in
+ * one transaction, so readers never see a half-built state.
+ */
+export async function rebuildDomainProjections(db: Database): Promise<number> {
+  return db.$transaction(
+    async (tx) => {
+      await tx.$executeRawUnsafe(
+        `TRUNCATE ${READ_MODEL_TABLES.map((t) => `"${t}"`).join(", ")}`,
+      );
+      let count = 0;
+      let after = { tx: "0", position: 0n };
+      for (;;) {
+        const batch = await tx.$queryRaw<(StoredEvent & { tx_id: string })[]>`
+          SELECT position, stream, version, type, payload, metadata, time, tx_id::text AS tx_id
+          FROM events
+          WHERE (tx_id, position) > (${after.tx}::xid8, ${after.position})
+          ORDER BY tx_id, position
+          LIMIT 1000`;
+        if (batch.length === 0) return count;
+        await projectDomainEvents(tx, batch);
+        count += batch.length;
+        const last = batch.at(-1)!;
+        after = { tx: last.tx_id, position: last.position };
+      }
+    },
+    { maxWait: 30_000, timeout: 600_000 },
+  );
+}
