@@ -1,2 +1,7 @@
 /** The task queue of platform activities (events, bookkeeping); every worker polls it. */
 export const PLATFORM_TASK_QUEUE = "loupe-platform";
+
+/** The task queue of a model: polled only by workers that have it loaded. */
+export function modelTaskQueue(model: string): string {
+  return `loupe-model-${model}`;
+}

@@ -49,3 +49,4 @@ export {
   rebuildDomainProjections,
   READ_MODEL_TABLES,
 } from "./domain/project-domain-events.ts";
+export { appendOnce } from "./domain/append-once.ts";

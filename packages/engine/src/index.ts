@@ -65,3 +65,13 @@ export {
   EngineThreadError,
 } from "./thread/engine-thread-client.ts";
 export { toSaved, fromSaved } from "./run/tensors.ts";
+export {
+  loadModelFiles,
+  manifestPathOf,
+  ModelFilesError,
+} from "./import/load-model-files.ts";
+export {
+  runPaperExamples,
+  type PaperFacts,
+  type PaperResults,
+} from "./examples/paper-examples.ts";

@@ -149,8 +149,11 @@ export const runCompleted = defineEvent({
     /** Served from an earlier identical run the requester may read. */
     cached: z.boolean(),
     metrics: z.object({
+      /** The batch whose forward passes this run shared (null when served from cache). */
+      batchId: z.string().nullable(),
       forwardPasses: z.number().int().nonnegative(),
       batchRows: z.number().int().nonnegative(),
+      runRows: z.number().int().nonnegative(),
       computeSeconds: z.number().nonnegative(),
     }),
   }),

@@ -193,7 +193,13 @@ it("projects domain events inline, and rebuilding from the log gives the same re
             resultHash: "sha256:r",
             resultBytes: 1234,
             cached: false,
-            metrics: { forwardPasses: 1, batchRows: 2, computeSeconds: 0.5 },
+            metrics: {
+              batchId: "b1",
+              forwardPasses: 1,
+              batchRows: 2,
+              runRows: 1,
+              computeSeconds: 0.5,
+            },
           })
         : e.event(streams.run(runId), "run.failed", {
             runId,

@@ -1,0 +1,141 @@
+import {
+  appendOnce,
+  domainEvents,
+  putResult,
+  streams,
+  type Database,
+} from "@loupe/db";
+import { toSafetensors, type EngineThread } from "@loupe/engine";
+import {
+  GraphFormatError,
+  parseGraphOrThrow,
+  validateGraph,
+  type Graph,
+  type Manifest,
+} from "@loupe/graph";
+import type {
+  ModelActivities,
+  RunExecution,
+  RunRequest,
+} from "@loupe/workflows";
+import { ApplicationFailure, Context } from "@temporalio/activity";
+import { ModelBatcher } from "./model-batcher.ts";
+
+/** A model this worker hosts: its engine (in a worker thread) and manifest. */
+export interface HostedModel {
+  readonly name: string;
+  readonly manifest: Manifest;
+  readonly engine: EngineThread;
+}
+
+/** Rows a graph's first forward pass adds to a batch (its prompts). */
+function rowsOf(graph: Graph): number {
+  return graph.traces[0]!.invokes.reduce(
+    (s, i) =>
+      s +
+      (i.input === null
+        ? 0
+        : i.input.kind === "text"
+          ? i.input.prompts.length
+          : i.input.ids.length),
+    0,
+  );
+}
+
+/**
+ * The model activity: validates a run's graph on its own (a bad graph fails
+ * only its run, never a batch), then hands it to the model's batcher, which runs
+ * it with other runs in shared forward passes; stores its saved values as
+ * safetensors, content-addressed, and returns the reference with the run's
+ * share of the batch's cost.
+ */
+export function createModelActivities(deps: {
+  db: Database;
+  model: HostedModel;
+  workerId: string;
+  batch: { quietMs: number; maxWaitMs: number; maxRows: number };
+}): ModelActivities {
+  const { db, model } = deps;
+  type Item = { request: RunRequest; graph: Graph; rows: number };
+  const batcher = new ModelBatcher<Item, RunExecution>(async (items, info) => {
+    await Promise.all(
+      items.map((item) =>
+        appendOnce(
+          db,
+          domainEvents.event(streams.run(item.request.runId), "run.started", {
+            runId: item.request.runId,
+            workerId: deps.workerId,
+            batchId: info.batchId,
+          }),
+        ),
+      ),
+    );
+    const before = model.engine.metrics.forwardPasses;
+    const started = performance.now();
+    const results = await model.engine.runMany(
+      items.map((i) => ({ graph: i.graph })),
+    );
+    const seconds = (performance.now() - started) / 1000;
+    const forwardPasses = model.engine.metrics.forwardPasses - before;
+    return Promise.all(
+      results.map(async (result, k): Promise<RunExecution | Error> => {
+        if (result.error)
+          return ApplicationFailure.nonRetryable(
+            result.error.message,
+            "RunError",
+          );
+        const bytes = toSafetensors(result.saves, {
+          run: items[k]!.request.runId,
+          model: model.manifest.model.hash ?? model.name,
+        });
+        const stored = await putResult(db, bytes);
+        const rows = items[k]!.rows;
+        return {
+          resultHash: stored.hash,
+          resultBytes: stored.byteSize,
+          metrics: {
+            batchId: info.batchId,
+            forwardPasses,
+            batchRows: info.batchRows,
+            runRows: rows,
+            computeSeconds: (seconds * rows) / Math.max(1, info.batchRows),
+          },
+        };
+      }),
+    );
+  }, deps.batch);
+
+  return {
+    async executeRun(request) {
+      let graph: Graph;
+      try {
+        graph = parseGraphOrThrow(request.graph);
+      } catch (error) {
+        if (error instanceof GraphFormatError)
+          throw ApplicationFailure.nonRetryable(
+            error.message,
+            "GraphFormatError",
+          );
+        throw error;
+      }
+      const validation = validateGraph(graph, model.manifest);
+      if (!validation.ok)
+        throw ApplicationFailure.nonRetryable(
+          `invalid graph:\n${validation.issues.map((i) => `  ${i.message}`).join("\n")}`,
+          "GraphValidationError",
+        );
+      // Heartbeat while waiting for (and running in) the batch: a worker that
+      // dies stops heartbeating, and Temporal retries the run elsewhere.
+      const context = Context.current();
+      const beat = setInterval(() => context.heartbeat(), 2000);
+      try {
+        return await batcher.submit(
+          { request, graph, rows: rowsOf(graph) },
+          rowsOf(graph),
+        );
+      } finally {
+        clearInterval(beat);
+      }
+    },
+  };
+}

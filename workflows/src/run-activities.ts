@@ -1,0 +1,62 @@
+/**
+ * The activities a run workflow calls, as types only. Platform activities
+ * record the run's events (every worker polls the platform queue); the model
+ * activity executes on a worker that has the model loaded (its own task queue).
+ */
+export interface RunActivities {
+  /** Appends `run.queued`, once (a retry finds it there). */
+  recordRunQueued(input: { runId: string }): Promise<void>;
+  /** Appends `run.completed` with the result reference and metrics, once. */
+  recordRunCompleted(input: RunCompletion): Promise<void>;
+  /** Appends `run.failed` with a code and reason, once. */
+  recordRunFailed(input: {
+    runId: string;
+    code: string;
+    reason: string;
+  }): Promise<void>;
+}
+
+/** Executes a run's graph, batched with other runs of the same model on that worker. */
+export interface ModelActivities {
+  executeRun(input: RunRequest): Promise<RunExecution>;
+}
+
+/** What a run executes: an intervention graph (loupe.graph JSON) on a model. */
+export interface RunRequest {
+  readonly runId: string;
+  readonly userId: string;
+  readonly model: string;
+  /** The graph document; the worker parses and validates it against the model's manifest. */
+  readonly graph: unknown;
+  /** Routing: the platform task queue (default PLATFORM_TASK_QUEUE; tests use their own). */
+  readonly platformTaskQueue?: string;
+}
+
+/** Where a run's result is stored and what its forward pass cost. */
+export interface RunExecution {
+  readonly resultHash: string;
+  readonly resultBytes: number;
+  readonly metrics: {
+    /** The batch this run shared its forward passes with. */
+    readonly batchId: string;
+    readonly forwardPasses: number;
+    /** Rows of the batch (all runs), and this run's share of them. */
+    readonly batchRows: number;
+    readonly runRows: number;
+    /** Compute time charged to this run: its share of the batch's rows. */
+    readonly computeSeconds: number;
+  };
+}
+
+export interface RunCompletion extends RunExecution {
+  readonly runId: string;
+}
+
+/** The outcome a run workflow returns. */
+export type RunOutcome =
+  | ({ readonly status: "completed" } & RunExecution)
+  | {
+      readonly status: "failed";
+      readonly code: string;
+      readonly reason: string;
+    };
