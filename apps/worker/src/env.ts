@@ -6,6 +6,22 @@ const schema = z.object({
   TEMPORAL_NAMESPACE: z.string().min(1).default("default"),
   LOUPE_WORKER_ID: z.string().min(1).optional(),
   LOUPE_HEARTBEAT_MS: z.coerce.number().int().min(500).default(5000),
+  /** Imported models this worker hosts: ONNX paths (manifest beside each), comma-separated. */
+  LOUPE_MODELS: z
+    .string()
+    .default("")
+    .transform((v) =>
+      v
+        .split(",")
+        .map((p) => p.trim())
+        .filter(Boolean),
+    ),
+  /** Batching: a batch closes after this long without a new run... */
+  LOUPE_BATCH_QUIET_MS: z.coerce.number().int().min(0).default(50),
+  /** ...or when its first run has waited this long... */
+  LOUPE_BATCH_MAX_WAIT_MS: z.coerce.number().int().min(0).default(1000),
+  /** ...or at this many rows (prompts). */
+  LOUPE_BATCH_MAX_ROWS: z.coerce.number().int().min(1).default(32),
 });
 
 /** The worker's configuration, parsed once at start. */

@@ -2,9 +2,15 @@
 import { randomUUID } from "node:crypto";
 import os from "node:os";
 import { createDatabase, removeDeadWorkers } from "@loupe/db";
-import { PLATFORM_TASK_QUEUE } from "@loupe/workflows";
+import { EngineThread, readModelFiles } from "@loupe/engine";
+import { modelTaskQueue, PLATFORM_TASK_QUEUE } from "@loupe/workflows";
 import { NativeConnection, Worker } from "@temporalio/worker";
 import { createActivities } from "./activities/create-activities.ts";
+import { createRunActivities } from "./activities/run-activities.ts";
+import {
+  createModelActivities,
+  type HostedModel,
+} from "./models/model-activities.ts";
 import { parseWorkerEnv } from "./env.ts";
 import { startHeartbeat } from "./heartbeat.ts";
 import { workflowSource } from "./workflow-source.ts";
@@ -16,16 +22,52 @@ const db = createDatabase(env.DATABASE_URL);
 const connection = await NativeConnection.connect({
   address: env.TEMPORAL_ADDRESS,
 });
-const taskQueues = [PLATFORM_TASK_QUEUE];
+// Each hosted model runs in an engine thread of its own and polls its own queue.
+const models: HostedModel[] = [];
+for (const file of env.LOUPE_MODELS) {
+  const { bytes, manifest, tokenizer } = await readModelFiles(file);
+  const engine = await EngineThread.start(bytes, manifest, tokenizer);
+  models.push({ name: manifest.model.name, manifest, engine });
+  console.log(`[worker] loaded model ${manifest.model.name} from ${file}`);
+}
+const taskQueues = [
+  PLATFORM_TASK_QUEUE,
+  ...models.map((m) => modelTaskQueue(m.name)),
+];
 
-const worker = await Worker.create({
-  connection,
-  namespace: env.TEMPORAL_NAMESPACE,
-  taskQueue: PLATFORM_TASK_QUEUE,
-  identity: workerId,
-  ...workflowSource(),
-  activities: createActivities({ db, workerId }),
-});
+const workers = [
+  await Worker.create({
+    connection,
+    namespace: env.TEMPORAL_NAMESPACE,
+    taskQueue: PLATFORM_TASK_QUEUE,
+    identity: workerId,
+    ...workflowSource(),
+    activities: {
+      ...createActivities({ db, workerId }),
+      ...createRunActivities({ db }),
+    },
+  }),
+  ...(await Promise.all(
+    models.map((model) =>
+      Worker.create({
+        connection,
+        namespace: env.TEMPORAL_NAMESPACE,
+        taskQueue: modelTaskQueue(model.name),
+        identity: workerId,
+        activities: createModelActivities({
+          db,
+          model,
+          workerId,
+          batch: {
+            quietMs: env.LOUPE_BATCH_QUIET_MS,
+            maxWaitMs: env.LOUPE_BATCH_MAX_WAIT_MS,
+            maxRows: env.LOUPE_BATCH_MAX_ROWS,
+          },
+        }),
+      }),
+    ),
+  )),
+];
 
 // Rows left by workers of this host that died without a clean shutdown.
 const reaped = await removeDeadWorkers(db, os.hostname(), (pid) => {
@@ -48,7 +90,7 @@ const heartbeat = startHeartbeat(
     hostname: os.hostname(),
     pid: process.pid,
     taskQueues,
-    models: [],
+    models: models.map((m) => m.name),
     startedAt: new Date(),
   },
   env.LOUPE_HEARTBEAT_MS,
@@ -59,8 +101,9 @@ console.log(
 
 try {
   // Worker.run resolves after SIGINT/SIGTERM, once in-flight tasks have finished.
-  await worker.run();
+  await Promise.all(workers.map((w) => w.run()));
 } finally {
+  await Promise.all(models.map((m) => m.engine.close().catch(() => undefined)));
   await heartbeat.stop().catch(() => undefined);
   await connection.close();
   await db.$disconnect();

@@ -67,8 +67,10 @@ export {
 export { toSaved, fromSaved } from "./run/tensors.ts";
 export {
   loadModelFiles,
+  readModelFiles,
   manifestPathOf,
   ModelFilesError,
+  type ModelFiles,
 } from "./import/load-model-files.ts";
 export {
   runPaperExamples,

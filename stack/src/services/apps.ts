@@ -34,7 +34,12 @@ export function startWorker(apps: AppsEnv, name = "worker"): ManagedProcess {
     ["--import", "tsx", "src/main.ts"],
     {
       cwd: path.join(apps.repoRoot, "apps", "worker"),
-      env: serviceEnv(apps),
+      // The bundled model (models/facts), unless the environment names others.
+      env: serviceEnv(apps, {
+        LOUPE_MODELS:
+          process.env.LOUPE_MODELS ??
+          path.join(apps.repoRoot, "models", "facts", "model.onnx"),
+      }),
       logsDir: apps.logsDir,
     },
   );

@@ -18,16 +18,21 @@ export const manifestPathOf = (onnxPath: string) =>
     `${path.basename(onnxPath, path.extname(onnxPath))}.manifest.json`,
   );
 
+/** An imported model's files, read and checked (see readModelFiles). */
+export interface ModelFiles {
+  readonly bytes: Uint8Array;
+  readonly manifest: Manifest;
+  /** The parsed tokenizer.json, when the import recorded one. */
+  readonly tokenizer: unknown;
+}
+
 /**
- * Loads an imported model from disk: `<stem>.onnx`, the `<stem>.manifest.json`
+ * Reads an imported model from disk: `<stem>.onnx`, the `<stem>.manifest.json`
  * written by `loupe models import`, and the tokenizer it records. Checks that
  * the ONNX file and tokenizer are the ones imported (model hash, tokenizer
  * SHA-256), so a result's model hash always names the weights that made it.
  */
-export async function loadModelFiles(
-  onnxPath: string,
-  options: EngineOptions = {},
-): Promise<LoupeEngine> {
+export async function readModelFiles(onnxPath: string): Promise<ModelFiles> {
   const manifestPath = manifestPathOf(onnxPath);
   const read = async (file: string, what: string) => {
     try {
@@ -35,9 +40,7 @@ export async function loadModelFiles(
     } catch (error) {
       throw new ModelFilesError(
         `cannot read ${what} ${file}: ${(error as Error).message}`,
-        {
-          cause: error,
-        },
+        { cause: error },
       );
     }
   };
@@ -63,7 +66,7 @@ export async function loadModelFiles(
     throw new ModelFilesError(
       `${onnxPath} is not the file ${manifestPath} was imported from (model hash ${hash ?? "missing"}, file gives ${expected}); run \`loupe models import\` again`,
     );
-  let tokenizer;
+  let tokenizer: unknown;
   if (wrapper.tokenizer) {
     const file = path.resolve(
       path.dirname(manifestPath),
@@ -75,7 +78,21 @@ export async function loadModelFiles(
       throw new ModelFilesError(
         `${file} changed since the model was imported (sha256 ${sha}); run \`loupe models import\` again`,
       );
-    tokenizer = loadTokenizer(JSON.parse(text.toString("utf8")));
+    tokenizer = JSON.parse(text.toString("utf8"));
   }
-  return LoupeEngine.load(bytes, manifest, tokenizer, options);
+  return { bytes, manifest, tokenizer };
+}
+
+/** Loads an imported model from disk (see readModelFiles) into an engine in this thread. */
+export async function loadModelFiles(
+  onnxPath: string,
+  options: EngineOptions = {},
+): Promise<LoupeEngine> {
+  const { bytes, manifest, tokenizer } = await readModelFiles(onnxPath);
+  return LoupeEngine.load(
+    bytes,
+    manifest,
+    tokenizer === undefined ? undefined : loadTokenizer(tokenizer),
+    options,
+  );
 }
