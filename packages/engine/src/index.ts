@@ -49,6 +49,7 @@ export {
 } from "./results/safetensors-error.ts";
 export {
   LoupeEngine,
+  DEFAULT_SESSION_OPTIONS,
   type EngineOptions,
   type RunRequest,
   type RunResult,

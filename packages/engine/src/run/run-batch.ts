@@ -434,9 +434,9 @@ function placeGraph(
         break;
       }
       case "cache":
+        // A cache collects passively: it does not hold a later stop() back.
         for (const path of node.modules) {
           const h = hookOf(node, path, 0, "output", 0);
-          lastHook = Math.max(lastHook, h.position);
           add(h.position, {
             kind: "cache",
             path,
@@ -549,12 +549,16 @@ function readsInPlace(
     void padding;
     const row = dims.slice(1).reduce((p, d) => p * d, 1);
     const data = full.data as Float32Array;
-    const view = new ort.Tensor(
-      full.type as "float32",
-      // A copy, not a view: a graph's values never share memory with other rows.
-      data.slice(w.r0 * row, w.r1 * row),
-      [w.r1 - w.r0, ...dims.slice(1)],
-    );
+    // The graph owns every row of the batch: its value is the tensor itself.
+    const whole = w.r0 === 0 && w.r1 === dims[0];
+    const view = whole
+      ? full
+      : new ort.Tensor(
+          full.type as "float32",
+          // A copy, not a view: a graph's values never share memory with other rows.
+          data.slice(w.r0 * row, w.r1 * row),
+          [w.r1 - w.r0, ...dims.slice(1)],
+        );
     if (e.kind === "cache")
       views.push({ target: `s:cache/${e.path}`, tensor: view });
     else if (step.exported.has(node!.id))
