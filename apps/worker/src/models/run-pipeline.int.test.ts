@@ -81,7 +81,8 @@ beforeAll(async () => {
         db,
         model: { name: modelName, manifest, engine },
         workerId: "int-worker",
-        batch: { quietMs: 500, maxWaitMs: 10_000, maxRows: 32 },
+        // A quiet period long enough for 20 submissions to arrive on a loaded CI machine.
+        batch: { quietMs: 2000, maxWaitMs: 15_000, maxRows: 32 },
       }),
     }),
   ];
