@@ -109,17 +109,25 @@ export async function importOnnxModel(
     modules,
     aliases: profile?.aliases ?? {},
   });
-  const hash = createHash("sha256")
-    .update(bytes)
-    .update(canonicalJson(manifest))
-    .digest("hex");
   return {
     manifest: {
       ...manifest,
-      model: { ...manifest.model, hash: `sha256:${hash}` },
+      model: { ...manifest.model, hash: modelHash(bytes, manifest) },
     },
     unresolved: tree.unresolved,
   };
+}
+
+/**
+ * The model hash: SHA-256 of the ONNX file's bytes and the canonical manifest
+ * (without its own `hash`), so it changes with the weights or the manifest.
+ */
+export function modelHash(bytes: Uint8Array, manifest: Manifest): string {
+  const { hash: _ignored, ...model } = manifest.model;
+  return `sha256:${createHash("sha256")
+    .update(bytes)
+    .update(canonicalJson({ ...manifest, model }))
+    .digest("hex")}`;
 }
 
 /** Constants torch.export lifts out of forward (`transformer.lifted_tensor_0`): no module attribute. */

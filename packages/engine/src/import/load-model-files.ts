@@ -1,8 +1,9 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { canonicalJson, manifestSchema, type Manifest } from "@loupe/graph";
+import { manifestSchema, type Manifest } from "@loupe/graph";
 import { LoupeEngine, type EngineOptions } from "../engine.ts";
+import { modelHash } from "./import-onnx-model.ts";
 import { loadTokenizer } from "../tokenize/load-tokenizer.ts";
 
 /** Raised when a model's files on disk are missing or do not belong together. */
@@ -57,11 +58,8 @@ export async function readModelFiles(onnxPath: string): Promise<ModelFiles> {
       `${manifestPath} holds no valid manifest (write it with \`loupe models import ${onnxPath}\`)`,
     );
   const manifest: Manifest = parsed.data;
-  const { hash, ...model } = manifest.model;
-  const expected = `sha256:${createHash("sha256")
-    .update(bytes)
-    .update(canonicalJson({ ...manifest, model }))
-    .digest("hex")}`;
+  const { hash } = manifest.model;
+  const expected = modelHash(bytes, manifest);
   if (hash !== expected)
     throw new ModelFilesError(
       `${onnxPath} is not the file ${manifestPath} was imported from (model hash ${hash ?? "missing"}, file gives ${expected}); run \`loupe models import\` again`,

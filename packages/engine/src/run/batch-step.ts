@@ -1,0 +1,82 @@
+/** The state of one graph in a batched forward pass, shared by placement and execution. */
+import type * as ort from "onnxruntime-node";
+import type { Graph, GraphNode, ValueType } from "@loupe/graph";
+import type { HookPoint } from "../model/model-plan.ts";
+import type { SavedTensor } from "../results/saved-tensor.ts";
+
+/** A graph ready to run: validated types and its leaf values prepared. */
+export interface PreparedGraph {
+  readonly graph: Graph;
+  readonly types: ReadonlyMap<string, ValueType | null>;
+  /** Values of this graph's nodes that outlive a segment (`v:<id>`), leaves included. */
+  readonly values: Map<string, ort.Tensor>;
+  readonly saves: Record<string, SavedTensor>;
+  /** Set when this graph failed while running; the other graphs of the batch go on. */
+  error?: RunError;
+  /** Token ids per trace, invoke and prompt (text already tokenized). */
+  readonly tokens: readonly (readonly (
+    readonly (readonly number[])[] | null
+  )[])[];
+}
+
+/** How the batched model inputs are padded (left needs a position_ids input). */
+export type Padding = "left" | "right";
+
+/** Raised when a batch cannot run; the message names the node or graph. */
+export class RunError extends Error {
+  override readonly name = "RunError";
+  readonly code = "RUN";
+}
+
+export interface InvokeWindow {
+  /** Rows [r0, r1) of the batch and the invoke's own token count. */
+  readonly r0: number;
+  readonly r1: number;
+  readonly length: number;
+}
+
+export interface GraphStep {
+  readonly g: number;
+  readonly prepared: PreparedGraph;
+  readonly nodes: readonly GraphNode[];
+  readonly windows: readonly InvokeWindow[];
+  /** Segments by cut position (-1: before the forward pass). */
+  readonly segments: Map<number, SegmentEntry[]>;
+  readonly stopAt: number | undefined;
+  /** Values used outside the segment that computes them. */
+  readonly exported: ReadonlySet<string>;
+  /** call_module nodes, placed in the piece that holds their module. */
+  readonly calls: {
+    node: GraphNode & { op: "call_module" };
+    span: string;
+    end: number;
+  }[];
+  /** Cut position of each node's value (-1: before the forward pass). */
+  readonly position: Map<string, number>;
+  /** Module calls and the nodes computed from them, placed by placeCalls. */
+  readonly pending: GraphNode[];
+  stopped: boolean;
+}
+
+export type SegmentEntry =
+  | {
+      readonly kind: "node";
+      readonly node: GraphNode;
+      readonly hook?: HookPoint;
+    }
+  | {
+      readonly kind: "cache";
+      readonly path: string;
+      readonly invoke: number;
+      readonly hook: HookPoint;
+    };
+
+/** Marks a graph failed (its error names it); it runs no further. */
+export function fail(step: GraphStep, error: unknown): void {
+  const message = error instanceof Error ? error.message : String(error);
+  step.prepared.error =
+    error instanceof RunError
+      ? error
+      : new RunError(`graph ${step.g}: ${message}`, { cause: error });
+  step.stopped = true;
+}

@@ -1,0 +1,165 @@
+import type { GraphNode } from "@loupe/graph";
+import { hookKey, type ModelPlan } from "../model/model-plan.ts";
+import {
+  RunError,
+  type GraphStep,
+  type InvokeWindow,
+  type PreparedGraph,
+  type SegmentEntry,
+} from "./batch-step.ts";
+
+/** Places a graph's nodes of trace t at cut positions. */
+export function placeGraph(
+  plan: ModelPlan,
+  prepared: PreparedGraph,
+  g: number,
+  t: number,
+  windows: readonly InvokeWindow[],
+): GraphStep {
+  const nodes = prepared.graph.nodes.filter((n) => n.trace === t);
+  const position = new Map<string, number>();
+  const segments = new Map<number, SegmentEntry[]>();
+  const calls: GraphStep["calls"] = [];
+  const add = (p: number, e: SegmentEntry) => {
+    const list = segments.get(p) ?? [];
+    list.push(e);
+    segments.set(p, list);
+  };
+  const hookOf = (
+    node: GraphNode,
+    module: string,
+    call: number,
+    slot: "input" | "output",
+    item: number,
+  ) => {
+    const real = plan.index.resolve(module)?.real ?? module;
+    const h = plan.hooks.get(hookKey(real, call, slot, item));
+    if (!h)
+      throw new RunError(
+        `graph ${g}: node ${node.id}: ${module} has no ${slot} ${item} of call ${call}`,
+      );
+    return h;
+  };
+  let lastHook = -1;
+  let stopAt: number | undefined;
+  const pending: GraphNode[] = [];
+  for (const node of nodes) {
+    const argAt = Math.max(-1, ...node.args.map((a) => position.get(a) ?? -1));
+    switch (node.op) {
+      case "constant":
+      case "tensor":
+      case "param":
+      case "save":
+        position.set(node.id, node.op === "save" ? argAt : -1);
+        break;
+      case "read":
+      case "write": {
+        const h = hookOf(
+          node,
+          node.module,
+          node.call,
+          node.slot,
+          node.item ?? 0,
+        );
+        position.set(node.id, h.position);
+        lastHook = Math.max(lastHook, h.position);
+        add(h.position, { kind: "node", node, hook: h });
+        break;
+      }
+      case "skip": {
+        const h = hookOf(node, node.module, node.call, "output", 0);
+        position.set(node.id, h.position);
+        lastHook = Math.max(lastHook, h.position);
+        add(h.position, { kind: "node", node, hook: h });
+        break;
+      }
+      case "cache":
+        // A cache collects passively: it does not hold a later stop() back.
+        for (const path of node.modules) {
+          const h = hookOf(node, path, 0, "output", 0);
+          add(h.position, {
+            kind: "cache",
+            path,
+            invoke: node.invoke,
+            hook: h,
+          });
+        }
+        position.set(node.id, -1);
+        break;
+      case "stop":
+        stopAt = stopAt === undefined ? lastHook : Math.min(stopAt, lastHook);
+        break;
+      case "call_module": {
+        const real = plan.index.resolve(node.module)?.real ?? node.module;
+        calls.push({ node, span: `${real}#0`, end: -1 });
+        // Its position is known once the batch's cuts are (placeCalls).
+        position.set(node.id, Number.POSITIVE_INFINITY);
+        pending.push(node);
+        break;
+      }
+      default:
+        if (argAt === Number.POSITIVE_INFINITY) {
+          position.set(node.id, argAt);
+          pending.push(node);
+        } else {
+          position.set(node.id, argAt);
+          add(argAt, { kind: "node", node });
+        }
+    }
+  }
+  return {
+    g,
+    prepared,
+    nodes,
+    windows,
+    segments,
+    stopAt,
+    exported: new Set(),
+    calls,
+    position,
+    pending,
+    stopped: false,
+  };
+}
+
+/**
+ * Places module calls and what depends on them once the batch's cuts are known:
+ * a call runs in the piece holding its module, so its value (and every node
+ * computed from it) exists at the end of that piece.
+ */
+export function placeCalls(step: GraphStep): void {
+  const ends = new Map(step.calls.map((c) => [c.node.id, c.end]));
+  for (const node of step.pending) {
+    if (node.op === "call_module") {
+      step.position.set(node.id, ends.get(node.id)!);
+      continue;
+    }
+    const p = Math.max(-1, ...node.args.map((a) => step.position.get(a) ?? -1));
+    step.position.set(node.id, p);
+    const list = step.segments.get(p) ?? [];
+    list.push({ kind: "node", node });
+    list.sort((x, y) => order(step.nodes, x) - order(step.nodes, y));
+    step.segments.set(p, list);
+  }
+  computeExported(step);
+}
+
+function order(nodes: readonly GraphNode[], e: SegmentEntry): number {
+  return e.kind === "node" ? nodes.indexOf(e.node) : -1;
+}
+
+/** Values that leave the segment computing them: saved, or used elsewhere. */
+function computeExported(step: GraphStep): void {
+  const exported = step.exported as Set<string>;
+  const position = step.position;
+  for (const node of step.prepared.graph.nodes) {
+    if (node.op === "save") exported.add(node.args[0]!);
+    if (node.op === "call_module") exported.add(node.args[0]!);
+    for (const a of node.args)
+      if (
+        node.trace !== step.nodes[0]?.trace ||
+        position.get(a) !== position.get(node.id)
+      )
+        exported.add(a);
+  }
+}

@@ -1,0 +1,268 @@
+import { createHash } from "node:crypto";
+import * as ort from "onnxruntime-node";
+import type { ValueType } from "@loupe/graph";
+import { ONNX_TYPE } from "../model/element-types.ts";
+import type { HookPoint } from "../model/model-plan.ts";
+import { lowerSetitem, lowerValueOp } from "../lower/lower-ops.ts";
+import { SegmentBuilder, type InputSource } from "../lower/segment-builder.ts";
+import {
+  RunError,
+  type GraphStep,
+  type Padding,
+  type SegmentEntry,
+} from "./batch-step.ts";
+import type { SessionCache } from "./session-cache.ts";
+import { ortTensor, toSaved } from "./tensors.ts";
+
+/**
+ * A segment of reads only, each of a contiguous block of rows (the batch axis
+ * first, every token of the tensor in the window): the values are copied out
+ * of the model's tensors directly, without compiling or running a session.
+ */
+function readsInPlace(
+  env: ReadonlyMap<string, ort.Tensor>,
+  step: GraphStep,
+  entries: readonly SegmentEntry[],
+): boolean {
+  const views: { target: string; tensor: ort.Tensor }[] = [];
+  for (const e of entries) {
+    const node = e.kind === "node" ? e.node : undefined;
+    if (node && node.op !== "read") return false;
+    const h = e.hook!;
+    const invoke = e.kind === "cache" ? e.invoke : node!.invoke;
+    const full = env.get(h.tensor);
+    if (!full || h.batchAxes.join() !== "0") return false;
+    const w = step.windows[invoke]!;
+    const dims = full.dims;
+    if (h.seqAxes.some((a) => w.length !== dims[a])) return false;
+    const row = dims.slice(1).reduce((p, d) => p * d, 1);
+    const data = full.data as Float32Array;
+    // The graph owns every row of the batch: its value is the tensor itself.
+    const whole = w.r0 === 0 && w.r1 === dims[0];
+    const view = whole
+      ? full
+      : new ort.Tensor(
+          full.type as "float32",
+          // A copy, not a view: a graph's values never share memory with other rows.
+          data.slice(w.r0 * row, w.r1 * row),
+          [w.r1 - w.r0, ...dims.slice(1)],
+        );
+    if (e.kind === "cache")
+      views.push({ target: `s:cache/${e.path}`, tensor: view });
+    else if (step.exported.has(node!.id))
+      views.push({ target: `v:${node!.id}`, tensor: view });
+  }
+  for (const { target, tensor } of views) {
+    if (target.startsWith("v:")) step.prepared.values.set(target, tensor);
+    else step.prepared.saves[target.slice(2)] = toSaved(tensor);
+  }
+  return true;
+}
+
+/** Lowers and runs one graph's operations at one cut position. */
+export async function runSegment(
+  cache: SessionCache,
+  env: Map<string, ort.Tensor>,
+  step: GraphStep,
+  entries: readonly SegmentEntry[],
+  padding: Padding,
+): Promise<void> {
+  if (readsInPlace(env, step, entries)) return;
+  const b = new SegmentBuilder();
+  const { types, values } = step.prepared;
+  const current = new Map<string, string>();
+  const local = new Map<string, { name: string; type: ValueType }>();
+  const hookInput = (h: HookPoint) => {
+    let name = current.get(h.tensor);
+    if (!name) {
+      name = b.input(ONNX_TYPE[h.dtype], { kind: "env", key: `t:${h.tensor}` });
+      current.set(h.tensor, name);
+    }
+    return name;
+  };
+  const typeOf = (id: string) => {
+    const type = types.get(id);
+    if (!type) throw new RunError(`graph ${step.g}: node ${id} has no value`);
+    return type;
+  };
+  const valueOf = (id: string) => {
+    const known = local.get(id);
+    if (known) return known;
+    const type = typeOf(id);
+    const name = b.input(ONNX_TYPE[type.dtype], {
+      kind: "env",
+      key: `v:${id}`,
+    });
+    const v = { name, type };
+    local.set(id, v);
+    return v;
+  };
+  const windowAxes = (h: HookPoint) => [...h.batchAxes, ...h.seqAxes];
+  const view = (h: HookPoint, invoke: number) => {
+    const T = hookInput(h);
+    if (windowAxes(h).length === 0) return T;
+    const source = (part: "starts" | "ends"): InputSource => ({
+      kind: "window",
+      part,
+      invoke,
+      hookTensor: h.tensor,
+      batchAxes: h.batchAxes,
+      seqAxes: h.seqAxes,
+    });
+    return b.op("Slice", [
+      T,
+      b.input(7, source("starts")),
+      b.input(7, source("ends")),
+      b.ints(windowAxes(h)),
+    ]);
+  };
+  const written = new Set<HookPoint>();
+  const splice = (h: HookPoint, invoke: number, region: string) => {
+    const T = hookInput(h);
+    if (windowAxes(h).length === 0) {
+      current.set(h.tensor, region);
+    } else {
+      const pads = b.input(7, {
+        kind: "window",
+        part: "pads",
+        invoke,
+        hookTensor: h.tensor,
+        batchAxes: h.batchAxes,
+        seqAxes: h.seqAxes,
+      });
+      const padded = b.op("Pad", [region, pads]);
+      const ones = b.op("ConstantOfShape", [b.op("Shape", [region])], {
+        value: { tensor: { dataType: 9, dims: [1], raw: Uint8Array.of(1) } },
+      });
+      const inside = b.op(
+        "Cast",
+        [b.op("Pad", [b.op("Cast", [ones], { to: { int: 2 } }), pads])],
+        {
+          to: { int: 9 },
+        },
+      );
+      current.set(h.tensor, b.op("Where", [inside, padded, T]));
+    }
+    written.add(h);
+  };
+
+  for (const e of entries) {
+    if (e.kind === "cache") {
+      const v = view(e.hook, e.invoke);
+      b.output(v, ONNX_TYPE[e.hook.dtype], `s:cache/${e.path}`);
+      continue;
+    }
+    const node = e.node;
+    switch (node.op) {
+      case "read": {
+        local.set(node.id, {
+          name: view(e.hook!, node.invoke),
+          type: typeOf(node.id),
+        });
+        break;
+      }
+      case "write":
+      case "skip": {
+        const h = e.hook!;
+        const value = valueOf(node.args[0]!);
+        const v = view(h, node.invoke);
+        const target = { name: v, type: { dtype: h.dtype, shape: h.shape } };
+        const index = node.op === "write" ? node.index : null;
+        const region =
+          index === null
+            ? b.op("Expand", [
+                b.cast(value.name, value.type.dtype, h.dtype),
+                b.op("Shape", [v]),
+              ])
+            : lowerSetitem(b, target, value, index);
+        splice(h, node.invoke, region);
+        // `.set()` returns the written value: the invoke's view after the write.
+        if (node.op === "write")
+          local.set(node.id, { name: region, type: typeOf(node.id) });
+        break;
+      }
+      default: {
+        const args = node.args.map(valueOf);
+        const name = lowerValueOp(b, node, args, typeOf(node.id));
+        local.set(node.id, { name, type: typeOf(node.id) });
+      }
+    }
+    if (step.exported.has(node.id) && local.has(node.id)) {
+      const v = local.get(node.id)!;
+      b.output(v.name, ONNX_TYPE[v.type.dtype], `v:${node.id}`);
+    }
+  }
+  for (const h of written)
+    b.output(current.get(h.tensor)!, ONNX_TYPE[h.dtype], `t:${h.tensor}`);
+  if (b.outputs.length === 0) return;
+
+  const bytes = b.build();
+  const key = `segment:${createHash("sha256").update(bytes).digest("hex")}`;
+  const session = await cache.get(key, "segment", () => ({
+    bytes,
+    weightBytes: 0,
+  }));
+  const feeds: Record<string, ort.Tensor> = {};
+  for (const input of b.inputs)
+    feeds[input.name] = feedFor(input.source, env, values, step, padding);
+  const out = await session.run(feeds);
+  cache.metrics.sessionRuns++;
+  for (const o of b.outputs) {
+    const value = out[o.name]!;
+    if (o.target.startsWith("t:")) env.set(o.target.slice(2), value);
+    else if (o.target.startsWith("v:")) values.set(o.target, value);
+    else step.prepared.saves[o.target.slice(2)] = toSaved(value);
+  }
+}
+
+function feedFor(
+  source: InputSource,
+  env: ReadonlyMap<string, ort.Tensor>,
+  values: ReadonlyMap<string, ort.Tensor>,
+  step: GraphStep,
+  padding: Padding,
+): ort.Tensor {
+  switch (source.kind) {
+    case "env": {
+      const v = source.key.startsWith("t:")
+        ? env.get(source.key.slice(2))
+        : values.get(source.key);
+      if (!v)
+        throw new RunError(
+          `graph ${step.g}: internal: no value for ${source.key}`,
+        );
+      return v;
+    }
+    case "ints":
+      return ortTensor(
+        "int64",
+        source.values,
+        source.scalar ? [] : [source.values.length],
+      );
+    case "window": {
+      const dims = env.get(source.hookTensor)!.dims;
+      const w = step.windows[source.invoke]!;
+      const seqStart = (d: number) => (padding === "left" ? d - w.length : 0);
+      const seqEnd = (d: number) => (padding === "left" ? d : w.length);
+      const starts = [
+        ...source.batchAxes.map(() => w.r0),
+        ...source.seqAxes.map((a) => seqStart(dims[a]!)),
+      ];
+      const ends = [
+        ...source.batchAxes.map(() => w.r1),
+        ...source.seqAxes.map((a) => seqEnd(dims[a]!)),
+      ];
+      if (source.part === "starts")
+        return ortTensor("int64", starts, [starts.length]);
+      if (source.part === "ends")
+        return ortTensor("int64", ends, [ends.length]);
+      const begin = dims.map(() => 0);
+      const end = dims.map(() => 0);
+      [...source.batchAxes, ...source.seqAxes].forEach((axis, i) => {
+        begin[axis] = starts[i]!;
+        end[axis] = dims[axis]! - ends[i]!;
+      });
+      return ortTensor("int64", [...begin, ...end], [2 * dims.length]);
+    }
+  }
+}
