@@ -19,6 +19,7 @@ import {
   SessionCache,
   type EngineMetrics,
 } from "./run/session-cache.ts";
+import type { RunUsage } from "./run/batch-step.ts";
 import { constantTensor, fromSaved, initializerTensor } from "./run/tensors.ts";
 import type { TextTokenizer } from "./tokenize/load-tokenizer.ts";
 
@@ -31,6 +32,8 @@ export interface RunRequest {
 /** What a run returns: every saved value, by name (or, in a batch, this graph's failure). */
 export interface RunResult {
   readonly saves: Record<string, SavedTensor>;
+  /** This graph's share of the forward passes it ran in. */
+  readonly usage: RunUsage;
   /** Set when this graph failed while running; the batch's other graphs are unaffected. */
   readonly error?: Error;
 }
@@ -150,7 +153,9 @@ export class LoupeEngine {
       padId: 0,
     });
     return prepared.map((p) =>
-      p.error ? { saves: {}, error: p.error } : { saves: p.saves },
+      p.error
+        ? { saves: {}, usage: p.usage, error: p.error }
+        : { saves: p.saves, usage: p.usage },
     );
   }
 
@@ -218,7 +223,14 @@ export class LoupeEngine {
         });
       }),
     );
-    return { graph, types: result.types, values, saves: {}, tokens };
+    return {
+      graph,
+      types: result.types,
+      values,
+      saves: {},
+      tokens,
+      usage: { forwardPasses: 0, rows: 0, tokens: 0, computeSeconds: 0 },
+    };
   }
 
   /** Releases every compiled session. */

@@ -56,6 +56,7 @@ export {
 } from "./engine.ts";
 export type { EngineMetrics } from "./run/session-cache.ts";
 export { RunError } from "./run/run-batch.ts";
+export type { RunUsage } from "./run/batch-step.ts";
 export {
   planModel,
   ModelPlanError,

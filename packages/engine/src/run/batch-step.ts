@@ -17,6 +17,23 @@ export interface PreparedGraph {
   readonly tokens: readonly (readonly (
     readonly (readonly number[])[] | null
   )[])[];
+  /** What this graph used of the batch's forward passes (see RunUsage). */
+  readonly usage: RunUsage;
+}
+
+/**
+ * A graph's share of the forward passes it ran in. Each pass costs its wall
+ * time; a graph is charged that time times its share of the pass's tokens
+ * (its rows' own token counts over all rows' counts), so rows and tokens both
+ * count and the charges of a pass add up to its time.
+ */
+export interface RunUsage {
+  forwardPasses: number;
+  /** Rows this graph added, summed over its passes. */
+  rows: number;
+  /** Tokens of those rows (without padding), summed over its passes. */
+  tokens: number;
+  computeSeconds: number;
 }
 
 /** How the batched model inputs are padded (left needs a position_ids input). */

@@ -188,3 +188,22 @@ describe("several graphs in one pass", () => {
     await expect(fx.engine.run(wrap)).rejects.toThrow(RunError);
   });
 });
+
+describe("usage: each graph's share of a shared pass", () => {
+  it("charges rows and tokens, and the charges of a pass add up to its time", async () => {
+    const one = alone(SHORT); // 1 row, 2 tokens
+    const two = fx.lm.trace((tracer) => {
+      tracer.invoke([LONG, MID], () => logits().save("logits")); // 2 rows, 12 tokens
+    });
+    const started = performance.now();
+    const [a, b] = await fx.engine.runMany([{ graph: one }, { graph: two }]);
+    const wall = (performance.now() - started) / 1000;
+    expect(a!.usage).toMatchObject({ forwardPasses: 1, rows: 1, tokens: 2 });
+    expect(b!.usage).toMatchObject({ forwardPasses: 1, rows: 2, tokens: 12 });
+    // Shares follow tokens: 2 of 14 and 12 of 14 of the same pass.
+    expect(b!.usage.computeSeconds / a!.usage.computeSeconds).toBeCloseTo(6, 6);
+    const charged = a!.usage.computeSeconds + b!.usage.computeSeconds;
+    expect(charged).toBeGreaterThan(0);
+    expect(charged).toBeLessThanOrEqual(wall);
+  });
+});

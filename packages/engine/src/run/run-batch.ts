@@ -37,8 +37,11 @@ export async function runBatch(
         ({ prepared }) => prepared.graph.traces.length > t && !prepared.error,
       );
     if (here.length === 0) break;
+    const started = performance.now();
     await runStep(plan, cache, here, t, options);
+    const seconds = (performance.now() - started) / 1000;
     cache.metrics.forwardPasses++;
+    chargePass(here, t, seconds);
   }
   for (const prepared of graphs)
     for (const node of prepared.graph.nodes)
@@ -46,6 +49,29 @@ export async function runBatch(
         const value = prepared.values.get(`v:${node.args[0]}`);
         if (value) prepared.saves[node.name] = toSaved(value);
       }
+}
+
+/** Charges a pass's time to its graphs by their share of its tokens. */
+function chargePass(
+  graphs: readonly { prepared: PreparedGraph }[],
+  t: number,
+  seconds: number,
+): void {
+  const counts = graphs.map(({ prepared }) => {
+    const prompts = prepared.tokens[t]!.flatMap((p) => p ?? []);
+    return {
+      rows: prompts.length,
+      tokens: prompts.reduce((s, p) => s + p.length, 0),
+    };
+  });
+  const total = counts.reduce((s, c) => s + c.tokens, 0);
+  graphs.forEach(({ prepared }, i) => {
+    const usage = prepared.usage;
+    usage.forwardPasses++;
+    usage.rows += counts[i]!.rows;
+    usage.tokens += counts[i]!.tokens;
+    usage.computeSeconds += (seconds * counts[i]!.tokens) / Math.max(1, total);
+  });
 }
 
 async function runStep(

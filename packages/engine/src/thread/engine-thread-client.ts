@@ -84,8 +84,12 @@ export class EngineThread {
     if (!reply.ok) throw new EngineThreadError(reply.error);
     return reply.results.map((r) =>
       r.error
-        ? { saves: r.saves, error: new EngineThreadError(r.error) }
-        : { saves: r.saves },
+        ? {
+            saves: r.saves,
+            usage: r.usage,
+            error: new EngineThreadError(r.error),
+          }
+        : { saves: r.saves, usage: r.usage },
     );
   }
 

@@ -29,6 +29,7 @@ port.on("message", (message: ThreadRequest) => {
           ok: true,
           results: results.map((r) => ({
             saves: r.saves,
+            usage: r.usage,
             ...(r.error ? { error: serializeError(r.error) } : {}),
           })),
           metrics: { ...engine.metrics },

@@ -1,6 +1,7 @@
 import type { Manifest } from "@loupe/graph";
 import type { EngineOptions, RunRequest } from "../engine.ts";
 import type { SavedTensor } from "../results/saved-tensor.ts";
+import type { RunUsage } from "../run/batch-step.ts";
 import type { EngineMetrics } from "../run/session-cache.ts";
 
 /** What the engine thread starts with. */
@@ -35,6 +36,7 @@ export type ThreadReply =
       readonly ok: true;
       readonly results: readonly {
         saves: Record<string, SavedTensor>;
+        usage: RunUsage;
         error?: SerializedError;
       }[];
       readonly metrics: EngineMetrics;
