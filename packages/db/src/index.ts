@@ -2,6 +2,7 @@ export { createDatabase, type Database } from "./create-database.ts";
 export {
   appendEvent,
   appendEvents,
+  appendInTransaction,
   VersionConflictError,
   EVENTS_CHANNEL,
   type NewEvent,
@@ -50,3 +51,28 @@ export {
   READ_MODEL_TABLES,
 } from "./domain/project-domain-events.ts";
 export { appendOnce } from "./domain/append-once.ts";
+export {
+  requestRun,
+  quotaStanding,
+  type QuotaStanding,
+  type RunRequestFacts,
+} from "./runs/request-run.ts";
+export {
+  finishRun,
+  recordRunStep,
+  TERMINAL_RUN_EVENTS,
+  type RunMetrics,
+  type RunOutcomeFacts,
+} from "./runs/finish-run.ts";
+export {
+  findReusableRun,
+  serveCachedRun,
+  type ReusableRun,
+} from "./runs/serve-cached-run.ts";
+export { queuePosition } from "./runs/queue-position.ts";
+export { QuotaExceededError, type QuotaName } from "./runs/quota-exceeded-error.ts";
+export { utcDay } from "./runs/utc-day.ts";
+export {
+  registerModel,
+  type ModelRegistration,
+} from "./models/register-model.ts";

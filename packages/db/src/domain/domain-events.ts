@@ -3,9 +3,10 @@ import { defineEvent, EventCatalog } from "../events/event-catalog.ts";
 
 /**
  * Loupe's domain events, by stream: `user-<id>` (account, access application,
- * quota, API keys), `experiment-<id>` (versions, forks, visibility, stars) and
- * `run-<id>` (a run's life). Each payload schema is version 1; a change adds an
- * upcaster (see EventCatalog).
+ * quota, API keys), `experiment-<id>` (versions, forks, visibility, stars),
+ * `run-<id>` (a run's life, with its quota reservation and settlement) and
+ * `model-<name>` (registrations). A payload change bumps its type's schema
+ * version and adds an upcaster (see EventCatalog; run.requested is at 2).
  */
 const id = z.string().min(1);
 const visibility = z.enum(["private", "unlisted", "public"]);
@@ -117,7 +118,7 @@ export const experimentUnstarred = defineEvent({
 
 export const runRequested = defineEvent({
   type: "run.requested",
-  version: 1,
+  version: 2,
   schema: z.object({
     runId: id,
     userId: id,
@@ -127,7 +128,10 @@ export const runRequested = defineEvent({
     experiment: z
       .object({ experimentId: id, version: z.number().int().min(1) })
       .nullable(),
+    /** The graph document the run executes (version 2; version 1 did not keep it). */
+    graph: z.record(z.string(), z.unknown()),
   }),
+  upcasters: { 1: (payload) => ({ ...(payload as object), graph: {} }) },
 });
 export const runQueued = defineEvent({
   type: "run.queued",
@@ -169,6 +173,49 @@ export const runCancelled = defineEvent({
   schema: z.object({ runId: id, by: id }),
 });
 
+/**
+ * Quota: a run's reservation, made atomically with its request (the estimate
+ * from its tokens), and its settlement, made atomically with its end.
+ */
+export const quotaReserved = defineEvent({
+  type: "quota.reserved",
+  version: 1,
+  schema: z.object({
+    runId: id,
+    userId: id,
+    /** UTC day (YYYY-MM-DD) whose budget the run counts against. */
+    day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+    computeSeconds: z.number().nonnegative(),
+  }),
+});
+export const quotaSettled = defineEvent({
+  type: "quota.settled",
+  version: 1,
+  schema: z.object({
+    runId: id,
+    userId: id,
+    day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+    /** The reservation released, and what the run actually cost. */
+    reservedSeconds: z.number().nonnegative(),
+    computeSeconds: z.number().nonnegative(),
+    resultBytes: z.number().int().nonnegative(),
+  }),
+});
+
+/** A model a worker hosts, registered (again) when its hash changes. */
+export const modelRegistered = defineEvent({
+  type: "model.registered",
+  version: 1,
+  schema: z.object({
+    name: z.string().min(1),
+    hash: z.string().min(1),
+    /** The model's manifest (loupe.manifest): what graphs are validated against. */
+    manifest: z.record(z.string(), z.unknown()),
+    /** Measured on a warm forward pass; reservations are estimated with it. */
+    secondsPerToken: z.number().positive(),
+  }),
+});
+
 /** Every domain event type, for writing (validated) and reading (parsed). */
 export const domainEvents = new EventCatalog([
   accountCreated,
@@ -189,6 +236,9 @@ export const domainEvents = new EventCatalog([
   runCompleted,
   runFailed,
   runCancelled,
+  quotaReserved,
+  quotaSettled,
+  modelRegistered,
 ]);
 
 /** A parsed domain event. */
@@ -199,4 +249,5 @@ export const streams = {
   user: (userId: string) => `user-${userId}`,
   experiment: (experimentId: string) => `experiment-${experimentId}`,
   run: (runId: string) => `run-${runId}`,
+  model: (name: string) => `model-${name}`,
 };

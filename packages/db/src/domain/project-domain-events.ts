@@ -12,7 +12,16 @@ export const READ_MODEL_TABLES = [
   "experiment_versions",
   "experiment_stars",
   "runs",
+  "quota_usage",
+  "models",
 ] as const;
+
+/** A run's status moves forward only: a late `queued` never reopens a finished run. */
+const BEFORE: Record<string, string[]> = {
+  queued: ["requested"],
+  running: ["requested", "queued"],
+  finished: ["requested", "queued", "running"],
+};
 
 /**
  * Applies domain events to the read models, in the transaction that appends
@@ -189,20 +198,21 @@ async function apply(tx: Transaction, e: DomainEvent, at: Date): Promise<void> {
           experimentId: p.experiment?.experimentId ?? null,
           experimentVersion: p.experiment?.version ?? null,
           status: "requested",
+          graph: p.graph as Prisma.InputJsonObject,
           requestedAt: at,
         },
       });
       return;
     }
     case "run.queued":
-      await tx.run.update({
-        where: { id: e.payload.runId },
+      await tx.run.updateMany({
+        where: { id: e.payload.runId, status: { in: BEFORE.queued } },
         data: { status: "queued" },
       });
       return;
     case "run.started":
-      await tx.run.update({
-        where: { id: e.payload.runId },
+      await tx.run.updateMany({
+        where: { id: e.payload.runId, status: { in: BEFORE.running } },
         data: { status: "running", startedAt: at },
       });
       return;
@@ -237,6 +247,57 @@ async function apply(tx: Transaction, e: DomainEvent, at: Date): Promise<void> {
         data: { status: "cancelled", finishedAt: at },
       });
       return;
+    case "quota.reserved": {
+      const p = e.payload;
+      await tx.quotaUsage.upsert({
+        where: { userId_day: { userId: p.userId, day: p.day } },
+        create: {
+          userId: p.userId,
+          day: p.day,
+          runs: 1,
+          activeRuns: 1,
+          reservedSeconds: p.computeSeconds,
+        },
+        update: {
+          runs: { increment: 1 },
+          activeRuns: { increment: 1 },
+          reservedSeconds: { increment: p.computeSeconds },
+        },
+      });
+      await tx.run.update({
+        where: { id: p.runId },
+        data: { reservedSeconds: p.computeSeconds },
+      });
+      return;
+    }
+    case "quota.settled": {
+      const p = e.payload;
+      await tx.quotaUsage.update({
+        where: { userId_day: { userId: p.userId, day: p.day } },
+        data: {
+          activeRuns: { decrement: 1 },
+          reservedSeconds: { decrement: p.reservedSeconds },
+          usedSeconds: { increment: p.computeSeconds },
+          resultBytes: { increment: BigInt(p.resultBytes) },
+        },
+      });
+      return;
+    }
+    case "model.registered": {
+      const p = e.payload;
+      const data = {
+        hash: p.hash,
+        manifest: p.manifest as Prisma.InputJsonObject,
+        secondsPerToken: p.secondsPerToken,
+        registeredAt: at,
+      };
+      await tx.model.upsert({
+        where: { name: p.name },
+        create: { name: p.name, ...data },
+        update: data,
+      });
+      return;
+    }
   }
 }
 

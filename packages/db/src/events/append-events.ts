@@ -52,7 +52,7 @@ export interface StreamAppend {
  * Prisma's 2 s default fails bursts of concurrent appends (P2028) that the
  * pool serves in time.
  */
-const TRANSACTION_OPTIONS = { maxWait: 30_000, timeout: 30_000 };
+export const TRANSACTION_OPTIONS = { maxWait: 30_000, timeout: 30_000 };
 
 /** The channel appends notify, as a wake-up hint for subscribers. */
 export const EVENTS_CHANNEL = "loupe_events";
@@ -79,51 +79,10 @@ export async function appendEvents(
   project?: (tx: Transaction, events: readonly StoredEvent[]) => Promise<void>,
 ): Promise<StoredEvent[]> {
   try {
-    return await db.$transaction(async (tx) => {
-      const stored: StoredEvent[] = [];
-      for (const append of appends) {
-        const last = await tx.event.aggregate({
-          where: { stream: append.stream },
-          _max: { version: true },
-        });
-        const current = last._max.version ?? 0;
-        if (
-          append.expectedVersion !== undefined &&
-          append.expectedVersion !== current
-        )
-          throw new VersionConflictError(
-            append.stream,
-            append.expectedVersion,
-            current,
-          );
-        let version = current;
-        for (const event of append.events) {
-          stored.push(
-            await tx.event.create({
-              data: {
-                stream: append.stream,
-                version: ++version,
-                type: event.type,
-                payload: event.payload,
-                metadata: event.metadata ?? {},
-              },
-              select: {
-                position: true,
-                stream: true,
-                version: true,
-                type: true,
-                payload: true,
-                metadata: true,
-                time: true,
-              },
-            }),
-          );
-        }
-      }
-      if (project) await project(tx, stored);
-      await tx.$queryRaw`SELECT pg_notify(${EVENTS_CHANNEL}, ${String(stored.at(-1)?.position ?? "")})::text AS notified`;
-      return stored;
-    }, TRANSACTION_OPTIONS);
+    return await db.$transaction(
+      (tx) => appendInTransaction(tx, appends, project),
+      TRANSACTION_OPTIONS,
+    );
   } catch (error) {
     if (error instanceof VersionConflictError || !isUniqueViolation(error))
       throw error;
@@ -153,6 +112,62 @@ export async function appendEvents(
       { cause: error },
     );
   }
+}
+
+/**
+ * appendEvents inside a transaction the caller holds (for a check that must
+ * commit atomically with the events, such as a quota reservation). A
+ * concurrent writer of the same stream surfaces as a unique violation when
+ * the transaction commits; appendEvents turns that into VersionConflictError.
+ */
+export async function appendInTransaction(
+  tx: Transaction,
+  appends: readonly StreamAppend[],
+  project?: (tx: Transaction, events: readonly StoredEvent[]) => Promise<void>,
+): Promise<StoredEvent[]> {
+  const stored: StoredEvent[] = [];
+  for (const append of appends) {
+    const last = await tx.event.aggregate({
+      where: { stream: append.stream },
+      _max: { version: true },
+    });
+    const current = last._max.version ?? 0;
+    if (
+      append.expectedVersion !== undefined &&
+      append.expectedVersion !== current
+    )
+      throw new VersionConflictError(
+        append.stream,
+        append.expectedVersion,
+        current,
+      );
+    let version = current;
+    for (const event of append.events) {
+      stored.push(
+        await tx.event.create({
+          data: {
+            stream: append.stream,
+            version: ++version,
+            type: event.type,
+            payload: event.payload,
+            metadata: event.metadata ?? {},
+          },
+          select: {
+            position: true,
+            stream: true,
+            version: true,
+            type: true,
+            payload: true,
+            metadata: true,
+            time: true,
+          },
+        }),
+      );
+    }
+  }
+  if (project) await project(tx, stored);
+  await tx.$queryRaw`SELECT pg_notify(${EVENTS_CHANNEL}, ${String(stored.at(-1)?.position ?? "")})::text AS notified`;
+  return stored;
 }
 
 /**

@@ -1,9 +1,9 @@
 import type { Database } from "../create-database.ts";
-import type { StoredEvent } from "./append-events.ts";
+import type { StoredEvent, Transaction } from "./append-events.ts";
 
 /** A stream's events in version order, from `fromVersion` (inclusive) on. */
 export async function readStream(
-  db: Database,
+  db: Database | Transaction,
   stream: string,
   { fromVersion = 1 }: { fromVersion?: number } = {},
 ): Promise<StoredEvent[]> {

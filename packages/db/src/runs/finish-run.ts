@@ -1,0 +1,182 @@
+import type { Database } from "../create-database.ts";
+import {
+  appendEvents,
+  appendInTransaction,
+  TRANSACTION_OPTIONS,
+  VersionConflictError,
+  type NewEvent,
+} from "../events/append-events.ts";
+import { readStream } from "../events/read-stream.ts";
+import { domainEvents, streams } from "../domain/domain-events.ts";
+import { projectDomainEvents } from "../domain/project-domain-events.ts";
+
+/** The event types that end a run; a run has exactly one of them. */
+export const TERMINAL_RUN_EVENTS = [
+  "run.completed",
+  "run.failed",
+  "run.cancelled",
+] as const;
+
+export interface RunMetrics {
+  readonly batchId: string | null;
+  readonly forwardPasses: number;
+  readonly batchRows: number;
+  readonly runRows: number;
+  readonly computeSeconds: number;
+}
+
+/** How a run ended. */
+export type RunOutcomeFacts =
+  | {
+      readonly status: "completed";
+      readonly resultHash: string;
+      readonly resultBytes: number;
+      readonly metrics: RunMetrics;
+    }
+  | { readonly status: "failed"; readonly code: string; readonly reason: string }
+  | { readonly status: "cancelled"; readonly by: string };
+
+/**
+ * Ends a run, exactly once: its terminal event and its quota settlement are
+ * appended together, at the stream version read in the same transaction, so a
+ * retried or concurrent call (a worker that crashed after finishing, a cancel
+ * racing a completion) finds the first ending and appends nothing. A result
+ * that would take the user past maxResultBytes for the day ends the run as
+ * failed (QUOTA_EXCEEDED) instead: the result is not attached to the run.
+ * Returns the status the run ended with (the earlier one on a repeat).
+ */
+export async function finishRun(
+  db: Database,
+  runId: string,
+  outcome: RunOutcomeFacts,
+): Promise<{ status: string; appended: boolean }> {
+  const stream = streams.run(runId);
+  for (;;) {
+    try {
+      return await db.$transaction(async (tx) => {
+        const history = (await readStream(tx, stream)).map((e) =>
+          domainEvents.parse(e),
+        );
+        const ended = history.find((e) =>
+          (TERMINAL_RUN_EVENTS as readonly string[]).includes(e.type),
+        );
+        if (ended)
+          return { status: ended.type.slice("run.".length), appended: false };
+        const reserved = history.find((e) => e.type === "quota.reserved");
+        let ending = outcome;
+        if (reserved && outcome.status === "completed") {
+          const { userId, day } = reserved.payload as {
+            userId: string;
+            day: string;
+          };
+          await tx.$queryRaw`SELECT user_id FROM quotas WHERE user_id = ${userId} FOR UPDATE`;
+          const [quota, usage] = await Promise.all([
+            tx.quota.findUnique({ where: { userId } }),
+            tx.quotaUsage.findUnique({
+              where: { userId_day: { userId, day } },
+            }),
+          ]);
+          const used = Number(usage?.resultBytes ?? 0n);
+          const limit = Number(quota?.maxResultBytes ?? 0n);
+          if (quota && used + outcome.resultBytes > limit)
+            ending = {
+              status: "failed",
+              code: "QUOTA_EXCEEDED",
+              reason: `quota maxResultBytes exceeded: the result has ${outcome.resultBytes} bytes, and ${used} of ${limit} are used today`,
+            };
+        }
+        const events: NewEvent[] = [endingEvent(runId, ending)];
+        if (reserved) {
+          const r = reserved.payload as {
+            userId: string;
+            day: string;
+            computeSeconds: number;
+          };
+          events.push(
+            domainEvents.event(stream, "quota.settled", {
+              runId,
+              userId: r.userId,
+              day: r.day,
+              reservedSeconds: r.computeSeconds,
+              computeSeconds:
+                ending.status === "completed"
+                  ? ending.metrics.computeSeconds
+                  : 0,
+              resultBytes:
+                ending.status === "completed" ? ending.resultBytes : 0,
+            }),
+          );
+        }
+        await appendInTransaction(
+          tx,
+          [{ stream, events, expectedVersion: history.length }],
+          projectDomainEvents,
+        );
+        return { status: ending.status, appended: true };
+      }, TRANSACTION_OPTIONS);
+    } catch (error) {
+      // A concurrent ending committed first: read again, and find it.
+      if (!isConflict(error)) throw error;
+    }
+  }
+}
+
+function endingEvent(runId: string, outcome: RunOutcomeFacts): NewEvent {
+  const stream = streams.run(runId);
+  switch (outcome.status) {
+    case "completed":
+      return domainEvents.event(stream, "run.completed", {
+        runId,
+        resultHash: outcome.resultHash,
+        resultBytes: outcome.resultBytes,
+        cached: false,
+        metrics: outcome.metrics,
+      });
+    case "failed":
+      return domainEvents.event(stream, "run.failed", {
+        runId,
+        code: outcome.code,
+        reason: outcome.reason,
+      });
+    case "cancelled":
+      return domainEvents.event(stream, "run.cancelled", {
+        runId,
+        by: outcome.by,
+      });
+  }
+}
+
+const isConflict = (error: unknown) =>
+  error instanceof VersionConflictError ||
+  (error instanceof Error && /unique constraint|23505|P2002/i.test(error.message));
+
+/**
+ * Appends a step of a run's life (`run.queued`, `run.started`) once, and never
+ * after the run has ended.
+ */
+export async function recordRunStep(
+  db: Database,
+  event: NewEvent,
+): Promise<boolean> {
+  for (;;) {
+    const history = await readStream(db, event.stream);
+    if (
+      history.some(
+        (e) =>
+          e.type === event.type ||
+          (TERMINAL_RUN_EVENTS as readonly string[]).includes(e.type),
+      )
+    )
+      return false;
+    try {
+      await appendEvents(
+        db,
+        [{ stream: event.stream, events: [event], expectedVersion: history.length }],
+        projectDomainEvents,
+      );
+      return true;
+    } catch (error) {
+      if (!(error instanceof VersionConflictError)) throw error;
+    }
+  }
+}

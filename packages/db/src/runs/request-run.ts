@@ -1,0 +1,136 @@
+import type { Database } from "../create-database.ts";
+import {
+  appendInTransaction,
+  TRANSACTION_OPTIONS,
+  type Transaction,
+} from "../events/append-events.ts";
+import { domainEvents, streams } from "../domain/domain-events.ts";
+import { projectDomainEvents } from "../domain/project-domain-events.ts";
+import { QuotaExceededError } from "./quota-exceeded-error.ts";
+import { utcDay } from "./utc-day.ts";
+
+export interface RunRequestFacts {
+  readonly runId: string;
+  readonly userId: string;
+  readonly model: string;
+  readonly modelHash: string;
+  readonly graph: Record<string, unknown>;
+  readonly graphHash: string;
+  readonly experiment: { experimentId: string; version: number } | null;
+  /** Compute seconds to reserve: the run's estimated cost. */
+  readonly estimatedSeconds: number;
+}
+
+/** A user's quota and what is in use now, as admission sees it. */
+export interface QuotaStanding {
+  readonly limits: {
+    computeSecondsPerDay: number;
+    maxConcurrentRuns: number;
+    maxRunsPerDay: number;
+    maxResultBytes: number;
+  } | null;
+  readonly day: string;
+  readonly activeRuns: number;
+  readonly runsToday: number;
+  /** Settled charges plus the reservations of unsettled runs, today. */
+  readonly secondsToday: number;
+  readonly resultBytesToday: number;
+}
+
+/** Reads a user's quota standing (in `tx` to see it under the quota lock). */
+export async function quotaStanding(
+  tx: Transaction | Database,
+  userId: string,
+  at = new Date(),
+): Promise<QuotaStanding> {
+  const day = utcDay(at);
+  const [quota, usage, active] = await Promise.all([
+    tx.quota.findUnique({ where: { userId } }),
+    tx.quotaUsage.findUnique({ where: { userId_day: { userId, day } } }),
+    tx.quotaUsage.aggregate({ where: { userId }, _sum: { activeRuns: true } }),
+  ]);
+  return {
+    limits: quota && {
+      computeSecondsPerDay: quota.computeSecondsPerDay,
+      maxConcurrentRuns: quota.maxConcurrentRuns,
+      maxRunsPerDay: quota.maxRunsPerDay,
+      maxResultBytes: Number(quota.maxResultBytes),
+    },
+    day,
+    activeRuns: active._sum.activeRuns ?? 0,
+    runsToday: usage?.runs ?? 0,
+    secondsToday: (usage?.usedSeconds ?? 0) + (usage?.reservedSeconds ?? 0),
+    resultBytesToday: Number(usage?.resultBytes ?? 0n),
+  };
+}
+
+/**
+ * Records a run request with its quota reservation, atomically: the user's
+ * quota row is locked (SELECT ... FOR UPDATE), so concurrent requests of one
+ * user are admitted one at a time against usage that includes every earlier
+ * reservation; a request over any limit appends nothing and throws
+ * QuotaExceededError naming the quota. Different users never wait on each other.
+ */
+export async function requestRun(
+  db: Database,
+  facts: RunRequestFacts,
+): Promise<void> {
+  await db.$transaction(async (tx) => {
+    const locked = await tx.$queryRaw<{ user_id: string }[]>`
+      SELECT user_id FROM quotas WHERE user_id = ${facts.userId} FOR UPDATE`;
+    if (locked.length === 0) throw new QuotaExceededError("none", 0, 0);
+    const s = await quotaStanding(tx, facts.userId);
+    const limits = s.limits!;
+    if (s.activeRuns + 1 > limits.maxConcurrentRuns)
+      throw new QuotaExceededError(
+        "maxConcurrentRuns",
+        limits.maxConcurrentRuns,
+        s.activeRuns,
+      );
+    if (s.runsToday + 1 > limits.maxRunsPerDay)
+      throw new QuotaExceededError(
+        "maxRunsPerDay",
+        limits.maxRunsPerDay,
+        s.runsToday,
+      );
+    if (s.secondsToday + facts.estimatedSeconds > limits.computeSecondsPerDay)
+      throw new QuotaExceededError(
+        "computeSecondsPerDay",
+        limits.computeSecondsPerDay,
+        round(s.secondsToday),
+        `quota computeSecondsPerDay exceeded: ${round(s.secondsToday)} of ${limits.computeSecondsPerDay} s used or reserved today, and this run is estimated at ${round(facts.estimatedSeconds)} s`,
+      );
+    if (s.resultBytesToday >= limits.maxResultBytes)
+      throw new QuotaExceededError(
+        "maxResultBytes",
+        limits.maxResultBytes,
+        s.resultBytesToday,
+      );
+    const { estimatedSeconds, ...requested } = facts;
+    await appendInTransaction(
+      tx,
+      [
+        {
+          stream: streams.run(facts.runId),
+          expectedVersion: 0,
+          events: [
+            domainEvents.event(
+              streams.run(facts.runId),
+              "run.requested",
+              requested,
+            ),
+            domainEvents.event(streams.run(facts.runId), "quota.reserved", {
+              runId: facts.runId,
+              userId: facts.userId,
+              day: s.day,
+              computeSeconds: estimatedSeconds,
+            }),
+          ],
+        },
+      ],
+      projectDomainEvents,
+    );
+  }, TRANSACTION_OPTIONS);
+}
+
+const round = (x: number) => Math.round(x * 1000) / 1000;
