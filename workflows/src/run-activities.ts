@@ -6,14 +6,20 @@
 export interface RunActivities {
   /** Appends `run.queued`, once (a retry finds it there). */
   recordRunQueued(input: { runId: string }): Promise<void>;
-  /** Appends `run.completed` with the result reference and metrics, once. */
-  recordRunCompleted(input: RunCompletion): Promise<void>;
-  /** Appends `run.failed` with a code and reason, once. */
+  /**
+   * Ends the run with `run.completed` and settles its quota, together and
+   * once; returns how it ended (failed when the result would exceed the
+   * result-bytes quota; an earlier ending, such as a cancel, wins).
+   */
+  recordRunCompleted(input: RunCompletion): Promise<{ status: string }>;
+  /** Ends the run with `run.failed` (a code and reason) and settles its quota, once. */
   recordRunFailed(input: {
     runId: string;
     code: string;
     reason: string;
   }): Promise<void>;
+  /** Ends the run with `run.cancelled` and releases its reservation, once. */
+  recordRunCancelled(input: { runId: string; by: string }): Promise<void>;
 }
 
 /** Executes a run's graph, batched with other runs of the same model on that worker. */
@@ -43,7 +49,7 @@ export interface RunExecution {
     /** Rows of the batch (all runs), and this run's share of them. */
     readonly batchRows: number;
     readonly runRows: number;
-    /** Compute time charged to this run: its share of the batch's rows. */
+    /** Compute time charged to this run: its share of each pass's rows and tokens. */
     readonly computeSeconds: number;
   };
 }
@@ -59,4 +65,5 @@ export type RunOutcome =
       readonly status: "failed";
       readonly code: string;
       readonly reason: string;
-    };
+    }
+  | { readonly status: "cancelled" };

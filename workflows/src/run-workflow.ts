@@ -1,6 +1,8 @@
 import {
   ActivityFailure,
   ApplicationFailure,
+  CancellationScope,
+  isCancellation,
   proxyActivities,
 } from "@temporalio/workflow";
 import type {
@@ -20,10 +22,15 @@ const NON_RETRYABLE = [
 ];
 
 /**
- * A run: queued, executed on a worker hosting the model (where it is batched
- * with other runs of that model into shared forward passes), then completed or
- * failed. Every effect is an idempotent activity, so retries after a worker
- * crash record each event exactly once.
+ * A run, after the API has recorded its request and reserved its quota:
+ * queued, executed on a worker hosting the model (where it is batched with
+ * other runs of that model into shared forward passes), then ended (completed,
+ * failed or cancelled) with its quota settled. Every effect is an idempotent
+ * activity, so retries after a worker crash record each event exactly once.
+ *
+ * Cancelling the workflow cancels the model activity (delivered through its
+ * heartbeats: a run still waiting for its batch leaves it) and ends the run as
+ * cancelled, unless it had already ended.
  */
 export async function runWorkflow(request: RunRequest): Promise<RunOutcome> {
   const platform = proxyActivities<RunActivities>({
@@ -38,19 +45,33 @@ export async function runWorkflow(request: RunRequest): Promise<RunOutcome> {
     startToCloseTimeout: "10 minutes",
     retry: { maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE },
   });
-  await platform.recordRunQueued({ runId: request.runId });
+  const { runId } = request;
   try {
+    await platform.recordRunQueued({ runId });
     const execution = await model.executeRun(request);
-    await platform.recordRunCompleted({ runId: request.runId, ...execution });
-    return { status: "completed", ...execution };
+    const ended = await platform.recordRunCompleted({ runId, ...execution });
+    if (ended.status === "completed") return { status: "completed", ...execution };
+    return ended.status === "cancelled"
+      ? { status: "cancelled" }
+      : {
+          status: "failed",
+          code: "QUOTA_EXCEEDED",
+          reason: "the result exceeds the result-bytes quota",
+        };
   } catch (error) {
+    if (isCancellation(error)) {
+      await CancellationScope.nonCancellable(() =>
+        platform.recordRunCancelled({ runId, by: "system" }),
+      );
+      return { status: "cancelled" };
+    }
     const cause = error instanceof ActivityFailure ? error.cause : error;
     const code =
       cause instanceof ApplicationFailure
         ? (cause.type ?? "RUN_FAILED")
         : "RUN_FAILED";
     const reason = cause instanceof Error ? cause.message : String(cause);
-    await platform.recordRunFailed({ runId: request.runId, code, reason });
+    await platform.recordRunFailed({ runId, code, reason });
     return { status: "failed", code, reason };
   }
 }

@@ -11,6 +11,7 @@ import {
   createModelActivities,
   type HostedModel,
 } from "./models/model-activities.ts";
+import { registerHostedModel } from "./models/register-hosted-model.ts";
 import { parseWorkerEnv } from "./env.ts";
 import { startHeartbeat } from "./heartbeat.ts";
 import { workflowSource } from "./workflow-source.ts";
@@ -27,8 +28,12 @@ const models: HostedModel[] = [];
 for (const file of env.LOUPE_MODELS) {
   const { bytes, manifest, tokenizer } = await readModelFiles(file);
   const engine = await EngineThread.start(bytes, manifest, tokenizer);
-  models.push({ name: manifest.model.name, manifest, engine });
-  console.log(`[worker] loaded model ${manifest.model.name} from ${file}`);
+  const model = { name: manifest.model.name, manifest, engine };
+  models.push(model);
+  const { secondsPerToken } = await registerHostedModel(db, model);
+  console.log(
+    `[worker] loaded model ${model.name} from ${file} (${(secondsPerToken * 1e3).toFixed(3)} ms per token)`,
+  );
 }
 const taskQueues = [
   PLATFORM_TASK_QUEUE,

@@ -8,3 +8,20 @@ export {
 export type { HealthReport } from "./routers/system-router.ts";
 export type { PartHealth } from "./health/part-health.ts";
 export type { WorkerHealth } from "./health/probe-workers.ts";
+export {
+  resolvePrincipal,
+  principalOfUser,
+  principalOfApiKey,
+  API_KEY_SCOPES,
+  type Principal,
+  type ApiKeyScope,
+} from "./auth/principal.ts";
+export {
+  createPasswordAccount,
+  signInWithPassword,
+  accountOfOAuthIdentity,
+  seedAdmin,
+} from "./auth/accounts.ts";
+export { DEFAULT_QUOTA } from "./auth/default-quota.ts";
+export { openRunResult } from "./results/result-download.ts";
+export { LoupeError } from "./errors.ts";

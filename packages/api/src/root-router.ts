@@ -1,9 +1,23 @@
+import { accountRouter } from "./routers/account-router.ts";
+import { adminRouter } from "./routers/admin-router.ts";
+import { applicationsRouter } from "./routers/applications-router.ts";
+import { experimentsRouter } from "./routers/experiments-router.ts";
+import { keysRouter } from "./routers/keys-router.ts";
+import { modelsRouter } from "./routers/models-router.ts";
+import { runsRouter } from "./routers/runs-router.ts";
 import { systemRouter } from "./routers/system-router.ts";
 import { createCallerFactory, router } from "./trpc.ts";
 
 /** Every tRPC procedure Loupe serves, by namespace. */
 export const appRouter = router({
   system: systemRouter,
+  account: accountRouter,
+  applications: applicationsRouter,
+  keys: keysRouter,
+  admin: adminRouter,
+  models: modelsRouter,
+  experiments: experimentsRouter,
+  runs: runsRouter,
 });
 
 /** The router's type: the only thing the SDK and the portal's client import. */

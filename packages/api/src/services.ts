@@ -6,6 +6,8 @@ export interface ApiConfig {
   readonly databaseUrl: string;
   readonly temporalAddress: string;
   readonly temporalNamespace: string;
+  /** The task queue run workflows start on (default PLATFORM_TASK_QUEUE; tests use their own). */
+  readonly platformTaskQueue?: string;
 }
 
 /** Long-lived clients the API's procedures use: one set per server process. */
@@ -16,6 +18,7 @@ export interface ApiServices {
     readonly client: Client;
     readonly address: string;
   };
+  readonly runs: { readonly platformTaskQueue?: string };
   close(): Promise<void>;
 }
 
@@ -34,6 +37,9 @@ export function createApiServices(config: ApiConfig): ApiServices {
   return {
     db,
     temporal: { connection, client, address: config.temporalAddress },
+    runs: config.platformTaskQueue
+      ? { platformTaskQueue: config.platformTaskQueue }
+      : {},
     async close() {
       await connection.close();
       await db.$disconnect();

@@ -76,3 +76,7 @@ export {
   registerModel,
   type ModelRegistration,
 } from "./models/register-model.ts";
+export {
+  commitExperimentVersion,
+  type VersionToCommit,
+} from "./experiments/commit-version.ts";

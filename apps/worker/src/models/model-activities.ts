@@ -1,7 +1,7 @@
 import {
-  appendOnce,
   domainEvents,
   putResult,
+  recordRunStep,
   streams,
   type Database,
 } from "@loupe/db";
@@ -60,7 +60,7 @@ export function createModelActivities(deps: {
   const batcher = new ModelBatcher<Item, RunExecution>(async (items, info) => {
     await Promise.all(
       items.map((item) =>
-        appendOnce(
+        recordRunStep(
           db,
           domainEvents.event(streams.run(item.request.runId), "run.started", {
             runId: item.request.runId,
@@ -70,13 +70,9 @@ export function createModelActivities(deps: {
         ),
       ),
     );
-    const before = model.engine.metrics.forwardPasses;
-    const started = performance.now();
     const results = await model.engine.runMany(
       items.map((i) => ({ graph: i.graph })),
     );
-    const seconds = (performance.now() - started) / 1000;
-    const forwardPasses = model.engine.metrics.forwardPasses - before;
     return Promise.all(
       results.map(async (result, k): Promise<RunExecution | Error> => {
         if (result.error)
@@ -89,16 +85,17 @@ export function createModelActivities(deps: {
           model: model.manifest.model.hash ?? model.name,
         });
         const stored = await putResult(db, bytes);
-        const rows = items[k]!.rows;
+        const { usage } = result;
         return {
           resultHash: stored.hash,
           resultBytes: stored.byteSize,
           metrics: {
             batchId: info.batchId,
-            forwardPasses,
+            forwardPasses: usage.forwardPasses,
             batchRows: info.batchRows,
-            runRows: rows,
-            computeSeconds: (seconds * rows) / Math.max(1, info.batchRows),
+            runRows: items[k]!.rows,
+            // The engine charges each pass's time by the graphs' token shares.
+            computeSeconds: usage.computeSeconds,
           },
         };
       }),
@@ -125,13 +122,15 @@ export function createModelActivities(deps: {
           "GraphValidationError",
         );
       // Heartbeat while waiting for (and running in) the batch: a worker that
-      // dies stops heartbeating, and Temporal retries the run elsewhere.
+      // dies stops heartbeating, and Temporal retries the run elsewhere. A
+      // cancel arrives through the heartbeats and takes a waiting run out.
       const context = Context.current();
       const beat = setInterval(() => context.heartbeat(), 2000);
       try {
         return await batcher.submit(
           { request, graph, rows: rowsOf(graph) },
           rowsOf(graph),
+          context.cancellationSignal,
         );
       } finally {
         clearInterval(beat);

@@ -42,10 +42,25 @@ export class ModelBatcher<Req, Res> {
     },
   ) {}
 
-  /** Queues a request of `rows` rows; resolves with its own result. */
-  submit(request: Req, rows: number): Promise<Res> {
+  /**
+   * Queues a request of `rows` rows; resolves with its own result. An abort
+   * while the request still waits for its batch takes it out of the queue
+   * (rejecting with the signal's reason); once its batch runs, it runs.
+   */
+  submit(request: Req, rows: number, signal?: AbortSignal): Promise<Res> {
     return new Promise<Res>((resolve, reject) => {
-      this.#queue.push({ request, rows, resolve, reject });
+      const pending = { request, rows, resolve, reject };
+      signal?.addEventListener(
+        "abort",
+        () => {
+          const at = this.#queue.indexOf(pending);
+          if (at < 0) return;
+          this.#queue.splice(at, 1);
+          reject(signal.reason);
+        },
+        { once: true },
+      );
+      this.#queue.push(pending);
       const queued = this.#queue.reduce((s, p) => s + p.rows, 0);
       if (queued >= this.options.maxRows) this.#flush();
       else this.#arm();

@@ -1,0 +1,174 @@
+import { randomUUID } from "node:crypto";
+import {
+  appendEvents,
+  domainEvents,
+  projectDomainEvents,
+  streams,
+  type Database,
+} from "@loupe/db";
+import { DEFAULT_QUOTA } from "./default-quota.ts";
+import { hashPassword, verifyPassword } from "./passwords.ts";
+
+/** Raised when an email already has an account. */
+export class EmailTakenError extends Error {
+  override readonly name = "EmailTakenError";
+  readonly code = "EMAIL_TAKEN";
+  constructor(email: string) {
+    super(`an account with the email ${email} already exists`);
+  }
+}
+
+const normalize = (email: string) => email.trim().toLowerCase();
+
+/**
+ * Creates an account that signs in with a password: the `account.created`
+ * event (with its projection) and the credential row (a secret, kept out of
+ * the event log) commit together.
+ */
+export async function createPasswordAccount(
+  db: Database,
+  input: {
+    email: string;
+    name: string;
+    password: string;
+    role?: "researcher" | "admin";
+  },
+): Promise<{ userId: string }> {
+  const email = normalize(input.email);
+  if (await db.account.findUnique({ where: { email } }))
+    throw new EmailTakenError(email);
+  const userId = randomUUID();
+  const passwordHash = await hashPassword(input.password);
+  const stream = streams.user(userId);
+  await appendEvents(
+    db,
+    [
+      {
+        stream,
+        expectedVersion: 0,
+        events: [
+          domainEvents.event(stream, "account.created", {
+            userId,
+            email,
+            name: input.name,
+            role: input.role ?? "researcher",
+          }),
+        ],
+      },
+    ],
+    async (tx, events) => {
+      await projectDomainEvents(tx, events);
+      await tx.authCredential.create({ data: { userId, email, passwordHash } });
+    },
+  ).catch((error: unknown) => {
+    if (error instanceof Error && /unique|P2002/i.test(error.message))
+      throw new EmailTakenError(email);
+    throw error;
+  });
+  return { userId };
+}
+
+/** The account a password signs in to, or null (unknown email or wrong password). */
+export async function signInWithPassword(
+  db: Database,
+  email: string,
+  password: string,
+): Promise<{ userId: string; email: string; name: string } | null> {
+  const credential = await db.authCredential.findUnique({
+    where: { email: normalize(email) },
+  });
+  if (!credential || !(await verifyPassword(password, credential.passwordHash)))
+    return null;
+  const account = await db.account.findUniqueOrThrow({
+    where: { id: credential.userId },
+  });
+  return { userId: account.id, email: account.email, name: account.name };
+}
+
+/**
+ * The account of an OAuth identity: the linked one, else the account with the
+ * provider's (verified) email, else a new account. Returns its id.
+ */
+export async function accountOfOAuthIdentity(
+  db: Database,
+  identity: {
+    provider: string;
+    providerAccountId: string;
+    email: string;
+    name: string;
+  },
+): Promise<string> {
+  const key = {
+    provider: identity.provider,
+    providerAccountId: identity.providerAccountId,
+  };
+  const linked = await db.authIdentity.findUnique({
+    where: { provider_providerAccountId: key },
+  });
+  if (linked) return linked.userId;
+  const email = normalize(identity.email);
+  let userId = (await db.account.findUnique({ where: { email } }))?.id;
+  if (!userId) {
+    userId = randomUUID();
+    const stream = streams.user(userId);
+    await appendEvents(
+      db,
+      [
+        {
+          stream,
+          expectedVersion: 0,
+          events: [
+            domainEvents.event(stream, "account.created", {
+              userId,
+              email,
+              name: identity.name || email,
+              role: "researcher",
+            }),
+          ],
+        },
+      ],
+      projectDomainEvents,
+    );
+  }
+  await db.authIdentity.create({ data: { ...key, userId } });
+  return userId;
+}
+
+/**
+ * Makes sure an administrator with this email exists and signs in with this
+ * password (what `npm start` seeds). Returns whether it was created now.
+ */
+export async function seedAdmin(
+  db: Database,
+  admin: { email: string; password: string; name?: string },
+): Promise<{ userId: string; created: boolean }> {
+  const existing = await db.account.findUnique({
+    where: { email: normalize(admin.email) },
+  });
+  if (existing) return { userId: existing.id, created: false };
+  const { userId } = await createPasswordAccount(db, {
+    email: admin.email,
+    name: admin.name ?? "Loupe admin",
+    password: admin.password,
+    role: "admin",
+  });
+  // Administrators need no application, but run under a quota like everyone.
+  const stream = streams.user(userId);
+  await appendEvents(
+    db,
+    [
+      {
+        stream,
+        events: [
+          domainEvents.event(stream, "quota.granted", {
+            userId,
+            by: userId,
+            ...DEFAULT_QUOTA,
+          }),
+        ],
+      },
+    ],
+    projectDomainEvents,
+  );
+  return { userId, created: true };
+}

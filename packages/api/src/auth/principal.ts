@@ -1,0 +1,77 @@
+import { createHash } from "node:crypto";
+import type { Database } from "@loupe/db";
+
+/** What an API key may do; a session may do everything its account may. */
+export const API_KEY_SCOPES = [
+  "models:read",
+  "experiments:read",
+  "experiments:write",
+  "runs:read",
+  "runs:write",
+] as const;
+export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
+
+/** Who is calling: an account, signed in (session) or through an API key. */
+export interface Principal {
+  readonly userId: string;
+  readonly role: "researcher" | "admin";
+  /** Where the account's access application stands: only `approved` may run. */
+  readonly access: "none" | "pending" | "approved" | "rejected";
+  readonly via:
+    | { readonly kind: "session" }
+    | {
+        readonly kind: "api-key";
+        readonly keyId: string;
+        readonly scopes: readonly string[];
+      };
+}
+
+/** The principal of a signed-in account (null when the account does not exist). */
+export async function principalOfUser(
+  db: Database,
+  userId: string,
+): Promise<Principal | null> {
+  const account = await db.account.findUnique({ where: { id: userId } });
+  return account
+    ? {
+        userId,
+        role: account.role as Principal["role"],
+        access: account.access as Principal["access"],
+        via: { kind: "session" },
+      }
+    : null;
+}
+
+/** An API key is `loupe_<prefix>_<secret>`; only its SHA-256 is stored. */
+export const hashApiKey = (key: string) =>
+  createHash("sha256").update(key).digest("hex");
+
+/** The principal of an API key (null when unknown or revoked). */
+export async function principalOfApiKey(
+  db: Database,
+  key: string,
+): Promise<Principal | null> {
+  if (!/^loupe_[0-9a-f]{8}_[A-Za-z0-9_-]{20,}$/.test(key)) return null;
+  const row = await db.apiKey.findUnique({ where: { hash: hashApiKey(key) } });
+  if (!row || row.revokedAt) return null;
+  const account = await principalOfUser(db, row.userId);
+  return (
+    account && {
+      ...account,
+      via: { kind: "api-key", keyId: row.id, scopes: row.scopes },
+    }
+  );
+}
+
+/**
+ * Resolves a request's principal: a bearer API key wins (scripts), else the
+ * signed-in session's account (the portal).
+ */
+export async function resolvePrincipal(
+  db: Database,
+  from: { authorization?: string | null; sessionUserId?: string | null },
+): Promise<Principal | null> {
+  const bearer = from.authorization?.match(/^Bearer\s+(\S+)$/i)?.[1];
+  if (bearer) return principalOfApiKey(db, bearer);
+  return from.sessionUserId ? principalOfUser(db, from.sessionUserId) : null;
+}

@@ -1,0 +1,24 @@
+import { readResultChunks, type Database } from "@loupe/db";
+import { readableRun } from "../experiments/experiment-access.ts";
+import type { Principal } from "../auth/principal.ts";
+import { notFound } from "../errors.ts";
+
+/**
+ * A run's result as a stream of safetensors bytes, for a principal who may
+ * read the run (never by hash: the hash alone authorises nothing). Throws the
+ * API's NOT_FOUND for an unreadable run or one without a result.
+ */
+export async function openRunResult(
+  db: Database,
+  principal: Principal | null,
+  runId: string,
+): Promise<{ byteSize: number; chunks: AsyncIterable<Uint8Array> }> {
+  const run = await readableRun(db, principal, runId);
+  if (run.status !== "completed" || !run.resultHash || run.resultBytes === null) {
+    throw notFound(`the result of run ${runId} (it is ${run.status})`);
+  }
+  return {
+    byteSize: Number(run.resultBytes),
+    chunks: readResultChunks(db, run.resultHash),
+  };
+}

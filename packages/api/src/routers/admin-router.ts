@@ -1,0 +1,71 @@
+import {
+  appendEvents,
+  domainEvents,
+  projectDomainEvents,
+  quotaStanding,
+  streams,
+} from "@loupe/db";
+import { z } from "zod";
+import { quotaInput } from "../auth/default-quota.ts";
+import { notFound } from "../errors.ts";
+import { adminProcedure, router } from "../trpc.ts";
+
+/** Administration: accounts, quotas and what each account has used. */
+export const adminRouter = router({
+  accounts: adminProcedure.query(async ({ ctx }) => {
+    const rows = await ctx.services.db.account.findMany({
+      orderBy: { createdAt: "asc" },
+    });
+    return rows.map((a) => ({
+      userId: a.id,
+      email: a.email,
+      name: a.name,
+      role: a.role,
+      access: a.access,
+      createdAt: a.createdAt,
+    }));
+  }),
+
+  setQuota: adminProcedure
+    .input(quotaInput.extend({ userId: z.string().min(1) }))
+    .mutation(async ({ ctx, input }) => {
+      const { db } = ctx.services;
+      if (!(await db.account.findUnique({ where: { id: input.userId } })))
+        throw notFound(`account ${input.userId}`);
+      const stream = streams.user(input.userId);
+      await appendEvents(
+        db,
+        [
+          {
+            stream,
+            events: [
+              domainEvents.event(stream, "quota.granted", {
+                ...input,
+                by: ctx.principal.userId,
+              }),
+            ],
+          },
+        ],
+        projectDomainEvents,
+      );
+      return quotaStanding(db, input.userId);
+    }),
+
+  /** Every account's quota and today's usage (or one account's). */
+  usage: adminProcedure
+    .input(z.object({ userId: z.string().min(1).optional() }))
+    .query(async ({ ctx, input }) => {
+      const { db } = ctx.services;
+      const accounts = await db.account.findMany({
+        where: input.userId ? { id: input.userId } : {},
+        orderBy: { createdAt: "asc" },
+      });
+      return Promise.all(
+        accounts.map(async (a) => ({
+          userId: a.id,
+          email: a.email,
+          ...(await quotaStanding(db, a.id)),
+        })),
+      );
+    }),
+});

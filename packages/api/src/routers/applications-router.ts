@@ -1,0 +1,116 @@
+import {
+  appendEvents,
+  domainEvents,
+  projectDomainEvents,
+  streams,
+} from "@loupe/db";
+import { TRPCError } from "@trpc/server";
+import { z } from "zod";
+import { DEFAULT_QUOTA, quotaInput } from "../auth/default-quota.ts";
+import { notFound } from "../errors.ts";
+import { adminProcedure, router, sessionProcedure } from "../trpc.ts";
+
+/**
+ * Access applications: a researcher applies (affiliation, purpose); an
+ * administrator approves (granting a quota in the same append) or rejects
+ * with a reason. A rejected researcher may apply again.
+ */
+export const applicationsRouter = router({
+  submit: sessionProcedure
+    .input(
+      z.object({
+        affiliation: z.string().trim().min(1).max(200),
+        purpose: z.string().trim().min(10, "say in a sentence or two what you will study").max(5000),
+      }),
+    )
+    .mutation(async ({ ctx, input }) => {
+      const { access, userId } = ctx.principal;
+      if (access === "approved" || access === "pending")
+        throw new TRPCError({
+          code: "CONFLICT",
+          message: `this account's access is already ${access}`,
+        });
+      const stream = streams.user(userId);
+      await appendEvents(
+        ctx.services.db,
+        [
+          {
+            stream,
+            events: [
+              domainEvents.event(stream, "application.submitted", {
+                userId,
+                ...input,
+              }),
+            ],
+          },
+        ],
+        projectDomainEvents,
+      );
+      return { access: "pending" as const };
+    }),
+
+  /** Applications waiting for review, oldest first. */
+  pending: adminProcedure.query(async ({ ctx }) => {
+    const rows = await ctx.services.db.account.findMany({
+      where: { access: "pending" },
+      orderBy: { updatedAt: "asc" },
+    });
+    return rows.map((a) => ({
+      userId: a.id,
+      email: a.email,
+      name: a.name,
+      application: a.application as { affiliation: string; purpose: string },
+      submittedAt: a.updatedAt,
+    }));
+  }),
+
+  review: adminProcedure
+    .input(
+      z.discriminatedUnion("decision", [
+        z.object({
+          userId: z.string().min(1),
+          decision: z.literal("approve"),
+          quota: quotaInput.optional(),
+        }),
+        z.object({
+          userId: z.string().min(1),
+          decision: z.literal("reject"),
+          reason: z.string().trim().min(1, "a rejection needs a reason"),
+        }),
+      ]),
+    )
+    .mutation(async ({ ctx, input }) => {
+      const { db } = ctx.services;
+      const account = await db.account.findUnique({ where: { id: input.userId } });
+      if (!account) throw notFound(`account ${input.userId}`);
+      if (account.access !== "pending")
+        throw new TRPCError({
+          code: "CONFLICT",
+          message: `account ${input.userId} has no pending application (access: ${account.access})`,
+        });
+      const stream = streams.user(input.userId);
+      const by = ctx.principal.userId;
+      const events =
+        input.decision === "approve"
+          ? [
+              domainEvents.event(stream, "application.approved", {
+                userId: input.userId,
+                by,
+              }),
+              domainEvents.event(stream, "quota.granted", {
+                userId: input.userId,
+                by,
+                ...(input.quota ?? DEFAULT_QUOTA),
+              }),
+            ]
+          : [
+              domainEvents.event(stream, "application.rejected", {
+                userId: input.userId,
+                by,
+                reason: input.reason,
+              }),
+            ];
+      await appendEvents(db, [{ stream, events }], projectDomainEvents);
+      return { userId: input.userId, access: input.decision === "approve" ? "approved" : "rejected" };
+    }),
+});

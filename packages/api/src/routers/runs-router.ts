@@ -1,0 +1,166 @@
+import { finishRun, queuePosition } from "@loupe/db";
+import { TRPCError } from "@trpc/server";
+import { z } from "zod";
+import { notFound } from "../errors.ts";
+import { readableExperiment, readableRun } from "../experiments/experiment-access.ts";
+import { checkGraphForModel } from "../graphs/validate-for-model.ts";
+import { runWorkflowId, submitRun } from "../runs/submit-run.ts";
+import {
+  approvedProcedure,
+  readProcedure,
+  router,
+  scopedProcedure,
+} from "../trpc.ts";
+
+const id = z.string().min(1).max(200);
+
+type RunRow = Awaited<ReturnType<typeof readableRun>>;
+
+const view = (run: RunRow, position: number | null) => ({
+  runId: run.id,
+  userId: run.userId,
+  model: run.model,
+  modelHash: run.modelHash,
+  graphHash: run.graphHash,
+  experiment:
+    run.experimentId === null
+      ? null
+      : { experimentId: run.experimentId, version: run.experimentVersion! },
+  status: run.status as
+    | "requested"
+    | "queued"
+    | "running"
+    | "completed"
+    | "failed"
+    | "cancelled",
+  /** Runs of the same model ahead of this one in the queue (null once it runs). */
+  queuePosition: position,
+  cached: run.cached,
+  metrics: run.metrics as {
+    batchId: string | null;
+    forwardPasses: number;
+    batchRows: number;
+    runRows: number;
+    computeSeconds: number;
+  } | null,
+  reservedSeconds: run.reservedSeconds,
+  resultBytes: run.resultBytes === null ? null : Number(run.resultBytes),
+  /** Streams the saved values as safetensors, for whoever may read this run. */
+  resultUrl:
+    run.status === "completed" ? `/api/runs/${run.id}/result` : null,
+  error: run.error,
+  requestedAt: run.requestedAt,
+  startedAt: run.startedAt,
+  finishedAt: run.finishedAt,
+});
+
+/** Runs: submit a graph (ad hoc or an experiment version), follow it, cancel it. */
+export const runsRouter = router({
+  submit: approvedProcedure("runs:write")
+    .input(
+      z
+        .object({
+          /** An ad-hoc graph on a model ... */
+          model: z.string().min(1).optional(),
+          graph: z.unknown().optional(),
+          /** ... or a committed experiment version. */
+          experimentId: id.optional(),
+          version: z.number().int().min(1).optional(),
+          /** Serve from an earlier identical run the caller may read (default on). */
+          reuse: z.boolean().default(true),
+        })
+        .refine(
+          (i) =>
+            (i.graph !== undefined && i.model !== undefined) !==
+            (i.experimentId !== undefined && i.version !== undefined),
+          "give either model and graph, or experimentId and version",
+        ),
+    )
+    .mutation(async ({ ctx, input }) => {
+      const { db } = ctx.services;
+      let model = input.model!;
+      let document = input.graph;
+      let experiment = null;
+      if (input.experimentId !== undefined) {
+        await readableExperiment(db, ctx.principal, input.experimentId);
+        const v = await db.experimentVersion.findUnique({
+          where: {
+            experimentId_version: {
+              experimentId: input.experimentId,
+              version: input.version!,
+            },
+          },
+        });
+        if (!v)
+          throw notFound(`version ${input.version} of experiment ${input.experimentId}`);
+        model = v.model;
+        document = v.graph;
+        experiment = { experimentId: input.experimentId, version: input.version! };
+      }
+      const checked = await checkGraphForModel(db, model, document);
+      return submitRun(ctx.services, ctx.principal, checked, {
+        experiment,
+        reuse: input.reuse,
+      });
+    }),
+
+  status: readProcedure("runs:read")
+    .input(z.object({ runId: id }))
+    .query(async ({ ctx, input }) => {
+      const { db } = ctx.services;
+      const run = await readableRun(db, ctx.principal, input.runId);
+      return view(run, await queuePosition(db, run.id));
+    }),
+
+  /** The caller's runs, newest first. */
+  list: scopedProcedure("runs:read")
+    .input(
+      z.object({
+        status: z
+          .enum(["requested", "queued", "running", "completed", "failed", "cancelled"])
+          .optional(),
+        model: z.string().optional(),
+        limit: z.number().int().min(1).max(200).default(50),
+      }),
+    )
+    .query(async ({ ctx, input }) => {
+      const rows = await ctx.services.db.run.findMany({
+        where: {
+          userId: ctx.principal.userId,
+          ...(input.status ? { status: input.status } : {}),
+          ...(input.model ? { model: input.model } : {}),
+        },
+        orderBy: { requestedAt: "desc" },
+        take: input.limit,
+      });
+      return rows.map((r) => view(r, null));
+    }),
+
+  /**
+   * Cancels a run that has not ended: `run.cancelled` and the release of its
+   * reservation are recorded first (exactly once, racing a completion safely),
+   * then its workflow is cancelled, which takes it out of its batch if it is
+   * still waiting. Returns how the run ended (an earlier ending wins).
+   */
+  cancel: scopedProcedure("runs:write")
+    .input(z.object({ runId: id }))
+    .mutation(async ({ ctx, input }) => {
+      const { db, temporal } = ctx.services;
+      const run = await readableRun(db, ctx.principal, input.runId);
+      if (run.userId !== ctx.principal.userId && ctx.principal.role !== "admin")
+        throw new TRPCError({
+          code: "FORBIDDEN",
+          message: `only the requester may cancel run ${run.id}`,
+        });
+      const ended = await finishRun(db, run.id, {
+        status: "cancelled",
+        by: ctx.principal.userId,
+      });
+      if (ended.appended)
+        await temporal.client.workflow
+          .getHandle(runWorkflowId(run.id))
+          .cancel()
+          .catch(() => undefined); // already closed: nothing left to stop
+      return { runId: run.id, status: ended.status };
+    }),
+});
