@@ -1,0 +1,396 @@
+import { randomUUID } from "node:crypto";
+import { readStream, streams } from "@loupe/db";
+import path from "node:path";
+import { EngineThread, loadModelFiles, type LoupeEngine } from "@loupe/engine";
+import type { Envoy, Graph } from "@loupe/graph";
+import { NativeConnection, Worker } from "@temporalio/worker";
+import { TRPCError } from "@trpc/server";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { connectTestDatabase, truncateAll } from "@loupe/db/testing";
+import { createRunActivities } from "../activities/run-activities.ts";
+import { createModelActivities } from "../models/model-activities.ts";
+import { registerHostedModel } from "../models/register-hosted-model.ts";
+import {
+  bundledModel,
+  maxAbsDiff,
+  MODEL_DIR,
+  PlatformFixture,
+  type Caller,
+} from "../testing/platform-fixture.ts";
+import { workflowsEntry } from "../workflow-source.ts";
+
+// The platform end to end on real parts: the API's procedures (as the portal
+// and the SDK call them), PostgreSQL, a Temporal server, the bundled run
+// workflow, a worker's activities and an engine thread on the bundled model.
+const modelName = `facts-${randomUUID().slice(0, 8)}`;
+const platformTaskQueue = `test-platform-${randomUUID()}`;
+const model = bundledModel(modelName);
+const { lm } = model;
+const layer = (i: number) => lm.transformer!.h![i]!;
+
+let platform: PlatformFixture;
+let engine: EngineThread;
+let local: LoupeEngine;
+let workers: Worker[];
+let running: Promise<void>[];
+
+beforeAll(async () => {
+  const address = inject("temporalAddress");
+  const db = connectTestDatabase(inject("databaseUrl"));
+  await truncateAll(db);
+  await db.$disconnect();
+  platform = await PlatformFixture.start({
+    databaseUrl: inject("databaseUrl"),
+    temporalAddress: address,
+    platformTaskQueue,
+  });
+  engine = await EngineThread.start(model.onnx, model.manifest, model.tokenizer);
+  local = await loadModelFiles(path.join(MODEL_DIR, "model.onnx"));
+  const hosted = { name: modelName, manifest: model.manifest, engine };
+  await registerHostedModel(platform.db, hosted);
+  workers = [
+    await Worker.create({
+      connection: await NativeConnection.connect({ address }),
+      taskQueue: platformTaskQueue,
+      workflowsPath: workflowsEntry(),
+      activities: createRunActivities({ db: platform.db }),
+    }),
+    await Worker.create({
+      connection: await NativeConnection.connect({ address }),
+      taskQueue: `loupe-model-${modelName}`,
+      activities: createModelActivities({
+        db: platform.db,
+        model: hosted,
+        workerId: "int-worker",
+        // A quiet period long enough for 20 submissions to arrive on a loaded CI machine.
+        batch: { quietMs: 2000, maxWaitMs: 15_000, maxRows: 32 },
+      }),
+    }),
+  ];
+  running = workers.map((w) => w.run());
+});
+
+afterAll(async () => {
+  for (const w of workers) w.shutdown();
+  await Promise.all(running);
+  await engine.close();
+  await local.close();
+  await platform.close();
+});
+
+const PROMPTS = [
+  "The Louvre is located in the city of",
+  "The Colosseum is located in the city of",
+  "The Eiffel Tower is located in the city of",
+  "Big Ben is located in the city of",
+  "The capital of France is",
+];
+
+const probe = (prompt: string, at = 2) =>
+  lm.trace(prompt, () => {
+    layer(at).output[0]!.get(":", -1, ":").save("hidden");
+    lm.output.item("logits").save("logits");
+  });
+
+async function expectEqualToSolo(runId: string, graph: Graph, tolerance = 1e-5) {
+  const tensors = await platform.resultOf(runId);
+  const solo = (await local.run(graph)).saves;
+  expect(Object.keys(tensors).sort()).toEqual(Object.keys(solo).sort());
+  for (const key of Object.keys(solo)) {
+    expect(tensors[key]!.shape, key).toEqual(solo[key]!.shape);
+    expect(
+      maxAbsDiff(tensors[key]!.data as Float32Array, solo[key]!.data as Float32Array),
+      `${runId} ${key}`,
+    ).toBeLessThanOrEqual(tolerance);
+  }
+}
+
+/** The tRPC error a call fails with. */
+async function failure(call: Promise<unknown>) {
+  const error = await call.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(TRPCError);
+  return error as TRPCError & { loupe?: Record<string, unknown> };
+}
+
+describe("runs through the API and Temporal", () => {
+  let ada: { userId: string; caller: Caller };
+  beforeAll(async () => {
+    ada = await platform.approvedUser("ada");
+  });
+
+  it("submit, then queued, then completed with the right tensors; the events say so in order", async () => {
+    const graph = probe(PROMPTS[0]!);
+    const submitted = await ada.caller.runs.submit({ model: modelName, graph });
+    expect(submitted).toMatchObject({ status: "queued", cached: false });
+    const early = await ada.caller.runs.status({ runId: submitted.runId });
+    expect(["requested", "queued", "running"]).toContain(early.status);
+    const done = await platform.settled(ada.caller, submitted.runId);
+    expect(done).toMatchObject({
+      status: "completed",
+      queuePosition: null,
+      resultUrl: `/api/runs/${submitted.runId}/result`,
+    });
+    expect(done.metrics!.forwardPasses).toBe(1);
+    expect(done.metrics!.computeSeconds).toBeGreaterThan(0);
+    expect(
+      (await readStream(platform.db, streams.run(submitted.runId))).map((e) => e.type),
+    ).toEqual([
+      "run.requested",
+      "quota.reserved",
+      "run.queued",
+      "run.started",
+      "run.completed",
+      "quota.settled",
+    ]);
+    await expectEqualToSolo(submitted.runId, graph, 0);
+    // The reservation is released and the actual charge is what the run cost.
+    const me = await ada.caller.account.me();
+    expect(me.quota.activeRuns).toBe(0);
+    expect(me.quota.secondsToday).toBeCloseTo(done.metrics!.computeSeconds, 9);
+  });
+
+  it("a two-trace session run remotely equals the same session run locally", async () => {
+    const session = lm.session(() => {
+      let hidden: ReturnType<Envoy["output"]["get"]> | undefined;
+      lm.trace(PROMPTS[1]!, () => {
+        hidden = layer(2).output[0]!.get(":", 1, ":");
+      });
+      lm.trace(PROMPTS[0]!, () => {
+        layer(2).output[0]!.set([":", 1, ":"], hidden!);
+        lm.output.item("logits").save("logits");
+      });
+    });
+    const { runId } = await ada.caller.runs.submit({ model: modelName, graph: session });
+    const done = await platform.settled(ada.caller, runId);
+    expect(done.status).toBe("completed");
+    expect(done.metrics!.forwardPasses).toBe(2);
+    await expectEqualToSolo(runId, session, 0);
+  });
+
+  it("a graph that does not fit the model is refused at submit, naming the problem, and nothing is queued", async () => {
+    const bad = JSON.parse(
+      JSON.stringify(probe(PROMPTS[0]!)).replace(/transformer\.h\.2/g, "transformer.h.60"),
+    ) as Graph;
+    const before = await platform.db.run.count();
+    const error = await failure(ada.caller.runs.submit({ model: modelName, graph: bad }));
+    expect(error.code).toBe("BAD_REQUEST");
+    expect(error.message).toMatch(/transformer\.h\.60/);
+    expect(error.loupe).toMatchObject({ code: "GRAPH_INVALID" });
+    const unknown = await failure(
+      ada.caller.runs.submit({ model: "no-such-model", graph: probe(PROMPTS[0]!) }),
+    );
+    expect(unknown.code).toBe("NOT_FOUND");
+    expect(await platform.db.run.count()).toBe(before);
+  });
+});
+
+describe("batching across users", () => {
+  it("20 concurrent runs of 4 users share at most 2 forward passes; each equals its solo run; a writer leaves others unchanged", async () => {
+    const users = await Promise.all(
+      ["u1", "u2", "u3", "u4"].map((n) => platform.approvedUser(n)),
+    );
+    const graphs = Array.from({ length: 20 }, (_, i) =>
+      i === 3
+        ? // A run that writes its own rows (zero ablation of layer 1's MLP).
+          lm.trace(PROMPTS[i % PROMPTS.length]!, () => {
+            layer(1).mlp!.output.set(0);
+            lm.output.item("logits").save("logits");
+          })
+        : probe(PROMPTS[i % PROMPTS.length]!, i % 6),
+    );
+    const submitted = await Promise.all(
+      graphs.map((graph, i) =>
+        users[i % 4]!.caller.runs.submit({ model: modelName, graph }),
+      ),
+    );
+    // Queue positions: the runs still waiting are numbered without gaps or repeats.
+    const waiting = (
+      await Promise.all(
+        submitted.map((s, i) => users[i % 4]!.caller.runs.status({ runId: s.runId })),
+      )
+    )
+      .map((s) => s.queuePosition)
+      .filter((p): p is number => p !== null);
+    expect(new Set(waiting).size).toBe(waiting.length);
+
+    const done = await Promise.all(
+      submitted.map((s, i) => platform.settled(users[i % 4]!.caller, s.runId)),
+    );
+    expect(done.map((d) => d.status)).toEqual(Array(20).fill("completed"));
+    // Forward passes, counted once per batch, from the runs' own metrics.
+    const passesByBatch = new Map<string, number>();
+    for (const d of done) passesByBatch.set(d.metrics!.batchId!, d.metrics!.forwardPasses);
+    expect([...passesByBatch.values()].reduce((s, p) => s + p, 0)).toBeLessThanOrEqual(2);
+    for (const [i, s] of submitted.entries()) await expectEqualToSolo(s.runId, graphs[i]!);
+    // A shared pass is charged by share: the charges of one batch add up to
+    // no more than its time, and a run's charge follows its tokens.
+    expect(done.every((d) => d.metrics!.computeSeconds > 0)).toBe(true);
+  });
+});
+
+describe("result reuse", () => {
+  it("a second identical run by the same user does no worker work; a changed constant misses; another user's private run is not reused", async () => {
+    const [ada, bob] = await Promise.all([
+      platform.approvedUser("cache-ada"),
+      platform.approvedUser("cache-bob"),
+    ]);
+    const steer = (amount: number) =>
+      lm.trace(PROMPTS[2]!, () => {
+        layer(3).output[0]!.set([":", -1, ":"], layer(3).output[0]!.get(":", -1, ":").add(amount));
+        lm.output.item("logits").save("logits");
+      });
+    const first = await ada.caller.runs.submit({ model: modelName, graph: steer(1) });
+    expect((await platform.settled(ada.caller, first.runId)).status).toBe("completed");
+
+    const passes = (await engine.metrics).forwardPasses;
+    const again = await ada.caller.runs.submit({ model: modelName, graph: steer(1) });
+    expect(again).toMatchObject({ status: "completed", cached: true, cachedFrom: first.runId });
+    const hit = await ada.caller.runs.status({ runId: again.runId });
+    expect(hit).toMatchObject({ status: "completed", cached: true });
+    expect(
+      (await readStream(platform.db, streams.run(again.runId))).map((e) => e.type),
+    ).toEqual(["run.requested", "run.completed"]);
+    expect((await engine.metrics).forwardPasses).toBe(passes);
+    await expectEqualToSolo(again.runId, steer(1), 0);
+
+    const changed = await ada.caller.runs.submit({ model: modelName, graph: steer(2) });
+    expect(changed).toMatchObject({ status: "queued", cached: false });
+    const theirs = await bob.caller.runs.submit({ model: modelName, graph: steer(1) });
+    expect(theirs).toMatchObject({ status: "queued", cached: false });
+    await platform.settled(ada.caller, changed.runId);
+    await platform.settled(bob.caller, theirs.runId);
+  });
+});
+
+describe("quotas", () => {
+  it("200 concurrent submissions against a concurrency-and-count quota of 50: exactly 50 accepted, 150 QUOTA_EXCEEDED naming the quota; usage shows 50", async () => {
+    const user = await platform.approvedUser("quota", {
+      computeSecondsPerDay: 10_000,
+      maxConcurrentRuns: 50,
+      maxRunsPerDay: 50,
+      maxResultBytes: 1024 ** 3,
+    });
+    const graphs = Array.from({ length: 200 }, (_, i) =>
+      lm.trace(PROMPTS[i % PROMPTS.length]!, () => {
+        // A distinct constant per run: nothing is served from cache.
+        layer(0).output[0]!.get(":", -1, 0).add(i).save("x");
+      }),
+    );
+    const results = await Promise.allSettled(
+      graphs.map((graph) => user.caller.runs.submit({ model: modelName, graph })),
+    );
+    const accepted = results.filter((r) => r.status === "fulfilled");
+    const rejected = results.flatMap((r) => (r.status === "rejected" ? [r.reason] : []));
+    expect(accepted).toHaveLength(50);
+    expect(rejected).toHaveLength(150);
+    for (const error of rejected) {
+      expect(error).toBeInstanceOf(TRPCError);
+      expect((error as TRPCError).code).toBe("TOO_MANY_REQUESTS");
+      expect((error as { loupe: { code: string; quota: string } }).loupe).toMatchObject({
+        code: "QUOTA_EXCEEDED",
+        quota: expect.stringMatching(/^(maxConcurrentRuns|maxRunsPerDay)$/),
+      });
+      expect((error as Error).message).toMatch(/quota (maxConcurrentRuns|maxRunsPerDay) exceeded: 50 of 50 used/);
+    }
+    const [usage] = await platform.admin.caller.admin.usage({ userId: user.userId });
+    expect(usage!.runsToday).toBe(50);
+    expect(await platform.db.run.count({ where: { userId: user.userId } })).toBe(50);
+    // The accepted runs finish and their reservations are all settled.
+    await Promise.all(
+      accepted.map((r) =>
+        platform.settled(user.caller, (r as PromiseFulfilledResult<{ runId: string }>).value.runId),
+      ),
+    );
+    const [after] = await platform.admin.caller.admin.usage({ userId: user.userId });
+    expect(after).toMatchObject({ runsToday: 50, activeRuns: 0 });
+  });
+
+  it("cancelling a waiting run ends it once, releases its reservation and takes it out of its batch", async () => {
+    const user = await platform.approvedUser("cancel");
+    const graph = probe(PROMPTS[4]!);
+    const { runId } = await user.caller.runs.submit({ model: modelName, graph, reuse: false });
+    expect(await user.caller.runs.cancel({ runId })).toEqual({ runId, status: "cancelled" });
+    // A second cancel finds the ending there.
+    expect(await user.caller.runs.cancel({ runId })).toEqual({ runId, status: "cancelled" });
+    const done = await platform.settled(user.caller, runId);
+    expect(done.status).toBe("cancelled");
+    const types = (await readStream(platform.db, streams.run(runId))).map((e) => e.type);
+    expect(types.filter((t) => t === "quota.settled")).toHaveLength(1);
+    expect(types).not.toContain("run.completed");
+    expect(types).not.toContain("run.started");
+    expect((await user.caller.account.me()).quota.activeRuns).toBe(0);
+  });
+});
+
+describe("experiments", () => {
+  it("N parallel commits on the same version: exactly one succeeds, the others get VERSION_CONFLICT with both versions", async () => {
+    const owner = await platform.approvedUser("author");
+    const { experimentId } = await owner.caller.experiments.create({
+      title: "Paris to Rome",
+      initial: { model: modelName, graph: probe(PROMPTS[0]!), message: "first" },
+    });
+    const N = 8;
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: N }, (_, i) =>
+        owner.caller.experiments.commitVersion({
+          experimentId,
+          expectedVersion: 1,
+          model: modelName,
+          graph: probe(PROMPTS[i % PROMPTS.length]!, i % 6),
+          message: `attempt ${i}`,
+        }),
+      ),
+    );
+    const won = outcomes.filter((o) => o.status === "fulfilled");
+    expect(won).toHaveLength(1);
+    expect((won[0] as PromiseFulfilledResult<{ version: number }>).value.version).toBe(2);
+    for (const o of outcomes.filter((o) => o.status === "rejected")) {
+      const error = (o as PromiseRejectedResult).reason as TRPCError & {
+        loupe: Record<string, unknown>;
+      };
+      expect(error.code).toBe("CONFLICT");
+      expect(error.loupe).toEqual({
+        code: "VERSION_CONFLICT",
+        expectedVersion: 1,
+        actualVersion: 2,
+      });
+    }
+    const history = await owner.caller.experiments.history({ experimentId });
+    expect(history.map((h) => h.type)).toEqual([
+      "experiment.created",
+      "experiment.version_committed",
+      "experiment.version_committed",
+    ]);
+    const diff = await owner.caller.experiments.diff({ experimentId, from: 1, to: 2 });
+    expect(diff.text.length).toBeGreaterThan(0);
+  });
+
+  it("fork, run a version, and let another user reuse the public result", async () => {
+    const [owner, reader] = await Promise.all([
+      platform.approvedUser("sharer"),
+      platform.approvedUser("reader"),
+    ]);
+    const { experimentId } = await owner.caller.experiments.create({
+      title: "Logit lens on the Eiffel Tower",
+      visibility: "public",
+      initial: { model: modelName, graph: probe(PROMPTS[2]!, 5), message: "v1" },
+    });
+    const run = await owner.caller.runs.submit({ experimentId, version: 1 });
+    expect((await platform.settled(owner.caller, run.runId)).status).toBe("completed");
+    // Public: another user's identical run is served from it.
+    const reused = await reader.caller.runs.submit({ experimentId, version: 1 });
+    expect(reused).toMatchObject({ cached: true, cachedFrom: run.runId });
+    const fork = await reader.caller.experiments.fork({ experimentId, version: 1 });
+    const forked = await reader.caller.experiments.get({ experimentId: fork.experimentId });
+    expect(forked.forkedFrom).toEqual({ experimentId, version: 1 });
+    expect(forked.latest!.graphHash).toBe(
+      (await owner.caller.experiments.version({ experimentId, version: 1 })).graphHash,
+    );
+    const gallery = await reader.caller.experiments.searchPublic({ query: "eiffel" });
+    expect(gallery.map((e) => e.id)).toContain(experimentId);
+    expect(gallery.map((e) => e.id)).not.toContain(fork.experimentId); // private fork
+  });
+});

@@ -1,0 +1,154 @@
+import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import {
+  createApiContext,
+  createApiServices,
+  createCaller,
+  createPasswordAccount,
+  principalOfUser,
+  seedAdmin,
+  type ApiServices,
+  type Principal,
+} from "@loupe/api";
+import { readResultChunks, type Database } from "@loupe/db";
+import { fromSafetensors } from "@loupe/engine";
+import { createModel, manifestSchema, type Envoy } from "@loupe/graph";
+import { Client, Connection } from "@temporalio/client";
+
+/** The bundled model's files. */
+export const MODEL_DIR = path.resolve(
+  import.meta.dirname,
+  "..",
+  "..",
+  "..",
+  "..",
+  "models",
+  "facts",
+);
+
+/** The bundled model's manifest, renamed so a test's task queue is its own. */
+export function bundledModel(name: string) {
+  const imported = JSON.parse(
+    readFileSync(path.join(MODEL_DIR, "model.manifest.json"), "utf8"),
+  ) as { manifest: unknown };
+  const manifest = manifestSchema.parse(imported.manifest);
+  const renamed = { ...manifest, model: { ...manifest.model, name } };
+  return {
+    manifest: renamed,
+    onnx: new Uint8Array(readFileSync(path.join(MODEL_DIR, "model.onnx"))),
+    tokenizer: JSON.parse(
+      readFileSync(path.join(MODEL_DIR, "tokenizer.json"), "utf8"),
+    ) as unknown,
+    lm: createModel<Envoy>(renamed),
+  };
+}
+
+export type Caller = ReturnType<typeof createCaller>;
+
+/**
+ * The API as the portal and the SDK reach it, for tests: real services
+ * (PostgreSQL, Temporal), callers acting as given accounts.
+ */
+export class PlatformFixture {
+  private constructor(
+    readonly services: ApiServices,
+    readonly temporal: { client: Client; connection: Connection },
+    readonly admin: { userId: string; caller: Caller },
+  ) {}
+
+  static async start(options: {
+    databaseUrl: string;
+    temporalAddress: string;
+    platformTaskQueue: string;
+  }): Promise<PlatformFixture> {
+    const services = createApiServices({
+      databaseUrl: options.databaseUrl,
+      temporalAddress: options.temporalAddress,
+      temporalNamespace: "default",
+      platformTaskQueue: options.platformTaskQueue,
+    });
+    const connection = await Connection.connect({
+      address: options.temporalAddress,
+    });
+    const { userId } = await seedAdmin(services.db, {
+      email: "admin@loupe.test",
+      password: "admin-password-1",
+    });
+    const fixture = new PlatformFixture(
+      services,
+      { client: new Client({ connection }), connection },
+      { userId, caller: null as unknown as Caller },
+    );
+    (fixture.admin as { caller: Caller }).caller = await fixture.callerOf(userId);
+    return fixture;
+  }
+
+  get db(): Database {
+    return this.services.db;
+  }
+
+  async callerOf(userId: string | null): Promise<Caller> {
+    const principal: Principal | null = userId
+      ? await principalOfUser(this.db, userId)
+      : null;
+    return createCaller(createApiContext(this.services, principal));
+  }
+
+  /** A researcher whose application was approved with `quota` (default quota otherwise). */
+  async approvedUser(
+    name: string,
+    quota?: {
+      computeSecondsPerDay: number;
+      maxConcurrentRuns: number;
+      maxRunsPerDay: number;
+      maxResultBytes: number;
+    },
+  ): Promise<{ userId: string; caller: Caller }> {
+    const { userId } = await createPasswordAccount(this.db, {
+      email: `${name}-${randomUUID().slice(0, 6)}@loupe.test`,
+      name,
+      password: "a-long-password",
+    });
+    await (await this.callerOf(userId)).applications.submit({
+      affiliation: "Loupe tests",
+      purpose: "integration tests of the platform",
+    });
+    await this.admin.caller.applications.review({
+      userId,
+      decision: "approve",
+      ...(quota ? { quota } : {}),
+    });
+    return { userId, caller: await this.callerOf(userId) };
+  }
+
+  /** Waits for a run's workflow to finish, then returns its status. */
+  async settled(caller: Caller, runId: string) {
+    await this.temporal.client.workflow
+      .getHandle(`run-${runId}`)
+      .result()
+      .catch(() => undefined);
+    return caller.runs.status({ runId });
+  }
+
+  /** A run's stored result, decoded from safetensors. */
+  async resultOf(runId: string) {
+    const run = await this.db.run.findUniqueOrThrow({ where: { id: runId } });
+    const parts: Uint8Array[] = [];
+    for await (const part of readResultChunks(this.db, run.resultHash!))
+      parts.push(part);
+    return fromSafetensors(Buffer.concat(parts)).tensors;
+  }
+
+  async close(): Promise<void> {
+    await this.temporal.connection.close();
+    await this.services.close();
+  }
+}
+
+/** Largest absolute difference of two arrays of numbers. */
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let max = 0;
+  for (let j = 0; j < b.length; j++) max = Math.max(max, Math.abs(a[j]! - b[j]!));
+  return a.length === b.length ? max : Infinity;
+}
