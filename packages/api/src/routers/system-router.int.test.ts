@@ -1,6 +1,7 @@
 import { recordWorkerHeartbeat, appendEvent } from "@loupe/db";
 import { connectTestDatabase, truncateAll } from "@loupe/db/testing";
 import { afterAll, beforeEach, describe, expect, inject, it } from "vitest";
+import type { Principal } from "../auth/principal.ts";
 import { createApiContext } from "../context.ts";
 import { createCaller } from "../root-router.ts";
 import { createApiServices, type ApiServices } from "../services.ts";
@@ -16,8 +17,15 @@ const noTemporal = createApiServices({
   temporalAddress: "127.0.0.1:1",
   temporalNamespace: "default",
 });
-const callerOf = (services: ApiServices) =>
-  createCaller(createApiContext(services));
+/** Health is public; the event log is for administrators. */
+const ADMIN: Principal = {
+  userId: "admin",
+  role: "admin",
+  access: "approved",
+  via: { kind: "session" },
+};
+const callerOf = (services: ApiServices, principal: Principal | null = null) =>
+  createCaller(createApiContext(services, principal));
 const db = connectTestDatabase(inject("databaseUrl"));
 
 beforeEach(() => truncateAll(db));
@@ -88,7 +96,7 @@ describe("system.recentEvents", () => {
   it("lists the newest events first, with positions as strings", async () => {
     await appendEvent(db, { stream: "x", type: "A", payload: { n: 1 } });
     await appendEvent(db, { stream: "y", type: "B", payload: { n: 2 } });
-    const events = await callerOf(live).system.recentEvents({ limit: 10 });
+    const events = await callerOf(live, ADMIN).system.recentEvents({ limit: 10 });
     expect(events.map((e) => [e.stream, e.type, e.payload])).toEqual([
       ["y", "B", { n: 2 }],
       ["x", "A", { n: 1 }],
@@ -98,7 +106,7 @@ describe("system.recentEvents", () => {
 
   it("rejects a limit out of range, naming it", async () => {
     await expect(
-      callerOf(live).system.recentEvents({ limit: 0 }),
+      callerOf(live, ADMIN).system.recentEvents({ limit: 0 }),
     ).rejects.toThrow(/limit/);
   });
 });

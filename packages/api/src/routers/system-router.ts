@@ -7,7 +7,7 @@ import { probeDatabase } from "../health/probe-database.ts";
 import { probeTemporal } from "../health/probe-temporal.ts";
 import { probeWorkers, type WorkerHealth } from "../health/probe-workers.ts";
 import type { PartHealth } from "../health/part-health.ts";
-import { publicProcedure, router } from "../trpc.ts";
+import { adminProcedure, publicProcedure, router } from "../trpc.ts";
 
 /** The health of every part, probed live. */
 export interface HealthReport {
@@ -44,8 +44,11 @@ export const systemRouter = router({
     };
   }),
 
-  /** Starts the probe workflow and waits for its event: a round trip through every layer. */
-  probe: publicProcedure
+  /**
+   * Starts the probe workflow and waits for its event: a round trip through
+   * every layer. Administrators only: it starts a workflow and writes an event.
+   */
+  probe: adminProcedure
     .input(z.object({ note: z.string().max(200).optional() }).optional())
     .mutation(async ({ ctx, input }) => {
       const probeId = randomUUID();
@@ -75,7 +78,8 @@ export const systemRouter = router({
       }
     }),
 
-  recentEvents: publicProcedure
+  /** The newest events of the log. Administrators only: events carry private graphs. */
+  recentEvents: adminProcedure
     .input(
       z
         .object({ limit: z.number().int().min(1).max(200).default(20) })
