@@ -22,6 +22,14 @@ const schema = z.object({
   LOUPE_BATCH_MAX_WAIT_MS: z.coerce.number().int().min(0).default(1000),
   /** ...or at this many rows (prompts). */
   LOUPE_BATCH_MAX_ROWS: z.coerce.number().int().min(1).default(32),
+  /** The platform task queue (default loupe-platform; tests isolate theirs). */
+  LOUPE_PLATFORM_TASK_QUEUE: z.string().min(1).optional(),
+  /**
+   * Fault injection for crash tests, never set in production: hold every batch
+   * this long after its runs' `started` events (heartbeats go on meanwhile), so
+   * a test can kill the worker mid-batch.
+   */
+  LOUPE_FAULT_HOLD_BATCH_MS: z.coerce.number().int().min(0).default(0),
 });
 
 /** The worker's configuration, parsed once at start. */

@@ -35,8 +35,9 @@ for (const file of env.LOUPE_MODELS) {
     `[worker] loaded model ${model.name} from ${file} (${(secondsPerToken * 1e3).toFixed(3)} ms per token)`,
   );
 }
+const platformTaskQueue = env.LOUPE_PLATFORM_TASK_QUEUE ?? PLATFORM_TASK_QUEUE;
 const taskQueues = [
-  PLATFORM_TASK_QUEUE,
+  platformTaskQueue,
   ...models.map((m) => modelTaskQueue(m.name)),
 ];
 
@@ -44,7 +45,7 @@ const workers = [
   await Worker.create({
     connection,
     namespace: env.TEMPORAL_NAMESPACE,
-    taskQueue: PLATFORM_TASK_QUEUE,
+    taskQueue: platformTaskQueue,
     identity: workerId,
     ...workflowSource(),
     activities: {
@@ -68,6 +69,7 @@ const workers = [
             maxWaitMs: env.LOUPE_BATCH_MAX_WAIT_MS,
             maxRows: env.LOUPE_BATCH_MAX_ROWS,
           },
+          faultHoldBatchMs: env.LOUPE_FAULT_HOLD_BATCH_MS,
         }),
       }),
     ),

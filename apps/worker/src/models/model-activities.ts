@@ -54,6 +54,8 @@ export function createModelActivities(deps: {
   model: HostedModel;
   workerId: string;
   batch: { quietMs: number; maxWaitMs: number; maxRows: number };
+  /** Crash tests only: hold each batch this long after its `started` events. */
+  faultHoldBatchMs?: number;
 }): ModelActivities {
   const { db, model } = deps;
   type Item = { request: RunRequest; graph: Graph; rows: number };
@@ -70,6 +72,8 @@ export function createModelActivities(deps: {
         ),
       ),
     );
+    if (deps.faultHoldBatchMs)
+      await new Promise((r) => setTimeout(r, deps.faultHoldBatchMs));
     const results = await model.engine.runMany(
       items.map((i) => ({ graph: i.graph })),
     );
