@@ -4,7 +4,9 @@ import {
   type StackConfig,
 } from "./config.ts";
 import { startWeb, startWorker, type AppsEnv } from "./services/apps.ts";
+import { seedPlatform, type SeedReport } from "./seed/seed-platform.ts";
 import { isPlatformHealthy } from "./services/health.ts";
+import { loadStackSecrets } from "./services/secrets.ts";
 import { tailOf, type ManagedProcess } from "./services/managed-process.ts";
 import { applyMigrations } from "./services/migrations.ts";
 import { startPostgres, type PostgresHandle } from "./services/postgres.ts";
@@ -30,6 +32,8 @@ export interface RunningStack {
   readonly databaseUrl: string;
   readonly temporalAddress: string;
   readonly webUrl: string | undefined;
+  /** With apps: the seeded administrator's sign-in and the demo experiment. */
+  readonly seeded: SeedReport | undefined;
   /** The managed processes by name, for state files and leak checks. */
   processes(): ReadonlyMap<string, ManagedProcess>;
   stopTemporal(): Promise<void>;
@@ -94,6 +98,8 @@ export async function bringUp(
     }
     const temporalAddress = temporalAddressOf(config);
     let webUrl: string | undefined;
+    let seeded: SeedReport | undefined;
+    const secrets = loadStackSecrets(config.home);
 
     checkpoint();
     if (options.apps) {
@@ -108,6 +114,7 @@ export async function bringUp(
         databaseUrl,
         temporalAddress,
         temporalNamespace: config.temporal.namespace,
+        authSecret: secrets.authSecret,
       };
       log("starting the worker and the web app");
       processes.set("worker", startWorker(apps));
@@ -132,12 +139,21 @@ export async function bringUp(
         },
         { timeoutMs: 90_000, intervalMs: 500, signal: options.signal },
       );
+      log("seeding the administrator and the demo experiment");
+      seeded = await seedPlatform({
+        repoRoot: config.repoRoot,
+        databaseUrl,
+        temporalAddress,
+        temporalNamespace: config.temporal.namespace,
+        admin: secrets.admin,
+      });
     }
 
     return {
       databaseUrl,
       temporalAddress,
       webUrl,
+      seeded,
       processes: () => processes,
       async stopTemporal() {
         await processes.get("temporal")?.stop();

@@ -1,5 +1,5 @@
 import path from "node:path";
-import { test as base } from "@playwright/test";
+import { test as base, type APIRequestContext } from "@playwright/test";
 import {
   bringUp,
   createDatabaseFromTemplate,
@@ -8,6 +8,28 @@ import {
 } from "@loupe/stack";
 
 export { expect } from "@playwright/test";
+
+/**
+ * Signs a browser context (or request context) in through Auth.js's
+ * credentials endpoint, as a real form post would: CSRF token first.
+ */
+export async function signIn(
+  request: APIRequestContext,
+  credentials: { email: string; password: string },
+): Promise<void> {
+  const { csrfToken } = (await (await request.get("/api/auth/csrf")).json()) as {
+    csrfToken: string;
+  };
+  const response = await request.post("/api/auth/callback/credentials", {
+    form: { csrfToken, ...credentials, callbackUrl: "/" },
+  });
+  if (!response.ok()) throw new Error(`sign-in failed: ${response.status()}`);
+  const session = (await (await request.get("/api/auth/session")).json()) as {
+    user?: { email?: string };
+  } | null;
+  if (session?.user?.email !== credentials.email)
+    throw new Error(`sign-in did not take: ${JSON.stringify(session)}`);
+}
 
 /** The repository root, for the stack's state folders. */
 export const repoRoot = path.resolve(import.meta.dirname, "..", "..", "..");

@@ -1,5 +1,5 @@
 import path from "node:path";
-import { expect, screenshotsDir, test } from "./fixtures";
+import { expect, screenshotsDir, signIn, test } from "./fixtures";
 
 interface ProbeResult {
   probeId: string;
@@ -10,8 +10,11 @@ interface ProbeResult {
 
 test("an API call runs a workflow whose activity appends an event that a page shows", async ({
   page,
-  request,
+  stack,
 }) => {
+  // The probe and the event log are for administrators (events carry private graphs).
+  const request = page.request;
+  await signIn(request, stack.seeded!.admin);
   const response = await request.post("/api/trpc/system.probe", {
     data: { note: "wiring test" },
   });
@@ -38,7 +41,9 @@ test("an API call runs a workflow whose activity appends an event that a page sh
 
 test("the health page's probe button reports where its event landed", async ({
   page,
+  stack,
 }) => {
+  await signIn(page.request, stack.seeded!.admin);
   await page.goto("/health");
   await page.getByRole("button", { name: "Send a probe" }).click();
   const result = page.getByTestId("probe-result");
@@ -55,13 +60,14 @@ test("the health page's probe button reports where its event landed", async ({
 test("the API rejects bad input with a message naming the field", async ({
   request,
 }) => {
-  const response = await request.post("/api/trpc/system.probe", {
-    data: { note: "x".repeat(201) },
-  });
+  const input = encodeURIComponent(JSON.stringify({ query: "x".repeat(201) }));
+  const response = await request.get(
+    `/api/trpc/experiments.searchPublic?input=${input}`,
+  );
   expect(response.status()).toBe(400);
   const body = (await response.json()) as {
     error: { message: string; data: { code: string } };
   };
   expect(body.error.data.code).toBe("BAD_REQUEST");
-  expect(body.error.message).toContain("note");
+  expect(body.error.message).toContain("query");
 });

@@ -102,8 +102,12 @@ for (const [name, p] of running.processes()) {
     void shutdown(`${name} died`, 1);
   });
 }
+const seeded = running.seeded!;
 console.log(`
 Loupe is up at ${running.webUrl}
+  sign in:   ${running.webUrl}/api/auth/signin as ${seeded.admin.email}, password ${seeded.admin.password}
+             (the administrator${seeded.admin.created ? ", created now" : ""}; the password is kept in ${config.home}/secrets.json)
+  gallery:   the demo experiment "Paris to Rome" ${seeded.demoExperimentId ? `(${seeded.demoExperimentId})` : "(not seeded: the bundled model is not registered)"}
   health:    ${running.webUrl}/health
   database:  ${running.databaseUrl}
   temporal:  ${running.temporalAddress}${config.temporal.kind === "managed" ? ` (web UI http://localhost:${config.temporal.port + 1000})` : ""}

@@ -8,6 +8,8 @@ export interface AppsEnv {
   readonly databaseUrl: string;
   readonly temporalAddress: string;
   readonly temporalNamespace: string;
+  /** Auth.js's session key (see loadStackSecrets). */
+  readonly authSecret: string;
 }
 
 function serviceEnv(
@@ -50,7 +52,7 @@ export function startWeb(apps: AppsEnv, port: number): ManagedProcess {
   const next = path.join(apps.repoRoot, "node_modules", ".bin", "next");
   return spawnManaged("web", next, ["start", "--port", String(port)], {
     cwd: path.join(apps.repoRoot, "apps", "web"),
-    env: serviceEnv(apps, { PORT: String(port) }),
+    env: serviceEnv(apps, { PORT: String(port), AUTH_SECRET: apps.authSecret }),
     logsDir: apps.logsDir,
   });
 }

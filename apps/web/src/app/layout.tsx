@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import type { ReactNode } from "react";
+import { AccountLinks } from "@/components/account-links";
 import "./globals.css";
 
 export const metadata: Metadata = {
@@ -21,6 +22,7 @@ export default function RootLayout({ children }: { children: ReactNode }) {
             <Link href="/health">Health</Link>
             <Link href="/events">Events</Link>
           </nav>
+          <AccountLinks />
         </header>
         <main>{children}</main>
       </body>

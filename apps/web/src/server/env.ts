@@ -4,6 +4,8 @@ const schema = z.object({
   DATABASE_URL: z.url(),
   TEMPORAL_ADDRESS: z.string().regex(/^[^:\s]+:\d+$/, "expected host:port"),
   TEMPORAL_NAMESPACE: z.string().min(1).default("default"),
+  /** Signs and encrypts Auth.js session cookies (npm start generates one). */
+  AUTH_SECRET: z.string().min(32, "use at least 32 random characters"),
 });
 
 /** The web app's server configuration. */

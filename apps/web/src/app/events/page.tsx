@@ -1,11 +1,33 @@
 import type { Metadata } from "next";
+import { TRPCError } from "@trpc/server";
 import { getServerCaller } from "@/server/caller";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Events" };
 
 export default async function EventsPage() {
-  const events = await getServerCaller().system.recentEvents({ limit: 50 });
+  const caller = await getServerCaller();
+  const events = await caller.system.recentEvents({ limit: 50 }).catch(
+    (error: unknown) => {
+      if (error instanceof TRPCError) return error.code;
+      throw error;
+    },
+  );
+  if (typeof events === "string")
+    return (
+      <section className="page">
+        <h1>Event log</h1>
+        <p data-testid="events-forbidden">
+          The event log holds every account&apos;s private graphs: it is for
+          administrators.{" "}
+          {events === "UNAUTHORIZED" ? (
+            <a href="/api/auth/signin?callbackUrl=/events">Sign in</a>
+          ) : (
+            "This account is not an administrator."
+          )}
+        </p>
+      </section>
+    );
   return (
     <section className="page">
       <h1>Event log</h1>

@@ -7,7 +7,7 @@ export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Health" };
 
 export default async function HealthPage() {
-  const initial = await getServerCaller().system.health();
+  const initial = await (await getServerCaller()).system.health();
   return (
     <section className="page">
       <h1>Health</h1>

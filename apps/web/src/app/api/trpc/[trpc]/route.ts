@@ -1,6 +1,7 @@
 import { appRouter, createApiContext } from "@loupe/api";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { getApiServices } from "@/server/api-services";
+import { principalOf } from "@/server/principal";
 
 export const dynamic = "force-dynamic";
 
@@ -9,7 +10,8 @@ function handler(req: Request) {
     endpoint: "/api/trpc",
     req,
     router: appRouter,
-    createContext: () => createApiContext(getApiServices()),
+    createContext: async () =>
+      createApiContext(getApiServices(), await principalOf(req.headers)),
     onError({ error, path }) {
       if (
         error.code === "INTERNAL_SERVER_ERROR" ||

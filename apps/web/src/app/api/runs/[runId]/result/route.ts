@@ -1,0 +1,49 @@
+import { openRunResult } from "@loupe/api";
+import { TRPCError } from "@trpc/server";
+import { getApiServices } from "@/server/api-services";
+import { principalOf } from "@/server/principal";
+
+export const dynamic = "force-dynamic";
+
+/**
+ * GET /api/runs/<runId>/result: the run's saved values as a safetensors file,
+ * streamed chunk by chunk from the result store, for whoever may read the run
+ * (its requester, an administrator, or anyone for a public experiment's run).
+ * Authorised by run, never by hash.
+ */
+export async function GET(
+  req: Request,
+  { params }: { params: Promise<{ runId: string }> },
+) {
+  const { runId } = await params;
+  try {
+    const result = await openRunResult(
+      getApiServices().db,
+      await principalOf(req.headers),
+      runId,
+    );
+    const iterator = result.chunks[Symbol.asyncIterator]();
+    const body = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        const next = await iterator.next();
+        if (next.done) controller.close();
+        else controller.enqueue(next.value);
+      },
+      async cancel() {
+        await iterator.return?.();
+      },
+    });
+    return new Response(body, {
+      headers: {
+        "content-type": "application/octet-stream",
+        "content-length": String(result.byteSize),
+        "content-disposition": `attachment; filename="${runId}.safetensors"`,
+        "cache-control": "private, no-store",
+      },
+    });
+  } catch (error) {
+    if (error instanceof TRPCError && error.code === "NOT_FOUND")
+      return Response.json({ error: error.message }, { status: 404 });
+    throw error;
+  }
+}

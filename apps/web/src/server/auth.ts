@@ -1,0 +1,58 @@
+import "server-only";
+import { accountOfOAuthIdentity, signInWithPassword } from "@loupe/api";
+import NextAuth from "next-auth";
+import Credentials from "next-auth/providers/credentials";
+import GitHub from "next-auth/providers/github";
+import type { Provider } from "next-auth/providers";
+import { getApiServices } from "./api-services";
+
+/**
+ * Auth.js owns sign-in and sessions: a password sign-in (credentials kept in
+ * auth_credentials, scrypt-hashed) and, when configured, GitHub OAuth
+ * (AUTH_GITHUB_ID and AUTH_GITHUB_SECRET). Sessions are JWTs in an HTTP-only
+ * cookie (Auth.js requires JWT sessions with credentials); the token's subject
+ * is the Loupe account id, and every domain fact about the account is an event.
+ */
+const providers: Provider[] = [
+  Credentials({
+    credentials: {
+      email: { label: "Email", type: "email" },
+      password: { label: "Password", type: "password" },
+    },
+    async authorize(credentials) {
+      const email = typeof credentials.email === "string" ? credentials.email : "";
+      const password =
+        typeof credentials.password === "string" ? credentials.password : "";
+      if (!email || !password) return null;
+      const account = await signInWithPassword(getApiServices().db, email, password);
+      return account && { id: account.userId, email: account.email, name: account.name };
+    },
+  }),
+];
+if (process.env.AUTH_GITHUB_ID && process.env.AUTH_GITHUB_SECRET)
+  providers.push(GitHub);
+
+export const { handlers, auth, signIn, signOut } = NextAuth({
+  providers,
+  session: { strategy: "jwt" },
+  // The portal runs behind whatever host it is served on (loopback, a proxy).
+  trustHost: true,
+  callbacks: {
+    async jwt({ token, user, account, profile }) {
+      if (account && account.provider !== "credentials") {
+        // OAuth: the Loupe account linked to this identity (created on first sign-in).
+        token.sub = await accountOfOAuthIdentity(getApiServices().db, {
+          provider: account.provider,
+          providerAccountId: account.providerAccountId,
+          email: (profile?.email ?? user?.email ?? "") as string,
+          name: (profile?.name ?? user?.name ?? "") as string,
+        });
+      } else if (user?.id) token.sub = user.id;
+      return token;
+    },
+    session({ session, token }) {
+      if (token.sub) session.user.id = token.sub;
+      return session;
+    },
+  },
+});
