@@ -4,9 +4,9 @@ import {
   type StackConfig,
 } from "./config.ts";
 import { startWeb, startWorker, type AppsEnv } from "./services/apps.ts";
-import { seedPlatform, type SeedReport } from "./seed/seed-platform.ts";
 import { isPlatformHealthy } from "./services/health.ts";
 import { loadStackSecrets } from "./services/secrets.ts";
+import { seedPlatform, type SeedReport } from "./services/seed.ts";
 import { tailOf, type ManagedProcess } from "./services/managed-process.ts";
 import { applyMigrations } from "./services/migrations.ts";
 import { startPostgres, type PostgresHandle } from "./services/postgres.ts";
@@ -140,13 +140,7 @@ export async function bringUp(
         { timeoutMs: 90_000, intervalMs: 500, signal: options.signal },
       );
       log("seeding the administrator and the demo experiment");
-      seeded = await seedPlatform({
-        repoRoot: config.repoRoot,
-        databaseUrl,
-        temporalAddress,
-        temporalNamespace: config.temporal.namespace,
-        admin: secrets.admin,
-      });
+      seeded = await seedPlatform(apps, secrets.admin);
     }
 
     return {

@@ -50,7 +50,8 @@ export async function runWorkflow(request: RunRequest): Promise<RunOutcome> {
     await platform.recordRunQueued({ runId });
     const execution = await model.executeRun(request);
     const ended = await platform.recordRunCompleted({ runId, ...execution });
-    if (ended.status === "completed") return { status: "completed", ...execution };
+    if (ended.status === "completed")
+      return { status: "completed", ...execution };
     return ended.status === "cancelled"
       ? { status: "cancelled" }
       : {

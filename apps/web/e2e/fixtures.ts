@@ -17,7 +17,9 @@ export async function signIn(
   request: APIRequestContext,
   credentials: { email: string; password: string },
 ): Promise<void> {
-  const { csrfToken } = (await (await request.get("/api/auth/csrf")).json()) as {
+  const { csrfToken } = (await (
+    await request.get("/api/auth/csrf")
+  ).json()) as {
     csrfToken: string;
   };
   const response = await request.post("/api/auth/callback/credentials", {

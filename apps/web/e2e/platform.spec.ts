@@ -61,7 +61,10 @@ test("a script with an API key runs the demo experiment's graph; its result down
   const { key } = await call<{ key: string }>(
     page.request,
     "keys.create",
-    { name: "e2e script", scopes: ["runs:read", "runs:write", "experiments:read"] },
+    {
+      name: "e2e script",
+      scopes: ["runs:read", "runs:write", "experiments:read"],
+    },
     "mutation",
   );
   const script = await playwrightRequest.newContext({
@@ -84,27 +87,35 @@ test("a script with an API key runs the demo experiment's graph; its result down
   await expect
     .poll(
       async () =>
-        (await call<{ status: string }>(script, "runs.status", { runId }, "query"))
-          .status,
+        (
+          await call<{ status: string }>(
+            script,
+            "runs.status",
+            { runId },
+            "query",
+          )
+        ).status,
       { timeout: 60_000 },
     )
     .toBe("completed");
-  const status = await call<{ resultUrl: string; metrics: { forwardPasses: number } }>(
-    script,
-    "runs.status",
-    { runId },
-    "query",
-  );
+  const status = await call<{
+    resultUrl: string;
+    metrics: { forwardPasses: number };
+  }>(script, "runs.status", { runId }, "query");
   expect(status.metrics.forwardPasses).toBe(2);
 
   const download = await script.get(status.resultUrl);
   expect(download.status()).toBe(200);
   expect(download.headers()["content-type"]).toBe("application/octet-stream");
-  expect(download.headers()["content-disposition"]).toContain(`${runId}.safetensors`);
+  expect(download.headers()["content-disposition"]).toContain(
+    `${runId}.safetensors`,
+  );
   // safetensors: an 8-byte little-endian header length, a JSON header, the data.
   const bytes = await download.body();
   const headerLength = Number(bytes.readBigUInt64LE(0));
-  const header = JSON.parse(bytes.subarray(8, 8 + headerLength).toString("utf8")) as Record<
+  const header = JSON.parse(
+    bytes.subarray(8, 8 + headerLength).toString("utf8"),
+  ) as Record<
     string,
     { dtype: string; shape: number[]; data_offsets: [number, number] }
   >;
@@ -120,13 +131,23 @@ test("a script with an API key runs the demo experiment's graph; its result down
   const top = last.indexOf(Math.max(...last));
   // The patched prediction is PyTorch's: " Rome", at its logit (within 1e-3).
   expect(top).toBe(facts.activation_patching.after.top1.id);
-  expect(Math.abs(last[top]! - facts.activation_patching.after.top1.logit)).toBeLessThan(1e-3);
+  expect(
+    Math.abs(last[top]! - facts.activation_patching.after.top1.logit),
+  ).toBeLessThan(1e-3);
 
   // Not readable by anyone else: anonymous, or another signed-in account.
   const anonymous = await playwrightRequest.newContext({ baseURL });
   expect((await anonymous.get(status.resultUrl)).status()).toBe(404);
-  await call(anonymous, "account.signUp", { email: "eve@loupe.test", name: "Eve", password: "eve-password-1" }, "mutation");
-  await signIn(anonymous, { email: "eve@loupe.test", password: "eve-password-1" });
+  await call(
+    anonymous,
+    "account.signUp",
+    { email: "eve@loupe.test", name: "Eve", password: "eve-password-1" },
+    "mutation",
+  );
+  await signIn(anonymous, {
+    email: "eve@loupe.test",
+    password: "eve-password-1",
+  });
   expect((await anonymous.get(status.resultUrl)).status()).toBe(404);
   await script.dispose();
   await anonymous.dispose();

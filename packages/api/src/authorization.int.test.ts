@@ -13,7 +13,11 @@ import { createModel, manifestSchema, type Envoy } from "@loupe/graph";
 import { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createPasswordAccount, seedAdmin } from "./auth/accounts.ts";
-import { principalOfApiKey, principalOfUser, type Principal } from "./auth/principal.ts";
+import {
+  principalOfApiKey,
+  principalOfUser,
+  type Principal,
+} from "./auth/principal.ts";
 import { createApiContext } from "./context.ts";
 import { openRunResult } from "./results/result-download.ts";
 import { appRouter, createCaller } from "./root-router.ts";
@@ -25,7 +29,13 @@ import { createApiServices } from "./services.ts";
  * each kind of caller, against private objects of one researcher. Workflows
  * start on a task queue no worker polls: this test is about who may call what.
  */
-const ROLES = ["anonymous", "unapproved", "approved", "other", "admin"] as const;
+const ROLES = [
+  "anonymous",
+  "unapproved",
+  "approved",
+  "other",
+  "admin",
+] as const;
 type Role = (typeof ROLES)[number];
 /** "skip": not called as this role (said why at the entry). */
 type Outcome = "ok" | "skip" | TRPCError["code"];
@@ -41,7 +51,10 @@ const db: Database = connectTestDatabase(inject("databaseUrl"));
 const modelName = `authz-${randomUUID().slice(0, 6)}`;
 const imported = JSON.parse(
   readFileSync(
-    path.resolve(import.meta.dirname, "../../../models/facts/model.manifest.json"),
+    path.resolve(
+      import.meta.dirname,
+      "../../../models/facts/model.manifest.json",
+    ),
     "utf8",
   ),
 ) as { manifest: unknown };
@@ -85,12 +98,21 @@ const fx = {
       estimatedSeconds: 0.001,
     });
     if (completed) {
-      const stored = await putResult(db, new TextEncoder().encode(`result ${runId}`));
+      const stored = await putResult(
+        db,
+        new TextEncoder().encode(`result ${runId}`),
+      );
       await finishRun(db, runId, {
         status: "completed",
         resultHash: stored.hash,
         resultBytes: stored.byteSize,
-        metrics: { batchId: "b", forwardPasses: 1, batchRows: 1, runRows: 1, computeSeconds: 0 },
+        metrics: {
+          batchId: "b",
+          forwardPasses: 1,
+          batchRows: 1,
+          runRows: 1,
+          computeSeconds: 0,
+        },
       });
     }
     return runId;
@@ -101,9 +123,12 @@ const fx = {
       name: "Applicant",
       password: "a-long-password",
     });
-    await (
-      await createCaller(createApiContext(services, await principalOfUser(db, userId)))
-    ).applications.submit({ affiliation: "Lab", purpose: "to study the models" });
+    await createCaller(
+      createApiContext(services, await principalOfUser(db, userId)),
+    ).applications.submit({
+      affiliation: "Lab",
+      purpose: "to study the models",
+    });
     return userId;
   },
   async key() {
@@ -118,7 +143,13 @@ const onlyOwner = (others: Outcome): Expected => ({
   other: others,
   admin: "ok",
 });
-const everyone: Expected = { anonymous: "ok", unapproved: "ok", approved: "ok", other: "ok", admin: "ok" };
+const everyone: Expected = {
+  anonymous: "ok",
+  unapproved: "ok",
+  approved: "ok",
+  other: "ok",
+  admin: "ok",
+};
 const signedIn: Expected = { ...everyone, anonymous: "UNAUTHORIZED" };
 const approvedOnly: Expected = { ...signedIn, unapproved: "FORBIDDEN" };
 const adminOnly: Expected = {
@@ -131,7 +162,7 @@ const adminOnly: Expected = {
 
 interface Case {
   readonly label?: string;
-  readonly input: (role: Role) => Promise<unknown> | unknown;
+  readonly input: (role: Role) => unknown;
   readonly expect: Expected;
 }
 
@@ -140,12 +171,19 @@ const MATRIX: Record<string, Case[]> = {
   "system.probe": [
     // Admins get through to Temporal (no worker polls the probe's queue here,
     // so their call is cut short by the test's timeout, not by authorization).
-    { input: () => ({ note: "authz" }), expect: { ...adminOnly, admin: "skip" } },
+    {
+      input: () => ({ note: "authz" }),
+      expect: { ...adminOnly, admin: "skip" },
+    },
   ],
   "system.recentEvents": [{ input: () => ({ limit: 5 }), expect: adminOnly }],
   "account.signUp": [
     {
-      input: () => ({ email: `new-${++counter}@loupe.test`, name: "New", password: "a-long-password" }),
+      input: () => ({
+        email: `new-${++counter}@loupe.test`,
+        name: "New",
+        password: "a-long-password",
+      }),
       expect: everyone,
     },
   ],
@@ -153,29 +191,58 @@ const MATRIX: Record<string, Case[]> = {
   "applications.submit": [
     {
       input: () => ({ affiliation: "Lab", purpose: "to study the models" }),
-      expect: { anonymous: "UNAUTHORIZED", unapproved: "ok", approved: "CONFLICT", other: "CONFLICT", admin: "CONFLICT" },
+      expect: {
+        anonymous: "UNAUTHORIZED",
+        unapproved: "ok",
+        approved: "CONFLICT",
+        other: "CONFLICT",
+        admin: "CONFLICT",
+      },
     },
   ],
   "applications.pending": [{ input: () => undefined, expect: adminOnly }],
   "applications.review": [
-    { input: async () => ({ userId: await fx.pendingApplicant(), decision: "approve" }), expect: adminOnly },
+    {
+      input: async () => ({
+        userId: await fx.pendingApplicant(),
+        decision: "approve",
+      }),
+      expect: adminOnly,
+    },
   ],
   "keys.create": [{ input: () => ({ name: "script" }), expect: signedIn }],
   "keys.list": [{ input: () => undefined, expect: signedIn }],
   "keys.revoke": [
-    { input: async () => ({ keyId: (await fx.key()).keyId }), expect: { ...onlyOwner("NOT_FOUND"), anonymous: "UNAUTHORIZED", admin: "NOT_FOUND" } },
+    {
+      input: async () => ({ keyId: (await fx.key()).keyId }),
+      expect: {
+        ...onlyOwner("NOT_FOUND"),
+        anonymous: "UNAUTHORIZED",
+        admin: "NOT_FOUND",
+      },
+    },
   ],
   "admin.accounts": [{ input: () => undefined, expect: adminOnly }],
   "admin.setQuota": [
     {
-      input: () => ({ userId: users.other, computeSecondsPerDay: 100, maxConcurrentRuns: 100, maxRunsPerDay: 1000, maxResultBytes: 1e9 }),
+      input: () => ({
+        userId: users.other,
+        computeSecondsPerDay: 100,
+        maxConcurrentRuns: 100,
+        maxRunsPerDay: 1000,
+        maxResultBytes: 1e9,
+      }),
       expect: adminOnly,
     },
   ],
   "admin.usage": [{ input: () => ({}), expect: adminOnly }],
   "models.list": [{ input: () => undefined, expect: everyone }],
-  "models.manifest": [{ input: () => ({ model: modelName }), expect: everyone }],
-  "experiments.create": [{ input: () => ({ title: "mine" }), expect: approvedOnly }],
+  "models.manifest": [
+    { input: () => ({ model: modelName }), expect: everyone },
+  ],
+  "experiments.create": [
+    { input: () => ({ title: "mine" }), expect: approvedOnly },
+  ],
   "experiments.commitVersion": [
     {
       input: async () => ({
@@ -184,53 +251,129 @@ const MATRIX: Record<string, Case[]> = {
         model: modelName,
         graph: graph(999),
       }),
-      expect: { anonymous: "UNAUTHORIZED", unapproved: "FORBIDDEN", approved: "ok", other: "NOT_FOUND", admin: "FORBIDDEN" },
+      expect: {
+        anonymous: "UNAUTHORIZED",
+        unapproved: "FORBIDDEN",
+        approved: "ok",
+        other: "NOT_FOUND",
+        admin: "FORBIDDEN",
+      },
     },
   ],
   "experiments.fork": [
     {
-      input: async () => ({ experimentId: (await fx.privateExperiment()).experimentId, version: 1 }),
-      expect: { anonymous: "UNAUTHORIZED", unapproved: "FORBIDDEN", approved: "ok", other: "NOT_FOUND", admin: "ok" },
+      input: async () => ({
+        experimentId: (await fx.privateExperiment()).experimentId,
+        version: 1,
+      }),
+      expect: {
+        anonymous: "UNAUTHORIZED",
+        unapproved: "FORBIDDEN",
+        approved: "ok",
+        other: "NOT_FOUND",
+        admin: "ok",
+      },
     },
   ],
   "experiments.get": [
-    { input: async () => ({ experimentId: (await fx.privateExperiment()).experimentId }), expect: onlyOwner("NOT_FOUND") },
+    {
+      input: async () => ({
+        experimentId: (await fx.privateExperiment()).experimentId,
+      }),
+      expect: onlyOwner("NOT_FOUND"),
+    },
   ],
   "experiments.version": [
-    { input: async () => ({ experimentId: (await fx.privateExperiment()).experimentId, version: 1 }), expect: onlyOwner("NOT_FOUND") },
+    {
+      input: async () => ({
+        experimentId: (await fx.privateExperiment()).experimentId,
+        version: 1,
+      }),
+      expect: onlyOwner("NOT_FOUND"),
+    },
   ],
   "experiments.history": [
-    { input: async () => ({ experimentId: (await fx.privateExperiment()).experimentId }), expect: onlyOwner("NOT_FOUND") },
+    {
+      input: async () => ({
+        experimentId: (await fx.privateExperiment()).experimentId,
+      }),
+      expect: onlyOwner("NOT_FOUND"),
+    },
   ],
   "experiments.diff": [
-    { input: async () => ({ experimentId: (await fx.privateExperiment()).experimentId, from: 1, to: 1 }), expect: onlyOwner("NOT_FOUND") },
+    {
+      input: async () => ({
+        experimentId: (await fx.privateExperiment()).experimentId,
+        from: 1,
+        to: 1,
+      }),
+      expect: onlyOwner("NOT_FOUND"),
+    },
   ],
   "experiments.searchPublic": [{ input: () => ({}), expect: everyone }],
   "experiments.mine": [{ input: () => undefined, expect: signedIn }],
   "experiments.star": [
     {
-      input: async () => ({ experimentId: (await fx.privateExperiment()).experimentId, starred: true }),
+      input: async () => ({
+        experimentId: (await fx.privateExperiment()).experimentId,
+        starred: true,
+      }),
       expect: { ...onlyOwner("NOT_FOUND"), anonymous: "UNAUTHORIZED" },
     },
   ],
   "experiments.setVisibility": [
     {
-      input: async () => ({ experimentId: (await fx.privateExperiment()).experimentId, visibility: "unlisted" }),
-      expect: { anonymous: "UNAUTHORIZED", unapproved: "NOT_FOUND", approved: "ok", other: "NOT_FOUND", admin: "FORBIDDEN" },
+      input: async () => ({
+        experimentId: (await fx.privateExperiment()).experimentId,
+        visibility: "unlisted",
+      }),
+      expect: {
+        anonymous: "UNAUTHORIZED",
+        unapproved: "NOT_FOUND",
+        approved: "ok",
+        other: "NOT_FOUND",
+        admin: "FORBIDDEN",
+      },
     },
   ],
   "runs.submit": [
-    { label: "an ad-hoc graph", input: () => ({ model: modelName, graph: graph(++counter), reuse: false }), expect: approvedOnly },
+    {
+      label: "an ad-hoc graph",
+      input: () => ({
+        model: modelName,
+        graph: graph(++counter),
+        reuse: false,
+      }),
+      expect: approvedOnly,
+    },
     {
       label: "a private experiment's version",
-      input: async () => ({ experimentId: (await fx.privateExperiment()).experimentId, version: 1, reuse: false }),
-      expect: { anonymous: "UNAUTHORIZED", unapproved: "FORBIDDEN", approved: "ok", other: "NOT_FOUND", admin: "ok" },
+      input: async () => ({
+        experimentId: (await fx.privateExperiment()).experimentId,
+        version: 1,
+        reuse: false,
+      }),
+      expect: {
+        anonymous: "UNAUTHORIZED",
+        unapproved: "FORBIDDEN",
+        approved: "ok",
+        other: "NOT_FOUND",
+        admin: "ok",
+      },
     },
   ],
-  "runs.status": [{ input: async () => ({ runId: await fx.privateRun(true) }), expect: onlyOwner("NOT_FOUND") }],
+  "runs.status": [
+    {
+      input: async () => ({ runId: await fx.privateRun(true) }),
+      expect: onlyOwner("NOT_FOUND"),
+    },
+  ],
   "runs.list": [{ input: () => ({}), expect: signedIn }],
   "runs.cancel": [
-    { input: async () => ({ runId: await fx.privateRun(false) }), expect: { ...onlyOwner("NOT_FOUND"), anonymous: "UNAUTHORIZED" } },
+    {
+      input: async () => ({ runId: await fx.privateRun(false) }),
+      expect: { ...onlyOwner("NOT_FOUND"), anonymous: "UNAUTHORIZED" },
+    },
   ],
 };
 
@@ -249,24 +392,43 @@ async function outcomeOf(call: () => Promise<unknown>): Promise<Outcome> {
 
 beforeAll(async () => {
   await truncateAll(db);
-  users.admin = (await seedAdmin(db, { email: "admin@loupe.test", password: "admin-password" })).userId;
+  users.admin = (
+    await seedAdmin(db, {
+      email: "admin@loupe.test",
+      password: "admin-password",
+    })
+  ).userId;
   for (const role of ["unapproved", "approved", "other"] as const)
     users[role] = (
-      await createPasswordAccount(db, { email: `${role}@loupe.test`, name: role, password: "a-long-password" })
+      await createPasswordAccount(db, {
+        email: `${role}@loupe.test`,
+        name: role,
+        password: "a-long-password",
+      })
     ).userId;
   const admin = await callerAs("admin");
   for (const role of ["approved", "other"] as const) {
-    await (await callerAs(role)).applications.submit({ affiliation: "Lab", purpose: "to study the models" });
+    await (
+      await callerAs(role)
+    ).applications.submit({
+      affiliation: "Lab",
+      purpose: "to study the models",
+    });
     await admin.applications.review({
       userId: users[role],
       decision: "approve",
-      quota: { computeSecondsPerDay: 1e6, maxConcurrentRuns: 1000, maxRunsPerDay: 10_000, maxResultBytes: 1e9 },
+      quota: {
+        computeSecondsPerDay: 1e6,
+        maxConcurrentRuns: 1000,
+        maxRunsPerDay: 10_000,
+        maxResultBytes: 1e9,
+      },
     });
   }
   await registerModel(db, {
     name: modelName,
     hash: manifest.model.hash ?? modelName,
-    manifest: manifest as unknown as Record<string, unknown>,
+    manifest: manifest,
     secondsPerToken: 1e-4,
   });
 });
@@ -280,7 +442,9 @@ const procedures = Object.keys(appRouter._def.procedures).sort();
 describe("authorization matrix", () => {
   it("has an entry for every procedure of the router, and none for a procedure that does not exist", () => {
     expect(procedures.filter((p) => !(p in MATRIX))).toEqual([]);
-    expect(Object.keys(MATRIX).filter((p) => !procedures.includes(p))).toEqual([]);
+    expect(Object.keys(MATRIX).filter((p) => !procedures.includes(p))).toEqual(
+      [],
+    );
   });
 
   for (const procedure of procedures)
@@ -288,13 +452,21 @@ describe("authorization matrix", () => {
       it(`${procedure}${c.label ? ` (${c.label})` : ""}`, async () => {
         const seen: Partial<Record<Role, Outcome>> = {};
         for (const role of ROLES) {
-          if (c.expect[role] === ("skip")) continue;
+          if (c.expect[role] === "skip") continue;
           const input = await c.input(role);
-          const caller = (await callerAs(role)) as unknown as Record<string, Record<string, (i: unknown) => Promise<unknown>>>;
+          const caller = (await callerAs(role)) as unknown as Record<
+            string,
+            Record<string, (i: unknown) => Promise<unknown>>
+          >;
           const [ns, name] = procedure.split(".") as [string, string];
           seen[role] = await outcomeOf(() => caller[ns]![name]!(input));
         }
-        const wanted = Object.fromEntries(ROLES.filter((r) => c.expect[r] !== ("skip")).map((r) => [r, c.expect[r]]));
+        const wanted = Object.fromEntries(
+          ROLES.filter((r) => c.expect[r] !== "skip").map((r) => [
+            r,
+            c.expect[r],
+          ]),
+        );
         expect(seen).toEqual(wanted);
       });
 
@@ -313,21 +485,34 @@ describe("authorization matrix", () => {
 describe("API keys", () => {
   it("act as their account within their scopes, never mint keys, and stop working when revoked", async () => {
     const owner = await callerAs("approved");
-    const readOnly = await owner.keys.create({ name: "read only", scopes: ["runs:read", "experiments:read"] });
+    const readOnly = await owner.keys.create({
+      name: "read only",
+      scopes: ["runs:read", "experiments:read"],
+    });
     expect(readOnly.key).toMatch(/^loupe_[0-9a-f]{8}_/);
     expect(readOnly.key.startsWith(readOnly.prefix)).toBe(true);
     // Only the hash is stored.
-    const stored = await db.apiKey.findUniqueOrThrow({ where: { id: readOnly.keyId } });
+    const stored = await db.apiKey.findUniqueOrThrow({
+      where: { id: readOnly.keyId },
+    });
     expect(stored.hash).not.toContain(readOnly.key.slice(15));
     const log = JSON.stringify(await db.event.findMany(), (_, v: unknown) =>
       typeof v === "bigint" ? v.toString() : v,
     );
     expect(log).not.toContain(readOnly.key);
-    const viaKey = createCaller(createApiContext(services, await principalOfApiKey(db, readOnly.key)));
+    const viaKey = createCaller(
+      createApiContext(services, await principalOfApiKey(db, readOnly.key)),
+    );
     expect((await viaKey.account.me()).via).toBe("api-key");
     await viaKey.runs.list({});
-    expect(await outcomeOf(() => viaKey.runs.submit({ model: modelName, graph: graph(12345) }))).toBe("FORBIDDEN");
-    expect(await outcomeOf(() => viaKey.keys.create({ name: "escalate" }))).toBe("FORBIDDEN");
+    expect(
+      await outcomeOf(() =>
+        viaKey.runs.submit({ model: modelName, graph: graph(12345) }),
+      ),
+    ).toBe("FORBIDDEN");
+    expect(
+      await outcomeOf(() => viaKey.keys.create({ name: "escalate" })),
+    ).toBe("FORBIDDEN");
     await owner.keys.revoke({ keyId: readOnly.keyId });
     expect(await principalOfApiKey(db, readOnly.key)).toBeNull();
     expect(await principalOfApiKey(db, `${readOnly.key}x`)).toBeNull();

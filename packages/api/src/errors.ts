@@ -1,7 +1,4 @@
-import {
-  QuotaExceededError,
-  VersionConflictError,
-} from "@loupe/db";
+import { QuotaExceededError, VersionConflictError } from "@loupe/db";
 import { TRPCError } from "@trpc/server";
 import { EmailTakenError } from "./auth/accounts.ts";
 

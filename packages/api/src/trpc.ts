@@ -42,10 +42,7 @@ export const sessionProcedure = signedInProcedure.use(({ ctx, next }) => {
 });
 
 const assertScope = (principal: Principal, scope: ApiKeyScope) => {
-  if (
-    principal.via.kind === "api-key" &&
-    !principal.via.scopes.includes(scope)
-  )
+  if (principal.via.kind === "api-key" && !principal.via.scopes.includes(scope))
     throw new TRPCError({
       code: "FORBIDDEN",
       message: `this API key lacks the scope ${scope}`,

@@ -70,7 +70,10 @@ export {
   type ReusableRun,
 } from "./runs/serve-cached-run.ts";
 export { queuePosition } from "./runs/queue-position.ts";
-export { QuotaExceededError, type QuotaName } from "./runs/quota-exceeded-error.ts";
+export {
+  QuotaExceededError,
+  type QuotaName,
+} from "./runs/quota-exceeded-error.ts";
 export { utcDay } from "./runs/utc-day.ts";
 export {
   registerModel,

@@ -19,17 +19,24 @@ export function loadStackSecrets(
   env: NodeJS.ProcessEnv = process.env,
 ): StackSecrets {
   const file = path.join(home, "secrets.json");
-  let stored: Partial<{ authSecret: string; adminEmail: string; adminPassword: string }> = {};
+  let stored: Partial<{
+    authSecret: string;
+    adminEmail: string;
+    adminPassword: string;
+  }> = {};
   if (fs.existsSync(file))
     stored = JSON.parse(fs.readFileSync(file, "utf8")) as typeof stored;
   const secrets = {
     authSecret: stored.authSecret ?? randomBytes(32).toString("base64url"),
     adminEmail: stored.adminEmail ?? "admin@loupe.local",
-    adminPassword: stored.adminPassword ?? randomBytes(12).toString("base64url"),
+    adminPassword:
+      stored.adminPassword ?? randomBytes(12).toString("base64url"),
   };
   if (JSON.stringify(secrets) !== JSON.stringify(stored)) {
     fs.mkdirSync(home, { recursive: true });
-    fs.writeFileSync(file, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
+    fs.writeFileSync(file, `${JSON.stringify(secrets, null, 2)}\n`, {
+      mode: 0o600,
+    });
   }
   return {
     authSecret: env.AUTH_SECRET ?? secrets.authSecret,

@@ -20,12 +20,23 @@ const providers: Provider[] = [
       password: { label: "Password", type: "password" },
     },
     async authorize(credentials) {
-      const email = typeof credentials.email === "string" ? credentials.email : "";
+      const email =
+        typeof credentials.email === "string" ? credentials.email : "";
       const password =
         typeof credentials.password === "string" ? credentials.password : "";
       if (!email || !password) return null;
-      const account = await signInWithPassword(getApiServices().db, email, password);
-      return account && { id: account.userId, email: account.email, name: account.name };
+      const account = await signInWithPassword(
+        getApiServices().db,
+        email,
+        password,
+      );
+      return (
+        account && {
+          id: account.userId,
+          email: account.email,
+          name: account.name,
+        }
+      );
     },
   }),
 ];

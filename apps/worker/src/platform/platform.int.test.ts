@@ -44,7 +44,11 @@ beforeAll(async () => {
     temporalAddress: address,
     platformTaskQueue,
   });
-  engine = await EngineThread.start(model.onnx, model.manifest, model.tokenizer);
+  engine = await EngineThread.start(
+    model.onnx,
+    model.manifest,
+    model.tokenizer,
+  );
   local = await loadModelFiles(path.join(MODEL_DIR, "model.onnx"));
   const hosted = { name: modelName, manifest: model.manifest, engine };
   await registerHostedModel(platform.db, hosted);
@@ -92,14 +96,21 @@ const probe = (prompt: string, at = 2) =>
     lm.output.item("logits").save("logits");
   });
 
-async function expectEqualToSolo(runId: string, graph: Graph, tolerance = 1e-5) {
+async function expectEqualToSolo(
+  runId: string,
+  graph: Graph,
+  tolerance = 1e-5,
+) {
   const tensors = await platform.resultOf(runId);
   const solo = (await local.run(graph)).saves;
   expect(Object.keys(tensors).sort()).toEqual(Object.keys(solo).sort());
   for (const key of Object.keys(solo)) {
     expect(tensors[key]!.shape, key).toEqual(solo[key]!.shape);
     expect(
-      maxAbsDiff(tensors[key]!.data as Float32Array, solo[key]!.data as Float32Array),
+      maxAbsDiff(
+        tensors[key]!.data as Float32Array,
+        solo[key]!.data as Float32Array,
+      ),
       `${runId} ${key}`,
     ).toBeLessThanOrEqual(tolerance);
   }
@@ -136,7 +147,9 @@ describe("runs through the API and Temporal", () => {
     expect(done.metrics!.forwardPasses).toBe(1);
     expect(done.metrics!.computeSeconds).toBeGreaterThan(0);
     expect(
-      (await readStream(platform.db, streams.run(submitted.runId))).map((e) => e.type),
+      (await readStream(platform.db, streams.run(submitted.runId))).map(
+        (e) => e.type,
+      ),
     ).toEqual([
       "run.requested",
       "quota.reserved",
@@ -163,7 +176,10 @@ describe("runs through the API and Temporal", () => {
         lm.output.item("logits").save("logits");
       });
     });
-    const { runId } = await ada.caller.runs.submit({ model: modelName, graph: session });
+    const { runId } = await ada.caller.runs.submit({
+      model: modelName,
+      graph: session,
+    });
     const done = await platform.settled(ada.caller, runId);
     expect(done.status).toBe("completed");
     expect(done.metrics!.forwardPasses).toBe(2);
@@ -172,15 +188,23 @@ describe("runs through the API and Temporal", () => {
 
   it("a graph that does not fit the model is refused at submit, naming the problem, and nothing is queued", async () => {
     const bad = JSON.parse(
-      JSON.stringify(probe(PROMPTS[0]!)).replace(/transformer\.h\.2/g, "transformer.h.60"),
+      JSON.stringify(probe(PROMPTS[0]!)).replace(
+        /transformer\.h\.2/g,
+        "transformer.h.60",
+      ),
     ) as Graph;
     const before = await platform.db.run.count();
-    const error = await failure(ada.caller.runs.submit({ model: modelName, graph: bad }));
+    const error = await failure(
+      ada.caller.runs.submit({ model: modelName, graph: bad }),
+    );
     expect(error.code).toBe("BAD_REQUEST");
     expect(error.message).toMatch(/transformer\.h\.60/);
     expect(error.loupe).toMatchObject({ code: "GRAPH_INVALID" });
     const unknown = await failure(
-      ada.caller.runs.submit({ model: "no-such-model", graph: probe(PROMPTS[0]!) }),
+      ada.caller.runs.submit({
+        model: "no-such-model",
+        graph: probe(PROMPTS[0]!),
+      }),
     );
     expect(unknown.code).toBe("NOT_FOUND");
     expect(await platform.db.run.count()).toBe(before);
@@ -209,7 +233,9 @@ describe("batching across users", () => {
     // Queue positions: the runs still waiting are numbered without gaps or repeats.
     const waiting = (
       await Promise.all(
-        submitted.map((s, i) => users[i % 4]!.caller.runs.status({ runId: s.runId })),
+        submitted.map((s, i) =>
+          users[i % 4]!.caller.runs.status({ runId: s.runId }),
+        ),
       )
     )
       .map((s) => s.queuePosition)
@@ -222,9 +248,13 @@ describe("batching across users", () => {
     expect(done.map((d) => d.status)).toEqual(Array(20).fill("completed"));
     // Forward passes, counted once per batch, from the runs' own metrics.
     const passesByBatch = new Map<string, number>();
-    for (const d of done) passesByBatch.set(d.metrics!.batchId!, d.metrics!.forwardPasses);
-    expect([...passesByBatch.values()].reduce((s, p) => s + p, 0)).toBeLessThanOrEqual(2);
-    for (const [i, s] of submitted.entries()) await expectEqualToSolo(s.runId, graphs[i]!);
+    for (const d of done)
+      passesByBatch.set(d.metrics!.batchId!, d.metrics!.forwardPasses);
+    expect(
+      [...passesByBatch.values()].reduce((s, p) => s + p, 0),
+    ).toBeLessThanOrEqual(2);
+    for (const [i, s] of submitted.entries())
+      await expectEqualToSolo(s.runId, graphs[i]!);
     // A shared pass is charged by share: the charges of one batch add up to
     // no more than its time, and a run's charge follows its tokens.
     expect(done.every((d) => d.metrics!.computeSeconds > 0)).toBe(true);
@@ -239,26 +269,49 @@ describe("result reuse", () => {
     ]);
     const steer = (amount: number) =>
       lm.trace(PROMPTS[2]!, () => {
-        layer(3).output[0]!.set([":", -1, ":"], layer(3).output[0]!.get(":", -1, ":").add(amount));
+        layer(3).output[0]!.set(
+          [":", -1, ":"],
+          layer(3).output[0]!.get(":", -1, ":").add(amount),
+        );
         lm.output.item("logits").save("logits");
       });
-    const first = await ada.caller.runs.submit({ model: modelName, graph: steer(1) });
-    expect((await platform.settled(ada.caller, first.runId)).status).toBe("completed");
+    const first = await ada.caller.runs.submit({
+      model: modelName,
+      graph: steer(1),
+    });
+    expect((await platform.settled(ada.caller, first.runId)).status).toBe(
+      "completed",
+    );
 
     const passes = (await engine.metrics).forwardPasses;
-    const again = await ada.caller.runs.submit({ model: modelName, graph: steer(1) });
-    expect(again).toMatchObject({ status: "completed", cached: true, cachedFrom: first.runId });
+    const again = await ada.caller.runs.submit({
+      model: modelName,
+      graph: steer(1),
+    });
+    expect(again).toMatchObject({
+      status: "completed",
+      cached: true,
+      cachedFrom: first.runId,
+    });
     const hit = await ada.caller.runs.status({ runId: again.runId });
     expect(hit).toMatchObject({ status: "completed", cached: true });
     expect(
-      (await readStream(platform.db, streams.run(again.runId))).map((e) => e.type),
+      (await readStream(platform.db, streams.run(again.runId))).map(
+        (e) => e.type,
+      ),
     ).toEqual(["run.requested", "run.completed"]);
     expect((await engine.metrics).forwardPasses).toBe(passes);
     await expectEqualToSolo(again.runId, steer(1), 0);
 
-    const changed = await ada.caller.runs.submit({ model: modelName, graph: steer(2) });
+    const changed = await ada.caller.runs.submit({
+      model: modelName,
+      graph: steer(2),
+    });
     expect(changed).toMatchObject({ status: "queued", cached: false });
-    const theirs = await bob.caller.runs.submit({ model: modelName, graph: steer(1) });
+    const theirs = await bob.caller.runs.submit({
+      model: modelName,
+      graph: steer(1),
+    });
     expect(theirs).toMatchObject({ status: "queued", cached: false });
     await platform.settled(ada.caller, changed.runId);
     await platform.settled(bob.caller, theirs.runId);
@@ -280,44 +333,73 @@ describe("quotas", () => {
       }),
     );
     const results = await Promise.allSettled(
-      graphs.map((graph) => user.caller.runs.submit({ model: modelName, graph })),
+      graphs.map((graph) =>
+        user.caller.runs.submit({ model: modelName, graph }),
+      ),
     );
     const accepted = results.filter((r) => r.status === "fulfilled");
-    const rejected = results.flatMap((r) => (r.status === "rejected" ? [r.reason] : []));
+    const rejected = results.flatMap((r) =>
+      r.status === "rejected" ? [r.reason] : [],
+    );
     expect(accepted).toHaveLength(50);
     expect(rejected).toHaveLength(150);
     for (const error of rejected) {
       expect(error).toBeInstanceOf(TRPCError);
       expect((error as TRPCError).code).toBe("TOO_MANY_REQUESTS");
-      expect((error as { loupe: { code: string; quota: string } }).loupe).toMatchObject({
+      expect(
+        (error as { loupe: { code: string; quota: string } }).loupe,
+      ).toMatchObject({
         code: "QUOTA_EXCEEDED",
         quota: expect.stringMatching(/^(maxConcurrentRuns|maxRunsPerDay)$/),
       });
-      expect((error as Error).message).toMatch(/quota (maxConcurrentRuns|maxRunsPerDay) exceeded: 50 of 50 used/);
+      expect((error as Error).message).toMatch(
+        /quota (maxConcurrentRuns|maxRunsPerDay) exceeded: 50 of 50 used/,
+      );
     }
-    const [usage] = await platform.admin.caller.admin.usage({ userId: user.userId });
+    const [usage] = await platform.admin.caller.admin.usage({
+      userId: user.userId,
+    });
     expect(usage!.runsToday).toBe(50);
-    expect(await platform.db.run.count({ where: { userId: user.userId } })).toBe(50);
+    expect(
+      await platform.db.run.count({ where: { userId: user.userId } }),
+    ).toBe(50);
     // The accepted runs finish and their reservations are all settled.
     await Promise.all(
       accepted.map((r) =>
-        platform.settled(user.caller, (r as PromiseFulfilledResult<{ runId: string }>).value.runId),
+        platform.settled(
+          user.caller,
+          (r as PromiseFulfilledResult<{ runId: string }>).value.runId,
+        ),
       ),
     );
-    const [after] = await platform.admin.caller.admin.usage({ userId: user.userId });
+    const [after] = await platform.admin.caller.admin.usage({
+      userId: user.userId,
+    });
     expect(after).toMatchObject({ runsToday: 50, activeRuns: 0 });
   });
 
   it("cancelling a waiting run ends it once, releases its reservation and takes it out of its batch", async () => {
     const user = await platform.approvedUser("cancel");
     const graph = probe(PROMPTS[4]!);
-    const { runId } = await user.caller.runs.submit({ model: modelName, graph, reuse: false });
-    expect(await user.caller.runs.cancel({ runId })).toEqual({ runId, status: "cancelled" });
+    const { runId } = await user.caller.runs.submit({
+      model: modelName,
+      graph,
+      reuse: false,
+    });
+    expect(await user.caller.runs.cancel({ runId })).toEqual({
+      runId,
+      status: "cancelled",
+    });
     // A second cancel finds the ending there.
-    expect(await user.caller.runs.cancel({ runId })).toEqual({ runId, status: "cancelled" });
+    expect(await user.caller.runs.cancel({ runId })).toEqual({
+      runId,
+      status: "cancelled",
+    });
     const done = await platform.settled(user.caller, runId);
     expect(done.status).toBe("cancelled");
-    const types = (await readStream(platform.db, streams.run(runId))).map((e) => e.type);
+    const types = (await readStream(platform.db, streams.run(runId))).map(
+      (e) => e.type,
+    );
     expect(types.filter((t) => t === "quota.settled")).toHaveLength(1);
     expect(types).not.toContain("run.completed");
     expect(types).not.toContain("run.started");
@@ -330,7 +412,11 @@ describe("experiments", () => {
     const owner = await platform.approvedUser("author");
     const { experimentId } = await owner.caller.experiments.create({
       title: "Paris to Rome",
-      initial: { model: modelName, graph: probe(PROMPTS[0]!), message: "first" },
+      initial: {
+        model: modelName,
+        graph: probe(PROMPTS[0]!),
+        message: "first",
+      },
     });
     const N = 8;
     const outcomes = await Promise.allSettled(
@@ -346,7 +432,9 @@ describe("experiments", () => {
     );
     const won = outcomes.filter((o) => o.status === "fulfilled");
     expect(won).toHaveLength(1);
-    expect((won[0] as PromiseFulfilledResult<{ version: number }>).value.version).toBe(2);
+    expect(
+      (won[0] as PromiseFulfilledResult<{ version: number }>).value.version,
+    ).toBe(2);
     for (const o of outcomes.filter((o) => o.status === "rejected")) {
       const error = (o as PromiseRejectedResult).reason as TRPCError & {
         loupe: Record<string, unknown>;
@@ -364,7 +452,11 @@ describe("experiments", () => {
       "experiment.version_committed",
       "experiment.version_committed",
     ]);
-    const diff = await owner.caller.experiments.diff({ experimentId, from: 1, to: 2 });
+    const diff = await owner.caller.experiments.diff({
+      experimentId,
+      from: 1,
+      to: 2,
+    });
     expect(diff.text.length).toBeGreaterThan(0);
   });
 
@@ -376,20 +468,37 @@ describe("experiments", () => {
     const { experimentId } = await owner.caller.experiments.create({
       title: "Logit lens on the Eiffel Tower",
       visibility: "public",
-      initial: { model: modelName, graph: probe(PROMPTS[2]!, 5), message: "v1" },
+      initial: {
+        model: modelName,
+        graph: probe(PROMPTS[2]!, 5),
+        message: "v1",
+      },
     });
     const run = await owner.caller.runs.submit({ experimentId, version: 1 });
-    expect((await platform.settled(owner.caller, run.runId)).status).toBe("completed");
+    expect((await platform.settled(owner.caller, run.runId)).status).toBe(
+      "completed",
+    );
     // Public: another user's identical run is served from it.
-    const reused = await reader.caller.runs.submit({ experimentId, version: 1 });
+    const reused = await reader.caller.runs.submit({
+      experimentId,
+      version: 1,
+    });
     expect(reused).toMatchObject({ cached: true, cachedFrom: run.runId });
-    const fork = await reader.caller.experiments.fork({ experimentId, version: 1 });
-    const forked = await reader.caller.experiments.get({ experimentId: fork.experimentId });
+    const fork = await reader.caller.experiments.fork({
+      experimentId,
+      version: 1,
+    });
+    const forked = await reader.caller.experiments.get({
+      experimentId: fork.experimentId,
+    });
     expect(forked.forkedFrom).toEqual({ experimentId, version: 1 });
     expect(forked.latest!.graphHash).toBe(
-      (await owner.caller.experiments.version({ experimentId, version: 1 })).graphHash,
+      (await owner.caller.experiments.version({ experimentId, version: 1 }))
+        .graphHash,
     );
-    const gallery = await reader.caller.experiments.searchPublic({ query: "eiffel" });
+    const gallery = await reader.caller.experiments.searchPublic({
+      query: "eiffel",
+    });
     expect(gallery.map((e) => e.id)).toContain(experimentId);
     expect(gallery.map((e) => e.id)).not.toContain(fork.experimentId); // private fork
   });

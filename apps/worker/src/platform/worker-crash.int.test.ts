@@ -51,13 +51,21 @@ function startWorker(id: string, env: Record<string, string> = {}) {
     });
     child.stderr!.on("data", (d: Buffer) => (output += d.toString()));
     child.on("exit", (code, signal) =>
-      reject(new Error(`worker ${id} exited (${code ?? signal}) before polling:\n${output}`)),
+      reject(
+        new Error(
+          `worker ${id} exited (${code ?? signal}) before polling:\n${output}`,
+        ),
+      ),
     );
   });
   return { child, polling, output: () => output };
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 60_000) {
+async function until<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  ms = 60_000,
+) {
   const deadline = Date.now() + ms;
   for (;;) {
     const value = await probe();
@@ -80,7 +88,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");
+  for (const child of children)
+    if (child.exitCode === null) child.kill("SIGKILL");
   await local.close();
   await platform.close();
 });
@@ -90,21 +99,32 @@ it("a worker SIGKILLed mid-batch: its runs finish on another worker, each with o
   const a = startWorker("worker-a", { LOUPE_FAULT_HOLD_BATCH_MS: "600000" });
   await a.polling;
   const user = await platform.approvedUser("crash");
-  const graphs = ["The Louvre is located in the city of", "Big Ben is located in the city of", "The capital of France is"].map(
-    (prompt) =>
-      lm.trace(prompt, () => {
-        lm.transformer!.h![2]!.output[0]!.get(":", -1, ":").save("hidden");
-        lm.output.item("logits").save("logits");
-      }),
+  const graphs = [
+    "The Louvre is located in the city of",
+    "Big Ben is located in the city of",
+    "The capital of France is",
+  ].map((prompt) =>
+    lm.trace(prompt, () => {
+      lm.transformer!.h![2]!.output[0]!.get(":", -1, ":").save("hidden");
+      lm.output.item("logits").save("logits");
+    }),
   );
   const runIds = (
-    await Promise.all(graphs.map((graph) => user.caller.runs.submit({ model: "facts-gpt2", graph })))
+    await Promise.all(
+      graphs.map((graph) =>
+        user.caller.runs.submit({ model: "facts-gpt2", graph }),
+      ),
+    )
   ).map((s) => s.runId);
 
   // Every run of the batch has started on worker A; then a heartbeat goes out.
   const startedOn = await until("the batch to start on worker A", async () => {
-    const runs = await Promise.all(runIds.map((id) => readStream(platform.db, streams.run(id))));
-    const started = runs.map((events) => events.find((e) => e.type === "run.started"));
+    const runs = await Promise.all(
+      runIds.map((id) => readStream(platform.db, streams.run(id))),
+    );
+    const started = runs.map((events) =>
+      events.find((e) => e.type === "run.started"),
+    );
     return started.every(Boolean)
       ? started.map((e) => e!.payload as { workerId: string; batchId: string })
       : undefined;
@@ -122,16 +142,24 @@ it("a worker SIGKILLed mid-batch: its runs finish on another worker, each with o
         `run ${runId} to end`,
         async () => {
           const s = await user.caller.runs.status({ runId });
-          return ["completed", "failed", "cancelled"].includes(s.status) ? s : undefined;
+          return ["completed", "failed", "cancelled"].includes(s.status)
+            ? s
+            : undefined;
         },
         120_000,
       ),
     ),
   );
-  expect(finished.map((f) => f.status)).toEqual(["completed", "completed", "completed"]);
+  expect(finished.map((f) => f.status)).toEqual([
+    "completed",
+    "completed",
+    "completed",
+  ]);
 
   for (const [k, runId] of runIds.entries()) {
-    const types = (await readStream(platform.db, streams.run(runId))).map((e) => e.type);
+    const types = (await readStream(platform.db, streams.run(runId))).map(
+      (e) => e.type,
+    );
     const count = (t: string) => types.filter((x) => x === t).length;
     expect(count("run.started"), runId).toBe(1);
     expect(count("run.completed"), runId).toBe(1);
@@ -141,7 +169,12 @@ it("a worker SIGKILLed mid-batch: its runs finish on another worker, each with o
     expect(finished[k]!.metrics!.batchId).not.toBe(startedOn[k]!.batchId);
     const tensors = await platform.resultOf(runId);
     const solo = (await local.run(graphs[k]!)).saves;
-    expect(maxAbsDiff(tensors.logits!.data as Float32Array, solo.logits!.data as Float32Array)).toBeLessThan(1e-5);
+    expect(
+      maxAbsDiff(
+        tensors.logits!.data as Float32Array,
+        solo.logits!.data as Float32Array,
+      ),
+    ).toBeLessThan(1e-5);
   }
   // One stored result per run: nothing else was written (A died before storing).
   const resultRows = await platform.db.result.count();

@@ -80,7 +80,8 @@ export class PlatformFixture {
       { client: new Client({ connection }), connection },
       { userId, caller: null as unknown as Caller },
     );
-    (fixture.admin as { caller: Caller }).caller = await fixture.callerOf(userId);
+    (fixture.admin as { caller: Caller }).caller =
+      await fixture.callerOf(userId);
     return fixture;
   }
 
@@ -110,7 +111,9 @@ export class PlatformFixture {
       name,
       password: "a-long-password",
     });
-    await (await this.callerOf(userId)).applications.submit({
+    await (
+      await this.callerOf(userId)
+    ).applications.submit({
       affiliation: "Loupe tests",
       purpose: "integration tests of the platform",
     });
@@ -149,6 +152,7 @@ export class PlatformFixture {
 /** Largest absolute difference of two arrays of numbers. */
 export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let max = 0;
-  for (let j = 0; j < b.length; j++) max = Math.max(max, Math.abs(a[j]! - b[j]!));
+  for (let j = 0; j < b.length; j++)
+    max = Math.max(max, Math.abs(a[j]! - b[j]!));
   return a.length === b.length ? max : Infinity;
 }

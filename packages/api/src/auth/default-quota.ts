@@ -10,7 +10,10 @@ export const DEFAULT_QUOTA = {
 
 /** A quota as an administrator sets it. */
 export const quotaInput = z.object({
-  computeSecondsPerDay: z.number().nonnegative().max(86_400 * 1000),
+  computeSecondsPerDay: z
+    .number()
+    .nonnegative()
+    .max(86_400 * 1000),
   maxConcurrentRuns: z.number().int().nonnegative().max(100_000),
   maxRunsPerDay: z.number().int().nonnegative().max(10_000_000),
   maxResultBytes: z.number().int().nonnegative(),

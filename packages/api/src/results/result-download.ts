@@ -14,7 +14,11 @@ export async function openRunResult(
   runId: string,
 ): Promise<{ byteSize: number; chunks: AsyncIterable<Uint8Array> }> {
   const run = await readableRun(db, principal, runId);
-  if (run.status !== "completed" || !run.resultHash || run.resultBytes === null) {
+  if (
+    run.status !== "completed" ||
+    !run.resultHash ||
+    run.resultBytes === null
+  ) {
     throw notFound(`the result of run ${runId} (it is ${run.status})`);
   }
   return {

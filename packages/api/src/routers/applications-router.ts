@@ -20,7 +20,11 @@ export const applicationsRouter = router({
     .input(
       z.object({
         affiliation: z.string().trim().min(1).max(200),
-        purpose: z.string().trim().min(10, "say in a sentence or two what you will study").max(5000),
+        purpose: z
+          .string()
+          .trim()
+          .min(10, "say in a sentence or two what you will study")
+          .max(5000),
       }),
     )
     .mutation(async ({ ctx, input }) => {
@@ -81,7 +85,9 @@ export const applicationsRouter = router({
     )
     .mutation(async ({ ctx, input }) => {
       const { db } = ctx.services;
-      const account = await db.account.findUnique({ where: { id: input.userId } });
+      const account = await db.account.findUnique({
+        where: { id: input.userId },
+      });
       if (!account) throw notFound(`account ${input.userId}`);
       if (account.access !== "pending")
         throw new TRPCError({
@@ -111,6 +117,9 @@ export const applicationsRouter = router({
               }),
             ];
       await appendEvents(db, [{ stream, events }], projectDomainEvents);
-      return { userId: input.userId, access: input.decision === "approve" ? "approved" : "rejected" };
+      return {
+        userId: input.userId,
+        access: input.decision === "approve" ? "approved" : "rejected",
+      };
     }),
 });

@@ -35,7 +35,11 @@ const graphInput = z.object({
 });
 
 const emit = (db: Database, event: ReturnType<typeof domainEvents.event>) =>
-  appendEvents(db, [{ stream: event.stream, events: [event] }], projectDomainEvents);
+  appendEvents(
+    db,
+    [{ stream: event.stream, events: [event] }],
+    projectDomainEvents,
+  );
 
 async function versionOf(db: Database, experimentId: string, v: number) {
   const row = await db.experimentVersion.findUnique({
@@ -94,7 +98,11 @@ export const experimentsRouter = router({
       const { db } = ctx.services;
       const checked =
         input.initial &&
-        (await checkGraphForModel(db, input.initial.model, input.initial.graph));
+        (await checkGraphForModel(
+          db,
+          input.initial.model,
+          input.initial.graph,
+        ));
       const experimentId = randomUUID();
       const stream = streams.experiment(experimentId);
       const events = [
@@ -244,11 +252,22 @@ export const experimentsRouter = router({
     .query(async ({ ctx, input }) => {
       const { db } = ctx.services;
       await readableExperiment(db, ctx.principal, input.experimentId);
-      const events = await readStream(db, streams.experiment(input.experimentId));
+      const events = await readStream(
+        db,
+        streams.experiment(input.experimentId),
+      );
       return events.map((stored) => {
         const e = domainEvents.parse(stored);
-        const { graph: _graph, ...summary } = e.payload as Record<string, unknown>;
-        return { version: stored.version, type: e.type, time: stored.time, ...summary };
+        const { graph: _graph, ...summary } = e.payload as Record<
+          string,
+          unknown
+        >;
+        return {
+          version: stored.version,
+          type: e.type,
+          time: stored.time,
+          ...summary,
+        };
       });
     }),
 
@@ -261,7 +280,10 @@ export const experimentsRouter = router({
         versionOf(db, input.experimentId, input.from),
         versionOf(db, input.experimentId, input.to),
       ]);
-      const diff = diffGraphs(parseGraphOrThrow(a.graph), parseGraphOrThrow(b.graph));
+      const diff = diffGraphs(
+        parseGraphOrThrow(a.graph),
+        parseGraphOrThrow(b.graph),
+      );
       return {
         from: input.from,
         to: input.to,
@@ -290,7 +312,9 @@ export const experimentsRouter = router({
             ? {
                 OR: [
                   { title: { contains: q, mode: "insensitive" as const } },
-                  { description: { contains: q, mode: "insensitive" as const } },
+                  {
+                    description: { contains: q, mode: "insensitive" as const },
+                  },
                 ],
               }
             : {}),
@@ -351,7 +375,11 @@ export const experimentsRouter = router({
           domainEvents.event(
             streams.experiment(e.id),
             "experiment.visibility_changed",
-            { experimentId: e.id, visibility: input.visibility, by: ctx.principal.userId },
+            {
+              experimentId: e.id,
+              visibility: input.visibility,
+              by: ctx.principal.userId,
+            },
           ),
         );
       return { visibility: input.visibility };

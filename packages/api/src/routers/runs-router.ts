@@ -2,7 +2,10 @@ import { finishRun, queuePosition } from "@loupe/db";
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { notFound } from "../errors.ts";
-import { readableExperiment, readableRun } from "../experiments/experiment-access.ts";
+import {
+  readableExperiment,
+  readableRun,
+} from "../experiments/experiment-access.ts";
 import { checkGraphForModel } from "../graphs/validate-for-model.ts";
 import { runWorkflowId, submitRun } from "../runs/submit-run.ts";
 import {
@@ -27,12 +30,7 @@ const view = (run: RunRow, position: number | null) => ({
       ? null
       : { experimentId: run.experimentId, version: run.experimentVersion! },
   status: run.status as
-    | "requested"
-    | "queued"
-    | "running"
-    | "completed"
-    | "failed"
-    | "cancelled",
+    "requested" | "queued" | "running" | "completed" | "failed" | "cancelled",
   /** Runs of the same model ahead of this one in the queue (null once it runs). */
   queuePosition: position,
   cached: run.cached,
@@ -46,8 +44,7 @@ const view = (run: RunRow, position: number | null) => ({
   reservedSeconds: run.reservedSeconds,
   resultBytes: run.resultBytes === null ? null : Number(run.resultBytes),
   /** Streams the saved values as safetensors, for whoever may read this run. */
-  resultUrl:
-    run.status === "completed" ? `/api/runs/${run.id}/result` : null,
+  resultUrl: run.status === "completed" ? `/api/runs/${run.id}/result` : null,
   error: run.error,
   requestedAt: run.requestedAt,
   startedAt: run.startedAt,
@@ -92,10 +89,15 @@ export const runsRouter = router({
           },
         });
         if (!v)
-          throw notFound(`version ${input.version} of experiment ${input.experimentId}`);
+          throw notFound(
+            `version ${input.version} of experiment ${input.experimentId}`,
+          );
         model = v.model;
         document = v.graph;
-        experiment = { experimentId: input.experimentId, version: input.version! };
+        experiment = {
+          experimentId: input.experimentId,
+          version: input.version!,
+        };
       }
       const checked = await checkGraphForModel(db, model, document);
       return submitRun(ctx.services, ctx.principal, checked, {
@@ -117,7 +119,14 @@ export const runsRouter = router({
     .input(
       z.object({
         status: z
-          .enum(["requested", "queued", "running", "completed", "failed", "cancelled"])
+          .enum([
+            "requested",
+            "queued",
+            "running",
+            "completed",
+            "failed",
+            "cancelled",
+          ])
           .optional(),
         model: z.string().optional(),
         limit: z.number().int().min(1).max(200).default(50),

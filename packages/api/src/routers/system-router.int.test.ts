@@ -96,7 +96,9 @@ describe("system.recentEvents", () => {
   it("lists the newest events first, with positions as strings", async () => {
     await appendEvent(db, { stream: "x", type: "A", payload: { n: 1 } });
     await appendEvent(db, { stream: "y", type: "B", payload: { n: 2 } });
-    const events = await callerOf(live, ADMIN).system.recentEvents({ limit: 10 });
+    const events = await callerOf(live, ADMIN).system.recentEvents({
+      limit: 10,
+    });
     expect(events.map((e) => [e.stream, e.type, e.payload])).toEqual([
       ["y", "B", { n: 2 }],
       ["x", "A", { n: 1 }],

@@ -57,7 +57,12 @@ export async function submitRun(
     });
     if (earlier) {
       await serveCachedRun(db, facts, earlier);
-      return { runId, status: "completed", cached: true, cachedFrom: earlier.runId };
+      return {
+        runId,
+        status: "completed",
+        cached: true,
+        cachedFrom: earlier.runId,
+      };
     }
   }
   await requestRun(db, {

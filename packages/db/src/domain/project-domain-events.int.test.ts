@@ -212,7 +212,11 @@ it("projects domain events inline, and rebuilding from the log gives the same re
               computeSeconds: 0.5,
             },
           }
-        : { status: "failed", code: "WORKER_LOST", reason: "retries exhausted" },
+        : {
+            status: "failed",
+            code: "WORKER_LOST",
+            reason: "retries exhausted",
+          },
     );
   }
   // An event written by an older schema (run.requested v1 had no graph) reads upcast.
@@ -294,5 +298,8 @@ it("projects domain events inline, and rebuilding from the log gives the same re
   expect(after.runs).toContainEqual(
     expect.objectContaining({ id: "r0", graph: {}, status: "requested" }),
   );
-  expect({ ...after, runs: after.runs!.filter((r) => (r as { id: string }).id !== "r0") }).toEqual(before);
+  expect({
+    ...after,
+    runs: after.runs!.filter((r) => (r as { id: string }).id !== "r0"),
+  }).toEqual(before);
 });

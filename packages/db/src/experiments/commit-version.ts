@@ -1,8 +1,5 @@
 import type { Database } from "../create-database.ts";
-import {
-  appendEvents,
-  VersionConflictError,
-} from "../events/append-events.ts";
+import { appendEvents, VersionConflictError } from "../events/append-events.ts";
 import { readStream } from "../events/read-stream.ts";
 import { domainEvents, streams } from "../domain/domain-events.ts";
 import { projectDomainEvents } from "../domain/project-domain-events.ts";

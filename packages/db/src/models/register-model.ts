@@ -34,7 +34,9 @@ export async function registerModel(
           {
             stream,
             expectedVersion: history.length,
-            events: [domainEvents.event(stream, "model.registered", { ...model })],
+            events: [
+              domainEvents.event(stream, "model.registered", { ...model }),
+            ],
           },
         ],
         projectDomainEvents,

@@ -33,7 +33,11 @@ export type RunOutcomeFacts =
       readonly resultBytes: number;
       readonly metrics: RunMetrics;
     }
-  | { readonly status: "failed"; readonly code: string; readonly reason: string }
+  | {
+      readonly status: "failed";
+      readonly code: string;
+      readonly reason: string;
+    }
   | { readonly status: "cancelled"; readonly by: string };
 
 /**
@@ -148,7 +152,8 @@ function endingEvent(runId: string, outcome: RunOutcomeFacts): NewEvent {
 
 const isConflict = (error: unknown) =>
   error instanceof VersionConflictError ||
-  (error instanceof Error && /unique constraint|23505|P2002/i.test(error.message));
+  (error instanceof Error &&
+    /unique constraint|23505|P2002/i.test(error.message));
 
 /**
  * Appends a step of a run's life (`run.queued`, `run.started`) once, and never
@@ -171,7 +176,13 @@ export async function recordRunStep(
     try {
       await appendEvents(
         db,
-        [{ stream: event.stream, events: [event], expectedVersion: history.length }],
+        [
+          {
+            stream: event.stream,
+            events: [event],
+            expectedVersion: history.length,
+          },
+        ],
         projectDomainEvents,
       );
       return true;

@@ -199,7 +199,11 @@ describe("result reuse", () => {
     });
     expect(await findReusableRun(db, { ...q, userId: "bob" })).toBeNull();
     expect(
-      await findReusableRun(db, { ...q, modelHash: "sha256:other", userId: "ada" }),
+      await findReusableRun(db, {
+        ...q,
+        modelHash: "sha256:other",
+        userId: "ada",
+      }),
     ).toBeNull();
 
     // A run of a public experiment is readable by everyone, so reusable.

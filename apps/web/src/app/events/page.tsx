@@ -7,12 +7,12 @@ export const metadata: Metadata = { title: "Events" };
 
 export default async function EventsPage() {
   const caller = await getServerCaller();
-  const events = await caller.system.recentEvents({ limit: 50 }).catch(
-    (error: unknown) => {
+  const events = await caller.system
+    .recentEvents({ limit: 50 })
+    .catch((error: unknown) => {
       if (error instanceof TRPCError) return error.code;
       throw error;
-    },
-  );
+    });
   if (typeof events === "string")
     return (
       <section className="page">

@@ -1,6 +1,11 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import type { Envoy } from "@loupe/graph";
+import { createModel, manifestSchema, type Envoy } from "@loupe/graph";
+import { seedAdmin } from "../auth/accounts.ts";
+import { principalOfUser } from "../auth/principal.ts";
+import { createApiContext } from "../context.ts";
+import { createCaller } from "../root-router.ts";
+import { createApiServices } from "../services.ts";
 
 /** What seeding did, for the start banner. */
 export interface SeedReport {
@@ -24,14 +29,11 @@ export async function seedPlatform(options: {
   temporalNamespace: string;
   admin: { email: string; password: string };
 }): Promise<SeedReport> {
-  // Imported here: only a stack that runs the apps needs the API's dependencies.
-  const api = await import("@loupe/api");
-  const { createModel, manifestSchema } = await import("@loupe/graph");
-  const services = api.createApiServices(options);
+  const services = createApiServices(options);
   try {
-    const { userId, created } = await api.seedAdmin(services.db, options.admin);
-    const caller = api.createCaller(
-      api.createApiContext(services, await api.principalOfUser(services.db, userId)),
+    const { userId, created } = await seedAdmin(services.db, options.admin);
+    const caller = createCaller(
+      createApiContext(services, await principalOfUser(services.db, userId)),
     );
     const imported = JSON.parse(
       readFileSync(
@@ -67,7 +69,11 @@ export async function seedPlatform(options: {
               "The hidden state of the subject token of a Colosseum prompt, written into a Louvre prompt at layer 2: the bundled model's prediction moves from Paris to Rome.",
             visibility: "public",
             license: "CC-BY-4.0",
-            initial: { model: manifest.model.name, graph, message: "the paper's patching example" },
+            initial: {
+              model: manifest.model.name,
+              graph,
+              message: "the paper's patching example",
+            },
           })
         ).experimentId;
       }
