@@ -47,21 +47,28 @@ const deepImportBan = {
   message: "import a package by its name (its exports), never its internals",
 };
 
+/**
+ * Extra packages a workspace's tests may import. The platform's end-to-end
+ * tests live beside the worker they start, and submit runs through the API.
+ */
+const allowedInTests = { "apps/worker": ["api"] };
+
 /** Imports a workspace may make for types only (the SDK sees the API's router type). */
 const typeOnly = { "packages/sdk": ["api"] };
 
-function bannedPackages(dir) {
+function bannedPackages(dir, extra = []) {
   const self = dir.split("/").pop();
   return packages
-    .filter((p) => !allowed[dir].includes(p) && p !== self)
+    .filter((p) => ![...allowed[dir], ...extra].includes(p) && p !== self)
     .map((p) => `@loupe/${p}`);
 }
 
-function dependencyPatterns(dir) {
+function dependencyPatterns(dir, extra = []) {
   const only =
-    allowed[dir].map((p) => `@loupe/${p}`).join(", ") || "no internal package";
+    [...allowed[dir], ...extra].map((p) => `@loupe/${p}`).join(", ") ||
+    "no internal package";
   const patterns = [deepImportBan];
-  const banned = bannedPackages(dir);
+  const banned = bannedPackages(dir, extra);
   if (banned.length > 0) {
     patterns.push({
       group: banned,
@@ -81,11 +88,11 @@ function dependencyPatterns(dir) {
   return patterns;
 }
 
-function dependencyRules(dir) {
+function dependencyRules(dir, extra = []) {
   return {
     "@typescript-eslint/no-restricted-imports": [
       "error",
-      { patterns: dependencyPatterns(dir) },
+      { patterns: dependencyPatterns(dir, extra) },
     ],
   };
 }
@@ -145,6 +152,10 @@ export default tseslint.config(
   ...Object.keys(allowed).map((dir) => ({
     files: [`${dir}/**/*.{ts,tsx}`],
     rules: dependencyRules(dir),
+  })),
+  ...Object.entries(allowedInTests).map(([dir, extra]) => ({
+    files: [`${dir}/**/*.test.ts`, `${dir}/src/testing/**/*.ts`],
+    rules: dependencyRules(dir, extra),
   })),
   // Pure packages: no Node builtins, no database, no native modules. Workflows also
   // run in Temporal's deterministic sandbox. Tests beside them may use Node.

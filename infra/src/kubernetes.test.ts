@@ -34,6 +34,7 @@ const podOf = (m: Manifest) => (m.spec as { template: PodTemplate }).template;
 const secretValues: Record<string, Record<string, string>> = {
   "loupe-secrets": {
     DATABASE_URL: "postgresql://loupe:secret@db.example:5432/loupe",
+    AUTH_SECRET: "a-random-key-of-at-least-32-characters",
   },
 };
 

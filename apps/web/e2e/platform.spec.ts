@@ -1,6 +1,9 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { request as playwrightRequest } from "@playwright/test";
+import {
+  request as playwrightRequest,
+  type APIRequestContext,
+} from "@playwright/test";
 import { expect, repoRoot, screenshotsDir, signIn, test } from "./fixtures";
 
 const facts = JSON.parse(
@@ -11,7 +14,7 @@ const facts = JSON.parse(
 
 /** Calls a tRPC procedure over HTTP as the given request context. */
 async function call<T>(
-  request: import("@playwright/test").APIRequestContext,
+  request: APIRequestContext,
   procedure: string,
   input: unknown,
   kind: "query" | "mutation",

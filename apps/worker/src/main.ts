@@ -1,7 +1,12 @@
 /** The Loupe worker process: polls Temporal and runs activities. Config from env. */
 import { randomUUID } from "node:crypto";
 import os from "node:os";
-import { createDatabase, removeDeadWorkers } from "@loupe/db";
+import {
+  createDatabase,
+  createResultStorage,
+  removeDeadWorkers,
+  resultStorageSettings,
+} from "@loupe/db";
 import { EngineThread, readModelFiles } from "@loupe/engine";
 import { modelTaskQueue, PLATFORM_TASK_QUEUE } from "@loupe/workflows";
 import { NativeConnection, Worker } from "@temporalio/worker";
@@ -20,6 +25,7 @@ const env = parseWorkerEnv(process.env);
 const workerId =
   env.LOUPE_WORKER_ID ?? `worker-${os.hostname()}-${randomUUID().slice(0, 8)}`;
 const db = createDatabase(env.DATABASE_URL);
+const results = createResultStorage(db, resultStorageSettings(process.env));
 const connection = await NativeConnection.connect({
   address: env.TEMPORAL_ADDRESS,
 });
@@ -69,6 +75,7 @@ const workers = [
             maxWaitMs: env.LOUPE_BATCH_MAX_WAIT_MS,
             maxRows: env.LOUPE_BATCH_MAX_ROWS,
           },
+          results,
           faultHoldBatchMs: env.LOUPE_FAULT_HOLD_BATCH_MS,
         }),
       }),

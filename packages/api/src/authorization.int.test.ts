@@ -475,7 +475,12 @@ describe("authorization matrix", () => {
     const seen: Partial<Record<Role, Outcome>> = {};
     for (const role of ROLES)
       seen[role] = await outcomeOf(async () => {
-        const result = await openRunResult(db, await principal(role), runId);
+        const result = await openRunResult(
+          db,
+          services.results,
+          await principal(role),
+          runId,
+        );
         for await (const _ of result.chunks);
       });
     expect(seen).toEqual(DOWNLOAD);

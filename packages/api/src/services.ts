@@ -1,4 +1,10 @@
-import { createDatabase, type Database } from "@loupe/db";
+import {
+  createDatabase,
+  createResultStorage,
+  type Database,
+  type ResultStorage,
+  type ResultStorageSettings,
+} from "@loupe/db";
 import { Client, Connection } from "@temporalio/client";
 
 /** Connection settings of the API's services; the app parses them from env. */
@@ -8,6 +14,8 @@ export interface ApiConfig {
   readonly temporalNamespace: string;
   /** The task queue run workflows start on (default PLATFORM_TASK_QUEUE; tests use their own). */
   readonly platformTaskQueue?: string;
+  /** Where results are read from (default PostgreSQL; see resultStorageSettings). */
+  readonly resultStorage?: ResultStorageSettings;
 }
 
 /** Long-lived clients the API's procedures use: one set per server process. */
@@ -19,6 +27,7 @@ export interface ApiServices {
     readonly address: string;
   };
   readonly runs: { readonly platformTaskQueue?: string };
+  readonly results: ResultStorage;
   close(): Promise<void>;
 }
 
@@ -37,6 +46,10 @@ export function createApiServices(config: ApiConfig): ApiServices {
   return {
     db,
     temporal: { connection, client, address: config.temporalAddress },
+    results: createResultStorage(
+      db,
+      config.resultStorage ?? { kind: "postgres" },
+    ),
     runs: config.platformTaskQueue
       ? { platformTaskQueue: config.platformTaskQueue }
       : {},

@@ -41,6 +41,17 @@ export {
   type StoredResult,
 } from "./results/result-store.ts";
 export {
+  createResultStorage,
+  postgresResultStorage,
+  resultStorageSettings,
+  type ResultStorage,
+  type ResultStorageSettings,
+} from "./results/result-storage.ts";
+export {
+  S3ResultStorage,
+  type S3Settings,
+} from "./results/s3-result-storage.ts";
+export {
   domainEvents,
   streams,
   type DomainEvent,

@@ -1,5 +1,9 @@
 import "server-only";
-import { createApiServices, type ApiServices } from "@loupe/api";
+import {
+  createApiServices,
+  resultStorageSettings,
+  type ApiServices,
+} from "@loupe/api";
 import { getWebEnv } from "./env";
 
 const holder = globalThis as { __loupeApiServices?: ApiServices };
@@ -12,6 +16,7 @@ export function getApiServices(): ApiServices {
       databaseUrl: env.DATABASE_URL,
       temporalAddress: env.TEMPORAL_ADDRESS,
       temporalNamespace: env.TEMPORAL_NAMESPACE,
+      resultStorage: resultStorageSettings(process.env),
     });
   }
   return holder.__loupeApiServices;

@@ -55,8 +55,8 @@ export const { handlers, auth, signIn, signOut } = NextAuth({
         token.sub = await accountOfOAuthIdentity(getApiServices().db, {
           provider: account.provider,
           providerAccountId: account.providerAccountId,
-          email: (profile?.email ?? user?.email ?? "") as string,
-          name: (profile?.name ?? user?.name ?? "") as string,
+          email: profile?.email ?? user?.email ?? "",
+          name: profile?.name ?? user?.name ?? "",
         });
       } else if (user?.id) token.sub = user.id;
       return token;

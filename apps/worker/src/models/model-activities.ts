@@ -1,9 +1,10 @@
 import {
   domainEvents,
-  putResult,
+  postgresResultStorage,
   recordRunStep,
   streams,
   type Database,
+  type ResultStorage,
 } from "@loupe/db";
 import { toSafetensors, type EngineThread } from "@loupe/engine";
 import {
@@ -54,10 +55,13 @@ export function createModelActivities(deps: {
   model: HostedModel;
   workerId: string;
   batch: { quietMs: number; maxWaitMs: number; maxRows: number };
+  /** Where results are stored (default: PostgreSQL). */
+  results?: ResultStorage;
   /** Crash tests only: hold each batch this long after its `started` events. */
   faultHoldBatchMs?: number;
 }): ModelActivities {
   const { db, model } = deps;
+  const storage = deps.results ?? postgresResultStorage(db);
   type Item = { request: RunRequest; graph: Graph; rows: number };
   const batcher = new ModelBatcher<Item, RunExecution>(async (items, info) => {
     await Promise.all(
@@ -88,7 +92,7 @@ export function createModelActivities(deps: {
           run: items[k]!.request.runId,
           model: model.manifest.model.hash ?? model.name,
         });
-        const stored = await putResult(db, bytes);
+        const stored = await storage.put(bytes);
         const { usage } = result;
         return {
           resultHash: stored.hash,

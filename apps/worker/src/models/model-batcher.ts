@@ -56,7 +56,13 @@ export class ModelBatcher<Req, Res> {
           const at = this.#queue.indexOf(pending);
           if (at < 0) return;
           this.#queue.splice(at, 1);
-          reject(signal.reason);
+          reject(
+            signal.reason instanceof Error
+              ? signal.reason
+              : new Error(
+                  "the request was cancelled while waiting for its batch",
+                ),
+          );
         },
         { once: true },
       );

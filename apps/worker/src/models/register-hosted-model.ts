@@ -22,7 +22,7 @@ export async function registerHostedModel(
   const registered = await registerModel(db, {
     name: model.name,
     hash: model.manifest.model.hash ?? model.name,
-    manifest: model.manifest as unknown as Record<string, unknown>,
+    manifest: model.manifest,
     secondsPerToken,
   });
   return { secondsPerToken, registered };

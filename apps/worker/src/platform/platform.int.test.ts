@@ -283,7 +283,7 @@ describe("result reuse", () => {
       "completed",
     );
 
-    const passes = (await engine.metrics).forwardPasses;
+    const passes = engine.metrics.forwardPasses;
     const again = await ada.caller.runs.submit({
       model: modelName,
       graph: steer(1),
@@ -300,7 +300,7 @@ describe("result reuse", () => {
         (e) => e.type,
       ),
     ).toEqual(["run.requested", "run.completed"]);
-    expect((await engine.metrics).forwardPasses).toBe(passes);
+    expect(engine.metrics.forwardPasses).toBe(passes);
     await expectEqualToSolo(again.runId, steer(1), 0);
 
     const changed = await ada.caller.runs.submit({
@@ -338,7 +338,7 @@ describe("quotas", () => {
       ),
     );
     const accepted = results.filter((r) => r.status === "fulfilled");
-    const rejected = results.flatMap((r) =>
+    const rejected = results.flatMap((r): unknown[] =>
       r.status === "rejected" ? [r.reason] : [],
     );
     expect(accepted).toHaveLength(50);
@@ -436,7 +436,7 @@ describe("experiments", () => {
       (won[0] as PromiseFulfilledResult<{ version: number }>).value.version,
     ).toBe(2);
     for (const o of outcomes.filter((o) => o.status === "rejected")) {
-      const error = (o as PromiseRejectedResult).reason as TRPCError & {
+      const error = o.reason as TRPCError & {
         loupe: Record<string, unknown>;
       };
       expect(error.code).toBe("CONFLICT");

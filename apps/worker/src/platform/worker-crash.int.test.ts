@@ -45,11 +45,11 @@ function startWorker(id: string, env: Record<string, string> = {}) {
   children.push(child);
   let output = "";
   const polling = new Promise<void>((resolve, reject) => {
-    child.stdout!.on("data", (d: Buffer) => {
+    child.stdout.on("data", (d: Buffer) => {
       output += d.toString();
       if (output.includes(`${id} polling`)) resolve();
     });
-    child.stderr!.on("data", (d: Buffer) => (output += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (output += d.toString()));
     child.on("exit", (code, signal) =>
       reject(
         new Error(

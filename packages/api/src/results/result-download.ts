@@ -1,4 +1,4 @@
-import { readResultChunks, type Database } from "@loupe/db";
+import type { Database, ResultStorage } from "@loupe/db";
 import { readableRun } from "../experiments/experiment-access.ts";
 import type { Principal } from "../auth/principal.ts";
 import { notFound } from "../errors.ts";
@@ -10,6 +10,7 @@ import { notFound } from "../errors.ts";
  */
 export async function openRunResult(
   db: Database,
+  results: ResultStorage,
   principal: Principal | null,
   runId: string,
 ): Promise<{ byteSize: number; chunks: AsyncIterable<Uint8Array> }> {
@@ -23,6 +24,6 @@ export async function openRunResult(
   }
   return {
     byteSize: Number(run.resultBytes),
-    chunks: readResultChunks(db, run.resultHash),
+    chunks: results.read(run.resultHash),
   };
 }

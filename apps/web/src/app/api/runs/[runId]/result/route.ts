@@ -17,8 +17,10 @@ export async function GET(
 ) {
   const { runId } = await params;
   try {
+    const { db, results } = getApiServices();
     const result = await openRunResult(
-      getApiServices().db,
+      db,
+      results,
       await principalOf(req.headers),
       runId,
     );
