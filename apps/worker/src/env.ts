@@ -24,8 +24,14 @@ const schema = z.object({
   LOUPE_BATCH_QUIET_MS: z.coerce.number().int().min(0).default(200),
   /** ...or when its first run has waited this long... */
   LOUPE_BATCH_MAX_WAIT_MS: z.coerce.number().int().min(0).default(1000),
-  /** ...or at this many rows (prompts). */
+  /** ...or at this many rows (prompts)... */
   LOUPE_BATCH_MAX_ROWS: z.coerce.number().int().min(1).default(32),
+  /** ...or at this many padded tokens (rows x the longest row: the activations' memory). */
+  LOUPE_BATCH_MAX_PADDED_TOKENS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(32 * 1024),
   /** The platform task queue (default loupe-platform; tests isolate theirs). */
   LOUPE_PLATFORM_TASK_QUEUE: z.string().min(1).optional(),
   /**

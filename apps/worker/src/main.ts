@@ -74,6 +74,7 @@ const workers = [
             quietMs: env.LOUPE_BATCH_QUIET_MS,
             maxWaitMs: env.LOUPE_BATCH_MAX_WAIT_MS,
             maxRows: env.LOUPE_BATCH_MAX_ROWS,
+            maxPaddedTokens: env.LOUPE_BATCH_MAX_PADDED_TOKENS,
           },
           results,
           faultHoldBatchMs: env.LOUPE_FAULT_HOLD_BATCH_MS,

@@ -35,7 +35,8 @@ const worker = await Worker.create({
   taskQueue,
   workflowsPath: new URL("./workflows.ts", import.meta.url).pathname,
   activities: {
-    executeInWorker: (runId: string) => batcher.submit(runId, 1),
+    executeInWorker: (runId: string) =>
+      batcher.submit(runId, { rows: 1, longest: 1 }),
     executeBatch: (runIds: string[]) => {
       batchesInWorkflow++;
       return Promise.resolve(runIds.map((id) => `result of ${id}`));

@@ -20,7 +20,7 @@ import type {
   RunRequest,
 } from "@loupe/workflows";
 import { ApplicationFailure, Context } from "@temporalio/activity";
-import { ModelBatcher } from "./model-batcher.ts";
+import { ModelBatcher, type BatchSize } from "./model-batcher.ts";
 
 /** A model this worker hosts: its engine (in a worker thread) and manifest. */
 export interface HostedModel {
@@ -29,9 +29,14 @@ export interface HostedModel {
   readonly engine: EngineThread;
 }
 
-/** Rows a graph's first forward pass adds to a batch (its prompts). */
-function rowsOf(graph: Graph): number {
-  return graph.traces[0]!.invokes.reduce(
+/**
+ * What a graph adds to a batch: the rows of its first forward pass (its
+ * prompts), and its longest row in tokens, bounded from above without a
+ * tokenizer (a byte-level BPE makes at most one token per UTF-8 byte, plus
+ * special tokens).
+ */
+function sizeOf(graph: Graph): BatchSize {
+  const rows = graph.traces[0]!.invokes.reduce(
     (s, i) =>
       s +
       (i.input === null
@@ -41,6 +46,15 @@ function rowsOf(graph: Graph): number {
           : i.input.ids.length),
     0,
   );
+  let longest = 1;
+  for (const trace of graph.traces)
+    for (const { input } of trace.invokes)
+      if (input?.kind === "text")
+        for (const p of input.prompts)
+          longest = Math.max(longest, Buffer.byteLength(p) + 2);
+      else if (input)
+        for (const r of input.ids) longest = Math.max(longest, r.length);
+  return { rows, longest };
 }
 
 /**
@@ -54,7 +68,12 @@ export function createModelActivities(deps: {
   db: Database;
   model: HostedModel;
   workerId: string;
-  batch: { quietMs: number; maxWaitMs: number; maxRows: number };
+  batch: {
+    quietMs: number;
+    maxWaitMs: number;
+    maxRows: number;
+    maxPaddedTokens?: number;
+  };
   /** Where results are stored (default: PostgreSQL). */
   results?: ResultStorage;
   /** Crash tests only: hold each batch this long after its `started` events. */
@@ -135,9 +154,10 @@ export function createModelActivities(deps: {
       const context = Context.current();
       const beat = setInterval(() => context.heartbeat(), 2000);
       try {
+        const size = sizeOf(graph);
         return await batcher.submit(
-          { request, graph, rows: rowsOf(graph) },
-          rowsOf(graph),
+          { request, graph, rows: size.rows },
+          size,
           context.cancellationSignal,
         );
       } finally {

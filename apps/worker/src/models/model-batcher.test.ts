@@ -6,6 +6,7 @@ function recording(options: {
   quietMs: number;
   maxWaitMs: number;
   maxRows: number;
+  maxPaddedTokens?: number;
 }) {
   const batches: { requests: number[]; info: BatchInfo }[] = [];
   const batcher = new ModelBatcher<number, number>((requests, info) => {
@@ -24,7 +25,9 @@ it("closes a batch after a quiet period and answers each request with its own re
     maxWaitMs: 1000,
     maxRows: 100,
   });
-  const results = Promise.all([1, 2, 3].map((n) => batcher.submit(n, 1)));
+  const results = Promise.all(
+    [1, 2, 3].map((n) => batcher.submit(n, { rows: 1, longest: 1 })),
+  );
   expect(await results).toEqual([10, 20, 30]);
   expect(batches).toHaveLength(1);
   expect(batches[0]!.info).toMatchObject({ batchRows: 3, requests: 3 });
@@ -38,7 +41,7 @@ it("keeps a batch open while requests keep arriving, up to its deadline", async 
   });
   const pending: Promise<number>[] = [];
   for (let i = 0; i < 10; i++) {
-    pending.push(batcher.submit(i, 1));
+    pending.push(batcher.submit(i, { rows: 1, longest: 1 }));
     await sleep(25); // always within the quiet period
   }
   await Promise.all(pending);
@@ -53,7 +56,7 @@ it("closes a batch at its row limit, and fails only the request whose result is 
     maxRows: 4,
   });
   const results = await Promise.allSettled(
-    [5, -1, 6, 7].map((n) => batcher.submit(n, 2)),
+    [5, -1, 6, 7].map((n) => batcher.submit(n, { rows: 2, longest: 1 })),
   );
   expect(results.map((r) => r.status)).toEqual([
     "fulfilled",
@@ -65,4 +68,39 @@ it("closes a batch at its row limit, and fails only the request whose result is 
     [5, -1],
     [6, 7],
   ]);
+});
+
+it("closes a batch at its padded-token limit (rows times the longest row), the memory its pass takes", async () => {
+  const { batcher, batches } = recording({
+    quietMs: 50,
+    maxWaitMs: 1000,
+    maxRows: 100,
+    maxPaddedTokens: 350,
+  });
+  // 3 rows of up to 100 tokens fit (300); a fourth would make 400 > 350.
+  const results = await Promise.all(
+    [1, 2, 3, 4, 5].map((n) =>
+      batcher.submit(n, { rows: 1, longest: n === 5 ? 10 : 100 }),
+    ),
+  );
+  expect(results).toEqual([10, 20, 30, 40, 50]);
+  expect(batches.map((b) => b.requests)).toEqual([
+    [1, 2, 3],
+    [4, 5],
+  ]);
+});
+
+it("takes a request out of its queue when it is cancelled while waiting", async () => {
+  const { batcher, batches } = recording({
+    quietMs: 50,
+    maxWaitMs: 1000,
+    maxRows: 100,
+  });
+  const cancel = new AbortController();
+  const kept = batcher.submit(1, { rows: 1, longest: 1 });
+  const dropped = batcher.submit(2, { rows: 1, longest: 1 }, cancel.signal);
+  cancel.abort();
+  await expect(dropped).rejects.toThrow();
+  expect(await kept).toBe(10);
+  expect(batches.map((b) => b.requests)).toEqual([[1]]);
 });

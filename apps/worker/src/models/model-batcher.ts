@@ -1,9 +1,16 @@
 import { randomUUID } from "node:crypto";
 
-/** A request waiting for a batch, with its size in rows. */
+/** What a request adds to a batch: rows, and its longest row in tokens (an upper bound). */
+export interface BatchSize {
+  readonly rows: number;
+  readonly longest: number;
+}
+
+/** A request waiting for a batch, with its size. */
 interface Pending<Req, Res> {
   readonly request: Req;
   readonly rows: number;
+  readonly longest: number;
   readonly resolve: (result: Res) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -18,7 +25,8 @@ export interface BatchInfo {
 /**
  * Groups requests into one call of `runBatch`: a batch closes when no request
  * has arrived for `quietMs`, when its first request has waited `maxWaitMs`, or
- * when it reaches `maxRows` rows. One batch runs at a time per model; while it
+ * when it reaches `maxRows` rows or `maxPaddedTokens` padded tokens (rows times
+ * the longest row: what the pass's activations take in memory). One batch runs at a time per model; while it
  * runs, the next one fills. This is where different users' graphs for
  * the same model come to share forward passes. Written here rather than taken
  * from a library: it is twenty lines, and it must know rows (not request counts)
@@ -39,6 +47,7 @@ export class ModelBatcher<Req, Res> {
       quietMs: number;
       maxWaitMs: number;
       maxRows: number;
+      maxPaddedTokens?: number;
     },
   ) {}
 
@@ -47,9 +56,9 @@ export class ModelBatcher<Req, Res> {
    * while the request still waits for its batch takes it out of the queue
    * (rejecting with the signal's reason); once its batch runs, it runs.
    */
-  submit(request: Req, rows: number, signal?: AbortSignal): Promise<Res> {
+  submit(request: Req, size: BatchSize, signal?: AbortSignal): Promise<Res> {
     return new Promise<Res>((resolve, reject) => {
-      const pending = { request, rows, resolve, reject };
+      const pending = { request, ...size, resolve, reject };
       signal?.addEventListener(
         "abort",
         () => {
@@ -67,8 +76,7 @@ export class ModelBatcher<Req, Res> {
         { once: true },
       );
       this.#queue.push(pending);
-      const queued = this.#queue.reduce((s, p) => s + p.rows, 0);
-      if (queued >= this.options.maxRows) this.#flush();
+      if (!this.#fits(this.#queue, 0)) this.#flush();
       else this.#arm();
     });
   }
@@ -80,19 +88,35 @@ export class ModelBatcher<Req, Res> {
     this.#deadline ??= setTimeout(() => this.#flush(), this.options.maxWaitMs);
   }
 
+  /** Whether `pending` plus `extra` more rows stay within both limits. */
+  #fits(pending: readonly Pending<Req, Res>[], extra: number): boolean {
+    const rows = pending.reduce((s, p) => s + p.rows, 0) + extra;
+    const longest = Math.max(0, ...pending.map((p) => p.longest));
+    return (
+      rows < this.options.maxRows &&
+      rows * longest < (this.options.maxPaddedTokens ?? Infinity)
+    );
+  }
+
   #flush(): void {
     clearTimeout(this.#quiet);
     clearTimeout(this.#deadline);
     this.#quiet = undefined;
     this.#deadline = undefined;
-    // Take requests up to maxRows (at least one, however large).
+    // Take requests up to the limits (at least one, however large).
     const batch: Pending<Req, Res>[] = [];
     let rows = 0;
+    let longest = 0;
+    const maxPadded = this.options.maxPaddedTokens ?? Infinity;
     while (this.#queue.length > 0) {
       const next = this.#queue[0]!;
-      if (batch.length > 0 && rows + next.rows > this.options.maxRows) break;
+      const r = rows + next.rows;
+      const l = Math.max(longest, next.longest);
+      if (batch.length > 0 && (r > this.options.maxRows || r * l > maxPadded))
+        break;
       batch.push(this.#queue.shift()!);
-      rows += next.rows;
+      rows = r;
+      longest = l;
     }
     if (this.#queue.length > 0) this.#arm();
     const info = {
