@@ -160,6 +160,19 @@ const adminOnly: Expected = {
   admin: "ok",
 };
 
+/** A read of a fresh private experiment of the owner, with `extra` input. */
+const readsPrivateExperiment = (
+  extra: Record<string, unknown> = {},
+): Case[] => [
+  {
+    input: async () => ({
+      experimentId: (await fx.privateExperiment()).experimentId,
+      ...extra,
+    }),
+    expect: onlyOwner("NOT_FOUND"),
+  },
+];
+
 interface Case {
   readonly label?: string;
   readonly input: (role: Role) => unknown;
@@ -275,41 +288,10 @@ const MATRIX: Record<string, Case[]> = {
       },
     },
   ],
-  "experiments.get": [
-    {
-      input: async () => ({
-        experimentId: (await fx.privateExperiment()).experimentId,
-      }),
-      expect: onlyOwner("NOT_FOUND"),
-    },
-  ],
-  "experiments.version": [
-    {
-      input: async () => ({
-        experimentId: (await fx.privateExperiment()).experimentId,
-        version: 1,
-      }),
-      expect: onlyOwner("NOT_FOUND"),
-    },
-  ],
-  "experiments.history": [
-    {
-      input: async () => ({
-        experimentId: (await fx.privateExperiment()).experimentId,
-      }),
-      expect: onlyOwner("NOT_FOUND"),
-    },
-  ],
-  "experiments.diff": [
-    {
-      input: async () => ({
-        experimentId: (await fx.privateExperiment()).experimentId,
-        from: 1,
-        to: 1,
-      }),
-      expect: onlyOwner("NOT_FOUND"),
-    },
-  ],
+  "experiments.get": readsPrivateExperiment(),
+  "experiments.version": readsPrivateExperiment({ version: 1 }),
+  "experiments.history": readsPrivateExperiment(),
+  "experiments.diff": readsPrivateExperiment({ from: 1, to: 1 }),
   "experiments.searchPublic": [{ input: () => ({}), expect: everyone }],
   "experiments.mine": [{ input: () => undefined, expect: signedIn }],
   "experiments.star": [

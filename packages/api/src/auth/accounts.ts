@@ -1,8 +1,7 @@
 import { randomUUID } from "node:crypto";
 import {
-  appendEvents,
+  appendDomainEvents,
   domainEvents,
-  projectDomainEvents,
   streams,
   type Database,
 } from "@loupe/db";
@@ -40,25 +39,20 @@ export async function createPasswordAccount(
   const userId = randomUUID();
   const passwordHash = await hashPassword(input.password);
   const stream = streams.user(userId);
-  await appendEvents(
+  await appendDomainEvents(
     db,
     [
-      {
-        stream,
-        expectedVersion: 0,
-        events: [
-          domainEvents.event(stream, "account.created", {
-            userId,
-            email,
-            name: input.name,
-            role: input.role ?? "researcher",
-          }),
-        ],
-      },
+      domainEvents.event(stream, "account.created", {
+        userId,
+        email,
+        name: input.name,
+        role: input.role ?? "researcher",
+      }),
     ],
-    async (tx, events) => {
-      await projectDomainEvents(tx, events);
-      await tx.authCredential.create({ data: { userId, email, passwordHash } });
+    {
+      expectedVersion: 0,
+      alsoInTransaction: (tx) =>
+        tx.authCredential.create({ data: { userId, email, passwordHash } }),
     },
   ).catch((error: unknown) => {
     if (error instanceof Error && /unique|P2002/i.test(error.message))
@@ -111,23 +105,17 @@ export async function accountOfOAuthIdentity(
   if (!userId) {
     userId = randomUUID();
     const stream = streams.user(userId);
-    await appendEvents(
+    await appendDomainEvents(
       db,
       [
-        {
-          stream,
-          expectedVersion: 0,
-          events: [
-            domainEvents.event(stream, "account.created", {
-              userId,
-              email,
-              name: identity.name || email,
-              role: "researcher",
-            }),
-          ],
-        },
+        domainEvents.event(stream, "account.created", {
+          userId,
+          email,
+          name: identity.name || email,
+          role: "researcher",
+        }),
       ],
-      projectDomainEvents,
+      { expectedVersion: 0 },
     );
   }
   await db.authIdentity.create({ data: { ...key, userId } });
@@ -154,21 +142,12 @@ export async function seedAdmin(
   });
   // Administrators need no application, but run under a quota like everyone.
   const stream = streams.user(userId);
-  await appendEvents(
-    db,
-    [
-      {
-        stream,
-        events: [
-          domainEvents.event(stream, "quota.granted", {
-            userId,
-            by: userId,
-            ...DEFAULT_QUOTA,
-          }),
-        ],
-      },
-    ],
-    projectDomainEvents,
-  );
+  await appendDomainEvents(db, [
+    domainEvents.event(stream, "quota.granted", {
+      userId,
+      by: userId,
+      ...DEFAULT_QUOTA,
+    }),
+  ]);
   return { userId, created: true };
 }

@@ -1,7 +1,6 @@
 import {
-  appendEvents,
+  appendDomainEvents,
   domainEvents,
-  projectDomainEvents,
   quotaStanding,
   streams,
 } from "@loupe/db";
@@ -33,21 +32,12 @@ export const adminRouter = router({
       if (!(await db.account.findUnique({ where: { id: input.userId } })))
         throw notFound(`account ${input.userId}`);
       const stream = streams.user(input.userId);
-      await appendEvents(
-        db,
-        [
-          {
-            stream,
-            events: [
-              domainEvents.event(stream, "quota.granted", {
-                ...input,
-                by: ctx.principal.userId,
-              }),
-            ],
-          },
-        ],
-        projectDomainEvents,
-      );
+      await appendDomainEvents(db, [
+        domainEvents.event(stream, "quota.granted", {
+          ...input,
+          by: ctx.principal.userId,
+        }),
+      ]);
       return quotaStanding(db, input.userId);
     }),
 

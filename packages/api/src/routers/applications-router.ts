@@ -1,9 +1,4 @@
-import {
-  appendEvents,
-  domainEvents,
-  projectDomainEvents,
-  streams,
-} from "@loupe/db";
+import { appendDomainEvents, domainEvents, streams } from "@loupe/db";
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { DEFAULT_QUOTA, quotaInput } from "../auth/default-quota.ts";
@@ -35,21 +30,12 @@ export const applicationsRouter = router({
           message: `this account's access is already ${access}`,
         });
       const stream = streams.user(userId);
-      await appendEvents(
-        ctx.services.db,
-        [
-          {
-            stream,
-            events: [
-              domainEvents.event(stream, "application.submitted", {
-                userId,
-                ...input,
-              }),
-            ],
-          },
-        ],
-        projectDomainEvents,
-      );
+      await appendDomainEvents(ctx.services.db, [
+        domainEvents.event(stream, "application.submitted", {
+          userId,
+          ...input,
+        }),
+      ]);
       return { access: "pending" as const };
     }),
 
@@ -116,7 +102,7 @@ export const applicationsRouter = router({
                 reason: input.reason,
               }),
             ];
-      await appendEvents(db, [{ stream, events }], projectDomainEvents);
+      await appendDomainEvents(db, events);
       return {
         userId: input.userId,
         access: input.decision === "approve" ? "approved" : "rejected",

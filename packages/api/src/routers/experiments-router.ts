@@ -1,9 +1,8 @@
 import { randomUUID } from "node:crypto";
 import {
-  appendEvents,
+  appendDomainEvents,
   commitExperimentVersion,
   domainEvents,
-  projectDomainEvents,
   readStream,
   streams,
   type Database,
@@ -33,13 +32,6 @@ const graphInput = z.object({
   graph: z.unknown(),
   message: z.string().max(2000).default(""),
 });
-
-const emit = (db: Database, event: ReturnType<typeof domainEvents.event>) =>
-  appendEvents(
-    db,
-    [{ stream: event.stream, events: [event] }],
-    projectDomainEvents,
-  );
 
 async function versionOf(db: Database, experimentId: string, v: number) {
   const row = await db.experimentVersion.findUnique({
@@ -128,11 +120,7 @@ export const experimentsRouter = router({
             graph: checked.document,
           }),
         );
-      await appendEvents(
-        db,
-        [{ stream, events, expectedVersion: 0 }],
-        projectDomainEvents,
-      );
+      await appendDomainEvents(db, events, { expectedVersion: 0 });
       return { experimentId, version: checked ? 1 : 0 };
     }),
 
@@ -178,39 +166,33 @@ export const experimentsRouter = router({
       const from = await versionOf(db, input.experimentId, input.version);
       const experimentId = randomUUID();
       const stream = streams.experiment(experimentId);
-      await appendEvents(
+      await appendDomainEvents(
         db,
         [
-          {
-            stream,
-            expectedVersion: 0,
-            events: [
-              domainEvents.event(stream, "experiment.created", {
-                experimentId,
-                ownerId: ctx.principal.userId,
-                title: input.title ?? `${source.title} (fork)`,
-                description: source.description,
-                visibility: input.visibility,
-                // A fork keeps the license its source was shared under.
-                license: source.license,
-                forkedFrom: {
-                  experimentId: input.experimentId,
-                  version: input.version,
-                },
-              }),
-              domainEvents.event(stream, "experiment.version_committed", {
-                experimentId,
-                version: 1,
-                authorId: ctx.principal.userId,
-                message: `forked from ${input.experimentId} v${input.version}`,
-                model: from.model,
-                graphHash: from.graphHash,
-                graph: from.graph as Record<string, unknown>,
-              }),
-            ],
-          },
+          domainEvents.event(stream, "experiment.created", {
+            experimentId,
+            ownerId: ctx.principal.userId,
+            title: input.title ?? `${source.title} (fork)`,
+            description: source.description,
+            visibility: input.visibility,
+            // A fork keeps the license its source was shared under.
+            license: source.license,
+            forkedFrom: {
+              experimentId: input.experimentId,
+              version: input.version,
+            },
+          }),
+          domainEvents.event(stream, "experiment.version_committed", {
+            experimentId,
+            version: 1,
+            authorId: ctx.principal.userId,
+            message: `forked from ${input.experimentId} v${input.version}`,
+            model: from.model,
+            graphHash: from.graphHash,
+            graph: from.graph as Record<string, unknown>,
+          }),
         ],
-        projectDomainEvents,
+        { expectedVersion: 0 },
       );
       return { experimentId, version: 1 };
     }),
@@ -350,14 +332,13 @@ export const experimentsRouter = router({
         where: { experimentId_userId: key },
       });
       if (Boolean(has) !== input.starred)
-        await emit(
-          db,
+        await appendDomainEvents(db, [
           domainEvents.event(
             streams.experiment(input.experimentId),
             input.starred ? "experiment.starred" : "experiment.unstarred",
             key,
           ),
-        );
+        ]);
       const e = await db.experiment.findUniqueOrThrow({
         where: { id: input.experimentId },
       });
@@ -370,8 +351,7 @@ export const experimentsRouter = router({
       const { db } = ctx.services;
       const e = await ownedExperiment(db, ctx.principal, input.experimentId);
       if (e.visibility !== input.visibility)
-        await emit(
-          db,
+        await appendDomainEvents(db, [
           domainEvents.event(
             streams.experiment(e.id),
             "experiment.visibility_changed",
@@ -381,7 +361,7 @@ export const experimentsRouter = router({
               by: ctx.principal.userId,
             },
           ),
-        );
+        ]);
       return { visibility: input.visibility };
     }),
 });

@@ -1,10 +1,5 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import {
-  appendEvents,
-  domainEvents,
-  projectDomainEvents,
-  streams,
-} from "@loupe/db";
+import { appendDomainEvents, domainEvents, streams } from "@loupe/db";
 import { z } from "zod";
 import { notFound } from "../errors.ts";
 import { API_KEY_SCOPES, hashApiKey } from "../auth/principal.ts";
@@ -31,25 +26,16 @@ export const keysRouter = router({
       const prefix = randomBytes(4).toString("hex");
       const key = `loupe_${prefix}_${randomBytes(24).toString("base64url")}`;
       const stream = streams.user(ctx.principal.userId);
-      await appendEvents(
-        ctx.services.db,
-        [
-          {
-            stream,
-            events: [
-              domainEvents.event(stream, "api_key.created", {
-                keyId,
-                userId: ctx.principal.userId,
-                name: input.name,
-                prefix: `loupe_${prefix}`,
-                hash: hashApiKey(key),
-                scopes: [...new Set(input.scopes)],
-              }),
-            ],
-          },
-        ],
-        projectDomainEvents,
-      );
+      await appendDomainEvents(ctx.services.db, [
+        domainEvents.event(stream, "api_key.created", {
+          keyId,
+          userId: ctx.principal.userId,
+          name: input.name,
+          prefix: `loupe_${prefix}`,
+          hash: hashApiKey(key),
+          scopes: [...new Set(input.scopes)],
+        }),
+      ]);
       return {
         keyId,
         /** Shown this once: Loupe cannot show it again. */
@@ -83,22 +69,13 @@ export const keysRouter = router({
         throw notFound(`API key ${input.keyId}`);
       if (!key.revokedAt) {
         const stream = streams.user(key.userId);
-        await appendEvents(
-          db,
-          [
-            {
-              stream,
-              events: [
-                domainEvents.event(stream, "api_key.revoked", {
-                  keyId: key.id,
-                  userId: key.userId,
-                  by: ctx.principal.userId,
-                }),
-              ],
-            },
-          ],
-          projectDomainEvents,
-        );
+        await appendDomainEvents(db, [
+          domainEvents.event(stream, "api_key.revoked", {
+            keyId: key.id,
+            userId: key.userId,
+            by: ctx.principal.userId,
+          }),
+        ]);
       }
       return { keyId: key.id, revoked: true };
     }),

@@ -20,6 +20,17 @@ export interface StoredEvent {
   readonly time: Date;
 }
 
+/** The columns of a StoredEvent, for queries that return events. */
+export const STORED_EVENT_FIELDS = {
+  position: true,
+  stream: true,
+  version: true,
+  type: true,
+  payload: true,
+  metadata: true,
+  time: true,
+} as const;
+
 /** A transaction client: projections update read models through it. */
 export type Transaction = Prisma.TransactionClient;
 
@@ -152,15 +163,7 @@ export async function appendInTransaction(
             payload: event.payload,
             metadata: event.metadata ?? {},
           },
-          select: {
-            position: true,
-            stream: true,
-            version: true,
-            type: true,
-            payload: true,
-            metadata: true,
-            time: true,
-          },
+          select: STORED_EVENT_FIELDS,
         }),
       );
     }

@@ -1,5 +1,9 @@
 import type { Database } from "../create-database.ts";
-import type { StoredEvent, Transaction } from "./append-events.ts";
+import {
+  STORED_EVENT_FIELDS,
+  type StoredEvent,
+  type Transaction,
+} from "./append-events.ts";
 
 /** A stream's events in version order, from `fromVersion` (inclusive) on. */
 export async function readStream(
@@ -10,14 +14,6 @@ export async function readStream(
   return db.event.findMany({
     where: { stream, version: { gte: fromVersion } },
     orderBy: { version: "asc" },
-    select: {
-      position: true,
-      stream: true,
-      version: true,
-      type: true,
-      payload: true,
-      metadata: true,
-      time: true,
-    },
+    select: STORED_EVENT_FIELDS,
   });
 }
