@@ -16,17 +16,21 @@ export { expect } from "@playwright/test";
 export async function signIn(
   request: APIRequestContext,
   credentials: { email: string; password: string },
+  /** The web app's URL, when not the context's base URL. */
+  base = "",
 ): Promise<void> {
   const { csrfToken } = (await (
-    await request.get("/api/auth/csrf")
+    await request.get(`${base}/api/auth/csrf`)
   ).json()) as {
     csrfToken: string;
   };
-  const response = await request.post("/api/auth/callback/credentials", {
+  const response = await request.post(`${base}/api/auth/callback/credentials`, {
     form: { csrfToken, ...credentials, callbackUrl: "/" },
   });
   if (!response.ok()) throw new Error(`sign-in failed: ${response.status()}`);
-  const session = (await (await request.get("/api/auth/session")).json()) as {
+  const session = (await (
+    await request.get(`${base}/api/auth/session`)
+  ).json()) as {
     user?: { email?: string };
   } | null;
   if (session?.user?.email !== credentials.email)

@@ -8,7 +8,7 @@ import {
   stackStateFile,
   type StackState,
 } from "@loupe/stack";
-import { expect, repoRoot, screenshotsDir, test } from "./fixtures";
+import { expect, repoRoot, screenshotsDir, signIn, test } from "./fixtures";
 
 // `npm start` exactly as the README gives it, on ports and a state folder of its
 // own, managing its own PostgreSQL and Temporal.
@@ -83,6 +83,27 @@ test("npm start brings everything up healthy, and Ctrl-C leaves no process behin
     "web",
     "worker",
   ]);
+
+  // The banner says how to sign in as the seeded administrator, and it works;
+  // the gallery has the demo experiment.
+  const signInLine =
+    /sign in: +(\S+)\/api\/auth\/signin as (\S+), password (\S+)/.exec(
+      first.output(),
+    );
+  expect(signInLine, first.output()).not.toBeNull();
+  await signIn(
+    page.request,
+    { email: signInLine![2]!, password: signInLine![3]! },
+    first.url,
+  );
+  const gallery = (await (
+    await page.request.get(
+      `${first.url}/api/trpc/experiments.searchPublic?input=${encodeURIComponent(JSON.stringify({ query: "Paris to Rome" }))}`,
+    )
+  ).json()) as { result: { data: { title: string }[] } };
+  expect(gallery.result.data.map((e) => e.title)).toContain(
+    "Paris to Rome: activation patching (Code Example 4)",
+  );
 
   await page.goto(`${first.url}/health`);
   await expect(page.getByTestId("health-summary")).toHaveAttribute(
