@@ -24,6 +24,7 @@ export {
 } from "./auth/accounts.ts";
 export { DEFAULT_QUOTA } from "./auth/default-quota.ts";
 export { openRunResult } from "./results/result-download.ts";
+export { reconcileUnscheduledRuns } from "./runs/reconcile-runs.ts";
 export { LoupeError } from "./errors.ts";
 /** Result storage settings from env (LOUPE_RESULT_STORE, LOUPE_S3_*), for the apps. */
 export { resultStorageSettings } from "@loupe/db";

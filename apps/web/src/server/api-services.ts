@@ -1,4 +1,5 @@
-import "server-only";
+// No "server-only" marker here: instrumentation.ts (server code outside the
+// React server graph, where that marker throws) uses these services too.
 import {
   createApiServices,
   resultStorageSettings,

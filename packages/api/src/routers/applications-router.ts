@@ -1,8 +1,13 @@
-import { appendDomainEvents, domainEvents, streams } from "@loupe/db";
+import {
+  appendDomainEvents,
+  domainEvents,
+  readStream,
+  streams,
+} from "@loupe/db";
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { DEFAULT_QUOTA, quotaInput } from "../auth/default-quota.ts";
-import { notFound } from "../errors.ts";
+import { notFound, toApiError } from "../errors.ts";
 import { adminProcedure, router, sessionProcedure } from "../trpc.ts";
 
 /**
@@ -71,6 +76,9 @@ export const applicationsRouter = router({
     )
     .mutation(async ({ ctx, input }) => {
       const { db } = ctx.services;
+      // The stream's version before the check: a review that commits in
+      // between makes this one's append a VERSION_CONFLICT (one review wins).
+      const version = (await readStream(db, streams.user(input.userId))).length;
       const account = await db.account.findUnique({
         where: { id: input.userId },
       });
@@ -102,7 +110,9 @@ export const applicationsRouter = router({
                 reason: input.reason,
               }),
             ];
-      await appendDomainEvents(db, events);
+      await appendDomainEvents(db, events, { expectedVersion: version }).catch(
+        toApiError,
+      );
       return {
         userId: input.userId,
         access: input.decision === "approve" ? "approved" : "rejected",
