@@ -19,3 +19,4 @@ export {
   ModelImportError,
   type ModelImportErrorCode,
 } from "./models/model-import-error.ts";
+export { Tensor, TensorError, type NestedArray } from "./results/tensor.ts";

@@ -1,0 +1,88 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { Tensor, TensorError } from "./tensor.ts";
+
+const f32 = (shape: number[], values: number[]) =>
+  new Tensor({ dtype: "float32", shape, data: Float32Array.from(values) });
+
+describe("Tensor", () => {
+  it("argmax and topk work along the last axis, largest first, lower index first on ties", () => {
+    const t = f32([2, 4], [0.5, 3, 3, -1, 7, 2, 9, 9]);
+    expect(t.argmax().shape).toEqual([2]);
+    expect(t.argmax().toArray()).toEqual([1n, 2n]);
+    const { values, indices } = t.topk(3);
+    expect(values.shape).toEqual([2, 3]);
+    expect(values.toArray()).toEqual([
+      [3, 3, 0.5],
+      [9, 9, 7],
+    ]);
+    expect(indices.toArray()).toEqual([
+      [1n, 2n, 0n],
+      [2n, 3n, 0n],
+    ]);
+  });
+
+  it("treats NaN as the largest value, as PyTorch does", () => {
+    expect(f32([3], [1, NaN, 2]).argmax().item()).toBe(1);
+  });
+
+  it("reads float16, int64 and bool elements as their values", () => {
+    // 0x3c00 = 1.0, 0xc000 = -2.0, 0x3555 ≈ 0.33325, 0x7c00 = +inf
+    const half = new Tensor({
+      dtype: "float16",
+      shape: [4],
+      data: Uint16Array.from([0x3c00, 0xc000, 0x3555, 0x7c00]),
+    });
+    expect(half.toArray()).toEqual([1, -2, 0.333251953125, Infinity]);
+    expect(half.argmax().item()).toBe(3);
+    const ids = new Tensor({
+      dtype: "int64",
+      shape: [1, 2],
+      data: BigInt64Array.from([5n, -3n]),
+    });
+    expect(ids.toArray()).toEqual([[5n, -3n]]);
+    const mask = new Tensor({
+      dtype: "bool",
+      shape: [2],
+      data: Uint8Array.from([1, 0]),
+    });
+    expect(mask.toArray()).toEqual([true, false]);
+  });
+
+  it("names what does not fit", () => {
+    const t = f32([2, 3], [1, 2, 3, 4, 5, 6]);
+    expect(() => t.topk(4)).toThrow(
+      new TensorError("topk: k must be an integer in 1..3, got 4"),
+    );
+    expect(() => t.item()).toThrow(
+      /item\(\) needs a tensor of one element; this one has shape \[2, 3\]/,
+    );
+    expect(() => f32([], [1]).topk(1)).toThrow(/scalar/);
+    expect(f32([], [4]).item()).toBe(4);
+  });
+
+  it("topk agrees with a plain sort on random rows", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.float({ noNaN: true, noDefaultInfinity: true }), {
+          minLength: 1,
+          maxLength: 40,
+        }),
+        fc.nat(),
+        (values, seed) => {
+          const row = Float32Array.from(values);
+          const k = 1 + (seed % row.length);
+          const { values: top, indices } = f32([row.length], [...row]).topk(k);
+          const expected = [...row.keys()]
+            .sort((a, b) =>
+              row[b]! !== row[a]! ? (row[b]! > row[a]! ? 1 : -1) : a - b,
+            )
+            .slice(0, k);
+          expect((indices.toArray() as bigint[]).map(Number)).toEqual(expected);
+          expect(top.toArray()).toEqual(expected.map((j) => row[j]));
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+});

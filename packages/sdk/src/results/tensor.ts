@@ -1,0 +1,132 @@
+import type { SavedTensor } from "@loupe/engine";
+
+/** Nested arrays of a tensor's elements (numbers; bigints for int64, booleans for bool). */
+export type NestedArray = number | bigint | boolean | NestedArray[];
+
+/** Raised when a tensor operation is given an axis, index or k that does not fit. */
+export class TensorError extends Error {
+  override readonly name = "TensorError";
+}
+
+/**
+ * A saved value as a script sees it: shape, dtype and row-major data, with the
+ * helpers interpretability scripts reach for (argmax, topk, toArray). The same
+ * class wraps local and remote results, so code that reads them is the same.
+ *
+ * @example
+ * const next = result.saves.logits.argmax(); // [batch, tokens]
+ * const { values, indices } = result.saves.logits.topk(5);
+ */
+export class Tensor {
+  constructor(readonly saved: SavedTensor) {}
+
+  get shape(): readonly number[] {
+    return this.saved.shape;
+  }
+  get dtype(): SavedTensor["dtype"] {
+    return this.saved.dtype;
+  }
+  /** Number of elements. */
+  get size(): number {
+    return this.saved.shape.reduce((a, b) => a * b, 1);
+  }
+
+  /** Element `i` of the flat row-major data, as a number (float16 decoded). */
+  #number(i: number): number {
+    const { dtype, data } = this.saved;
+    if (dtype === "float16") return halfToNumber(data[i]!);
+    return Number(data[i]);
+  }
+
+  /** The one element of a tensor of size 1. */
+  item(): number {
+    if (this.size !== 1)
+      throw new TensorError(
+        `item() needs a tensor of one element; this one has shape [${this.shape.join(", ")}]`,
+      );
+    return this.#number(0);
+  }
+
+  /** The elements as nested arrays, outermost axis first. */
+  toArray(): NestedArray {
+    const { dtype, data, shape } = this.saved;
+    const element = (i: number): number | bigint | boolean =>
+      dtype === "int64"
+        ? data[i]!
+        : dtype === "bool"
+          ? data[i] === 1
+          : this.#number(i);
+    const build = (axis: number, offset: number): NestedArray => {
+      if (axis === shape.length) return element(offset);
+      const stride = shape.slice(axis + 1).reduce((a, b) => a * b, 1);
+      return Array.from({ length: shape[axis]! }, (_, k) =>
+        build(axis + 1, offset + k * stride),
+      );
+    };
+    return build(0, 0);
+  }
+
+  /** Indices of the largest element along the last axis (the first on ties). */
+  argmax(): Tensor {
+    return this.topk(1).indices.#squeezeLast();
+  }
+
+  /**
+   * The `k` largest elements along the last axis, largest first (ties keep the
+   * lower index first), and their indices (int64), each of shape [..., k].
+   */
+  topk(k: number): { values: Tensor; indices: Tensor } {
+    const { shape } = this;
+    if (shape.length === 0)
+      throw new TensorError(
+        "topk needs at least one axis; this tensor is a scalar",
+      );
+    const n = shape.at(-1)!;
+    if (!Number.isInteger(k) || k < 1 || k > n)
+      throw new TensorError(`topk: k must be an integer in 1..${n}, got ${k}`);
+    const rows = this.size / n;
+    const values = new Float32Array(rows * k);
+    const indices = new BigInt64Array(rows * k);
+    const order = Array.from({ length: n }, (_, j) => j);
+    for (let r = 0; r < rows; r++) {
+      const at = (j: number) => this.#number(r * n + j);
+      const best = [...order].sort((a, b) => {
+        const d = cmp(at(b), at(a));
+        return d !== 0 ? d : a - b;
+      });
+      for (let j = 0; j < k; j++) {
+        values[r * k + j] = at(best[j]!);
+        indices[r * k + j] = BigInt(best[j]!);
+      }
+    }
+    const out = [...shape.slice(0, -1), k];
+    return {
+      values: new Tensor({ dtype: "float32", shape: out, data: values }),
+      indices: new Tensor({ dtype: "int64", shape: out, data: indices }),
+    };
+  }
+
+  #squeezeLast(): Tensor {
+    return new Tensor({
+      ...this.saved,
+      shape: this.shape.slice(0, -1),
+    });
+  }
+}
+
+/** Descending order with NaN largest, as PyTorch's topk and argmax treat it. */
+function cmp(a: number, b: number): number {
+  if (Number.isNaN(a)) return Number.isNaN(b) ? 0 : 1;
+  if (Number.isNaN(b)) return -1;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** An IEEE 754 half float, from its 16 bits. */
+function halfToNumber(bits: number): number {
+  const sign = bits & 0x8000 ? -1 : 1;
+  const exponent = (bits >> 10) & 0x1f;
+  const fraction = bits & 0x3ff;
+  if (exponent === 0) return sign * 2 ** -14 * (fraction / 1024);
+  if (exponent === 0x1f) return fraction ? NaN : sign * Infinity;
+  return sign * 2 ** (exponent - 15) * (1 + fraction / 1024);
+}
