@@ -61,7 +61,6 @@ export {
   rebuildDomainProjections,
   READ_MODEL_TABLES,
 } from "./domain/project-domain-events.ts";
-export { appendOnce } from "./domain/append-once.ts";
 export { appendDomainEvents } from "./domain/append-domain-events.ts";
 export {
   requestRun,

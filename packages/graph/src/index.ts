@@ -64,6 +64,10 @@ export type { FormatIssue } from "./format/format-issue.ts";
 export { serializeGraph } from "./format/serialize-graph.ts";
 export { canonicalJson } from "./format/canonical-json.ts";
 export { hashGraph } from "./format/hash-graph.ts";
+export {
+  inputTokenBounds,
+  type InputTokenBounds,
+} from "./format/input-token-bounds.ts";
 export { DTYPES, type DType } from "./ir/dtype.ts";
 export type { Dim, Shape } from "./ir/shape.ts";
 export {

@@ -9,6 +9,7 @@ import {
 import { toSafetensors, type EngineThread } from "@loupe/engine";
 import {
   GraphFormatError,
+  inputTokenBounds,
   parseGraphOrThrow,
   validateGraph,
   type Graph,
@@ -29,32 +30,10 @@ export interface HostedModel {
   readonly engine: EngineThread;
 }
 
-/**
- * What a graph adds to a batch: the rows of its first forward pass (its
- * prompts), and its longest row in tokens, bounded from above without a
- * tokenizer (a byte-level BPE makes at most one token per UTF-8 byte, plus
- * special tokens).
- */
+/** What a graph adds to a batch: its first pass's rows and its longest row (bounds). */
 function sizeOf(graph: Graph): BatchSize {
-  const rows = graph.traces[0]!.invokes.reduce(
-    (s, i) =>
-      s +
-      (i.input === null
-        ? 0
-        : i.input.kind === "text"
-          ? i.input.prompts.length
-          : i.input.ids.length),
-    0,
-  );
-  let longest = 1;
-  for (const trace of graph.traces)
-    for (const { input } of trace.invokes)
-      if (input?.kind === "text")
-        for (const p of input.prompts)
-          longest = Math.max(longest, Buffer.byteLength(p) + 2);
-      else if (input)
-        for (const r of input.ids) longest = Math.max(longest, r.length);
-  return { rows, longest };
+  const bounds = inputTokenBounds(graph);
+  return { rows: bounds.firstPassRows, longest: bounds.longestRow };
 }
 
 /**
