@@ -212,54 +212,112 @@ describe("runs through the API and Temporal", () => {
 });
 
 describe("batching across users", () => {
+  // The model's worker starts only once all 20 runs wait on its task queue, so
+  // how many share a batch depends on the batcher, not on how fast a loaded
+  // machine accepts submissions (a backlog is what a busy model sees anyway).
+  const batchModelName = `facts-batch-${randomUUID().slice(0, 8)}`;
+  const batchModel = bundledModel(batchModelName);
+  const batchLayer = (i: number) => batchModel.lm.transformer!.h![i]!;
+  const batchProbe = (prompt: string, at: number) =>
+    batchModel.lm.trace(prompt, () => {
+      batchLayer(at).output[0]!.get(":", -1, ":").save("hidden");
+      batchModel.lm.output.item("logits").save("logits");
+    });
+
   it("20 concurrent runs of 4 users share at most 2 forward passes; each equals its solo run; a writer leaves others unchanged", async () => {
+    const batchEngine = await EngineThread.start(
+      batchModel.onnx,
+      batchModel.manifest,
+      batchModel.tokenizer,
+    );
+    const hosted = {
+      name: batchModelName,
+      manifest: batchModel.manifest,
+      engine: batchEngine,
+    };
+    await registerHostedModel(platform.db, hosted);
     const users = await Promise.all(
       ["u1", "u2", "u3", "u4"].map((n) => platform.approvedUser(n)),
     );
     const graphs = Array.from({ length: 20 }, (_, i) =>
       i === 3
         ? // A run that writes its own rows (zero ablation of layer 1's MLP).
-          lm.trace(PROMPTS[i % PROMPTS.length]!, () => {
-            layer(1).mlp!.output.set(0);
-            lm.output.item("logits").save("logits");
+          batchModel.lm.trace(PROMPTS[i % PROMPTS.length]!, () => {
+            batchLayer(1).mlp!.output.set(0);
+            batchModel.lm.output.item("logits").save("logits");
           })
-        : probe(PROMPTS[i % PROMPTS.length]!, i % 6),
+        : batchProbe(PROMPTS[i % PROMPTS.length]!, i % 6),
     );
     const submitted = await Promise.all(
       graphs.map((graph, i) =>
-        users[i % 4]!.caller.runs.submit({ model: modelName, graph }),
+        users[i % 4]!.caller.runs.submit({ model: batchModelName, graph }),
       ),
     );
-    // Queue positions: the runs still waiting are numbered without gaps or repeats.
+    // Queue positions: the 20 waiting runs have 0 to 19 runs ahead, each once.
     const waiting = (
       await Promise.all(
         submitted.map((s, i) =>
           users[i % 4]!.caller.runs.status({ runId: s.runId }),
         ),
       )
-    )
-      .map((s) => s.queuePosition)
-      .filter((p): p is number => p !== null);
-    expect(new Set(waiting).size).toBe(waiting.length);
-
-    const done = await Promise.all(
-      submitted.map((s, i) => platform.settled(users[i % 4]!.caller, s.runId)),
+    ).map((s) => s.queuePosition);
+    expect([...waiting].sort((a, b) => a! - b!)).toEqual(
+      Array.from({ length: 20 }, (_, i) => i),
     );
-    expect(done.map((d) => d.status)).toEqual(Array(20).fill("completed"));
-    // Forward passes, counted once per batch, from the runs' own metrics.
-    const passesByBatch = new Map<string, number>();
-    for (const d of done)
-      passesByBatch.set(d.metrics!.batchId!, d.metrics!.forwardPasses);
-    expect(
-      [...passesByBatch.values()].reduce((s, p) => s + p, 0),
-    ).toBeLessThanOrEqual(2);
-    for (const [i, s] of submitted.entries())
-      await expectEqualToSolo(s.runId, graphs[i]!);
-    // Every run was charged a share of its batch's compute time (the split by
-    // tokens is tested in the engine's batching tests).
-    expect(done.every((d) => d.metrics!.computeSeconds > 0)).toBe(true);
+
+    // Every workflow has handed its run to the model's (idle) task queue.
+    await Promise.all(
+      submitted.map((s) => waitForPendingActivity(`run-${s.runId}`)),
+    );
+    const modelWorker = await Worker.create({
+      connection: await NativeConnection.connect({
+        address: inject("temporalAddress"),
+      }),
+      taskQueue: `loupe-model-${batchModelName}`,
+      activities: createModelActivities({
+        db: platform.db,
+        model: hosted,
+        workerId: "int-batch-worker",
+        batch: { quietMs: 2000, maxWaitMs: 15_000, maxRows: 32 },
+      }),
+    });
+    const done = await modelWorker.runUntil(
+      Promise.all(
+        submitted.map((s, i) =>
+          platform.settled(users[i % 4]!.caller, s.runId),
+        ),
+      ),
+    );
+    try {
+      expect(done.map((d) => d.status)).toEqual(Array(20).fill("completed"));
+      // Forward passes, counted once per batch, from the runs' own metrics.
+      const passesByBatch = new Map<string, number>();
+      for (const d of done)
+        passesByBatch.set(d.metrics!.batchId!, d.metrics!.forwardPasses);
+      expect(
+        [...passesByBatch.values()].reduce((s, p) => s + p, 0),
+      ).toBeLessThanOrEqual(2);
+      for (const [i, s] of submitted.entries())
+        await expectEqualToSolo(s.runId, graphs[i]!);
+      // Every run was charged a share of its batch's compute time (the split
+      // by tokens is tested in the engine's batching tests).
+      expect(done.every((d) => d.metrics!.computeSeconds > 0)).toBe(true);
+    } finally {
+      await batchEngine.close();
+    }
   });
 });
+
+/** Waits until a workflow has an activity scheduled and not yet finished. */
+async function waitForPendingActivity(workflowId: string) {
+  const handle = platform.temporal.client.workflow.getHandle(workflowId);
+  for (let tries = 0; tries < 600; tries++) {
+    const { raw } = await handle.describe();
+    if ((raw.pendingActivities ?? []).length > 0) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`${workflowId} never scheduled its activity`);
+}
 
 describe("result reuse", () => {
   it("a second identical run by the same user does no worker work; a changed constant misses; another user's private run is not reused", async () => {
