@@ -7,7 +7,7 @@ import {
 } from "@loupe/graph";
 import { buildPiece } from "./model/build-piece.ts";
 import { planModel, type ModelPlan } from "./model/model-plan.ts";
-import type { SavedTensor } from "./results/saved-tensor.ts";
+import type { SavedTensor } from "@loupe/graph";
 import {
   pieceKey,
   runBatch,

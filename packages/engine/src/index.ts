@@ -37,16 +37,6 @@ export {
   ARCHITECTURE_PROFILES,
   type ArchitectureProfile,
 } from "./import/architecture-profiles.ts";
-export type { SavedTensor, SavedTensorArrays } from "./results/saved-tensor.ts";
-export { toSafetensors } from "./results/to-safetensors.ts";
-export {
-  fromSafetensors,
-  type SafetensorsContents,
-} from "./results/from-safetensors.ts";
-export {
-  SafetensorsError,
-  type SafetensorsErrorCode,
-} from "./results/safetensors-error.ts";
 export {
   LoupeEngine,
   DEFAULT_SESSION_OPTIONS,

@@ -1,6 +1,7 @@
 /**
  * @loupe/graph: the intervention graph. Tracing API (build graphs from a model
- * manifest), the versioned JSON format, validation, and the manifest schema.
+ * manifest), the versioned JSON format, validation, the manifest schema, and
+ * the format of a run's results (saved tensors, read and written as safetensors).
  * Pure TypeScript: no Node builtins, no native modules, so the same code runs in
  * browsers, in Temporal workflows and in Node.
  */
@@ -69,6 +70,16 @@ export {
   type InputTokenBounds,
 } from "./format/input-token-bounds.ts";
 export { DTYPES, type DType } from "./ir/dtype.ts";
+export type { SavedTensor, SavedTensorArrays } from "./results/saved-tensor.ts";
+export { toSafetensors } from "./results/to-safetensors.ts";
+export {
+  fromSafetensors,
+  type SafetensorsContents,
+} from "./results/from-safetensors.ts";
+export {
+  SafetensorsError,
+  type SafetensorsErrorCode,
+} from "./results/safetensors-error.ts";
 export type { Dim, Shape } from "./ir/shape.ts";
 export {
   parseIndex,

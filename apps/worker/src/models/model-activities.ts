@@ -6,9 +6,10 @@ import {
   type Database,
   type ResultStorage,
 } from "@loupe/db";
-import { toSafetensors, type EngineThread } from "@loupe/engine";
+import type { EngineThread } from "@loupe/engine";
 import {
   GraphFormatError,
+  toSafetensors,
   inputTokenBounds,
   parseGraphOrThrow,
   validateGraph,

@@ -12,7 +12,7 @@ import {
   type Principal,
 } from "@loupe/api";
 import { readResultChunks, type Database } from "@loupe/db";
-import { fromSafetensors } from "@loupe/engine";
+import { fromSafetensors } from "@loupe/graph";
 import { createModel, manifestSchema, type Envoy } from "@loupe/graph";
 import { Client, Connection } from "@temporalio/client";
 

@@ -1,6 +1,6 @@
 import { createModel, type Envoy, type Graph } from "@loupe/graph";
 import type { LoupeEngine } from "../engine.ts";
-import type { SavedTensor } from "../results/saved-tensor.ts";
+import type { SavedTensor } from "@loupe/graph";
 
 /** What the bundled model's facts.json records for the examples (see models/facts). */
 export interface PaperFacts {

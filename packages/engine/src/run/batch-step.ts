@@ -2,7 +2,7 @@
 import type * as ort from "onnxruntime-node";
 import type { Graph, GraphNode, ValueType } from "@loupe/graph";
 import type { HookPoint } from "../model/model-plan.ts";
-import type { SavedTensor } from "../results/saved-tensor.ts";
+import type { SavedTensor } from "@loupe/graph";
 
 /** A graph ready to run: validated types and its leaf values prepared. */
 export interface PreparedGraph {

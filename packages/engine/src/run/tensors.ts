@@ -1,6 +1,6 @@
 import * as ort from "onnxruntime-node";
 import { decodeElements, type DType } from "@loupe/graph";
-import type { SavedTensor } from "../results/saved-tensor.ts";
+import type { SavedTensor } from "@loupe/graph";
 import type { RawInitializer } from "../onnx/onnx-bytes.ts";
 import { dtypeOfOnnx } from "../model/element-types.ts";
 

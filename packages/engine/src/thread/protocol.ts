@@ -1,6 +1,6 @@
 import type { Manifest } from "@loupe/graph";
 import type { EngineOptions, RunRequest } from "../engine.ts";
-import type { SavedTensor } from "../results/saved-tensor.ts";
+import type { SavedTensor } from "@loupe/graph";
 import type { RunUsage } from "../run/batch-step.ts";
 import type { EngineMetrics } from "../run/session-cache.ts";
 

@@ -1,4 +1,4 @@
-import type { SavedTensor } from "@loupe/engine";
+import type { SavedTensor } from "@loupe/graph";
 
 /** Nested arrays of a tensor's elements (numbers; bigints for int64, booleans for bool). */
 export type NestedArray = number | bigint | boolean | NestedArray[];

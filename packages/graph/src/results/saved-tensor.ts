@@ -1,4 +1,4 @@
-import type { DType } from "@loupe/graph";
+import type { DType } from "../ir/dtype.ts";
 
 /** The typed array that holds a saved tensor's elements, per dtype. */
 export interface SavedTensorArrays {

@@ -1,4 +1,4 @@
-import type { DType } from "@loupe/graph";
+import type { DType } from "../ir/dtype.ts";
 import type { SavedTensorArrays } from "./saved-tensor.ts";
 
 interface SafetensorsDType<D extends DType> {

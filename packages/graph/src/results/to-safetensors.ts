@@ -3,7 +3,7 @@
 // @huggingface/hub only parses headers of files on the Hub. The format is small
 // (an 8-byte length, a JSON header, raw little-endian bytes) and is checked
 // against Python's `safetensors` by the golden file in __golden__/.
-import type { DType } from "@loupe/graph";
+import type { DType } from "../ir/dtype.ts";
 import type { SavedTensor } from "./saved-tensor.ts";
 import { SafetensorsError } from "./safetensors-error.ts";
 import {
