@@ -36,7 +36,10 @@ for (const file of env.LOUPE_MODELS) {
   const engine = await EngineThread.start(bytes, manifest, tokenizer);
   const model = { name: manifest.model.name, manifest, engine };
   models.push(model);
-  const { secondsPerToken } = await registerHostedModel(db, model);
+  const { secondsPerToken } = await registerHostedModel(db, model, {
+    results,
+    tokenizer,
+  });
   console.log(
     `[worker] loaded model ${model.name} from ${file} (${(secondsPerToken * 1e3).toFixed(3)} ms per token)`,
   );

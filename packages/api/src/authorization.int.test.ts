@@ -412,6 +412,7 @@ beforeAll(async () => {
     hash: manifest.model.hash ?? modelName,
     manifest: manifest,
     secondsPerToken: 1e-4,
+    tokenizerHash: null,
   });
 });
 afterAll(async () => {

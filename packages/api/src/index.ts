@@ -23,7 +23,10 @@ export {
   seedAdmin,
 } from "./auth/accounts.ts";
 export { DEFAULT_QUOTA } from "./auth/default-quota.ts";
-export { openRunResult } from "./results/result-download.ts";
+export {
+  openRunResult,
+  openModelTokenizer,
+} from "./results/result-download.ts";
 export { reconcileUnscheduledRuns } from "./runs/reconcile-runs.ts";
 export { LoupeError } from "./errors.ts";
 /** Result storage settings from env (LOUPE_RESULT_STORE, LOUPE_S3_*), for the apps. */

@@ -27,3 +27,25 @@ export async function openRunResult(
     chunks: results.read(run.resultHash),
   };
 }
+
+/** Where a model's tokenizer.json is served (see openModelTokenizer). */
+export const tokenizerUrlOf = (model: string) =>
+  `/api/models/${encodeURIComponent(model)}/tokenizer`;
+
+/**
+ * A hosted model's tokenizer.json, as its worker stored it at registration.
+ * Public, like the model's manifest: SDKs decode the token ids of remote
+ * results with it. Throws the API's NOT_FOUND for an unknown model or one
+ * registered without a tokenizer.
+ */
+export async function openModelTokenizer(
+  db: Database,
+  results: ResultStorage,
+  model: string,
+): Promise<AsyncIterable<Uint8Array>> {
+  const row = await db.model.findUnique({ where: { name: model } });
+  if (!row) throw notFound(`model ${model}`);
+  if (!row.tokenizerHash)
+    throw notFound(`a tokenizer for model ${model} (none was registered)`);
+  return results.read(row.tokenizerHash);
+}

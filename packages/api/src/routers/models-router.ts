@@ -1,6 +1,7 @@
 import { listWorkerStatuses } from "@loupe/db";
 import { z } from "zod";
 import { notFound } from "../errors.ts";
+import { tokenizerUrlOf } from "../results/result-download.ts";
 import { publicProcedure, router } from "../trpc.ts";
 
 /** The hosted models: what workers registered, and whether any serves them now. */
@@ -26,6 +27,12 @@ export const modelsRouter = router({
         where: { name: input.model },
       });
       if (!model) throw notFound(`model ${input.model}`);
-      return { name: model.name, hash: model.hash, manifest: model.manifest };
+      return {
+        name: model.name,
+        hash: model.hash,
+        manifest: model.manifest,
+        /** Serves the model's tokenizer.json; null when it has none. */
+        tokenizerUrl: model.tokenizerHash ? tokenizerUrlOf(model.name) : null,
+      };
     }),
 });

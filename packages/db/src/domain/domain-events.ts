@@ -213,6 +213,12 @@ export const modelRegistered = defineEvent({
     manifest: z.record(z.string(), z.unknown()),
     /** Measured on a warm forward pass; reservations are estimated with it. */
     secondsPerToken: z.number().positive(),
+    /**
+     * The content hash of the model's tokenizer.json in the result store (SDKs
+     * decode tokens with it), null for a model without one. Added after v1 was
+     * first written, with a default, so earlier events read as null.
+     */
+    tokenizerHash: z.string().min(1).nullable().default(null),
   }),
 });
 

@@ -172,6 +172,7 @@ it("projects domain events inline, and rebuilding from the log gives the same re
     hash: "sha256:m",
     manifest: { format: "loupe.manifest" },
     secondsPerToken: 0.001,
+    tokenizerHash: "sha256:t",
   });
   // Runs through the quota: requested with a reservation, ended with a settlement.
   for (const [runId, last] of [

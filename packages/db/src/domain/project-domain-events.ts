@@ -289,6 +289,7 @@ async function apply(tx: Transaction, e: DomainEvent, at: Date): Promise<void> {
         hash: p.hash,
         manifest: p.manifest as Prisma.InputJsonObject,
         secondsPerToken: p.secondsPerToken,
+        tokenizerHash: p.tokenizerHash,
         registeredAt: at,
       };
       await tx.model.upsert({

@@ -9,13 +9,15 @@ export interface ModelRegistration {
   readonly hash: string;
   readonly manifest: Record<string, unknown>;
   readonly secondsPerToken: number;
+  /** The tokenizer.json's hash in the result store (stored by the caller), or null. */
+  readonly tokenizerHash: string | null;
 }
 
 /**
  * Registers a model a worker hosts, so the API can list it and validate graphs
  * against its manifest before queueing. Several workers serving one model
- * register it once: a registration is appended only when the model's hash
- * differs from its latest one.
+ * register it once: a registration is appended only when the model's hash or
+ * tokenizer differs from its latest one.
  */
 export async function registerModel(
   db: Database,
@@ -25,7 +27,13 @@ export async function registerModel(
   for (;;) {
     const history = await readStream(db, stream);
     const latest = history.at(-1);
-    if (latest && (latest.payload as { hash?: string }).hash === model.hash)
+    const previous = latest?.payload as
+      | { hash?: string; tokenizerHash?: string | null }
+      | undefined;
+    if (
+      previous?.hash === model.hash &&
+      (previous.tokenizerHash ?? null) === model.tokenizerHash
+    )
       return false;
     try {
       await appendEvents(
