@@ -21,7 +21,7 @@ import {
 } from "./run/session-cache.ts";
 import type { RunUsage } from "./run/batch-step.ts";
 import { constantTensor, fromSaved, initializerTensor } from "./run/tensors.ts";
-import type { TextTokenizer } from "./tokenize/load-tokenizer.ts";
+import type { TextTokenizer } from "@loupe/graph";
 
 /** One graph to run, with the data of its `tensor` inputs. */
 export interface RunRequest {

@@ -5,11 +5,6 @@
  * README of this package explains how a graph becomes ONNX Runtime sessions.
  */
 export {
-  loadTokenizer,
-  TokenizerLoadError,
-  type TextTokenizer,
-} from "./tokenize/load-tokenizer.ts";
-export {
   decodeOnnxModel,
   OnnxDecodeError,
   type OnnxModel,

@@ -1,7 +1,8 @@
 /**
  * @loupe/graph: the intervention graph. Tracing API (build graphs from a model
  * manifest), the versioned JSON format, validation, the manifest schema, and
- * the format of a run's results (saved tensors, read and written as safetensors).
+ * the format of a run's results (saved tensors, read and written as safetensors),
+ * and text inputs' tokenizer (tokenizer.json, through @huggingface/tokenizers).
  * Pure TypeScript: no Node builtins, no native modules, so the same code runs in
  * browsers, in Temporal workflows and in Node.
  */
@@ -72,6 +73,11 @@ export {
 export { DTYPES, type DType } from "./ir/dtype.ts";
 export type { SavedTensor, SavedTensorArrays } from "./results/saved-tensor.ts";
 export { toSafetensors } from "./results/to-safetensors.ts";
+export {
+  loadTokenizer,
+  TokenizerLoadError,
+  type TextTokenizer,
+} from "./tokenize/load-tokenizer.ts";
 export {
   fromSafetensors,
   type SafetensorsContents,

@@ -28,8 +28,7 @@ export async function registerModel(
     const history = await readStream(db, stream);
     const latest = history.at(-1);
     const previous = latest?.payload as
-      | { hash?: string; tokenizerHash?: string | null }
-      | undefined;
+      { hash?: string; tokenizerHash?: string | null } | undefined;
     if (
       previous?.hash === model.hash &&
       (previous.tokenizerHash ?? null) === model.tokenizerHash

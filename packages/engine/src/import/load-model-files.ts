@@ -4,7 +4,7 @@ import path from "node:path";
 import { manifestSchema, type Manifest } from "@loupe/graph";
 import { LoupeEngine, type EngineOptions } from "../engine.ts";
 import { modelHash } from "./import-onnx-model.ts";
-import { loadTokenizer } from "../tokenize/load-tokenizer.ts";
+import { loadTokenizer } from "@loupe/graph";
 
 /** Raised when a model's files on disk are missing or do not belong together. */
 export class ModelFilesError extends Error {

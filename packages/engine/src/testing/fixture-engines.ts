@@ -8,7 +8,7 @@ import {
 } from "@loupe/graph";
 import { LoupeEngine, type EngineOptions } from "../engine.ts";
 import { importOnnxModel } from "../import/import-onnx-model.ts";
-import { loadTokenizer } from "../tokenize/load-tokenizer.ts";
+import { loadTokenizer } from "@loupe/graph";
 
 /** The engine's test fixtures folder. */
 export const FIXTURES = path.resolve(

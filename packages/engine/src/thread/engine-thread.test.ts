@@ -5,7 +5,7 @@ import { createModel, GraphValidationError, type Envoy } from "@loupe/graph";
 import { importOnnxModel } from "../import/import-onnx-model.ts";
 import { FIXTURES, maxAbsDiff } from "../testing/fixture-engines.ts";
 import { LoupeEngine } from "../engine.ts";
-import { loadTokenizer } from "../tokenize/load-tokenizer.ts";
+import { loadTokenizer } from "@loupe/graph";
 import { EngineThread } from "./engine-thread-client.ts";
 
 let thread: EngineThread;

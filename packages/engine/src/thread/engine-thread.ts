@@ -5,7 +5,7 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { LoupeEngine } from "../engine.ts";
-import { loadTokenizer } from "../tokenize/load-tokenizer.ts";
+import { loadTokenizer } from "@loupe/graph";
 import type { ThreadInit, ThreadReply, ThreadRequest } from "./protocol.ts";
 import { serializeError, transferablesOf } from "./protocol.ts";
 

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
+import { loadTokenizer } from "@loupe/graph";
 import type { LocalEngine } from "../local/load-engine.ts";
 import type { ImportedModelFile } from "./imported-model-file.ts";
 import { ModelImportError } from "./model-import-error.ts";
@@ -123,7 +124,7 @@ async function checkTokenizer(
     throw unreadable(`not UTF-8 JSON (${(error as Error).message})`, error);
   }
   try {
-    engine.loadTokenizer(json);
+    loadTokenizer(json);
   } catch (error) {
     throw unreadable((error as Error).message, error);
   }

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadTokenizer } from "./load-tokenizer.ts";
+import { loadTokenizer } from "@loupe/graph";
 
 // reference.json holds the ids Python's `tokenizers` gave for every committed
 // prompt when the fixtures were built (fixtures/build_fixtures.py).
