@@ -1,8 +1,86 @@
 /**
- * @loupe/sdk: the client SDK and the `loupe` CLI. Remote calls go through tRPC
- * (the API's router type only); local runs will load @loupe/engine dynamically.
+ * @loupe/sdk: trace, patch and steer model internals from TypeScript scripts,
+ * in this process (with @loupe/engine, an optional dependency) or on a Loupe
+ * server (through its tRPC API), with the same code and the same results.
+ * Start at `createLoupe` (src/client/loupe.ts); the `loupe` CLI is src/cli.
  */
 export { SDK_VERSION } from "./version.ts";
+export {
+  createLoupe,
+  Loupe,
+  type LoupeOptions,
+  type HostedModel,
+} from "./client/loupe.ts";
+export {
+  configPath,
+  readConfig,
+  writeConfig,
+  DEFAULT_URL,
+  type LoupeConfig,
+} from "./client/config-file.ts";
+export type {
+  LoupeModel,
+  LoupeModelMethods,
+  SessionBuilder,
+  TraceOptions,
+} from "./models/loupe-model.ts";
+export { TraceResult } from "./results/trace-result.ts";
+export { Tensor, TensorError, type NestedArray } from "./results/tensor.ts";
+export {
+  RunHandle,
+  type StatusListener,
+  type WaitOptions,
+} from "./runs/run-handle.ts";
+export {
+  describeStatus,
+  type RunState,
+  type RunStatus,
+} from "./runs/run-status.ts";
+export {
+  ExperimentsClient,
+  type ExperimentCard,
+  type VersionRef,
+  type Visibility,
+} from "./experiments/experiments-client.ts";
+export {
+  LoupeClientError,
+  GraphInvalidError,
+  QuotaExceededError,
+  UnauthorizedError,
+  ServerUnreachableError,
+  ResultTooLargeError,
+  RunEndedError,
+  type GraphIssue,
+  type LoupeClientErrorCode,
+} from "./errors/loupe-client-error.ts";
+// The tracing vocabulary scripts and generated model types use.
+export {
+  TraceError,
+  GraphValidationError,
+  constant,
+  concat,
+  stack,
+  where,
+  type Envoy,
+  type ModuleEnvoy,
+  type ModuleValue,
+  type TupleValue,
+  type TensorValue,
+  type Tracer,
+  type TraceInput,
+  type Graph,
+  type GenericModules,
+  type Model,
+  type ModelBase,
+  type TextTokenizer,
+} from "@loupe/graph";
+export {
+  defineScript,
+  importScript,
+  runIfMain,
+  type LoupeScript,
+  type ScriptContext,
+} from "./scripts/loupe-script.ts";
 export { buildProgram } from "./cli/main.ts";
 export {
   loadEngine,
@@ -19,4 +97,3 @@ export {
   ModelImportError,
   type ModelImportErrorCode,
 } from "./models/model-import-error.ts";
-export { Tensor, TensorError, type NestedArray } from "./results/tensor.ts";

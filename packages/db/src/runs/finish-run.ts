@@ -46,7 +46,7 @@ export type RunOutcomeFacts =
  * retried or concurrent call (a worker that crashed after finishing, a cancel
  * racing a completion) finds the first ending and appends nothing. A result
  * that would take the user past maxResultBytes for the day ends the run as
- * failed (QUOTA_EXCEEDED) instead: the result is not attached to the run.
+ * failed (RESULT_TOO_LARGE) instead: the result is not attached to the run.
  * Returns the status the run ended with (the earlier one on a repeat).
  */
 export async function finishRun(
@@ -85,7 +85,7 @@ export async function finishRun(
           if (quota && used + outcome.resultBytes > limit)
             ending = {
               status: "failed",
-              code: "QUOTA_EXCEEDED",
+              code: "RESULT_TOO_LARGE",
               reason: `quota maxResultBytes exceeded: the result has ${outcome.resultBytes} bytes, and ${used} of ${limit} are used today`,
             };
         }

@@ -153,7 +153,7 @@ describe("quota reservation", () => {
     });
     const run = await db.run.findUniqueOrThrow({ where: { id: "r2" } });
     expect(run.error).toMatch(
-      /QUOTA_EXCEEDED: quota maxResultBytes exceeded: the result has 600 bytes, and 600 of 1000/,
+      /RESULT_TOO_LARGE: quota maxResultBytes exceeded: the result has 600 bytes, and 600 of 1000/,
     );
     expect(run.resultHash).toBeNull();
     expect((await quotaStanding(db, "ada")).resultBytesToday).toBe(600);

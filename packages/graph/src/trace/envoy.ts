@@ -188,11 +188,39 @@ export function makeEnvoy(
       builder.markSkipped(real, id);
     },
   };
+  // A module list (children 0..n-1, as transformer.h) is also an array of its
+  // children's envoys, so the tuple types generateModelTypes writes hold at
+  // run time: `h.length`, `for (const layer of h)`, `h.map(…)`.
+  let list: Envoy[] | null | undefined;
+  const asList = (): Envoy[] | null => {
+    if (list !== undefined) return list;
+    const numbers = index
+      .childrenOf(path)
+      .filter((c) => /^\d+$/.test(c))
+      .map(Number)
+      .sort((a, b) => a - b);
+    list =
+      numbers.length > 0 && numbers.every((n, i) => n === i)
+        ? numbers.map((n) => makeEnvoy(index, join(String(n))))
+        : null;
+    return list;
+  };
   return new Proxy(self as Envoy, {
     get(t, key, receiver) {
+      if (key === Symbol.iterator) {
+        const items = asList();
+        return items ? () => items[Symbol.iterator]() : undefined;
+      }
       if (typeof key === "symbol") return undefined;
       if (key in extra) return extra[key];
       if (RESERVED.has(key)) return Reflect.get(t, key, receiver) as unknown;
+      if (!/^\d+$/.test(key) && key in Array.prototype && asList()) {
+        const items = asList()!;
+        const member = items[key as keyof Envoy[]];
+        return typeof member === "function"
+          ? (member as (...a: unknown[]) => unknown).bind(items)
+          : member;
+      }
       if (key === "then" || key === "toJSON") return undefined;
       const child = join(key);
       if (!index.resolve(child)) {

@@ -139,6 +139,24 @@ describe("tracing", () => {
     expect(() => build(gpt2())).toThrow(message);
   });
 
+  it("a module list is an array of its layers' envoys, as its generated tuple type says", () => {
+    const lm = gpt2();
+    const h = lm.transformer.h;
+    expect(h.length).toBe(12);
+    expect(h.map((layer) => layer.path)).toEqual(
+      Array.from({ length: 12 }, (_, i) => `transformer.h.${i}`),
+    );
+    expect([...lm.layers].map((l) => l.path).at(-1)).toBe("layers.11");
+    const graph = lm.trace("x", () => {
+      h.forEach((layer, i) => layer.output[0].save(`h${i}`));
+    });
+    expect(graph.nodes.filter((n) => n.op === "save")).toHaveLength(12);
+    // A module that is not a list stays strict.
+    expect(
+      () => (lm.transformer as unknown as { length: number }).length,
+    ).toThrow(/transformer\.length/);
+  });
+
   it("refuses values used outside their trace", () => {
     const lm = gpt2();
     let leaked: TensorValue | undefined;

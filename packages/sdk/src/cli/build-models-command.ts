@@ -1,9 +1,12 @@
+import { readFile, writeFile } from "node:fs/promises";
 import { Command, InvalidArgumentError, Option } from "commander";
+import { generateModelTypes, manifestSchema } from "@loupe/graph";
 import {
   loadEngine as loadInstalledEngine,
   type LocalEngine,
 } from "../local/load-engine.ts";
 import { importModelFile } from "../models/import-model-file.ts";
+import { defaultCliContext, table, type CliContext } from "./cli-context.ts";
 import { formatImportSummary } from "./format-import-summary.ts";
 
 /** What the models commands need from outside (the engine, loaded on demand). */
@@ -11,13 +14,70 @@ export interface ModelsCommandDeps {
   readonly loadEngine: () => Promise<LocalEngine>;
 }
 
-/** Builds `loupe models`: commands about models on this machine. */
+/** Builds `loupe models`: the server's models, their types, and importing models here. */
 export function buildModelsCommand(
   deps: ModelsCommandDeps = { loadEngine: loadInstalledEngine },
+  context: CliContext = defaultCliContext,
 ): Command {
   const models = new Command("models").description(
-    "Work with models on this machine (needs the local engine, @loupe/engine).",
+    "The models a Loupe server hosts (ls, typegen), and importing ONNX models on this machine (import, needs @loupe/engine).",
   );
+  models
+    .command("ls", { isDefault: true })
+    .description("List the models the server hosts.")
+    .action(async () => {
+      const hosted = await context.client().models();
+      if (hosted.length === 0) {
+        context.out("no models are registered on this server yet\n");
+        return;
+      }
+      context.out(
+        table([
+          ["NAME", "WORKERS", "HASH"],
+          ...hosted.map((m) => [m.name, String(m.workers), m.hash]),
+        ]),
+      );
+    });
+  models
+    .command("typegen")
+    .description(
+      'Write TypeScript types for a model\'s module tree, so editors complete module paths and a misspelled path fails tsc: loupe.model<Name>("<model>").',
+    )
+    .argument("<model>", "the hosted model's name")
+    .option("-o, --out <file>", "where to write (default: <model>.ts)")
+    .option(
+      "--manifest <file>",
+      "read the manifest from this file (what `loupe models import` wrote) instead of the server",
+    )
+    .option(
+      "--type-name <Name>",
+      "the exported type's name (default: the model's name in PascalCase)",
+    )
+    .action(
+      async (
+        name: string,
+        opts: { out?: string; typeName?: string; manifest?: string },
+      ) => {
+        const manifest = opts.manifest
+          ? manifestSchema.parse(
+              (
+                JSON.parse(await readFile(opts.manifest, "utf8")) as {
+                  manifest?: unknown;
+                }
+              ).manifest,
+            )
+          : (await context.client().model(name)).manifest;
+        const typeName = opts.typeName ?? pascalCase(name);
+        const file = opts.out ?? `${name}.ts`;
+        await writeFile(
+          file,
+          generateModelTypes(manifest, typeName, "@loupe/sdk"),
+        );
+        context.out(
+          `wrote ${file}: import type { ${typeName} } from "./${file.replace(/^.*\//, "")}"; then loupe.model<${typeName}>("${name}")\n`,
+        );
+      },
+    );
   models
     .command("import")
     .description(
@@ -60,4 +120,11 @@ function parseName(value: string): string {
   if (value.trim() === "")
     throw new InvalidArgumentError("the model name must not be empty.");
   return value;
+}
+
+/** "facts-gpt2" -> "FactsGpt2" */
+function pascalCase(name: string): string {
+  const words = name.split(/[^A-Za-z0-9]+/).filter(Boolean);
+  const joined = words.map((w) => w[0]!.toUpperCase() + w.slice(1)).join("");
+  return /^[A-Za-z_]/.test(joined) ? joined : `Model${joined}`;
 }

@@ -85,4 +85,32 @@ describe("Tensor", () => {
       { numRuns: 200 },
     );
   });
+
+  it("at selects along the leading axes, negative from the end, as PyTorch's indexing", () => {
+    const t = f32([2, 3, 2], [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    expect(t.at(1).toArray()).toEqual([
+      [6, 7],
+      [8, 9],
+      [10, 11],
+    ]);
+    expect(t.at(0, -1).toArray()).toEqual([4, 5]);
+    expect(t.at(-1, 1, 0).item()).toBe(8);
+    expect(t.at(1, -1).argmax().item()).toBe(1);
+    expect(() => t.at(2)).toThrow(
+      "at: index 2 is out of range for axis 0 of size 2",
+    );
+    expect(() => t.at(0, 0, 0, 0)).toThrow(
+      "at: 4 indices for a tensor of shape [2, 3, 2]",
+    );
+  });
+
+  it("softmax along the last axis: rows sum to 1, order kept, large logits stay finite", () => {
+    const p = f32([2, 3], [1, 2, 3, 1000, 1000, 0]).softmax();
+    const [a, b] = p.toArray() as number[][];
+    // Reference: numpy.exp(x - x.max()) / sum, computed by hand for [1, 2, 3].
+    expect(a![0]).toBeCloseTo(0.09003057, 6);
+    expect(a![1]).toBeCloseTo(0.24472847, 6);
+    expect(a![2]).toBeCloseTo(0.66524096, 6);
+    expect(b).toEqual([0.5, 0.5, 0]);
+  });
 });

@@ -66,6 +66,58 @@ export class Tensor {
     return build(0, 0);
   }
 
+  /**
+   * The sub-tensor at these indices of the leading axes (negative counts from
+   * the end), without copying: `logits.at(0, -1)` is the last position's
+   * logits of the first row, as `logits[0, -1]` in PyTorch.
+   */
+  at(...indices: number[]): Tensor {
+    const { shape } = this;
+    if (indices.length > shape.length)
+      throw new TensorError(
+        `at: ${indices.length} indices for a tensor of shape [${shape.join(", ")}]`,
+      );
+    let offset = 0;
+    for (const [axis, index] of indices.entries()) {
+      const n = shape[axis]!;
+      const i = index < 0 ? index + n : index;
+      if (!Number.isInteger(index) || i < 0 || i >= n)
+        throw new TensorError(
+          `at: index ${index} is out of range for axis ${axis} of size ${n}`,
+        );
+      offset = offset * n + i;
+    }
+    const rest = shape.slice(indices.length);
+    const stride = rest.reduce((a, b) => a * b, 1);
+    const { data } = this.saved;
+    return new Tensor({
+      ...this.saved,
+      shape: rest,
+      data: data.subarray(offset * stride, (offset + 1) * stride),
+    } as SavedTensor);
+  }
+
+  /** Softmax along the last axis, as float32 (computed in float64, max subtracted). */
+  softmax(): Tensor {
+    const { shape } = this;
+    if (shape.length === 0)
+      throw new TensorError(
+        "softmax needs at least one axis; this tensor is a scalar",
+      );
+    const n = shape.at(-1)!;
+    const out = new Float32Array(this.size);
+    for (let r = 0; r < this.size / n; r++) {
+      let max = -Infinity;
+      for (let j = 0; j < n; j++) max = Math.max(max, this.#number(r * n + j));
+      let sum = 0;
+      for (let j = 0; j < n; j++)
+        sum += Math.exp(this.#number(r * n + j) - max);
+      for (let j = 0; j < n; j++)
+        out[r * n + j] = Math.exp(this.#number(r * n + j) - max) / sum;
+    }
+    return new Tensor({ dtype: "float32", shape: [...shape], data: out });
+  }
+
   /** Indices of the largest element along the last axis (the first on ties). */
   argmax(): Tensor {
     return this.topk(1).indices.#squeezeLast();

@@ -1,0 +1,128 @@
+import { readFile } from "node:fs/promises";
+import { Command, Option } from "commander";
+import { parseGraphOrThrow } from "@loupe/graph";
+import type { ExperimentCard } from "../experiments/experiments-client.ts";
+import { table, type CliContext } from "./cli-context.ts";
+
+const VISIBILITIES = ["private", "unlisted", "public"] as const;
+
+/** `loupe experiments push|fork|ls`: versioned, shareable graphs. */
+export function buildExperimentsCommand(context: CliContext): Command {
+  const experiments = new Command("experiments").description(
+    "Experiments: versioned intervention graphs you can share and fork.",
+  );
+  experiments
+    .command("push")
+    .description(
+      "Commit a graph file (loupe.graph JSON) as the next version of an experiment, or as version 1 of a new one.",
+    )
+    .argument("<graph.json>")
+    .requiredOption("--model <model>", "the hosted model the graph is for")
+    .option("--experiment <id>", "the experiment to add a version to")
+    .option("--title <title>", "create a new experiment with this title")
+    .option("-m, --message <message>", "what changed", "")
+    .addOption(
+      new Option("--visibility <v>", "for a new experiment")
+        .choices(VISIBILITIES)
+        .default("private"),
+    )
+    .action(
+      async (
+        file: string,
+        opts: {
+          model: string;
+          experiment?: string;
+          title?: string;
+          message: string;
+          visibility: (typeof VISIBILITIES)[number];
+        },
+      ) => {
+        if (!opts.experiment && !opts.title)
+          throw new Error(
+            "give --experiment <id> (a new version) or --title <title> (a new experiment)",
+          );
+        const graph = parseGraphOrThrow(
+          JSON.parse(await readFile(file, "utf8")) as unknown,
+        );
+        const ref = await context.client().experiments.push({
+          model: opts.model,
+          graph,
+          message: opts.message,
+          ...(opts.experiment
+            ? { experimentId: opts.experiment }
+            : { title: opts.title!, visibility: opts.visibility }),
+        });
+        context.out(`pushed ${ref.experimentId} v${ref.version}\n`);
+      },
+    );
+  experiments
+    .command("fork")
+    .description(
+      "Fork a version of an experiment into a new experiment of yours.",
+    )
+    .argument("<experimentId>")
+    .option("--version <n>", "the version (default: the latest)", (v) =>
+      Number.parseInt(v, 10),
+    )
+    .option("--title <title>", "the fork's title")
+    .action(
+      async (
+        experimentId: string,
+        opts: { version?: number; title?: string },
+      ) => {
+        const loupe = context.client();
+        const version =
+          opts.version ??
+          (await loupe.experiments.get(experimentId)).latestVersion;
+        const fork = await loupe.experiments.fork(
+          { experimentId, version },
+          opts.title !== undefined ? { title: opts.title } : {},
+        );
+        context.out(
+          `forked ${experimentId} v${version} into ${fork.experimentId} v${fork.version}\n`,
+        );
+      },
+    );
+  experiments
+    .command("ls", { isDefault: true })
+    .description("List the public gallery (or, with --mine, your experiments).")
+    .option("--mine", "your experiments instead of the gallery", false)
+    .option("-q, --query <text>", "search titles and descriptions")
+    .addOption(
+      new Option("--sort <order>", "gallery order")
+        .choices(["recent", "stars"])
+        .default("recent"),
+    )
+    .action(
+      async (opts: {
+        mine: boolean;
+        query?: string;
+        sort: "recent" | "stars";
+      }) => {
+        const loupe = context.client();
+        const cards: ExperimentCard[] = opts.mine
+          ? await loupe.experiments.mine()
+          : await loupe.experiments.gallery({
+              ...(opts.query && { query: opts.query }),
+              sort: opts.sort,
+            });
+        if (cards.length === 0) {
+          context.out("no experiments\n");
+          return;
+        }
+        context.out(
+          table([
+            ["ID", "VERSION", "STARS", "VISIBILITY", "TITLE"],
+            ...cards.map((c) => [
+              c.id,
+              `v${c.latestVersion}`,
+              String(c.stars),
+              c.visibility,
+              c.title,
+            ]),
+          ]),
+        );
+      },
+    );
+  return experiments;
+}

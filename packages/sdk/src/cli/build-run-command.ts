@@ -1,0 +1,62 @@
+import { Command } from "commander";
+import { describeStatus, type RunStatus } from "../runs/run-status.ts";
+import { importScript } from "../scripts/loupe-script.ts";
+import type { CliContext } from "./cli-context.ts";
+
+/**
+ * `loupe run <file.ts>`: runs a script's default export (see defineScript)
+ * with a client from the config, showing each run's progress on stderr
+ * (queued with its position, running, done) while the script prints on stdout.
+ */
+export function buildRunCommand(context: CliContext): Command {
+  return new Command("run")
+    .description(
+      "Run a Loupe script (export default defineScript(async ({ loupe, trace, log }) => …)), showing each run's progress.",
+    )
+    .argument("<file.ts>", "the script")
+    .option("--remote", "run its traces on the server (default: here)", false)
+    .option(
+      "--model-file <name=path>",
+      "a model's files on this machine, for local traces (repeatable)",
+      collect,
+      [],
+    )
+    .action(
+      async (file: string, opts: { remote: boolean; modelFile: string[] }) => {
+        const modelFiles = Object.fromEntries(
+          opts.modelFile.map((entry) => {
+            const at = entry.indexOf("=");
+            if (at <= 0)
+              throw new Error(
+                `--model-file ${entry}: expected <model name>=<path to model.onnx>`,
+              );
+            return [entry.slice(0, at), entry.slice(at + 1)];
+          }),
+        );
+        const script = await importScript(file);
+        const loupe = context.client({
+          remote: opts.remote,
+          ...(opts.modelFile.length > 0 && { modelFiles }),
+        });
+        const started = Date.now();
+        const onStatus = (s: RunStatus) =>
+          context.err(
+            `  [${((Date.now() - started) / 1000).toFixed(1).padStart(5)} s] run ${s.runId.slice(0, 8)} ${describeStatus(s)}\n`,
+          );
+        try {
+          await script({
+            loupe,
+            remote: opts.remote,
+            trace: { remote: opts.remote, onStatus },
+            log: (line) => context.out(`${line}\n`),
+          });
+        } finally {
+          await loupe.close();
+        }
+      },
+    );
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}

@@ -1,0 +1,255 @@
+import {
+  createModel,
+  GraphValidationError,
+  loadTokenizer,
+  manifestSchema,
+  serializeGraph,
+  type GenericModules,
+  type Graph,
+  type Manifest,
+  type TextTokenizer,
+} from "@loupe/graph";
+import {
+  GraphInvalidError,
+  LoupeClientError,
+} from "../errors/loupe-client-error.ts";
+import { ExperimentsClient } from "../experiments/experiments-client.ts";
+import { LocalModels } from "../local/local-models.ts";
+import {
+  wrapModel,
+  type LoupeModel,
+  type ModelBackend,
+  type TraceOptions,
+} from "../models/loupe-model.ts";
+import { TraceResult } from "../results/trace-result.ts";
+import { RunHandle } from "../runs/run-handle.ts";
+import {
+  toRunStatus,
+  type RunState,
+  type RunStatus,
+} from "../runs/run-status.ts";
+import { ApiClient } from "./api-client.ts";
+import { resolveConnection } from "./config-file.ts";
+
+export interface LoupeOptions {
+  /** The server (default: LOUPE_URL, then `loupe login`'s config, then http://localhost:3000). */
+  readonly url?: string;
+  /** An API key (default: LOUPE_API_KEY, then `loupe login`'s config). */
+  readonly apiKey?: string;
+  /**
+   * Model files on this machine, by model name (`{ "facts-gpt2":
+   * "models/facts/model.onnx" }`): traces with `remote: false` run them with
+   * the local engine, and such a model's manifest is read from its files.
+   */
+  readonly modelFiles?: Readonly<Record<string, string>>;
+  /** Where traces run when they do not say (default false: here, as in NNsight). */
+  readonly remote?: boolean;
+}
+
+/** A hosted model as `models.list` reports it. */
+export interface HostedModel {
+  readonly name: string;
+  readonly hash: string;
+  readonly registeredAt: Date;
+  /** Workers serving it now. */
+  readonly workers: number;
+}
+
+/**
+ * The client scripts start from: models to trace, runs to follow, experiments
+ * to push and fork. Nothing connects until a call needs the server.
+ *
+ * @example
+ * const loupe = createLoupe({ url: "http://localhost:3000", apiKey: process.env.LOUPE_API_KEY });
+ * const lm = await loupe.model("facts-gpt2");
+ */
+export function createLoupe(options: LoupeOptions = {}): Loupe {
+  return new Loupe(options);
+}
+
+export class Loupe {
+  readonly api: ApiClient;
+  readonly experiments: ExperimentsClient;
+  readonly runs: {
+    /** A handle on a run by id (submitted earlier, maybe by another process). */
+    get: (runId: string) => RunHandle;
+    /** Your runs, newest first. */
+    list: (filter?: {
+      status?: RunState;
+      model?: string;
+      limit?: number;
+    }) => Promise<RunStatus[]>;
+  };
+  readonly #local: LocalModels;
+  readonly #modelFiles: Readonly<Record<string, string>>;
+  readonly #defaultRemote: boolean;
+
+  constructor(options: LoupeOptions = {}, local = new LocalModels()) {
+    this.api = new ApiClient(resolveConnection(options));
+    this.experiments = new ExperimentsClient(this.api);
+    this.#local = local;
+    this.#modelFiles = options.modelFiles ?? {};
+    this.#defaultRemote = options.remote ?? false;
+    this.runs = {
+      get: (runId) => new RunHandle(this.api, runId),
+      list: async (filter = {}) =>
+        (
+          await this.api.call("listing runs", (t) => t.runs.list.query(filter))
+        ).map(toRunStatus),
+    };
+  }
+
+  get url(): string {
+    return this.api.connection.url;
+  }
+
+  /**
+   * A model to trace. With local files for `name` (the `modelFiles` option) its
+   * manifest comes from them; otherwise from the server. Either way it can run
+   * in both places: traces choose with `{ remote }`.
+   */
+  async model<Tree extends object = GenericModules>(
+    name: string,
+  ): Promise<LoupeModel<Tree>> {
+    const file = this.#modelFiles[name];
+    let manifest: Manifest;
+    let tokenizerUrl: string | null = null;
+    if (file) {
+      const engine = await this.#local.engine(file);
+      manifest = engine.manifest;
+      if (manifest.model.name !== name)
+        throw new LoupeClientError(
+          "LOCAL_MODEL_MISMATCH",
+          `${file} holds model "${manifest.model.name}", not "${name}"; fix the modelFiles entry`,
+        );
+    } else {
+      const hosted = await this.api.call(`reading model ${name}`, (t) =>
+        t.models.manifest.query({ model: name }),
+      );
+      manifest = manifestSchema.parse(hosted.manifest);
+      tokenizerUrl = hosted.tokenizerUrl;
+    }
+    return wrapModel(
+      createModel<Tree>(manifest),
+      this.#backend(name, manifest, file, tokenizerUrl),
+    );
+  }
+
+  /** A model from files on this machine only (no server involved unless a trace asks). */
+  async localModel<Tree extends object = GenericModules>(
+    onnxPath: string,
+  ): Promise<LoupeModel<Tree>> {
+    const engine = await this.#local.engine(onnxPath);
+    const { name } = engine.manifest.model;
+    return wrapModel(
+      createModel<Tree>(engine.manifest),
+      this.#backend(name, engine.manifest, onnxPath, null),
+    );
+  }
+
+  /** The models the server hosts. */
+  async models(): Promise<HostedModel[]> {
+    const models = await this.api.call("listing models", (t) =>
+      t.models.list.query(),
+    );
+    return models.map((m) => ({
+      ...m,
+      registeredAt: new Date(m.registeredAt as unknown as string),
+    }));
+  }
+
+  /** The account behind the API key: name, access, quota and today's usage. */
+  async me() {
+    return this.api.call("reading your account", (t) => t.account.me.query());
+  }
+
+  /** Submits a graph to the server; returns without waiting. */
+  async submit(
+    model: string,
+    graph: Graph,
+    options: { reuse?: boolean } = {},
+  ): Promise<RunHandle> {
+    const { runId } = await this.api.call(`submitting a run of ${model}`, (t) =>
+      t.runs.submit.mutate({
+        model,
+        graph: JSON.parse(serializeGraph(graph)) as unknown,
+        reuse: options.reuse ?? true,
+      }),
+    );
+    return new RunHandle(this.api, runId);
+  }
+
+  /** Closes local engines (ONNX Runtime sessions). */
+  async close(): Promise<void> {
+    await this.#local.close();
+  }
+
+  #backend(
+    name: string,
+    manifest: Manifest,
+    file: string | undefined,
+    tokenizerUrl: string | null,
+  ): ModelBackend {
+    let tokenizer: Promise<TextTokenizer> | undefined;
+    const runLocal = async (graph: Graph): Promise<TraceResult> => {
+      if (!file)
+        throw new LoupeClientError(
+          "LOCAL_MODEL_MISSING",
+          `model ${name} has no files on this machine, so it cannot run with remote: false; pass modelFiles: { "${name}": "<path>/model.onnx" } to createLoupe, or run it with { remote: true }`,
+        );
+      const engine = await this.#local.engine(file);
+      if (
+        manifest.model.hash !== undefined &&
+        engine.manifest.model.hash !== manifest.model.hash
+      )
+        throw new LoupeClientError(
+          "LOCAL_MODEL_MISMATCH",
+          `${file} (${engine.manifest.model.hash}) is not the model ${name} (${manifest.model.hash})`,
+        );
+      try {
+        const { saves } = await engine.run(graph);
+        return new TraceResult(saves, null);
+      } catch (error) {
+        if (error instanceof GraphValidationError)
+          throw new GraphInvalidError(error.issues, error.message, {
+            cause: error,
+          });
+        throw error;
+      }
+    };
+    return {
+      defaultRemote: this.#defaultRemote,
+      run: async (graph, options: TraceOptions) => {
+        const remote = options.remote ?? this.#defaultRemote;
+        if (!remote) return runLocal(graph);
+        const handle = await this.submit(name, graph, options);
+        return handle.result(options);
+      },
+      submit: (graph, options) => this.submit(name, graph, options),
+      tokenizer: () =>
+        (tokenizer ??= (async () => {
+          if (file) {
+            const engine = await this.#local.engine(file);
+            if (engine.tokenizer) return engine.tokenizer;
+          }
+          const url =
+            tokenizerUrl ??
+            (
+              await this.api.call(`reading model ${name}`, (t) =>
+                t.models.manifest.query({ model: name }),
+              )
+            ).tokenizerUrl;
+          if (!url)
+            throw new LoupeClientError(
+              "NOT_FOUND",
+              `model ${name} has no tokenizer (it was registered without one)`,
+            );
+          const bytes = await this.api.download(
+            url,
+            `downloading the tokenizer of ${name}`,
+          );
+          return loadTokenizer(JSON.parse(new TextDecoder().decode(bytes)));
+        })()),
+    };
+  }
+}

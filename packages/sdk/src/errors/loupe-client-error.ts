@@ -1,0 +1,192 @@
+import { TRPCClientError } from "@trpc/client";
+
+/** Stable codes of the SDK's errors: switch on `error.code`, never on the message. */
+export type LoupeClientErrorCode =
+  | "GRAPH_INVALID"
+  | "QUOTA_EXCEEDED"
+  | "UNAUTHORIZED"
+  | "FORBIDDEN"
+  | "NOT_FOUND"
+  | "SERVER_UNREACHABLE"
+  | "RESULT_TOO_LARGE"
+  | "RUN_FAILED"
+  | "RUN_CANCELLED"
+  | "NO_SERVER"
+  | "LOCAL_MODEL_MISSING"
+  | "LOCAL_MODEL_MISMATCH"
+  | "BAD_REQUEST"
+  | "SERVER_ERROR";
+
+/** Every error the SDK raises about the platform or a run; `code` says which. */
+export class LoupeClientError extends Error {
+  override readonly name: string = "LoupeClientError";
+  constructor(
+    readonly code: LoupeClientErrorCode,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/** One problem of a graph, as the validator reports it (the node and what is wrong). */
+export interface GraphIssue {
+  readonly nodeId?: string;
+  readonly op?: string;
+  readonly message: string;
+}
+
+/** The graph does not fit the model: every issue names its node. Nothing ran or was queued. */
+export class GraphInvalidError extends LoupeClientError {
+  override readonly name = "GraphInvalidError";
+  constructor(
+    readonly issues: readonly GraphIssue[],
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super("GRAPH_INVALID", message, options);
+  }
+}
+
+/** A quota of the account would be exceeded; `quota` names which (e.g. maxRunsPerDay). */
+export class QuotaExceededError extends LoupeClientError {
+  override readonly name = "QuotaExceededError";
+  constructor(
+    readonly quota: string,
+    readonly limit: number,
+    readonly used: number,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super("QUOTA_EXCEEDED", message, options);
+  }
+}
+
+/** No key, a revoked or unknown key, or a key without the scope or approval a call needs. */
+export class UnauthorizedError extends LoupeClientError {
+  override readonly name = "UnauthorizedError";
+}
+
+/** Nothing answered at the server's URL (refused, unresolvable, timed out). */
+export class ServerUnreachableError extends LoupeClientError {
+  override readonly name = "ServerUnreachableError";
+  constructor(
+    readonly url: string,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super("SERVER_UNREACHABLE", message, options);
+  }
+}
+
+/** A run's saved values are larger than the account may store (maxResultBytes). */
+export class ResultTooLargeError extends LoupeClientError {
+  override readonly name = "ResultTooLargeError";
+  constructor(
+    readonly runId: string,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super("RESULT_TOO_LARGE", message, options);
+  }
+}
+
+/** A run ended without a result: failed (with the platform's code) or cancelled. */
+export class RunEndedError extends LoupeClientError {
+  override readonly name = "RunEndedError";
+  constructor(
+    readonly runId: string,
+    readonly status: "failed" | "cancelled",
+    /** The platform's failure code (e.g. RUN_ERROR), null for a cancelled run. */
+    readonly failure: string | null,
+    message: string,
+  ) {
+    super(status === "failed" ? "RUN_FAILED" : "RUN_CANCELLED", message);
+  }
+}
+
+/** The data tRPC puts on errors from Loupe's API (see the API's errorFormatter). */
+interface ApiErrorData {
+  readonly code?: string;
+  readonly httpStatus?: number;
+  readonly loupe?: { readonly code: string } & Record<string, unknown>;
+}
+
+/**
+ * Turns what a tRPC call threw into the SDK's typed error, with a message
+ * that says what to do. `url` is the server's, for unreachable errors; `what`
+ * describes the call ("submitting a run").
+ */
+export function toClientError(
+  error: unknown,
+  url: string,
+  what: string,
+): Error {
+  if (error instanceof LoupeClientError) return error;
+  if (!(error instanceof TRPCClientError)) return error as Error;
+  const data = (error.data ?? {}) as ApiErrorData;
+  const loupe = data.loupe;
+  const message = error.message;
+  if (data.code === undefined && isNetworkFailure(error))
+    return new ServerUnreachableError(
+      url,
+      `cannot reach the Loupe server at ${url} while ${what} (${networkReason(error)}): is it running, and is the URL right? Check LOUPE_URL or \`loupe login --url\``,
+      { cause: error },
+    );
+  if (loupe?.code === "QUOTA_EXCEEDED")
+    return new QuotaExceededError(
+      String(loupe.quota),
+      Number(loupe.limit),
+      Number(loupe.used),
+      `${message}. Wait for your running runs to finish or for tomorrow's allowance (UTC), or ask an administrator for a larger quota`,
+      { cause: error },
+    );
+  if (loupe?.code === "GRAPH_INVALID" || loupe?.code === "GRAPH_FORMAT")
+    return new GraphInvalidError(
+      (loupe.issues as GraphIssue[] | undefined) ?? [],
+      message,
+      { cause: error },
+    );
+  if (data.code === "UNAUTHORIZED")
+    return new UnauthorizedError(
+      "UNAUTHORIZED",
+      `the server did not accept the API key while ${what} (${message}): create a key in the portal (Account → API keys) and run \`loupe login\`, or set LOUPE_API_KEY`,
+      { cause: error },
+    );
+  if (data.code === "FORBIDDEN")
+    return new UnauthorizedError("FORBIDDEN", `${message} (${what})`, {
+      cause: error,
+    });
+  if (data.code === "NOT_FOUND")
+    return new LoupeClientError("NOT_FOUND", message, { cause: error });
+  if (data.code === "BAD_REQUEST")
+    return new LoupeClientError("BAD_REQUEST", `${what}: ${message}`, {
+      cause: error,
+    });
+  return new LoupeClientError(
+    "SERVER_ERROR",
+    `the server failed while ${what}: ${message}`,
+    { cause: error },
+  );
+}
+
+/** True when fetch itself failed: no HTTP response came back. */
+function isNetworkFailure(error: TRPCClientError<never>): boolean {
+  const cause = error.cause as { name?: string; message?: string } | undefined;
+  return (
+    cause instanceof TypeError ||
+    cause?.name === "TypeError" ||
+    /fetch failed/i.test(error.message)
+  );
+}
+
+/** The system's reason under fetch's "fetch failed" (ECONNREFUSED, ENOTFOUND, ...). */
+function networkReason(error: TRPCClientError<never>): string {
+  let cause: unknown = error.cause;
+  for (let depth = 0; cause && depth < 5; depth++) {
+    const code = (cause as { code?: unknown }).code;
+    if (typeof code === "string") return code;
+    cause = (cause as { cause?: unknown }).cause;
+  }
+  return (error.cause as Error | undefined)?.message ?? error.message;
+}

@@ -1,0 +1,169 @@
+import {
+  TraceError,
+  type GenericModules,
+  type Graph,
+  type Manifest,
+  type Model,
+  type ModelBase,
+  type TextTokenizer,
+  type TraceInput,
+  type Tracer,
+} from "@loupe/graph";
+import type { TraceResult } from "../results/trace-result.ts";
+import type { RunHandle, WaitOptions } from "../runs/run-handle.ts";
+
+/** How a trace runs. */
+export interface TraceOptions extends WaitOptions {
+  /**
+   * true: on the Loupe server (submitted through its API, waited for); false:
+   * in this process with the local engine. Default: the client's `remote`.
+   */
+  readonly remote?: boolean;
+  /** Remote only: serve an identical earlier run's result (default true). */
+  readonly reuse?: boolean;
+}
+
+/** Where a model's graphs run: the client gives each model one. */
+export interface ModelBackend {
+  readonly defaultRemote: boolean;
+  run(graph: Graph, options: TraceOptions): Promise<TraceResult>;
+  submit(graph: Graph, options: TraceOptions): Promise<RunHandle>;
+  tokenizer(): Promise<TextTokenizer>;
+}
+
+/**
+ * A model as scripts use it: its module tree (typed by `Tree`, see
+ * `loupe models typegen`) plus trace and session, which build the
+ * intervention graph and run it, here or on the server, with the same code.
+ *
+ * @example
+ * const lm = await loupe.model<FactsGpt2>("facts-gpt2");
+ * const { saves } = await lm.trace("The Louvre is in", () => {
+ *   lm.output.item("logits").save("logits");
+ * }, { remote: true });
+ */
+export type LoupeModel<Tree extends object = GenericModules> = Omit<
+  Tree,
+  Replaced
+> &
+  Omit<ModelBase<Tree>, Replaced> &
+  LoupeModelMethods<Tree>;
+
+/** What LoupeModel defines anew: the graph model's versions return graphs, these run them. */
+type Replaced =
+  "trace" | "session" | "edit" | "clearEdits" | keyof LoupeModelMethods<object>;
+
+export interface LoupeModelMethods<Tree extends object> {
+  /** The hosted model's name (what the server runs it under). */
+  readonly modelName: string;
+  readonly manifest: Manifest;
+  /** Builds one forward pass's graph (as `lm.trace` in NNsight) and runs it. */
+  trace(
+    input: TraceInput,
+    build: (tracer: Tracer) => void,
+    options?: TraceOptions,
+  ): Promise<TraceResult>;
+  trace(
+    build: (tracer: Tracer) => void,
+    options?: TraceOptions,
+  ): Promise<TraceResult>;
+  /**
+   * Several traces in one graph, run together: values of earlier traces can
+   * be used in later ones without leaving the server. Add traces with
+   * `session.trace(…)` (the same arguments as `lm.trace`, no options).
+   */
+  session(
+    build: (session: SessionBuilder<Tree>) => void,
+    options?: TraceOptions,
+  ): Promise<TraceResult>;
+  /** Runs a graph built earlier (with `lm.graphs`, or read from a file). */
+  run(graph: Graph, options?: TraceOptions): Promise<TraceResult>;
+  /**
+   * Submits a graph to the server and returns at once, with a handle to follow
+   * the run and fetch its result later.
+   */
+  submit(graph: Graph, options?: TraceOptions): Promise<RunHandle>;
+  /** The graph builder itself: `lm.graphs.trace(…)` returns the Graph without running it. */
+  readonly graphs: Model<Tree>;
+  /** A model whose every trace starts with these interventions. */
+  edit(fn: () => void): LoupeModel<Tree>;
+  /** The same model without edits. */
+  clearEdits(): LoupeModel<Tree>;
+  /** The model's tokenizer (text to ids and back), for reading results. */
+  tokenizer(): Promise<TextTokenizer>;
+}
+
+/** Adds traces to a session (`lm.session((session) => { session.trace(…) })`). */
+export interface SessionBuilder<Tree extends object> {
+  readonly trace: ModelBase<Tree>["trace"];
+}
+
+/**
+ * Wraps a graph model so that trace and session run what they build. Module
+ * access (`lm.transformer.h[0]`) goes to the graph model unchanged, so a
+ * misspelled path raises the graph's TraceError (UNKNOWN_MODULE, with
+ * suggestions) the moment it is written.
+ */
+export function wrapModel<Tree extends object>(
+  graphs: Model<Tree>,
+  backend: ModelBackend,
+): LoupeModel<Tree> {
+  const runGraph = (graph: Graph, options: TraceOptions = {}) =>
+    backend.run(graph, options);
+  let inSession = false;
+  const outsideSession = () => {
+    if (inSession)
+      throw new TraceError(
+        "BAD_ARGUMENT",
+        "inside lm.session(…) add traces with session.trace(…): the session runs them all at once",
+      );
+  };
+  const methods: LoupeModelMethods<Tree> = {
+    modelName: graphs.manifest.model.name,
+    manifest: graphs.manifest,
+    trace(
+      inputOrBuild: TraceInput | ((tracer: Tracer) => void),
+      buildOrOptions?: ((tracer: Tracer) => void) | TraceOptions,
+      maybeOptions?: TraceOptions,
+    ): Promise<TraceResult> {
+      outsideSession();
+      if (typeof inputOrBuild === "function")
+        return runGraph(
+          graphs.trace(inputOrBuild),
+          buildOrOptions as TraceOptions | undefined,
+        );
+      return runGraph(
+        graphs.trace(inputOrBuild, buildOrOptions as (t: Tracer) => void),
+        maybeOptions,
+      );
+    },
+    session: (build, options) => {
+      outsideSession();
+      inSession = true;
+      let graph: Graph;
+      try {
+        graph = graphs.session(() =>
+          build({
+            trace: graphs.trace.bind(graphs) as ModelBase<Tree>["trace"],
+          }),
+        );
+      } finally {
+        inSession = false;
+      }
+      return runGraph(graph, options);
+    },
+    run: runGraph,
+    submit: (graph, options = {}) => backend.submit(graph, options),
+    graphs,
+    edit: (fn) => wrapModel(graphs.edit(fn), backend),
+    clearEdits: () => wrapModel(graphs.clearEdits(), backend),
+    tokenizer: () => backend.tokenizer(),
+  };
+  return new Proxy(graphs, {
+    get(target, key) {
+      if (typeof key === "string" && Object.hasOwn(methods, key))
+        return methods[key as keyof typeof methods];
+      return Reflect.get(target, key) as unknown;
+    },
+  }) as unknown as LoupeModel<Tree>;
+}

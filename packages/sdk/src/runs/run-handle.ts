@@ -1,0 +1,129 @@
+import { writeFile } from "node:fs/promises";
+import { fromSafetensors } from "@loupe/graph";
+import type { ApiClient } from "../client/api-client.ts";
+import {
+  ResultTooLargeError,
+  RunEndedError,
+} from "../errors/loupe-client-error.ts";
+import { TraceResult } from "../results/trace-result.ts";
+import { TERMINAL_STATES, toRunStatus, type RunStatus } from "./run-status.ts";
+
+/** Called with each new state of a run: queued (with its position), running, ended. */
+export type StatusListener = (status: RunStatus) => void;
+
+export interface WaitOptions {
+  readonly onStatus?: StatusListener;
+  /** Stops waiting (the run goes on; cancel it with `cancel()`). */
+  readonly signal?: AbortSignal;
+  /** The longest pause between polls, in ms (default 1000). */
+  readonly maxPollMs?: number;
+}
+
+/**
+ * A run on the platform, followed by id: poll its status, wait for it, fetch
+ * its result, download the safetensors file, cancel it. A handle is cheap and
+ * holds no connection, so a script can submit now and fetch later (even from
+ * another process, with `loupe.runs.get(runId)`).
+ */
+export class RunHandle {
+  constructor(
+    private readonly api: ApiClient,
+    readonly runId: string,
+  ) {}
+
+  async status(): Promise<RunStatus> {
+    return toRunStatus(
+      await this.api.call(`reading run ${this.runId}`, (t) =>
+        t.runs.status.query({ runId: this.runId }),
+      ),
+    );
+  }
+
+  /**
+   * Polls until the run ends (quickly at first, then at most every
+   * `maxPollMs`), telling `onStatus` about every change of state or queue
+   * position. Returns the final status, whatever it is.
+   */
+  async wait(options: WaitOptions = {}): Promise<RunStatus> {
+    const maxPollMs = options.maxPollMs ?? 1000;
+    let pause = 50;
+    let last = "";
+    for (;;) {
+      options.signal?.throwIfAborted();
+      const status = await this.status();
+      const key = `${status.status}:${status.queuePosition}`;
+      if (key !== last) {
+        last = key;
+        options.onStatus?.(status);
+      }
+      if (TERMINAL_STATES.has(status.status)) return status;
+      await sleep(pause, options.signal);
+      pause = Math.min(maxPollMs, pause * 2);
+    }
+  }
+
+  /**
+   * Waits for the run and returns its saved values. A run that failed or was
+   * cancelled throws RunEndedError (ResultTooLargeError when its result was
+   * over the account's maxResultBytes).
+   */
+  async result(options: WaitOptions = {}): Promise<TraceResult> {
+    const status = await this.wait(options);
+    if (status.status === "failed" || status.status === "cancelled") {
+      const failure = status.error?.match(/^([A-Z_]+):/)?.[1] ?? null;
+      if (failure === "RESULT_TOO_LARGE")
+        throw new ResultTooLargeError(
+          this.runId,
+          `the result of run ${this.runId} is too large to store: ${status.error}. Save fewer or smaller values (index them first, e.g. .get(":", -1, ":")), or ask an administrator for a larger maxResultBytes`,
+        );
+      throw new RunEndedError(
+        this.runId,
+        status.status,
+        failure,
+        status.status === "failed"
+          ? `run ${this.runId} failed: ${status.error ?? "no reason given"}`
+          : `run ${this.runId} was cancelled`,
+      );
+    }
+    const bytes = await this.download();
+    return new TraceResult(fromSafetensors(bytes).tensors, status);
+  }
+
+  /** The run's saved values as a safetensors file (the run must have completed). */
+  async download(): Promise<Uint8Array> {
+    return this.api.download(
+      `/api/runs/${encodeURIComponent(this.runId)}/result`,
+      `downloading the result of run ${this.runId}`,
+    );
+  }
+
+  /** Writes the run's result to `file` as safetensors; returns its size in bytes. */
+  async downloadTo(file: string): Promise<number> {
+    const bytes = await this.download();
+    await writeFile(file, bytes);
+    return bytes.length;
+  }
+
+  /** Cancels the run if it has not ended; returns how it ended. */
+  async cancel(): Promise<RunStatus["status"]> {
+    const { status } = await this.api.call(
+      `cancelling run ${this.runId}`,
+      (t) => t.runs.cancel.mutate({ runId: this.runId }),
+    );
+    return status as RunStatus["status"];
+  }
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      "abort",
+      () => {
+        clearTimeout(timer);
+        reject(signal.reason as Error);
+      },
+      { once: true },
+    );
+  });
+}

@@ -1,0 +1,82 @@
+import type { AppRouter } from "@loupe/api";
+import type { inferRouterOutputs } from "@trpc/server";
+
+/** Where a run is: waiting, on a worker, or ended. */
+export type RunState =
+  "requested" | "queued" | "running" | "completed" | "failed" | "cancelled";
+
+type WireStatus = inferRouterOutputs<AppRouter>["runs"]["status"];
+
+/** A run as the platform reports it, with times as Dates. */
+export interface RunStatus {
+  readonly runId: string;
+  readonly model: string;
+  readonly modelHash: string;
+  readonly graphHash: string;
+  readonly experiment: { experimentId: string; version: number } | null;
+  readonly status: RunState;
+  /** Runs of the same model ahead of this one; null once it runs. */
+  readonly queuePosition: number | null;
+  /** Served from an earlier identical run (no worker work, no quota). */
+  readonly cached: boolean;
+  readonly metrics: WireStatus["metrics"];
+  readonly resultBytes: number | null;
+  /** Why a failed run failed, `CODE: reason`. */
+  readonly error: string | null;
+  readonly requestedAt: Date;
+  readonly startedAt: Date | null;
+  readonly finishedAt: Date | null;
+}
+
+export const TERMINAL_STATES: ReadonlySet<RunState> = new Set([
+  "completed",
+  "failed",
+  "cancelled",
+]);
+
+/**
+ * The wire form to RunStatus. The API sends JSON without a transformer, so its
+ * Dates arrive as ISO strings whatever the router's types say.
+ */
+export function toRunStatus(wire: WireStatus): RunStatus {
+  const date = (value: unknown) =>
+    value === null || value === undefined ? null : new Date(value as string);
+  return {
+    runId: wire.runId,
+    model: wire.model,
+    modelHash: wire.modelHash,
+    graphHash: wire.graphHash,
+    experiment: wire.experiment,
+    status: wire.status,
+    queuePosition: wire.queuePosition,
+    cached: wire.cached,
+    metrics: wire.metrics,
+    resultBytes: wire.resultBytes,
+    error: wire.error,
+    requestedAt: date(wire.requestedAt)!,
+    startedAt: date(wire.startedAt),
+    finishedAt: date(wire.finishedAt),
+  };
+}
+
+/** One line for a status: "queued (2 ahead)", "running", "completed in 0.41 s". */
+export function describeStatus(s: RunStatus): string {
+  switch (s.status) {
+    case "requested":
+    case "queued":
+      return s.queuePosition === null || s.queuePosition === 0
+        ? `${s.status} (next)`
+        : `${s.status} (${s.queuePosition} ahead)`;
+    case "completed": {
+      const secs =
+        s.finishedAt && s.startedAt
+          ? ` in ${((s.finishedAt.getTime() - s.startedAt.getTime()) / 1000).toFixed(2)} s`
+          : "";
+      return s.cached ? "completed (cached)" : `completed${secs}`;
+    }
+    case "failed":
+      return `failed: ${s.error ?? "unknown error"}`;
+    default:
+      return s.status;
+  }
+}
