@@ -17,6 +17,7 @@ const packages = [
   "worker",
   "web",
   "stack",
+  "examples",
 ];
 
 /** Which internal packages each workspace may import (STYLE.md, "Layout"). */
@@ -34,6 +35,7 @@ const allowed = {
   // which it imports by path (the one place outside apps/ that reads them).
   infra: [],
   bench: ["graph", "engine"],
+  examples: ["sdk"],
 };
 
 const nodeBuiltins = [
@@ -51,7 +53,7 @@ const deepImportBan = {
  * Extra packages a workspace's tests may import. The platform's end-to-end
  * tests live beside the worker they start, and submit runs through the API.
  */
-const allowedInTests = { "apps/worker": ["api"] };
+const allowedInTests = { "apps/worker": ["api"], "packages/sdk": ["stack"] };
 
 /** Imports a workspace may make for types only (the SDK sees the API's router type). */
 const typeOnly = { "packages/sdk": ["api"] };
@@ -154,7 +156,11 @@ export default tseslint.config(
     rules: dependencyRules(dir),
   })),
   ...Object.entries(allowedInTests).map(([dir, extra]) => ({
-    files: [`${dir}/**/*.test.ts`, `${dir}/src/testing/**/*.ts`],
+    files: [
+      `${dir}/**/*.test.ts`,
+      `${dir}/src/testing/**/*.ts`,
+      `${dir}/e2e/**/*.ts`,
+    ],
     rules: dependencyRules(dir, extra),
   })),
   // Pure packages: no Node builtins, no database, no native modules. Workflows also

@@ -28,7 +28,7 @@ const script = defineScript(async ({ loupe, trace, log }) => {
   const run = result.run!;
   log(`run ${run.runId} on ${run.model}: ${describeStatus(run)}`);
   log(
-    `  after: ${show(nextToken(result.get("logits"), await lm.tokenizer()))}`,
+    `  after:  ${show(nextToken(result.get("logits"), await lm.tokenizer()))}`,
   );
   return { logits: result.get("logits") };
 });

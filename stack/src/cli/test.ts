@@ -117,7 +117,14 @@ try {
     await testPhase(
       "browser tests (Playwright, Chromium)",
       "turbo",
-      ["run", "test:e2e", "--output-logs=new-only", "--only"],
+      // One suite at a time: each brings up a whole stack (web app, worker).
+      [
+        "run",
+        "test:e2e",
+        "--output-logs=new-only",
+        "--only",
+        "--concurrency=1",
+      ],
       env,
     );
   }

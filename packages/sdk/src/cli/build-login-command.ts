@@ -1,5 +1,5 @@
 import { Command } from "commander";
-import { configPath, writeConfig } from "../client/config-file.ts";
+import { configPath, DEFAULT_URL, writeConfig } from "../client/config-file.ts";
 import { createLoupe } from "../client/loupe.ts";
 import type { CliContext } from "./cli-context.ts";
 
@@ -13,12 +13,15 @@ export function buildLoginCommand(context: CliContext): Command {
     .description(
       "Store the server URL and an API key (created in the portal under Account → API keys) in the config file, readable only by you.",
     )
-    .option("--url <url>", "the Loupe server", context.env.LOUPE_URL)
+    .option(
+      "--url <url>",
+      "the Loupe server (default: LOUPE_URL, else http://localhost:3000)",
+    )
     .option("--key <key>", "the API key (default: LOUPE_API_KEY, else stdin)")
     .action(async (opts: { url?: string; key?: string }) => {
-      const url = opts.url ?? "http://localhost:3000";
+      const url = opts.url ?? (context.env.LOUPE_URL || DEFAULT_URL);
       const apiKey =
-        opts.key ?? context.env.LOUPE_API_KEY ?? (await readStdin()).trim();
+        opts.key ?? (context.env.LOUPE_API_KEY || (await readStdin()).trim());
       if (!apiKey)
         throw new Error(
           "no API key given: pass --key, set LOUPE_API_KEY, or pipe it on stdin",

@@ -68,7 +68,8 @@ export function resolveConnection(
       ? null
       : readConfig(configPath(env));
   return {
-    url: options.url ?? env.LOUPE_URL ?? stored?.url ?? DEFAULT_URL,
-    apiKey: options.apiKey ?? env.LOUPE_API_KEY ?? stored?.apiKey,
+    // An empty variable counts as unset.
+    url: options.url ?? (env.LOUPE_URL || stored?.url || DEFAULT_URL),
+    apiKey: options.apiKey ?? (env.LOUPE_API_KEY || stored?.apiKey),
   };
 }

@@ -154,7 +154,7 @@ export class Loupe {
     );
     return models.map((m) => ({
       ...m,
-      registeredAt: new Date(m.registeredAt as unknown as string),
+      registeredAt: new Date(m.registeredAt),
     }));
   }
 

@@ -171,7 +171,7 @@ export function toClientError(
 }
 
 /** True when fetch itself failed: no HTTP response came back. */
-function isNetworkFailure(error: TRPCClientError<never>): boolean {
+function isNetworkFailure(error: Error): boolean {
   const cause = error.cause as { name?: string; message?: string } | undefined;
   return (
     cause instanceof TypeError ||
@@ -181,12 +181,12 @@ function isNetworkFailure(error: TRPCClientError<never>): boolean {
 }
 
 /** The system's reason under fetch's "fetch failed" (ECONNREFUSED, ENOTFOUND, ...). */
-function networkReason(error: TRPCClientError<never>): string {
+function networkReason(error: Error): string {
   let cause: unknown = error.cause;
   for (let depth = 0; cause && depth < 5; depth++) {
     const code = (cause as { code?: unknown }).code;
     if (typeof code === "string") return code;
     cause = (cause as { cause?: unknown }).cause;
   }
-  return (error.cause as Error | undefined)?.message ?? error.message;
+  return error.cause instanceof Error ? error.cause.message : error.message;
 }

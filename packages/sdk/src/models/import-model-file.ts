@@ -52,7 +52,7 @@ export async function importModelFile(
   const tokenizer =
     tokenizerPath === undefined
       ? null
-      : await checkTokenizer(tokenizerPath, manifestPath, engine);
+      : await checkTokenizer(tokenizerPath, manifestPath);
 
   let imported: Awaited<ReturnType<LocalEngine["importOnnxModel"]>>;
   try {
@@ -103,7 +103,6 @@ export async function importModelFile(
 async function checkTokenizer(
   tokenizerPath: string,
   manifestPath: string,
-  engine: LocalEngine,
 ): Promise<NonNullable<ImportedModelFile["tokenizer"]>> {
   const bytes = await readInput(
     tokenizerPath,

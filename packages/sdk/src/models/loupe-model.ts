@@ -144,7 +144,8 @@ export function wrapModel<Tree extends object>(
       try {
         graph = graphs.session(() =>
           build({
-            trace: graphs.trace.bind(graphs) as ModelBase<Tree>["trace"],
+            trace: ((...args: Parameters<typeof graphs.trace>) =>
+              graphs.trace(...args)) as ModelBase<Tree>["trace"],
           }),
         );
       } finally {
@@ -162,7 +163,7 @@ export function wrapModel<Tree extends object>(
   return new Proxy(graphs, {
     get(target, key) {
       if (typeof key === "string" && Object.hasOwn(methods, key))
-        return methods[key as keyof typeof methods];
+        return (methods as unknown as Record<string, unknown>)[key];
       return Reflect.get(target, key) as unknown;
     },
   }) as unknown as LoupeModel<Tree>;

@@ -12,7 +12,7 @@ export interface ScriptContext {
   /** Options for every trace: `remote`, plus the runner's progress display. */
   readonly trace: TraceOptions;
   /** Prints a line of the script's output. */
-  log(line: string): void;
+  readonly log: (line: string) => void;
 }
 
 /**

@@ -1,0 +1,151 @@
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import {
+  createLoupe,
+  type Loupe,
+  type LoupeScript,
+  type RunStatus,
+  type Tensor,
+} from "../src/index.ts";
+import { createKey, signIn } from "./accounts.ts";
+
+// Every example, run in this process and on the running stack (through the
+// API, with a key created through the API), and compared: bitwise when each
+// remote run had its batch to itself (the same batch composition as the
+// local run, and the same ONNX Runtime thread settings), else within 1e-5.
+const examplesDir = path.resolve(
+  import.meta.dirname,
+  "..",
+  "..",
+  "..",
+  "examples",
+);
+const modelFiles = {
+  "facts-gpt2": path.join(
+    import.meta.dirname,
+    "..",
+    "..",
+    "..",
+    "models",
+    "facts",
+    "model.onnx",
+  ),
+};
+
+let local: Loupe;
+let remote: Loupe;
+
+beforeAll(async () => {
+  const webUrl = inject("webUrl");
+  const admin = await signIn(webUrl, inject("admin"));
+  remote = createLoupe({ url: webUrl, apiKey: await createKey(admin) });
+  local = createLoupe({ url: webUrl, modelFiles });
+});
+afterAll(async () => {
+  await local?.close();
+});
+
+async function runExample(
+  name: string,
+  loupe: Loupe,
+  onRemote: boolean,
+): Promise<{
+  tensors: Record<string, Tensor>;
+  lines: string[];
+  statuses: RunStatus[];
+}> {
+  const script = (
+    (await import(path.join(examplesDir, `${name}.ts`))) as {
+      default: LoupeScript;
+    }
+  ).default;
+  const lines: string[] = [];
+  const statuses: RunStatus[] = [];
+  const tensors = await script({
+    loupe,
+    remote: onRemote,
+    // No reuse: every remote run really runs on the worker.
+    trace: {
+      remote: onRemote,
+      reuse: false,
+      onStatus: (s) => statuses.push(s),
+    },
+    log: (line) => lines.push(line),
+  });
+  return { tensors: tensors ?? {}, lines, statuses };
+}
+
+function expectAgreement(
+  localTensors: Record<string, Tensor>,
+  remoteTensors: Record<string, Tensor>,
+  statuses: readonly RunStatus[],
+) {
+  const ended = statuses.filter((s) => s.status === "completed");
+  expect(ended.length).toBeGreaterThan(0);
+  const solo = ended.every(
+    (s) => s.metrics !== null && s.metrics.batchRows === s.metrics.runRows,
+  );
+  expect(Object.keys(remoteTensors).sort()).toEqual(
+    Object.keys(localTensors).sort(),
+  );
+  for (const [name, mine] of Object.entries(localTensors)) {
+    const theirs = remoteTensors[name]!;
+    expect(theirs.shape, name).toEqual(mine.shape);
+    expect(theirs.dtype, name).toBe(mine.dtype);
+    const a = mine.saved.data as Float32Array;
+    const b = theirs.saved.data as Float32Array;
+    if (solo) {
+      expect(
+        Buffer.from(b.buffer, b.byteOffset, b.byteLength).equals(
+          Buffer.from(a.buffer, a.byteOffset, a.byteLength),
+        ),
+        `${name} bitwise`,
+      ).toBe(true);
+    } else {
+      let max = 0;
+      for (let i = 0; i < a.length; i++)
+        max = Math.max(max, Math.abs(a[i]! - b[i]!));
+      expect(max, `${name} max abs diff`).toBeLessThanOrEqual(1e-5);
+    }
+  }
+}
+
+describe("examples, locally and remotely", () => {
+  it.each([
+    ["01-neurons", [' before: " Paris"', ' after:  " France"']],
+    ["03-hello-world", ["shape [1, 8, 1302]", 'next token: " is"']],
+    ["04-activation-patching", [' before: " Paris"', ' after:  " Rome"']],
+    [
+      "logit-lens",
+      ['layer 0: " Lisbon"', 'layer 2: " Rome"', 'layer 5: " Paris"'],
+    ],
+    ["steering", ['scale 0: " Paris"', 'scale 1: " Rome"']],
+  ])(
+    "%s gives the same tensors and prints the same lines here and on the server",
+    async (name, expected) => {
+      const here = await runExample(name, local, false);
+      const there = await runExample(name, remote, true);
+      expect(here.statuses).toEqual([]);
+      // Each remote run was followed: queued, then running or completed.
+      expect(there.statuses.at(-1)!.status).toBe("completed");
+      expectAgreement(here.tensors, there.tensors, there.statuses);
+      // The same text: remote token ids decoded with the server's tokenizer.
+      expect(there.lines).toEqual(here.lines);
+      for (const line of expected)
+        expect(here.lines.join("\n")).toContain(line);
+    },
+  );
+
+  it("02-remote runs Code Example 1 on the server and equals it run here", async () => {
+    const example1 = await runExample("01-neurons", local, false);
+    const example2 = await runExample("02-remote", remote, false); // remote regardless
+    expect(example2.statuses.at(-1)).toMatchObject({ status: "completed" });
+    expectAgreement(
+      { logits: example1.tensors.after! },
+      example2.tensors,
+      example2.statuses,
+    );
+    expect(example2.lines[0]).toMatch(/^run \S+ on facts-gpt2: completed/);
+    expect(example2.lines[1]).toBe(example1.lines[3]);
+  });
+});

@@ -1,0 +1,106 @@
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { createLoupe } from "../client/loupe.ts";
+import { constant, TraceError } from "../index.ts";
+import {
+  GraphInvalidError,
+  LoupeClientError,
+  ServerUnreachableError,
+} from "./loupe-client-error.ts";
+
+// The typed errors that need no server: tracing mistakes, a graph the local
+// engine refuses, a server that is not there, a model without local files.
+// (Quota, unauthorized, result too large and the server's validation are in
+// e2e/platform.e2e.test.ts, against a running stack.)
+const modelFile = path.resolve(
+  import.meta.dirname,
+  "..",
+  "..",
+  "..",
+  "..",
+  "models",
+  "facts",
+  "model.onnx",
+);
+const loupe = createLoupe({
+  url: "http://127.0.0.1:59999",
+  apiKey: "loupe_00000000_unused",
+  modelFiles: { "facts-gpt2": modelFile },
+});
+afterAll(() => loupe.close());
+
+describe("typed errors", () => {
+  it("unknown module path: TraceError naming the path, with suggestions", async () => {
+    const lm = await loupe.model("facts-gpt2");
+    const error = (() => {
+      try {
+        void lm.transformer!.h![1]!.mlpp;
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(TraceError);
+    expect(error).toMatchObject({
+      code: "UNKNOWN_MODULE",
+      details: {
+        module: "transformer.h.1.mlpp",
+        suggestions: ["transformer.h.1.mlp"],
+      },
+    });
+    expect((error as Error).message).toBe(
+      'unknown module "transformer.h.1.mlpp": did you mean "transformer.h.1.mlp"?',
+    );
+  });
+
+  it("validation: the local engine refuses a graph that does not fit, naming the node", async () => {
+    const lm = await loupe.model("facts-gpt2");
+    const error = await lm
+      .trace("The Louvre", () => {
+        lm.transformer!.h![0]!.output[0]!.matmul(
+          constant([
+            [1, 2],
+            [3, 4],
+          ]),
+        ).save("x");
+      })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GraphInvalidError);
+    const { issues } = error as GraphInvalidError;
+    expect(issues[0]).toMatchObject({ op: "matmul" });
+    expect((error as Error).message).toBe(
+      `invalid graph:\n  ${issues.map((i) => i.message).join("\n  ")}`,
+    );
+    expect(issues[0]!.message).toMatch(
+      new RegExp(`^node ${issues[0]!.nodeId} \\(matmul\\): `),
+    );
+  });
+
+  it("server unreachable: names the URL, what was being done and the system's reason", async () => {
+    const lm = await loupe.model("facts-gpt2");
+    const error = await lm
+      .trace(
+        "The Louvre",
+        () => {
+          lm.output.item("logits").save("logits");
+        },
+        { remote: true },
+      )
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ServerUnreachableError);
+    expect((error as Error).message).toBe(
+      "cannot reach the Loupe server at http://127.0.0.1:59999 while submitting a run of facts-gpt2 (ECONNREFUSED): is it running, and is the URL right? Check LOUPE_URL or `loupe login --url`",
+    );
+  });
+
+  it("a model without local files cannot run with remote: false, and says how to fix it", async () => {
+    const remoteOnly = createLoupe({ url: "http://127.0.0.1:59999" });
+    const error = await remoteOnly.model("facts-gpt2").catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ServerUnreachableError);
+    const local = await loupe.localModel(modelFile);
+    expect(local.modelName).toBe("facts-gpt2");
+    const noFiles = createLoupe({ modelFiles: {} });
+    await expect(noFiles.model("facts-gpt2")).rejects.toBeInstanceOf(
+      LoupeClientError,
+    );
+  });
+});
