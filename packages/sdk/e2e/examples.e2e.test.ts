@@ -148,4 +148,37 @@ describe("examples, locally and remotely", () => {
     expect(example2.lines[0]).toMatch(/^run \S+ on facts-gpt2: completed/);
     expect(example2.lines[1]).toBe(example1.lines[3]);
   });
+
+  it("tracer.cache and several invokes give the same saves here and on the server", async () => {
+    const results = [];
+    for (const [loupe, onRemote] of [
+      [local, false],
+      [remote, true],
+    ] as const) {
+      const lm = await loupe.model("facts-gpt2");
+      const statuses: RunStatus[] = [];
+      const result = await lm.trace(
+        (tracer) => {
+          tracer.invoke(
+            ["The Louvre is located in the city of", "Big Ben is in"],
+            () => {
+              tracer.cache(["transformer.h.0.mlp", "transformer.h.3"]);
+            },
+          );
+          tracer.invoke("The capital of France is", () => {
+            lm.output.item("logits").save("logits");
+          });
+        },
+        { remote: onRemote, reuse: false, onStatus: (s) => statuses.push(s) },
+      );
+      results.push({ saves: result.saves, statuses });
+    }
+    const [here, there] = results;
+    expect(Object.keys(here!.saves).sort()).toEqual([
+      "cache/transformer.h.0.mlp",
+      "cache/transformer.h.3",
+      "logits",
+    ]);
+    expectAgreement(here!.saves, there!.saves, there!.statuses);
+  });
 });
