@@ -216,7 +216,7 @@ export function makeEnvoy(
       if (RESERVED.has(key)) return Reflect.get(t, key, receiver) as unknown;
       if (!/^\d+$/.test(key) && key in Array.prototype && asList()) {
         const items = asList()!;
-        const member = items[key as keyof Envoy[]];
+        const member: unknown = Reflect.get(items, key);
         return typeof member === "function"
           ? (member as (...a: unknown[]) => unknown).bind(items)
           : member;

@@ -260,9 +260,16 @@ describe("loupe models import", { timeout: 60_000 }, () => {
     cpSync(path.join(sdk, "bin"), path.join(copy, "bin"), { recursive: true });
     cpSync(path.join(sdk, "src"), path.join(copy, "src"), { recursive: true });
     cpSync(path.join(sdk, "package.json"), path.join(copy, "package.json"));
-    mkdirSync(path.join(copy, "node_modules"));
-    for (const dep of ["commander", "tsx"])
-      symlinkSync(findPackageDir(dep), path.join(copy, "node_modules", dep));
+    // Its dependencies, as npm would install them; the engine is an optional peer.
+    const dependencies = Object.keys(
+      readJson(path.join(sdk, "package.json")).dependencies as object,
+    );
+    expect(dependencies).not.toContain("@loupe/engine");
+    for (const dep of dependencies) {
+      const link = path.join(copy, "node_modules", dep);
+      mkdirSync(path.dirname(link), { recursive: true });
+      symlinkSync(findPackageDir(dep), link);
+    }
     const run = (...args: string[]) =>
       spawnSync(
         process.execPath,

@@ -227,6 +227,7 @@ export class Loupe {
       },
       submit: (graph, options) => this.submit(name, graph, options),
       tokenizer: () =>
+        // Kept once loaded; a failed load is not kept, so the next call retries.
         (tokenizer ??= (async () => {
           if (file) {
             const engine = await this.#local.engine(file);
@@ -249,7 +250,10 @@ export class Loupe {
             `downloading the tokenizer of ${name}`,
           );
           return loadTokenizer(JSON.parse(new TextDecoder().decode(bytes)));
-        })()),
+        })().catch((error: unknown) => {
+          tokenizer = undefined;
+          throw error;
+        })),
     };
   }
 }

@@ -150,7 +150,7 @@ export function toClientError(
   if (data.code === "UNAUTHORIZED")
     return new UnauthorizedError(
       "UNAUTHORIZED",
-      `the server did not accept the API key while ${what} (${message}): create a key in the portal (Account → API keys) and run \`loupe login\`, or set LOUPE_API_KEY`,
+      `the server did not accept the API key while ${what} (${message}): create an API key while signed in to Loupe (the API's keys.create) and run \`loupe login\`, or set LOUPE_API_KEY`,
       { cause: error },
     );
   if (data.code === "FORBIDDEN")
