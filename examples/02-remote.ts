@@ -8,7 +8,7 @@
  */
 import { defineScript, describeStatus, runIfMain } from "@loupe/sdk";
 import type { FactsGpt2 } from "./types/facts-gpt2.ts";
-import { MODEL, MODEL_FILES, nextToken, show } from "./bundled-model.ts";
+import { MODEL, nextToken, show } from "./bundled-model.ts";
 
 const PROMPT = "The Louvre is located in the city of";
 const NEURONS = [89, 349, 422, 458];
@@ -34,4 +34,6 @@ const script = defineScript(async ({ loupe, trace, log }) => {
 });
 
 export default script;
-await runIfMain(import.meta, script, { modelFiles: MODEL_FILES });
+// No model files: the manifest and the tokenizer come from the server, and the
+// local engine is never loaded.
+await runIfMain(import.meta, script);

@@ -73,6 +73,30 @@ describe("runs", () => {
     expect(listed.map((r) => r.runId)).toContain(handle.runId);
   });
 
+  it("a model read from local files runs remotely once the server is found to host the same weights", async () => {
+    const both = createLoupe({
+      url: webUrl,
+      apiKey,
+      modelFiles: {
+        [MODEL]: path.join(repoRoot, "models", "facts", "model.onnx"),
+      },
+    });
+    try {
+      const lm = await both.model<FactsGpt2>(MODEL);
+      const build = () => {
+        lm.output.item("logits").save("logits");
+      };
+      const here = await lm.trace(PROMPT, build);
+      const there = await lm.trace(PROMPT, build, { remote: true });
+      expect(there.run?.status).toBe("completed");
+      expect(there.get("logits").saved.data).toEqual(
+        here.get("logits").saved.data,
+      );
+    } finally {
+      await both.close();
+    }
+  });
+
   it("cancelling a run that already finished reports how it ended", async () => {
     const lm = await loupe.model<FactsGpt2>(MODEL);
     const handle = await lm.submit(
@@ -140,7 +164,7 @@ describe("typed errors", () => {
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ResultTooLargeError);
     expect((error as Error).message).toMatch(
-      /^the result of run \S+ is too large to store: RESULT_TOO_LARGE: quota maxResultBytes exceeded: the result has \d+ bytes, and 0 of 1000 are used today\. Save fewer or smaller values \(index them first, e\.g\. \.get\(":", -1, ":"\)\), or ask an administrator for a larger maxResultBytes$/,
+      /^the result of run \S+ does not fit today's result allowance: RESULT_TOO_LARGE: quota maxResultBytes exceeded: the result has \d+ bytes, and 0 of 1000 are used today\. Save fewer or smaller values \(index them first, e\.g\. \.get\(":", -1, ":"\)\), wait for the allowance to reset \(midnight UTC\), or ask an administrator for a larger maxResultBytes$/,
     );
   });
 
@@ -295,7 +319,7 @@ describe("the loupe CLI", () => {
     const pushed = /^pushed (\S+) v1\n$/.exec(push.stdout);
     expect(pushed, push.stderr).not.toBeNull();
     const fork = await cli(
-      ["experiments", "fork", pushed![1]!, "--title", "CLI fork"],
+      ["experiments", "fork", pushed![1]!, "--at", "1", "--title", "CLI fork"],
       env,
     );
     expect(fork.stdout).toMatch(

@@ -215,7 +215,8 @@ export function makeEnvoy(
       if (key in extra) return extra[key];
       if (RESERVED.has(key)) return Reflect.get(t, key, receiver) as unknown;
       if (!/^\d+$/.test(key) && key in Array.prototype && asList()) {
-        const items = asList()!;
+        // On a copy, so that reverse() or sort() cannot reorder the module list.
+        const items = [...asList()!];
         const member: unknown = Reflect.get(items, key);
         return typeof member === "function"
           ? (member as (...a: unknown[]) => unknown).bind(items)

@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import { Command, Option } from "commander";
+import { Command, InvalidArgumentError, Option } from "commander";
 import { parseGraphOrThrow } from "@loupe/graph";
 import type { ExperimentCard } from "../experiments/experiments-client.ts";
 import { table, type CliContext } from "./cli-context.ts";
@@ -61,19 +61,18 @@ export function buildExperimentsCommand(context: CliContext): Command {
       "Fork a version of an experiment into a new experiment of yours.",
     )
     .argument("<experimentId>")
-    .option("--version <n>", "the version (default: the latest)", (v) =>
-      Number.parseInt(v, 10),
+    // Not --version: commander gives that to the root command (loupe --version).
+    .option(
+      "--at <version>",
+      "the version to fork (default: the latest)",
+      positiveInt,
     )
     .option("--title <title>", "the fork's title")
     .action(
-      async (
-        experimentId: string,
-        opts: { version?: number; title?: string },
-      ) => {
+      async (experimentId: string, opts: { at?: number; title?: string }) => {
         const loupe = context.client();
         const version =
-          opts.version ??
-          (await loupe.experiments.get(experimentId)).latestVersion;
+          opts.at ?? (await loupe.experiments.get(experimentId)).latestVersion;
         const fork = await loupe.experiments.fork(
           { experimentId, version },
           opts.title !== undefined ? { title: opts.title } : {},
@@ -125,4 +124,14 @@ export function buildExperimentsCommand(context: CliContext): Command {
       },
     );
   return experiments;
+}
+
+/** Parses a count or version number, refusing anything else by name. */
+export function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw new InvalidArgumentError(
+      `expected a whole number of at least 1, got "${value}"`,
+    );
+  return n;
 }

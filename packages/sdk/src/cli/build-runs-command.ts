@@ -1,5 +1,6 @@
 import { Command, Option } from "commander";
 import { describeStatus, type RunStatus } from "../runs/run-status.ts";
+import { positiveInt } from "./build-experiments-command.ts";
 import { table, type CliContext } from "./cli-context.ts";
 
 const STATES = [
@@ -23,7 +24,7 @@ export function buildRunsCommand(context: CliContext): Command {
       ),
     )
     .option("--model <model>", "only runs of this model")
-    .option("-n, --limit <n>", "how many", (v) => Number.parseInt(v, 10), 20)
+    .option("-n, --limit <n>", "how many (at most 200)", positiveInt, 20)
     .action(
       async (opts: {
         status?: RunStatus["status"];

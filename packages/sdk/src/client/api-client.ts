@@ -2,8 +2,10 @@ import type { AppRouter } from "@loupe/api";
 import { createTRPCClient, httpLink } from "@trpc/client";
 import {
   LoupeClientError,
-  ServerUnreachableError,
   toClientError,
+  UNAUTHORIZED_ADVICE,
+  UnauthorizedError,
+  unreachable,
 } from "../errors/loupe-client-error.ts";
 
 /** Loupe's tRPC API, typed by the server's router (a type-only import). */
@@ -24,12 +26,17 @@ export interface Connection {
  */
 export class ApiClient {
   readonly trpc: TrpcClient;
+  /** The server's URL. The key is private, so logging a client never shows it. */
+  readonly url: string;
+  readonly #apiKey: string | undefined;
 
-  constructor(readonly connection: Connection) {
+  constructor(connection: Connection) {
+    this.url = connection.url;
+    this.#apiKey = connection.apiKey;
     this.trpc = createTRPCClient<AppRouter>({
       links: [
         httpLink({
-          url: new URL("/api/trpc", connection.url).href,
+          url: new URL("/api/trpc", this.url).href,
           headers: () => this.#authHeaders(),
         }),
       ],
@@ -44,27 +51,23 @@ export class ApiClient {
     try {
       return await fn(this.trpc);
     } catch (error) {
-      throw toClientError(error, this.connection.url, what);
+      throw toClientError(error, this.url, what);
     }
   }
 
   /** GETs a plain route of the web app (a run's result, a tokenizer) as bytes. */
   async download(path: string, what: string): Promise<Uint8Array> {
-    const url = new URL(path, this.connection.url).href;
+    const url = new URL(path, this.url).href;
     let response: Response;
     try {
       response = await fetch(url, { headers: this.#authHeaders() });
     } catch (error) {
-      throw new ServerUnreachableError(
-        this.connection.url,
-        `cannot reach the Loupe server at ${this.connection.url} while ${what} (${(error as Error).message})`,
-        { cause: error },
-      );
+      throw unreachable(this.url, what, error);
     }
     if (response.status === 401 || response.status === 403)
-      throw new LoupeClientError(
-        "UNAUTHORIZED",
-        `the server refused ${what} (HTTP ${response.status}): check the API key`,
+      throw new UnauthorizedError(
+        response.status === 401 ? "UNAUTHORIZED" : "FORBIDDEN",
+        `the server refused ${what} (HTTP ${response.status}): ${UNAUTHORIZED_ADVICE}`,
       );
     if (response.status === 404)
       throw new LoupeClientError(
@@ -80,7 +83,7 @@ export class ApiClient {
   }
 
   #authHeaders(): Record<string, string> {
-    const key = this.connection.apiKey;
+    const key = this.#apiKey;
     return key ? { authorization: `Bearer ${key}` } : {};
   }
 }

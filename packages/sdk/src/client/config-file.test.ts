@@ -31,7 +31,7 @@ it("finds the config under LOUPE_CONFIG, else XDG_CONFIG_HOME, else ~/.config", 
   );
 });
 
-it("options win over the environment, which wins over the file; empty variables count as unset", async () => {
+it("options win over the environment, which wins over the file; empty variables count as unset; the stored key goes only to its server", async () => {
   const dir = await mkdtemp(path.join(os.tmpdir(), "loupe-config-"));
   const file = path.join(dir, "config.json");
   await writeConfig({ url: "http://file", apiKey: "from-file" }, file);
@@ -45,7 +45,18 @@ it("options win over the environment, which wins over the file; empty variables 
       {},
       { ...env, LOUPE_URL: "http://env", LOUPE_API_KEY: "" },
     ),
-  ).toEqual({ url: "http://env", apiKey: "from-file" });
+  ).toEqual({ url: "http://env", apiKey: undefined });
+  // The stored key goes to the server it was stored for, and to no other.
+  expect(
+    resolveConnection(
+      {},
+      { ...env, LOUPE_URL: "http://file/", LOUPE_API_KEY: "" },
+    ),
+  ).toEqual({ url: "http://file/", apiKey: "from-file" });
+  expect(resolveConnection({ url: "https://third.party" }, env)).toEqual({
+    url: "https://third.party",
+    apiKey: undefined,
+  });
   expect(resolveConnection({ url: "http://opt", apiKey: "opt" }, env)).toEqual({
     url: "http://opt",
     apiKey: "opt",
@@ -66,4 +77,17 @@ it("names a config file that is not one", async () => {
     `${file} is not a Loupe config (expected {"url", "apiKey"}); run \`loupe login\` again`,
   );
   expect(await readFile(file, "utf8")).toBe('{"token": 1}');
+});
+
+it("names a config file that is not JSON, or not an object", async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), "loupe-config-"));
+  const file = path.join(dir, "config.json");
+  await writeFile(file, "{url:");
+  expect(() => readConfig(file)).toThrow(
+    new RegExp(
+      `^${file} is not valid JSON \\(.+\\); run \`loupe login\` again$`,
+    ),
+  );
+  await writeFile(file, "null");
+  expect(() => readConfig(file)).toThrow(`${file} is not a Loupe config`);
 });

@@ -31,8 +31,20 @@ export function readConfig(file = configPath()): LoupeConfig | null {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
     throw error;
   }
-  const parsed = JSON.parse(text) as Partial<LoupeConfig>;
-  if (typeof parsed.url !== "string" || typeof parsed.apiKey !== "string")
+  let parsed: Partial<LoupeConfig> | null;
+  try {
+    parsed = JSON.parse(text) as Partial<LoupeConfig> | null;
+  } catch (error) {
+    throw new Error(
+      `${file} is not valid JSON (${(error as Error).message}); run \`loupe login\` again`,
+    );
+  }
+  if (
+    typeof parsed !== "object" ||
+    parsed === null ||
+    typeof parsed.url !== "string" ||
+    typeof parsed.apiKey !== "string"
+  )
     throw new Error(
       `${file} is not a Loupe config (expected {"url", "apiKey"}); run \`loupe login\` again`,
     );
@@ -58,7 +70,11 @@ export async function writeConfig(
   await rename(temp, file);
 }
 
-/** The server and key to use: explicit options, then env, then the config file. */
+/**
+ * The server and key to use: explicit options, then env, then the config file.
+ * The stored key goes only to the server it was stored for: a different URL
+ * never receives it.
+ */
 export function resolveConnection(
   options: { url?: string; apiKey?: string },
   env: NodeJS.ProcessEnv = process.env,
@@ -67,9 +83,20 @@ export function resolveConnection(
     options.url !== undefined && options.apiKey !== undefined
       ? null
       : readConfig(configPath(env));
+  // An empty variable counts as unset.
+  const url = options.url ?? (env.LOUPE_URL || stored?.url || DEFAULT_URL);
+  const storedKey =
+    stored && sameServer(stored.url, url) ? stored.apiKey : undefined;
   return {
-    // An empty variable counts as unset.
-    url: options.url ?? (env.LOUPE_URL || stored?.url || DEFAULT_URL),
-    apiKey: options.apiKey ?? (env.LOUPE_API_KEY || stored?.apiKey),
+    url,
+    apiKey: options.apiKey ?? (env.LOUPE_API_KEY || storedKey),
   };
+}
+
+function sameServer(a: string, b: string): boolean {
+  try {
+    return new URL(a).origin === new URL(b).origin;
+  } catch {
+    return a === b;
+  }
 }

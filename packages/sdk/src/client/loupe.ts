@@ -100,7 +100,7 @@ export class Loupe {
   }
 
   get url(): string {
-    return this.api.connection.url;
+    return this.api.url;
   }
 
   /**
@@ -191,6 +191,25 @@ export class Loupe {
     tokenizerUrl: string | null,
   ): ModelBackend {
     let tokenizer: Promise<TextTokenizer> | undefined;
+    // A model read from local files and run remotely: the server must host
+    // the same weights, or local and remote results would silently differ.
+    let sameAsHosted: Promise<void> | undefined;
+    const checkHosted = () =>
+      (sameAsHosted ??= this.api
+        .call(`reading model ${name}`, (t) =>
+          t.models.manifest.query({ model: name }),
+        )
+        .then((hosted) => {
+          if (hosted.hash !== (manifest.model.hash ?? name))
+            throw new LoupeClientError(
+              "LOCAL_MODEL_MISMATCH",
+              `the server hosts ${name} with hash ${hosted.hash}, but ${file} has ${manifest.model.hash}: local and remote results would differ. Use the hosted model's files, or drop modelFiles to read ${name} from the server`,
+            );
+        })
+        .catch((error: unknown) => {
+          sameAsHosted = undefined;
+          throw error;
+        }));
     const runLocal = async (graph: Graph): Promise<TraceResult> => {
       if (!file)
         throw new LoupeClientError(
@@ -198,14 +217,6 @@ export class Loupe {
           `model ${name} has no files on this machine, so it cannot run with remote: false; pass modelFiles: { "${name}": "<path>/model.onnx" } to createLoupe, or run it with { remote: true }`,
         );
       const engine = await this.#local.engine(file);
-      if (
-        manifest.model.hash !== undefined &&
-        engine.manifest.model.hash !== manifest.model.hash
-      )
-        throw new LoupeClientError(
-          "LOCAL_MODEL_MISMATCH",
-          `${file} (${engine.manifest.model.hash}) is not the model ${name} (${manifest.model.hash})`,
-        );
       try {
         const { saves } = await engine.run(graph);
         return new TraceResult(saves, null);
@@ -222,6 +233,7 @@ export class Loupe {
       run: async (graph, options: TraceOptions) => {
         const remote = options.remote ?? this.#defaultRemote;
         if (!remote) return runLocal(graph);
+        if (file) await checkHosted();
         const handle = await this.submit(name, graph, options);
         return handle.result(options);
       },

@@ -15,6 +15,8 @@ export type LoupeClientErrorCode =
   | "LOCAL_MODEL_MISSING"
   | "LOCAL_MODEL_MISMATCH"
   | "BAD_REQUEST"
+  | "VERSION_CONFLICT"
+  | "CONFLICT"
   | "SERVER_ERROR";
 
 /** Every error the SDK raises about the platform or a run; `code` says which. */
@@ -128,11 +130,7 @@ export function toClientError(
   const loupe = data.loupe;
   const message = error.message;
   if (data.code === undefined && isNetworkFailure(error))
-    return new ServerUnreachableError(
-      url,
-      `cannot reach the Loupe server at ${url} while ${what} (${networkReason(error)}): is it running, and is the URL right? Check LOUPE_URL or \`loupe login --url\``,
-      { cause: error },
-    );
+    return unreachable(url, what, error);
   if (loupe?.code === "QUOTA_EXCEEDED")
     return new QuotaExceededError(
       String(loupe.quota),
@@ -147,10 +145,20 @@ export function toClientError(
       message,
       { cause: error },
     );
+  if (loupe?.code === "VERSION_CONFLICT")
+    return new LoupeClientError(
+      "VERSION_CONFLICT",
+      `${message}: someone committed in between; read the latest version and push again`,
+      { cause: error },
+    );
+  if (data.code === "CONFLICT")
+    return new LoupeClientError("CONFLICT", `${what}: ${message}`, {
+      cause: error,
+    });
   if (data.code === "UNAUTHORIZED")
     return new UnauthorizedError(
       "UNAUTHORIZED",
-      `the server did not accept the API key while ${what} (${message}): create an API key while signed in to Loupe (the API's keys.create) and run \`loupe login\`, or set LOUPE_API_KEY`,
+      `the server did not accept the API key while ${what} (${message}): ${UNAUTHORIZED_ADVICE}`,
       { cause: error },
     );
   if (data.code === "FORBIDDEN")
@@ -170,6 +178,23 @@ export function toClientError(
   );
 }
 
+/** What to do about a refused key (the portal's key page comes with the portal). */
+export const UNAUTHORIZED_ADVICE =
+  "create an API key while signed in to Loupe (the API's keys.create) and run `loupe login`, or set LOUPE_API_KEY";
+
+/** Nothing answered at `url`: the error, with the system's reason (ECONNREFUSED, ...). */
+export function unreachable(
+  url: string,
+  what: string,
+  error: unknown,
+): ServerUnreachableError {
+  return new ServerUnreachableError(
+    url,
+    `cannot reach the Loupe server at ${url} while ${what} (${networkReason(error)}): is it running, and is the URL right? Check LOUPE_URL or \`loupe login --url\``,
+    { cause: error },
+  );
+}
+
 /** True when fetch itself failed: no HTTP response came back. */
 function isNetworkFailure(error: Error): boolean {
   const cause = error.cause as { name?: string; message?: string } | undefined;
@@ -181,12 +206,17 @@ function isNetworkFailure(error: Error): boolean {
 }
 
 /** The system's reason under fetch's "fetch failed" (ECONNREFUSED, ENOTFOUND, ...). */
-function networkReason(error: Error): string {
-  let cause: unknown = error.cause;
+function networkReason(error: unknown): string {
+  let cause: unknown = (error as { cause?: unknown }).cause;
   for (let depth = 0; cause && depth < 5; depth++) {
     const code = (cause as { code?: unknown }).code;
     if (typeof code === "string") return code;
     cause = (cause as { cause?: unknown }).cause;
   }
-  return error.cause instanceof Error ? error.cause.message : error.message;
+  const first = (error as { cause?: unknown }).cause;
+  return first instanceof Error
+    ? first.message
+    : error instanceof Error
+      ? error.message
+      : String(error);
 }

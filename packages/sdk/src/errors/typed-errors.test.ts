@@ -87,8 +87,9 @@ describe("typed errors", () => {
       )
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ServerUnreachableError);
+    // A model with local files checks first that the server hosts the same weights.
     expect((error as Error).message).toBe(
-      "cannot reach the Loupe server at http://127.0.0.1:59999 while submitting a run of facts-gpt2 (ECONNREFUSED): is it running, and is the URL right? Check LOUPE_URL or `loupe login --url`",
+      "cannot reach the Loupe server at http://127.0.0.1:59999 while reading model facts-gpt2 (ECONNREFUSED): is it running, and is the URL right? Check LOUPE_URL or `loupe login --url`",
     );
   });
 

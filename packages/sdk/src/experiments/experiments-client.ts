@@ -29,7 +29,11 @@ const wire = (graph: Graph) => JSON.parse(serializeGraph(graph)) as unknown;
  * existing experiment), fork a version, browse the public gallery.
  */
 export class ExperimentsClient {
-  constructor(private readonly api: ApiClient) {}
+  readonly #api: ApiClient;
+
+  constructor(api: ApiClient) {
+    this.#api = api;
+  }
 
   /**
    * Commits `graph` as the next version of `experimentId`, or, without one,
@@ -53,7 +57,7 @@ export class ExperimentsClient {
         throw new Error(
           "experiments.push: give experimentId (a new version) or title (a new experiment)",
         );
-      const created = await this.api.call("creating an experiment", (t) =>
+      const created = await this.#api.call("creating an experiment", (t) =>
         t.experiments.create.mutate({
           title: input.title!,
           description: input.description ?? "",
@@ -65,7 +69,7 @@ export class ExperimentsClient {
     }
     const experimentId = input.experimentId;
     const current = await this.get(experimentId);
-    const committed = await this.api.call(
+    const committed = await this.#api.call(
       `committing a version of experiment ${experimentId}`,
       (t) =>
         t.experiments.commitVersion.mutate({
@@ -84,7 +88,7 @@ export class ExperimentsClient {
     from: VersionRef,
     options: { title?: string; visibility?: Visibility } = {},
   ): Promise<VersionRef> {
-    return this.api.call(`forking experiment ${from.experimentId}`, (t) =>
+    return this.#api.call(`forking experiment ${from.experimentId}`, (t) =>
       t.experiments.fork.mutate({
         experimentId: from.experimentId,
         version: from.version,
@@ -95,7 +99,7 @@ export class ExperimentsClient {
   }
 
   async get(experimentId: string): Promise<ExperimentCard> {
-    const e = await this.api.call(`reading experiment ${experimentId}`, (t) =>
+    const e = await this.#api.call(`reading experiment ${experimentId}`, (t) =>
       t.experiments.get.query({ experimentId }),
     );
     return e;
@@ -103,7 +107,7 @@ export class ExperimentsClient {
 
   /** A version's graph and model. */
   async version(ref: VersionRef) {
-    return this.api.call(
+    return this.#api.call(
       `reading version ${ref.version} of experiment ${ref.experimentId}`,
       (t) => t.experiments.version.query(ref),
     );
@@ -118,14 +122,14 @@ export class ExperimentsClient {
       offset?: number;
     } = {},
   ): Promise<ExperimentCard[]> {
-    return this.api.call("searching the gallery", (t) =>
+    return this.#api.call("searching the gallery", (t) =>
       t.experiments.searchPublic.query(options),
     );
   }
 
   /** Your experiments. */
   async mine(): Promise<ExperimentCard[]> {
-    return this.api.call("listing your experiments", (t) =>
+    return this.#api.call("listing your experiments", (t) =>
       t.experiments.mine.query(),
     );
   }

@@ -22,7 +22,10 @@ export class LocalModels {
     if (!engine) {
       engine = this.load().then((m) => m.loadModelFiles(key));
       // A failed load is not kept: the next trace tries again.
-      engine.catch(() => this.#engines.delete(key));
+      const loading = engine;
+      loading.catch(() => {
+        if (this.#engines.get(key) === loading) this.#engines.delete(key);
+      });
       this.#engines.set(key, engine);
     }
     return engine;

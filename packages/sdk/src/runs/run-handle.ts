@@ -26,14 +26,18 @@ export interface WaitOptions {
  * another process, with `loupe.runs.get(runId)`).
  */
 export class RunHandle {
+  readonly #api: ApiClient;
+
   constructor(
-    private readonly api: ApiClient,
+    api: ApiClient,
     readonly runId: string,
-  ) {}
+  ) {
+    this.#api = api;
+  }
 
   async status(): Promise<RunStatus> {
     return toRunStatus(
-      await this.api.call(`reading run ${this.runId}`, (t) =>
+      await this.#api.call(`reading run ${this.runId}`, (t) =>
         t.runs.status.query({ runId: this.runId }),
       ),
     );
@@ -74,7 +78,7 @@ export class RunHandle {
       if (failure === "RESULT_TOO_LARGE")
         throw new ResultTooLargeError(
           this.runId,
-          `the result of run ${this.runId} is too large to store: ${status.error}. Save fewer or smaller values (index them first, e.g. .get(":", -1, ":")), or ask an administrator for a larger maxResultBytes`,
+          `the result of run ${this.runId} does not fit today's result allowance: ${status.error}. Save fewer or smaller values (index them first, e.g. .get(":", -1, ":")), wait for the allowance to reset (midnight UTC), or ask an administrator for a larger maxResultBytes`,
         );
       throw new RunEndedError(
         this.runId,
@@ -91,7 +95,7 @@ export class RunHandle {
 
   /** The run's saved values as a safetensors file (the run must have completed). */
   async download(): Promise<Uint8Array> {
-    return this.api.download(
+    return this.#api.download(
       `/api/runs/${encodeURIComponent(this.runId)}/result`,
       `downloading the result of run ${this.runId}`,
     );
@@ -106,7 +110,7 @@ export class RunHandle {
 
   /** Cancels the run if it has not ended; returns how it ended. */
   async cancel(): Promise<RunStatus["status"]> {
-    const { status } = await this.api.call(
+    const { status } = await this.#api.call(
       `cancelling run ${this.runId}`,
       (t) => t.runs.cancel.mutate({ runId: this.runId }),
     );
@@ -116,14 +120,14 @@ export class RunHandle {
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      "abort",
-      () => {
-        clearTimeout(timer);
-        reject(signal.reason as Error);
-      },
-      { once: true },
-    );
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal!.reason as Error);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
   });
 }

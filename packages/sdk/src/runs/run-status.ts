@@ -64,9 +64,12 @@ export function describeStatus(s: RunStatus): string {
   switch (s.status) {
     case "requested":
     case "queued":
-      return s.queuePosition === null || s.queuePosition === 0
-        ? `${s.status} (next)`
-        : `${s.status} (${s.queuePosition} ahead)`;
+      // null: not reported (run lists leave positions out).
+      return s.queuePosition === null
+        ? s.status
+        : s.queuePosition === 0
+          ? `${s.status} (next)`
+          : `${s.status} (${s.queuePosition} ahead)`;
     case "completed": {
       const secs =
         s.finishedAt && s.startedAt

@@ -62,7 +62,7 @@ export async function runIfMain(
 ): Promise<void> {
   const entry = process.argv[1];
   if (!entry || path.resolve(entry) !== meta.filename) return;
-  const remote = process.argv.includes("--remote");
+  const remote = process.argv.includes("--remote") || (options.remote ?? false);
   const loupe = createLoupe(options);
   try {
     await script({
