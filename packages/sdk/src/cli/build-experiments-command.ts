@@ -1,8 +1,8 @@
 import { readFile } from "node:fs/promises";
-import { Command, InvalidArgumentError, Option } from "commander";
+import { Command, Option } from "commander";
 import { parseGraphOrThrow } from "@loupe/graph";
 import type { ExperimentCard } from "../experiments/experiments-client.ts";
-import { table, type CliContext } from "./cli-context.ts";
+import { positiveInt, table, type CliContext } from "./cli-context.ts";
 
 const VISIBILITIES = ["private", "unlisted", "public"] as const;
 
@@ -124,14 +124,4 @@ export function buildExperimentsCommand(context: CliContext): Command {
       },
     );
   return experiments;
-}
-
-/** Parses a count or version number, refusing anything else by name. */
-export function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1)
-    throw new InvalidArgumentError(
-      `expected a whole number of at least 1, got "${value}"`,
-    );
-  return n;
 }

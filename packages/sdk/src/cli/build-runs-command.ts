@@ -1,16 +1,10 @@
 import { Command, Option } from "commander";
-import { describeStatus, type RunStatus } from "../runs/run-status.ts";
-import { positiveInt } from "./build-experiments-command.ts";
-import { table, type CliContext } from "./cli-context.ts";
-
-const STATES = [
-  "requested",
-  "queued",
-  "running",
-  "completed",
-  "failed",
-  "cancelled",
-] as const;
+import {
+  describeStatus,
+  RUN_STATES,
+  type RunStatus,
+} from "../runs/run-status.ts";
+import { positiveInt, table, type CliContext } from "./cli-context.ts";
 
 /** `loupe runs ls|show|cancel|download`: your runs on the server. */
 export function buildRunsCommand(context: CliContext): Command {
@@ -20,7 +14,7 @@ export function buildRunsCommand(context: CliContext): Command {
     .description("List your runs, newest first.")
     .addOption(
       new Option("--status <status>", "only runs in this state").choices(
-        STATES,
+        RUN_STATES,
       ),
     )
     .option("--model <model>", "only runs of this model")

@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from "commander";
 import { createLoupe, type Loupe, type LoupeOptions } from "../client/loupe.ts";
 
 /** What commands print to and build clients with (tests pass their own). */
@@ -30,4 +31,14 @@ export function table(rows: readonly (readonly string[])[]): string {
     )
     .join("\n")
     .concat("\n");
+}
+
+/** Parses a count or version number, refusing anything else by name. */
+export function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw new InvalidArgumentError(
+      `expected a whole number of at least 1, got "${value}"`,
+    );
+  return n;
 }

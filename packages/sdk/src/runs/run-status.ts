@@ -1,9 +1,16 @@
 import type { AppRouter } from "@loupe/api";
 import type { inferRouterOutputs } from "@trpc/server";
 
-/** Where a run is: waiting, on a worker, or ended. */
-export type RunState =
-  "requested" | "queued" | "running" | "completed" | "failed" | "cancelled";
+/** Where a run is: waiting, on a worker, or ended (in the order a run moves). */
+export const RUN_STATES = [
+  "requested",
+  "queued",
+  "running",
+  "completed",
+  "failed",
+  "cancelled",
+] as const;
+export type RunState = (typeof RUN_STATES)[number];
 
 type WireStatus = inferRouterOutputs<AppRouter>["runs"]["status"];
 
