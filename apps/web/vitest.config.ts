@@ -1,4 +1,4 @@
-// No tests yet: this package is filled in by a later issue.
+// Unit tests of the portal's pure parts (result views, graph drawing layout, citations).
 import { defineLoupeTests } from "../../vitest.shared.ts";
 
 export default defineLoupeTests({ passWithNoTests: true });

@@ -98,10 +98,10 @@ test("npm start brings everything up healthy, and Ctrl-C leaves no process behin
   );
   const gallery = (await (
     await page.request.get(
-      `${first.url}/api/trpc/experiments.searchPublic?input=${encodeURIComponent(JSON.stringify({ query: "Paris to Rome" }))}`,
+      `${first.url}/api/trpc/experiments.gallery?input=${encodeURIComponent(JSON.stringify({ text: "Paris to Rome" }))}`,
     )
-  ).json()) as { result: { data: { title: string }[] } };
-  expect(gallery.result.data.map((e) => e.title)).toContain(
+  ).json()) as { result: { data: { items: { title: string }[] } } };
+  expect(gallery.result.data.items.map((e) => e.title)).toContain(
     "Paris to Rome: activation patching (Code Example 4)",
   );
 

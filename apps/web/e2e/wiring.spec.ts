@@ -60,14 +60,14 @@ test("the health page's probe button reports where its event landed", async ({
 test("the API rejects bad input with a message naming the field", async ({
   request,
 }) => {
-  const input = encodeURIComponent(JSON.stringify({ query: "x".repeat(201) }));
+  const input = encodeURIComponent(JSON.stringify({ text: "x".repeat(201) }));
   const response = await request.get(
-    `/api/trpc/experiments.searchPublic?input=${input}`,
+    `/api/trpc/experiments.gallery?input=${input}`,
   );
   expect(response.status()).toBe(400);
   const body = (await response.json()) as {
     error: { message: string; data: { code: string } };
   };
   expect(body.error.data.code).toBe("BAD_REQUEST");
-  expect(body.error.message).toContain("query");
+  expect(body.error.message).toContain("text");
 });

@@ -292,7 +292,26 @@ const MATRIX: Record<string, Case[]> = {
   "experiments.version": readsPrivateExperiment({ version: 1 }),
   "experiments.history": readsPrivateExperiment(),
   "experiments.diff": readsPrivateExperiment({ from: 1, to: 1 }),
-  "experiments.searchPublic": [{ input: () => ({}), expect: everyone }],
+  "experiments.gallery": [{ input: () => ({}), expect: everyone }],
+  "experiments.runs": readsPrivateExperiment(),
+  "experiments.describe": [
+    {
+      input: async () => ({
+        experimentId: (await fx.privateExperiment()).experimentId,
+        title: "renamed",
+        description: "**new**",
+        tags: ["patching"],
+        license: "MIT",
+      }),
+      expect: {
+        anonymous: "UNAUTHORIZED",
+        unapproved: "NOT_FOUND",
+        approved: "ok",
+        other: "NOT_FOUND",
+        admin: "FORBIDDEN",
+      },
+    },
+  ],
   "experiments.mine": [{ input: () => undefined, expect: signedIn }],
   "experiments.star": [
     {

@@ -53,6 +53,7 @@ export {
 } from "./results/s3-result-storage.ts";
 export {
   domainEvents,
+  EXPERIMENT_TAG,
   streams,
   type DomainEvent,
 } from "./domain/domain-events.ts";
@@ -94,3 +95,13 @@ export {
   commitExperimentVersion,
   type VersionToCommit,
 } from "./experiments/commit-version.ts";
+export {
+  explainGalleryPage,
+  GALLERY_SORTS,
+  gallerySql,
+  queryGalleryPage,
+  type GalleryPage,
+  type GalleryQuery,
+  type GalleryRow,
+  type GallerySort,
+} from "./experiments/gallery-page.ts";

@@ -120,6 +120,13 @@ describe("examples, locally and remotely", () => {
       ['layer 0: " Lisbon"', 'layer 2: " Rome"', 'layer 5: " Paris"'],
     ],
     ["steering", ['scale 0: " Paris"', 'scale 1: " Rome"']],
+    [
+      "patching-sweep",
+      [
+        "clean 17.992, corrupted -18.875",
+        'strongest patch: layer 2, position 1 (" Louvre")',
+      ],
+    ],
   ])(
     "%s gives the same tensors and prints the same lines here and on the server",
     async (name, expected) => {

@@ -225,8 +225,8 @@ describe("experiments from scripts", () => {
     expect((await loupe.experiments.get(fork.experimentId)).forkedFrom).toEqual(
       second,
     );
-    const gallery = await loupe.experiments.gallery({ query: "SDK e2e" });
-    expect(gallery.map((c) => c.id)).toContain(created.experimentId);
+    const gallery = await loupe.experiments.gallery({ text: "SDK e2e" });
+    expect(gallery.items.map((c) => c.id)).toContain(created.experimentId);
   });
 });
 

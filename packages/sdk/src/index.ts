@@ -39,6 +39,8 @@ export {
 export {
   ExperimentsClient,
   type ExperimentCard,
+  type GalleryCard,
+  type GalleryPage,
   type VersionRef,
   type Visibility,
 } from "./experiments/experiments-client.ts";

@@ -7,6 +7,12 @@ import type { AppsEnv } from "./apps.ts";
 export interface SeedReport {
   readonly admin: { email: string; password: string; created: boolean };
   readonly demoExperimentId: string | null;
+  readonly demoExperiments: {
+    title: string;
+    experimentId: string;
+    runId: string | null;
+    status: string;
+  }[];
 }
 
 /**
@@ -31,7 +37,7 @@ export async function seedPlatform(
         LOUPE_ADMIN_EMAIL: admin.email,
         LOUPE_ADMIN_PASSWORD: admin.password,
       },
-      timeout: 120_000,
+      timeout: 600_000,
     },
   );
   return JSON.parse(stdout.trim().split("\n").at(-1)!) as SeedReport;

@@ -4,6 +4,9 @@ import type { ReactNode } from "react";
 import { AccountLinks } from "@/components/account-links";
 import "./globals.css";
 
+// Every page shows who is signed in (from the database): nothing is prerendered.
+export const dynamic = "force-dynamic";
+
 export const metadata: Metadata = {
   title: { default: "Loupe", template: "%s · Loupe" },
   description:
@@ -19,8 +22,11 @@ export default function RootLayout({ children }: { children: ReactNode }) {
             Loupe
           </Link>
           <nav aria-label="Main">
+            <Link href="/gallery">Gallery</Link>
+            <Link href="/models">Models</Link>
+            <Link href="/experiments">Experiments</Link>
+            <Link href="/runs">Runs</Link>
             <Link href="/health">Health</Link>
-            <Link href="/events">Events</Link>
           </nav>
           <AccountLinks />
         </header>

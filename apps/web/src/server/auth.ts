@@ -46,6 +46,8 @@ if (process.env.AUTH_GITHUB_ID && process.env.AUTH_GITHUB_SECRET)
 export const { handlers, auth, signIn, signOut } = NextAuth({
   providers,
   session: { strategy: "jwt" },
+  // The portal's own pages (a plain form posting to a server action).
+  pages: { signIn: "/signin" },
   // The portal runs behind whatever host it is served on (loopback, a proxy).
   trustHost: true,
   callbacks: {

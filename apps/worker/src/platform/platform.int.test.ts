@@ -554,10 +554,10 @@ describe("experiments", () => {
       (await owner.caller.experiments.version({ experimentId, version: 1 }))
         .graphHash,
     );
-    const gallery = await reader.caller.experiments.searchPublic({
-      query: "eiffel",
+    const gallery = await reader.caller.experiments.gallery({
+      text: "eiffel",
     });
-    expect(gallery.map((e) => e.id)).toContain(experimentId);
-    expect(gallery.map((e) => e.id)).not.toContain(fork.experimentId); // private fork
+    expect(gallery.items.map((e) => e.id)).toContain(experimentId);
+    expect(gallery.items.map((e) => e.id)).not.toContain(fork.experimentId); // private fork
   });
 });

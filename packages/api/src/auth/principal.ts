@@ -54,13 +54,28 @@ export async function principalOfApiKey(
   if (!/^loupe_[0-9a-f]{8}_[A-Za-z0-9_-]{20,}$/.test(key)) return null;
   const row = await db.apiKey.findUnique({ where: { hash: hashApiKey(key) } });
   if (!row || row.revokedAt) return null;
-  const account = await principalOfUser(db, row.userId);
+  const [account] = await Promise.all([
+    principalOfUser(db, row.userId),
+    recordKeyUse(db, row.id),
+  ]);
   return (
     account && {
       ...account,
       via: { kind: "api-key", keyId: row.id, scopes: row.scopes },
     }
   );
+}
+
+/**
+ * Notes when a key was last used, for its owner's key list. Operational state,
+ * not an event (a script polling a run would write one a second): at most one
+ * write a minute per key.
+ */
+async function recordKeyUse(db: Database, keyId: string): Promise<void> {
+  await db.$executeRaw`
+    INSERT INTO api_key_uses (key_id, last_used_at) VALUES (${keyId}, now())
+    ON CONFLICT (key_id) DO UPDATE SET last_used_at = excluded.last_used_at
+     WHERE api_key_uses.last_used_at < excluded.last_used_at - interval '1 minute'`;
 }
 
 /**

@@ -1,6 +1,7 @@
 import {
   appendDomainEvents,
   domainEvents,
+  listWorkerStatuses,
   quotaStanding,
   streams,
 } from "@loupe/db";
@@ -58,4 +59,30 @@ export const adminRouter = router({
         })),
       );
     }),
+
+  /** Runs and compute used per UTC day over the last `days` days, all accounts summed. */
+  usageHistory: adminProcedure
+    .input(z.object({ days: z.number().int().min(1).max(365).default(30) }))
+    .query(async ({ ctx, input }) => {
+      const since = new Date(Date.now() - (input.days - 1) * 86_400_000)
+        .toISOString()
+        .slice(0, 10);
+      const rows = await ctx.services.db.quotaUsage.groupBy({
+        by: ["day"],
+        where: { day: { gte: since } },
+        _sum: { runs: true, usedSeconds: true, resultBytes: true },
+        orderBy: { day: "asc" },
+      });
+      return rows.map((r) => ({
+        day: r.day,
+        runs: r._sum.runs ?? 0,
+        computeSeconds: r._sum.usedSeconds ?? 0,
+        resultBytes: Number(r._sum.resultBytes ?? 0),
+      }));
+    }),
+
+  /** Live workers (heartbeat in the last 30 s) with their task queues and models. */
+  workers: adminProcedure.query(async ({ ctx }) =>
+    listWorkerStatuses(ctx.services.db, 30_000),
+  ),
 });

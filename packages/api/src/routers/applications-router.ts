@@ -25,6 +25,11 @@ export const applicationsRouter = router({
           .trim()
           .min(10, "say in a sentence or two what you will study")
           .max(5000),
+        modelsWanted: z
+          .array(z.string().trim().min(1).max(200))
+          .max(50)
+          .default([]),
+        expectedUsage: z.string().trim().max(2000).default(""),
       }),
     )
     .mutation(async ({ ctx, input }) => {
@@ -54,7 +59,12 @@ export const applicationsRouter = router({
       userId: a.id,
       email: a.email,
       name: a.name,
-      application: a.application as { affiliation: string; purpose: string },
+      application: a.application as {
+        affiliation: string;
+        purpose: string;
+        modelsWanted?: string[];
+        expectedUsage?: string;
+      },
       submittedAt: a.updatedAt,
     }));
   }),

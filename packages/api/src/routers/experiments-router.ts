@@ -3,6 +3,9 @@ import {
   appendDomainEvents,
   commitExperimentVersion,
   domainEvents,
+  EXPERIMENT_TAG,
+  GALLERY_SORTS,
+  queryGalleryPage,
   readStream,
   streams,
   type Database,
@@ -26,6 +29,22 @@ import {
 const id = z.string().min(1).max(200);
 const visibility = z.enum(["private", "unlisted", "public"]);
 const version = z.number().int().min(1);
+/** Gallery labels: trimmed, lower-cased, deduplicated before they are checked. */
+const tags = z
+  .array(z.string().trim().toLowerCase())
+  .max(10, "at most 10 tags")
+  .transform((t) => [...new Set(t.filter((x) => x !== ""))])
+  .pipe(
+    z.array(
+      z
+        .string()
+        .regex(
+          EXPERIMENT_TAG,
+          "a tag is 1-32 characters of a-z, 0-9 and -, starting with a letter or digit",
+        ),
+    ),
+  );
+const license = z.string().trim().min(1).max(100);
 const graphInput = z.object({
   model: z.string().min(1),
   /** A loupe.graph document, validated against the model before it is stored. */
@@ -51,7 +70,10 @@ const card = (e: {
   forkedFromId: string | null;
   forkedFromVersion: number | null;
   latestVersion: number;
+  model: string | null;
+  tags: string[];
   stars: number;
+  forks: number;
   createdAt: Date;
   updatedAt: Date;
 }) => ({
@@ -66,7 +88,10 @@ const card = (e: {
       ? null
       : { experimentId: e.forkedFromId, version: e.forkedFromVersion! },
   latestVersion: e.latestVersion,
+  model: e.model,
+  tags: e.tags,
   stars: e.stars,
+  forks: e.forks,
   createdAt: e.createdAt,
   updatedAt: e.updatedAt,
 });
@@ -82,7 +107,8 @@ export const experimentsRouter = router({
         title: z.string().min(1).max(200),
         description: z.string().max(10_000).default(""),
         visibility: visibility.default("private"),
-        license: z.string().min(1).max(100).default("CC-BY-4.0"),
+        license: license.default("CC-BY-4.0"),
+        tags: tags.default([]),
         initial: graphInput.optional(),
       }),
     )
@@ -106,6 +132,7 @@ export const experimentsRouter = router({
           visibility: input.visibility,
           license: input.license,
           forkedFrom: null,
+          tags: input.tags,
         }),
       ];
       if (checked)
@@ -177,6 +204,7 @@ export const experimentsRouter = router({
             visibility: input.visibility,
             // A fork keeps the license its source was shared under.
             license: source.license,
+            tags: source.tags,
             forkedFrom: {
               experimentId: input.experimentId,
               version: input.version,
@@ -202,22 +230,57 @@ export const experimentsRouter = router({
     .query(async ({ ctx, input }) => {
       const { db } = ctx.services;
       const e = await readableExperiment(db, ctx.principal, input.experimentId);
-      const [latest, starred] = await Promise.all([
+      const me = ctx.principal;
+      const [latest, starred, owner, source, forks] = await Promise.all([
         e.latestVersion > 0
           ? versionOf(db, e.id, e.latestVersion)
           : Promise.resolve(null),
-        ctx.principal
+        me
           ? db.experimentStar.findUnique({
               where: {
-                experimentId_userId: {
-                  experimentId: e.id,
-                  userId: ctx.principal.userId,
-                },
+                experimentId_userId: { experimentId: e.id, userId: me.userId },
               },
             })
           : Promise.resolve(null),
+        db.account.findUnique({ where: { id: e.ownerId } }),
+        e.forkedFromId
+          ? db.experiment.findUnique({ where: { id: e.forkedFromId } })
+          : Promise.resolve(null),
+        // Lineage downwards: the forks this caller may read.
+        db.experiment.findMany({
+          where: {
+            forkedFromId: e.id,
+            ...(me?.role === "admin"
+              ? {}
+              : {
+                  OR: [
+                    { visibility: { in: ["public", "unlisted"] } },
+                    ...(me ? [{ ownerId: me.userId }] : []),
+                  ],
+                }),
+          },
+          orderBy: { createdAt: "asc" },
+          take: 100,
+        }),
       ]);
-      return { ...card(e), latest, starredByMe: starred !== null };
+      const readable = (x: { visibility: string; ownerId: string }) =>
+        x.visibility !== "private" ||
+        x.ownerId === me?.userId ||
+        me?.role === "admin";
+      return {
+        ...card(e),
+        ownerName: owner?.name ?? "",
+        latest,
+        starredByMe: starred !== null,
+        // A private source is named by id only: its title is not the reader's to see.
+        forkedFromTitle: source && readable(source) ? source.title : null,
+        forkList: forks.map((f) => ({
+          experimentId: f.id,
+          title: f.title,
+          fromVersion: f.forkedFromVersion!,
+          visibility: f.visibility,
+        })),
+      };
     }),
 
   version: readProcedure("experiments:read")
@@ -245,10 +308,13 @@ export const experimentsRouter = router({
           unknown
         >;
         return {
-          version: stored.version,
+          ...summary,
+          /** The event's place in the experiment's stream (1, 2, ...). */
+          seq: stored.version,
           type: e.type,
           time: stored.time,
-          ...summary,
+          /** The experiment version it committed, for `experiment.version_committed`. */
+          version: typeof summary.version === "number" ? summary.version : null,
         };
       });
     }),
@@ -275,40 +341,73 @@ export const experimentsRouter = router({
       };
     }),
 
-  /** The gallery: public experiments (never unlisted or private), searched and sorted. */
-  searchPublic: publicProcedure
+  /**
+   * The gallery: public experiments (never unlisted or private), searched,
+   * filtered by model and tag, sorted, and paged by keyset (`after` is the
+   * previous page's `nextCursor`).
+   */
+  gallery: publicProcedure
     .input(
       z.object({
-        query: z.string().max(200).default(""),
-        sort: z.enum(["stars", "recent"]).default("recent"),
-        limit: z.number().int().min(1).max(100).default(20),
-        offset: z.number().int().min(0).default(0),
+        text: z.string().max(200).default(""),
+        model: z.string().min(1).max(200).optional(),
+        tag: z.string().trim().toLowerCase().max(32).optional(),
+        sort: z.enum(GALLERY_SORTS).default("recent"),
+        after: id.nullish(),
+        limit: z.number().int().min(1).max(100).default(24),
+      }),
+    )
+    .query(async ({ ctx, input }) => queryGalleryPage(ctx.services.db, input)),
+
+  /** Every run of an experiment (any version), newest first: who may read the experiment may read them. */
+  runs: readProcedure("experiments:read")
+    .input(
+      z.object({
+        experimentId: id,
+        limit: z.number().int().min(1).max(200).default(50),
       }),
     )
     .query(async ({ ctx, input }) => {
-      const q = input.query.trim();
-      const rows = await ctx.services.db.experiment.findMany({
-        where: {
-          visibility: "public",
-          ...(q
-            ? {
-                OR: [
-                  { title: { contains: q, mode: "insensitive" as const } },
-                  {
-                    description: { contains: q, mode: "insensitive" as const },
-                  },
-                ],
-              }
-            : {}),
-        },
-        orderBy:
-          input.sort === "stars"
-            ? [{ stars: "desc" }, { updatedAt: "desc" }]
-            : [{ updatedAt: "desc" }],
+      const { db } = ctx.services;
+      await readableExperiment(db, ctx.principal, input.experimentId);
+      const rows = await db.run.findMany({
+        where: { experimentId: input.experimentId },
+        orderBy: { requestedAt: "desc" },
         take: input.limit,
-        skip: input.offset,
       });
-      return rows.map(card);
+      return rows.map((r) => ({
+        runId: r.id,
+        version: r.experimentVersion,
+        status: r.status,
+        cached: r.cached,
+        requestedAt: r.requestedAt,
+        finishedAt: r.finishedAt,
+      }));
+    }),
+
+  /** The owner edits what the gallery shows: title, description (markdown), tags, license. */
+  describe: scopedProcedure("experiments:write")
+    .input(
+      z.object({
+        experimentId: id,
+        title: z.string().trim().min(1).max(200),
+        description: z.string().max(10_000),
+        tags,
+        license,
+      }),
+    )
+    .mutation(async ({ ctx, input }) => {
+      const { db } = ctx.services;
+      const e = await ownedExperiment(db, ctx.principal, input.experimentId);
+      await appendDomainEvents(db, [
+        domainEvents.event(streams.experiment(e.id), "experiment.described", {
+          ...input,
+          by: ctx.principal.userId,
+        }),
+      ]);
+      return card(
+        await db.experiment.findUniqueOrThrow({ where: { id: e.id } }),
+      );
     }),
 
   mine: scopedProcedure("experiments:read").query(async ({ ctx }) => {

@@ -46,16 +46,26 @@ export const keysRouter = router({
     }),
 
   list: sessionProcedure.query(async ({ ctx }) => {
-    const rows = await ctx.services.db.apiKey.findMany({
+    const { db } = ctx.services;
+    const rows = await db.apiKey.findMany({
       where: { userId: ctx.principal.userId },
       orderBy: { createdAt: "desc" },
     });
+    const uses = new Map(
+      (
+        await db.apiKeyUse.findMany({
+          where: { keyId: { in: rows.map((k) => k.id) } },
+        })
+      ).map((u) => [u.keyId, u.lastUsedAt]),
+    );
     return rows.map((k) => ({
       keyId: k.id,
       name: k.name,
       prefix: k.prefix,
       scopes: k.scopes,
       createdAt: k.createdAt,
+      /** To the minute; null when never used. */
+      lastUsedAt: uses.get(k.id) ?? null,
       revokedAt: k.revokedAt,
     }));
   }),

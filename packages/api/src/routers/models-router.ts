@@ -8,16 +8,28 @@ import { publicProcedure, router } from "../trpc.ts";
 export const modelsRouter = router({
   list: publicProcedure.query(async ({ ctx }) => {
     const { db } = ctx.services;
-    const [models, workers] = await Promise.all([
+    const [models, workers, load] = await Promise.all([
       db.model.findMany({ orderBy: { name: "asc" } }),
       listWorkerStatuses(db, 30_000),
+      db.run.groupBy({
+        by: ["model", "status"],
+        where: { status: { in: ["requested", "queued", "running"] } },
+        _count: { _all: true },
+      }),
     ]);
+    const count = (model: string, statuses: string[]) =>
+      load
+        .filter((l) => l.model === model && statuses.includes(l.status))
+        .reduce((n, l) => n + l._count._all, 0);
     return models.map((m) => ({
       name: m.name,
       hash: m.hash,
       registeredAt: m.registeredAt,
       /** Workers that heartbeated in the last 30 s with this model loaded. */
       workers: workers.filter((w) => w.models.includes(m.name)).length,
+      /** Runs waiting for a batch. */
+      queued: count(m.name, ["requested", "queued"]),
+      running: count(m.name, ["running"]),
     }));
   }),
   manifest: publicProcedure

@@ -1,26 +1,38 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { createModel, manifestSchema, type Envoy } from "@loupe/graph";
+import { loadTokenizer, manifestSchema } from "@loupe/graph";
 import { seedAdmin } from "../auth/accounts.ts";
 import { principalOfUser } from "../auth/principal.ts";
 import { createApiContext } from "../context.ts";
 import { createCaller } from "../root-router.ts";
 import { createApiServices } from "../services.ts";
+import { DEMO_TITLE, demoExperiments } from "./demo-experiments.ts";
 
 /** What seeding did, for the start banner. */
 export interface SeedReport {
   readonly admin: { email: string; password: string; created: boolean };
+  /** The paper's Code Example 4 (null when the bundled model is not registered). */
   readonly demoExperimentId: string | null;
+  /** Every public example experiment, with the run that gave its results. */
+  readonly demoExperiments: {
+    title: string;
+    experimentId: string;
+    runId: string | null;
+    status: string;
+  }[];
 }
 
-/** The demo experiment's title: the paper's activation patching on the bundled model. */
-export const DEMO_TITLE = "Paris to Rome: activation patching (Code Example 4)";
+export { DEMO_TITLE };
+
+/** How long seeding waits for each example's run (the worker is up and warm by then). */
+const RUN_WAIT_MS = 120_000;
 
 /**
- * Seeds a running platform: the administrator account (with a quota) and, when
- * the bundled model is registered, a public demo experiment in the gallery
- * (the paper's patching example). Both are idempotent. Goes through the API,
- * so the demo graph is validated like any researcher's.
+ * Seeds a running platform: the administrator account (with a quota) and,
+ * when the bundled model is registered, the gallery's public example
+ * experiments (see demo-experiments.ts), each run once so it has results.
+ * Idempotent: experiments are found by title, runs by their completion. Goes
+ * through the API, so the graphs are validated like any researcher's.
  */
 export async function seedPlatform(options: {
   repoRoot: string;
@@ -35,51 +47,76 @@ export async function seedPlatform(options: {
     const caller = createCaller(
       createApiContext(services, await principalOfUser(services.db, userId)),
     );
+    const facts = path.join(options.repoRoot, "models", "facts");
     const imported = JSON.parse(
-      readFileSync(
-        path.join(options.repoRoot, "models", "facts", "model.manifest.json"),
-        "utf8",
-      ),
+      readFileSync(path.join(facts, "model.manifest.json"), "utf8"),
     ) as { manifest: unknown };
     const manifest = manifestSchema.parse(imported.manifest);
     const registered = await services.db.model.findUnique({
       where: { name: manifest.model.name },
     });
-    let demoExperimentId: string | null = null;
+    const seeded: SeedReport["demoExperiments"] = [];
     if (registered) {
+      const tokenizer = loadTokenizer(
+        JSON.parse(readFileSync(path.join(facts, "tokenizer.json"), "utf8")),
+      );
       const mine = await caller.experiments.mine();
-      demoExperimentId = mine.find((e) => e.title === DEMO_TITLE)?.id ?? null;
-      if (!demoExperimentId) {
-        const lm = createModel<Envoy>(manifest);
-        const layer2 = () => lm.transformer!.h![2]!.output[0]!;
-        const graph = lm.session(() => {
-          let hidden: ReturnType<Envoy["output"]["get"]> | undefined;
-          lm.trace("The Colosseum is located in the city of", () => {
-            hidden = layer2().get(":", 1, ":");
-          });
-          lm.trace("The Louvre is located in the city of", () => {
-            layer2().set([":", 1, ":"], hidden!);
-            lm.output.item("logits").save("logits");
-          });
+      for (const demo of demoExperiments(manifest, tokenizer)) {
+        const experimentId =
+          mine.find((e) => e.title === demo.title)?.id ??
+          (
+            await caller.experiments.create({
+              title: demo.title,
+              description: demo.description,
+              visibility: "public",
+              license: "CC-BY-4.0",
+              tags: demo.tags,
+              initial: {
+                model: manifest.model.name,
+                graph: demo.graph,
+                message: demo.message,
+              },
+            })
+          ).experimentId;
+        seeded.push({
+          title: demo.title,
+          experimentId,
+          ...(await ensureRun(caller, experimentId)),
         });
-        demoExperimentId = (
-          await caller.experiments.create({
-            title: DEMO_TITLE,
-            description:
-              "The hidden state of the subject token of a Colosseum prompt, written into a Louvre prompt at layer 2: the bundled model's prediction moves from Paris to Rome.",
-            visibility: "public",
-            license: "CC-BY-4.0",
-            initial: {
-              model: manifest.model.name,
-              graph,
-              message: "the paper's patching example",
-            },
-          })
-        ).experimentId;
       }
     }
-    return { admin: { ...options.admin, created }, demoExperimentId };
+    return {
+      admin: { ...options.admin, created },
+      demoExperimentId:
+        seeded.find((d) => d.title === DEMO_TITLE)?.experimentId ?? null,
+      demoExperiments: seeded,
+    };
   } finally {
     await services.close();
+  }
+}
+
+/** A completed run of the experiment's latest version: an existing one, or a new one waited for. */
+async function ensureRun(
+  caller: ReturnType<typeof createCaller>,
+  experimentId: string,
+): Promise<{ runId: string | null; status: string }> {
+  const runs = await caller.experiments.runs({ experimentId });
+  const done = runs.find((r) => r.status === "completed");
+  if (done) return { runId: done.runId, status: done.status };
+  const { latestVersion } = await caller.experiments.get({ experimentId });
+  const { runId } = await caller.runs.submit({
+    experimentId,
+    version: latestVersion,
+  });
+  const deadline = Date.now() + RUN_WAIT_MS;
+  for (;;) {
+    const { status } = await caller.runs.status({ runId });
+    if (
+      ["completed", "failed", "cancelled"].includes(status) ||
+      Date.now() > deadline
+    )
+      return { runId, status };
+    await new Promise((r) => setTimeout(r, 250));
   }
 }

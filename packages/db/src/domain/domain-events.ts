@@ -10,6 +10,12 @@ import { defineEvent, EventCatalog } from "../events/event-catalog.ts";
  */
 const id = z.string().min(1);
 const visibility = z.enum(["private", "unlisted", "public"]);
+/** An experiment's gallery labels: lower-case words, at most 10, none repeated. */
+export const EXPERIMENT_TAG = /^[a-z0-9][a-z0-9-]{0,31}$/;
+const tags = z
+  .array(z.string().regex(EXPERIMENT_TAG, "a tag is 1-32 of a-z, 0-9 and -"))
+  .max(10)
+  .refine((t) => new Set(t).size === t.length, "tags repeat");
 
 export const accountCreated = defineEvent({
   type: "account.created",
@@ -28,6 +34,10 @@ export const applicationSubmitted = defineEvent({
     userId: id,
     affiliation: z.string().min(1),
     purpose: z.string().min(1),
+    /** Hosted models the applicant wants (absent before the portal asked). */
+    modelsWanted: z.array(z.string().min(1)).default([]),
+    /** In the applicant's words: how many runs, how large, how often. */
+    expectedUsage: z.string().default(""),
   }),
 });
 export const applicationApproved = defineEvent({
@@ -84,6 +94,21 @@ export const experimentCreated = defineEvent({
     forkedFrom: z
       .object({ experimentId: id, version: z.number().int().min(1) })
       .nullable(),
+    /** Gallery labels (lower-case); absent in events written before tags existed. */
+    tags: tags.default([]),
+  }),
+});
+/** The owner edited what the gallery shows: title, description, tags, license. */
+export const experimentDescribed = defineEvent({
+  type: "experiment.described",
+  version: 1,
+  schema: z.object({
+    experimentId: id,
+    title: z.string().min(1),
+    description: z.string(),
+    tags,
+    license: z.string().min(1),
+    by: id,
   }),
 });
 export const experimentVersionCommitted = defineEvent({
@@ -233,6 +258,7 @@ export const domainEvents = new EventCatalog([
   apiKeyRevoked,
   experimentCreated,
   experimentVersionCommitted,
+  experimentDescribed,
   experimentVisibilityChanged,
   experimentStarred,
   experimentUnstarred,

@@ -152,6 +152,17 @@ it("projects domain events inline, and rebuilding from the log gives the same re
       visibility: "public",
       license: "CC-BY-4.0",
       forkedFrom: { experimentId: "x1", version: 2 },
+      tags: ["patching"],
+    }),
+  );
+  await emit(
+    e.event(streams.experiment("x2"), "experiment.described", {
+      experimentId: "x2",
+      title: "Fork, described",
+      description: "what it does",
+      tags: ["patching", "gpt2"],
+      license: "MIT",
+      by: "admin",
     }),
   );
   for (const userId of ["admin", "bob"])
@@ -255,13 +266,19 @@ it("projects domain events inline, and rebuilding from the log gives the same re
     expect.objectContaining({
       id: "x1",
       latest_version: 2,
+      model: "facts",
       stars: 1,
+      forks: 1,
+      tags: [],
       visibility: "public",
     }),
     expect.objectContaining({
       id: "x2",
       forked_from_id: "x1",
       forked_from_version: 2,
+      title: "Fork, described",
+      tags: ["patching", "gpt2"],
+      license: "MIT",
     }),
   ]);
   expect(before.quota_usage).toEqual([

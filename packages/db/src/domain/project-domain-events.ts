@@ -132,7 +132,27 @@ async function apply(tx: Transaction, e: DomainEvent, at: Date): Promise<void> {
           license: p.license,
           forkedFromId: p.forkedFrom?.experimentId ?? null,
           forkedFromVersion: p.forkedFrom?.version ?? null,
+          tags: p.tags,
           createdAt: at,
+          updatedAt: at,
+        },
+      });
+      if (p.forkedFrom)
+        await tx.experiment.update({
+          where: { id: p.forkedFrom.experimentId },
+          data: { forks: { increment: 1 } },
+        });
+      return;
+    }
+    case "experiment.described": {
+      const p = e.payload;
+      await tx.experiment.update({
+        where: { id: p.experimentId },
+        data: {
+          title: p.title,
+          description: p.description,
+          tags: p.tags,
+          license: p.license,
           updatedAt: at,
         },
       });
@@ -154,7 +174,7 @@ async function apply(tx: Transaction, e: DomainEvent, at: Date): Promise<void> {
       });
       await tx.experiment.update({
         where: { id: p.experimentId },
-        data: { latestVersion: p.version, updatedAt: at },
+        data: { latestVersion: p.version, model: p.model, updatedAt: at },
       });
       return;
     }

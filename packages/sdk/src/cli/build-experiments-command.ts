@@ -87,32 +87,55 @@ export function buildExperimentsCommand(context: CliContext): Command {
     .description("List the public gallery (or, with --mine, your experiments).")
     .option("--mine", "your experiments instead of the gallery", false)
     .option("-q, --query <text>", "search titles and descriptions")
+    .option("--model <name>", "only experiments on this model")
+    .option("--tag <tag>", "only experiments with this tag")
     .addOption(
       new Option("--sort <order>", "gallery order")
-        .choices(["recent", "stars"])
+        .choices(["recent", "stars", "forks"])
         .default("recent"),
     )
+    .option("--after <id>", "the page after this experiment (a cursor)")
     .action(
       async (opts: {
         mine: boolean;
         query?: string;
-        sort: "recent" | "stars";
+        model?: string;
+        tag?: string;
+        sort: "recent" | "stars" | "forks";
+        after?: string;
       }) => {
         const loupe = context.client();
-        const cards: ExperimentCard[] = opts.mine
-          ? await loupe.experiments.mine()
-          : await loupe.experiments.gallery({
-              ...(opts.query && { query: opts.query }),
-              sort: opts.sort,
-            });
-        if (cards.length === 0) {
+        let rows: {
+          id: string;
+          latestVersion: number;
+          stars: number;
+          visibility: string;
+          title: string;
+        }[];
+        let next: string | null = null;
+        if (opts.mine) {
+          const mine: readonly ExperimentCard[] =
+            await loupe.experiments.mine();
+          rows = [...mine];
+        } else {
+          const page = await loupe.experiments.gallery({
+            ...(opts.query && { text: opts.query }),
+            ...(opts.model && { model: opts.model }),
+            ...(opts.tag && { tag: opts.tag }),
+            ...(opts.after && { after: opts.after }),
+            sort: opts.sort,
+          });
+          rows = page.items.map((c) => ({ ...c, visibility: "public" }));
+          next = page.nextCursor;
+        }
+        if (rows.length === 0) {
           context.out("no experiments\n");
           return;
         }
         context.out(
           table([
             ["ID", "VERSION", "STARS", "VISIBILITY", "TITLE"],
-            ...cards.map((c) => [
+            ...rows.map((c) => [
               c.id,
               `v${c.latestVersion}`,
               String(c.stars),
@@ -121,6 +144,10 @@ export function buildExperimentsCommand(context: CliContext): Command {
             ]),
           ]),
         );
+        if (next)
+          context.out(
+            `more: loupe experiments ls --sort ${opts.sort} --after ${next} (with the same filters)\n`,
+          );
       },
     );
   return experiments;

@@ -11,7 +11,7 @@ import type { CliContext } from "./cli-context.ts";
 export function buildLoginCommand(context: CliContext): Command {
   return new Command("login")
     .description(
-      "Store the server URL and an API key (created while signed in to Loupe, with the API's keys.create) in the config file, readable only by you.",
+      "Store the server URL and an API key (created on the portal's API keys page, /keys) in the config file, readable only by you.",
     )
     .option(
       "--url <url>",

@@ -1,3 +1,5 @@
+import { writeFile } from "node:fs/promises";
+import { toSafetensors } from "@loupe/graph";
 import { Command } from "commander";
 import { describeStatus, type RunStatus } from "../runs/run-status.ts";
 import { importScript } from "../scripts/loupe-script.ts";
@@ -16,13 +18,20 @@ export function buildRunCommand(context: CliContext): Command {
     .argument("<file.ts>", "the script")
     .option("--remote", "run its traces on the server (default: here)", false)
     .option(
+      "--save <file.safetensors>",
+      "write the tensors the script returns to a safetensors file",
+    )
+    .option(
       "--model-file <name=path>",
       "a model's files on this machine, for local traces (repeatable)",
       collect,
       [],
     )
     .action(
-      async (file: string, opts: { remote: boolean; modelFile: string[] }) => {
+      async (
+        file: string,
+        opts: { remote: boolean; modelFile: string[]; save?: string },
+      ) => {
         const modelFiles = Object.fromEntries(
           opts.modelFile.map((entry) => {
             const at = entry.indexOf("=");
@@ -44,12 +53,21 @@ export function buildRunCommand(context: CliContext): Command {
             `  [${((Date.now() - started) / 1000).toFixed(1).padStart(5)} s] run ${s.runId.slice(0, 8)} ${describeStatus(s)}\n`,
           );
         try {
-          await script({
+          const returned = await script({
             loupe,
             remote: opts.remote,
             trace: { remote: opts.remote, onStatus },
             log: (line) => context.out(`${line}\n`),
           });
+          if (opts.save) {
+            const tensors = Object.fromEntries(
+              Object.entries(returned ?? {}).map(([k, t]) => [k, t.saved]),
+            );
+            await writeFile(opts.save, toSafetensors(tensors));
+            context.err(
+              `saved ${Object.keys(tensors).length} tensor(s) to ${opts.save}\n`,
+            );
+          }
         } finally {
           await loupe.close();
         }

@@ -180,7 +180,7 @@ export function toClientError(
 
 /** What to do about a refused key (the portal's key page comes with the portal). */
 export const UNAUTHORIZED_ADVICE =
-  "create an API key while signed in to Loupe (the API's keys.create) and run `loupe login`, or set LOUPE_API_KEY";
+  "create an API key on the portal's API keys page (/keys) and run `loupe login`, or set LOUPE_API_KEY";
 
 /** Nothing answered at `url`: the error, with the system's reason (ECONNREFUSED, ...). */
 export function unreachable(

@@ -13,7 +13,32 @@ export interface ExperimentCard {
   readonly license: string;
   readonly forkedFrom: { experimentId: string; version: number } | null;
   readonly latestVersion: number;
+  readonly model: string | null;
+  readonly tags: readonly string[];
   readonly stars: number;
+  readonly forks: number;
+}
+
+/** One gallery card: an experiment and who owns it. */
+export interface GalleryCard {
+  readonly id: string;
+  readonly ownerId: string;
+  readonly ownerName: string;
+  readonly title: string;
+  readonly description: string;
+  readonly license: string;
+  readonly model: string | null;
+  readonly tags: readonly string[];
+  readonly stars: number;
+  readonly forks: number;
+  readonly latestVersion: number;
+  readonly forkedFromId: string | null;
+}
+
+/** A page of the gallery; pass `nextCursor` as `after` for the next one. */
+export interface GalleryPage {
+  readonly items: readonly GalleryCard[];
+  readonly nextCursor: string | null;
 }
 
 /** A committed version: which experiment, which number. */
@@ -113,17 +138,22 @@ export class ExperimentsClient {
     );
   }
 
-  /** The public gallery: search by text, sort by stars or recency. */
+  /**
+   * One page of the public gallery: search by text, filter by model or tag,
+   * sort by recency, stars or forks. Pages follow each other by cursor.
+   */
   async gallery(
     options: {
-      query?: string;
-      sort?: "stars" | "recent";
+      text?: string;
+      model?: string;
+      tag?: string;
+      sort?: "recent" | "stars" | "forks";
       limit?: number;
-      offset?: number;
+      after?: string | null;
     } = {},
-  ): Promise<ExperimentCard[]> {
+  ): Promise<GalleryPage> {
     return this.#api.call("searching the gallery", (t) =>
-      t.experiments.searchPublic.query(options),
+      t.experiments.gallery.query(options),
     );
   }
 

@@ -1,4 +1,6 @@
 import { openRunResult } from "@loupe/api";
+import { fromSafetensors } from "@loupe/graph";
+import { tensorsToJson } from "@/server/run-results";
 import { TRPCError } from "@trpc/server";
 import { getApiServices } from "@/server/api-services";
 import { principalOf } from "@/server/principal";
@@ -9,7 +11,8 @@ export const dynamic = "force-dynamic";
  * GET /api/runs/<runId>/result: the run's saved values as a safetensors file,
  * streamed chunk by chunk from the result store, for whoever may read the run
  * (its requester, an administrator, or anyone for a public experiment's run).
- * Authorised by run, never by hash.
+ * Authorised by run, never by hash. With `?format=json`, the same values as
+ * JSON (name → dtype, shape, flat data) for tools that do not read safetensors.
  */
 export async function GET(
   req: Request,
@@ -24,6 +27,18 @@ export async function GET(
       await principalOf(req.headers),
       runId,
     );
+    if (new URL(req.url).searchParams.get("format") === "json") {
+      const parts: Uint8Array[] = [];
+      for await (const chunk of result.chunks) parts.push(chunk);
+      const { tensors } = fromSafetensors(Buffer.concat(parts));
+      return new Response(tensorsToJson(tensors), {
+        headers: {
+          "content-type": "application/json",
+          "content-disposition": `attachment; filename="${runId}.json"`,
+          "cache-control": "private, no-store",
+        },
+      });
+    }
     const iterator = result.chunks[Symbol.asyncIterator]();
     const body = new ReadableStream<Uint8Array>({
       async pull(controller) {

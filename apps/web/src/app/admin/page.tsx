@@ -1,0 +1,244 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { reviewAction, setQuotaAction } from "@/server/actions/admin-actions";
+import { requireAccount } from "@/server/session";
+import { AccessBadge } from "@/components/access-badge";
+import { FormMessage } from "@/components/form-message";
+import { ResultViews } from "@/components/results/result-views";
+import { When } from "@/components/when";
+import { QuotaFields } from "./quota-fields";
+
+export const metadata: Metadata = { title: "Administration" };
+export const dynamic = "force-dynamic";
+
+export default async function AdminPage({
+  searchParams,
+}: {
+  searchParams: Promise<Record<string, string | undefined>>;
+}) {
+  const { error, notice } = await searchParams;
+  const { caller, me } = await requireAccount("/admin");
+  if (me.role !== "admin")
+    return (
+      <section className="page">
+        <h1>Administration</h1>
+        <p data-testid="admin-forbidden">
+          This account is not an administrator.
+        </p>
+      </section>
+    );
+  const [pending, usage, history, workers, models, accounts] =
+    await Promise.all([
+      caller.applications.pending(),
+      caller.admin.usage({}),
+      caller.admin.usageHistory({ days: 30 }),
+      caller.admin.workers(),
+      caller.models.list(),
+      caller.admin.accounts(),
+    ]);
+  const accessOf = new Map(accounts.map((a) => [a.userId, a.access]));
+  return (
+    <section className="page">
+      <h1>Administration</h1>
+      <FormMessage error={error} notice={notice} />
+
+      <h2>Access applications</h2>
+      {pending.length === 0 ? (
+        <p className="muted" data-testid="no-applications">
+          No application is waiting.
+        </p>
+      ) : (
+        <ul className="plain applications" data-testid="applications">
+          {pending.map((a) => (
+            <li
+              key={a.userId}
+              className="card"
+              data-testid="application"
+              data-email={a.email}
+            >
+              <h3>
+                {a.name} <span className="muted small">{a.email}</span>
+              </h3>
+              <dl className="facts">
+                <dt>Affiliation</dt>
+                <dd>{a.application.affiliation}</dd>
+                <dt>Purpose</dt>
+                <dd>{a.application.purpose}</dd>
+                <dt>Models</dt>
+                <dd>{a.application.modelsWanted?.join(", ") || "not said"}</dd>
+                <dt>Expected usage</dt>
+                <dd>{a.application.expectedUsage || "not said"}</dd>
+                <dt>Submitted</dt>
+                <dd>
+                  <When at={a.submittedAt} />
+                </dd>
+              </dl>
+              <form action={reviewAction} className="filters">
+                <input type="hidden" name="userId" value={a.userId} />
+                <input type="hidden" name="email" value={a.email} />
+                <input type="hidden" name="decision" value="approve" />
+                <QuotaFields idPrefix={`approve-${a.userId}`} />
+                <button type="submit" data-testid="approve">
+                  Approve <span className="visually-hidden">{a.email}</span>
+                </button>
+              </form>
+              <form action={reviewAction} className="filters">
+                <input type="hidden" name="userId" value={a.userId} />
+                <input type="hidden" name="email" value={a.email} />
+                <input type="hidden" name="decision" value="reject" />
+                <label>
+                  Reason
+                  <input
+                    name="reason"
+                    required
+                    placeholder="told to the applicant"
+                  />
+                </label>
+                <button type="submit" className="danger" data-testid="reject">
+                  Reject <span className="visually-hidden">{a.email}</span>
+                </button>
+              </form>
+            </li>
+          ))}
+        </ul>
+      )}
+
+      <h2>Workers and queues</h2>
+      <table className="grid" data-testid="admin-models">
+        <thead>
+          <tr>
+            <th scope="col">Model</th>
+            <th scope="col">Workers</th>
+            <th scope="col">Queued</th>
+            <th scope="col">Running</th>
+          </tr>
+        </thead>
+        <tbody>
+          {models.map((m) => (
+            <tr key={m.name}>
+              <td>
+                <Link href={`/models/${encodeURIComponent(m.name)}`}>
+                  {m.name}
+                </Link>
+              </td>
+              <td className="num">{m.workers}</td>
+              <td className="num">{m.queued}</td>
+              <td className="num">{m.running}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <table className="grid" data-testid="workers">
+        <thead>
+          <tr>
+            <th scope="col">Worker</th>
+            <th scope="col">Task queues</th>
+            <th scope="col">Models</th>
+            <th scope="col">Up since</th>
+            <th scope="col">Last heartbeat</th>
+          </tr>
+        </thead>
+        <tbody>
+          {workers.length === 0 && (
+            <tr>
+              <td colSpan={5}>No worker heartbeat in the last 30 seconds.</td>
+            </tr>
+          )}
+          {workers.map((w) => (
+            <tr key={w.id}>
+              <td>
+                <code>{w.hostname}</code> pid {w.pid}
+              </td>
+              <td className="small">{w.taskQueues.join(", ")}</td>
+              <td className="small">{w.models.join(", ")}</td>
+              <td className="num">
+                <When at={w.startedAt} />
+              </td>
+              <td className="num">
+                <When at={w.lastSeenAt} />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+
+      <h2>Usage over time</h2>
+      {history.length === 0 ? (
+        <p className="muted">No runs in the last 30 days.</p>
+      ) : (
+        <>
+          <ResultViews
+            views={[
+              {
+                kind: "line",
+                name: "runs per day (last 30 days)",
+                xAxis: `day (0 = ${history[0]!.day})`,
+                points: history.map((h, i) => ({ x: i, y: h.runs })),
+              },
+            ]}
+          />
+          <table className="grid" data-testid="usage-history">
+            <thead>
+              <tr>
+                <th scope="col">Day (UTC)</th>
+                <th scope="col">Runs</th>
+                <th scope="col">Compute seconds</th>
+                <th scope="col">Result bytes</th>
+              </tr>
+            </thead>
+            <tbody>
+              {history.map((h) => (
+                <tr key={h.day}>
+                  <td>{h.day}</td>
+                  <td className="num">{h.runs}</td>
+                  <td className="num">{h.computeSeconds.toFixed(2)}</td>
+                  <td className="num">{h.resultBytes.toLocaleString("en")}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      )}
+
+      <h2>Users and quotas</h2>
+      <table className="grid" data-testid="users">
+        <thead>
+          <tr>
+            <th scope="col">Account</th>
+            <th scope="col">Access</th>
+            <th scope="col">Today</th>
+            <th scope="col">Quota</th>
+          </tr>
+        </thead>
+        <tbody>
+          {usage.map((u) => (
+            <tr key={u.userId} data-testid="user-row" data-email={u.email}>
+              <td>{u.email}</td>
+              <td>
+                <AccessBadge access={accessOf.get(u.userId) ?? "none"} />
+              </td>
+              <td className="small">
+                {u.runsToday} runs · {u.secondsToday.toFixed(1)} s ·{" "}
+                {u.activeRuns} active
+              </td>
+              <td>
+                <form action={setQuotaAction} className="filters compact">
+                  <input type="hidden" name="userId" value={u.userId} />
+                  <input type="hidden" name="email" value={u.email} />
+                  <QuotaFields
+                    idPrefix={`quota-${u.userId}`}
+                    {...(u.limits ? { quota: u.limits } : {})}
+                  />
+                  <button type="submit" className="secondary">
+                    Save{" "}
+                    <span className="visually-hidden">quota of {u.email}</span>
+                  </button>
+                </form>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}

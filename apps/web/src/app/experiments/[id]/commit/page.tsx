@@ -1,0 +1,77 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { redirect } from "next/navigation";
+import { commitAction } from "@/server/actions/experiment-actions";
+import { loadExperiment } from "@/server/experiment-page-data";
+import { FormMessage } from "@/components/form-message";
+
+export const dynamic = "force-dynamic";
+export const metadata: Metadata = { title: "Commit a version" };
+
+/**
+ * Commits an edited graph document as the next version. The document is the
+ * graph as data (loupe.graph JSON): the server validates it against the model
+ * and says which node or field is wrong; nothing is lost, since the previous
+ * version stays as it was.
+ */
+export default async function CommitPage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ id: string }>;
+  searchParams: Promise<Record<string, string | undefined>>;
+}) {
+  const { id } = await params;
+  const { error } = await searchParams;
+  const { caller, experiment: e, me } = await loadExperiment(id);
+  if (me?.userId !== e.ownerId)
+    redirect(
+      `/experiments/${id}?error=${encodeURIComponent("only the owner may commit versions")}`,
+    );
+  const latest =
+    e.latestVersion > 0
+      ? await caller.experiments.version({
+          experimentId: id,
+          version: e.latestVersion,
+        })
+      : null;
+  return (
+    <section className="page">
+      <p className="small">
+        <Link href={`/experiments/${id}`}>{e.title}</Link> /
+      </p>
+      <h1>Commit version {e.latestVersion + 1}</h1>
+      <FormMessage error={error} />
+      <form action={commitAction} className="form wide">
+        <input type="hidden" name="experimentId" value={id} />
+        <input type="hidden" name="expectedVersion" value={e.latestVersion} />
+        <label>
+          Model
+          <input name="model" defaultValue={latest?.model ?? ""} required />
+        </label>
+        <label>
+          Graph (loupe.graph JSON, based on version {e.latestVersion})
+          <textarea
+            name="graph"
+            rows={24}
+            spellCheck={false}
+            className="code"
+            defaultValue={latest ? JSON.stringify(latest.graph, null, 2) : ""}
+            required
+          />
+        </label>
+        <label>
+          Message
+          <input
+            name="message"
+            maxLength={2000}
+            placeholder="what changed and why"
+          />
+        </label>
+        <button type="submit" data-testid="commit">
+          Commit
+        </button>
+      </form>
+    </section>
+  );
+}

@@ -1,0 +1,48 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { loadExperiment } from "@/server/experiment-page-data";
+import { describeError } from "@/server/describe-error";
+import { FormMessage } from "@/components/form-message";
+import { GraphDiffView } from "@/components/graph/graph-diff-view";
+
+export const dynamic = "force-dynamic";
+export const metadata: Metadata = { title: "Diff" };
+
+export default async function DiffPage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ id: string }>;
+  searchParams: Promise<Record<string, string | undefined>>;
+}) {
+  const { id } = await params;
+  const query = await searchParams;
+  const { caller, experiment: e } = await loadExperiment(id);
+  const from = Number(query.from ?? e.latestVersion - 1);
+  const to = Number(query.to ?? e.latestVersion);
+  const diff = await caller.experiments
+    .diff({ experimentId: id, from, to })
+    .catch((error: unknown) => describeError(error));
+  return (
+    <section className="page">
+      <p className="small">
+        <Link href={`/experiments/${id}`}>{e.title}</Link> /
+      </p>
+      <h1>
+        Version {from} → version {to}
+      </h1>
+      {typeof diff === "string" ? (
+        <FormMessage error={diff} />
+      ) : (
+        <>
+          {diff.modelChanged && (
+            <p className="alert notice">
+              The two versions run on different models.
+            </p>
+          )}
+          <GraphDiffView diff={diff.diff} fromVersion={from} toVersion={to} />
+        </>
+      )}
+    </section>
+  );
+}

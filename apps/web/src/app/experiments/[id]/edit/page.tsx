@@ -1,0 +1,62 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { redirect } from "next/navigation";
+import { describeAction } from "@/server/actions/experiment-actions";
+import { loadExperiment } from "@/server/experiment-page-data";
+import { FormMessage } from "@/components/form-message";
+
+export const dynamic = "force-dynamic";
+export const metadata: Metadata = { title: "Edit details" };
+
+export default async function EditPage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ id: string }>;
+  searchParams: Promise<Record<string, string | undefined>>;
+}) {
+  const { id } = await params;
+  const { error } = await searchParams;
+  const { experiment: e, me } = await loadExperiment(id);
+  if (me?.userId !== e.ownerId) redirect(`/experiments/${id}`);
+  return (
+    <section className="page">
+      <p className="small">
+        <Link href={`/experiments/${id}`}>{e.title}</Link> /
+      </p>
+      <h1>Edit details</h1>
+      <FormMessage error={error} />
+      <form action={describeAction} className="form wide">
+        <input type="hidden" name="experimentId" value={id} />
+        <label>
+          Title
+          <input name="title" defaultValue={e.title} required maxLength={200} />
+        </label>
+        <label>
+          Description (Markdown)
+          <textarea
+            name="description"
+            rows={12}
+            defaultValue={e.description}
+            maxLength={10000}
+          />
+        </label>
+        <label>
+          Tags{" "}
+          <span className="muted small">(comma-separated: a-z, 0-9, -)</span>
+          <input name="tags" defaultValue={e.tags.join(", ")} />
+        </label>
+        <label>
+          License
+          <input
+            name="license"
+            defaultValue={e.license}
+            required
+            maxLength={100}
+          />
+        </label>
+        <button type="submit">Save</button>
+      </form>
+    </section>
+  );
+}

@@ -1,0 +1,88 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { manifestSchema } from "@loupe/graph";
+import { getServerCaller } from "@/server/caller";
+import { errorCode } from "@/server/describe-error";
+import { ModuleTree } from "@/components/models/module-tree";
+
+export const dynamic = "force-dynamic";
+
+export async function generateMetadata({
+  params,
+}: {
+  params: Promise<{ name: string }>;
+}): Promise<Metadata> {
+  return { title: decodeURIComponent((await params).name) };
+}
+
+export default async function ModelPage({
+  params,
+}: {
+  params: Promise<{ name: string }>;
+}) {
+  const name = decodeURIComponent((await params).name);
+  const caller = await getServerCaller();
+  const model = await caller.models
+    .manifest({ model: name })
+    .catch((e: unknown) => {
+      if (errorCode(e) === "NOT_FOUND") notFound();
+      throw e;
+    });
+  const manifest = manifestSchema.parse(model.manifest);
+  const aliases = Object.entries(manifest.aliases ?? {});
+  return (
+    <section className="page">
+      <p className="small">
+        <Link href="/models">Models</Link> /
+      </p>
+      <h1>{model.name}</h1>
+      <dl className="facts">
+        <dt>Architecture</dt>
+        <dd>{manifest.model.architecture}</dd>
+        <dt>Weights</dt>
+        <dd>
+          <code>{model.hash}</code>
+        </dd>
+        <dt>Modules</dt>
+        <dd>{manifest.modules.length}</dd>
+        <dt>Types for scripts</dt>
+        <dd>
+          <code>npx loupe models typegen {model.name}</code>
+        </dd>
+      </dl>
+      <h2>Module tree</h2>
+      <p className="muted small">
+        Each module with the shapes of its input and output (symbolic dimensions
+        by name): the paths a graph reads and writes, as in{" "}
+        <code>lm.transformer.h[2].output</code>.
+      </p>
+      <ModuleTree manifest={manifest} />
+      {aliases.length > 0 && (
+        <>
+          <h2>Standard names</h2>
+          <table className="grid">
+            <thead>
+              <tr>
+                <th scope="col">Alias</th>
+                <th scope="col">Module</th>
+              </tr>
+            </thead>
+            <tbody>
+              {aliases.map(([alias, path]) => (
+                <tr key={alias}>
+                  <td>
+                    <code>{alias}</code>
+                  </td>
+                  <td>
+                    <code>{path}</code>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,72 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { requireAccount } from "@/server/session";
+import { AccessBadge } from "@/components/access-badge";
+import { QuotaTable } from "@/components/quota-table";
+
+export const metadata: Metadata = { title: "Profile" };
+export const dynamic = "force-dynamic";
+
+export default async function ProfilePage() {
+  const { caller, me } = await requireAccount("/profile");
+  const [experiments, runs] = await Promise.all([
+    caller.experiments.mine(),
+    caller.runs.list({ limit: 5 }),
+  ]);
+  return (
+    <section className="page">
+      <h1>{me.name}</h1>
+      <dl className="facts">
+        <dt>Email</dt>
+        <dd data-testid="profile-email">{me.email}</dd>
+        <dt>Role</dt>
+        <dd>{me.role}</dd>
+        <dt>Hosted models</dt>
+        <dd>
+          <AccessBadge access={me.access} />{" "}
+          {me.access !== "approved" && (
+            <Link href="/apply">access application</Link>
+          )}
+        </dd>
+      </dl>
+      <h2>Quota</h2>
+      <QuotaTable standing={me.quota} />
+      <h2>Your experiments</h2>
+      {experiments.length === 0 ? (
+        <p className="muted">
+          None yet: fork one from the <Link href="/gallery">gallery</Link>, or
+          push one with <code>loupe experiments push</code>.
+        </p>
+      ) : (
+        <ul className="plain">
+          {experiments.map((e) => (
+            <li key={e.id}>
+              <Link href={`/experiments/${e.id}`}>{e.title}</Link>{" "}
+              <span className="muted small">
+                v{e.latestVersion} · {e.visibility}
+              </span>
+            </li>
+          ))}
+        </ul>
+      )}
+      <h2>Recent runs</h2>
+      {runs.length === 0 ? (
+        <p className="muted">No runs yet.</p>
+      ) : (
+        <ul className="plain">
+          {runs.map((r) => (
+            <li key={r.runId}>
+              <Link href={`/runs/${r.runId}`}>
+                <code>{r.runId.slice(0, 8)}</code>
+              </Link>{" "}
+              {r.model} · {r.status}
+            </li>
+          ))}
+        </ul>
+      )}
+      <p>
+        <Link href="/keys">API keys</Link> · <Link href="/runs">All runs</Link>
+      </p>
+    </section>
+  );
+}

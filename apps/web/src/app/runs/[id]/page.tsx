@@ -1,0 +1,135 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { headers } from "next/headers";
+import { notFound } from "next/navigation";
+import { getApiServices } from "@/server/api-services";
+import { getServerCaller } from "@/server/caller";
+import { errorCode } from "@/server/describe-error";
+import { principalOf } from "@/server/principal";
+import { loadRunResultViews } from "@/server/run-results";
+import { ResultViews } from "@/components/results/result-views";
+import { When } from "@/components/when";
+import { RunLiveStatus } from "./run-live-status";
+
+export const dynamic = "force-dynamic";
+export const metadata: Metadata = { title: "Run" };
+
+const seconds = (from: Date | null, to: Date | null) =>
+  from && to ? `${((to.getTime() - from.getTime()) / 1000).toFixed(2)} s` : "–";
+
+export default async function RunPage({
+  params,
+}: {
+  params: Promise<{ id: string }>;
+}) {
+  const { id } = await params;
+  const caller = await getServerCaller();
+  // Authorises the reader: a run they may not read is a 404, like one that does not exist.
+  const run = await caller.runs.status({ runId: id }).catch((e: unknown) => {
+    if (errorCode(e) === "NOT_FOUND") notFound();
+    throw e;
+  });
+  const row = await getApiServices().db.run.findUniqueOrThrow({
+    where: { id },
+    select: { graph: true },
+  });
+  const result =
+    run.status === "completed"
+      ? await loadRunResultViews(await principalOf(await headers()), {
+          runId: id,
+          model: run.model,
+          graph: row.graph,
+        })
+      : null;
+  return (
+    <article className="page" data-testid="run" data-run-id={id}>
+      <p className="small">
+        <Link href="/runs">Runs</Link> /
+      </p>
+      <h1>
+        Run <code>{id.slice(0, 8)}</code>
+      </h1>
+      <RunLiveStatus
+        runId={id}
+        initial={{ status: run.status, queuePosition: run.queuePosition }}
+      />
+      <dl className="facts">
+        <dt>Model</dt>
+        <dd>
+          <Link href={`/models/${encodeURIComponent(run.model)}`}>
+            {run.model}
+          </Link>
+        </dd>
+        {run.experiment && (
+          <>
+            <dt>Experiment</dt>
+            <dd>
+              <Link
+                href={`/experiments/${run.experiment.experimentId}?v=${run.experiment.version}`}
+              >
+                version {run.experiment.version}
+              </Link>
+            </dd>
+          </>
+        )}
+        <dt>Graph</dt>
+        <dd>
+          <code>{run.graphHash}</code>
+        </dd>
+        <dt>Requested</dt>
+        <dd>
+          <When at={run.requestedAt} />
+        </dd>
+        <dt>Waited</dt>
+        <dd className="num">{seconds(run.requestedAt, run.startedAt)}</dd>
+        <dt>Ran</dt>
+        <dd className="num">{seconds(run.startedAt, run.finishedAt)}</dd>
+        {run.metrics && !run.cached && (
+          <>
+            <dt>Batch</dt>
+            <dd>
+              {run.metrics.runRows} of {run.metrics.batchRows} rows in its batch
+              · {run.metrics.forwardPasses} forward pass
+              {run.metrics.forwardPasses === 1 ? "" : "es"} ·{" "}
+              {run.metrics.computeSeconds.toFixed(3)} compute seconds charged
+            </dd>
+          </>
+        )}
+        {run.cached && (
+          <>
+            <dt>Served from</dt>
+            <dd>an earlier identical run (no compute, no quota)</dd>
+          </>
+        )}
+      </dl>
+      {run.error && (
+        <p role="alert" className="alert error" data-testid="run-error">
+          {run.error}
+        </p>
+      )}
+      {result && (
+        <section aria-labelledby="results">
+          <h2 id="results">Results</h2>
+          <p className="small">
+            Download:{" "}
+            <a href={`${run.resultUrl}`} download>
+              safetensors
+            </a>{" "}
+            ·{" "}
+            <a href={`${run.resultUrl}?format=json`} download>
+              JSON
+            </a>{" "}
+            <span className="muted">
+              ({(result.byteSize / 1024).toFixed(1)} KiB)
+            </span>
+          </p>
+          {result.kind === "too-large" ? (
+            <p>This result is too large to draw here: download it.</p>
+          ) : (
+            <ResultViews views={result.views} />
+          )}
+        </section>
+      )}
+    </article>
+  );
+}

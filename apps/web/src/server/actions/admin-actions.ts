@@ -1,0 +1,57 @@
+"use server";
+import { revalidatePath } from "next/cache";
+import { getServerCaller } from "../caller";
+import { describeError } from "../describe-error";
+import { backWith } from "../form-redirect";
+
+const num = (form: FormData, name: string) => Number(form.get(name));
+const text = (form: FormData, name: string) => {
+  const v = form.get(name);
+  return typeof v === "string" ? v : "";
+};
+const quotaOf = (form: FormData) => ({
+  computeSecondsPerDay: num(form, "computeSecondsPerDay"),
+  maxConcurrentRuns: num(form, "maxConcurrentRuns"),
+  maxRunsPerDay: num(form, "maxRunsPerDay"),
+  maxResultBytes: Math.round(num(form, "maxResultMiB") * 1024 ** 2),
+});
+
+export async function reviewAction(form: FormData) {
+  const caller = await getServerCaller();
+  const userId = text(form, "userId");
+  const decision = text(form, "decision");
+  try {
+    if (decision === "approve")
+      await caller.applications.review({
+        userId,
+        decision: "approve",
+        quota: quotaOf(form),
+      });
+    else
+      await caller.applications.review({
+        userId,
+        decision: "reject",
+        reason: text(form, "reason"),
+      });
+  } catch (error) {
+    backWith("/admin", { error: describeError(error) });
+  }
+  revalidatePath("/admin");
+  backWith("/admin", {
+    notice: `${text(form, "email")}: ${decision === "approve" ? "approved" : "rejected"}.`,
+  });
+}
+
+export async function setQuotaAction(form: FormData) {
+  const caller = await getServerCaller();
+  try {
+    await caller.admin.setQuota({
+      userId: text(form, "userId"),
+      ...quotaOf(form),
+    });
+  } catch (error) {
+    backWith("/admin", { error: describeError(error) });
+  }
+  revalidatePath("/admin");
+  backWith("/admin", { notice: `Quota of ${text(form, "email")} saved.` });
+}

@@ -1,0 +1,137 @@
+import "server-only";
+import { openModelTokenizer, openRunResult, type Principal } from "@loupe/api";
+import {
+  fromSafetensors,
+  loadTokenizer,
+  parseGraphOrThrow,
+  type SavedTensor,
+  type TextTokenizer,
+} from "@loupe/graph";
+import { decodeFloat16 } from "@/results/decode-float16";
+import { buildResultViews, type ResultView } from "@/results/result-views";
+import { getApiServices } from "./api-services";
+
+/** Results larger than this are offered for download only, not drawn. */
+const MAX_DRAWN_BYTES = 64 * 1024 ** 2;
+
+async function readAll(chunks: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  for await (const c of chunks) parts.push(c);
+  return Buffer.concat(parts);
+}
+
+// Tokenizers by model and tokenizer hash: a model re-registered with another
+// tokenizer gets a fresh one.
+const tokenizers = new Map<string, Promise<TextTokenizer | null>>();
+
+async function tokenizerOf(model: string): Promise<TextTokenizer | null> {
+  const { db, results } = getApiServices();
+  const row = await db.model.findUnique({ where: { name: model } });
+  if (!row?.tokenizerHash) return null;
+  const key = `${model}@${row.tokenizerHash}`;
+  if (!tokenizers.has(key))
+    tokenizers.set(
+      key,
+      openModelTokenizer(db, results, model)
+        .then(readAll)
+        .then((bytes) =>
+          loadTokenizer(JSON.parse(Buffer.from(bytes).toString("utf8"))),
+        )
+        .catch(() => {
+          tokenizers.delete(key);
+          return null;
+        }),
+    );
+  return tokenizers.get(key)!;
+}
+
+/** The first invoke's prompt, one string per token (labels a "position" axis). */
+function promptTokens(graphDocument: unknown, tokenizer: TextTokenizer | null) {
+  try {
+    const graph = parseGraphOrThrow(graphDocument);
+    const input = graph.traces[0]?.invokes.find((i) => i.input)?.input;
+    if (!input || !tokenizer) return undefined;
+    const ids =
+      input.kind === "tokens"
+        ? input.ids[0]!
+        : tokenizer.encode(input.prompts[0]!);
+    return ids.map((id) => tokenizer.decode([id]));
+  } catch {
+    return undefined;
+  }
+}
+
+export type RunResultViews =
+  | { kind: "views"; views: ResultView[]; byteSize: number }
+  | { kind: "too-large"; byteSize: number };
+
+/**
+ * A completed run's saved values as the views the run page draws, for a
+ * principal who may read the run (otherwise the API's NOT_FOUND). Token ids
+ * are decoded with the model's own tokenizer.
+ */
+export async function loadRunResultViews(
+  principal: Principal | null,
+  run: { runId: string; model: string; graph: unknown },
+): Promise<RunResultViews> {
+  const { db, results } = getApiServices();
+  const result = await openRunResult(db, results, principal, run.runId);
+  if (result.byteSize > MAX_DRAWN_BYTES)
+    return { kind: "too-large", byteSize: result.byteSize };
+  const { tensors } = fromSafetensors(await readAll(result.chunks));
+  const tokenizer = await tokenizerOf(run.model);
+  const manifest = await db.model.findUnique({ where: { name: run.model } });
+  return {
+    kind: "views",
+    byteSize: result.byteSize,
+    views: buildResultViews(tensors, {
+      vocabSize: vocabSizeOf(manifest?.manifest),
+      ...(tokenizer && { decode: (ids: number[]) => tokenizer.decode(ids) }),
+      promptTokens: promptTokens(run.graph, tokenizer),
+    }),
+  };
+}
+
+/** The last dim of the root module's logits output, when the manifest says so. */
+function vocabSizeOf(manifest: unknown): number | undefined {
+  const root = (
+    manifest as
+      | {
+          modules?: {
+            path: string;
+            calls: { outputs: { label?: string; shape: unknown[] }[] }[];
+          }[];
+        }
+      | undefined
+  )?.modules?.find((m) => m.path === "");
+  const logits =
+    root?.calls[0]?.outputs.find((o) => o.label === "logits") ??
+    root?.calls[0]?.outputs[0];
+  const last = logits?.shape.at(-1);
+  return typeof last === "number" ? last : undefined;
+}
+
+/**
+ * A run's saved values as JSON: name → {dtype, shape, data}, data flat in
+ * row-major order; int64 as strings (exact), float16 decoded to numbers.
+ */
+export function tensorsToJson(tensors: Record<string, SavedTensor>): string {
+  const out: Record<
+    string,
+    { dtype: string; shape: readonly number[]; data: unknown[] }
+  > = {};
+  for (const [name, t] of Object.entries(tensors))
+    out[name] = {
+      dtype: t.dtype,
+      shape: t.shape,
+      data:
+        t.dtype === "int64"
+          ? Array.from(t.data, (v) => v.toString())
+          : t.dtype === "bool"
+            ? Array.from(t.data, (v) => v !== 0)
+            : t.dtype === "float16"
+              ? Array.from(t.data, decodeFloat16)
+              : Array.from(t.data),
+    };
+  return JSON.stringify(out);
+}

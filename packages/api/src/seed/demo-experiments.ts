@@ -1,0 +1,127 @@
+import {
+  createModel,
+  stack,
+  type Envoy,
+  type Graph,
+  type Manifest,
+  type TensorValue,
+  type TextTokenizer,
+} from "@loupe/graph";
+
+/** A public example experiment `npm start` puts in the gallery, with a run of it. */
+export interface DemoExperiment {
+  readonly title: string;
+  readonly description: string;
+  readonly tags: string[];
+  readonly message: string;
+  readonly graph: Graph;
+}
+
+/** The paper's Code Example 4 (kept under its first title: seeding is idempotent by title). */
+export const DEMO_TITLE = "Paris to Rome: activation patching (Code Example 4)";
+
+const CLEAN = "The Colosseum is located in the city of";
+const CORRUPTED = "The Louvre is located in the city of";
+
+/**
+ * The gallery's starting set on the bundled model: the paper's Code Examples
+ * 1 and 4, a logit lens and a patching sweep (the same graphs as the scripts in
+ * examples/, built here without the SDK).
+ */
+export function demoExperiments(
+  manifest: Manifest,
+  tokenizer: TextTokenizer,
+): DemoExperiment[] {
+  const lm = createModel<Envoy>(manifest);
+  const h = lm.transformer!.h!;
+  const layers = Array.from({ length: 6 }, (_, i) => h[i]!);
+  const logits = () => lm.output.item("logits");
+  const [rome] = tokenizer.encode(" Rome");
+  const [paris] = tokenizer.encode(" Paris");
+  const diff = () =>
+    logits()
+      .get(0, -1, rome!)
+      .sub(logits().get(0, -1, paris!));
+  const positions = tokenizer.encode(CORRUPTED).length;
+
+  const patching = lm.session(() => {
+    let hidden: TensorValue | undefined;
+    lm.trace(CLEAN, () => {
+      hidden = h[2]!.output[0]!.get(":", 1, ":");
+    });
+    lm.trace(CORRUPTED, () => {
+      h[2]!.output[0]!.set([":", 1, ":"], hidden!);
+      logits().save("logits");
+    });
+  });
+
+  const neurons = lm.trace(CORRUPTED, () => {
+    h[1]!.mlp!.c_proj!.input.set([":", ":", [89, 349, 422, 458]], 10);
+    logits().save("logits");
+  });
+
+  const lens = lm.trace("The Eiffel Tower is located in the city of", () => {
+    layers.forEach((layer, i) => {
+      const last = layer.output[0]!.get(":", [-1], ":");
+      lm.lm_head!.call(lm.transformer!.ln_f!.call(last)).save(`layer${i}`);
+    });
+  });
+
+  const sweep = lm.trace((tracer) => {
+    const clean: TensorValue[] = [];
+    tracer.invoke(CLEAN, () => {
+      for (const layer of layers) clean.push(layer.output[0]!);
+      diff().save("clean");
+    });
+    tracer.invoke(CORRUPTED, () => {
+      diff().save("corrupted");
+    });
+    const cells: TensorValue[] = [];
+    layers.forEach((layer, l) => {
+      for (let p = 0; p < positions; p++)
+        tracer.invoke(CORRUPTED, () => {
+          layer.output[0]!.set([":", p, ":"], clean[l]!.get(":", p, ":"));
+          cells.push(diff());
+        });
+    });
+    tracer.invoke(CORRUPTED, () => {
+      stack(cells)
+        .reshape(layers.length, positions)
+        .save("logit_diff[layer,position]");
+    });
+  });
+
+  return [
+    {
+      title: DEMO_TITLE,
+      description:
+        "The hidden state of the subject token of a Colosseum prompt, written into a Louvre prompt at layer 2: the bundled model's prediction moves from **Paris** to **Rome**.\n\nThe paper's Code Example 4, as a session of two traces.",
+      tags: ["patching", "paper"],
+      message: "the paper's patching example",
+      graph: patching,
+    },
+    {
+      title: "Four neurons turn Paris into France (Code Example 1)",
+      description:
+        "Setting four MLP neurons of layer 1 (`transformer.h.1.mlp.c_proj` input, units 89, 349, 422 and 458) to 10 makes the bundled model answer *France* instead of *Paris* for the Louvre. The neurons were found by attribution patching in PyTorch when the model was built.",
+      tags: ["neurons", "paper", "steering"],
+      message: "the paper's first example",
+      graph: neurons,
+    },
+    {
+      title: "Logit lens: where the Eiffel Tower's city forms",
+      description:
+        "Every layer's hidden state at the last position, decoded with the model's own final norm and unembedding, in one forward pass. The table shows the top tokens after each layer: *Lisbon*, then *Rome*, then *Paris* from layer 3 on.",
+      tags: ["logit-lens"],
+      message: "logit lens over all 6 layers",
+      graph: lens,
+    },
+    {
+      title: "Patching sweep: which layer and position carry the subject",
+      description: `For every layer and token position, the clean run's hidden state (*${CLEAN}* → Rome) is written into the corrupted run (*${CORRUPTED}* → Paris), and the patched run's logit difference logit(Rome) − logit(Paris) is recorded. All ${layers.length * positions} patches are invokes of one forward pass; the graph stacks them into one layer × position tensor, drawn as a heatmap.`,
+      tags: ["patching", "sweep", "heatmap"],
+      message: "every layer x position",
+      graph: sweep,
+    },
+  ];
+}
