@@ -1,3 +1,4 @@
+import path from "node:path";
 import {
   databaseUrlOf,
   temporalAddressOf,
@@ -115,6 +116,7 @@ export async function bringUp(
         temporalAddress,
         temporalNamespace: config.temporal.namespace,
         authSecret: secrets.authSecret,
+        outboxDir: path.join(config.home, "outbox"),
       };
       log("starting the worker and the web app");
       processes.set("worker", startWorker(apps));

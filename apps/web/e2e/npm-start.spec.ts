@@ -86,10 +86,9 @@ test("npm start brings everything up healthy, and Ctrl-C leaves no process behin
 
   // The banner says how to sign in as the seeded administrator, and it works;
   // the gallery has the demo experiment.
-  const signInLine =
-    /sign in: +(\S+)\/api\/auth\/signin as (\S+), password (\S+)/.exec(
-      first.output(),
-    );
+  const signInLine = /sign in: +(\S+)\/signin as (\S+), password (\S+)/.exec(
+    first.output(),
+  );
   expect(signInLine, first.output()).not.toBeNull();
   await signIn(
     page.request,

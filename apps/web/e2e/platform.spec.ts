@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import {
   request as playwrightRequest,
@@ -33,26 +33,62 @@ async function call<T>(
   return body.result!.data;
 }
 
-test("the administrator signs in through Auth.js's sign-in page", async ({
+test("the administrator signs in through the sign-in page (Auth.js's sends there too)", async ({
   page,
   stack,
 }) => {
   const { email, password } = stack.seeded!.admin;
   await page.goto("/api/auth/signin");
-  await page.getByLabel("Email").fill(email);
+  await expect(page).toHaveURL(/\/signin/);
+  await page.getByLabel("Email", { exact: true }).fill(email);
   await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: /sign in with credentials/i }).click();
-  await page.goto("/");
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(page.getByTestId("signed-in")).toContainText(email);
   await page.screenshot({ path: path.join(screenshotsDir, "signed-in.png") });
-  // A wrong password does not sign in.
+  // A wrong password does not sign in, and says so.
   await page.context().clearCookies();
-  await page.goto("/api/auth/signin");
-  await page.getByLabel("Email").fill(email);
+  await page.goto("/signin");
+  await page.getByLabel("Email", { exact: true }).fill(email);
   await page.getByLabel("Password").fill("not the password");
-  await page.getByRole("button", { name: /sign in with credentials/i }).click();
-  await page.goto("/");
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await expect(page.getByTestId("form-error")).toContainText(
+    "do not match an account",
+  );
   await expect(page.getByTestId("sign-in")).toBeVisible();
+});
+
+test("a magic link from the outbox signs a new email in (once), creating its account", async ({
+  page,
+  browser,
+  stack,
+}) => {
+  const outbox = path.join(repoRoot, ".loupe", "e2e", "outbox");
+  rmSync(outbox, { recursive: true, force: true });
+  await page.goto("/signin");
+  await page.getByLabel("Your email").fill("linus@loupe.test");
+  await page.getByRole("button", { name: "Email me a link" }).click();
+  await expect(page.getByTestId("form-notice")).toContainText(
+    "linus@loupe.test",
+  );
+  const files = readdirSync(outbox).filter((f) => f.endsWith(".eml"));
+  expect(files).toHaveLength(1);
+  const mail = readFileSync(path.join(outbox, files[0]!), "utf8");
+  expect(mail).toContain("To: linus@loupe.test");
+  const link = /(http:\/\/\S+\/signin\/link\?token=\S+)/.exec(mail)![1]!;
+  // Opening the link spends nothing; the button does.
+  await page.goto(link);
+  await page.goto(link);
+  await page.getByTestId("use-link").click();
+  await expect(page.getByTestId("signed-in")).toContainText("linus@loupe.test");
+  // Used once, it no longer works (in another browser).
+  const context = await browser.newContext({ baseURL: stack.webUrl! });
+  const other = await context.newPage();
+  await other.goto(link);
+  await other.getByTestId("use-link").click();
+  await expect(other.getByTestId("form-error")).toContainText(
+    "used, expired or unknown",
+  );
+  await context.close();
 });
 
 test("a script with an API key runs the demo experiment's graph; its result downloads as safetensors, only for those who may read the run", async ({

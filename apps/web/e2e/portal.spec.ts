@@ -40,7 +40,7 @@ async function signInThroughForm(
   credentials: { email: string; password: string },
 ) {
   await page.goto("/signin");
-  await page.getByLabel("Email").fill(credentials.email);
+  await page.getByLabel("Email", { exact: true }).fill(credentials.email);
   await page.getByLabel("Password").fill(credentials.password);
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page.getByTestId("signed-in")).toContainText(credentials.email);

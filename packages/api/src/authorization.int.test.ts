@@ -249,6 +249,8 @@ const MATRIX: Record<string, Case[]> = {
     },
   ],
   "admin.usage": [{ input: () => ({}), expect: adminOnly }],
+  "admin.usageHistory": [{ input: () => ({}), expect: adminOnly }],
+  "admin.workers": [{ input: () => undefined, expect: adminOnly }],
   "models.list": [{ input: () => undefined, expect: everyone }],
   "models.manifest": [
     { input: () => ({ model: modelName }), expect: everyone },

@@ -22,6 +22,12 @@ export {
   accountOfOAuthIdentity,
   seedAdmin,
 } from "./auth/accounts.ts";
+export {
+  createMagicLink,
+  MAGIC_LINK_TTL_MS,
+  signInWithMagicLink,
+  TooManyLinksError,
+} from "./auth/magic-links.ts";
 export { DEFAULT_QUOTA } from "./auth/default-quota.ts";
 export {
   openRunResult,

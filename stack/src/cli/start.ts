@@ -2,6 +2,7 @@
  * `npm start`: brings Loupe up on this machine (PostgreSQL, Temporal, worker, web
  * app), prints the URL, stays up until Ctrl-C, then stops everything it started.
  */
+import path from "node:path";
 import { bringUp, type RunningStack } from "../bring-up.ts";
 import { resolveStackConfig } from "../config.ts";
 import { repoRoot } from "../repo-root.ts";
@@ -105,9 +106,10 @@ for (const [name, p] of running.processes()) {
 const seeded = running.seeded!;
 console.log(`
 Loupe is up at ${running.webUrl}
-  sign in:   ${running.webUrl}/api/auth/signin as ${seeded.admin.email}, password ${seeded.admin.password}
+  sign in:   ${running.webUrl}/signin as ${seeded.admin.email}, password ${seeded.admin.password}
              (the administrator${seeded.admin.created ? ", created now" : ""}; the password is kept in ${config.home}/secrets.json)
-  gallery:   the demo experiment "Paris to Rome" ${seeded.demoExperimentId ? `(${seeded.demoExperimentId})` : "(not seeded: the bundled model is not registered)"}
+  gallery:   ${running.webUrl}/gallery ${seeded.demoExperiments.length > 0 ? `(${seeded.demoExperiments.length} public example experiments with their results)` : "(no examples: the bundled model is not registered)"}
+  sign-in links (email) are written to ${path.join(config.home, "outbox")}
   health:    ${running.webUrl}/health
   database:  ${running.databaseUrl}
   temporal:  ${running.temporalAddress}${config.temporal.kind === "managed" ? ` (web UI http://localhost:${config.temporal.port + 1000})` : ""}

@@ -10,6 +10,8 @@ export interface AppsEnv {
   readonly temporalNamespace: string;
   /** Auth.js's session key (see loadStackSecrets). */
   readonly authSecret: string;
+  /** Where the web app writes the emails it would send (sign-in links): no mail server here. */
+  readonly outboxDir: string;
 }
 
 function serviceEnv(
@@ -52,7 +54,11 @@ export function startWeb(apps: AppsEnv, port: number): ManagedProcess {
   const next = path.join(apps.repoRoot, "node_modules", ".bin", "next");
   return spawnManaged("web", next, ["start", "--port", String(port)], {
     cwd: path.join(apps.repoRoot, "apps", "web"),
-    env: serviceEnv(apps, { PORT: String(port), AUTH_SECRET: apps.authSecret }),
+    env: serviceEnv(apps, {
+      PORT: String(port),
+      AUTH_SECRET: apps.authSecret,
+      LOUPE_OUTBOX_DIR: apps.outboxDir,
+    }),
     logsDir: apps.logsDir,
   });
 }

@@ -1,5 +1,9 @@
 import "server-only";
-import { accountOfOAuthIdentity, signInWithPassword } from "@loupe/api";
+import {
+  accountOfOAuthIdentity,
+  signInWithMagicLink,
+  signInWithPassword,
+} from "@loupe/api";
 import NextAuth from "next-auth";
 import Credentials from "next-auth/providers/credentials";
 import GitHub from "next-auth/providers/github";
@@ -30,6 +34,26 @@ const providers: Provider[] = [
         email,
         password,
       );
+      return (
+        account && {
+          id: account.userId,
+          email: account.email,
+          name: account.name,
+        }
+      );
+    },
+  }),
+  // A sign-in link from email: the link's page posts its one-time token here
+  // (a button, so a mail scanner that follows links does not spend it).
+  Credentials({
+    id: "magic-link",
+    name: "Email link",
+    credentials: { token: { label: "Token", type: "text" } },
+    async authorize(credentials) {
+      const token =
+        typeof credentials.token === "string" ? credentials.token : "";
+      if (!token) return null;
+      const account = await signInWithMagicLink(getApiServices().db, token);
       return (
         account && {
           id: account.userId,

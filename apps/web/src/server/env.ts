@@ -6,6 +6,12 @@ const schema = z.object({
   TEMPORAL_NAMESPACE: z.string().min(1).default("default"),
   /** Signs and encrypts Auth.js session cookies (npm start generates one). */
   AUTH_SECRET: z.string().min(32, "use at least 32 random characters"),
+  /**
+   * Development: sign-in emails are written here as .eml files instead of
+   * being sent (npm start sets it to .loupe/dev/outbox). Unset: no email
+   * sign-in, since Loupe has no mail server configured.
+   */
+  LOUPE_OUTBOX_DIR: z.string().min(1).optional(),
 });
 
 /** The web app's server configuration. */

@@ -4,7 +4,7 @@ import { reviewAction, setQuotaAction } from "@/server/actions/admin-actions";
 import { requireAccount } from "@/server/session";
 import { AccessBadge } from "@/components/access-badge";
 import { FormMessage } from "@/components/form-message";
-import { ResultViews } from "@/components/results/result-views";
+import { UsageChart, type UsageDay } from "@/components/admin/usage-chart";
 import { When } from "@/components/when";
 import { QuotaFields } from "./quota-fields";
 
@@ -167,16 +167,7 @@ export default async function AdminPage({
         <p className="muted">No runs in the last 30 days.</p>
       ) : (
         <>
-          <ResultViews
-            views={[
-              {
-                kind: "line",
-                name: "runs per day (last 30 days)",
-                xAxis: `day (0 = ${history[0]!.day})`,
-                points: history.map((h, i) => ({ x: i, y: h.runs })),
-              },
-            ]}
-          />
+          <UsageChart days={everyDay(history, 30)} />
           <table className="grid" data-testid="usage-history">
             <thead>
               <tr>
@@ -241,4 +232,15 @@ export default async function AdminPage({
       </table>
     </section>
   );
+}
+
+/** The last `days` UTC days, oldest first, with zeros for days without runs. */
+function everyDay(history: UsageDay[], days: number): UsageDay[] {
+  const byDay = new Map(history.map((h) => [h.day, h]));
+  return Array.from({ length: days }, (_, i) => {
+    const day = new Date(Date.now() - (days - 1 - i) * 86_400_000)
+      .toISOString()
+      .slice(0, 10);
+    return byDay.get(day) ?? { day, runs: 0, computeSeconds: 0 };
+  });
 }

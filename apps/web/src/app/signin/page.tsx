@@ -1,6 +1,10 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import { signInAction } from "@/server/actions/account-actions";
+import {
+  sendMagicLinkAction,
+  signInAction,
+} from "@/server/actions/account-actions";
+import { canSendEmail } from "@/server/outbox";
 import { FormMessage } from "@/components/form-message";
 
 export const metadata: Metadata = { title: "Sign in" };
@@ -32,6 +36,21 @@ export default async function SignInPage({
         </label>
         <button type="submit">Sign in</button>
       </form>
+      {canSendEmail() && (
+        <>
+          <h2>Or get a sign-in link by email</h2>
+          <form action={sendMagicLinkAction} className="form">
+            <input type="hidden" name="callbackUrl" value={callbackUrl} />
+            <label>
+              Your email
+              <input name="email" type="email" autoComplete="email" required />
+            </label>
+            <button type="submit" className="secondary">
+              Email me a link
+            </button>
+          </form>
+        </>
+      )}
       <p className="muted">
         No account yet? <Link href="/signup">Sign up</Link>.
       </p>

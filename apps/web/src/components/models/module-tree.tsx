@@ -25,6 +25,8 @@ function buildTree(modules: readonly ModuleSpec[]): TreeNode | null {
         ? parent.slice(0, parent.lastIndexOf("."))
         : "";
     while (!byPath.has(parent) && parent !== "");
+    // Named relative to that ancestor: `h.0` under `transformer` when `h` itself is not listed.
+    node.name = parent === "" ? path : path.slice(parent.length + 1);
     byPath.get(parent)?.children.push(node);
   }
   return byPath.get("") ?? null;

@@ -1,5 +1,9 @@
 "use server";
+import { createMagicLink } from "@loupe/api";
 import { AuthError } from "next-auth";
+import { headers } from "next/headers";
+import { getApiServices } from "../api-services";
+import { sendEmail } from "../outbox";
 import { redirect } from "next/navigation";
 import { getServerCaller } from "../caller";
 import { describeError } from "../describe-error";
@@ -76,4 +80,48 @@ export async function applyAction(form: FormData) {
         "Application submitted: an administrator will review it.",
       ),
   );
+}
+
+/** Emails a one-time sign-in link (development: to the outbox folder). */
+export async function sendMagicLinkAction(form: FormData) {
+  const callbackUrl = safeReturn(text(form, "callbackUrl"), "/gallery");
+  const email = text(form, "email").trim();
+  if (!/^[^@\s]+@[^@\s]+$/.test(email))
+    backWith("/signin", { error: `"${email}" is not an email address` });
+  let link: Awaited<ReturnType<typeof createMagicLink>>;
+  try {
+    link = await createMagicLink(getApiServices().db, email);
+  } catch (error) {
+    backWith("/signin", {
+      error: error instanceof Error ? error.message : String(error),
+    });
+  }
+  const h = await headers();
+  const origin = `${h.get("x-forwarded-proto") ?? "http"}://${h.get("host") ?? "localhost"}`;
+  const url = `${origin}/signin/link?token=${link.token}&callbackUrl=${encodeURIComponent(callbackUrl)}`;
+  await sendEmail({
+    to: link.email,
+    subject: "Your Loupe sign-in link",
+    text: `Sign in to Loupe (new here? this creates your account):\r\n\r\n${url}\r\n\r\nThe link works once, for 15 minutes. If you did not ask for it, ignore this email.`,
+  });
+  backWith("/signin", {
+    notice: `A sign-in link is on its way to ${link.email}. It works once, for 15 minutes.`,
+  });
+}
+
+export async function signInWithLinkAction(form: FormData) {
+  const callbackUrl = safeReturn(text(form, "callbackUrl"), "/gallery");
+  try {
+    await signIn("magic-link", {
+      token: text(form, "token"),
+      redirectTo: callbackUrl,
+    });
+  } catch (error) {
+    if (error instanceof AuthError)
+      backWith("/signin", {
+        error:
+          "That sign-in link is used, expired or unknown: ask for a new one.",
+      });
+    throw error;
+  }
 }

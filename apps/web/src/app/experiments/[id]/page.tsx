@@ -327,7 +327,7 @@ export default async function ExperimentPage({
       </section>
 
       <section aria-labelledby="lineage">
-        <h2 id="lineage">Forks</h2>
+        <h2 id="lineage">Forks and sharing</h2>
         {e.forkList.length === 0 ? (
           <p className="muted">No forks you can see.</p>
         ) : (
