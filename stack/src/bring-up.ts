@@ -35,6 +35,8 @@ export interface RunningStack {
   readonly webUrl: string | undefined;
   /** With apps: the seeded administrator's sign-in and the demo experiment. */
   readonly seeded: SeedReport | undefined;
+  /** Where the web app writes the emails it sends (sign-in links). */
+  readonly outboxDir: string;
   /** The managed processes by name, for state files and leak checks. */
   processes(): ReadonlyMap<string, ManagedProcess>;
   stopTemporal(): Promise<void>;
@@ -150,6 +152,7 @@ export async function bringUp(
       temporalAddress,
       webUrl,
       seeded,
+      outboxDir: path.join(config.home, "outbox"),
       processes: () => processes,
       async stopTemporal() {
         await processes.get("temporal")?.stop();

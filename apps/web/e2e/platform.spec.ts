@@ -62,7 +62,7 @@ test("a magic link from the outbox signs a new email in (once), creating its acc
   browser,
   stack,
 }) => {
-  const outbox = path.join(repoRoot, ".loupe", "e2e", "outbox");
+  const outbox = stack.outboxDir;
   rmSync(outbox, { recursive: true, force: true });
   await page.goto("/signin");
   await page.getByLabel("Your email").fill("linus@loupe.test");
