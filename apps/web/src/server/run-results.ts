@@ -45,11 +45,22 @@ async function tokenizerOf(model: string): Promise<TextTokenizer | null> {
   return tokenizers.get(key)!;
 }
 
-/** The first invoke's prompt, one string per token (labels a "position" axis). */
+/**
+ * The prompt that labels a "position" axis, one string per token: that of the
+ * invoke saving the first value with a `position` axis (a sweep saves in a
+ * corrupted-prompt invoke), else the first invoke's.
+ */
 function promptTokens(graphDocument: unknown, tokenizer: TextTokenizer | null) {
   try {
     const graph = parseGraphOrThrow(graphDocument);
-    const input = graph.traces[0]?.invokes.find((i) => i.input)?.input;
+    const saver = graph.nodes.find(
+      (n) => n.op === "save" && /\[[^\]]*\bposition\b[^\]]*\]$/.test(n.name),
+    );
+    const invoke =
+      saver && graph.traces[saver.trace]?.invokes[saver.invoke]?.input
+        ? graph.traces[saver.trace]!.invokes[saver.invoke]
+        : graph.traces[0]?.invokes.find((i) => i.input);
+    const input = invoke?.input;
     if (!input || !tokenizer) return undefined;
     const ids =
       input.kind === "tokens"

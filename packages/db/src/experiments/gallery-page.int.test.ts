@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { Prisma } from "../generated/prisma/client.ts";
 import { connectTestDatabase, truncateAll } from "../testing/index.ts";
 import {
   explainGalleryPage,
   GALLERY_SORTS,
+  gallerySql,
   queryGalleryPage,
   type GalleryQuery,
   type GalleryRow,
@@ -109,6 +111,16 @@ describe("the gallery's pages", () => {
         );
         expect(plan, `${sort}, after ${after}`).not.toMatch(
           /Seq Scan on experiments/,
+        );
+        // Reported, not asserted (timings belong in benchmarks, not tests).
+        const analyzed = await db.$queryRaw<{ "QUERY PLAN": string }[]>(
+          Prisma.sql`EXPLAIN (ANALYZE) ${gallerySql({ sort, after, limit: 24 })}`,
+        );
+        const time = analyzed
+          .map((r) => r["QUERY PLAN"])
+          .find((l) => l.startsWith("Execution Time"));
+        console.log(
+          `gallery page of 24 by ${sort}, ${after ? "deep (after row ~7980)" : "first"}: ${time}`,
         );
       }
     }

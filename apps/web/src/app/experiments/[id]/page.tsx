@@ -17,6 +17,9 @@ import { bibtexFor } from "@/lib/cite";
 
 export const dynamic = "force-dynamic";
 
+/** Above this many nodes the drawing is offered, not shown: the text reads better. */
+const LARGE_GRAPH_NODES = 80;
+
 export async function generateMetadata({
   params,
 }: {
@@ -222,8 +225,26 @@ export default async function ExperimentPage({
               </details>
             )}
           </div>
-          <GraphDrawing graph={graph} title={`${e.title}, version ${shown}`} />
-          <details>
+          {graph.nodes.length <= LARGE_GRAPH_NODES ? (
+            <GraphDrawing
+              graph={graph}
+              title={`${e.title}, version ${shown}`}
+            />
+          ) : (
+            // A sweep's hundreds of nodes draw as a wall of boxes: opt in.
+            <details>
+              <summary>
+                Draw the graph ({graph.nodes.length} nodes in{" "}
+                {graph.traces.reduce((n, t) => n + t.invokes.length, 0)}{" "}
+                invokes: a wide drawing)
+              </summary>
+              <GraphDrawing
+                graph={graph}
+                title={`${e.title}, version ${shown}`}
+              />
+            </details>
+          )}
+          <details open={graph.nodes.length > LARGE_GRAPH_NODES}>
             <summary>The graph as text</summary>
             <pre className="graph-text" data-testid="graph-text">
               {renderGraphText(graph)}
