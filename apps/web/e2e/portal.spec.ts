@@ -79,16 +79,16 @@ async function applyAndGetApproved(
   await page
     .getByLabel("Expected usage")
     .fill("a few hundred small runs a week");
-  await page.getByRole("button", { name: "Submit application" }).click();
-  await expect(page.getByTestId("access-status")).toHaveAttribute(
-    "data-access",
-    "pending",
-  );
   if (screenshots)
     await page.screenshot({
       path: path.join(shots, "apply.png"),
       fullPage: true,
     });
+  await page.getByRole("button", { name: "Submit application" }).click();
+  await expect(page.getByTestId("access-status")).toHaveAttribute(
+    "data-access",
+    "pending",
+  );
 
   const context = await browser.newContext({ baseURL });
   const reviewer = await context.newPage();

@@ -124,7 +124,7 @@ describe("typed errors", () => {
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UnauthorizedError);
     expect((error as Error).message).toMatch(
-      /^the server did not accept the API key while submitting a run of facts-gpt2 \(.+\): create an API key while signed in to Loupe \(the API's keys.create\) and run `loupe login`, or set LOUPE_API_KEY$/,
+      /^the server did not accept the API key while submitting a run of facts-gpt2 \(.+\): create an API key on the portal's API keys page \(\/keys\) and run `loupe login`, or set LOUPE_API_KEY$/,
     );
   });
 

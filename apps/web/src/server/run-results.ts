@@ -95,11 +95,14 @@ export async function loadRunResultViews(
   return {
     kind: "views",
     byteSize: result.byteSize,
+    // Charts and tables first, plain summaries (scalars and the like) after.
     views: buildResultViews(tensors, {
       vocabSize: vocabSizeOf(manifest?.manifest),
       ...(tokenizer && { decode: (ids: number[]) => tokenizer.decode(ids) }),
       promptTokens: promptTokens(run.graph, tokenizer),
-    }),
+    }).sort(
+      (a, b) => Number(a.kind === "tensor") - Number(b.kind === "tensor"),
+    ),
   };
 }
 

@@ -29,6 +29,12 @@ export default async function RunPage({
     if (errorCode(e) === "NOT_FOUND") notFound();
     throw e;
   });
+  const experimentTitle = run.experiment
+    ? await caller.experiments
+        .get({ experimentId: run.experiment.experimentId })
+        .then((e) => e.title)
+        .catch(() => null)
+    : null;
   const row = await getApiServices().db.run.findUniqueOrThrow({
     where: { id },
     select: { graph: true },
@@ -67,7 +73,8 @@ export default async function RunPage({
               <Link
                 href={`/experiments/${run.experiment.experimentId}?v=${run.experiment.version}`}
               >
-                version {run.experiment.version}
+                {experimentTitle ?? "an experiment"}, version{" "}
+                {run.experiment.version}
               </Link>
             </dd>
           </>
