@@ -163,7 +163,9 @@ export function GraphDiffView({
       ))}
       <details className={styles.text}>
         <summary>as text</summary>
-        <pre>{formatGraphDiff(diff)}</pre>
+        <pre tabIndex={0} role="region" aria-label="The diff as text">
+          {formatGraphDiff(diff)}
+        </pre>
       </details>
     </section>
   );

@@ -246,13 +246,25 @@ export default async function ExperimentPage({
           )}
           <details open={graph.nodes.length > LARGE_GRAPH_NODES}>
             <summary>The graph as text</summary>
-            <pre className="graph-text" data-testid="graph-text">
+            {/* Focusable: a long line scrolls, and keyboard users must reach it (axe). */}
+            <pre
+              className="graph-text"
+              data-testid="graph-text"
+              tabIndex={0}
+              role="region"
+              aria-label="The graph as text"
+            >
               {renderGraphText(graph)}
             </pre>
           </details>
           <details>
             <summary>Cite this version (BibTeX)</summary>
-            <pre data-testid="bibtex">
+            <pre
+              data-testid="bibtex"
+              tabIndex={0}
+              role="region"
+              aria-label="BibTeX entry"
+            >
               {bibtexFor({
                 experimentId: e.id,
                 version: shown,
