@@ -1,0 +1,230 @@
+#!/usr/bin/env python3
+"""The Python peers of Loupe's benchmark: PyTorch eager, PyTorch forward hooks
+and nnsight, on the same GPT-2-small weights and the same batch as Loupe's
+engine suite (bench/suites/gpt2-graphs.ts).
+
+Usage: <peers venv python> peers_bench.py PEER [--rounds N] [--threads T]
+  PEER: eager | hooks | nnsight
+
+Prints one JSON object on stdout: per task, the wall times of every timed call
+(seconds), a checksum of the task's output (to check that the peers and Loupe
+compute the same thing), and the process's peak resident memory. One process
+per peer, so each peer's peak memory is its own.
+
+The model is GPT2LMHeadModel with GPT-2 small's config, random init after
+torch.manual_seed(0), built by bench/models/export_gpt2_small.py's
+make_gpt2_small: the very weights Loupe's ONNX export has. The batch is 32 rows
+of 12 token ids from the same 32-bit LCG (seed 1) as tokenRows().
+
+Tasks (the paper's Table 1 task and two more):
+  forward   plain forward, logits
+  patching  activation patching on one MLP (layer 6): the MLP output at the
+            last position of rows 0-15 written into rows 16-31; their logits
+  lens      logit lens over all 12 layers: top-5 token ids of
+            lm_head(ln_f(h_i[:, -1, :])) per layer
+  steering  a fixed direction (seed 2, norm 1) times 4 added to layer 6's
+            output at every position; logits
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "models"))
+from export_gpt2_small import make_gpt2_small  # noqa: E402
+
+BATCH, TOKENS, LAYERS, VOCAB = 32, 12, 12, 50257
+PATCH_LAYER, STEER_LAYER, STEER_SCALE = 6, 6, 4.0
+
+
+def token_rows() -> list[list[int]]:
+    """The same ids as bench/suites/gpt2-graphs.ts tokenRows()."""
+    state = 1
+    rows = []
+    for _ in range(BATCH):
+        row = []
+        for _ in range(TOKENS):
+            state = (state * 1664525 + 1013904223) & 0xFFFFFFFF
+            row.append(state % VOCAB)
+        rows.append(row)
+    return rows
+
+
+def eager_tasks(model, torch, ids):
+    def forward():
+        return model(ids).logits
+
+    return {"forward": forward}
+
+
+def hook_tasks(model, torch, ids, direction):
+    half = BATCH // 2
+    mlp = model.transformer.h[PATCH_LAYER].mlp
+    blocks = model.transformer.h
+
+    def patching():
+        def patch(_module, _inputs, output):
+            output = output.clone()
+            output[half:, -1, :] = output[:half, -1, :]
+            return output
+
+        handle = mlp.register_forward_hook(patch)
+        try:
+            return model(ids).logits[half:]
+        finally:
+            handle.remove()
+
+    def lens():
+        hidden = []
+        handles = [
+            b.register_forward_hook(lambda _m, _i, out: hidden.append(out[0][:, -1, :]))
+            for b in blocks
+        ]
+        try:
+            model(ids)
+        finally:
+            for h in handles:
+                h.remove()
+        head = model.lm_head
+        norm = model.transformer.ln_f
+        return torch.stack([head(norm(h)).topk(5).indices for h in hidden])
+
+    def steering():
+        def steer(_module, _inputs, output):
+            return (output[0] + STEER_SCALE * direction,) + tuple(output[1:])
+
+        handle = blocks[STEER_LAYER].register_forward_hook(steer)
+        try:
+            return model(ids).logits
+        finally:
+            handle.remove()
+
+    return {"patching": patching, "lens": lens, "steering": steering}
+
+
+def nnsight_tasks(model, torch, ids, direction):
+    from nnsight import NNsight
+
+    class TokenIdsNNsight(NNsight):
+        """NNsight on a bare module batches only one invoke; these two hooks (the
+        ones nnsight documents for models that batch) stack invokes' token-id
+        tensors on dim 0, as its TransformersModel does for tokenized prompts.
+        No tokenizer is needed: no hub is reachable, and the ids are given."""
+
+        def _batch_size(self, *inputs, **kwargs):
+            return int(inputs[0].shape[0]) if inputs else 0
+
+        def _batch(self, invokes, fn):
+            if len(invokes) == 1:
+                return invokes[0]
+            return (torch.cat([args[0] for args, _ in invokes]),), {}
+
+    lm = TokenIdsNNsight(model)
+    half = BATCH // 2
+
+    def patching():
+        # nnsight >= 0.5 runs each invoke's body in its own worker: a value one
+        # invoke reads at a module and another writes there crosses a barrier.
+        with lm.trace() as tracer:
+            barrier = tracer.barrier(2)
+            with tracer.invoke(ids[:half]):
+                clean = lm.transformer.h[PATCH_LAYER].mlp.output[:, -1, :]
+                barrier()
+            with tracer.invoke(ids[half:]):
+                barrier()
+                lm.transformer.h[PATCH_LAYER].mlp.output[:, -1, :] = clean
+                logits = lm.lm_head.output.save()
+        return logits
+
+    def lens():
+        # Only saved values leave the trace's worker: stack the layers inside.
+        with lm.trace(ids):
+            tops = torch.stack(
+                [
+                    lm.lm_head(
+                        lm.transformer.ln_f(lm.transformer.h[i].output[0][:, -1, :])
+                    )
+                    .topk(5)
+                    .indices
+                    for i in range(LAYERS)
+                ]
+            ).save()
+        return tops
+
+    def steering():
+        with lm.trace(ids):
+            lm.transformer.h[STEER_LAYER].output[0][:] += STEER_SCALE * direction
+            logits = lm.lm_head.output.save()
+        return logits
+
+    return {"patching": patching, "lens": lens, "steering": steering}
+
+
+def checksum(value) -> float:
+    value = getattr(value, "value", value)  # nnsight 0.4-style proxies
+    return float(value.double().sum())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("peer", choices=["eager", "hooks", "nnsight"])
+    parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args()
+
+    import torch
+
+    torch.set_num_threads(args.threads)
+    model = make_gpt2_small()
+    ids = torch.tensor(token_rows(), dtype=torch.int64)
+    generator = torch.Generator().manual_seed(2)
+    direction = torch.randn(model.config.n_embd, generator=generator)
+    direction = direction / direction.norm()
+
+    tasks = {
+        "eager": lambda: eager_tasks(model, torch, ids),
+        "hooks": lambda: hook_tasks(model, torch, ids, direction),
+        "nnsight": lambda: nnsight_tasks(model, torch, ids, direction),
+    }[args.peer]()
+
+    results = {}
+    with torch.inference_mode():
+        for name, task in tasks.items():
+            out = task()  # warm-up (and the checksum)
+            times = []
+            for _ in range(args.rounds):
+                started = time.perf_counter()
+                task()
+                times.append(time.perf_counter() - started)
+            results[name] = {"seconds": times, "checksum": checksum(out)}
+
+    print(
+        json.dumps(
+            {
+                "peer": args.peer,
+                "threads": args.threads,
+                "versions": {
+                    "python": sys.version.split()[0],
+                    "torch": torch.__version__,
+                    **(
+                        {"nnsight": __import__("nnsight").__version__}
+                        if args.peer == "nnsight"
+                        else {}
+                    ),
+                    "transformers": __import__("transformers").__version__,
+                },
+                # ru_maxrss is in KiB on Linux.
+                "peakRssBytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+                "tasks": results,
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
