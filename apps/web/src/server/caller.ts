@@ -1,12 +1,17 @@
 import "server-only";
 import { createApiContext, createCaller } from "@loupe/api";
 import { headers } from "next/headers";
+import { cache } from "react";
 import { getApiServices } from "./api-services";
 import { principalOf } from "./principal";
 
-/** A tRPC caller for server components, as the signed-in user: the same procedures, no HTTP hop. */
-export async function getServerCaller() {
-  return createCaller(
+/**
+ * A tRPC caller for server components, as the signed-in user: the same
+ * procedures, no HTTP hop. Once per request (React's cache): the header and
+ * the page resolve the principal (session, database) once between them.
+ */
+export const getServerCaller = cache(async () =>
+  createCaller(
     createApiContext(getApiServices(), await principalOf(await headers())),
-  );
-}
+  ),
+);

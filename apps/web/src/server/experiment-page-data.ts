@@ -1,20 +1,21 @@
 import "server-only";
 import { notFound } from "next/navigation";
-import { getServerCaller } from "./caller";
+import { cache } from "react";
+import { currentAccount } from "./session";
 import { errorCode } from "./describe-error";
 
 /**
  * An experiment a page shows, as the signed-in user may read it. A private
  * experiment someone else owns is a 404, exactly like one that does not exist.
+ * Once per request: a page's metadata and its body both ask.
  */
-export async function loadExperiment(id: string) {
-  const caller = await getServerCaller();
+export const loadExperiment = cache(async (id: string) => {
+  const { caller, me } = await currentAccount();
   const experiment = await caller.experiments
     .get({ experimentId: id })
     .catch((e: unknown) => {
       if (errorCode(e) === "NOT_FOUND") notFound();
       throw e;
     });
-  const me = await caller.account.me().catch(() => null);
   return { caller, experiment, me };
-}
+});

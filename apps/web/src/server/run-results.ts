@@ -3,6 +3,7 @@ import { openModelTokenizer, openRunResult, type Principal } from "@loupe/api";
 import {
   fromSafetensors,
   loadTokenizer,
+  manifestSchema,
   parseGraphOrThrow,
   type SavedTensor,
   type TextTokenizer,
@@ -14,7 +15,10 @@ import { getApiServices } from "./api-services";
 /** Results larger than this are offered for download only, not drawn. */
 const MAX_DRAWN_BYTES = 64 * 1024 ** 2;
 
-async function readAll(chunks: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
+/** A stream of result (or tokenizer) chunks, whole. */
+export async function readAll(
+  chunks: AsyncIterable<Uint8Array>,
+): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
   for await (const c of chunks) parts.push(c);
   return Buffer.concat(parts);
@@ -24,11 +28,13 @@ async function readAll(chunks: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
 // tokenizer gets a fresh one.
 const tokenizers = new Map<string, Promise<TextTokenizer | null>>();
 
-async function tokenizerOf(model: string): Promise<TextTokenizer | null> {
+async function tokenizerOf(
+  model: string,
+  tokenizerHash: string | null,
+): Promise<TextTokenizer | null> {
   const { db, results } = getApiServices();
-  const row = await db.model.findUnique({ where: { name: model } });
-  if (!row?.tokenizerHash) return null;
-  const key = `${model}@${row.tokenizerHash}`;
+  if (!tokenizerHash) return null;
+  const key = `${model}@${tokenizerHash}`;
   if (!tokenizers.has(key))
     tokenizers.set(
       key,
@@ -90,14 +96,14 @@ export async function loadRunResultViews(
   if (result.byteSize > MAX_DRAWN_BYTES)
     return { kind: "too-large", byteSize: result.byteSize };
   const { tensors } = fromSafetensors(await readAll(result.chunks));
-  const tokenizer = await tokenizerOf(run.model);
-  const manifest = await db.model.findUnique({ where: { name: run.model } });
+  const model = await db.model.findUnique({ where: { name: run.model } });
+  const tokenizer = await tokenizerOf(run.model, model?.tokenizerHash ?? null);
   return {
     kind: "views",
     byteSize: result.byteSize,
     // Charts and tables first, plain summaries (scalars and the like) after.
     views: buildResultViews(tensors, {
-      vocabSize: vocabSizeOf(manifest?.manifest),
+      vocabSize: vocabSizeOf(model?.manifest),
       ...(tokenizer && { decode: (ids: number[]) => tokenizer.decode(ids) }),
       promptTokens: promptTokens(run.graph, tokenizer),
     }).sort(
@@ -107,21 +113,14 @@ export async function loadRunResultViews(
 }
 
 /** The last dim of the root module's logits output, when the manifest says so. */
-function vocabSizeOf(manifest: unknown): number | undefined {
-  const root = (
-    manifest as
-      | {
-          modules?: {
-            path: string;
-            calls: { outputs: { label?: string; shape: unknown[] }[] }[];
-          }[];
-        }
-      | undefined
-  )?.modules?.find((m) => m.path === "");
-  const logits =
-    root?.calls[0]?.outputs.find((o) => o.label === "logits") ??
-    root?.calls[0]?.outputs[0];
-  const last = logits?.shape.at(-1);
+function vocabSizeOf(stored: unknown): number | undefined {
+  const parsed = manifestSchema.safeParse(stored);
+  if (!parsed.success) return undefined;
+  const outputs = parsed.data.modules.find((m) => m.path === "")?.calls[0]
+    ?.outputs;
+  const last = (
+    outputs?.find((o) => o.label === "logits") ?? outputs?.[0]
+  )?.shape.at(-1);
   return typeof last === "number" ? last : undefined;
 }
 

@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
-import { headers } from "next/headers";
 import { revokeKeyAction } from "@/server/actions/key-actions";
 import { requireAccount } from "@/server/session";
+import { requestOrigin } from "@/server/request-origin";
 import { FormMessage } from "@/components/form-message";
 import { When } from "@/components/when";
 import { CreateKeyForm } from "./create-key-form";
@@ -17,8 +17,7 @@ export default async function KeysPage({
   const { error, notice } = await searchParams;
   const { caller } = await requireAccount("/keys");
   const keys = await caller.keys.list();
-  const h = await headers();
-  const origin = `${h.get("x-forwarded-proto") ?? "http"}://${h.get("host") ?? "localhost"}`;
+  const origin = await requestOrigin();
   return (
     <section className="page">
       <h1>API keys</h1>

@@ -1,30 +1,26 @@
 "use server";
+import { formText } from "../form-fields";
 import { createMagicLink } from "@loupe/api";
 import { AuthError } from "next-auth";
-import { headers } from "next/headers";
 import { getApiServices } from "../api-services";
 import { sendEmail } from "../outbox";
+import { requestOrigin } from "../request-origin";
 import { redirect } from "next/navigation";
 import { getServerCaller } from "../caller";
 import { describeError } from "../describe-error";
 import { backWith } from "../form-redirect";
 import { signIn, signOut } from "../auth";
 
-const text = (form: FormData, name: string) => {
-  const v = form.get(name);
-  return typeof v === "string" ? v : "";
-};
-
 /** Only paths on this site: a callback URL from the query string must not send people elsewhere. */
 const safeReturn = (value: string, fallback: string) =>
   value.startsWith("/") && !value.startsWith("//") ? value : fallback;
 
 export async function signInAction(form: FormData) {
-  const callbackUrl = safeReturn(text(form, "callbackUrl"), "/gallery");
+  const callbackUrl = safeReturn(formText(form, "callbackUrl"), "/gallery");
   try {
     await signIn("credentials", {
-      email: text(form, "email"),
-      password: text(form, "password"),
+      email: formText(form, "email"),
+      password: formText(form, "password"),
       redirectTo: callbackUrl,
     });
   } catch (error) {
@@ -40,9 +36,9 @@ export async function signInAction(form: FormData) {
 export async function signUpAction(form: FormData) {
   const caller = await getServerCaller();
   const input = {
-    email: text(form, "email").trim(),
-    name: text(form, "name"),
-    password: text(form, "password"),
+    email: formText(form, "email").trim(),
+    name: formText(form, "name"),
+    password: formText(form, "password"),
   };
   try {
     await caller.account.signUp(input);
@@ -64,12 +60,12 @@ export async function applyAction(form: FormData) {
   const caller = await getServerCaller();
   try {
     await caller.applications.submit({
-      affiliation: text(form, "affiliation"),
-      purpose: text(form, "purpose"),
+      affiliation: formText(form, "affiliation"),
+      purpose: formText(form, "purpose"),
       modelsWanted: form
         .getAll("modelsWanted")
         .filter((m): m is string => typeof m === "string"),
-      expectedUsage: text(form, "expectedUsage"),
+      expectedUsage: formText(form, "expectedUsage"),
     });
   } catch (error) {
     backWith("/apply", { error: describeError(error) });
@@ -84,8 +80,8 @@ export async function applyAction(form: FormData) {
 
 /** Emails a one-time sign-in link (development: to the outbox folder). */
 export async function sendMagicLinkAction(form: FormData) {
-  const callbackUrl = safeReturn(text(form, "callbackUrl"), "/gallery");
-  const email = text(form, "email").trim();
+  const callbackUrl = safeReturn(formText(form, "callbackUrl"), "/gallery");
+  const email = formText(form, "email").trim();
   if (!/^[^@\s]+@[^@\s]+$/.test(email))
     backWith("/signin", { error: `"${email}" is not an email address` });
   let link: Awaited<ReturnType<typeof createMagicLink>>;
@@ -96,9 +92,7 @@ export async function sendMagicLinkAction(form: FormData) {
       error: error instanceof Error ? error.message : String(error),
     });
   }
-  const h = await headers();
-  const origin = `${h.get("x-forwarded-proto") ?? "http"}://${h.get("host") ?? "localhost"}`;
-  const url = `${origin}/signin/link?token=${link.token}&callbackUrl=${encodeURIComponent(callbackUrl)}`;
+  const url = `${await requestOrigin()}/signin/link?token=${link.token}&callbackUrl=${encodeURIComponent(callbackUrl)}`;
   await sendEmail({
     to: link.email,
     subject: "Your Loupe sign-in link",
@@ -110,10 +104,10 @@ export async function sendMagicLinkAction(form: FormData) {
 }
 
 export async function signInWithLinkAction(form: FormData) {
-  const callbackUrl = safeReturn(text(form, "callbackUrl"), "/gallery");
+  const callbackUrl = safeReturn(formText(form, "callbackUrl"), "/gallery");
   try {
     await signIn("magic-link", {
-      token: text(form, "token"),
+      token: formText(form, "token"),
       redirectTo: callbackUrl,
     });
   } catch (error) {

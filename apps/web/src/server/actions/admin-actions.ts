@@ -1,14 +1,11 @@
 "use server";
+import { formText } from "../form-fields";
 import { revalidatePath } from "next/cache";
 import { getServerCaller } from "../caller";
 import { describeError } from "../describe-error";
 import { backWith } from "../form-redirect";
 
 const num = (form: FormData, name: string) => Number(form.get(name));
-const text = (form: FormData, name: string) => {
-  const v = form.get(name);
-  return typeof v === "string" ? v : "";
-};
 const quotaOf = (form: FormData) => ({
   computeSecondsPerDay: num(form, "computeSecondsPerDay"),
   maxConcurrentRuns: num(form, "maxConcurrentRuns"),
@@ -18,8 +15,8 @@ const quotaOf = (form: FormData) => ({
 
 export async function reviewAction(form: FormData) {
   const caller = await getServerCaller();
-  const userId = text(form, "userId");
-  const decision = text(form, "decision");
+  const userId = formText(form, "userId");
+  const decision = formText(form, "decision");
   try {
     if (decision === "approve")
       await caller.applications.review({
@@ -31,14 +28,14 @@ export async function reviewAction(form: FormData) {
       await caller.applications.review({
         userId,
         decision: "reject",
-        reason: text(form, "reason"),
+        reason: formText(form, "reason"),
       });
   } catch (error) {
     backWith("/admin", { error: describeError(error) });
   }
   revalidatePath("/admin");
   backWith("/admin", {
-    notice: `${text(form, "email")}: ${decision === "approve" ? "approved" : "rejected"}.`,
+    notice: `${formText(form, "email")}: ${decision === "approve" ? "approved" : "rejected"}.`,
   });
 }
 
@@ -46,12 +43,12 @@ export async function setQuotaAction(form: FormData) {
   const caller = await getServerCaller();
   try {
     await caller.admin.setQuota({
-      userId: text(form, "userId"),
+      userId: formText(form, "userId"),
       ...quotaOf(form),
     });
   } catch (error) {
     backWith("/admin", { error: describeError(error) });
   }
   revalidatePath("/admin");
-  backWith("/admin", { notice: `Quota of ${text(form, "email")} saved.` });
+  backWith("/admin", { notice: `Quota of ${formText(form, "email")} saved.` });
 }

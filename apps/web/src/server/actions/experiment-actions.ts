@@ -1,23 +1,20 @@
 "use server";
+import { formText } from "../form-fields";
 import { revalidatePath } from "next/cache";
 import { redirect } from "next/navigation";
 import { getServerCaller } from "../caller";
 import { describeError } from "../describe-error";
 import { backWith } from "../form-redirect";
 
-const text = (form: FormData, name: string) => {
-  const v = form.get(name);
-  return typeof v === "string" ? v : "";
-};
 const page = (id: string) => `/experiments/${encodeURIComponent(id)}`;
 
 export async function starAction(form: FormData) {
-  const id = text(form, "experimentId");
+  const id = formText(form, "experimentId");
   const caller = await getServerCaller();
   try {
     await caller.experiments.star({
       experimentId: id,
-      starred: text(form, "starred") === "true",
+      starred: formText(form, "starred") === "true",
     });
   } catch (error) {
     backWith(page(id), { error: describeError(error) });
@@ -27,15 +24,15 @@ export async function starAction(form: FormData) {
 }
 
 export async function forkAction(form: FormData) {
-  const id = text(form, "experimentId");
+  const id = formText(form, "experimentId");
   const caller = await getServerCaller();
   let forked: { experimentId: string };
   try {
     forked = await caller.experiments.fork({
       experimentId: id,
-      version: Number(text(form, "version")),
-      title: text(form, "title").trim() || undefined,
-      visibility: (text(form, "visibility") || "private") as "private",
+      version: Number(formText(form, "version")),
+      title: formText(form, "title").trim() || undefined,
+      visibility: (formText(form, "visibility") || "private") as "private",
     });
   } catch (error) {
     backWith(page(id), { error: describeError(error) });
@@ -46,32 +43,32 @@ export async function forkAction(form: FormData) {
 }
 
 export async function setVisibilityAction(form: FormData) {
-  const id = text(form, "experimentId");
+  const id = formText(form, "experimentId");
   const caller = await getServerCaller();
   try {
     await caller.experiments.setVisibility({
       experimentId: id,
-      visibility: text(form, "visibility") as "private",
+      visibility: formText(form, "visibility") as "private",
     });
   } catch (error) {
     backWith(page(id), { error: describeError(error) });
   }
   revalidatePath(page(id));
   backWith(page(id), {
-    notice: `Visibility is now ${text(form, "visibility")}.`,
+    notice: `Visibility is now ${formText(form, "visibility")}.`,
   });
 }
 
 export async function describeAction(form: FormData) {
-  const id = text(form, "experimentId");
+  const id = formText(form, "experimentId");
   const caller = await getServerCaller();
   try {
     await caller.experiments.describe({
       experimentId: id,
-      title: text(form, "title"),
-      description: text(form, "description"),
-      license: text(form, "license"),
-      tags: text(form, "tags")
+      title: formText(form, "title"),
+      description: formText(form, "description"),
+      license: formText(form, "license"),
+      tags: formText(form, "tags")
         .split(",")
         .map((t) => t.trim())
         .filter(Boolean),
@@ -85,11 +82,11 @@ export async function describeAction(form: FormData) {
 
 /** Commits an edited graph document as the next version: VERSION_CONFLICT if someone committed first. */
 export async function commitAction(form: FormData) {
-  const id = text(form, "experimentId");
+  const id = formText(form, "experimentId");
   const caller = await getServerCaller();
   let graph: unknown = null;
   try {
-    graph = JSON.parse(text(form, "graph"));
+    graph = JSON.parse(formText(form, "graph"));
   } catch (error) {
     backWith(`${page(id)}/commit`, {
       error: `the graph is not valid JSON: ${(error as Error).message}`,
@@ -99,10 +96,10 @@ export async function commitAction(form: FormData) {
   try {
     committed = await caller.experiments.commitVersion({
       experimentId: id,
-      expectedVersion: Number(text(form, "expectedVersion")),
-      model: text(form, "model"),
+      expectedVersion: Number(formText(form, "expectedVersion")),
+      model: formText(form, "model"),
       graph,
-      message: text(form, "message"),
+      message: formText(form, "message"),
     });
   } catch (error) {
     backWith(`${page(id)}/commit`, { error: describeError(error) });
@@ -114,14 +111,14 @@ export async function commitAction(form: FormData) {
 }
 
 export async function runVersionAction(form: FormData) {
-  const id = text(form, "experimentId");
+  const id = formText(form, "experimentId");
   const caller = await getServerCaller();
   let run: { runId: string };
   try {
     run = await caller.runs.submit({
       experimentId: id,
-      version: Number(text(form, "version")),
-      reuse: text(form, "reuse") !== "false",
+      version: Number(formText(form, "version")),
+      reuse: formText(form, "reuse") !== "false",
     });
   } catch (error) {
     backWith(page(id), { error: describeError(error) });

@@ -1,14 +1,16 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import { headers } from "next/headers";
 import { parseGraphOrThrow, renderGraphText } from "@loupe/graph";
 import {
   forkAction,
   runVersionAction,
-  setVisibilityAction,
   starAction,
 } from "@/server/actions/experiment-actions";
 import { loadExperiment } from "@/server/experiment-page-data";
+import { requestOrigin } from "@/server/request-origin";
+import { ExperimentHistory } from "@/components/experiments/experiment-history";
+import { ExperimentLineage } from "@/components/experiments/experiment-lineage";
+import { ExperimentRuns } from "@/components/experiments/experiment-runs";
 import { FormMessage } from "@/components/form-message";
 import { GraphDrawing } from "@/components/graph/graph-drawing";
 import { Markdown } from "@/components/markdown";
@@ -54,11 +56,7 @@ export default async function ExperimentPage({
   const graph = version ? parseGraphOrThrow(version.graph) : null;
   const owner = me?.userId === e.ownerId;
   const approved = me?.access === "approved";
-  const h = await headers();
-  const origin = `${h.get("x-forwarded-proto") ?? "http"}://${h.get("host") ?? "localhost"}`;
-  const versions = history.filter(
-    (x) => x.type === "experiment.version_committed",
-  );
+  const origin = await requestOrigin();
   return (
     <article className="page" data-testid="experiment" data-id={e.id}>
       <FormMessage error={query.error} notice={query.notice} />
@@ -283,151 +281,18 @@ export default async function ExperimentPage({
         <p className="muted">No version committed yet.</p>
       )}
 
-      <section aria-labelledby="runs">
-        <h2 id="runs">Runs</h2>
-        {runs.length === 0 ? (
-          <p className="muted">Not run yet.</p>
-        ) : (
-          <table className="grid" data-testid="experiment-runs">
-            <thead>
-              <tr>
-                <th scope="col">Run</th>
-                <th scope="col">Version</th>
-                <th scope="col">Status</th>
-                <th scope="col">Requested</th>
-              </tr>
-            </thead>
-            <tbody>
-              {runs.map((r) => (
-                <tr key={r.runId}>
-                  <td>
-                    <Link href={`/runs/${r.runId}`}>
-                      <code>{r.runId.slice(0, 8)}</code>
-                    </Link>
-                  </td>
-                  <td className="num">v{r.version}</td>
-                  <td>
-                    {r.status}
-                    {r.cached && <span className="muted small"> (cached)</span>}
-                  </td>
-                  <td className="num">
-                    <When at={r.requestedAt} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
-      </section>
-
-      <section aria-labelledby="history">
-        <h2 id="history">History</h2>
-        {versions.length >= 2 && (
-          <form action={`/experiments/${e.id}/diff`} className="filters">
-            <label>
-              Compare version
-              <select name="from" defaultValue={String(latest - 1)}>
-                {versions.map((v) => (
-                  <option key={v.seq} value={String(v.version)}>
-                    {v.version}
-                  </option>
-                ))}
-              </select>
-            </label>
-            <label>
-              with version
-              <select name="to" defaultValue={String(latest)}>
-                {versions.map((v) => (
-                  <option key={v.seq} value={String(v.version)}>
-                    {v.version}
-                  </option>
-                ))}
-              </select>
-            </label>
-            <button type="submit" className="secondary">
-              Show diff
-            </button>
-          </form>
-        )}
-        <ol className="timeline" data-testid="history">
-          {history.map((h) => (
-            <li key={h.seq}>
-              <When at={h.time} /> ·{" "}
-              <HistoryLine event={h} experimentId={e.id} />
-            </li>
-          ))}
-        </ol>
-      </section>
-
-      <section aria-labelledby="lineage">
-        <h2 id="lineage">Forks and sharing</h2>
-        {e.forkList.length === 0 ? (
-          <p className="muted">No forks you can see.</p>
-        ) : (
-          <ul className="plain" data-testid="forks">
-            {e.forkList.map((f) => (
-              <li key={f.experimentId}>
-                <Link href={`/experiments/${f.experimentId}`}>{f.title}</Link>{" "}
-                <span className="muted small">
-                  from version {f.fromVersion} · {f.visibility}
-                </span>
-              </li>
-            ))}
-          </ul>
-        )}
-        {owner && (
-          <form action={setVisibilityAction} className="filters">
-            <input type="hidden" name="experimentId" value={e.id} />
-            <label>
-              Visibility
-              <select name="visibility" defaultValue={e.visibility}>
-                <option value="private">private: only you</option>
-                <option value="unlisted">unlisted: anyone with the link</option>
-                <option value="public">public: listed in the gallery</option>
-              </select>
-            </label>
-            <button type="submit" className="secondary">
-              Change visibility
-            </button>
-          </form>
-        )}
-      </section>
+      <ExperimentRuns runs={runs} />
+      <ExperimentHistory
+        experimentId={e.id}
+        history={history}
+        latest={latest}
+      />
+      <ExperimentLineage
+        experimentId={e.id}
+        forks={e.forkList}
+        owner={owner}
+        visibility={e.visibility}
+      />
     </article>
   );
-}
-
-function HistoryLine({
-  event,
-  experimentId,
-}: {
-  event: { type: string } & Record<string, unknown>;
-  experimentId: string;
-}) {
-  const v = event as Record<string, unknown>;
-  switch (event.type) {
-    case "experiment.created":
-      return <>created{v.forkedFrom ? " as a fork" : ""}</>;
-    case "experiment.version_committed":
-      return (
-        <>
-          <Link href={`/experiments/${experimentId}?v=${String(v.version)}`}>
-            version {String(v.version)}
-          </Link>{" "}
-          committed:{" "}
-          {typeof v.message === "string" && v.message
-            ? v.message
-            : "no message"}
-        </>
-      );
-    case "experiment.visibility_changed":
-      return <>made {String(v.visibility)}</>;
-    case "experiment.described":
-      return <>details edited</>;
-    case "experiment.starred":
-      return <>starred</>;
-    case "experiment.unstarred":
-      return <>unstarred</>;
-    default:
-      return <>{event.type}</>;
-  }
 }

@@ -1,6 +1,6 @@
 import { openRunResult } from "@loupe/api";
 import { fromSafetensors } from "@loupe/graph";
-import { tensorsToJson } from "@/server/run-results";
+import { readAll, tensorsToJson } from "@/server/run-results";
 import { TRPCError } from "@trpc/server";
 import { getApiServices } from "@/server/api-services";
 import { principalOf } from "@/server/principal";
@@ -28,9 +28,7 @@ export async function GET(
       runId,
     );
     if (new URL(req.url).searchParams.get("format") === "json") {
-      const parts: Uint8Array[] = [];
-      for await (const chunk of result.chunks) parts.push(chunk);
-      const { tensors } = fromSafetensors(Buffer.concat(parts));
+      const { tensors } = fromSafetensors(await readAll(result.chunks));
       return new Response(tensorsToJson(tensors), {
         headers: {
           "content-type": "application/json",

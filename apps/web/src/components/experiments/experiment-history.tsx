@@ -1,0 +1,100 @@
+import Link from "next/link";
+import { When } from "@/components/when";
+
+type HistoryEntry = {
+  seq: number;
+  type: string;
+  time: Date;
+  version: number | null;
+} & Record<string, unknown>;
+
+/** The experiment's event stream as a timeline, with a diff form over its versions. */
+export function ExperimentHistory({
+  experimentId,
+  history,
+  latest,
+}: {
+  experimentId: string;
+  history: HistoryEntry[];
+  latest: number;
+}) {
+  const versions = history.filter(
+    (x) => x.type === "experiment.version_committed",
+  );
+  return (
+    <section aria-labelledby="history">
+      <h2 id="history">History</h2>
+      {versions.length >= 2 && (
+        <form action={`/experiments/${experimentId}/diff`} className="filters">
+          <label>
+            Compare version
+            <select name="from" defaultValue={String(latest - 1)}>
+              {versions.map((v) => (
+                <option key={v.seq} value={String(v.version)}>
+                  {v.version}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            with version
+            <select name="to" defaultValue={String(latest)}>
+              {versions.map((v) => (
+                <option key={v.seq} value={String(v.version)}>
+                  {v.version}
+                </option>
+              ))}
+            </select>
+          </label>
+          <button type="submit" className="secondary">
+            Show diff
+          </button>
+        </form>
+      )}
+      <ol className="timeline" data-testid="history">
+        {history.map((h) => (
+          <li key={h.seq}>
+            <When at={h.time} /> ·{" "}
+            <HistoryLine event={h} experimentId={experimentId} />
+          </li>
+        ))}
+      </ol>
+    </section>
+  );
+}
+
+function HistoryLine({
+  event,
+  experimentId,
+}: {
+  event: { type: string } & Record<string, unknown>;
+  experimentId: string;
+}) {
+  const v = event as Record<string, unknown>;
+  switch (event.type) {
+    case "experiment.created":
+      return <>created{v.forkedFrom ? " as a fork" : ""}</>;
+    case "experiment.version_committed":
+      return (
+        <>
+          <Link href={`/experiments/${experimentId}?v=${String(v.version)}`}>
+            version {String(v.version)}
+          </Link>{" "}
+          committed:{" "}
+          {typeof v.message === "string" && v.message
+            ? v.message
+            : "no message"}
+        </>
+      );
+    case "experiment.visibility_changed":
+      return <>made {String(v.visibility)}</>;
+    case "experiment.described":
+      return <>details edited</>;
+    case "experiment.starred":
+      return <>starred</>;
+    case "experiment.unstarred":
+      return <>unstarred</>;
+    default:
+      return <>{event.type}</>;
+  }
+}
