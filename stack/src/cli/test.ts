@@ -18,7 +18,7 @@ import {
 import { findPostgresBinDir } from "../services/postgres.ts";
 import { runTool } from "../services/run-tool.ts";
 import { ensureTemporalBinary } from "../services/temporal.ts";
-import { sumTestResults } from "../test-results.ts";
+import { failedTests, sumTestResults } from "../test-results.ts";
 
 const args = new Set(process.argv.slice(2));
 const config = resolveStackConfig("test", process.env, repoRoot);
@@ -142,6 +142,10 @@ const totals = sumTestResults(resultsDir);
 console.log(
   `\ntests: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`,
 );
+for (const f of failedTests(resultsDir))
+  console.error(
+    `\n✘ ${f.report}: ${f.title}\n${f.message.replace(/^/gm, "    ")}`,
+  );
 if (totals.failed > 0 && failures.length === 0)
   failures.push(`${totals.failed} failed tests`);
 if (failures.length > 0) {
