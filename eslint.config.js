@@ -34,7 +34,9 @@ const allowed = {
   // infra validates the deployment manifests against the apps' env parsers,
   // which it imports by path (the one place outside apps/ that reads them).
   infra: [],
-  bench: ["graph", "engine"],
+  // bench measures the whole platform too: it brings a stack up, gives its
+  // administrator a key through the API, and drives it with the SDK.
+  bench: ["graph", "engine", "sdk", "api", "stack"],
   examples: ["sdk"],
 };
 

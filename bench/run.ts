@@ -1,20 +1,84 @@
 /**
- * `npm run bench`: runs every suite and writes BENCHMARKS.md (never run by CI).
- * Each task is measured with tinybench (warm-up, then repeated runs; see
- * measure-suite.ts); the report gives median and p99 per run with the machine,
- * its load, the commit and versions.
+ * `npm run bench`: measures everything and writes BENCHMARKS.md with its PNG
+ * charts (bench/charts/), from scratch; never run by CI.
+ *
+ * 1. Prerequisites, made when missing: the Python peers' virtualenv
+ *    (bench/peers/setup.sh), the GPT-2 small export and its manifest
+ *    (bench/models), the production builds of the web app and the worker.
+ * 2. In-process suites measured with tinybench (measure-suite.ts): the
+ *    intervention graph library, and the engine against onnxruntime alone.
+ * 3. The comparison: PyTorch eager, PyTorch hooks, nnsight and Loupe's engine,
+ *    one process each (contenders/), then the same tasks through a running
+ *    platform, and the platform's latency and throughput with batching on and
+ *    off (platform/).
+ *
+ *   npm run bench [-- --out FILE] [-- --quick]
+ *
+ * --quick: fewer rounds and shorter windows, to try the pipeline (its numbers
+ * are not the report's); --out: write the report elsewhere (charts beside it).
  */
-import { execSync } from "node:child_process";
+import { execSync, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { parseArgs } from "node:util";
+import { COMPARISON_TASKS } from "./contenders/contender-report.ts";
+import {
+  compareTensors,
+  referenceOf,
+  runContenders,
+  type Agreement,
+} from "./contenders/run-contenders.ts";
 import { measureSuite } from "./measure-suite.ts";
+import {
+  ensureGpt2SmallImported,
+  ensurePeersVenv,
+} from "./models/ensure-gpt2-small.ts";
+import {
+  bringUpBenchStack,
+  peakRssOf,
+  type BatchingPolicy,
+} from "./platform/bench-stack.ts";
+import {
+  measureComparisonTasks,
+  measureLatency,
+  measureThroughput,
+  type Throughput,
+  type TimedRun,
+} from "./platform/platform-bench.ts";
+import {
+  comparisonSection,
+  platformSection,
+  type ComparisonMeasurements,
+} from "./report/comparison-section.ts";
 import { engineSuite } from "./suites/engine.ts";
 import { graphSuite } from "./suites/graph.ts";
 import type { Suite } from "./suite.ts";
 
-const suites: Suite[] = [graphSuite, engineSuite];
 const root = path.resolve(import.meta.dirname, "..");
+const { values: args } = parseArgs({
+  options: {
+    out: { type: "string", default: path.join(root, "BENCHMARKS.md") },
+    quick: { type: "boolean", default: false },
+  },
+});
+const reportFile = path.resolve(args.out);
+const reportDir = path.dirname(reportFile);
+const chartsDir =
+  reportFile === path.join(root, "BENCHMARKS.md")
+    ? path.join(root, "bench", "charts")
+    : path.join(reportDir, "charts");
+const quick = args.quick;
+const settings = {
+  passes: quick ? 1 : 2,
+  rounds: quick ? 1 : 5,
+  latencyRuns: quick ? 5 : 40,
+  throughputSeconds: quick ? 5 : 30,
+  warmupSeconds: quick ? 2 : 5,
+  clients: [1, 8, 32],
+  threads: os.availableParallelism(),
+};
+const log = (line: string) => console.log(`  ${line}`);
 
 function formatTime(ms: number): string {
   if (ms < 1) return `${(ms * 1000).toFixed(1)} µs`;
@@ -22,10 +86,8 @@ function formatTime(ms: number): string {
   return `${(ms / 1000).toFixed(2)} s`;
 }
 
-const loadAverage = () => os.loadavg()[0]!.toFixed(1);
-const loadAtStart = loadAverage();
-const sections: string[] = [];
-for (const suite of suites) {
+/** A tinybench suite's table: median and p99 per task. */
+async function suiteSection(suite: Suite): Promise<string> {
   console.log(`▶ ${suite.name}`);
   const { stats, notes, summary } = await measureSuite(suite);
   const withNotes = notes.size > 0;
@@ -38,12 +100,122 @@ for (const suite of suites) {
     ? "| task | median | p99 | runs | notes |\n|---|---|---|---|---|"
     : "| task | median | p99 | runs |\n|---|---|---|---|";
   console.log(rows.join("\n"));
-  if (summary) console.log(summary);
-  sections.push(
-    `## ${suite.name}\n\n${suite.note}\n\n${header}\n${rows.join("\n")}\n${summary ? `\n${summary}\n` : ""}`,
-  );
+  return `## ${suite.name}\n\n${suite.note}\n\n${header}\n${rows.join("\n")}\n${summary ? `\n${summary}\n` : ""}`;
 }
 
+function step(name: string) {
+  console.log(`▶ ${name}`);
+}
+
+// 1. Prerequisites.
+step(
+  "prerequisites: the peers' virtualenv, GPT-2 small, the web app and worker builds",
+);
+const peersPython = ensurePeersVenv();
+const modelFile = ensureGpt2SmallImported();
+const build = spawnSync(
+  path.join(root, "node_modules", ".bin", "turbo"),
+  [
+    "run",
+    "build",
+    "--filter=@loupe/web",
+    "--filter=@loupe/worker",
+    "--output-logs=errors-only",
+  ],
+  { cwd: root, stdio: "inherit" },
+);
+if (build.status !== 0)
+  throw new Error(
+    `building the web app and worker failed (exit ${build.status})`,
+  );
+
+const loadAverage = () => os.loadavg()[0]!.toFixed(1);
+const loadAtStart = loadAverage();
+const started = Date.now();
+
+// 2. In-process suites.
+const sections: string[] = [];
+for (const suite of [graphSuite, engineSuite])
+  sections.push(await suiteSection(suite));
+
+// 3. The comparison.
+step("the comparison: PyTorch eager, PyTorch hooks, nnsight, Loupe's engine");
+const contenders = runContenders({
+  modelFile,
+  peersPython,
+  passes: settings.passes,
+  rounds: settings.rounds,
+  threads: settings.threads,
+  log,
+});
+
+const latency = {} as Record<BatchingPolicy, TimedRun[]>;
+const throughput = {} as Record<BatchingPolicy, Throughput[]>;
+const workerPeakRssBytes = {} as Record<BatchingPolicy, number | null>;
+let platformTasks: ComparisonMeasurements["platform"]["tasks"] | undefined;
+const platformAgreements: Agreement[] = [];
+for (const batching of ["on", "off"] as const) {
+  step(`the platform, batching ${batching}`);
+  const stack = await bringUpBenchStack({ modelFile, batching, log });
+  try {
+    if (batching === "on") {
+      platformTasks = await measureComparisonTasks(
+        stack,
+        settings.passes * settings.rounds,
+        log,
+      );
+      for (const task of COMPARISON_TASKS)
+        platformAgreements.push({
+          task,
+          contender: "loupe-platform",
+          reference: referenceOf(task),
+          ...compareTensors(
+            `platform ${task}`,
+            contenders.references[task],
+            platformTasks[task].output,
+          ),
+        });
+    }
+    latency[batching] = await measureLatency(stack, settings.latencyRuns);
+    log(
+      `latency: ${latency[batching].map((r) => r.clientMs.toFixed(0)).join(", ")} ms`,
+    );
+    throughput[batching] = [];
+    for (const clients of settings.clients) {
+      const t = await measureThroughput(
+        stack,
+        clients,
+        settings.throughputSeconds,
+        settings.warmupSeconds,
+      );
+      throughput[batching].push(t);
+      log(`${clients} clients: ${t.runsPerSecond.toFixed(2)} runs/s`);
+    }
+    workerPeakRssBytes[batching] = peakRssOf(stack.workerPid);
+  } finally {
+    await stack.stop();
+  }
+}
+
+const measurements: ComparisonMeasurements = {
+  threads: settings.threads,
+  passes: settings.passes,
+  rounds: settings.rounds,
+  contenders,
+  platform: {
+    tasks: platformTasks!,
+    agreements: platformAgreements,
+    latency,
+    throughput,
+    workerPeakRssBytes,
+    throughputSeconds: settings.throughputSeconds,
+  },
+};
+fs.rmSync(chartsDir, { recursive: true, force: true });
+sections.push(await comparisonSection(measurements, chartsDir, reportDir));
+sections.push(await platformSection(measurements, chartsDir, reportDir));
+
+// 4. The report.
 const commit = execSync("git rev-parse --short HEAD", {
   cwd: root,
   encoding: "utf8",
@@ -52,20 +224,20 @@ const dirty =
   execSync("git status --porcelain", { cwd: root, encoding: "utf8" }).trim() !==
   "";
 const cpu = os.cpus()[0]?.model ?? "unknown CPU";
+const minutes = ((Date.now() - started) / 60_000).toFixed(0);
 const report = `# Benchmarks
 
-Generated by \`npm run bench\` (bench/run.ts); do not edit by hand. CI never runs it.
+Generated by \`npm run bench\` (bench/run.ts)${quick ? " **with --quick: too few rounds to quote**" : ""}; do not edit by hand. CI never runs it.
 
 - commit: ${commit}${dirty ? " (with uncommitted changes)" : ""}
 - machine: ${cpu}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.release()}
-- load average (1 min) at start and end: ${loadAtStart}, ${loadAverage()} (above the core count, other processes shared the CPUs and absolute times are inflated; ratios within a suite are measured side by side)
-- Node.js ${process.version}
-- date: ${new Date().toISOString().slice(0, 10)}
+- load average (1 min) at start and end: ${loadAtStart}, ${loadAverage()} (above the core count, other processes shared the CPUs and absolute times are inflated; ratios are measured side by side)
+- Node.js ${process.version}; pinned versions of the Python peers in bench/peers/requirements.txt, of Loupe's packages in package-lock.json
+- date: ${new Date().toISOString().slice(0, 10)}; ${minutes} minutes of measuring
 
-${sections.join("\n")}
-Rows against PyTorch hooks and nnsight on the same weights, and for the platform
-(latency and throughput through the API, Temporal and the workers), come with
-the benchmarks issue.
-`;
-fs.writeFileSync(path.join(root, "BENCHMARKS.md"), report);
-console.log("wrote BENCHMARKS.md");
+${sections.join("\n")}`;
+fs.mkdirSync(reportDir, { recursive: true });
+fs.writeFileSync(reportFile, report);
+console.log(
+  `wrote ${path.relative(root, reportFile) || reportFile} and ${path.relative(root, chartsDir)}/`,
+);

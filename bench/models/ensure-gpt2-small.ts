@@ -4,12 +4,13 @@ import path from "node:path";
 
 const root = path.resolve(import.meta.dirname, "..", "..");
 const script = path.join(import.meta.dirname, "export_gpt2_small.py");
-const venvPython = path.join(
+/** The peers' virtualenv (bench/peers/setup.sh): Debian's PyTorch and pinned transformers. */
+export const PEERS_PYTHON = path.join(
   root,
-  "packages",
-  "engine",
-  "fixtures",
-  ".venv",
+  ".loupe",
+  "cache",
+  "bench",
+  "peers-venv",
   "bin",
   "python",
 );
@@ -24,17 +25,29 @@ export const GPT2_SMALL_PATH = path.join(
 );
 
 /**
+ * Creates the peers' virtualenv (bench/peers/setup.sh: Debian's PyTorch from
+ * apt, nnsight and transformers pinned from PyPI) unless it is ready; returns
+ * its python.
+ */
+export function ensurePeersVenv(): string {
+  const setup = path.join(root, "bench", "peers", "setup.sh");
+  const result = spawnSync("bash", [setup], { stdio: "inherit" });
+  if (result.status !== 0)
+    throw new Error(
+      `${path.relative(root, setup)} failed (exit ${result.status ?? result.signal}): see its output above`,
+    );
+  return PEERS_PYTHON;
+}
+
+/**
  * The path of a GPT-2-small-architecture ONNX export (random init, seed 0),
- * exported by export_gpt2_small.py on first use (~1 minute, ~620 MiB) and
- * cached. No model hub is reachable, so the model is generated, not fetched.
- * Throws, naming the setup command, when the Python environment is missing.
+ * exported by export_gpt2_small.py with the peers' PyTorch on first use
+ * (~1 minute, ~620 MiB) and cached. No model hub is reachable, so the model
+ * is generated, not fetched.
  */
 export function ensureGpt2Small(): string {
   if (fs.existsSync(GPT2_SMALL_PATH)) return GPT2_SMALL_PATH;
-  if (!fs.existsSync(venvPython))
-    throw new Error(
-      `the engine benchmark exports its GPT-2 small model with PyTorch, but the Python virtualenv ${path.relative(root, venvPython)} does not exist: run packages/engine/fixtures/setup.sh once (apt + pip, a few minutes), then npm run bench again`,
-    );
+  const venvPython = ensurePeersVenv();
   console.log(
     `  exporting ${path.relative(root, GPT2_SMALL_PATH)} (once; about a minute)`,
   );
@@ -46,4 +59,31 @@ export function ensureGpt2Small(): string {
       `${path.relative(root, script)} failed (exit ${result.status ?? result.signal}): see its output above`,
     );
   return GPT2_SMALL_PATH;
+}
+
+/**
+ * The export with its manifest beside it (gpt2-small.manifest.json), written by
+ * `loupe models import` as a user would, so a worker can host it.
+ */
+export function ensureGpt2SmallImported(): string {
+  const file = ensureGpt2Small();
+  const manifest = file.replace(/\.onnx$/, ".manifest.json");
+  if (fs.existsSync(manifest)) return file;
+  const result = spawnSync(
+    process.execPath,
+    [
+      path.join(root, "packages", "sdk", "bin", "loupe.mjs"),
+      "models",
+      "import",
+      file,
+      "--name",
+      "gpt2-small",
+    ],
+    { stdio: "inherit", cwd: root },
+  );
+  if (result.status !== 0 || !fs.existsSync(manifest))
+    throw new Error(
+      `loupe models import ${path.relative(root, file)} failed (exit ${result.status ?? result.signal}): see its output above`,
+    );
+  return file;
 }

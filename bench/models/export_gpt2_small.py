@@ -11,7 +11,8 @@ like the engine's fixtures (packages/engine/fixtures/build_fixtures.py,
 position_ids, no ORT optimization), by importing that function, so the export
 conventions the engine's importer relies on have one definition.
 
-Run it with the fixtures' virtualenv (packages/engine/fixtures/setup.sh).
+Run it with the peers' virtualenv (bench/peers/setup.sh; `npm run bench` does),
+whose Debian PyTorch and pinned transformers are the fixtures' too.
 The file (~650 MB) is written to OUT.onnx.tmp, then renamed, so an interrupted
 run leaves no partial model behind.
 """

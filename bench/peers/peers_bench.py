@@ -3,13 +3,15 @@
 and nnsight, on the same GPT-2-small weights and the same batch as Loupe's
 engine suite (bench/suites/gpt2-graphs.ts).
 
-Usage: <peers venv python> peers_bench.py PEER [--rounds N] [--threads T]
+Usage: <peers venv python> peers_bench.py PEER [--rounds N] [--threads T] [--dump DIR]
   PEER: eager | hooks | nnsight
 
 Prints one JSON object on stdout: per task, the wall times of every timed call
-(seconds), a checksum of the task's output (to check that the peers and Loupe
-compute the same thing), and the process's peak resident memory. One process
-per peer, so each peer's peak memory is its own.
+(seconds), a checksum of the task's output, and the process's peak resident
+memory. One process per peer, so each peer's peak memory is its own. With
+--dump, each task's output is also written to DIR/PEER.safetensors (float32
+logits, int64 token ids), so bench/suites can compare them with Loupe's
+element by element.
 
 The model is GPT2LMHeadModel with GPT-2 small's config, random init after
 torch.manual_seed(0), built by bench/models/export_gpt2_small.py's
@@ -17,19 +19,25 @@ make_gpt2_small: the very weights Loupe's ONNX export has. The batch is 32 rows
 of 12 token ids from the same 32-bit LCG (seed 1) as tokenRows().
 
 Tasks (the paper's Table 1 task and two more):
-  forward   plain forward, logits
+  forward   plain forward: the logits at the last position
   patching  activation patching on one MLP (layer 6): the MLP output at the
             last position of rows 0-15 written into rows 16-31; their logits
+            at the last position
   lens      logit lens over all 12 layers: top-5 token ids of
             lm_head(ln_f(h_i[:, -1, :])) per layer
-  steering  a fixed direction (seed 2, norm 1) times 4 added to layer 6's
-            output at every position; logits
+  steering  a fixed direction (d_i = sin(0.37 i + 1), scaled to norm 1) times
+            4 added to layer 6's
+            output at every position; the logits at the last position
+
+Every task saves what a researcher would look at (the last position), as
+Loupe's graphs do; the model still computes every position.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import resource
 import sys
 import time
@@ -55,9 +63,16 @@ def token_rows() -> list[list[int]]:
     return rows
 
 
+def steering_direction(torch, width: int):
+    """The same direction as gpt2-graphs.ts steeringDirection(): a formula, not
+    an RNG, so both languages compute it."""
+    d = torch.tensor([math.sin(0.37 * i + 1.0) for i in range(width)], dtype=torch.float64)
+    return (d / d.norm()).to(torch.float32)
+
+
 def eager_tasks(model, torch, ids):
     def forward():
-        return model(ids).logits
+        return model(ids).logits[:, -1, :]
 
     return {"forward": forward}
 
@@ -75,7 +90,7 @@ def hook_tasks(model, torch, ids, direction):
 
         handle = mlp.register_forward_hook(patch)
         try:
-            return model(ids).logits[half:]
+            return model(ids).logits[half:, -1, :]
         finally:
             handle.remove()
 
@@ -100,7 +115,7 @@ def hook_tasks(model, torch, ids, direction):
 
         handle = blocks[STEER_LAYER].register_forward_hook(steer)
         try:
-            return model(ids).logits
+            return model(ids).logits[:, -1, :]
         finally:
             handle.remove()
 
@@ -138,7 +153,7 @@ def nnsight_tasks(model, torch, ids, direction):
             with tracer.invoke(ids[half:]):
                 barrier()
                 lm.transformer.h[PATCH_LAYER].mlp.output[:, -1, :] = clean
-                logits = lm.lm_head.output.save()
+                logits = lm.lm_head.output[:, -1, :].save()
         return logits
 
     def lens():
@@ -159,7 +174,7 @@ def nnsight_tasks(model, torch, ids, direction):
     def steering():
         with lm.trace(ids):
             lm.transformer.h[STEER_LAYER].output[0][:] += STEER_SCALE * direction
-            logits = lm.lm_head.output.save()
+            logits = lm.lm_head.output[:, -1, :].save()
         return logits
 
     return {"patching": patching, "lens": lens, "steering": steering}
@@ -175,16 +190,16 @@ def main() -> None:
     parser.add_argument("peer", choices=["eager", "hooks", "nnsight"])
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--dump", type=Path)
     args = parser.parse_args()
 
     import torch
 
     torch.set_num_threads(args.threads)
+    torch.set_num_interop_threads(1)
     model = make_gpt2_small()
     ids = torch.tensor(token_rows(), dtype=torch.int64)
-    generator = torch.Generator().manual_seed(2)
-    direction = torch.randn(model.config.n_embd, generator=generator)
-    direction = direction / direction.norm()
+    direction = steering_direction(torch, model.config.n_embd)
 
     tasks = {
         "eager": lambda: eager_tasks(model, torch, ids),
@@ -193,15 +208,23 @@ def main() -> None:
     }[args.peer]()
 
     results = {}
+    outputs = {}
     with torch.inference_mode():
         for name, task in tasks.items():
             out = task()  # warm-up (and the checksum)
+            outputs[name] = getattr(out, "value", out).contiguous()
             times = []
             for _ in range(args.rounds):
                 started = time.perf_counter()
                 task()
                 times.append(time.perf_counter() - started)
             results[name] = {"seconds": times, "checksum": checksum(out)}
+
+    if args.dump:
+        from safetensors.torch import save_file
+
+        args.dump.mkdir(parents=True, exist_ok=True)
+        save_file(outputs, str(args.dump / f"{args.peer}.safetensors"))
 
     print(
         json.dumps(

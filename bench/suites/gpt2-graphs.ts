@@ -1,4 +1,10 @@
-import type { Envoy, Graph, Model, TensorValue } from "@loupe/graph";
+import {
+  constant,
+  type Envoy,
+  type Graph,
+  type Model,
+  type TensorValue,
+} from "@loupe/graph";
 
 /** The benchmark batch: 32 rows of 12 token ids (fixed pseudo-random ids). */
 export const BATCH = 32;
@@ -77,4 +83,56 @@ export function logitLensGraph(lm: Model, rows: number[][]): Graph {
         .indices.save(`layer${i}`);
     }
   });
+}
+
+/** Steering: this multiple of steeringDirection() is added to this layer's output. */
+export const STEER_LAYER = 6;
+export const STEER_SCALE = 4;
+
+/**
+ * A fixed unit direction in the residual stream, d_i = sin(0.37 i + 1) scaled
+ * to norm 1: a formula rather than an RNG, so that the Python peers
+ * (bench/peers/peers_bench.py) compute the very same numbers.
+ */
+export function steeringDirection(width = 768): number[] {
+  const d = Array.from({ length: width }, (_, i) => Math.sin(0.37 * i + 1));
+  const norm = Math.hypot(...d);
+  return d.map((x) => x / norm);
+}
+
+/** The logits at the last position: what a researcher reads off a run. */
+const saveLastLogits = (lm: Model, name = "logits") =>
+  lm.output.item("logits").get(":", -1, ":").save(name);
+
+/**
+ * The tasks Loupe is compared on with PyTorch hooks and nnsight (and through
+ * the platform), each saving what the peers' tasks return: the last
+ * position's logits, or the lens's top-5 ids. See peers_bench.py.
+ */
+export function comparisonGraphs(
+  lm: Model,
+  rows: number[][],
+): Record<"forward" | "patching" | "lens" | "steering", Graph> {
+  const half = rows.length / 2;
+  const mlp = moduleAt(lm, mlpPath(6));
+  const block = moduleAt(lm, `transformer.h.${STEER_LAYER}`);
+  return {
+    forward: lm.trace({ tokens: rows }, () => saveLastLogits(lm)),
+    patching: lm.trace((tracer) => {
+      let clean: TensorValue | undefined;
+      tracer.invoke({ tokens: rows.slice(0, half) }, () => {
+        clean = mlp.output.get(":", -1, ":");
+      });
+      tracer.invoke({ tokens: rows.slice(half) }, () => {
+        mlp.output.set([":", -1, ":"], clean!);
+        saveLastLogits(lm);
+      });
+    }),
+    lens: logitLensGraph(lm, rows),
+    steering: lm.trace({ tokens: rows }, () => {
+      const h = block.output[0]!;
+      h.set(h.add(constant(steeringDirection()).mul(STEER_SCALE)));
+      saveLastLogits(lm);
+    }),
+  };
 }

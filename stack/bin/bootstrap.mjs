@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// Entry of `npm start` and `npm test` on a fresh clone: installs the npm
-// dependencies when package-lock.json changed since the last install, then runs
-// the TypeScript command (stack/src/cli/<name>.ts). Plain JavaScript, because
+// Entry of `npm start`, `npm test` and `npm run bench` on a fresh clone:
+// installs the npm dependencies when package-lock.json changed since the last
+// install, then runs the TypeScript command (stack/src/cli/<name>.ts, or
+// bench/run.ts). Plain JavaScript, because
 // nothing else (tsx, TypeScript) is installed yet when it runs.
 import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -15,8 +16,10 @@ const root = path.resolve(
   "..",
 );
 const command = process.argv[2];
-if (!["start", "test"].includes(command ?? "")) {
-  console.error("usage: node stack/bin/bootstrap.mjs <start|test> [args]");
+if (!["start", "test", "bench"].includes(command ?? "")) {
+  console.error(
+    "usage: node stack/bin/bootstrap.mjs <start|test|bench> [args]",
+  );
   process.exit(2);
 }
 
@@ -50,7 +53,10 @@ if (!installed) {
   console.log(`✔ installing npm dependencies (${installSeconds.toFixed(1)} s)`);
 }
 
-const script = path.join(root, "stack", "src", "cli", `${command}.ts`);
+const script =
+  command === "bench"
+    ? path.join(root, "bench", "run.ts")
+    : path.join(root, "stack", "src", "cli", `${command}.ts`);
 const child = spawn(
   process.execPath,
   ["--import", "tsx", script, ...process.argv.slice(3)],

@@ -2,9 +2,13 @@ import { registerModel, type Database, type ResultStorage } from "@loupe/db";
 import { createModel } from "@loupe/graph";
 import type { HostedModel } from "./model-activities.ts";
 
-/** A prompt long enough that a pass's fixed costs do not dominate its per-token time. */
-const CALIBRATION_PROMPT =
-  "The quick brown fox jumps over the lazy dog while the city sleeps and the river runs";
+/**
+ * The calibration pass's input: token ids, not text, so that a model hosted
+ * without a tokenizer calibrates too; 16 tokens (ids 0-15, in every
+ * vocabulary), long enough that a pass's fixed costs do not dominate its
+ * per-token time.
+ */
+const CALIBRATION_TOKENS = [Array.from({ length: 16 }, (_, i) => i)];
 
 /**
  * Registers a model this worker hosts (the API validates graphs against the
@@ -18,7 +22,10 @@ export async function registerHostedModel(
   model: HostedModel,
   files: { results: ResultStorage; tokenizer: unknown } | null = null,
 ): Promise<{ secondsPerToken: number; registered: boolean }> {
-  const graph = createModel(model.manifest).trace(CALIBRATION_PROMPT, () => {});
+  const graph = createModel(model.manifest).trace(
+    { tokens: CALIBRATION_TOKENS },
+    () => {},
+  );
   await model.engine.run({ graph }); // compile and warm up
   const { usage } = await model.engine.run({ graph });
   const secondsPerToken = usage.computeSeconds / Math.max(1, usage.tokens);

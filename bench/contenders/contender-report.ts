@@ -1,0 +1,62 @@
+import type { SavedTensor } from "@loupe/graph";
+import { LAYERS } from "../suites/gpt2-graphs.ts";
+
+/**
+ * What every contender of the comparison prints, one JSON object per process:
+ * the Python peers (bench/peers/peers_bench.py) and Loupe's engine
+ * (loupe-engine.ts) alike, so bench/suites/comparison.ts reads them one way.
+ */
+export interface ContenderReport {
+  readonly peer: string;
+  readonly threads: number;
+  readonly versions: Readonly<Record<string, string>>;
+  /** The process's peak resident set (Linux ru_maxrss), in bytes. */
+  readonly peakRssBytes: number;
+  /** Per task: wall seconds of every timed call (after one untimed warm-up), and a checksum of its output. */
+  readonly tasks: Readonly<
+    Record<string, { readonly seconds: number[]; readonly checksum: number }>
+  >;
+}
+
+/** The tasks of the comparison, in table order. */
+export const COMPARISON_TASKS = [
+  "forward",
+  "patching",
+  "lens",
+  "steering",
+] as const;
+export type ComparisonTask = (typeof COMPARISON_TASKS)[number];
+
+/** Parses a contender's stdout, naming the contender when it is not a report. */
+export function parseContenderReport(
+  who: string,
+  stdout: string,
+): ContenderReport {
+  const line = stdout.trim().split("\n").at(-1) ?? "";
+  try {
+    const report = JSON.parse(line) as ContenderReport;
+    if (typeof report.peakRssBytes !== "number" || !report.tasks)
+      throw new Error("missing peakRssBytes or tasks");
+    return report;
+  } catch (error) {
+    throw new Error(
+      `${who} did not print its report (${(error as Error).message}); its last line: ${line.slice(0, 300)}`,
+    );
+  }
+}
+
+/**
+ * A task's saves as the one tensor the peers return: the logits, or the
+ * lens's per-layer top-5 ids stacked to [layers, rows, 5].
+ */
+export function taskOutput(
+  task: ComparisonTask,
+  saves: Readonly<Record<string, SavedTensor>>,
+): SavedTensor {
+  if (task !== "lens") return saves.logits!;
+  const layers = Array.from({ length: LAYERS }, (_, i) => saves[`layer${i}`]!);
+  const size = layers[0]!.data.length;
+  const data = new BigInt64Array(size * LAYERS);
+  layers.forEach((l, i) => data.set(l.data as BigInt64Array, i * size));
+  return { dtype: "int64", shape: [LAYERS, ...layers[0]!.shape], data };
+}

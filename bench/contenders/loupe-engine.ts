@@ -1,0 +1,100 @@
+/**
+ * Loupe's engine in-process, as a contender of the comparison: its own
+ * process (so its peak memory is its own, like each Python peer's), the same
+ * model file, batch, tasks and thread count as bench/peers/peers_bench.py.
+ *
+ *   node --import tsx bench/contenders/loupe-engine.ts MODEL.onnx [--rounds N] [--threads T] [--dump DIR]
+ *
+ * Prints one ContenderReport on stdout; with --dump, writes each task's output
+ * to DIR/loupe-engine.safetensors (the lens's layers stacked to [12, 32, 5],
+ * as the peers save them).
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { createModel, toSafetensors, type SavedTensor } from "@loupe/graph";
+import { importOnnxModel, LoupeEngine } from "@loupe/engine";
+import { comparisonGraphs, tokenRows } from "../suites/gpt2-graphs.ts";
+import {
+  COMPARISON_TASKS,
+  taskOutput,
+  type ContenderReport,
+} from "./contender-report.ts";
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    rounds: { type: "string", default: "10" },
+    threads: { type: "string", default: "2" },
+    dump: { type: "string" },
+  },
+});
+const [modelFile] = positionals;
+if (!modelFile)
+  throw new Error(
+    "usage: loupe-engine.ts MODEL.onnx [--rounds N] [--threads T] [--dump DIR]",
+  );
+const rounds = Number(values.rounds);
+const threads = Number(values.threads);
+
+const bytes = new Uint8Array(fs.readFileSync(modelFile));
+const { manifest } = await importOnnxModel(bytes, "gpt2-small");
+const engine = await LoupeEngine.load(bytes, manifest, undefined, {
+  sessionOptions: { intraOpNumThreads: threads, interOpNumThreads: 1 },
+});
+const graphs = comparisonGraphs(createModel(manifest), tokenRows());
+
+function checksum(t: SavedTensor): number {
+  let sum = 0;
+  for (const x of t.data) sum += Number(x);
+  return sum;
+}
+
+const tasks: Record<string, { seconds: number[]; checksum: number }> = {};
+const outputs: Record<string, SavedTensor> = {};
+for (const task of COMPARISON_TASKS) {
+  const graph = graphs[task];
+  outputs[task] = taskOutput(task, (await engine.run(graph)).saves); // warm-up
+  const seconds: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const started = performance.now();
+    await engine.run(graph);
+    seconds.push((performance.now() - started) / 1000);
+  }
+  tasks[task] = { seconds, checksum: checksum(outputs[task]) };
+}
+await engine.close();
+
+if (values.dump) {
+  fs.mkdirSync(values.dump, { recursive: true });
+  fs.writeFileSync(
+    path.join(values.dump, "loupe-engine.safetensors"),
+    toSafetensors(outputs),
+  );
+}
+const report: ContenderReport = {
+  peer: "loupe-engine",
+  threads,
+  versions: {
+    node: process.version,
+    "onnxruntime-node": (
+      JSON.parse(
+        fs.readFileSync(
+          path.join(
+            import.meta.dirname,
+            "..",
+            "..",
+            "node_modules",
+            "onnxruntime-node",
+            "package.json",
+          ),
+          "utf8",
+        ),
+      ) as { version: string }
+    ).version,
+  },
+  // maxRSS is in KiB.
+  peakRssBytes: process.resourceUsage().maxRSS * 1024,
+  tasks,
+};
+console.log(JSON.stringify(report));

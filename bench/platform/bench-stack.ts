@@ -1,0 +1,125 @@
+import fs from "node:fs";
+import path from "node:path";
+import {
+  createApiContext,
+  createApiServices,
+  createCaller,
+  principalOfUser,
+  seedAdmin,
+} from "@loupe/api";
+import { bringUp, resolveStackConfig, type RunningStack } from "@loupe/stack";
+
+const root = path.resolve(import.meta.dirname, "..", "..");
+
+/** How the worker forms batches: Loupe's default windows, or one run per forward pass. */
+export type BatchingPolicy = "on" | "off";
+
+/**
+ * The worker's batching settings per policy. "off" is the policy NDIF runs
+ * today, one request at a time per model replica: a batch closes at its first
+ * run (one row), without waiting.
+ */
+const BATCHING_ENV: Record<BatchingPolicy, Record<string, string>> = {
+  on: {},
+  off: {
+    LOUPE_BATCH_MAX_ROWS: "1",
+    LOUPE_BATCH_QUIET_MS: "0",
+    LOUPE_BATCH_MAX_WAIT_MS: "0",
+  },
+};
+
+/** A whole Loupe for the platform benchmarks, with a key for its administrator. */
+export interface BenchStack {
+  readonly webUrl: string;
+  readonly apiKey: string;
+  readonly databaseUrl: string;
+  /** The worker's process, for its peak memory. */
+  readonly workerPid: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * Brings up PostgreSQL, Temporal, the worker (hosting `modelFile` only) and the
+ * built web app on ports of their own (LOUPE_HOME .loupe/bench), from a fresh
+ * database; gives the administrator a quota no benchmark reaches and an API
+ * key, through the API as the portal would.
+ */
+export async function bringUpBenchStack(options: {
+  modelFile: string;
+  batching: BatchingPolicy;
+  log: (line: string) => void;
+}): Promise<BenchStack> {
+  const env = {
+    ...process.env,
+    DATABASE_URL: undefined,
+    TEMPORAL_ADDRESS: undefined,
+    LOUPE_HOME: path.join(root, ".loupe", "bench"),
+    LOUPE_PG_PORT: "54350",
+    LOUPE_TEMPORAL_PORT: "7273",
+    LOUPE_WEB_PORT: "3150",
+  };
+  const config = resolveStackConfig("test", env, root);
+  // The worker and web app inherit this process's environment (stack/src/services/apps.ts).
+  const saved = { ...process.env };
+  Object.assign(process.env, {
+    LOUPE_MODELS: options.modelFile,
+    ...BATCHING_ENV[options.batching],
+  });
+  let stack: RunningStack;
+  try {
+    stack = await bringUp(config, {
+      apps: true,
+      fastPostgres: true,
+      freshDatabase: true,
+      log: options.log,
+    });
+  } finally {
+    for (const key of Object.keys(process.env))
+      if (!(key in saved)) delete process.env[key];
+    Object.assign(process.env, saved);
+  }
+  try {
+    const services = createApiServices({
+      databaseUrl: stack.databaseUrl,
+      temporalAddress: stack.temporalAddress,
+      temporalNamespace: config.temporal.namespace,
+    });
+    try {
+      const { userId } = await seedAdmin(services.db, stack.seeded!.admin);
+      const admin = createCaller(
+        createApiContext(services, await principalOfUser(services.db, userId)),
+      );
+      await admin.admin.setQuota({
+        userId,
+        computeSecondsPerDay: 86_400 * 1000,
+        maxConcurrentRuns: 100_000,
+        maxRunsPerDay: 10_000_000,
+        maxResultBytes: 2 ** 40,
+      });
+      const { key } = await admin.keys.create({ name: "bench" });
+      return {
+        webUrl: stack.webUrl!,
+        apiKey: key,
+        databaseUrl: stack.databaseUrl,
+        workerPid: stack.processes().get("worker")!.pid,
+        stop: () => stack.stop(),
+      };
+    } finally {
+      await services.close();
+    }
+  } catch (error) {
+    await stack.stop();
+    throw error;
+  }
+}
+
+/** A process's peak resident set (VmHWM), in bytes, or null when unreadable. */
+export function peakRssOf(pid: number): number | null {
+  try {
+    const status = fs.readFileSync(`/proc/${pid}/status`, "utf8");
+    const kib = status.match(/^VmHWM:\s+(\d+) kB/m)?.[1];
+    return kib ? Number(kib) * 1024 : null;
+  } catch {
+    return null;
+  }
+}

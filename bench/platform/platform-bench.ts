@@ -1,0 +1,164 @@
+/**
+ * Loupe through the platform, as a script sees it: graphs submitted with the
+ * SDK to the API, scheduled by Temporal, batched and run by the worker, the
+ * result downloaded. Three measurements on one running stack:
+ * - the comparison's tasks (batch 32 on GPT-2 small), timed end to end;
+ * - the end-to-end latency of a small run, one client at a time;
+ * - throughput with N concurrent clients, each submitting a small run and
+ *   waiting for it, over a fixed window (a closed loop).
+ */
+import type { Graph, Model, SavedTensor } from "@loupe/graph";
+import { createLoupe, type LoupeModel, type RunStatus } from "@loupe/sdk";
+import {
+  COMPARISON_TASKS,
+  taskOutput,
+  type ComparisonTask,
+} from "../contenders/contender-report.ts";
+import { comparisonGraphs, tokenRows } from "../suites/gpt2-graphs.ts";
+import type { BenchStack } from "./bench-stack.ts";
+
+export const BENCH_MODEL = "gpt2-small";
+
+/** One run as the client and the server saw it. */
+export interface TimedRun {
+  /** Submit to result in hand (download included), as the script waits. */
+  readonly clientMs: number;
+  /** Requested to finished, by the server's clock (no SDK polling in it). */
+  readonly serverMs: number;
+  /** The worker's share of its batch's compute. */
+  readonly computeMs: number;
+  /** Rows of the batch it ran in (1 = alone). */
+  readonly batchRows: number;
+}
+
+async function connect(stack: BenchStack): Promise<LoupeModel> {
+  const loupe = createLoupe({ url: stack.webUrl, apiKey: stack.apiKey });
+  return loupe.model(BENCH_MODEL);
+}
+
+async function timedRun(
+  lm: LoupeModel,
+  graph: Graph,
+): Promise<{ run: TimedRun; saves: Record<string, SavedTensor> }> {
+  const started = performance.now();
+  const result = await lm.run(graph, { remote: true, reuse: false });
+  const clientMs = performance.now() - started;
+  const status = result.run as RunStatus;
+  const metrics = status.metrics as {
+    computeSeconds?: number;
+    batchRows?: number;
+  } | null;
+  return {
+    run: {
+      clientMs,
+      serverMs: status.finishedAt!.getTime() - status.requestedAt.getTime(),
+      computeMs: (metrics?.computeSeconds ?? Number.NaN) * 1000,
+      batchRows: metrics?.batchRows ?? Number.NaN,
+    },
+    saves: Object.fromEntries(
+      Object.entries(result.saves).map(([k, t]) => [k, t.saved]),
+    ),
+  };
+}
+
+/**
+ * The comparison's tasks through the platform: `rounds` timed runs of each
+ * (after one untimed), one at a time; returns each task's runs and its output
+ * (shaped as the contenders dump it).
+ */
+export async function measureComparisonTasks(
+  stack: BenchStack,
+  rounds: number,
+  log: (line: string) => void,
+): Promise<Record<ComparisonTask, { runs: TimedRun[]; output: SavedTensor }>> {
+  const lm = await connect(stack);
+  const graphs = comparisonGraphs(lm.graphs, tokenRows());
+  const out = {} as Record<
+    ComparisonTask,
+    { runs: TimedRun[]; output: SavedTensor }
+  >;
+  for (const task of COMPARISON_TASKS) {
+    const { saves } = await timedRun(lm, graphs[task]);
+    const runs: TimedRun[] = [];
+    for (let r = 0; r < rounds; r++)
+      runs.push((await timedRun(lm, graphs[task])).run);
+    out[task] = { runs, output: taskOutput(task, saves) };
+    log(
+      `platform ${task}: ${runs.map((r) => (r.clientMs / 1000).toFixed(2)).join(", ")} s`,
+    );
+  }
+  return out;
+}
+
+/**
+ * A small run: one prompt of 12 token ids (row `i` of the benchmark batch),
+ * the top-5 next-token ids saved: what a researcher's quick probe looks like.
+ */
+function smallRunGraph(lm: LoupeModel, i: number): Graph {
+  const rows = tokenRows();
+  const row = rows[i % rows.length]!;
+  const graphs = lm.graphs as Model;
+  return graphs.trace({ tokens: [row] }, () => {
+    graphs.output.item("logits").get(":", -1, ":").topk(5).indices.save("top5");
+  });
+}
+
+/** `count` small runs one after another (after 3 untimed). */
+export async function measureLatency(
+  stack: BenchStack,
+  count: number,
+): Promise<TimedRun[]> {
+  const lm = await connect(stack);
+  for (let i = 0; i < 3; i++) await timedRun(lm, smallRunGraph(lm, i));
+  const runs: TimedRun[] = [];
+  for (let i = 0; i < count; i++)
+    runs.push((await timedRun(lm, smallRunGraph(lm, i))).run);
+  return runs;
+}
+
+/** Throughput of `clients` concurrent closed-loop clients. */
+export interface Throughput {
+  readonly clients: number;
+  readonly seconds: number;
+  /** Runs completed within the window. */
+  readonly completed: number;
+  readonly runsPerSecond: number;
+  readonly runs: readonly TimedRun[];
+}
+
+/**
+ * `clients` clients, each submitting a small run and waiting for its result,
+ * then the next, for `warmupSeconds` (not counted) and then `seconds`
+ * (counted: the runs that finished within the window). Waits for every run
+ * in flight at the end, so the next measurement starts from an idle worker.
+ */
+export async function measureThroughput(
+  stack: BenchStack,
+  clients: number,
+  seconds: number,
+  warmupSeconds: number,
+): Promise<Throughput> {
+  const lms = await Promise.all(
+    Array.from({ length: clients }, () => connect(stack)),
+  );
+  const start = performance.now();
+  const windowStart = start + warmupSeconds * 1000;
+  const windowEnd = windowStart + seconds * 1000;
+  const counted: TimedRun[] = [];
+  await Promise.all(
+    lms.map(async (lm, client) => {
+      for (let i = 0; performance.now() < windowEnd; i++) {
+        const { run } = await timedRun(lm, smallRunGraph(lm, client * 7 + i));
+        const done = performance.now();
+        if (done >= windowStart && done <= windowEnd) counted.push(run);
+      }
+    }),
+  );
+  return {
+    clients,
+    seconds,
+    completed: counted.length,
+    runsPerSecond: counted.length / seconds,
+    runs: counted,
+  };
+}
