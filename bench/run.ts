@@ -12,10 +12,12 @@
  *    platform, and the platform's latency and throughput with batching on and
  *    off (platform/).
  *
- *   npm run bench [-- --out FILE] [-- --quick]
+ *   npm run bench [-- --out FILE] [-- --quick] [-- --report-only]
  *
  * --quick: fewer rounds and shorter windows, to try the pipeline (its numbers
- * are not the report's); --out: write the report elsewhere (charts beside it).
+ * are not the report's); --out: write the report elsewhere (charts beside it);
+ * --report-only: rewrite the report from the last run's measurements
+ * (.loupe/cache/bench/measurements.json) without measuring.
  */
 import { execSync, spawnSync } from "node:child_process";
 import fs from "node:fs";
@@ -60,6 +62,7 @@ const { values: args } = parseArgs({
   options: {
     out: { type: "string", default: path.join(root, "BENCHMARKS.md") },
     quick: { type: "boolean", default: false },
+    "report-only": { type: "boolean", default: false },
   },
 });
 const reportFile = path.resolve(args.out);
@@ -103,117 +106,170 @@ async function suiteSection(suite: Suite): Promise<string> {
   return `## ${suite.name}\n\n${suite.note}\n\n${header}\n${rows.join("\n")}\n${summary ? `\n${summary}\n` : ""}`;
 }
 
+const loadAverage = () => os.loadavg()[0]!.toFixed(1);
+
 function step(name: string) {
   console.log(`▶ ${name}`);
 }
 
-// 1. Prerequisites.
-step(
-  "prerequisites: the peers' virtualenv, GPT-2 small, the web app and worker builds",
+const measurementsFile = path.join(
+  root,
+  ".loupe",
+  "cache",
+  "bench",
+  quick ? "measurements-quick.json" : "measurements.json",
 );
-const peersPython = ensurePeersVenv();
-const modelFile = ensureGpt2SmallImported();
-const build = spawnSync(
-  path.join(root, "node_modules", ".bin", "turbo"),
-  [
-    "run",
-    "build",
-    "--filter=@loupe/web",
-    "--filter=@loupe/worker",
-    "--output-logs=errors-only",
-  ],
-  { cwd: root, stdio: "inherit" },
-);
-if (build.status !== 0)
-  throw new Error(
-    `building the web app and worker failed (exit ${build.status})`,
-  );
 
-const loadAverage = () => os.loadavg()[0]!.toFixed(1);
-const loadAtStart = loadAverage();
-const started = Date.now();
-
-// 2. In-process suites.
-const sections: string[] = [];
-for (const suite of [graphSuite, engineSuite])
-  sections.push(await suiteSection(suite));
-
-// 3. The comparison.
-step("the comparison: PyTorch eager, PyTorch hooks, nnsight, Loupe's engine");
-const contenders = runContenders({
-  modelFile,
-  peersPython,
-  passes: settings.passes,
-  rounds: settings.rounds,
-  threads: settings.threads,
-  log,
-});
-
-const latency = {} as Record<BatchingPolicy, TimedRun[]>;
-const throughput = {} as Record<BatchingPolicy, Throughput[]>;
-const workerPeakRssBytes = {} as Record<BatchingPolicy, number | null>;
-let platformTasks: ComparisonMeasurements["platform"]["tasks"] | undefined;
-const platformAgreements: Agreement[] = [];
-for (const batching of ["on", "off"] as const) {
-  step(`the platform, batching ${batching}`);
-  const stack = await bringUpBenchStack({ modelFile, batching, log });
-  try {
-    if (batching === "on") {
-      platformTasks = await measureComparisonTasks(
-        stack,
-        settings.passes * settings.rounds,
-        log,
-      );
-      for (const task of COMPARISON_TASKS)
-        platformAgreements.push({
-          task,
-          contender: "loupe-platform",
-          reference: referenceOf(task),
-          ...compareTensors(
-            `platform ${task}`,
-            contenders.references[task],
-            platformTasks[task].output,
-          ),
-        });
-    }
-    latency[batching] = await measureLatency(stack, settings.latencyRuns);
-    log(
-      `latency: ${latency[batching].map((r) => r.clientMs.toFixed(0)).join(", ")} ms`,
-    );
-    throughput[batching] = [];
-    for (const clients of settings.clients) {
-      const t = await measureThroughput(
-        stack,
-        clients,
-        settings.throughputSeconds,
-        settings.warmupSeconds,
-      );
-      throughput[batching].push(t);
-      log(`${clients} clients: ${t.runsPerSecond.toFixed(2)} runs/s`);
-    }
-    workerPeakRssBytes[batching] = peakRssOf(stack.workerPid);
-  } finally {
-    await stack.stop();
-  }
+/** What one run measured, kept (JSON) so the report can be rewritten from it. */
+interface Measurements {
+  readonly suites: string[];
+  readonly comparison: ComparisonMeasurements;
+  readonly loadAtStart: string;
+  readonly loadAtEnd: string;
+  readonly minutes: number;
+  readonly date: string;
 }
 
-const measurements: ComparisonMeasurements = {
-  threads: settings.threads,
-  passes: settings.passes,
-  rounds: settings.rounds,
-  contenders,
-  platform: {
-    tasks: platformTasks!,
-    agreements: platformAgreements,
-    latency,
-    throughput,
-    workerPeakRssBytes,
-    throughputSeconds: settings.throughputSeconds,
-  },
-};
+async function measure(): Promise<Measurements> {
+  step(
+    "prerequisites: the peers' virtualenv, GPT-2 small, the web app and worker builds",
+  );
+  const peersPython = ensurePeersVenv();
+  const modelFile = ensureGpt2SmallImported();
+  const build = spawnSync(
+    path.join(root, "node_modules", ".bin", "turbo"),
+    [
+      "run",
+      "build",
+      "--filter=@loupe/web",
+      "--filter=@loupe/worker",
+      "--output-logs=errors-only",
+    ],
+    { cwd: root, stdio: "inherit" },
+  );
+  if (build.status !== 0)
+    throw new Error(
+      `building the web app and worker failed (exit ${build.status})`,
+    );
+
+  const loadAtStart = loadAverage();
+  const started = Date.now();
+
+  // In-process suites.
+  const suites: string[] = [];
+  for (const suite of [graphSuite, engineSuite])
+    suites.push(await suiteSection(suite));
+
+  // The comparison: one process per contender.
+  step("the comparison: PyTorch eager, PyTorch hooks, nnsight, Loupe's engine");
+  const contenders = runContenders({
+    modelFile,
+    peersPython,
+    passes: settings.passes,
+    rounds: settings.rounds,
+    threads: settings.threads,
+    log,
+  });
+
+  // The platform, once per batching policy.
+  const latency = {} as Record<BatchingPolicy, TimedRun[]>;
+  const throughput = {} as Record<BatchingPolicy, Throughput[]>;
+  const workerPeakRssBytes = {} as Record<BatchingPolicy, number | null>;
+  const platformTasks = {} as ComparisonMeasurements["platform"]["tasks"];
+  const platformAgreements: Agreement[] = [];
+  for (const batching of ["on", "off"] as const) {
+    step(`the platform, batching ${batching}`);
+    const stack = await bringUpBenchStack({ modelFile, batching, log });
+    try {
+      if (batching === "on") {
+        const tasks = await measureComparisonTasks(
+          stack,
+          settings.passes * settings.rounds,
+          log,
+        );
+        for (const task of COMPARISON_TASKS) {
+          const { runs, output } = tasks[task];
+          platformTasks[task] = { runs, outputBytes: output.data.byteLength };
+          platformAgreements.push({
+            task,
+            contender: "loupe-platform",
+            reference: referenceOf(task),
+            ...compareTensors(
+              `platform ${task}`,
+              contenders.references[task],
+              output,
+            ),
+          });
+        }
+      }
+      latency[batching] = await measureLatency(stack, settings.latencyRuns);
+      log(
+        `latency: ${latency[batching].map((r) => r.clientMs.toFixed(0)).join(", ")} ms`,
+      );
+      throughput[batching] = [];
+      for (const clients of settings.clients) {
+        const t = await measureThroughput(
+          stack,
+          clients,
+          settings.throughputSeconds,
+          settings.warmupSeconds,
+        );
+        throughput[batching].push(t);
+        log(`${clients} clients: ${t.runsPerSecond.toFixed(2)} runs/s`);
+      }
+      workerPeakRssBytes[batching] = peakRssOf(stack.workerPid);
+    } finally {
+      await stack.stop();
+    }
+  }
+
+  return {
+    suites,
+    comparison: {
+      threads: settings.threads,
+      cores: os.cpus().length,
+      passes: settings.passes,
+      rounds: settings.rounds,
+      contenders: {
+        results: contenders.results,
+        agreements: contenders.agreements,
+      },
+      platform: {
+        tasks: platformTasks,
+        agreements: platformAgreements,
+        latency,
+        throughput,
+        workerPeakRssBytes,
+        throughputSeconds: settings.throughputSeconds,
+      },
+    },
+    loadAtStart,
+    loadAtEnd: loadAverage(),
+    minutes: (Date.now() - started) / 60_000,
+    date: new Date().toISOString().slice(0, 10),
+  };
+}
+
+let measured: Measurements;
+if (args["report-only"]) {
+  if (!fs.existsSync(measurementsFile))
+    throw new Error(
+      `--report-only rewrites the report from ${path.relative(root, measurementsFile)}, which does not exist: run npm run bench first`,
+    );
+  measured = JSON.parse(
+    fs.readFileSync(measurementsFile, "utf8"),
+  ) as Measurements;
+} else {
+  measured = await measure();
+  fs.mkdirSync(path.dirname(measurementsFile), { recursive: true });
+  fs.writeFileSync(measurementsFile, JSON.stringify(measured));
+}
 fs.rmSync(chartsDir, { recursive: true, force: true });
-sections.push(await comparisonSection(measurements, chartsDir, reportDir));
-sections.push(await platformSection(measurements, chartsDir, reportDir));
+const sections = [
+  ...measured.suites,
+  await comparisonSection(measured.comparison, chartsDir, reportDir),
+  await platformSection(measured.comparison, chartsDir, reportDir),
+];
 
 // 4. The report.
 const commit = execSync("git rev-parse --short HEAD", {
@@ -224,16 +280,15 @@ const dirty =
   execSync("git status --porcelain", { cwd: root, encoding: "utf8" }).trim() !==
   "";
 const cpu = os.cpus()[0]?.model ?? "unknown CPU";
-const minutes = ((Date.now() - started) / 60_000).toFixed(0);
 const report = `# Benchmarks
 
 Generated by \`npm run bench\` (bench/run.ts)${quick ? " **with --quick: too few rounds to quote**" : ""}; do not edit by hand. CI never runs it.
 
 - commit: ${commit}${dirty ? " (with uncommitted changes)" : ""}
 - machine: ${cpu}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.release()}
-- load average (1 min) at start and end: ${loadAtStart}, ${loadAverage()} (above the core count, other processes shared the CPUs and absolute times are inflated; ratios are measured side by side)
+- load average (1 min) at start and end: ${measured.loadAtStart}, ${measured.loadAtEnd} (above the core count, other processes shared the CPUs and absolute times are inflated; ratios are measured side by side)
 - Node.js ${process.version}; pinned versions of the Python peers in bench/peers/requirements.txt, of Loupe's packages in package-lock.json
-- date: ${new Date().toISOString().slice(0, 10)}; ${minutes} minutes of measuring
+- date: ${measured.date}; ${measured.minutes.toFixed(0)} minutes of measuring
 
 ${sections.join("\n")}`;
 fs.mkdirSync(reportDir, { recursive: true });

@@ -51,7 +51,7 @@ export interface Agreement {
 }
 
 export interface ContenderRun {
-  readonly results: ReadonlyMap<Contender, ContenderResult>;
+  readonly results: Readonly<Partial<Record<Contender, ContenderResult>>>;
   readonly agreements: readonly Agreement[];
   /** Each task's reference output (see referenceOf), to check other runs of it against. */
   readonly references: Readonly<Record<ComparisonTask, SavedTensor>>;
@@ -85,7 +85,7 @@ export function runContenders(options: {
         `pass ${pass + 1}/${options.passes} ${contender}: ${summary} (process ${((performance.now() - started) / 1000).toFixed(0)} s)`,
       );
     }
-  const results = new Map<Contender, ContenderResult>();
+  const results: Partial<Record<Contender, ContenderResult>> = {};
   for (const [contender, reports] of pooled) {
     const seconds: Partial<Record<ComparisonTask, number[]>> = {};
     const checksums: Partial<Record<ComparisonTask, number>> = {};
@@ -95,12 +95,12 @@ export function runContenders(options: {
         seconds[t] = [...(seconds[t] ?? []), ...r.seconds];
         checksums[t] = r.checksum;
       }
-    results.set(contender, {
+    results[contender] = {
       versions: reports[0]!.versions,
       peakRssBytes: Math.max(...reports.map((r) => r.peakRssBytes)),
       seconds,
       checksums,
-    });
+    };
   }
   const { agreements, references } = compareOutputs(dumpDir);
   fs.rmSync(dumpDir, { recursive: true, force: true });

@@ -35,6 +35,8 @@ export interface BenchStack {
   readonly databaseUrl: string;
   /** The worker's process, for its peak memory. */
   readonly workerPid: number;
+  /** The root process of each part (the clients are this process), for CPU accounting. */
+  readonly parts: Readonly<Record<string, number>>;
   stop(): Promise<void>;
 }
 
@@ -97,11 +99,19 @@ export async function bringUpBenchStack(options: {
         maxResultBytes: 2 ** 40,
       });
       const { key } = await admin.keys.create({ name: "bench" });
+      const pid = (name: string) => stack.processes().get(name)!.pid;
       return {
         webUrl: stack.webUrl!,
         apiKey: key,
         databaseUrl: stack.databaseUrl,
-        workerPid: stack.processes().get("worker")!.pid,
+        workerPid: pid("worker"),
+        parts: {
+          "web app (API)": pid("web"),
+          worker: pid("worker"),
+          Temporal: pid("temporal"),
+          PostgreSQL: postmasterPid(config),
+          "clients (SDK)": process.pid,
+        },
         stop: () => stack.stop(),
       };
     } finally {
@@ -111,6 +121,13 @@ export async function bringUpBenchStack(options: {
     await stack.stop();
     throw error;
   }
+}
+
+/** The PostgreSQL server's pid, from its data folder's postmaster.pid. */
+function postmasterPid(config: ReturnType<typeof resolveStackConfig>): number {
+  if (config.postgres.kind !== "managed") return -1;
+  const file = path.join(config.postgres.dataDir, "postmaster.pid");
+  return Number(fs.readFileSync(file, "utf8").split("\n")[0]);
 }
 
 /** A process's peak resident set (VmHWM), in bytes, or null when unreadable. */

@@ -16,6 +16,7 @@ import {
 } from "../contenders/contender-report.ts";
 import { comparisonGraphs, tokenRows } from "../suites/gpt2-graphs.ts";
 import type { BenchStack } from "./bench-stack.ts";
+import { cpuBetween, sampleCpu, type CpuSample } from "./process-cpu.ts";
 
 export const BENCH_MODEL = "gpt2-small";
 
@@ -124,6 +125,8 @@ export interface Throughput {
   readonly completed: number;
   readonly runsPerSecond: number;
   readonly runs: readonly TimedRun[];
+  /** CPU seconds of each part of the platform during the window. */
+  readonly cpu: CpuSample;
 }
 
 /**
@@ -145,6 +148,15 @@ export async function measureThroughput(
   const windowStart = start + warmupSeconds * 1000;
   const windowEnd = windowStart + seconds * 1000;
   const counted: TimedRun[] = [];
+  let cpuAtStart: CpuSample | undefined;
+  let cpuAtEnd: CpuSample | undefined;
+  const marks = [
+    setTimeout(
+      () => (cpuAtStart = sampleCpu(stack.parts)),
+      windowStart - start,
+    ),
+    setTimeout(() => (cpuAtEnd = sampleCpu(stack.parts)), windowEnd - start),
+  ];
   await Promise.all(
     lms.map(async (lm, client) => {
       for (let i = 0; performance.now() < windowEnd; i++) {
@@ -154,11 +166,15 @@ export async function measureThroughput(
       }
     }),
   );
+  marks.forEach(clearTimeout);
+  if (!cpuAtStart || !cpuAtEnd)
+    throw new Error("throughput: the window's CPU samples were not taken");
   return {
     clients,
     seconds,
     completed: counted.length,
     runsPerSecond: counted.length / seconds,
     runs: counted,
+    cpu: cpuBetween(cpuAtStart, cpuAtEnd),
   };
 }

@@ -5,7 +5,6 @@
  * charts, from the measurements of one `npm run bench`.
  */
 import path from "node:path";
-import type { SavedTensor } from "@loupe/graph";
 import {
   COMPARISON_TASKS,
   type ComparisonTask,
@@ -19,13 +18,15 @@ import { median, mib, quantile, spread } from "./stats.ts";
 /** Everything the comparison measured in one run. */
 export interface ComparisonMeasurements {
   readonly threads: number;
+  /** The machine's logical CPUs. */
+  readonly cores: number;
   readonly passes: number;
   readonly rounds: number;
-  readonly contenders: ContenderRun;
+  readonly contenders: Pick<ContenderRun, "results" | "agreements">;
   readonly platform: {
     readonly tasks: Record<
       ComparisonTask,
-      { runs: readonly TimedRun[]; output: SavedTensor }
+      { runs: readonly TimedRun[]; outputBytes: number }
     >;
     readonly agreements: readonly Agreement[];
     readonly latency: Record<BatchingPolicy, readonly TimedRun[]>;
@@ -59,7 +60,7 @@ function secondsOf(
 ): number[] | undefined {
   if (column === "loupe-platform")
     return m.platform.tasks[task]?.runs.map((r) => r.clientMs / 1000);
-  return m.contenders.results.get(column)?.seconds[task];
+  return m.contenders.results[column]?.seconds[task];
 }
 
 /**
@@ -79,7 +80,7 @@ function whySlower(
     const client = median(runs.map((r) => r.clientMs)) / 1000;
     const server = median(runs.map((r) => r.serverMs)) / 1000;
     const compute = median(runs.map((r) => r.computeMs)) / 1000;
-    const bytes = m.platform.tasks[task].output.data.byteLength;
+    const bytes = m.platform.tasks[task].outputBytes;
     return `Why: of a run's ${client.toFixed(2)} s (medians), the worker's forward pass is ${compute.toFixed(2)} s; the server's other ${(server - compute).toFixed(2)} s are the run's life around it (the API's checks and events, Temporal scheduling the workflow and its activity, the batch window (a batch closes at 32 rows, or 200 ms after its last arrival), storing the ${mib(bytes)} result in PostgreSQL); the client's other ${(client - server).toFixed(2)} s are the SDK's polling (after 50 ms, doubling) and the download. That is the price of a shared, queued, recorded run; in process, Loupe's engine is the row to compare.`;
   }
   return ENGINE_SLOWER[`${task}/${column}`] ?? "Why: not analysed yet.";
@@ -145,7 +146,7 @@ export async function comparisonSection(
       const rss = m.platform.workerPeakRssBytes.on;
       return `| ${label} (the worker process) | ${rss === null ? "—" : mib(rss)} |`;
     }
-    const r = m.contenders.results.get(c);
+    const r = m.contenders.results[c];
     return `| ${label} | ${r ? mib(r.peakRssBytes) : "—"} |`;
   });
 
@@ -157,7 +158,7 @@ export async function comparisonSection(
       `| ${TASK_LABEL[a.task]} | ${COLUMNS.find(([c]) => c === a.contender)?.[1] ?? a.contender} | ${COLUMNS.find(([c]) => c === a.reference)?.[1] ?? a.reference} | ${a.maxAbsDiff !== undefined ? `max abs diff ${a.maxAbsDiff.toExponential(1)}` : `${a.equalIds![0]} of ${a.equalIds![1]} ids equal`} |`,
   );
 
-  const versions = [...m.contenders.results]
+  const versions = Object.entries(m.contenders.results)
     .map(
       ([c, r]) =>
         `${COLUMNS.find(([k]) => k === c)?.[1] ?? c}: ${Object.entries(
@@ -304,6 +305,15 @@ export async function platformSection(
       { x: "concurrent clients", y: "runs completed per second" },
     ),
   );
+  const parts = Object.keys(p.throughput.on[0]?.cpu ?? {});
+  const cpuRows = (["on", "off"] as const).flatMap((policy) =>
+    p.throughput[policy].map((t) => {
+      const total = Object.values(t.cpu).reduce((a, b) => a + b, 0);
+      const perRun = (s: number) =>
+        t.completed > 0 ? `${((1000 * s) / t.completed).toFixed(0)} ms` : "—";
+      return `| ${policy === "on" ? "batching on" : "one at a time"} | ${t.clients} | ${parts.map((part) => perRun(t.cpu[part] ?? 0)).join(" | ")} | ${perRun(total)} | ${((100 * total) / (t.seconds * m.cores)).toFixed(0)}% |`;
+    }),
+  );
   const rss = (policy: BatchingPolicy) => {
     const b = p.workerPeakRssBytes[policy];
     return b === null ? "unknown" : mib(b);
@@ -342,6 +352,14 @@ after 5 s of warm-up.
 ${throughputRows.join("\n")}
 
 ![Throughput against concurrent clients](${rel(chart)})
+
+**Where the CPU goes**: CPU time (user + system, from /proc) of each part's
+processes during the window, per completed run, and how busy the machine's
+${m.cores} cores were. Everything shares this one machine, clients included.
+
+| policy | clients | ${parts.join(" | ")} | all | of ${m.cores} cores |
+|---|---|${parts.map(() => "---").join("|")}|---|---|
+${cpuRows.join("\n")}
 
 Worker peak memory (resident set, GPT-2 small hosted): ${rss("on")} batching on, ${rss("off")} one at a time.
 `;
