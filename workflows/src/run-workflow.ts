@@ -4,6 +4,7 @@ import {
   CancellationScope,
   isCancellation,
   proxyActivities,
+  proxyLocalActivities,
 } from "@temporalio/workflow";
 import type {
   ModelActivities,
@@ -11,7 +12,7 @@ import type {
   RunOutcome,
   RunRequest,
 } from "./run-activities.ts";
-import { modelTaskQueue, PLATFORM_TASK_QUEUE } from "./task-queues.ts";
+import { modelTaskQueue } from "./task-queues.ts";
 
 /** Errors that a retry cannot fix: the graph itself is wrong for the model. */
 const NON_RETRYABLE = [
@@ -28,13 +29,20 @@ const NON_RETRYABLE = [
  * failed or cancelled) with its quota settled. Every effect is an idempotent
  * activity, so retries after a worker crash record each event exactly once.
  *
+ * The platform activities (short, idempotent PostgreSQL transactions) are
+ * local activities: they run in the worker that runs this workflow (which
+ * polls the platform queue and registers them), within its workflow task,
+ * instead of going through the Temporal server as tasks of their own. That
+ * halves the server round trips of a run; measured in BENCHMARKS.md ("Where
+ * the CPU goes"), the orchestration, not the forward pass, bounds a small
+ * run's throughput.
+ *
  * Cancelling the workflow cancels the model activity (delivered through its
  * heartbeats: a run still waiting for its batch leaves it) and ends the run as
  * cancelled, unless it had already ended.
  */
 export async function runWorkflow(request: RunRequest): Promise<RunOutcome> {
-  const platform = proxyActivities<RunActivities>({
-    taskQueue: request.platformTaskQueue ?? PLATFORM_TASK_QUEUE,
+  const platform = proxyLocalActivities<RunActivities>({
     startToCloseTimeout: "30 seconds",
     retry: { maximumAttempts: 20 },
   });

@@ -1,6 +1,7 @@
 import {
   createDatabase,
   createResultStorage,
+  StreamWaiter,
   type Database,
   type ResultStorage,
   type ResultStorageSettings,
@@ -27,6 +28,8 @@ export interface ApiServices {
     readonly address: string;
   };
   readonly runs: { readonly platformTaskQueue?: string };
+  /** Wakes long polls (runs.status with waitMs) at their run's next event. */
+  readonly streamWaiter: StreamWaiter;
   readonly results: ResultStorage;
   close(): Promise<void>;
 }
@@ -38,6 +41,7 @@ export interface ApiServices {
  */
 export function createApiServices(config: ApiConfig): ApiServices {
   const db = createDatabase(config.databaseUrl);
+  const streamWaiter = new StreamWaiter(config.databaseUrl);
   const connection = Connection.lazy({ address: config.temporalAddress });
   const client = new Client({
     connection,
@@ -53,7 +57,9 @@ export function createApiServices(config: ApiConfig): ApiServices {
     runs: config.platformTaskQueue
       ? { platformTaskQueue: config.platformTaskQueue }
       : {},
+    streamWaiter,
     async close() {
+      await streamWaiter.close();
       await connection.close();
       await db.$disconnect();
     },

@@ -19,6 +19,7 @@ export {
   type EventDefinition,
   type ParsedEvent,
 } from "./events/event-catalog.ts";
+export { StreamWaiter, type StreamWatch } from "./events/stream-waiter.ts";
 export {
   EventSubscriber,
   type Checkpoint,

@@ -165,6 +165,28 @@ describe("runs through the API and Temporal", () => {
     expect(me.quota.secondsToday).toBeCloseTo(done.metrics!.computeSeconds, 9);
   });
 
+  it("a status long poll answers at the run's next event, and follows a run to its end", async () => {
+    const { runId } = await ada.caller.runs.submit({
+      model: modelName,
+      graph: probe(PROMPTS[2]!),
+      reuse: false,
+    });
+    let status = await ada.caller.runs.status({ runId });
+    const keys = [status.changeKey];
+    while (!["completed", "failed", "cancelled"].includes(status.status)) {
+      status = await ada.caller.runs.status({
+        runId,
+        unlessChanged: status.changeKey,
+        waitMs: 20_000,
+      });
+      keys.push(status.changeKey);
+    }
+    expect(status.status).toBe("completed");
+    // Every answer was a change (an event woke it), none a 20 s timeout.
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(keys.at(-1)).toBe("completed:");
+  });
+
   it("a two-trace session run remotely equals the same session run locally", async () => {
     const session = lm.session(() => {
       let hidden: ReturnType<Envoy["output"]["get"]> | undefined;

@@ -1,4 +1,4 @@
-import { finishRun, queuePosition } from "@loupe/db";
+import { finishRun, queuePosition, streams } from "@loupe/db";
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { notFound } from "../errors.ts";
@@ -49,7 +49,13 @@ const view = (run: RunRow, position: number | null) => ({
   requestedAt: run.requestedAt,
   startedAt: run.startedAt,
   finishedAt: run.finishedAt,
+  /** Changes whenever the state or queue position does (see status's long poll). */
+  changeKey: `${run.status}:${position ?? ""}`,
 });
+
+/** The longest a status long poll is held. */
+const MAX_WAIT_MS = 20_000;
+const TERMINAL = new Set(["completed", "failed", "cancelled"]);
 
 /** Runs: submit a graph (ad hoc or an experiment version), follow it, cancel it. */
 export const runsRouter = router({
@@ -106,12 +112,50 @@ export const runsRouter = router({
       });
     }),
 
+  /**
+   * A run's status. A long poll with `waitMs` and `unlessChanged` (the
+   * `changeKey` of the status the caller has): while the run's key still
+   * equals it, the answer is held until the run's next event or `waitMs`,
+   * so a client learns of a change as it happens without polling on a timer.
+   */
   status: readProcedure("runs:read")
-    .input(z.object({ runId: id }))
+    .input(
+      z.object({
+        runId: id,
+        unlessChanged: z.string().max(100).optional(),
+        waitMs: z.number().int().min(0).max(MAX_WAIT_MS).optional(),
+      }),
+    )
     .query(async ({ ctx, input }) => {
-      const { db } = ctx.services;
-      const run = await readableRun(db, ctx.principal, input.runId);
-      return view(run, await queuePosition(db, run.id));
+      const { db, streamWaiter } = ctx.services;
+      const read = async () => {
+        const run = await readableRun(db, ctx.principal, input.runId);
+        return view(run, await queuePosition(db, run.id));
+      };
+      let status = await read();
+      const deadline = Date.now() + (input.waitMs ?? 0);
+      const waiting = () =>
+        input.unlessChanged === status.changeKey &&
+        !TERMINAL.has(status.status) &&
+        Date.now() < deadline;
+      while (waiting()) {
+        // Watch, then read: an event between the last read and the watch is
+        // seen by this read, so none is missed.
+        const watch = await streamWaiter.watch(
+          streams.run(status.runId),
+          deadline - Date.now(),
+        );
+        try {
+          status = await read();
+          if (waiting()) {
+            await watch.event;
+            status = await read();
+          }
+        } finally {
+          watch.cancel();
+        }
+      }
+      return status;
     }),
 
   /** The caller's runs, newest first. */

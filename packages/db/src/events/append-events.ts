@@ -169,7 +169,11 @@ export async function appendInTransaction(
     }
   }
   if (project) await project(tx, stored);
-  await tx.$queryRaw`SELECT pg_notify(${EVENTS_CHANNEL}, ${String(stored.at(-1)?.position ?? "")})::text AS notified`;
+  // The payload names the streams written (StreamWaiter wakes their waiters);
+  // past NOTIFY's 8000-byte limit it is empty, which wakes every waiter.
+  const streamList = [...new Set(stored.map((e) => e.stream))].join("\n");
+  const payload = Buffer.byteLength(streamList) < 7900 ? streamList : "";
+  await tx.$queryRaw`SELECT pg_notify(${EVENTS_CHANNEL}, ${payload})::text AS notified`;
   return stored;
 }
 

@@ -15,7 +15,11 @@ export interface WaitOptions {
   readonly onStatus?: StatusListener;
   /** Stops waiting (the run goes on; cancel it with `cancel()`). */
   readonly signal?: AbortSignal;
-  /** The longest pause between polls, in ms (default 1000). */
+  /**
+   * The longest the server holds a status request when nothing happens (a
+   * long poll; at most 20000), in ms; also the longest pause between polls of
+   * a server without long polls (default 1000).
+   */
   readonly maxPollMs?: number;
 }
 
@@ -36,33 +40,53 @@ export class RunHandle {
   }
 
   async status(): Promise<RunStatus> {
-    return toRunStatus(
-      await this.#api.call(`reading run ${this.runId}`, (t) =>
-        t.runs.status.query({ runId: this.runId }),
+    return toRunStatus(await this.#read());
+  }
+
+  /** The wire status; with `unlessChanged`, a long poll held up to `waitMs`. */
+  #read(
+    long?: { unlessChanged: string; waitMs: number },
+    signal?: AbortSignal,
+  ) {
+    return this.#api.call(`reading run ${this.runId}`, (t) =>
+      t.runs.status.query(
+        { runId: this.runId, ...long },
+        signal ? { signal } : undefined,
       ),
     );
   }
 
   /**
-   * Polls until the run ends (quickly at first, then at most every
-   * `maxPollMs`), telling `onStatus` about every change of state or queue
-   * position. Returns the final status, whatever it is.
+   * Follows the run until it ends, telling `onStatus` about every change of
+   * state or queue position, and returns the final status. Each request is a
+   * long poll: the server answers at the run's next event, or after
+   * `maxPollMs` when nothing happened (so queue positions stay fresh). A
+   * server that answers at once (no long polls) is polled after 50 ms,
+   * doubling up to `maxPollMs`.
    */
   async wait(options: WaitOptions = {}): Promise<RunStatus> {
     const maxPollMs = options.maxPollMs ?? 1000;
     let pause = 50;
-    let last = "";
+    let wire = await this.#read(undefined, options.signal);
+    options.onStatus?.(toRunStatus(wire));
     for (;;) {
       options.signal?.throwIfAborted();
-      const status = await this.status();
-      const key = `${status.status}:${status.queuePosition}`;
-      if (key !== last) {
-        last = key;
-        options.onStatus?.(status);
-      }
+      const status = toRunStatus(wire);
       if (TERMINAL_STATES.has(status.status)) return status;
-      await sleep(pause, options.signal);
-      pause = Math.min(maxPollMs, pause * 2);
+      const asked = performance.now();
+      const next = await this.#read(
+        { unlessChanged: wire.changeKey, waitMs: Math.min(maxPollMs, 20_000) },
+        options.signal,
+      );
+      if (next.changeKey !== wire.changeKey) {
+        options.onStatus?.(toRunStatus(next));
+        pause = 50;
+      } else if (performance.now() - asked < maxPollMs / 2) {
+        // Answered at once with no change: a server without long polls.
+        await sleep(pause, options.signal);
+        pause = Math.min(maxPollMs, pause * 2);
+      }
+      wire = next;
     }
   }
 
