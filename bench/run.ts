@@ -42,9 +42,12 @@ import {
   type BatchingPolicy,
 } from "./platform/bench-stack.ts";
 import {
+  BENCH_MODEL,
+  BUNDLED_MODEL,
   measureComparisonTasks,
   measureLatency,
   measureThroughput,
+  type LatencyModel,
   type Throughput,
   type TimedRun,
 } from "./platform/platform-bench.ts";
@@ -172,7 +175,10 @@ async function measure(): Promise<Measurements> {
   });
 
   // The platform, once per batching policy.
-  const latency = {} as Record<BatchingPolicy, TimedRun[]>;
+  const latency = {} as Record<
+    BatchingPolicy,
+    Record<LatencyModel, TimedRun[]>
+  >;
   const throughput = {} as Record<BatchingPolicy, Throughput[]>;
   const workerPeakRssBytes = {} as Record<BatchingPolicy, number | null>;
   const platformTasks = {} as ComparisonMeasurements["platform"]["tasks"];
@@ -202,10 +208,18 @@ async function measure(): Promise<Measurements> {
           });
         }
       }
-      latency[batching] = await measureLatency(stack, settings.latencyRuns);
-      log(
-        `latency: ${latency[batching].map((r) => r.clientMs.toFixed(0)).join(", ")} ms`,
-      );
+      const byModel = {} as Record<LatencyModel, TimedRun[]>;
+      for (const model of [BENCH_MODEL, BUNDLED_MODEL] as const) {
+        byModel[model] = await measureLatency(
+          stack,
+          settings.latencyRuns,
+          model,
+        );
+        log(
+          `latency on ${model}: ${byModel[model].map((r) => r.clientMs.toFixed(0)).join(", ")} ms`,
+        );
+      }
+      latency[batching] = byModel;
       throughput[batching] = [];
       for (const clients of settings.clients) {
         const t = await measureThroughput(

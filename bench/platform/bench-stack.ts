@@ -41,7 +41,8 @@ export interface BenchStack {
 }
 
 /**
- * Brings up PostgreSQL, Temporal, the worker (hosting `modelFile` only) and the
+ * Brings up PostgreSQL, Temporal, the worker (hosting `modelFile` and the
+ * bundled model, models/facts) and the
  * built web app on ports of their own (LOUPE_HOME .loupe/bench), from a fresh
  * database; gives the administrator a quota no benchmark reaches and an API
  * key, through the API as the portal would.
@@ -64,7 +65,10 @@ export async function bringUpBenchStack(options: {
   // The worker and web app inherit this process's environment (stack/src/services/apps.ts).
   const saved = { ...process.env };
   Object.assign(process.env, {
-    LOUPE_MODELS: options.modelFile,
+    LOUPE_MODELS: [
+      options.modelFile,
+      path.join(root, "models", "facts", "model.onnx"),
+    ].join(","),
     ...BATCHING_ENV[options.batching],
   });
   let stack: RunningStack;

@@ -19,6 +19,10 @@ import type { BenchStack } from "./bench-stack.ts";
 import { cpuBetween, sampleCpu, type CpuSample } from "./process-cpu.ts";
 
 export const BENCH_MODEL = "gpt2-small";
+/** The bundled model (models/facts), which every Loupe hosts. */
+export const BUNDLED_MODEL = "facts-gpt2";
+/** The models a small run's latency is measured on. */
+export type LatencyModel = typeof BENCH_MODEL | typeof BUNDLED_MODEL;
 
 /** One run as the client and the server saw it. */
 export interface TimedRun {
@@ -32,10 +36,20 @@ export interface TimedRun {
   readonly batchRows: number;
 }
 
-async function connect(stack: BenchStack): Promise<LoupeModel> {
+async function connect(
+  stack: BenchStack,
+  model: LatencyModel = BENCH_MODEL,
+): Promise<LoupeModel> {
   const loupe = createLoupe({ url: stack.webUrl, apiKey: stack.apiKey });
-  return loupe.model(BENCH_MODEL);
+  return loupe.model(model);
 }
+
+const PROMPTS = [
+  "The Louvre is located in the city of",
+  "The Colosseum is located in the city of",
+  "The Eiffel Tower is located in the city of",
+  "Big Ben is located in the city of",
+];
 
 async function timedRun(
   lm: LoupeModel,
@@ -92,24 +106,30 @@ export async function measureComparisonTasks(
 }
 
 /**
- * A small run: one prompt of 12 token ids (row `i` of the benchmark batch),
- * the top-5 next-token ids saved: what a researcher's quick probe looks like.
+ * A small run: one prompt, the top-5 next-token ids saved: what a
+ * researcher's quick probe looks like. On GPT-2 small (no tokenizer: random
+ * weights) 12 token ids, row `i` of the benchmark batch; on the bundled model
+ * a text prompt of its facts, tokenized by the server.
  */
 function smallRunGraph(lm: LoupeModel, i: number): Graph {
   const rows = tokenRows();
-  const row = rows[i % rows.length]!;
   const graphs = lm.graphs as Model;
-  return graphs.trace({ tokens: [row] }, () => {
+  const input =
+    lm.modelName === BUNDLED_MODEL
+      ? PROMPTS[i % PROMPTS.length]!
+      : { tokens: [rows[i % rows.length]!] };
+  return graphs.trace(input, () => {
     graphs.output.item("logits").get(":", -1, ":").topk(5).indices.save("top5");
   });
 }
 
-/** `count` small runs one after another (after 3 untimed). */
+/** `count` small runs on `model`, one after another (after 3 untimed). */
 export async function measureLatency(
   stack: BenchStack,
   count: number,
+  model: LatencyModel,
 ): Promise<TimedRun[]> {
-  const lm = await connect(stack);
+  const lm = await connect(stack, model);
   for (let i = 0; i < 3; i++) await timedRun(lm, smallRunGraph(lm, i));
   const runs: TimedRun[] = [];
   for (let i = 0; i < count; i++)

@@ -11,7 +11,11 @@ import {
 } from "../contenders/contender-report.ts";
 import type { Agreement, ContenderRun } from "../contenders/run-contenders.ts";
 import type { BatchingPolicy } from "../platform/bench-stack.ts";
-import type { Throughput, TimedRun } from "../platform/platform-bench.ts";
+import type {
+  LatencyModel,
+  Throughput,
+  TimedRun,
+} from "../platform/platform-bench.ts";
 import { groupedBars, renderChart, seriesLines } from "./charts.ts";
 import { median, mib, quantile, spread } from "./stats.ts";
 
@@ -29,7 +33,10 @@ export interface ComparisonMeasurements {
       { runs: readonly TimedRun[]; outputBytes: number }
     >;
     readonly agreements: readonly Agreement[];
-    readonly latency: Record<BatchingPolicy, readonly TimedRun[]>;
+    readonly latency: Record<
+      BatchingPolicy,
+      Record<LatencyModel, readonly TimedRun[]>
+    >;
     readonly throughput: Record<BatchingPolicy, readonly Throughput[]>;
     readonly workerPeakRssBytes: Record<BatchingPolicy, number | null>;
     readonly throughputSeconds: number;
@@ -144,7 +151,7 @@ export async function comparisonSection(
   const memoryRows = COLUMNS.map(([c, label]) => {
     if (c === "loupe-platform") {
       const rss = m.platform.workerPeakRssBytes.on;
-      return `| ${label} (the worker process) | ${rss === null ? "—" : mib(rss)} |`;
+      return `| ${label} (the worker process, also hosting the bundled model) | ${rss === null ? "—" : mib(rss)} |`;
     }
     const r = m.contenders.results[c];
     return `| ${label} | ${r ? mib(r.peakRssBytes) : "—"} |`;
@@ -271,13 +278,17 @@ export async function platformSection(
 ): Promise<string> {
   const rel = (file: string) => path.relative(reportDir, file);
   const p = m.platform;
-  const latencyRow = (policy: BatchingPolicy, label: string) => {
-    const runs = p.latency[policy];
+  const latencyRow = (
+    policy: BatchingPolicy,
+    label: string,
+    model: LatencyModel,
+  ) => {
+    const runs = p.latency[policy][model];
     const ms = (xs: number[], q: number) => `${quantile(xs, q).toFixed(0)} ms`;
     const client = runs.map((r) => r.clientMs);
     const server = runs.map((r) => r.serverMs);
     const compute = runs.map((r) => r.computeMs);
-    return `| ${label} | ${runs.length} | ${ms(client, 0.5)} | ${ms(client, 0.95)} | ${ms(server, 0.5)} | ${ms(server, 0.95)} | ${ms(compute, 0.5)} |`;
+    return `| ${model} | ${label} | ${runs.length} | ${ms(client, 0.5)} | ${ms(client, 0.95)} | ${ms(server, 0.5)} | ${ms(server, 0.95)} | ${ms(compute, 0.5)} |`;
   };
   const clientsList = p.throughput.on.map((t) => t.clients);
   const throughputRows = clientsList.map((clients) => {
@@ -321,11 +332,12 @@ export async function platformSection(
   return `## The platform: latency and throughput
 
 A whole Loupe on this machine (PostgreSQL, Temporal, the worker hosting GPT-2
-small, the built web app), brought up by the benchmark from a fresh database;
-clients are the SDK (\`lm.run(graph, { remote: true, reuse: false })\`: every
-run computes, none is served from cache). A **small run** is one prompt of
-12 token ids with its top-5 next-token ids saved, each client's prompts
-different. Two worker policies, each on a stack of its own:
+small and the bundled model, the built web app), brought up by the benchmark
+from a fresh database, on loopback; clients are the SDK
+(\`lm.run(graph, { remote: true, reuse: false })\`: every run computes, none is
+served from cache). A **small run** is one prompt with its top-5 next-token
+ids saved; throughput is measured on GPT-2 small (12 token ids, each client's
+prompts different). Two worker policies, each on a stack of its own:
 
 - **batching on** (Loupe's default): runs of the same model that arrive
   together share forward passes; a batch closes after 200 ms without a new
@@ -334,14 +346,17 @@ different. Two worker policies, each on a stack of its own:
   waiting), so each run is its own forward pass, one after another: the
   policy NDIF runs today (one request at a time per model replica).
 
-**Latency of a small run**, one client, one run after another (after 3 untimed):
-end to end as the script waits (submit, poll, download; the SDK polls after
-50 ms, doubling up to 1 s), and by the server's clock (requested to finished).
+**Latency of a small run**, on the bundled model (facts-gpt2, a text prompt)
+and on GPT-2 small (12 token ids); one client, one run after another (after 3
+untimed): end to end as the script waits (submit, follow with long polls,
+download), and by the server's clock (requested to finished).
 
-| policy | runs | end to end p50 | p95 | server p50 | p95 | worker compute p50 |
-|---|---|---|---|---|---|---|
-${latencyRow("on", "batching on")}
-${latencyRow("off", "one request at a time")}
+| model | policy | runs | end to end p50 | p95 | server p50 | p95 | worker compute p50 |
+|---|---|---|---|---|---|---|---|
+${latencyRow("on", "batching on", "facts-gpt2")}
+${latencyRow("off", "one request at a time", "facts-gpt2")}
+${latencyRow("on", "batching on", "gpt2-small")}
+${latencyRow("off", "one request at a time", "gpt2-small")}
 
 **Throughput**: N clients, each submitting a small run and waiting for its
 result before the next (a closed loop); runs finished in a ${p.throughputSeconds} s window
@@ -361,6 +376,6 @@ ${m.cores} cores were. Everything shares this one machine, clients included.
 |---|---|${parts.map(() => "---").join("|")}|---|---|
 ${cpuRows.join("\n")}
 
-Worker peak memory (resident set, GPT-2 small hosted): ${rss("on")} batching on, ${rss("off")} one at a time.
+Worker peak memory (resident set, GPT-2 small and the bundled model hosted): ${rss("on")} batching on, ${rss("off")} one at a time.
 `;
 }
