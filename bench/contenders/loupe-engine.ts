@@ -15,6 +15,7 @@ import { parseArgs } from "node:util";
 import { createModel, toSafetensors, type SavedTensor } from "@loupe/graph";
 import { importOnnxModel, LoupeEngine } from "@loupe/engine";
 import { comparisonGraphs, tokenRows } from "../suites/gpt2-graphs.ts";
+import { peakRssOf } from "../platform/process-memory.ts";
 import {
   COMPARISON_TASKS,
   taskOutput,
@@ -93,8 +94,9 @@ const report: ContenderReport = {
       ) as { version: string }
     ).version,
   },
-  // maxRSS is in KiB.
-  peakRssBytes: process.resourceUsage().maxRSS * 1024,
+  // VmHWM, not resourceUsage().maxRSS: Linux carries that over exec from
+  // the forking parent (the benchmark's process), see peers_bench.py.
+  peakRssBytes: peakRssOf(process.pid)!,
   tasks,
 };
 console.log(JSON.stringify(report));

@@ -38,7 +38,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import resource
 import sys
 import time
 from pathlib import Path
@@ -180,6 +179,17 @@ def nnsight_tasks(model, torch, ids, direction):
     return {"patching": patching, "lens": lens, "steering": steering}
 
 
+def peak_rss_bytes() -> int:
+    """This process's peak resident set (VmHWM). Not getrusage's ru_maxrss:
+    Linux carries that over exec from the forking parent (the benchmark's Node
+    process, gigabytes), so every child would report at least the parent's."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    raise RuntimeError("no VmHWM in /proc/self/status")
+
+
 def checksum(value) -> float:
     value = getattr(value, "value", value)  # nnsight 0.4-style proxies
     return float(value.double().sum())
@@ -241,8 +251,7 @@ def main() -> None:
                     ),
                     "transformers": __import__("transformers").__version__,
                 },
-                # ru_maxrss is in KiB on Linux.
-                "peakRssBytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+                "peakRssBytes": peak_rss_bytes(),
                 "tasks": results,
             }
         )

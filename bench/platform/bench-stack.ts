@@ -133,14 +133,3 @@ function postmasterPid(config: ReturnType<typeof resolveStackConfig>): number {
   const file = path.join(config.postgres.dataDir, "postmaster.pid");
   return Number(fs.readFileSync(file, "utf8").split("\n")[0]);
 }
-
-/** A process's peak resident set (VmHWM), in bytes, or null when unreadable. */
-export function peakRssOf(pid: number): number | null {
-  try {
-    const status = fs.readFileSync(`/proc/${pid}/status`, "utf8");
-    const kib = status.match(/^VmHWM:\s+(\d+) kB/m)?.[1];
-    return kib ? Number(kib) * 1024 : null;
-  } catch {
-    return null;
-  }
-}

@@ -36,13 +36,18 @@ function readStats(): ProcStat[] {
   return stats;
 }
 
-/** CPU seconds so far of each part: its root pid and every descendant. */
+/**
+ * CPU seconds so far of each part: its root pid and its descendants, except
+ * those under another part's root (the clients' process started the stack's
+ * processes, which are parts of their own).
+ */
 export function sampleCpu(parts: Readonly<Record<string, number>>): CpuSample {
   const stats = readStats();
   const children = new Map<number, ProcStat[]>();
   for (const s of stats)
     children.set(s.ppid, [...(children.get(s.ppid) ?? []), s]);
   const byPid = new Map(stats.map((s) => [s.pid, s]));
+  const roots = new Set(Object.values(parts));
   const sample: Record<string, number> = {};
   for (const [part, root] of Object.entries(parts)) {
     let total = 0;
@@ -50,7 +55,9 @@ export function sampleCpu(parts: Readonly<Record<string, number>>): CpuSample {
     while (queue.length > 0) {
       const s = queue.pop()!;
       total += s.seconds;
-      queue.push(...(children.get(s.pid) ?? []));
+      queue.push(
+        ...(children.get(s.pid) ?? []).filter((c) => !roots.has(c.pid)),
+      );
     }
     sample[part] = total;
   }

@@ -55,11 +55,13 @@ export function groupedBars(
   data: readonly BarDatum[],
   options: { x: string; seriesOrder: readonly string[] },
 ): Plot.PlotOptions {
+  const top = Math.max(...data.map((d) => d.high ?? d.value));
   return {
     width: 760,
     marginLeft: 190,
     marginRight: 110,
-    x: { label: options.x, grid: true },
+    // Room right of the longest whisker for its value's label.
+    x: { label: options.x, grid: true, domain: [0, top * 1.15] },
     fy: {
       label: null,
       domain: [...new Set(data.map((d) => d.group))],
@@ -97,13 +99,16 @@ export function seriesLines(
   data: readonly { x: number; y: number; series: string }[],
   options: { x: string; y: string },
 ): Plot.PlotOptions {
-  const last = [...new Set(data.map((d) => d.series))].map((series) =>
-    data.filter((d) => d.series === series).at(-1)!,
-  );
+  // Each series named at its first point, above or below it (alternately),
+  // so names of series that start close together do not overlap.
+  const names = [...new Set(data.map((d) => d.series))].map((series, i) => ({
+    ...data.find((d) => d.series === series)!,
+    above: i % 2 === 0,
+  }));
   return {
     width: 680,
     height: 380,
-    marginRight: 150,
+    marginRight: 40,
     x: {
       label: options.x,
       type: "log",
@@ -114,14 +119,21 @@ export function seriesLines(
     color: { scheme: "tableau10" },
     marks: [
       Plot.line(data, { x: "x", y: "y", stroke: "series", marker: "dot" }),
-      Plot.text(last, {
-        x: "x",
-        y: "y",
-        text: "series",
-        fill: "series",
-        textAnchor: "start",
-        dx: 8,
-      }),
+      ...[true, false].map((above) =>
+        Plot.text(
+          names.filter((n) => n.above === above),
+          {
+            x: "x",
+            y: "y",
+            text: "series",
+            fill: "series",
+            textAnchor: "start",
+            dx: 10,
+            dy: above ? -14 : 14,
+            fontWeight: "bold",
+          },
+        ),
+      ),
       Plot.text(data, {
         x: "x",
         y: "y",
