@@ -12,6 +12,8 @@ export interface ContenderReport {
   readonly versions: Readonly<Record<string, string>>;
   /** The process's peak resident set (Linux ru_maxrss), in bytes. */
   readonly peakRssBytes: number;
+  /** Loupe's engine only: its resident set after each step (start, read, loaded, ran). */
+  readonly memory?: Readonly<Record<string, number>>;
   /** Per task: wall seconds of every timed call (after one untimed warm-up), and a checksum of its output. */
   readonly tasks: Readonly<
     Record<string, { readonly seconds: number[]; readonly checksum: number }>

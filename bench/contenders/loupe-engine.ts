@@ -13,9 +13,9 @@ import fs from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { createModel, toSafetensors, type SavedTensor } from "@loupe/graph";
-import { importOnnxModel, LoupeEngine } from "@loupe/engine";
+import { LoupeEngine, readModelFiles } from "@loupe/engine";
 import { comparisonGraphs, tokenRows } from "../suites/gpt2-graphs.ts";
-import { peakRssOf } from "../platform/process-memory.ts";
+import { peakRssOf, residentBytes } from "../platform/process-memory.ts";
 import {
   COMPARISON_TASKS,
   taskOutput,
@@ -38,11 +38,15 @@ if (!modelFile)
 const rounds = Number(values.rounds);
 const threads = Number(values.threads);
 
-const bytes = new Uint8Array(fs.readFileSync(modelFile));
-const { manifest } = await importOnnxModel(bytes, "gpt2-small");
+// As a script loads a model it has imported (`loupe models import` wrote the
+// manifest beside it; createLoupe({ modelFiles }) reads both the same way).
+const memory: Record<string, number> = { start: residentBytes() };
+const { bytes, manifest } = await readModelFiles(modelFile);
+memory.read = residentBytes();
 const engine = await LoupeEngine.load(bytes, manifest, undefined, {
   sessionOptions: { intraOpNumThreads: threads, interOpNumThreads: 1 },
 });
+memory.loaded = residentBytes();
 const graphs = comparisonGraphs(createModel(manifest), tokenRows());
 
 function checksum(t: SavedTensor): number {
@@ -64,6 +68,7 @@ for (const task of COMPARISON_TASKS) {
   }
   tasks[task] = { seconds, checksum: checksum(outputs[task]) };
 }
+memory.ran = residentBytes();
 await engine.close();
 
 if (values.dump) {
@@ -97,6 +102,7 @@ const report: ContenderReport = {
   // VmHWM, not resourceUsage().maxRSS: Linux carries that over exec from
   // the forking parent (the benchmark's process), see peers_bench.py.
   peakRssBytes: peakRssOf(process.pid)!,
+  memory,
   tasks,
 };
 console.log(JSON.stringify(report));

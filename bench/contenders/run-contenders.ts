@@ -35,6 +35,8 @@ export interface ContenderResult {
   readonly versions: Readonly<Record<string, string>>;
   /** The largest peak resident set over its processes. */
   readonly peakRssBytes: number;
+  /** Resident set after each step, where the contender reports it (the last pass's). */
+  readonly memory?: Readonly<Record<string, number>>;
   readonly seconds: Partial<Record<ComparisonTask, number[]>>;
   readonly checksums: Partial<Record<ComparisonTask, number>>;
 }
@@ -98,6 +100,7 @@ export function runContenders(options: {
     results[contender] = {
       versions: reports[0]!.versions,
       peakRssBytes: Math.max(...reports.map((r) => r.peakRssBytes)),
+      ...(reports.at(-1)!.memory && { memory: reports.at(-1)!.memory }),
       seconds,
       checksums,
     };

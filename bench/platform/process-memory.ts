@@ -10,3 +10,11 @@ export function peakRssOf(pid: number): number | null {
     return null;
   }
 }
+
+/** This process's resident set now (VmRSS), in bytes. */
+export function residentBytes(): number {
+  const status = fs.readFileSync("/proc/self/status", "utf8");
+  const kib = status.match(/^VmRSS:\s+(\d+) kB/m)?.[1];
+  if (!kib) throw new Error("no VmRSS in /proc/self/status");
+  return Number(kib) * 1024;
+}

@@ -157,6 +157,16 @@ export async function comparisonSection(
     return `| ${label} | ${r ? mib(r.peakRssBytes) : "—"} |`;
   });
 
+  const engine = m.contenders.results["loupe-engine"];
+  const peers = (["eager", "hooks", "nnsight"] as const)
+    .map((c) => m.contenders.results[c]?.peakRssBytes)
+    .filter((b): b is number => b !== undefined);
+  const memoryWhy =
+    engine?.memory &&
+    peers.length > 0 &&
+    engine.peakRssBytes > Math.min(...peers)
+      ? `**Loupe's engine holds ${(engine.peakRssBytes / Math.max(...peers)).toFixed(1)}× to ${(engine.peakRssBytes / Math.min(...peers)).toFixed(1)}× the peers' memory.** Why, from its resident set after each step: ${mib(engine.memory.read ?? 0)} once the model is read (the ONNX file's ${mib((engine.memory.read ?? 0) - (engine.memory.start ?? 0))} stay in memory, so that a hook set never seen before compiles its pieces from them without reading the file again); ${mib(engine.memory.loaded ?? 0)} once loaded (onnxruntime's sessions of the model's stages hold their own copy of the weights and, by default, pre-pack the matrix multiplications' weights into another); ${mib(engine.memory.ran ?? 0)} after the tasks (each compiled session keeps an arena of activation buffers for its next call). A PyTorch process holds one copy of the weights, its module's parameters. Dropping the file's bytes once every piece is compiled, or sharing initializers between sessions, would close most of the gap.`
+      : "";
   const agreementRows = [
     ...m.contenders.agreements,
     ...m.platform.agreements,
@@ -220,7 +230,8 @@ and, in brackets, the fastest and slowest call.
 - **PyTorch hooks**: \`register_forward_hook\` on the module, removed after the call.
 - **nnsight** 0.8.1 from PyPI: \`NNsight(model).trace(...)\`, two invokes for patching.
 - **Loupe engine**: the intervention graph run by \`LoupeEngine\` in-process
-  (bench/contenders/loupe-engine.ts).
+  (bench/contenders/loupe-engine.ts), the model loaded as a script loads one it
+  has imported (\`readModelFiles\`: the ONNX file and its manifest).
 - **Loupe platform**: the same graph submitted with the SDK to a running Loupe
   (API, PostgreSQL, Temporal, the worker's engine, batching on), waited for
   and its result downloaded: one call is one run, end to end.
@@ -254,6 +265,8 @@ ${slower.length > 0 ? slower.join("\n") : "Nowhere in this run: Loupe's engine w
 | contender | peak RSS |
 |---|---|
 ${memoryRows.join("\n")}
+
+${memoryWhy}
 
 ### Same computation: outputs against the reference
 
@@ -392,7 +405,8 @@ ${latencyRow("off", "one request at a time", "gpt2-small")}
 
 **Throughput**: N clients, each submitting a small run and waiting for its
 result before the next (a closed loop); runs finished in a ${p.throughputSeconds} s window
-after 5 s of warm-up.
+after 5 s of warm-up. One window per cell is one sample: differences of a few
+tenths of a run per second are within this machine's run-to-run noise.
 
 | clients | batching on (runs/s) | one at a time (runs/s) | on / off | rows per forward pass (on, median) | p50 run, on | p50 run, off |
 |---|---|---|---|---|---|---|
