@@ -158,6 +158,11 @@ export async function comparisonSection(
   });
 
   const engine = m.contenders.results["loupe-engine"];
+  /** "3.0×", or "2.9× to 3.1×" when the peers differ at that precision. */
+  const times = (low: number, high: number) =>
+    low.toFixed(1) === high.toFixed(1)
+      ? `${low.toFixed(1)}×`
+      : `${low.toFixed(1)}× to ${high.toFixed(1)}×`;
   const peers = (["eager", "hooks", "nnsight"] as const)
     .map((c) => m.contenders.results[c]?.peakRssBytes)
     .filter((b): b is number => b !== undefined);
@@ -165,7 +170,7 @@ export async function comparisonSection(
     engine?.memory &&
     peers.length > 0 &&
     engine.peakRssBytes > Math.min(...peers)
-      ? `**Loupe's engine holds ${(engine.peakRssBytes / Math.max(...peers)).toFixed(1)}× to ${(engine.peakRssBytes / Math.min(...peers)).toFixed(1)}× the peers' memory.** Why, from its resident set after each step: ${mib(engine.memory.read ?? 0)} once the model is read (the ONNX file's ${mib((engine.memory.read ?? 0) - (engine.memory.start ?? 0))} stay in memory, so that a hook set never seen before compiles its pieces from them without reading the file again); ${mib(engine.memory.loaded ?? 0)} once loaded (onnxruntime's sessions of the model's stages hold their own copy of the weights and, by default, pre-pack the matrix multiplications' weights into another); ${mib(engine.memory.ran ?? 0)} after the tasks (each compiled session keeps an arena of activation buffers for its next call). A PyTorch process holds one copy of the weights, its module's parameters. Dropping the file's bytes once every piece is compiled, or sharing initializers between sessions, would close most of the gap.`
+      ? `**Loupe's engine holds ${times(engine.peakRssBytes / Math.max(...peers), engine.peakRssBytes / Math.min(...peers))} the peers' memory.** Why, from its resident set after each step: ${mib(engine.memory.read ?? 0)} once the model is read (the ONNX file's ${mib((engine.memory.read ?? 0) - (engine.memory.start ?? 0))} stay in memory, so that a hook set never seen before compiles its pieces from them without reading the file again); ${mib(engine.memory.loaded ?? 0)} once loaded (onnxruntime's sessions of the model's stages hold their own copy of the weights and, by default, pre-pack the matrix multiplications' weights into another); ${mib(engine.memory.ran ?? 0)} after the tasks (each compiled session keeps an arena of activation buffers for its next call). A PyTorch process holds one copy of the weights, its module's parameters. Dropping the file's bytes once every piece is compiled, or sharing initializers between sessions, would close most of the gap.`
       : "";
   const agreementRows = [
     ...m.contenders.agreements,
