@@ -12,6 +12,29 @@ const db = connectTestDatabase(url);
 beforeEach(() => truncateAll(db));
 afterAll(() => db.$disconnect());
 
+/**
+ * Waits until every committed event is below the horizon catchUp reads to
+ * (pg_snapshot_xmin). The horizon is the whole server's: while another
+ * database's transaction is open (npm test runs every package's tests side by
+ * side on one PostgreSQL), it stays behind this test's events, and catchUp
+ * rightly hands them over later. Call it only while this test holds no open
+ * transaction of its own.
+ */
+async function belowHorizon(): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const [row] = await db.$queryRaw<{ below: boolean }[]>`
+      SELECT coalesce(max(tx_id) < pg_snapshot_xmin(pg_current_snapshot()), true) AS below
+      FROM events`;
+    if (row!.below) return;
+    if (Date.now() > deadline)
+      throw new Error(
+        "the events' transactions stayed above the horizon for 30 s",
+      );
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 /** A subscriber that records what it sees, in order. */
 function recorder(name = "test") {
   const seen: StoredEvent[] = [];
@@ -54,9 +77,11 @@ describe("EventSubscriber", () => {
     for (let i = 0; i < 5; i++)
       await appendEvent(db, { stream: "s", type: "T", payload: { i } });
     const { seen, subscriber } = recorder();
+    await belowHorizon();
     expect(await subscriber.catchUp()).toBe(5);
     expect(seen.map((e) => e.version)).toEqual([1, 2, 3, 4, 5]);
     await appendEvent(db, { stream: "s", type: "T", payload: { i: 5 } });
+    await belowHorizon();
     expect(await subscriber.catchUp()).toBe(1);
     // A new subscriber object with the same name starts from the stored checkpoint.
     const again = recorder();
@@ -76,6 +101,7 @@ describe("EventSubscriber", () => {
     await late.commit(); // the later-numbered event commits first
     await subscriber.catchUp();
     await early.commit();
+    await belowHorizon();
     await subscriber.catchUp();
     expect(seen.map((e) => e.stream).sort()).toEqual(["early", "late"]);
   });
@@ -91,6 +117,7 @@ describe("EventSubscriber", () => {
     await older.commit();
     await subscriber.catchUp();
     await newer.commit();
+    await belowHorizon();
     await subscriber.catchUp();
     expect(seen.map((e) => e.stream).sort()).toEqual(["newer", "older"]);
   });
@@ -104,6 +131,7 @@ describe("EventSubscriber", () => {
       handled.push(...events.map((e) => e.position));
       return Promise.resolve();
     });
+    await belowHorizon();
     await expect(subscriber.catchUp()).rejects.toThrow("projection failed");
     expect((await subscriber.checkpoint()).position).toBe(0n);
     fail = false;
@@ -117,7 +145,9 @@ describe("EventSubscriber", () => {
     try {
       await appendEvent(db, { stream: "live", type: "T", payload: {} });
       const from = Date.now();
-      while (seen.length === 0 && Date.now() - from < 5000)
+      // Polling stops at the first event seen; 30 s only bounds a horizon held
+      // back by another database's open transaction (see belowHorizon).
+      while (seen.length === 0 && Date.now() - from < 30_000)
         await new Promise((r) => setTimeout(r, 20));
       expect(seen).toHaveLength(1);
     } finally {
