@@ -1,4 +1,5 @@
 import { Bench } from "tinybench";
+import { quantile } from "./report/stats.ts";
 import type { Suite, TaskSpec, TaskStats } from "./suite.ts";
 
 /** A suite's measurements: stats by task label, notes, and its summary. */
@@ -75,21 +76,14 @@ async function measureTask(label: string, spec: TaskSpec): Promise<number[]> {
   return [...(result.latency.samples ?? [])];
 }
 
-/** Median, p99 (linear interpolation between order statistics), min, max. */
+/** Median, p99, min, max (order statistics, see report/stats.ts). */
 function sampleStats(label: string, samples: readonly number[]): TaskStats {
   if (samples.length === 0) throw new Error(`task "${label}": no samples`);
-  const sorted = [...samples].sort((a, b) => a - b);
-  const at = (p: number) => {
-    const i = p * (sorted.length - 1);
-    const lo = Math.floor(i);
-    const hi = Math.min(lo + 1, sorted.length - 1);
-    return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (i - lo);
-  };
   return {
-    median: at(0.5),
-    p99: at(0.99),
-    min: sorted[0]!,
-    max: sorted.at(-1)!,
-    runs: sorted.length,
+    median: quantile(samples, 0.5),
+    p99: quantile(samples, 0.99),
+    min: Math.min(...samples),
+    max: Math.max(...samples),
+    runs: samples.length,
   };
 }

@@ -53,9 +53,9 @@ import {
 } from "./platform/platform-bench.ts";
 import {
   comparisonSection,
-  platformSection,
   type ComparisonMeasurements,
 } from "./report/comparison-section.ts";
+import { platformSection } from "./report/platform-section.ts";
 import { engineSuite } from "./suites/engine.ts";
 import { graphSuite } from "./suites/graph.ts";
 import type { Suite } from "./suite.ts";

@@ -7,7 +7,7 @@ import {
   principalOfUser,
   seedAdmin,
 } from "@loupe/api";
-import { bringUp, resolveStackConfig, type RunningStack } from "@loupe/stack";
+import { bringUp, resolveStackConfig } from "@loupe/stack";
 
 const root = path.resolve(import.meta.dirname, "..", "..");
 
@@ -62,28 +62,19 @@ export async function bringUpBenchStack(options: {
     LOUPE_WEB_PORT: "3150",
   };
   const config = resolveStackConfig("test", env, root);
-  // The worker and web app inherit this process's environment (stack/src/services/apps.ts).
-  const saved = { ...process.env };
-  Object.assign(process.env, {
-    LOUPE_MODELS: [
-      options.modelFile,
-      path.join(root, "models", "facts", "model.onnx"),
-    ].join(","),
-    ...BATCHING_ENV[options.batching],
+  const stack = await bringUp(config, {
+    apps: true,
+    fastPostgres: true,
+    freshDatabase: true,
+    workerEnv: {
+      LOUPE_MODELS: [
+        options.modelFile,
+        path.join(root, "models", "facts", "model.onnx"),
+      ].join(","),
+      ...BATCHING_ENV[options.batching],
+    },
+    log: options.log,
   });
-  let stack: RunningStack;
-  try {
-    stack = await bringUp(config, {
-      apps: true,
-      fastPostgres: true,
-      freshDatabase: true,
-      log: options.log,
-    });
-  } finally {
-    for (const key of Object.keys(process.env))
-      if (!(key in saved)) delete process.env[key];
-    Object.assign(process.env, saved);
-  }
   try {
     const services = createApiServices({
       databaseUrl: stack.databaseUrl,

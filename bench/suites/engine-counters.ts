@@ -1,5 +1,6 @@
 import type { EngineMetrics, LoupeEngine } from "@loupe/engine";
 import type { Phase, TaskSpec } from "../suite.ts";
+import { median } from "../report/stats.ts";
 
 const MiB = 2 ** 20;
 
@@ -45,12 +46,4 @@ export function withCounters(
       return `per call (median): ${m("pieces")} pieces + ${m("segments")} segments compiled, ${(m("weightBytes") / MiB).toFixed(1)} MiB of weights loaded, ${m("evictions")} sessions evicted`;
     },
   };
-}
-
-/** The median of a non-empty list (the mean of the middle two for an even count). */
-export function median(values: readonly number[]): number {
-  if (values.length === 0) return Number.NaN;
-  const s = [...values].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }

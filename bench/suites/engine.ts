@@ -9,7 +9,8 @@ import {
 } from "@loupe/engine";
 import { ensureGpt2Small } from "../models/ensure-gpt2-small.ts";
 import type { Suite, SuiteRun, TaskStats } from "../suite.ts";
-import { median, withCounters } from "./engine-counters.ts";
+import { median } from "../report/stats.ts";
+import { withCounters } from "./engine-counters.ts";
 import {
   BATCH,
   LAYERS,

@@ -23,6 +23,8 @@ export interface BringUpOptions {
   readonly fastPostgres?: boolean;
   /** Drop and re-create the database before migrating (tests start from nothing). */
   readonly freshDatabase?: boolean;
+  /** Extra environment for the worker: the models it hosts, its batching windows. */
+  readonly workerEnv?: Readonly<Record<string, string>>;
   /** Aborting (Ctrl-C while starting) stops what was started, then rejects. */
   readonly signal?: AbortSignal;
   readonly log?: (line: string) => void;
@@ -119,6 +121,7 @@ export async function bringUp(
         temporalNamespace: config.temporal.namespace,
         authSecret: secrets.authSecret,
         outboxDir: path.join(config.home, "outbox"),
+        ...(options.workerEnv && { workerEnv: options.workerEnv }),
       };
       log("starting the worker and the web app");
       processes.set("worker", startWorker(apps));

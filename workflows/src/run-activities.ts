@@ -34,8 +34,6 @@ export interface RunRequest {
   readonly model: string;
   /** The graph document; the worker parses and validates it against the model's manifest. */
   readonly graph: unknown;
-  /** Routing: the platform task queue (default PLATFORM_TASK_QUEUE; tests use their own). */
-  readonly platformTaskQueue?: string;
 }
 
 /** Where a run's result is stored and what its forward pass cost. */

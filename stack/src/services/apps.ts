@@ -12,6 +12,8 @@ export interface AppsEnv {
   readonly authSecret: string;
   /** Where the web app writes the emails it would send (sign-in links): no mail server here. */
   readonly outboxDir: string;
+  /** Extra environment for the worker (e.g. LOUPE_MODELS, LOUPE_BATCH_*). */
+  readonly workerEnv?: Readonly<Record<string, string>>;
 }
 
 function serviceEnv(
@@ -43,6 +45,7 @@ export function startWorker(apps: AppsEnv, name = "worker"): ManagedProcess {
         LOUPE_MODELS:
           process.env.LOUPE_MODELS ??
           path.join(apps.repoRoot, "models", "facts", "model.onnx"),
+        ...apps.workerEnv,
       }),
       logsDir: apps.logsDir,
     },

@@ -85,7 +85,6 @@ export async function submitRun(
             userId: principal.userId,
             model: checked.model.name,
             graph: checked.document,
-            ...(platformTaskQueue ? { platformTaskQueue } : {}),
           },
         ],
       },

@@ -72,11 +72,6 @@ export class StreamWaiter {
     return { event, cancel: () => finish(false) };
   }
 
-  /** Waits for the next append to `stream` (true), or `timeoutMs` (false). */
-  async next(stream: string, timeoutMs: number): Promise<boolean> {
-    return (await this.watch(stream, timeoutMs)).event;
-  }
-
   #connect(): Promise<pg.Client> {
     this.#listener ??= (async () => {
       const client = new pg.Client({ connectionString: this.#databaseUrl });

@@ -28,23 +28,11 @@ export function ExperimentHistory({
         <form action={`/experiments/${experimentId}/diff`} className="filters">
           <label>
             Compare version
-            <select name="from" defaultValue={String(latest - 1)}>
-              {versions.map((v) => (
-                <option key={v.seq} value={String(v.version)}>
-                  {v.version}
-                </option>
-              ))}
-            </select>
+            <VersionSelect name="from" versions={versions} value={latest - 1} />
           </label>
           <label>
             with version
-            <select name="to" defaultValue={String(latest)}>
-              {versions.map((v) => (
-                <option key={v.seq} value={String(v.version)}>
-                  {v.version}
-                </option>
-              ))}
-            </select>
+            <VersionSelect name="to" versions={versions} value={latest} />
           </label>
           <button type="submit" className="secondary">
             Show diff
@@ -97,4 +85,25 @@ function HistoryLine({
     default:
       return <>{event.type}</>;
   }
+}
+
+/** A select of the experiment's versions (the diff form's two ends). */
+function VersionSelect({
+  name,
+  versions,
+  value,
+}: {
+  name: string;
+  versions: readonly { seq: number; version: number | null }[];
+  value: number;
+}) {
+  return (
+    <select name={name} defaultValue={String(value)}>
+      {versions.map((v) => (
+        <option key={v.seq} value={String(v.version)}>
+          {v.version}
+        </option>
+      ))}
+    </select>
+  );
 }
