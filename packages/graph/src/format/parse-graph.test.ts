@@ -132,6 +132,19 @@ describe("parseGraph", () => {
     );
   });
 
+  it("refuses an op named like an Object.prototype member (valueOf, constructor) as unknown", () => {
+    for (const op of ["valueOf", "constructor", "toString", "__proto__"]) {
+      const result = parseGraph({
+        format: "loupe.graph",
+        version: 1,
+        model: "m",
+        traces: [{ invokes: [{ input: { kind: "text", prompts: ["x"] } }] }],
+        nodes: [{ id: "n0", op, trace: 0, invoke: 0, args: [] }],
+      });
+      expect(result.ok).toBe(false);
+    }
+  });
+
   it("never throws or hangs on malformed input", () => {
     const mutated = fc
       .tuple(

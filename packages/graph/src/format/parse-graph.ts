@@ -113,7 +113,8 @@ export function parseGraph(input: unknown): ParseResult<Graph> {
       );
       return;
     }
-    if (typeof op !== "string" || !(op in nodeSchemas)) {
+    // Own keys only: "valueOf" or "constructor" are in every object.
+    if (typeof op !== "string" || !Object.hasOwn(nodeSchemas, op)) {
       const id = (raw as { id?: unknown }).id;
       if (typeof id === "string") seen.add(id);
       issues.push(
