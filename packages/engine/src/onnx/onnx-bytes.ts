@@ -24,8 +24,21 @@ export interface RawNode {
   readonly ints: Readonly<Record<string, number>>;
   /** Data type of a tensor attribute (`value` of Constant / ConstantOfShape). */
   readonly tensorTypes: Readonly<Record<string, number>>;
+  /** Integer-list attributes (`perm`, `axes`, `split`, ...). */
+  readonly intLists?: Readonly<Record<string, readonly number[]>>;
+  /** Float attributes (`alpha` of Gemm, `epsilon`, ...). */
+  readonly floats?: Readonly<Record<string, number>>;
+  /** Small tensor attributes decoded (a Constant's value, up to 4096 elements). */
+  readonly tensors?: Readonly<Record<string, ConstTensor>>;
   /** metadata_props (dynamo exports keep module scopes here). */
   readonly metadata: Readonly<Record<string, string>>;
+}
+
+/** A small constant tensor, decoded: for reading axes, shapes and scalars. */
+export interface ConstTensor {
+  readonly dataType: number;
+  readonly dims: readonly number[];
+  readonly values: readonly number[];
 }
 
 /** An encoded initializer (TensorProto) with its name, type and size. */
@@ -121,6 +134,9 @@ function readNode(buf: Uint8Array, start: number, end: number): RawNode {
   const output: string[] = [];
   const ints: Record<string, number> = {};
   const tensorTypes: Record<string, number> = {};
+  const intLists: Record<string, number[]> = {};
+  const floats: Record<string, number> = {};
+  const tensors: Record<string, ConstTensor> = {};
   const metadata: Record<string, string> = {};
   for (const f of fields(buf, start, end)) {
     if (f.no === 1) input.push(str(buf, f));
@@ -140,15 +156,29 @@ function readNode(buf: Uint8Array, start: number, end: number): RawNode {
       let attrName = "";
       let i: number | undefined;
       let tType: number | undefined;
+      let tensor: ConstTensor | undefined;
+      let fl: number | undefined;
+      const list: number[] = [];
       for (const a of fields(buf, f.start, f.end)) {
         if (a.no === 1) attrName = str(buf, a);
+        else if (a.no === 2)
+          fl = new DataView(buf.buffer, buf.byteOffset + a.start, 4).getFloat32(
+            0,
+            true,
+          );
         else if (a.no === 3) i = varint(buf, a);
-        else if (a.no === 5)
+        else if (a.no === 8) list.push(...packedOrSingleInts(buf, a));
+        else if (a.no === 5) {
           for (const t of fields(buf, a.start, a.end))
             if (t.no === 2) tType = varint(buf, t);
+          tensor = decodeSmallTensor(buf, a);
+        }
       }
       if (i !== undefined) ints[attrName] = i;
+      if (fl !== undefined) floats[attrName] = fl;
+      if (list.length > 0) intLists[attrName] = list;
       if (tType !== undefined) tensorTypes[attrName] = tType;
+      if (tensor) tensors[attrName] = tensor;
     }
   }
   return {
@@ -160,8 +190,55 @@ function readNode(buf: Uint8Array, start: number, end: number): RawNode {
     output,
     ints,
     tensorTypes,
+    intLists,
+    floats,
+    tensors,
     metadata,
   };
+}
+
+/** Decodes a TensorProto of up to 4096 int64/int32/float/double elements. */
+function decodeSmallTensor(buf: Uint8Array, t: Field): ConstTensor | undefined {
+  let dataType = 0;
+  const dims: number[] = [];
+  let raw: Field | undefined;
+  const typed: number[] = [];
+  for (const f of fields(buf, t.start, t.end)) {
+    if (f.no === 1) dims.push(...packedOrSingleInts(buf, f));
+    else if (f.no === 2) dataType = varint(buf, f);
+    else if (f.no === 9) raw = f;
+    else if (f.no === 7 || f.no === 5)
+      typed.push(...packedOrSingleInts(buf, f));
+    else if (f.no === 4) {
+      const view = new DataView(
+        buf.buffer,
+        buf.byteOffset + f.start,
+        f.end - f.start,
+      );
+      for (let o = 0; o + 4 <= view.byteLength; o += 4)
+        typed.push(view.getFloat32(o, true));
+    }
+  }
+  const count = dims.reduce((a, b) => a * b, 1);
+  if (count > 4096) return undefined;
+  if (!raw) return { dataType, dims, values: typed };
+  const view = new DataView(
+    buf.buffer,
+    buf.byteOffset + raw.start,
+    raw.end - raw.start,
+  );
+  const values: number[] = [];
+  const size = ELEMENT_BYTES[dataType];
+  if (!size) return undefined;
+  for (let o = 0; o + size <= view.byteLength; o += size) {
+    if (dataType === 7) values.push(Number(view.getBigInt64(o, true)));
+    else if (dataType === 6) values.push(view.getInt32(o, true));
+    else if (dataType === 1) values.push(view.getFloat32(o, true));
+    else if (dataType === 11) values.push(view.getFloat64(o, true));
+    else if (dataType === 9 || dataType === 2) values.push(view.getUint8(o));
+    else return undefined;
+  }
+  return { dataType, dims, values };
 }
 
 function readInitializer(
@@ -450,4 +527,18 @@ export function writeModel(parts: ModelParts): Uint8Array {
     }
   }
   return m.finish();
+}
+
+/** The values of a small initializer (up to 4096 elements), or undefined. */
+export function decodeInitializer(
+  init: RawInitializer,
+): ConstTensor | undefined {
+  const count = init.dims.reduce((a, b) => a * b, 1);
+  if (count > 4096) return undefined;
+  return decodeSmallTensor(init.bytes, {
+    no: 0,
+    wire: LEN,
+    start: 0,
+    end: init.bytes.length,
+  });
 }

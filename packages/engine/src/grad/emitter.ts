@@ -1,0 +1,265 @@
+import type {
+  AttributeValue,
+  NodeSpec,
+  TensorData,
+} from "../onnx/onnx-bytes.ts";
+import { inferOutputTypes } from "../model/element-types.ts";
+import type { TensorFact } from "./tensor-facts.ts";
+
+/** Prefix of every tensor the backward builder names (no export uses it). */
+export const GRAD_PREFIX = "loupe∇";
+
+const FLOAT_TYPES = new Set([1, 10, 11, 16]);
+export const isFloatType = (t: number | undefined) =>
+  t !== undefined && FLOAT_TYPES.has(t);
+
+/**
+ * Writes the nodes of a backward program: fresh names, structural constants,
+ * and the few composite steps every rule shares (zeros, sums over broadcast
+ * axes). Facts of the tensors it creates are recorded as it goes, so later
+ * rules can ask for their rank.
+ */
+export class Emitter {
+  readonly nodes: NodeSpec[] = [];
+  readonly inits: TensorData[] = [];
+  private counter = 0;
+
+  constructor(
+    readonly opset: number,
+    readonly facts: Map<string, TensorFact>,
+  ) {}
+
+  fresh(): string {
+    return `${GRAD_PREFIX}${this.counter++}`;
+  }
+
+  op(
+    opType: string,
+    input: readonly string[],
+    attributes: Record<string, AttributeValue> = {},
+    fact: TensorFact = {},
+  ): string {
+    const output = this.fresh();
+    this.nodes.push({ opType, input, output: [output], attributes });
+    this.facts.set(output, {
+      ...fact,
+      elemType: fact.elemType ?? this.inferType(opType, input, attributes),
+    });
+    return output;
+  }
+
+  opN(
+    opType: string,
+    input: readonly string[],
+    count: number,
+    attributes: Record<string, AttributeValue> = {},
+  ): string[] {
+    const output = Array.from({ length: count }, () => this.fresh());
+    this.nodes.push({ opType, input, output, attributes });
+    return output;
+  }
+
+  private inferType(
+    opType: string,
+    input: readonly string[],
+    attributes: Record<string, AttributeValue>,
+  ): number | undefined {
+    const to = attributes.to;
+    const value = attributes.value;
+    return inferOutputTypes(
+      {
+        opType,
+        input,
+        output: [""],
+        ints: to && "int" in to ? { to: to.int } : {},
+        tensorTypes:
+          value && "tensor" in value ? { value: value.tensor.dataType } : {},
+      },
+      (t) => this.facts.get(t)?.elemType,
+    )[0];
+  }
+
+  /** An int64 constant (axes, shapes). */
+  ints(values: readonly number[], scalar = false): string {
+    const name = this.fresh();
+    const raw = new Uint8Array(values.length * 8);
+    const view = new DataView(raw.buffer);
+    values.forEach((v, i) => view.setBigInt64(i * 8, BigInt(v), true));
+    this.inits.push({
+      name,
+      dataType: 7,
+      dims: scalar ? [] : [values.length],
+      raw,
+    });
+    this.facts.set(name, {
+      elemType: 7,
+      rank: scalar ? 0 : 1,
+      dims: scalar ? [] : [values.length],
+      value: values,
+    });
+    return name;
+  }
+
+  /** A scalar constant of the element type of `like` (float32 or float64). */
+  scalar(value: number, like: string): string {
+    const type = this.facts.get(like)?.elemType ?? 1;
+    const name = this.fresh();
+    const raw = new Uint8Array(type === 11 ? 8 : 4);
+    const view = new DataView(raw.buffer);
+    if (type === 11) view.setFloat64(0, value, true);
+    else view.setFloat32(0, value, true);
+    this.inits.push({ name, dataType: type === 11 ? 11 : 1, dims: [], raw });
+    this.facts.set(name, {
+      elemType: type === 11 ? 11 : 1,
+      rank: 0,
+      dims: [],
+      value: [value],
+    });
+    return type === 11 || type === 1
+      ? name
+      : this.op("Cast", [name], { to: { int: type } }, { elemType: type });
+  }
+
+  typeOf(t: string): number {
+    return this.facts.get(t)?.elemType ?? 1;
+  }
+
+  rankOf(t: string): number | undefined {
+    return this.facts.get(t)?.rank;
+  }
+
+  /** Zeros of the shape and type of `x`. */
+  zerosLike(x: string): string {
+    const type = this.typeOf(x);
+    const bytes = type === 11 ? 8 : type === 10 || type === 16 ? 2 : 4;
+    return this.op(
+      "ConstantOfShape",
+      [this.op("Shape", [x])],
+      {
+        value: {
+          tensor: { dataType: type, dims: [1], raw: new Uint8Array(bytes) },
+        },
+      },
+      { elemType: type, rank: this.rankOf(x) },
+    );
+  }
+
+  /** `x` as a float of `like`'s type. */
+  castLike(x: string, like: string): string {
+    return this.op(
+      "Cast",
+      [x],
+      { to: { int: this.typeOf(like) } },
+      { elemType: this.typeOf(like), rank: this.rankOf(x) },
+    );
+  }
+
+  /** Sum over `axes` (int64 tensor name). */
+  reduceSum(x: string, axes: string, keepdims: boolean): string {
+    return this.op(
+      "ReduceSum",
+      [x, axes],
+      { keepdims: { int: keepdims ? 1 : 0 }, noop_with_empty_axes: { int: 1 } },
+      { elemType: this.typeOf(x) },
+    );
+  }
+
+  /** Inserts size-1 axes (ONNX Unsqueeze semantics: axes of the result). */
+  unsqueeze(x: string, axes: readonly number[]): string {
+    const r = this.rankOf(x);
+    return this.op(
+      "Unsqueeze",
+      [x, this.ints(axes)],
+      {},
+      {
+        elemType: this.typeOf(x),
+        rank: r === undefined ? undefined : r + axes.length,
+      },
+    );
+  }
+
+  reshapeLike(x: string, like: string): string {
+    return this.op(
+      "Reshape",
+      [x, this.op("Shape", [like])],
+      {},
+      {
+        elemType: this.typeOf(x),
+        rank: this.rankOf(like),
+      },
+    );
+  }
+
+  /**
+   * `unbroadcast`, skipped where the shapes show nothing was broadcast into
+   * `x`: every other operand is a constant of size-1 dims and no higher rank
+   * (`x * 0.5`, `x ** 2`), the common case in exported models.
+   */
+  unbroadcastIfNeeded(
+    g: string,
+    x: string,
+    operands: readonly string[],
+  ): string {
+    const rx = this.rankOf(x);
+    const plain =
+      rx !== undefined &&
+      rx > 0 &&
+      operands.every((o) => {
+        if (o === x) return true;
+        const f = this.facts.get(o);
+        return (
+          f?.dims !== undefined &&
+          f.dims.length <= rx &&
+          f.dims.every((d) => d === 1)
+        );
+      });
+    return plain ? g : this.unbroadcast(g, x);
+  }
+
+  /**
+   * The gradient `g` of a broadcast result, summed back to the shape of the
+   * operand `x`: over leading axes `x` lacks and over axes where `x` has size 1
+   * and `g` does not. Shapes are read at run time, so one backward program
+   * serves every batch and sequence length.
+   */
+  unbroadcast(g: string, x: string): string {
+    const sg = this.op("Shape", [g]);
+    const sx = this.op("Shape", [x]);
+    const lead = this.op("Sub", [this.op("Size", [sg]), this.op("Size", [sx])]);
+    const ones = this.op(
+      "ConstantOfShape",
+      [this.op("Reshape", [lead, this.ints([1])])],
+      {
+        value: {
+          tensor: { dataType: 7, dims: [1], raw: int64Bytes(1) },
+        },
+      },
+    );
+    const padded = this.op("Concat", [ones, sx], { axis: { int: 0 } });
+    const one = this.ints([1]);
+    const mask = this.op("And", [
+      this.op("Equal", [padded, one]),
+      this.op("Not", [this.op("Equal", [sg, one])]),
+    ]);
+    const axes = this.op("Reshape", [
+      this.op("NonZero", [mask]),
+      this.ints([-1]),
+    ]);
+    const summed = this.reduceSum(g, axes, true);
+    return this.op(
+      "Reshape",
+      [summed, sx],
+      {},
+      {
+        elemType: this.typeOf(g),
+        rank: this.rankOf(x),
+      },
+    );
+  }
+}
+
+function int64Bytes(v: number): Uint8Array {
+  const raw = new Uint8Array(8);
+  new DataView(raw.buffer).setBigInt64(0, BigInt(v), true);
+  return raw;
+}
