@@ -100,6 +100,12 @@ export const nodeSchemas = {
     call: z.number().int().min(0),
   }),
   cache: node("cache", none, { modules: z.array(modulePath).min(1) }),
+  /** The gradient of a module's input or output (this invoke's rows), from the trace's backward pass. */
+  grad: node("grad", none, target),
+  /** Replaces that gradient: what flows further back is this value. */
+  write_grad: node("write_grad", one, { ...target, index: index.nullable() }),
+  /** Differentiates a scalar of the trace: its gradients flow back through the model. */
+  backward: node("backward", one, {}),
   stop: node("stop", none, {}),
   constant: node("constant", none, {
     dtype,
@@ -180,8 +186,10 @@ const traceSchema = z
 /**
  * An intervention graph, format version 1: a session of one or more traces, and
  * the nodes of all of them in the order they were written (every node's args are
- * earlier nodes). Room is left for gradients and generation: later versions add
- * node kinds (`grad`, `backward`) and per-step scopes without changing these.
+ * earlier nodes). Gradients came as node kinds (`grad`, `write_grad`,
+ * `backward`) without a version change: a graph without them is unchanged, and
+ * a Loupe that predates them refuses one with an unknown kind by name. Room is
+ * left for generation's per-step scopes the same way.
  */
 export const graphSchema = z
   .object({

@@ -11,6 +11,9 @@ export const MODEL_OPS = [
   "skip",
   "cache",
   "stop",
+  "grad",
+  "write_grad",
+  "backward",
 ] as const;
 export const VALUE_OPS = ["constant", "tensor", "save"] as const;
 export const UNARY_OPS = [

@@ -16,6 +16,9 @@ const IMPURE: ReadonlySet<Op> = new Set<Op>([
   "cache",
   "save",
   "tensor",
+  "grad",
+  "write_grad",
+  "backward",
 ]);
 
 /**

@@ -9,6 +9,8 @@ const EFFECTS: ReadonlySet<Op> = new Set<Op>([
   "skip",
   "stop",
   "cache",
+  "write_grad",
+  "backward",
 ]);
 
 /** Whether a node has an effect of its own (so nothing may remove it). */

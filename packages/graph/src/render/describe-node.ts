@@ -29,6 +29,12 @@ export function describeNode(
       return `${node.id} = ${target(node)}`;
     case "write":
       return `${target(node)}${node.index === null ? "" : formatIndex(node.index)} = ${a}`;
+    case "grad":
+      return `${node.id} = ${target(node)}.grad`;
+    case "write_grad":
+      return `${target(node)}.grad${node.index === null ? "" : formatIndex(node.index)} = ${a}`;
+    case "backward":
+      return `${a}.backward()`;
     case "param":
       return `${node.id} = ${node.module}.param("${node.name}")`;
     case "call_module":

@@ -23,10 +23,17 @@ function kindOf(node: GraphNode): DagNodeKind {
     node.op === "write" ||
     node.op === "skip" ||
     node.op === "stop" ||
-    node.op === "cache"
+    node.op === "cache" ||
+    node.op === "write_grad" ||
+    node.op === "backward"
   )
     return "effect";
-  if (node.op === "read" || node.op === "param" || node.op === "call_module")
+  if (
+    node.op === "read" ||
+    node.op === "grad" ||
+    node.op === "param" ||
+    node.op === "call_module"
+  )
     return "model";
   return "value";
 }

@@ -29,7 +29,50 @@ export class TensorValue {
     readonly id: string,
     /** @internal */ readonly builder: GraphBuilder,
     /** @internal */ readonly target?: ModuleTarget,
+    /** @internal True for the gradient of `target` (`.grad`). */
+    readonly isGrad = false,
   ) {}
+
+  /**
+   * The gradient of this module input or output (this invoke's rows), from the
+   * trace's backward pass (`loss.backward()`, anywhere in the same trace). It
+   * is readable like any value, and assignable: `x.grad = g` (or
+   * `x.grad.set(index, g)`) replaces what flows further back.
+   *
+   * @example
+   * const out = lm.transformer.h[5].mlp.output;
+   * const g = out.grad.save("g");
+   * logits.get(0, -1, paris).sub(logits.get(0, -1, rome)).backward();
+   */
+  get grad(): TensorValue {
+    if (!this.target)
+      throw new TraceError(
+        "BAD_ARGUMENT",
+        `value ${this.id} is not a module's input or output: .grad exists on those only (e.g. lm.transformer.h[5].mlp.output.grad)`,
+        { nodeId: this.id },
+      );
+    if (this.isGrad)
+      throw new TraceError(
+        "BAD_ARGUMENT",
+        `value ${this.id} is a gradient already: Loupe differentiates once (no .grad.grad)`,
+        { nodeId: this.id },
+      );
+    return new TensorValue(
+      activeBuilder().add({ op: "grad", args: [], ...this.target }),
+      this.builder,
+      this.target,
+      true,
+    );
+  }
+
+  set grad(value: Operand) {
+    this.grad.set(value);
+  }
+
+  /** Runs the trace's backward pass from this scalar (e.g. a logit difference). */
+  backward(): void {
+    this.#op({ op: "backward", args: [this.id] });
+  }
 
   /** `x[index]`: NumPy-style indexing, e.g. `.get(":", -1)`, `.get("[:, 5, [1, 2]]")`. */
   get(...index: unknown[]): TensorValue {
@@ -59,6 +102,19 @@ export class TensorValue {
             typeof indexArg === "string" ? [indexArg] : indexArg,
           );
     const value = this.#operand(valueArg);
+    if (this.target && this.isGrad) {
+      return new TensorValue(
+        this.builder.add({
+          op: "write_grad",
+          args: [value.id],
+          ...this.target,
+          index,
+        }),
+        this.builder,
+        this.target,
+        true,
+      );
+    }
     if (this.target) {
       return new TensorValue(
         this.builder.add({

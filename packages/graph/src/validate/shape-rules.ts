@@ -152,7 +152,7 @@ function matmul(a: ValueType, b: ValueType): RuleResult {
 
 /**
  * Shape and type rules of the value operations. Model operations (read, write,
- * param, call_module, skip, cache, stop) depend on the manifest and are typed by
+ * param, call_module, skip, cache, stop, grad, write_grad, backward) depend on the manifest and are typed by
  * the validator itself; their entries here are never called.
  */
 export const shapeRules: Record<Op, ShapeRule> = {
@@ -163,6 +163,9 @@ export const shapeRules: Record<Op, ShapeRule> = {
   skip: () => fail("typed by the validator"),
   cache: () => ok(null),
   stop: () => ok(null),
+  grad: () => fail("typed by the validator"),
+  write_grad: () => fail("typed by the validator"),
+  backward: () => fail("typed by the validator"),
   constant: (node) => {
     const n = node as Extract<GraphNode, { op: "constant" }>;
     return ok({

@@ -76,6 +76,10 @@ export function validateGraph(
   const byId = new Map(graph.nodes.map((n) => [n.id, n]));
   let constantBytes = 0;
   let savedBytes = 0;
+  /** Each trace's backward node, and the values computed from gradients. */
+  const backwards = new Map<number, string>();
+  const fromGradients = new Set<string>();
+  const gradNodes: Extract<GraphNode, { op: "grad" | "write_grad" }>[] = [];
   const report = (node: GraphNode, message: string) =>
     issues.push({
       nodeId: node.id,
@@ -117,6 +121,22 @@ export function validateGraph(
       [-1, -1, -1],
     );
     times.set(node.id, argTime);
+    const gradArg = node.args.find(
+      (a) => fromGradients.has(a) && byId.get(a)?.trace === node.trace,
+    );
+    if (gradArg !== undefined) {
+      if (
+        node.op === "write" ||
+        node.op === "skip" ||
+        node.op === "call_module" ||
+        node.op === "backward"
+      )
+        report(
+          node,
+          `it uses node ${gradArg}, computed from a gradient, in the forward pass; gradients exist only once the trace's backward pass runs (use them in a later trace of a session)`,
+        );
+      else fromGradients.add(node.id);
+    }
 
     /** Resolves a module hook, checks order and availability of the value it consumes. */
     const hook = (
@@ -252,6 +272,73 @@ export function validateGraph(
         }
         break;
       }
+      case "grad":
+      case "write_grad": {
+        gradNodes.push(node);
+        fromGradients.add(node.id);
+        const resolved = index.resolve(node.module);
+        const callSpec = resolved?.spec?.calls[node.call];
+        if (!resolved?.spec || !callSpec) {
+          report(
+            node,
+            !resolved
+              ? unknownModuleMessage(index, node.module)
+              : !resolved.spec
+                ? `"${node.module}" is a container of modules, not a module`
+                : `module "${node.module}" has ${resolved.spec.calls.length} call(s); call ${node.call} does not exist`,
+          );
+          break;
+        }
+        const spec = tensorAt(callSpec, node.slot, node.item, node.module);
+        if (!spec) break;
+        if (!isFloat(spec.dtype)) {
+          report(
+            node,
+            `${node.module}.${node.slot} is ${spec.dtype}: only float tensors have gradients`,
+          );
+          break;
+        }
+        const target = { dtype: spec.dtype, shape: bind(spec.shape) };
+        if (node.op === "write_grad" && argsOk) {
+          const region =
+            node.index === null
+              ? { shape: [...target.shape] }
+              : indexedShape(target.shape, node.index);
+          const value = argTypes[0]!;
+          if ("error" in region) report(node, region.error);
+          else if (!fitsInto(value.shape, region.shape))
+            report(
+              node,
+              `value of shape ${formatShape(value.shape)} does not fit the gradient of ${node.module}.${node.slot} region ${formatShape(region.shape)}`,
+            );
+        }
+        type = target;
+        break;
+      }
+      case "backward": {
+        const previous = backwards.get(node.trace);
+        if (previous !== undefined)
+          report(
+            node,
+            `trace ${node.trace} already has a backward pass (node ${previous}); sum the scalars and call .backward() once`,
+          );
+        backwards.set(node.trace, node.id);
+        const value = argTypes[0];
+        if (value) {
+          if (!isFloat(value.dtype))
+            report(
+              node,
+              `.backward() needs a float scalar; node ${node.args[0]} is ${value.dtype}`,
+            );
+          else if (!value.shape.every((d) => d === 1))
+            report(
+              node,
+              `.backward() needs a scalar; node ${node.args[0]} has shape ${formatShape(value.shape)} (reduce it first, e.g. .sum())`,
+            );
+        }
+        type = null;
+        break;
+      }
       case "skip": {
         const h = hook(node.module, node.call, "input");
         if (h) {
@@ -355,6 +442,12 @@ export function validateGraph(
     }
     if (type !== undefined) types.set(node.id, type);
   }
+  for (const node of gradNodes)
+    if (!backwards.has(node.trace))
+      report(
+        node,
+        `trace ${node.trace} has no backward pass, so ${node.module}.${node.slot} has no gradient: call .backward() on a scalar of the trace`,
+      );
   return issues.length > 0 ? { ok: false, issues } : { ok: true, types };
 }
 

@@ -10,6 +10,9 @@ const NAMED: readonly (readonly [op: string, one: string, many: string])[] = [
   ["skip", "skip", "skips"],
   ["cache", "cache", "caches"],
   ["stop", "stop", "stops"],
+  ["backward", "backward pass", "backward passes"],
+  ["grad", "gradient read", "gradient reads"],
+  ["write_grad", "gradient write", "gradient writes"],
 ];
 
 const count = (n: number, one: string, many: string) =>
