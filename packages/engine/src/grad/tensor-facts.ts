@@ -41,7 +41,7 @@ export function tensorFacts(
       elemType: init.dataType,
       rank: init.dims.length,
       dims: init.dims,
-      value: c?.values,
+      value: c?.truncated ? undefined : c?.values,
     });
   }
   const rank = (t: string | undefined) => (t ? facts.get(t)?.rank : undefined);

@@ -1,3 +1,4 @@
+import type { AttributeValue } from "../onnx/onnx-bytes.ts";
 import type { Emitter } from "./emitter.ts";
 import type { NodeView } from "./program.ts";
 
@@ -136,7 +137,9 @@ function matmulVjp(c: RuleContext): (string | undefined)[] {
   if (!g) return [undefined, undefined];
   const e = c.e;
   let [a, b] = [c.n.input[0]!, c.n.input[1]!];
-  const [ra, rb] = [rankFor(c, a), rankFor(c, b)];
+  // Ranks are needed for vectors only; a matrix of unknown rank is
+  // transposed by Einsum, whose ellipsis covers any batch axes.
+  const [ra, rb] = [e.rankOf(a) ?? 2, e.rankOf(b) ?? 2];
   let gg = g;
   // Vectors become matrices (PyTorch's rule), and back at the end.
   if (ra === 1) {
@@ -147,23 +150,32 @@ function matmulVjp(c: RuleContext): (string | undefined)[] {
     b = e.unsqueeze(b, [1]);
     gg = e.unsqueeze(gg, [-1]);
   }
-  const RA = Math.max(ra, 2);
-  const RB = Math.max(rb, 2);
-  const transpose = (x: string, r: number) =>
-    e.op(
-      "Transpose",
-      [x],
-      { perm: { ints: swapLast(r) } },
-      {
-        elemType: e.typeOf(x),
-        rank: r,
-      },
-    );
+  const transpose = (x: string) => {
+    const r = e.rankOf(x);
+    return r === undefined
+      ? e.op(
+          "Einsum",
+          [x],
+          { equation: { string: "...ij->...ji" } },
+          {
+            elemType: e.typeOf(x),
+          },
+        )
+      : e.op(
+          "Transpose",
+          [x],
+          { perm: { ints: swapLast(r) } },
+          {
+            elemType: e.typeOf(x),
+            rank: r,
+          },
+        );
+  };
   const out: (string | undefined)[] = [undefined, undefined];
   if (c.wants(0)) {
     let ga = e.op(
       "MatMul",
-      [gg, transpose(b, RB)],
+      [gg, transpose(b)],
       {},
       {
         elemType: e.typeOf(g),
@@ -175,7 +187,7 @@ function matmulVjp(c: RuleContext): (string | undefined)[] {
   if (c.wants(1)) {
     let gb = e.op(
       "MatMul",
-      [transpose(a, RA), gg],
+      [transpose(a), gg],
       {},
       {
         elemType: e.typeOf(g),
@@ -277,16 +289,12 @@ function gatherVjp(c: RuleContext): (string | undefined)[] {
       `Gather node ${c.n.name || c.n.output[0]} with ${ri}-D indices on a differentiated tensor: only scalar and 1-D indices are differentiated`,
     );
   // A list may repeat an index: its gradients add (reduction from opset 16).
-  const reduction =
-    ri === 1
-      ? e.opset >= 16
-        ? { reduction: { string: "add" } }
-        : undefined
-      : {};
-  if (!reduction)
+  if (ri === 1 && e.opset < 16)
     throw new GradientError(
       `Gather node ${c.n.name || c.n.output[0]} with a 1-D index list needs opset 16 to be differentiated (the model has ${e.opset})`,
     );
+  const reduction: Record<string, AttributeValue> =
+    ri === 1 ? { reduction: { string: "add" } } : {};
   return [
     e.op(
       "ScatterElements",

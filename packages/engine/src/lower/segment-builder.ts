@@ -7,6 +7,7 @@ import {
   type ValueInfo,
 } from "../onnx/onnx-bytes.ts";
 import { ONNX_TYPE } from "../model/element-types.ts";
+import type { Program } from "../grad/program.ts";
 
 /** Where a segment input's value comes from at run time. */
 export type InputSource =
@@ -124,21 +125,26 @@ export class SegmentBuilder {
       : this.op("Cast", [x], { to: { int: ONNX_TYPE[to] } });
   }
 
-  /** The encoded model. */
-  build(): Uint8Array {
+  /** The segment as a program (for differentiating it). */
+  program(): Program {
     const info = (name: string, elemType: number): ValueInfo => ({
       name,
       elemType,
     });
-    return writeModel({
+    return {
       irVersion: 8,
       opsetImports: [{ domain: "", version: SEGMENT_OPSET }],
+      opset: SEGMENT_OPSET,
       nodes: this.nodes,
       initializers: this.inits,
       inputs: this.inputs.map((i) => info(i.name, i.elemType)),
       outputs: this.outputs.map((o) => info(o.name, o.elemType)),
-      name: "segment",
-    });
+    };
+  }
+
+  /** The encoded model. */
+  build(): Uint8Array {
+    return writeModel({ ...this.program(), name: "segment" });
   }
 
   get empty(): boolean {

@@ -4,6 +4,7 @@ import {
   type RawInitializer,
   type ValueInfo,
 } from "../onnx/onnx-bytes.ts";
+import type { Program } from "../grad/program.ts";
 import type { ModelPlan, PlanNode } from "./model-plan.ts";
 
 /** `module.call(x)` inside a piece: the module's nodes cloned onto another input. */
@@ -25,6 +26,8 @@ export interface Piece {
   readonly cloneOutputs: readonly string[];
   /** Bytes of weights this piece's session holds. */
   readonly weightBytes: number;
+  /** The piece as a program, for differentiating it. */
+  readonly program: Program;
 }
 
 /**
@@ -145,20 +148,22 @@ export function buildPiece(
       throw new Error(`cannot tell the element type of tensor ${t}`);
     return { name: t, elemType };
   };
-  const bytes = writeModel({
+  const program: Program = {
     irVersion: plan.raw.irVersion,
     opsetImports: plan.raw.opsetImports,
+    opset: plan.raw.opset,
     nodes: [...freeNodes, ...body, ...cloneNodes],
     initializers: [...weights.values()],
     inputs: inputs.map(typed),
     outputs: outputs.map(typed),
-    name: `piece_${from}_${to}`,
-  });
+  };
+  const bytes = writeModel({ ...program, name: `piece_${from}_${to}` });
   return {
     bytes,
     inputs,
     outputs,
     cloneOutputs,
+    program,
     weightBytes: [...weights.values()].reduce((s, w) => s + w.dataBytes, 0),
   };
 }

@@ -168,7 +168,11 @@ export function planModel(bytes: Uint8Array, manifest: Manifest): ModelPlan {
           if (t === spec.tensor) inputs[j] = renamed;
         });
       }
-      const first = Math.min(...rec.nodes);
+      // Just before its first consumer: an input computed inside the call's
+      // span (Llama's mask, from a node scoped elsewhere) exists by then.
+      const first = Math.min(
+        ...rec.nodes.filter((n) => raw.nodes[n]!.input.includes(spec.tensor)),
+      );
       const list = insertBefore.get(first) ?? [];
       list.push({
         opType: "Identity",
@@ -210,12 +214,17 @@ export function planModel(bytes: Uint8Array, manifest: Manifest): ModelPlan {
   const types = new Map<string, number>();
   for (const i of raw.initializers) types.set(i.name, i.dataType);
   for (const i of raw.inputs) types.set(i.name, i.elemType);
+  // An input identity can precede its input's producer in the planned order:
+  // types settle in a second pass.
+  for (let pass = 0; pass < 2; pass++)
+    for (const n of nodes) {
+      const outs = inferOutputTypes(n, (t) => types.get(t));
+      n.output.forEach((t, j) => {
+        const type = outs[j];
+        if (type !== undefined) types.set(t, type);
+      });
+    }
   for (const n of nodes) {
-    const outs = inferOutputTypes(n, (t) => types.get(t));
-    n.output.forEach((t, j) => {
-      const type = outs[j];
-      if (type !== undefined) types.set(t, type);
-    });
     if (
       n.opType !== "RandomNormal" &&
       n.opType !== "RandomUniform" &&

@@ -38,7 +38,9 @@ export interface RawNode {
 export interface ConstTensor {
   readonly dataType: number;
   readonly dims: readonly number[];
+  /** The elements; empty when `truncated` (more than 4096 of them). */
   readonly values: readonly number[];
+  readonly truncated?: boolean;
 }
 
 /** An encoded initializer (TensorProto) with its name, type and size. */
@@ -220,7 +222,7 @@ function decodeSmallTensor(buf: Uint8Array, t: Field): ConstTensor | undefined {
     }
   }
   const count = dims.reduce((a, b) => a * b, 1);
-  if (count > 4096) return undefined;
+  if (count > 4096) return { dataType, dims, values: [], truncated: true };
   if (!raw) return { dataType, dims, values: typed };
   const view = new DataView(
     buf.buffer,

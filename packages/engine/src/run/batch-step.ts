@@ -72,6 +72,16 @@ export interface GraphStep {
   readonly position: Map<string, number>;
   /** Module calls and the nodes computed from them, placed by placeCalls. */
   readonly pending: GraphNode[];
+  /**
+   * Gradient reads and writes and what is computed from them, by the cut
+   * position of their hook: they run in the backward pass once the gradient
+   * at that position is complete.
+   */
+  readonly gradSegments: Map<number, SegmentEntry[]>;
+  /** Cut position of each node computed from gradients. */
+  readonly gradPosition: Map<string, number>;
+  /** The trace's backward node, if it has one. */
+  readonly backward: (GraphNode & { op: "backward" }) | undefined;
   stopped: boolean;
 }
 

@@ -43,9 +43,43 @@ export function placeGraph(
   let lastHook = -1;
   let stopAt: number | undefined;
   const pending: GraphNode[] = [];
+  const gradSegments = new Map<number, SegmentEntry[]>();
+  const gradPosition = new Map<string, number>();
+  let backward: (GraphNode & { op: "backward" }) | undefined;
   for (const node of nodes) {
     const argAt = Math.max(-1, ...node.args.map((a) => position.get(a) ?? -1));
+    // The backward pass: gradient nodes run when their hook's gradient is
+    // complete; what is computed from gradients at the latest of those points
+    // (the lowest position: the backward pass runs from the end).
+    const gradArgs = node.args.filter((a) => gradPosition.has(a));
+    if (node.op === "grad" || node.op === "write_grad") {
+      const h = hookOf(node, node.module, node.call, node.slot, node.item ?? 0);
+      const valueAt = gradArgs.map((a) => gradPosition.get(a)!);
+      if (valueAt.some((p) => p < h.position))
+        throw new RunError(
+          `graph ${g}: node ${node.id} writes the gradient of ${node.module}.${node.slot} with a value computed from a gradient the backward pass reaches only later (a module earlier in the forward pass)`,
+        );
+      gradPosition.set(node.id, h.position);
+      const list = gradSegments.get(h.position) ?? [];
+      list.push({ kind: "node", node, hook: h });
+      gradSegments.set(h.position, list);
+      continue;
+    }
+    if (gradArgs.length > 0) {
+      const p = Math.min(...gradArgs.map((a) => gradPosition.get(a)!));
+      gradPosition.set(node.id, p);
+      if (node.op !== "save") {
+        const list = gradSegments.get(p) ?? [];
+        list.push({ kind: "node", node });
+        gradSegments.set(p, list);
+      }
+      continue;
+    }
     switch (node.op) {
+      case "backward":
+        backward = node;
+        position.set(node.id, argAt);
+        break;
       case "constant":
       case "tensor":
       case "param":
@@ -118,6 +152,9 @@ export function placeGraph(
     calls,
     position,
     pending,
+    gradSegments,
+    gradPosition,
+    backward,
     stopped: false,
   };
 }
@@ -152,7 +189,18 @@ function order(nodes: readonly GraphNode[], e: SegmentEntry): number {
 function computeExported(step: GraphStep): void {
   const exported = step.exported as Set<string>;
   const position = step.position;
+  const grads = step.gradPosition;
   for (const node of step.prepared.graph.nodes) {
+    if (node.op === "backward") exported.add(node.args[0]!);
+    if (grads.has(node.id)) {
+      // Backward-pass nodes: every value from the forward pass, or from
+      // another point of the backward pass, enters their segment from outside.
+      for (const a of node.args)
+        if (!grads.has(a) || grads.get(a) !== grads.get(node.id))
+          exported.add(a);
+      if (node.op === "save") exported.add(node.args[0]!);
+      continue;
+    }
     if (node.op === "save") exported.add(node.args[0]!);
     if (node.op === "call_module") exported.add(node.args[0]!);
     for (const a of node.args)

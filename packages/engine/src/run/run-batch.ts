@@ -11,7 +11,8 @@ import {
   type PreparedGraph,
 } from "./batch-step.ts";
 import { placeCalls, placeGraph } from "./place-graph.ts";
-import { runSegment } from "./run-segment.ts";
+import { runBackward, type TapeItem } from "./run-backward.ts";
+import { runSegment, type TapeEntry } from "./run-segment.ts";
 import type { SessionCache } from "./session-cache.ts";
 import { toSaved } from "./tensors.ts";
 
@@ -152,7 +153,8 @@ async function runStep(
   const N = plan.nodes.length;
   const cutSet = new Set<number>([0, N, ...plan.stageCuts]);
   for (const step of steps)
-    for (const p of step.segments.keys()) if (p >= 0) cutSet.add(p);
+    for (const p of [...step.segments.keys(), ...step.gradSegments.keys()])
+      if (p >= 0) cutSet.add(p);
   const cuts = [...cutSet].sort((a, b) => a - b);
   // Writes to a tensor without a batch axis would reach every graph's rows.
   if (steps.length > 1)
@@ -217,14 +219,28 @@ async function runStep(
   for (const step of steps) if (!step.stopped) placeCalls(step);
 
   const hooksAt = new Map<number, Set<string>>();
+  const gradHooksAt = new Map<number, Set<string>>();
   for (const step of steps)
-    for (const [p, entries] of step.segments)
-      for (const e of entries)
-        if (e.kind === "cache" || e.hook) {
-          const set = hooksAt.get(p) ?? new Set();
-          set.add(e.hook!.tensor);
-          hooksAt.set(p, set);
-        }
+    for (const [segments, at] of [
+      [step.segments, hooksAt],
+      [step.gradSegments, gradHooksAt],
+    ] as const)
+      for (const [p, entries] of segments)
+        for (const e of entries)
+          if (e.kind === "cache" || e.hook) {
+            for (const map of at === hooksAt ? [hooksAt] : [hooksAt, at]) {
+              const set = map.get(p) ?? new Set();
+              set.add(e.hook!.tensor);
+              map.set(p, set);
+            }
+          }
+
+  // With a backward pass, every program run is recorded for it.
+  const differentiate = steps.some((s) => s.backward && !s.stopped);
+  const tape: TapeItem[] = [];
+  const record = differentiate
+    ? (entry: TapeEntry) => tape.push({ kind: "program", entry })
+    : undefined;
 
   const runSegments = async (p: number) => {
     for (const step of steps) {
@@ -232,7 +248,7 @@ async function runStep(
       const entries = step.segments.get(p);
       if (entries?.length) {
         try {
-          await runSegment(cache, env, step, entries, padding);
+          await runSegment(cache, env, step, entries, padding, record);
         } catch (error) {
           // Only this graph's outputs were pending: the batch's tensors are unchanged.
           fail(step, error);
@@ -240,6 +256,18 @@ async function runStep(
       }
       if (step.stopAt === p) step.stopped = true;
     }
+    const marked = gradHooksAt.get(p);
+    if (differentiate && marked)
+      tape.push({
+        kind: "mark",
+        position: p,
+        tensors: new Map(
+          [...marked].flatMap((t) => {
+            const value = env.get(t);
+            return value ? [[t, value] as const] : [];
+          }),
+        ),
+      });
   };
 
   await runSegments(-1);
@@ -295,6 +323,7 @@ async function runStep(
     }
     const out = await session.run(feeds);
     cache.metrics.sessionRuns++;
+    record?.({ key, program: () => getPiece().program, feeds, outputs: out });
     const cloneOut = new Map<string, number>();
     requests.forEach((r, j) =>
       cloneOut.set(`${plan.spans.get(r.span)!.output}@${r.tag}`, j),
@@ -306,6 +335,15 @@ async function runStep(
         const c = clones[j]!;
         c.step.prepared.values.set(`v:${c.node.id}`, value);
       }
+    }
+  }
+
+  if (differentiate) {
+    const backward = steps.filter((s) => s.backward && !s.prepared.error);
+    try {
+      await runBackward(cache, tape, steps, padding);
+    } catch (error) {
+      for (const step of backward) fail(step, error);
     }
   }
 }

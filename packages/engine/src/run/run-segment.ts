@@ -12,6 +12,7 @@ import {
   type SegmentEntry,
 } from "./batch-step.ts";
 import type { SessionCache } from "./session-cache.ts";
+import type { Program } from "../grad/program.ts";
 import { ortTensor, toSaved } from "./tensors.ts";
 
 /**
@@ -59,15 +60,29 @@ function readsInPlace(
   return true;
 }
 
-/** Lowers and runs one graph's operations at one cut position. */
+/** A program run, as the backward pass needs it: what it was, what went in and out. */
+export interface TapeEntry {
+  readonly key: string;
+  readonly program: () => Program;
+  readonly feeds: Readonly<Record<string, ort.Tensor>>;
+  readonly outputs: Readonly<Record<string, ort.Tensor>>;
+}
+
+/**
+ * Lowers and runs one graph's operations at one cut position. With `record`,
+ * the segment always runs as a session (no in-place reads) and is recorded
+ * for the backward pass. In the backward pass, `env` holds gradients and the
+ * entries are gradient reads and writes, lowered exactly as reads and writes.
+ */
 export async function runSegment(
   cache: SessionCache,
   env: Map<string, ort.Tensor>,
   step: GraphStep,
   entries: readonly SegmentEntry[],
   padding: Padding,
+  record?: (entry: TapeEntry) => void,
 ): Promise<void> {
-  if (readsInPlace(env, step, entries)) return;
+  if (!record && readsInPlace(env, step, entries)) return;
   const b = new SegmentBuilder();
   const { types, values } = step.prepared;
   const current = new Map<string, string>();
@@ -154,6 +169,7 @@ export async function runSegment(
     }
     const node = e.node;
     switch (node.op) {
+      case "grad":
       case "read": {
         local.set(node.id, {
           name: view(e.hook!, node.invoke),
@@ -162,12 +178,13 @@ export async function runSegment(
         break;
       }
       case "write":
+      case "write_grad":
       case "skip": {
         const h = e.hook!;
         const value = valueOf(node.args[0]!);
         const v = view(h, node.invoke);
         const target = { name: v, type: { dtype: h.dtype, shape: h.shape } };
-        const index = node.op === "write" ? node.index : null;
+        const index = node.op === "skip" ? null : node.index;
         const region =
           index === null
             ? b.op("Expand", [
@@ -177,7 +194,7 @@ export async function runSegment(
             : lowerSetitem(b, target, value, index);
         splice(h, node.invoke, region);
         // `.set()` returns the written value: the invoke's view after the write.
-        if (node.op === "write")
+        if (node.op !== "skip")
           local.set(node.id, { name: region, type: typeOf(node.id) });
         break;
       }
@@ -207,6 +224,7 @@ export async function runSegment(
     feeds[input.name] = feedFor(input.source, env, values, step, padding);
   const out = await session.run(feeds);
   cache.metrics.sessionRuns++;
+  record?.({ key, program: () => b.program(), feeds, outputs: out });
   for (const o of b.outputs) {
     const value = out[o.name]!;
     if (o.target.startsWith("t:")) env.set(o.target.slice(2), value);

@@ -5,6 +5,8 @@ export interface EngineMetrics {
   /** Sessions created, by kind. */
   piecesCompiled: number;
   segmentsCompiled: number;
+  /** Backward models (a piece's or a segment's reverse pass). */
+  backwardsCompiled: number;
   /** Bytes of weights loaded into sessions since the engine started. */
   weightBytesLoaded: number;
   /** Lookups answered from the cache. */
@@ -20,6 +22,7 @@ export interface EngineMetrics {
 export const emptyMetrics = (): EngineMetrics => ({
   piecesCompiled: 0,
   segmentsCompiled: 0,
+  backwardsCompiled: 0,
   weightBytesLoaded: 0,
   cacheHits: 0,
   evictions: 0,
@@ -60,7 +63,7 @@ export class SessionCache {
   /** The session for `key`, created from `build()` on a miss. */
   async get(
     key: string,
-    kind: "piece" | "segment",
+    kind: "piece" | "segment" | "backward",
     build: () => { bytes: Uint8Array; weightBytes: number },
     pinned = false,
   ): Promise<ort.InferenceSession> {
@@ -74,6 +77,7 @@ export class SessionCache {
     const { bytes, weightBytes } = build();
     const session = await ort.InferenceSession.create(bytes, this.options);
     if (kind === "piece") this.metrics.piecesCompiled++;
+    else if (kind === "backward") this.metrics.backwardsCompiled++;
     else this.metrics.segmentsCompiled++;
     this.metrics.weightBytesLoaded += weightBytes;
     // A model's bytes hold its weights (raw data): that is what the session copies.

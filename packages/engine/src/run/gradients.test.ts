@@ -1,0 +1,245 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  constant,
+  createModel,
+  loadTokenizer,
+  type Envoy,
+  type Graph,
+  type Manifest,
+  type TensorValue,
+} from "@loupe/graph";
+import { LoupeEngine } from "../engine.ts";
+import { readModelFiles } from "../import/load-model-files.ts";
+import { FIXTURES, loadFixture } from "../testing/fixture-engines.ts";
+
+/**
+ * Gradients against PyTorch autograd: fixtures/grads.json (build_grads.py)
+ * holds d(logit difference)/d(module tensor) for every fixture model and the
+ * bundled model, plain, with interventions in the forward pass, and with a
+ * gradient replaced in the backward pass. Tolerance: 1e-4, relative to the
+ * value where it exceeds 1 (float32 through different kernels).
+ */
+const TOLERANCE = 1e-4;
+
+interface Saved {
+  shape: number[];
+  values: number[];
+}
+interface GradCase {
+  metric: number;
+  grads: Record<string, Saved>;
+  block_last_received?: Saved;
+}
+interface GradModel {
+  modules: Record<"emb" | "block" | "attn" | "mlp" | "down", string>;
+  n_layers: number;
+  prompts: Record<string, { text: string; ids: number[] }>;
+  metric_ids: Record<string, [number, number]>;
+  cases: {
+    plain: Record<string, GradCase>;
+    intervened: Record<string, GradCase>;
+    assigned: Record<string, GradCase>;
+  };
+}
+const reference = JSON.parse(
+  readFileSync(path.join(FIXTURES, "grads.json"), "utf8"),
+) as { models: Record<string, GradModel> };
+
+const REPO = path.resolve(import.meta.dirname, "..", "..", "..", "..");
+
+async function loadModel(name: string) {
+  if (name !== "facts-gpt2") {
+    const f = await loadFixture(name as "gpt2-tiny");
+    return { engine: f.engine, manifest: f.manifest };
+  }
+  const files = await readModelFiles(
+    path.join(REPO, "models", "facts", "model.onnx"),
+  );
+  const engine = await LoupeEngine.load(
+    files.bytes,
+    files.manifest,
+    loadTokenizer(files.tokenizer),
+  );
+  return { engine, manifest: files.manifest };
+}
+
+function maxRelDiff(got: ArrayLike<number>, want: readonly number[]): number {
+  expect(got.length).toBe(want.length);
+  let max = 0;
+  for (let i = 0; i < want.length; i++)
+    max = Math.max(
+      max,
+      Math.abs(got[i]! - want[i]!) / Math.max(1, Math.abs(want[i]!)),
+    );
+  return max;
+}
+
+describe.each(Object.keys(reference.models))(
+  "gradients equal PyTorch autograd: %s",
+  (name) => {
+    const spec = reference.models[name]!;
+    const L = spec.n_layers;
+    let engine: LoupeEngine;
+    let manifest: Manifest;
+    beforeAll(async () => {
+      ({ engine, manifest } = await loadModel(name));
+    });
+    afterAll(async () => {
+      await engine?.close();
+    });
+
+    const at = (key: keyof GradModel["modules"], i = 0): Envoy =>
+      spec.modules[key]
+        .replace("{i}", String(i))
+        .split(".")
+        .reduce<Envoy>((m, part) => m[part]!, current!);
+    let current: Envoy | undefined;
+    /** A module's hidden state: its output, or element 0 of a tuple output. */
+    const hidden = (m: Envoy): TensorValue => {
+      const call = manifest.modules.find((x) => x.path === m.path)?.calls[0];
+      return call?.tuple ? m.output[0]! : m.output;
+    };
+
+    /**
+     * The graph of a case: every reference point's gradient saved under the
+     * reference's key, in forward order; `edit` adds the case's interventions.
+     */
+    const graphOf = (
+      prompt: string,
+      edit: {
+        forward?: (key: string, value: TensorValue) => void;
+        gradient?: (key: string, value: TensorValue) => void;
+      } = {},
+    ): Graph => {
+      const lm = createModel(manifest);
+      current = lm;
+      const [a, b] = spec.metric_ids[prompt]!;
+      return lm.trace({ tokens: [spec.prompts[prompt]!.ids] }, () => {
+        const point = (key: string, value: TensorValue) => {
+          edit.forward?.(key, value);
+          if (edit.gradient) edit.gradient(key, value);
+          else value.grad.save(key);
+        };
+        point("emb", at("emb").output);
+        for (let i = 0; i < L; i++) {
+          point(`attn${i}`, hidden(at("attn", i)));
+          if (i === L - 1) point("down_in", at("down", i).input);
+          point(`mlp${i}`, at("mlp", i).output);
+          point(`block${i}`, hidden(at("block", i)));
+        }
+        const logits = lm.output.item("logits");
+        const metric = logits.get(0, -1, a).sub(logits.get(0, -1, b));
+        metric.save("metric");
+        metric.backward();
+      });
+    };
+
+    const expectGrads = (
+      saves: Awaited<ReturnType<LoupeEngine["run"]>>["saves"],
+      want: GradCase,
+    ) => {
+      expect(
+        Math.abs((saves.metric!.data as Float32Array)[0]! - want.metric),
+      ).toBeLessThan(TOLERANCE);
+      for (const [key, ref] of Object.entries(want.grads)) {
+        const got = saves[key];
+        expect(got, `gradient ${key} was saved`).toBeDefined();
+        expect(got!.shape, key).toEqual(ref.shape);
+        expect(
+          maxRelDiff(got!.data as Float32Array, ref.values),
+          `gradient of ${key}`,
+        ).toBeLessThan(TOLERANCE);
+      }
+    };
+
+    it.each(Object.keys(spec.cases.plain))(
+      "of a logit difference, prompt %s",
+      async (prompt) => {
+        const { saves } = await engine.run(graphOf(prompt));
+        expectGrads(saves, spec.cases.plain[prompt]!);
+      },
+    );
+
+    it("with interventions in the forward pass (MLP 0 halved, block 0 zeroed at position 1)", async () => {
+      const graph = graphOf("A", {
+        forward: (key, value) => {
+          if (key === "mlp0") value.set(value.mul(0.5));
+          if (key === "block0") value.set([":", 1, ":"], 0);
+        },
+      });
+      const { saves } = await engine.run(graph);
+      expectGrads(saves, spec.cases.intervened.A!);
+    });
+
+    it("with the last block's gradient replaced, changing every earlier gradient", async () => {
+      const want = spec.cases.assigned.A!;
+      const S = spec.prompts.A!.ids.length;
+      const graph = graphOf("A", {
+        gradient: (key, value) => {
+          if (key !== `block${L - 1}`) {
+            value.grad.save(key);
+            return;
+          }
+          const g = value.grad.save("block_last_received");
+          const scale = Array.from({ length: S }, (_, p) => [
+            p === S - 1 ? 2 : 0,
+          ]);
+          value.grad = g.mul(constant([scale], "float32"));
+        },
+      });
+      const { saves } = await engine.run(graph);
+      expect(
+        maxRelDiff(
+          saves.block_last_received!.data as Float32Array,
+          want.block_last_received!.values,
+        ),
+      ).toBeLessThan(TOLERANCE);
+      expectGrads(saves, want);
+    });
+
+    it("batched: two prompts of different lengths in invokes get each their own gradients", async () => {
+      const lm = createModel(manifest);
+      current = lm;
+      const graph = lm.trace((tracer) => {
+        for (const prompt of ["A", "B"]) {
+          tracer.invoke({ tokens: [spec.prompts[prompt]!.ids] }, () => {
+            at("mlp", 0).output.grad.save(`mlp0_${prompt}`);
+            hidden(at("block", L - 1)).grad.save(`block_${prompt}`);
+          });
+        }
+        // One scalar for the trace: the sum of both invokes' metrics.
+        let total: TensorValue | undefined;
+        tracer.invoke(null, () => {
+          const logits = lm.output.item("logits");
+          for (const [row, prompt] of [
+            [0, "A"],
+            [1, "B"],
+          ] as const) {
+            const [a, b] = spec.metric_ids[prompt]!;
+            const m = logits.get(row, -1, a).sub(logits.get(row, -1, b));
+            total = total ? total.add(m) : m;
+          }
+          total!.backward();
+        });
+      });
+      const { saves } = await engine.run(graph);
+      for (const prompt of ["A", "B"]) {
+        const want = spec.cases.plain[prompt]!.grads;
+        expect(
+          maxRelDiff(
+            saves[`mlp0_${prompt}`]!.data as Float32Array,
+            want.mlp0!.values,
+          ),
+        ).toBeLessThan(TOLERANCE);
+        expect(
+          maxRelDiff(
+            saves[`block_${prompt}`]!.data as Float32Array,
+            want[`block${L - 1}`]!.values,
+          ),
+        ).toBeLessThan(TOLERANCE);
+      }
+    });
+  },
+);

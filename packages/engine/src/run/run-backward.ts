@@ -1,0 +1,151 @@
+import * as ort from "onnxruntime-node";
+import { buildBackward } from "../grad/build-backward.ts";
+import { GRAD_PREFIX } from "../grad/emitter.ts";
+import { fail, RunError, type GraphStep, type Padding } from "./batch-step.ts";
+import { runSegment, type TapeEntry } from "./run-segment.ts";
+import type { SessionCache } from "./session-cache.ts";
+
+/**
+ * What the forward pass recorded for the backward pass: every program it ran
+ * (model pieces and intervention segments), and marks where gradient nodes
+ * hook in: the tensors the model continued with at that cut position.
+ */
+export type TapeItem =
+  | { readonly kind: "program"; readonly entry: TapeEntry }
+  | {
+      readonly kind: "mark";
+      readonly position: number;
+      readonly tensors: ReadonlyMap<string, ort.Tensor>;
+    };
+
+const SEED = `${GRAD_PREFIX}seed/`;
+const GRAD = `${GRAD_PREFIX}grad/`;
+
+/**
+ * The backward pass of one batched forward pass. Each graph with a
+ * `.backward()` seeds its scalar with 1; the sum of those scalars is
+ * differentiated at once (a graph's scalar depends on its own rows only, so
+ * each graph gets its own gradients, as if it ran alone). Programs run in
+ * reverse, each through its backward model (built once per structure and
+ * cached like any session); gradients are keyed by the tensor object the
+ * forward pass produced, so a tensor rewritten by an intervention is a new
+ * tensor with a gradient of its own. A mark's gradient nodes run just before
+ * the backward of the program that produced the mark's tensors: by then every
+ * use of those tensors has added its share.
+ */
+export async function runBackward(
+  cache: SessionCache,
+  tape: readonly TapeItem[],
+  steps: readonly GraphStep[],
+  padding: Padding,
+): Promise<void> {
+  const grads = new Map<ort.Tensor, ort.Tensor>();
+  const add = (t: ort.Tensor, g: ort.Tensor) => {
+    const known = grads.get(t);
+    if (!known) {
+      grads.set(t, g);
+      return;
+    }
+    // Adding two gradients of one tensor: a plain loop over float32 data is
+    // all it takes, cheaper than a session round trip.
+    const a = known.data as Float32Array;
+    const b = g.data as Float32Array;
+    const sum = new Float32Array(a.length);
+    for (let i = 0; i < a.length; i++) sum[i] = a[i]! + b[i]!;
+    grads.set(t, new ort.Tensor("float32", sum, known.dims));
+  };
+
+  const seeded = steps.filter((s) => s.backward && !s.prepared.error);
+  for (const step of seeded) {
+    const id = step.backward!.args[0]!;
+    const scalar = step.prepared.values.get(`v:${id}`);
+    if (!scalar) {
+      fail(
+        step,
+        new RunError(
+          `graph ${step.g}: node ${step.backward!.id}: the scalar (node ${id}) was never computed (did the trace stop before it?)`,
+        ),
+      );
+      continue;
+    }
+    add(
+      scalar,
+      new ort.Tensor(
+        "float32",
+        new Float32Array(scalar.size).fill(1),
+        scalar.dims,
+      ),
+    );
+  }
+
+  const pending: Extract<TapeItem, { kind: "mark" }>[] = [];
+  const runMark = async (mark: Extract<TapeItem, { kind: "mark" }>) => {
+    const genv = new Map<string, ort.Tensor>();
+    for (const [name, t] of mark.tensors)
+      genv.set(
+        name,
+        grads.get(t) ??
+          new ort.Tensor("float32", new Float32Array(t.size), t.dims),
+      );
+    for (const step of steps) {
+      const entries = step.gradSegments.get(mark.position);
+      if (!entries?.length || step.prepared.error) continue;
+      try {
+        await runSegment(cache, genv, step, entries, padding);
+      } catch (error) {
+        fail(step, error);
+      }
+    }
+    for (const [name, t] of mark.tensors) grads.set(t, genv.get(name)!);
+  };
+
+  for (let i = tape.length - 1; i >= 0; i--) {
+    const item = tape[i]!;
+    if (item.kind === "mark") {
+      pending.push(item);
+      continue;
+    }
+    const entry = item.entry;
+    const produced = new Set(Object.values(entry.outputs));
+    for (let k = pending.length - 1; k >= 0; k--) {
+      const mark = pending[k]!;
+      if ([...mark.tensors.values()].some((t) => produced.has(t))) {
+        pending.splice(k, 1);
+        await runMark(mark);
+      }
+    }
+    const seeds = Object.keys(entry.outputs).filter((name) =>
+      grads.has(entry.outputs[name]!),
+    );
+    if (seeds.length === 0) continue;
+    const wrt = Object.keys(entry.feeds).filter(
+      (name) => entry.feeds[name]!.type === "float32",
+    );
+    if (wrt.length === 0) continue;
+    const ranks = new Map(wrt.map((n) => [n, entry.feeds[n]!.dims.length]));
+    for (const [n, t] of Object.entries(entry.feeds))
+      ranks.set(n, t.dims.length);
+    const key = `backward:${entry.key}|${seeds.join(",")}|${[...ranks].map(([n, r]) => `${n}:${r}`).join(",")}`;
+    const session = await cache.get(key, "backward", () => {
+      const program = entry.program();
+      const back = buildBackward(program, { seeds, wrt, inputRanks: ranks });
+      return {
+        bytes: back.bytes,
+        weightBytes: program.initializers.reduce(
+          (s, w) => s + ("dataBytes" in w ? w.dataBytes : w.raw.length),
+          0,
+        ),
+      };
+    });
+    const feeds: Record<string, ort.Tensor> = {};
+    for (const name of session.inputNames)
+      feeds[name] = name.startsWith(SEED)
+        ? grads.get(entry.outputs[name.slice(SEED.length)]!)!
+        : entry.feeds[name]!;
+    const out = await session.run(feeds);
+    cache.metrics.sessionRuns++;
+    for (const name of session.outputNames)
+      add(entry.feeds[name.slice(GRAD.length)]!, out[name]!);
+  }
+  for (let k = pending.length - 1; k >= 0; k--) await runMark(pending[k]!);
+}
