@@ -6,6 +6,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { loadModelFiles } from "../import/load-model-files.ts";
 import {
+  ATTRIBUTION_PROMPTS,
   runPaperExamples,
   type PaperFacts,
   type Prediction,
@@ -52,6 +53,27 @@ try {
   console.log(`  after:  ${show(r.patching.after)}\n`);
   console.log(`Logit lens on "${facts.logit_lens.prompt}":`);
   r.logitLens.forEach((p, i) => console.log(`  layer ${i}: ${show(p)}`));
+  const t = r.attribution;
+  console.log(
+    `\nAttribution patching of every MLP layer (the paper's Table 1 task):`,
+  );
+  console.log(
+    `  "${ATTRIBUTION_PROMPTS.corrupted}" patched into "${ATTRIBUTION_PROMPTS.clean}"`,
+  );
+  console.log(
+    `  metric logit(" Rome") - logit(" Paris"): clean ${t.metricClean.toFixed(3)}, corrupted ${t.metricCorrupted.toFixed(3)}`,
+  );
+  console.log(
+    "  layer   attribution (one forward + backward pass)   real patching (one run per cell)",
+  );
+  t.attribution.forEach((row, i) =>
+    console.log(
+      `  ${String(i).padStart(5)}   ${row.map((v) => v.toFixed(2).padStart(7)).join("")}   ${t.patching[i]!.map((v) => v.toFixed(2).padStart(7)).join("")}`,
+    ),
+  );
+  console.log(
+    `  correlation over all ${t.patches} cells: ${t.pearson.toFixed(3)}; layers ranked alike (Spearman of per-layer totals): ${t.layerSpearman.toFixed(3)}`,
+  );
 } finally {
   await engine.close();
 }

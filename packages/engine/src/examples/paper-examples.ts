@@ -1,4 +1,10 @@
-import { createModel, type Envoy, type Graph } from "@loupe/graph";
+import {
+  createModel,
+  stack,
+  type Envoy,
+  type Graph,
+  type TensorValue,
+} from "@loupe/graph";
 import type { LoupeEngine } from "../engine.ts";
 import type { SavedTensor } from "@loupe/graph";
 
@@ -36,6 +42,31 @@ export interface PaperResults {
   readonly patching: { before: Prediction; after: Prediction };
   /** Logit lens: each layer's top token at the last position. */
   readonly logitLens: readonly Prediction[];
+  /** Attribution patching of every MLP layer, against real activation patching. */
+  readonly attribution: AttributionResult;
+}
+
+/** The clean and corrupted prompts of attribution patching (same token count). */
+export const ATTRIBUTION_PROMPTS = {
+  clean: "The Colosseum is located in the city of",
+  corrupted: "The Louvre is located in the city of",
+  answers: [" Rome", " Paris"],
+} as const;
+
+export interface AttributionResult {
+  /** logit(Rome) - logit(Paris) on the clean and corrupted prompts. */
+  readonly metricClean: number;
+  readonly metricCorrupted: number;
+  /** [layer][position]: (corrupted - clean MLP output) · d metric / d MLP output. */
+  readonly attribution: readonly (readonly number[])[];
+  /** [layer][position]: metric with that MLP output patched in from the corrupted run, minus the clean metric. */
+  readonly patching: readonly (readonly number[])[];
+  /** Pearson correlation of the two over every layer and position. */
+  readonly pearson: number;
+  /** Spearman correlation of the layers' totals (how the two rank the layers). */
+  readonly layerSpearman: number;
+  /** Forward passes: 1 (and its backward pass) for attribution, 1 with a row per patch for patching. */
+  readonly patches: number;
 }
 
 /**
@@ -119,7 +150,10 @@ export async function runPaperExamples(
     }),
   );
 
+  const attribution = await attributionPatching(engine, lm, layerCount);
+
   return {
+    attribution,
     neurons: { before: neuronsBefore, after: neuronsAfter },
     trace: { shape: hello.shape, next: lastPrediction(hello) },
     patching: { before: patchingBefore, after: patchingAfter },
@@ -127,4 +161,123 @@ export async function runPaperExamples(
       lastPrediction(lens.saves[`layer${i}`]!),
     ),
   };
+}
+
+/**
+ * Attribution patching (Syed et al.; the paper's Table 1 task): the effect of
+ * patching each MLP output from a corrupted prompt into the clean one,
+ * estimated to first order from ONE forward and backward pass as
+ * (corrupted - clean) · gradient, summed over the hidden dimension; and the
+ * real effect of each of those patches, every patch an invoke of one trace.
+ */
+export async function attributionPatching(
+  engine: LoupeEngine,
+  lm: ReturnType<typeof createModel<Envoy>>,
+  layerCount: number,
+): Promise<AttributionResult> {
+  const tokenizer = engine.tokenizer!;
+  const { clean, corrupted, answers } = ATTRIBUTION_PROMPTS;
+  const [a] = tokenizer.encode(answers[0]);
+  const [b] = tokenizer.encode(answers[1]);
+  const positions = tokenizer.encode(clean).length;
+  if (tokenizer.encode(corrupted).length !== positions)
+    throw new Error("attribution patching needs prompts of equal length");
+  const root = lm as unknown as Envoy;
+  const mlp = (i: number) => root.transformer!.h![i]!.mlp!;
+  const metric = (row: number): TensorValue => {
+    const logits = lm.output.item("logits");
+    return logits.get(row, -1, a!).sub(logits.get(row, -1, b!));
+  };
+
+  const estimated = await engine.run(
+    lm.trace((tracer) => {
+      const cleanOut: TensorValue[] = [];
+      const grads: TensorValue[] = [];
+      tracer.invoke(clean, () => {
+        for (let i = 0; i < layerCount; i++) {
+          const out = mlp(i).output;
+          cleanOut.push(out);
+          grads.push(out.grad);
+        }
+        const m = metric(0);
+        m.save("clean");
+        m.backward();
+      });
+      tracer.invoke(corrupted, () => {
+        const rows = cleanOut.map((c, i) =>
+          mlp(i).output.sub(c).mul(grads[i]!).sum(-1),
+        );
+        stack(rows).reshape(layerCount, positions).save("attribution");
+        metric(0).save("corrupted");
+      });
+    }),
+  );
+
+  const patched = await engine.run(
+    lm.trace((tracer) => {
+      const from: TensorValue[] = [];
+      tracer.invoke(corrupted, () => {
+        for (let i = 0; i < layerCount; i++) from.push(mlp(i).output);
+      });
+      tracer.invoke(clean, () => metric(0).save("clean"));
+      const cells: TensorValue[] = [];
+      for (let i = 0; i < layerCount; i++)
+        for (let p = 0; p < positions; p++)
+          tracer.invoke(clean, () => {
+            mlp(i).output.set([":", p, ":"], from[i]!.get(":", p, ":"));
+            cells.push(metric(0));
+          });
+      tracer.invoke(clean, () => {
+        stack(cells).reshape(layerCount, positions).save("patched");
+      });
+    }),
+  );
+
+  const matrix = (t: { data: unknown }, offset = 0) =>
+    Array.from({ length: layerCount }, (_, i) =>
+      Array.from(
+        (t.data as Float32Array).subarray(i * positions, (i + 1) * positions),
+        (v) => v - offset,
+      ),
+    );
+  const scalar = (t: { data: unknown }) => (t.data as Float32Array)[0]!;
+  const metricClean = scalar(estimated.saves.clean!);
+  const attribution = matrix(estimated.saves.attribution!);
+  const patching = matrix(patched.saves.patched!, scalar(patched.saves.clean!));
+  const total = (m: number[][]) =>
+    m.map((row) => row.reduce((s, v) => s + v, 0));
+  return {
+    metricClean,
+    metricCorrupted: scalar(estimated.saves.corrupted!),
+    attribution,
+    patching,
+    pearson: pearson(attribution.flat(), patching.flat()),
+    layerSpearman: pearson(ranks(total(attribution)), ranks(total(patching))),
+    patches: layerCount * positions,
+  };
+}
+
+function pearson(x: readonly number[], y: readonly number[]): number {
+  const n = x.length;
+  const mx = x.reduce((s, v) => s + v, 0) / n;
+  const my = y.reduce((s, v) => s + v, 0) / n;
+  let sxy = 0;
+  let sxx = 0;
+  let syy = 0;
+  for (let i = 0; i < n; i++) {
+    sxy += (x[i]! - mx) * (y[i]! - my);
+    sxx += (x[i]! - mx) ** 2;
+    syy += (y[i]! - my) ** 2;
+  }
+  return sxy / Math.sqrt(sxx * syy);
+}
+
+/** Ranks (0 = smallest); ties are not expected in measured values. */
+function ranks(values: readonly number[]): number[] {
+  const order = values
+    .map((v, i) => [v, i] as const)
+    .sort((p, q) => p[0] - q[0]);
+  const r = new Array<number>(values.length);
+  order.forEach(([, i], k) => (r[i] = k));
+  return r;
 }
