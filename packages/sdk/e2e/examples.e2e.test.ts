@@ -127,6 +127,13 @@ describe("examples, locally and remotely", () => {
         'strongest patch: layer 2, position 1 (" Louvre")',
       ],
     ],
+    [
+      "attribution-patching",
+      [
+        "on the clean prompt: 17.992",
+        'largest estimated drop: MLP 0 at position 1 (" Colosseum"): -14.31',
+      ],
+    ],
   ])(
     "%s gives the same tensors and prints the same lines here and on the server",
     async (name, expected) => {
