@@ -65,8 +65,12 @@ export function buildBackward(
   for (const n of nodes) {
     if (NON_DIFFERENTIABLE.has(n.opType)) continue;
     if (!n.input.some((t) => active.has(t))) continue;
-    for (const t of n.output)
-      if (isFloatType(facts.get(t)?.elemType)) active.add(t);
+    // A tensor of unknown type (a sequence) counts as active: an operator
+    // without a rule on the path must be named, never skipped.
+    for (const t of n.output) {
+      const type = facts.get(t)?.elemType;
+      if (type === undefined || isFloatType(type)) active.add(t);
+    }
   }
   // Relevant: active tensors from which a seeded output is reachable.
   const relevant = new Set<string>(options.seeds.filter((t) => active.has(t)));
