@@ -253,6 +253,96 @@ test("the newcomer's walkthrough: sign up, apply, approval, a key, the patching 
   expect(cli.stderr).toMatch(/API key|sign/i);
 });
 
+test("attribution patching from a script: gradients computed on the server, drawn as a heatmap equal to PyTorch's", async ({
+  page,
+  stack,
+}) => {
+  test.setTimeout(180_000);
+  const ATTRIBUTION = "attribution[layer,position]";
+  await signInThroughForm(page, stack.seeded!.admin);
+  const key = await createKeyThroughForm(page, "attribution");
+  const dir = await mkdtemp(path.join(os.tmpdir(), "loupe-attribution-"));
+  const remote = await loupe(
+    [
+      "run",
+      "examples/attribution-patching.ts",
+      "--remote",
+      "--save",
+      path.join(dir, "remote.safetensors"),
+    ],
+    {
+      LOUPE_URL: stack.webUrl!,
+      LOUPE_API_KEY: key,
+      LOUPE_CONFIG: path.join(dir, "none.json"),
+    },
+  );
+  expect(remote.code, remote.stderr).toBe(0);
+  const runId = /run ([0-9a-f]{8}) completed/.exec(remote.stderr)?.[1];
+  expect(runId, remote.stderr).toBeDefined();
+  expect(remote.stdout).toContain(
+    'largest estimated drop: MLP 0 at position 1 (" Colosseum"): -14.31',
+  );
+
+  await page.goto("/runs");
+  await page
+    .locator(`[data-testid="run-row"][data-run-id^="${runId}"]`)
+    .getByRole("link")
+    .first()
+    .click();
+  await expect(page.getByTestId("run-status")).toHaveAttribute(
+    "data-status",
+    "completed",
+  );
+  const heatmap = page.locator(
+    `[data-testid="result-heatmap"][data-name="${ATTRIBUTION}"]`,
+  );
+  await expect(heatmap.locator("svg").first()).toBeVisible();
+  const cells = await heatmap.getByTestId("heatmap-cell").evaluateAll((tds) =>
+    tds.map((td) => ({
+      row: Number(td.getAttribute("data-row")),
+      col: Number(td.getAttribute("data-col")),
+      value: Number(td.getAttribute("data-value")),
+    })),
+  );
+  // PyTorch autograd's attribution on the same weights (engine fixtures).
+  const reference = (
+    JSON.parse(
+      await readFile(
+        path.join(repoRoot, "packages", "engine", "fixtures", "grads.json"),
+        "utf8",
+      ),
+    ) as {
+      models: Record<
+        string,
+        {
+          cases: {
+            attribution: {
+              attribution: { shape: number[]; values: number[] };
+            };
+          };
+        }
+      >;
+    }
+  ).models["facts-gpt2"]!.cases.attribution.attribution;
+  const [layers, positions] = reference.shape as [number, number];
+  expect(cells).toHaveLength(layers * positions);
+  const server = fromSafetensors(
+    await readFile(path.join(dir, "remote.safetensors")),
+  ).tensors[ATTRIBUTION]!;
+  for (const { row, col, value } of cells) {
+    const i = row * positions + col;
+    expect(value).toBe(server.data[i]);
+    const want = reference.values[i]!;
+    expect(Math.abs(value - want)).toBeLessThanOrEqual(
+      1e-4 * Math.max(1, Math.abs(want)),
+    );
+  }
+  await page.screenshot({
+    path: path.join(shots, "attribution.png"),
+    fullPage: true,
+  });
+});
+
 test("fork a public experiment, commit a new version, see the diff; the private fork is invisible to others, even by URL", async ({
   page,
   browser,
