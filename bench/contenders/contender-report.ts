@@ -26,6 +26,7 @@ export const COMPARISON_TASKS = [
   "patching",
   "lens",
   "steering",
+  "attribution",
 ] as const;
 export type ComparisonTask = (typeof COMPARISON_TASKS)[number];
 
@@ -55,6 +56,7 @@ export function taskOutput(
   task: ComparisonTask,
   saves: Readonly<Record<string, SavedTensor>>,
 ): SavedTensor {
+  if (task === "attribution") return saves.attribution!;
   if (task !== "lens") return saves.logits!;
   const layers = Array.from({ length: LAYERS }, (_, i) => saves[`layer${i}`]!);
   const size = layers[0]!.data.length;

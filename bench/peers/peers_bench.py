@@ -28,6 +28,14 @@ Tasks (the paper's Table 1 task and two more):
   steering  a fixed direction (d_i = sin(0.37 i + 1), scaled to norm 1) times
             4 added to layer 6's
             output at every position; the logits at the last position
+  attribution
+            attribution patching of every MLP layer (the paper's Table 1
+            task): rows 0-15 clean, 16-31 corrupted; metric = logit(1000) -
+            logit(2000) at the last position, summed over the clean rows;
+            (corrupted - clean MLP output) * d metric / d clean MLP output,
+            summed over the hidden dim: [12, 16, 12]. One forward pass, one
+            backward pass; weights frozen (no weight gradients), the
+            embedding output requires the gradient instead
 
 Every task saves what a researcher would look at (the last position), as
 Loupe's graphs do; the model still computes every position.
@@ -47,6 +55,7 @@ from export_gpt2_small import make_gpt2_small  # noqa: E402
 
 BATCH, TOKENS, LAYERS, VOCAB = 32, 12, 12, 50257
 PATCH_LAYER, STEER_LAYER, STEER_SCALE = 6, 6, 4.0
+ATTRIBUTION_TOKENS = (1000, 2000)
 
 
 def token_rows() -> list[list[int]]:
@@ -118,10 +127,54 @@ def hook_tasks(model, torch, ids, direction):
         finally:
             handle.remove()
 
-    return {"patching": patching, "lens": lens, "steering": steering}
+    def attribution():
+        acts = []
+
+        def keep(_module, _inputs, output):
+            output.retain_grad()
+            acts.append(output)
+
+        handles = [b.mlp.register_forward_hook(keep) for b in blocks]
+        handles.append(model.transformer.wte.register_forward_hook(needs_grad))
+        try:
+            with torch.inference_mode(False), torch.enable_grad():
+                logits = model(ids).logits
+                a, b = ATTRIBUTION_TOKENS
+                (logits[:half, -1, a] - logits[:half, -1, b]).sum().backward()
+                return torch.stack(
+                    [((x[half:] - x[:half]) * x.grad[:half]).sum(-1) for x in acts]
+                ).detach()
+        finally:
+            for h in handles:
+                h.remove()
+
+    return {
+        "patching": patching,
+        "lens": lens,
+        "steering": steering,
+        "attribution": attribution,
+    }
+
+
+def needs_grad(_module, _inputs, output):
+    """The embedding's output, with the weights frozen, is where gradients start."""
+    return output.requires_grad_()
+
+
+def freeze(model) -> None:
+    """No weight gradients: Loupe computes none, and attribution reads none."""
+    for p in model.parameters():
+        p.requires_grad_(False)
 
 
 def nnsight_tasks(model, torch, ids, direction):
+    import contextlib
+
+    if not hasattr(torch.autograd, "set_multithreading_enabled"):
+        # nnsight 0.8 turns torch 2's autograd worker threads off around its
+        # backward hooks; torch 1.13's CPU engine runs backward on the calling
+        # thread, so there is nothing to turn off.
+        torch.autograd.set_multithreading_enabled = lambda mode: contextlib.nullcontext()
     from nnsight import NNsight
 
     class TokenIdsNNsight(NNsight):
@@ -176,7 +229,34 @@ def nnsight_tasks(model, torch, ids, direction):
             logits = lm.lm_head.output[:, -1, :].save()
         return logits
 
-    return {"patching": patching, "lens": lens, "steering": steering}
+    def attribution():
+        a, b = ATTRIBUTION_TOKENS
+        handle = model.transformer.wte.register_forward_hook(needs_grad)
+        try:
+            with torch.inference_mode(False), torch.enable_grad():
+                # One invoke of all 32 rows: nnsight 0.8 keeps only saved
+                # values, and reads gradients inside `with metric.backward()`
+                # in the order the backward pass reaches them (last layer first).
+                with lm.trace(ids):
+                    acts = [lm.transformer.h[i].mlp.output for i in range(LAYERS)]
+                    logits = lm.lm_head.output
+                    metric = (logits[:half, -1, a] - logits[:half, -1, b]).sum()
+                    with metric.backward():
+                        rows = [
+                            ((acts[i][half:] - acts[i][:half]) * acts[i].grad[:half]).sum(-1)
+                            for i in reversed(range(LAYERS))
+                        ]
+                        attr = torch.stack(rows[::-1]).detach().save()
+            return attr
+        finally:
+            handle.remove()
+
+    return {
+        "patching": patching,
+        "lens": lens,
+        "steering": steering,
+        "attribution": attribution,
+    }
 
 
 def peak_rss_bytes() -> int:
@@ -208,6 +288,7 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     torch.set_num_interop_threads(1)
     model = make_gpt2_small()
+    freeze(model)
     ids = torch.tensor(token_rows(), dtype=torch.int64)
     direction = steering_direction(torch, model.config.n_embd)
 

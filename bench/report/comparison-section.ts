@@ -57,6 +57,8 @@ const TASK_LABEL: Record<ComparisonTask, string> = {
   patching: "activation patching, layer 6 MLP (Table 1)",
   lens: "logit lens, 12 layers, top-5",
   steering: "steering, layer 6 (+4 × unit direction)",
+  attribution:
+    "attribution patching, 12 MLP layers (Table 1: one forward and backward pass)",
 };
 
 /** Seconds per call by column and task (the platform's as its client waited). */
@@ -94,7 +96,12 @@ function whySlower(
 }
 
 /** Causes found by profiling, for rows where the engine was slower on this machine. */
-const ENGINE_SLOWER: Partial<Record<string, string>> = {};
+const ATTRIBUTION_SLOWER =
+  "Why: Loupe's backward models recompute their stage's forward pass instead of keeping its activations (gradient checkpointing per stage: no activation outlives the forward pass, and a backward model is compiled once per stage and reused), so a backward pass costs one more forward pass than PyTorch's, which keeps every activation of the forward pass for its backward; and the batch's gradients are added and spliced between sessions.";
+const ENGINE_SLOWER: Partial<Record<string, string>> = {
+  "attribution/hooks": ATTRIBUTION_SLOWER,
+  "attribution/nnsight": ATTRIBUTION_SLOWER,
+};
 
 export async function comparisonSection(
   m: ComparisonMeasurements,
@@ -106,9 +113,6 @@ export async function comparisonSection(
   const rows = COMPARISON_TASKS.map(
     (task) =>
       `| ${TASK_LABEL[task]} | ${COLUMNS.map(([c]) => spread(secondsOf(m, c, task) ?? [])).join(" | ")} |`,
-  );
-  rows.push(
-    `| *attribution patching (the paper's Table 1)* | ${COLUMNS.map(() => "*pending*").join(" | ")} |`,
   );
 
   const loupe = (task: ComparisonTask) =>
@@ -233,7 +237,11 @@ and, in brackets, the fastest and slowest call.
 
 - **PyTorch eager**: \`model(ids)\`, no intervention (the floor for the plain forward).
 - **PyTorch hooks**: \`register_forward_hook\` on the module, removed after the call.
-- **nnsight** 0.8.1 from PyPI: \`NNsight(model).trace(...)\`, two invokes for patching.
+- **nnsight** 0.8.1 from PyPI: \`NNsight(model).trace(...)\`, two invokes for patching;
+  for attribution, one invoke and \`with metric.backward():\` reading each MLP
+  output's \`.grad\` (nnsight 0.8 needs torch 2's
+  \`torch.autograd.set_multithreading_enabled\`; on this torch 1.13 a no-op
+  stands in for it: its CPU autograd engine has no worker threads to turn off).
 - **Loupe engine**: the intervention graph run by \`LoupeEngine\` in-process
   (bench/contenders/loupe-engine.ts), the model loaded as a script loads one it
   has imported (\`readModelFiles\`: the ONNX file and its manifest).
@@ -242,9 +250,14 @@ and, in brackets, the fastest and slowest call.
   and its result downloaded: one call is one run, end to end.
 
 Every task saves what a researcher reads off it: the logits at the last position
-(patching: of the 16 patched rows) or the lens's top-5 ids per layer.
-Attribution patching needs gradients, which Loupe does not have yet; its row
-stays, marked, until they exist.
+(patching: of the 16 patched rows), the lens's top-5 ids per layer, or
+attribution patching's [12 layers, 16 rows, 12 positions] estimates: rows 0-15
+are clean, rows 16-31 corrupted, and the metric is logit(1000) - logit(2000)
+at the last position summed over the clean rows; one forward pass of all 32
+rows and one backward pass. Loupe differentiates the ONNX model itself; the
+PyTorch peers' weights are frozen (\`requires_grad_(False)\`, the embedding
+output made to require a gradient instead), so that no one computes weight
+gradients nobody reads.
 
 ${header}
 ${rows.join("\n")}

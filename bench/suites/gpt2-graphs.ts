@@ -1,5 +1,6 @@
 import {
   constant,
+  stack,
   type Envoy,
   type Graph,
   type Model,
@@ -88,6 +89,8 @@ export function logitLensGraph(lm: Model, rows: number[][]): Graph {
 /** Steering: this multiple of steeringDirection() is added to this layer's output. */
 export const STEER_LAYER = 6;
 export const STEER_SCALE = 4;
+/** Attribution patching's metric: logit(A) - logit(B) at the last position, summed over the clean rows. */
+export const ATTRIBUTION_TOKENS = [1000, 2000] as const;
 
 /**
  * A fixed unit direction in the residual stream, d_i = sin(0.37 i + 1) scaled
@@ -112,7 +115,7 @@ const saveLastLogits = (lm: Model, name = "logits") =>
 export function comparisonGraphs(
   lm: Model,
   rows: number[][],
-): Record<"forward" | "patching" | "lens" | "steering", Graph> {
+): Record<"forward" | "patching" | "lens" | "steering" | "attribution", Graph> {
   const half = rows.length / 2;
   const mlp = moduleAt(lm, mlpPath(6));
   const block = moduleAt(lm, `transformer.h.${STEER_LAYER}`);
@@ -133,6 +136,33 @@ export function comparisonGraphs(
       const h = block.output[0]!;
       h.set(h.add(constant(steeringDirection()).mul(STEER_SCALE)));
       saveLastLogits(lm);
+    }),
+    // Rows 0-15 clean, 16-31 corrupted: for every MLP layer, (corrupted -
+    // clean output) · d metric / d clean output, summed over the hidden dim.
+    attribution: lm.trace((tracer) => {
+      const clean: TensorValue[] = [];
+      const grads: TensorValue[] = [];
+      const mlps = Array.from({ length: LAYERS }, (_, l) =>
+        moduleAt(lm, mlpPath(l)),
+      );
+      tracer.invoke({ tokens: rows.slice(0, half) }, () => {
+        for (const m of mlps) {
+          clean.push(m.output);
+          grads.push(m.output.grad);
+        }
+        const logits = lm.output.item("logits");
+        const [a, b] = ATTRIBUTION_TOKENS;
+        logits
+          .get(":", -1, a)
+          .sub(logits.get(":", -1, b))
+          .sum()
+          .backward();
+      });
+      tracer.invoke({ tokens: rows.slice(half) }, () => {
+        stack(
+          mlps.map((m, l) => m.output.sub(clean[l]!).mul(grads[l]!).sum(-1)),
+        ).save("attribution");
+      });
     }),
   };
 }

@@ -39,7 +39,12 @@ export interface RunResult {
 }
 
 export interface EngineOptions {
-  /** Memory budget of compiled sessions (weights + model bytes); default 2x the model's weights + 64 MiB. */
+  /**
+   * Memory budget of compiled sessions (weights + model bytes); default 4x the
+   * model's weights + 64 MiB: the load-time stages (1x), the pieces a hook set
+   * cuts them into (up to 1x more) and their backward models (1x more, for
+   * gradients), so that a repeated experiment compiles nothing.
+   */
   readonly cacheBudgetBytes?: number;
   /** ONNX Runtime session options (execution providers, threads). */
   readonly sessionOptions?: ort.InferenceSession.SessionOptions;
@@ -77,7 +82,7 @@ export class LoupeEngine {
     options: EngineOptions,
   ) {
     this.#cache = new SessionCache(
-      options.cacheBudgetBytes ?? 2 * plan.weightBytes + 64 * 2 ** 20,
+      options.cacheBudgetBytes ?? 4 * plan.weightBytes + 64 * 2 ** 20,
       this.metrics,
       { ...DEFAULT_SESSION_OPTIONS, ...options.sessionOptions },
     );

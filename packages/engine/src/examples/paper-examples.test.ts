@@ -90,12 +90,15 @@ describe("the paper's examples on the bundled model", () => {
     );
   });
   it("attribution patching equals PyTorch's, and ranks the MLP layers as real activation patching does", () => {
-    const ref = JSON.parse(
+    const grads = JSON.parse(
       readFileSync(
         path.join(import.meta.dirname, "..", "..", "fixtures", "grads.json"),
         "utf8",
       ),
-    ).models["facts-gpt2"].cases.attribution as {
+    ) as {
+      models: Record<string, { cases: { attribution: unknown } }>;
+    };
+    const ref = grads.models["facts-gpt2"]!.cases.attribution as {
       attribution: { shape: number[]; values: number[] };
       patching: { shape: number[]; values: number[] };
       pearson: number;

@@ -59,14 +59,20 @@ export function tensorFacts(
         opType: n.opType,
         input: n.input,
         output: n.output,
-        ints: new Proxy({} as Record<string, number>, {
-          get: (_, k) => (typeof k === "string" ? n.int(k) : undefined),
-          has: (_, k) => typeof k === "string" && n.int(k) !== undefined,
-        }),
-        tensorTypes: new Proxy({} as Record<string, number>, {
-          get: (_, k) =>
-            typeof k === "string" ? n.tensor(k)?.dataType : undefined,
-        }),
+        ints: new Proxy(
+          {},
+          {
+            get: (_, k) => (typeof k === "string" ? n.int(k) : undefined),
+            has: (_, k) => typeof k === "string" && n.int(k) !== undefined,
+          },
+        ),
+        tensorTypes: new Proxy(
+          {},
+          {
+            get: (_, k) =>
+              typeof k === "string" ? n.tensor(k)?.dataType : undefined,
+          },
+        ),
       },
       (t) => facts.get(t)?.elemType,
     );
@@ -161,7 +167,7 @@ export function tensorFacts(
           rank: r0,
           ...(r0 === 1 && lens.every((l) => l !== undefined)
             ? {
-                dims: [lens.reduce((a, b) => a! + b!, 0)],
+                dims: [lens.reduce((a, b) => a + b, 0)],
                 ...(values.every((v) => v)
                   ? { value: values.flatMap((v) => v!) }
                   : {}),
