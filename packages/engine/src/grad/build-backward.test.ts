@@ -452,6 +452,45 @@ describe("buildBackward: each rule against finite differences (float64)", () => 
     );
   });
 
+  it.each([-1, -2, 1])(
+    "LayerNormalization over axis %i, scale and bias differentiated too",
+    async (axis) => {
+      await check(
+        [
+          node("LayerNormalization", ["x", "scale", "bias"], "out", {
+            axis: { int: axis },
+            epsilon: { float: 1e-5 },
+          }),
+        ],
+        [
+          x([2, 3, 4]),
+          { name: "scale", dims: axis === 1 || axis === -2 ? [3, 4] : [4] },
+          { name: "bias", dims: axis === 1 || axis === -2 ? [3, 4] : [4] },
+        ],
+        ["out"],
+        { opset: 17 },
+      );
+    },
+  );
+
+  it("SplitToSequence and SequenceAt (a dynamo export's split), as Slices", async () => {
+    const scalar = (name: string, v: number): TensorData => ({
+      ...ints(name, [v]),
+      dims: [],
+    });
+    await check(
+      [
+        node("SplitToSequence", ["x", "size"], "seq", { axis: { int: 1 } }),
+        node("SequenceAt", ["seq", "k0"], "a"),
+        node("SequenceAt", ["seq", "k2"], "c"),
+        node("Mul", ["a", "c"], "out"),
+      ],
+      [x([2, 6])],
+      ["out"],
+      { inits: [scalar("size", 2), scalar("k0", 0), scalar("k2", 2)] },
+    );
+  });
+
   it("a GPT-2 block's arithmetic: layer norm by decomposition, then gelu_new", async () => {
     const half = { name: "half", dataType: 11, dims: [], raw: f64(0.5) };
     const three = { name: "three", dataType: 11, dims: [], raw: f64(3) };

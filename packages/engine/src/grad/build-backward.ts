@@ -1,6 +1,7 @@
 import { writeModel, type ValueInfo } from "../onnx/onnx-bytes.ts";
 import { Emitter, GRAD_PREFIX, isFloatType } from "./emitter.ts";
 import { viewNode, type NodeView, type Program } from "./program.ts";
+import { splitSequencesAsSlices } from "./split-sequences.ts";
 import { tensorFacts } from "./tensor-facts.ts";
 import {
   GradientError,
@@ -40,7 +41,7 @@ const gradName = (t: string) => `${GRAD_PREFIX}grad/${t}`;
  * onnxruntime-node).
  */
 export function buildBackward(
-  program: Program,
+  original: Program,
   options: {
     /** Forward outputs whose gradient is given (a seed input each). */
     readonly seeds: readonly string[];
@@ -50,6 +51,7 @@ export function buildBackward(
     readonly inputRanks: ReadonlyMap<string, number>;
   },
 ): BackwardProgram {
+  const program = splitSequencesAsSlices(original);
   if (program.opset < 13)
     throw new GradientError(
       `models of opset ${program.opset} are not differentiated (13 or later is needed)`,

@@ -164,6 +164,23 @@ export class Emitter {
     );
   }
 
+  /** Mean over constant axes, in the form the opset takes (axes became an input in 18). */
+  reduceMean(x: string, axes: readonly number[], keepdims: boolean): string {
+    const keep = { keepdims: { int: keepdims ? 1 : 0 } };
+    return this.opset >= 18
+      ? this.op("ReduceMean", [x, this.ints(axes)], keep, {
+          elemType: this.typeOf(x),
+        })
+      : this.op(
+          "ReduceMean",
+          [x],
+          { ...keep, axes: { ints: axes } },
+          {
+            elemType: this.typeOf(x),
+          },
+        );
+  }
+
   /** Inserts size-1 axes (ONNX Unsqueeze semantics: axes of the result). */
   unsqueeze(x: string, axes: readonly number[]): string {
     const r = this.rankOf(x);

@@ -11,6 +11,7 @@ import {
   type TensorValue,
 } from "@loupe/graph";
 import { LoupeEngine } from "../engine.ts";
+import { importOnnxModel } from "../import/import-onnx-model.ts";
 import { readModelFiles } from "../import/load-model-files.ts";
 import { FIXTURES, loadFixture } from "../testing/fixture-engines.ts";
 
@@ -50,6 +51,13 @@ const reference = JSON.parse(
 const REPO = path.resolve(import.meta.dirname, "..", "..", "..", "..");
 
 async function loadModel(name: string) {
+  if (name === "gpt2-tiny-dynamo") {
+    const bytes = new Uint8Array(
+      readFileSync(path.join(FIXTURES, "dynamo", "gpt2-tiny-dynamo.onnx")),
+    );
+    const { manifest } = await importOnnxModel(bytes, name);
+    return { engine: await LoupeEngine.load(bytes, manifest), manifest };
+  }
   if (name !== "facts-gpt2") {
     const f = await loadFixture(name as "gpt2-tiny");
     return { engine: f.engine, manifest: f.manifest };
@@ -76,10 +84,20 @@ function maxRelDiff(got: ArrayLike<number>, want: readonly number[]): number {
   return max;
 }
 
-describe.each(Object.keys(reference.models))(
-  "gradients equal PyTorch autograd: %s",
-  (name) => {
-    const spec = reference.models[name]!;
+/**
+ * Each model with its reference: the dynamo export of gpt2-tiny has the same
+ * weights (fixtures/dynamo/README.md), so gpt2-tiny's gradients are its too;
+ * it differentiates LayerNormalization and SplitToSequence/SequenceAt.
+ */
+const MODELS: [model: string, reference: string][] = [
+  ...Object.keys(reference.models).map((m) => [m, m] as [string, string]),
+  ["gpt2-tiny-dynamo", "gpt2-tiny"],
+];
+
+describe.each(MODELS)(
+  "gradients equal PyTorch autograd: %s (reference %s)",
+  (name, referenceName) => {
+    const spec = reference.models[referenceName]!;
     const L = spec.n_layers;
     let engine: LoupeEngine;
     let manifest: Manifest;
@@ -243,3 +261,75 @@ describe.each(Object.keys(reference.models))(
     });
   },
 );
+
+describe("gradients of several users' graphs in one batch", () => {
+  const spec = reference.models["gpt2-tiny"]!;
+  let engine: LoupeEngine;
+  let manifest: Manifest;
+  beforeAll(async () => {
+    ({ engine, manifest } = await loadModel("gpt2-tiny"));
+  });
+  afterAll(async () => {
+    await engine?.close();
+  });
+
+  /** One user's graph: the MLP 0 gradient of a prompt's logit difference; optionally cutting the gradient at block 1. */
+  const userGraph = (prompt: string, cut = false): Graph => {
+    const lm = createModel(manifest);
+    const h = (lm as unknown as Envoy).transformer!.h!;
+    const [a, b] = spec.metric_ids[prompt]!;
+    return lm.trace({ tokens: [spec.prompts[prompt]!.ids] }, () => {
+      h[0]!.mlp!.output.grad.save("mlp0");
+      if (cut) h[1]!.output[0]!.grad = 0;
+      const logits = lm.output.item("logits");
+      logits
+        .get(0, -1, a)
+        .sub(logits.get(0, -1, b))
+        .backward();
+    });
+  };
+
+  it("each graph gets its own gradients, and one graph's gradient write never reaches another's rows", async () => {
+    const lm = createModel(manifest);
+    const forwardOnly = lm.trace({ tokens: [spec.prompts.B!.ids] }, () => {
+      lm.output.item("logits").save("logits");
+    });
+    const passes = engine.metrics.forwardPasses;
+    const [a, b, cut, plain] = await engine.runMany([
+      { graph: userGraph("A") },
+      { graph: userGraph("B") },
+      { graph: userGraph("A", true) },
+      { graph: forwardOnly },
+    ]);
+    // One forward pass (and one backward pass) for all four.
+    expect(engine.metrics.forwardPasses - passes).toBe(1);
+    expect(
+      maxRelDiff(
+        a!.saves.mlp0!.data as Float32Array,
+        spec.cases.plain.A!.grads.mlp0!.values,
+      ),
+    ).toBeLessThan(TOLERANCE);
+    expect(
+      maxRelDiff(
+        b!.saves.mlp0!.data as Float32Array,
+        spec.cases.plain.B!.grads.mlp0!.values,
+      ),
+    ).toBeLessThan(TOLERANCE);
+    // The third graph zeroed the gradient at block 1: MLP 0's gradient then
+    // flows only through block 0's own path, and differs from the plain one.
+    const alone = (await engine.run(userGraph("A", true))).saves.mlp0!;
+    expect(
+      maxRelDiff(
+        cut!.saves.mlp0!.data as Float32Array,
+        Array.from(alone.data as Float32Array),
+      ),
+    ).toBeLessThan(1e-6);
+    expect(
+      maxRelDiff(
+        cut!.saves.mlp0!.data as Float32Array,
+        spec.cases.plain.A!.grads.mlp0!.values,
+      ),
+    ).toBeGreaterThan(1e-3);
+    expect(plain!.saves.logits).toBeDefined();
+  });
+});
