@@ -333,3 +333,46 @@ describe("gradients of several users' graphs in one batch", () => {
     expect(plain!.saves.logits).toBeDefined();
   });
 });
+
+describe("backward models are compiled once per structure", () => {
+  let engine: LoupeEngine;
+  let manifest: Manifest;
+  beforeAll(async () => {
+    ({ engine, manifest } = await loadModel("gpt2-tiny"));
+  });
+  afterAll(async () => {
+    await engine?.close();
+  });
+
+  const graph = (scale: number): Graph => {
+    const lm = createModel(manifest);
+    const h = (lm as unknown as Envoy).transformer!.h!;
+    return lm.trace("The truth is the", () => {
+      h[0]!.mlp!.output.grad.save("mlp0");
+      const hidden = h[1]!.output[0]!;
+      hidden.grad = hidden.grad.mul(scale);
+      lm.output.item("logits").get(0, -1, 3).backward();
+    });
+  };
+
+  it("a rerun, or a changed constant, compiles no session; the gradient follows the constant", async () => {
+    const first = (await engine.run(graph(2))).saves.mlp0!;
+    const compiled = { ...engine.metrics };
+    expect(compiled.backwardsCompiled).toBeGreaterThan(0);
+    const again = (await engine.run(graph(2))).saves.mlp0!;
+    const halved = (await engine.run(graph(1))).saves.mlp0!;
+    expect(engine.metrics.backwardsCompiled).toBe(compiled.backwardsCompiled);
+    expect(engine.metrics.piecesCompiled).toBe(compiled.piecesCompiled);
+    expect(engine.metrics.segmentsCompiled).toBe(compiled.segmentsCompiled);
+    expect(Array.from(again.data as Float32Array)).toEqual(
+      Array.from(first.data as Float32Array),
+    );
+    // MLP 0's gradient flows back through block 1's output (scaled) and through nothing else.
+    const a = first.data as Float32Array;
+    const b = halved.data as Float32Array;
+    for (let i = 0; i < a.length; i++)
+      expect(Math.abs(a[i]! - 2 * b[i]!)).toBeLessThanOrEqual(
+        1e-5 * Math.max(1, Math.abs(a[i]!)),
+      );
+  });
+});
