@@ -1,6 +1,7 @@
 import * as ort from "onnxruntime-node";
 import { describe, expect, it } from "vitest";
 import {
+  int64Tensor,
   writeModel,
   type AttributeValue,
   type NodeSpec,
@@ -51,12 +52,8 @@ function node(
   };
 }
 
-function ints(name: string, values: number[]): TensorData {
-  const raw = new Uint8Array(values.length * 8);
-  const view = new DataView(raw.buffer);
-  values.forEach((v, i) => view.setBigInt64(i * 8, BigInt(v), true));
-  return { name, dataType: 7, dims: [values.length], raw };
-}
+const ints = (name: string, values: number[]): TensorData =>
+  int64Tensor(name, values);
 
 function program(
   nodes: NodeSpec[],
@@ -474,10 +471,7 @@ describe("buildBackward: each rule against finite differences (float64)", () => 
   );
 
   it("SplitToSequence and SequenceAt (a dynamo export's split), as Slices", async () => {
-    const scalar = (name: string, v: number): TensorData => ({
-      ...ints(name, [v]),
-      dims: [],
-    });
+    const scalar = (name: string, v: number) => int64Tensor(name, [v], true);
     await check(
       [
         node("SplitToSequence", ["x", "size"], "seq", { axis: { int: 1 } }),

@@ -15,16 +15,17 @@ export { GradientError } from "./vjp-rules.ts";
 /** A program's reverse pass, ready to become a session. */
 export interface BackwardProgram {
   readonly bytes: Uint8Array;
-  /** Inputs of the backward model: forward inputs by their own names, and seeds. */
-  readonly inputs: readonly string[];
   /** For each seeded forward output, the backward input that carries its gradient. */
   readonly seedInputs: ReadonlyMap<string, string>;
   /** For each forward input that receives a gradient, the backward output holding it. */
   readonly gradOutputs: ReadonlyMap<string, string>;
 }
 
-const seedName = (t: string) => `${GRAD_PREFIX}seed/${t}`;
-const gradName = (t: string) => `${GRAD_PREFIX}grad/${t}`;
+/** Names of a backward model's seed inputs and gradient outputs: the forward tensor's, prefixed. */
+export const SEED_PREFIX = `${GRAD_PREFIX}seed/`;
+export const GRAD_OUTPUT_PREFIX = `${GRAD_PREFIX}grad/`;
+const seedName = (t: string) => `${SEED_PREFIX}${t}`;
+const gradName = (t: string) => `${GRAD_OUTPUT_PREFIX}${t}`;
 
 /**
  * Reverse-mode differentiation of a straight-line ONNX program. The backward
@@ -199,7 +200,6 @@ export function buildBackward(
   });
   return {
     bytes,
-    inputs: inputs.map((i) => i.name),
     seedInputs,
     gradOutputs,
   };

@@ -1,7 +1,8 @@
-import type {
-  AttributeValue,
-  NodeSpec,
-  TensorData,
+import {
+  int64Tensor,
+  type AttributeValue,
+  type NodeSpec,
+  type TensorData,
 } from "../onnx/onnx-bytes.ts";
 import { inferOutputTypes } from "../model/element-types.ts";
 import type { TensorFact } from "./tensor-facts.ts";
@@ -82,15 +83,7 @@ export class Emitter {
   /** An int64 constant (axes, shapes). */
   ints(values: readonly number[], scalar = false): string {
     const name = this.fresh();
-    const raw = new Uint8Array(values.length * 8);
-    const view = new DataView(raw.buffer);
-    values.forEach((v, i) => view.setBigInt64(i * 8, BigInt(v), true));
-    this.inits.push({
-      name,
-      dataType: 7,
-      dims: scalar ? [] : [values.length],
-      raw,
-    });
+    this.inits.push(int64Tensor(name, values, scalar));
     this.facts.set(name, {
       elemType: 7,
       rank: scalar ? 0 : 1,
@@ -248,7 +241,7 @@ export class Emitter {
       [this.op("Reshape", [lead, this.ints([1])])],
       {
         value: {
-          tensor: { dataType: 7, dims: [1], raw: int64Bytes(1) },
+          tensor: int64Tensor("", [1]),
         },
       },
     );
@@ -273,10 +266,4 @@ export class Emitter {
       },
     );
   }
-}
-
-function int64Bytes(v: number): Uint8Array {
-  const raw = new Uint8Array(8);
-  new DataView(raw.buffer).setBigInt64(0, BigInt(v), true);
-  return raw;
 }

@@ -1,4 +1,9 @@
-import type { NodeSpec, RawNode, TensorData } from "../onnx/onnx-bytes.ts";
+import {
+  int64Tensor,
+  type NodeSpec,
+  type RawNode,
+  type TensorData,
+} from "../onnx/onnx-bytes.ts";
 import { GRAD_PREFIX } from "./emitter.ts";
 import {
   initializerName,
@@ -55,10 +60,7 @@ export function splitSequencesAsSlices(program: Program): Program {
   let counter = 0;
   const ints = (values: readonly number[]) => {
     const name = `${GRAD_PREFIX}seq${counter++}`;
-    const raw = new Uint8Array(values.length * 8);
-    const view = new DataView(raw.buffer);
-    values.forEach((x, i) => view.setBigInt64(i * 8, BigInt(x), true));
-    inits.push({ name, dataType: 7, dims: [values.length], raw });
+    inits.push(int64Tensor(name, values));
     return name;
   };
   const nodes: (RawNode | NodeSpec)[] = program.nodes.map((node, i) => {

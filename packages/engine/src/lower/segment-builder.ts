@@ -1,5 +1,6 @@
 import type { DType } from "@loupe/graph";
 import {
+  int64Tensor,
   writeModel,
   type AttributeValue,
   type NodeSpec,
@@ -97,15 +98,7 @@ export class SegmentBuilder {
   /** A structural int64 constant (axes, shapes): part of the model, not an input. */
   ints(values: readonly number[], scalar = false): string {
     const name = `k${this.inits.length}`;
-    const raw = new Uint8Array(values.length * 8);
-    const view = new DataView(raw.buffer);
-    values.forEach((v, i) => view.setBigInt64(i * 8, BigInt(v), true));
-    this.inits.push({
-      name,
-      dataType: 7,
-      dims: scalar ? [] : [values.length],
-      raw,
-    });
+    this.inits.push(int64Tensor(name, values, scalar));
     return name;
   }
 

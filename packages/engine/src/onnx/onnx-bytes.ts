@@ -544,3 +544,15 @@ export function decodeInitializer(
     end: init.bytes.length,
   });
 }
+
+/** An int64 tensor (axes, shapes, indices) to write as an initializer. */
+export function int64Tensor(
+  name: string,
+  values: readonly number[],
+  scalar = false,
+): TensorData {
+  const raw = new Uint8Array(values.length * 8);
+  const view = new DataView(raw.buffer);
+  values.forEach((v, i) => view.setBigInt64(i * 8, BigInt(v), true));
+  return { name, dataType: 7, dims: scalar ? [] : [values.length], raw };
+}

@@ -1,6 +1,9 @@
 import * as ort from "onnxruntime-node";
-import { buildBackward } from "../grad/build-backward.ts";
-import { GRAD_PREFIX } from "../grad/emitter.ts";
+import {
+  buildBackward,
+  GRAD_OUTPUT_PREFIX,
+  SEED_PREFIX,
+} from "../grad/build-backward.ts";
 import { fail, RunError, type GraphStep, type Padding } from "./batch-step.ts";
 import { runSegment, type TapeEntry } from "./run-segment.ts";
 import type { SessionCache } from "./session-cache.ts";
@@ -17,9 +20,6 @@ export type TapeItem =
       readonly position: number;
       readonly tensors: ReadonlyMap<string, ort.Tensor>;
     };
-
-const SEED = `${GRAD_PREFIX}seed/`;
-const GRAD = `${GRAD_PREFIX}grad/`;
 
 /**
  * The backward pass of one batched forward pass. Each graph with a
@@ -122,9 +122,9 @@ export async function runBackward(
       (name) => entry.feeds[name]!.type === "float32",
     );
     if (wrt.length === 0) continue;
-    const ranks = new Map(wrt.map((n) => [n, entry.feeds[n]!.dims.length]));
-    for (const [n, t] of Object.entries(entry.feeds))
-      ranks.set(n, t.dims.length);
+    const ranks = new Map(
+      Object.entries(entry.feeds).map(([n, t]) => [n, t.dims.length]),
+    );
     const key = `backward:${entry.key}|${seeds.join(",")}|${[...ranks].map(([n, r]) => `${n}:${r}`).join(",")}`;
     const session = await cache.get(key, "backward", () => {
       const program = entry.program();
@@ -139,13 +139,13 @@ export async function runBackward(
     });
     const feeds: Record<string, ort.Tensor> = {};
     for (const name of session.inputNames)
-      feeds[name] = name.startsWith(SEED)
-        ? grads.get(entry.outputs[name.slice(SEED.length)]!)!
+      feeds[name] = name.startsWith(SEED_PREFIX)
+        ? grads.get(entry.outputs[name.slice(SEED_PREFIX.length)]!)!
         : entry.feeds[name]!;
     const out = await session.run(feeds);
     cache.metrics.sessionRuns++;
     for (const name of session.outputNames)
-      add(entry.feeds[name.slice(GRAD.length)]!, out[name]!);
+      add(entry.feeds[name.slice(GRAD_OUTPUT_PREFIX.length)]!, out[name]!);
   }
   for (let k = pending.length - 1; k >= 0; k--) await runMark(pending[k]!);
 }

@@ -45,28 +45,23 @@ export class TensorValue {
    * logits.get(0, -1, paris).sub(logits.get(0, -1, rome)).backward();
    */
   get grad(): TensorValue {
-    if (!this.target)
-      throw new TraceError(
-        "BAD_ARGUMENT",
-        `value ${this.id} is not a module's input or output: .grad exists on those only (e.g. lm.transformer.h[5].mlp.output.grad)`,
-        { nodeId: this.id },
-      );
-    if (this.isGrad)
-      throw new TraceError(
-        "BAD_ARGUMENT",
-        `value ${this.id} is a gradient already: Loupe differentiates once (no .grad.grad)`,
-        { nodeId: this.id },
-      );
+    const target = gradTarget(this);
     return new TensorValue(
-      activeBuilder().add({ op: "grad", args: [], ...this.target }),
+      activeBuilder().add({ op: "grad", args: [], ...target }),
       this.builder,
-      this.target,
+      target,
       true,
     );
   }
 
   set grad(value: Operand) {
-    this.grad.set(value);
+    const target = gradTarget(this);
+    this.builder.add({
+      op: "write_grad",
+      args: [toValue(value).id],
+      ...target,
+      index: null,
+    });
   }
 
   /** Runs the trace's backward pass from this scalar (e.g. a logit difference). */
@@ -324,6 +319,23 @@ export class TensorValue {
   #operand(value: Operand): TensorValue {
     return toValue(value);
   }
+}
+
+/** The module tensor whose gradient `.grad` names, or why it has none. */
+function gradTarget(value: TensorValue): ModuleTarget {
+  if (!value.target)
+    throw new TraceError(
+      "BAD_ARGUMENT",
+      `value ${value.id} is not a module's input or output: .grad exists on those only (e.g. lm.transformer.h[5].mlp.output.grad)`,
+      { nodeId: value.id },
+    );
+  if (value.isGrad)
+    throw new TraceError(
+      "BAD_ARGUMENT",
+      `value ${value.id} is a gradient already: Loupe differentiates once (no .grad.grad)`,
+      { nodeId: value.id },
+    );
+  return value.target;
 }
 
 /** Turns an operand into a graph value, adding a constant node for plain numbers. */

@@ -1,5 +1,5 @@
 import { bytesPerElement, isFloat } from "../ir/dtype.ts";
-import { indexedShape } from "../ir/index-spec.ts";
+import { indexedShape, type IndexItem } from "../ir/index-spec.ts";
 import { formatShape, knownSize, type Dim } from "../ir/shape.ts";
 import type { Graph, GraphNode } from "../format/graph-schema.ts";
 import type {
@@ -251,18 +251,11 @@ export function validateGraph(
         const spec = h && tensorAt(h.call, node.slot, node.item, node.module);
         if (spec && argsOk) {
           const target = { dtype: spec.dtype, shape: bind(spec.shape) };
-          const region =
-            node.index === null
-              ? { shape: [...target.shape] }
-              : indexedShape(target.shape, node.index);
           const value = argTypes[0]!;
-          if ("error" in region) report(node, region.error);
-          else if (!fitsInto(value.shape, region.shape)) {
-            report(
-              node,
-              `value of shape ${formatShape(value.shape)} does not fit ${node.module}.${node.slot} region ${formatShape(region.shape)}`,
-            );
-          } else if (!isFloat(spec.dtype) && isFloat(value.dtype)) {
+          const misfit = regionMisfit(target.shape, node.index, value.shape);
+          if (misfit !== undefined)
+            report(node, misfit(`${node.module}.${node.slot}`));
+          else if (!isFloat(spec.dtype) && isFloat(value.dtype)) {
             report(
               node,
               `cannot write ${value.dtype} values into ${node.module}.${node.slot}, which is ${spec.dtype}`,
@@ -300,17 +293,13 @@ export function validateGraph(
         }
         const target = { dtype: spec.dtype, shape: bind(spec.shape) };
         if (node.op === "write_grad" && argsOk) {
-          const region =
-            node.index === null
-              ? { shape: [...target.shape] }
-              : indexedShape(target.shape, node.index);
-          const value = argTypes[0]!;
-          if ("error" in region) report(node, region.error);
-          else if (!fitsInto(value.shape, region.shape))
-            report(
-              node,
-              `value of shape ${formatShape(value.shape)} does not fit the gradient of ${node.module}.${node.slot} region ${formatShape(region.shape)}`,
-            );
+          const misfit = regionMisfit(
+            target.shape,
+            node.index,
+            argTypes[0]!.shape,
+          );
+          if (misfit !== undefined)
+            report(node, misfit(`the gradient of ${node.module}.${node.slot}`));
         }
         type = target;
         break;
@@ -460,6 +449,24 @@ export function assertValidGraph(
   const result = validateGraph(graph, manifest, limits);
   if (!result.ok) throw new GraphValidationError(result.issues);
   return result.types;
+}
+
+/**
+ * Why a value of `value` shape cannot be written into `target[index]` (or
+ * the whole target), as a message naming the target; undefined when it fits.
+ */
+function regionMisfit(
+  target: readonly Dim[],
+  index: readonly IndexItem[] | null,
+  value: readonly Dim[],
+): ((what: string) => string) | undefined {
+  const region =
+    index === null ? { shape: [...target] } : indexedShape(target, index);
+  if ("error" in region) return () => region.error;
+  if (!fitsInto(value, region.shape))
+    return (what) =>
+      `value of shape ${formatShape(value)} does not fit ${what} region ${formatShape(region.shape)}`;
+  return undefined;
 }
 
 function compareTime(
