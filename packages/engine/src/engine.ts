@@ -19,7 +19,9 @@ import {
   SessionCache,
   type EngineMetrics,
 } from "./run/session-cache.ts";
-import type { RunUsage } from "./run/batch-step.ts";
+import type { GeneratedRow, RunUsage } from "./run/batch-step.ts";
+import type { TokenEvent } from "./run/generate.ts";
+import { kvLayout } from "./run/kv-cache.ts";
 import { constantTensor, fromSaved, initializerTensor } from "./run/tensors.ts";
 import type { TextTokenizer } from "@loupe/graph";
 
@@ -27,6 +29,14 @@ import type { TextTokenizer } from "@loupe/graph";
 export interface RunRequest {
   readonly graph: Graph;
   readonly tensors?: Readonly<Record<string, SavedTensor>>;
+  /** Stops the graph's generation at the next step; what it generated so far is its result. */
+  readonly signal?: AbortSignal;
+}
+
+/** Options of a run: where generated tokens stream to. */
+export interface RunOptions {
+  /** Called with every token as it is generated (its graph: the request's index). */
+  readonly onToken?: (event: TokenEvent) => void;
 }
 
 /** What a run returns: every saved value, by name (or, in a batch, this graph's failure). */
@@ -36,6 +46,11 @@ export interface RunResult {
   readonly usage: RunUsage;
   /** Set when this graph failed while running; the batch's other graphs are unaffected. */
   readonly error?: Error;
+  /**
+   * Every prompt row its generating traces generated, with why it stopped
+   * (the ids are in `saves` too, as `generated/<trace>/<invoke>/<row>`).
+   */
+  readonly generated: readonly GeneratedRow[];
 }
 
 export interface EngineOptions {
@@ -136,10 +151,14 @@ export class LoupeEngine {
   }
 
   /** Runs one graph. */
-  async run(request: RunRequest | Graph): Promise<RunResult> {
-    const [result] = await this.runMany([
-      "graph" in request ? request : { graph: request },
-    ]);
+  async run(
+    request: RunRequest | Graph,
+    options: RunOptions = {},
+  ): Promise<RunResult> {
+    const [result] = await this.runMany(
+      ["graph" in request ? request : { graph: request }],
+      options,
+    );
     if (result!.error) throw result!.error;
     return result!;
   }
@@ -149,19 +168,34 @@ export class LoupeEngine {
    * Every graph is validated first: a bad graph fails the whole call before any
    * session is created, with the validator's messages.
    */
-  async runMany(requests: readonly RunRequest[]): Promise<RunResult[]> {
+  async runMany(
+    requests: readonly RunRequest[],
+    options: RunOptions = {},
+  ): Promise<RunResult[]> {
     const prepared = requests.map((r, i) =>
       this.#prepare(r, requests.length > 1 ? i : undefined),
     );
-    await runBatch(this.plan, this.#cache, prepared, {
-      padding: this.#padding,
-      padId: 0,
-    });
+    const tokenizer = this.tokenizer;
+    await runBatch(
+      this.plan,
+      this.#cache,
+      prepared,
+      { padding: this.#padding, padId: 0 },
+      {
+        ...(options.onToken ? { onToken: options.onToken } : {}),
+        ...(tokenizer ? { decode: (ids) => tokenizer.decode(ids) } : {}),
+      },
+    );
     return prepared.map((p) =>
       p.error
-        ? { saves: {}, usage: p.usage, error: p.error }
-        : { saves: p.saves, usage: p.usage },
+        ? { saves: {}, usage: p.usage, error: p.error, generated: p.generated }
+        : { saves: p.saves, usage: p.usage, generated: p.generated },
     );
+  }
+
+  /** Whether this model's export has a key/value cache that generation uses. */
+  get hasKvCache(): boolean {
+    return this.#padding === "left" && kvLayout(this.plan) !== undefined;
   }
 
   #prepare(request: RunRequest, position: number | undefined): PreparedGraph {
@@ -228,6 +262,18 @@ export class LoupeEngine {
         });
       }),
     );
+    if (
+      graph.traces.some((t) => t.generate?.stop?.text?.length) &&
+      !this.tokenizer
+    )
+      throw new GraphValidationError([
+        {
+          nodeId: "",
+          op: "trace",
+          message:
+            "the graph stops generation at a text, but this model was loaded without a tokenizer (stop at token ids instead)",
+        },
+      ]);
     return {
       graph,
       types: result.types,
@@ -235,6 +281,8 @@ export class LoupeEngine {
       saves: {},
       tokens,
       usage: { forwardPasses: 0, rows: 0, tokens: 0, computeSeconds: 0 },
+      generated: [],
+      ...(request.signal ? { signal: request.signal } : {}),
     };
   }
 

@@ -38,7 +38,10 @@ export {
   type EngineOptions,
   type RunRequest,
   type RunResult,
+  type RunOptions,
 } from "./engine.ts";
+export type { TokenEvent } from "./run/generate.ts";
+export type { GeneratedRow, StopReason } from "./run/batch-step.ts";
 export type { EngineMetrics } from "./run/session-cache.ts";
 export { RunError } from "./run/run-batch.ts";
 export type { RunUsage } from "./run/batch-step.ts";

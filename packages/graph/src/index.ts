@@ -13,7 +13,16 @@ export {
   type GenericModules,
   type Tracer,
   type TraceInput,
+  type GenerateTracer,
+  type GenerateOptionsInput,
+  type StepsInput,
 } from "./trace/model.ts";
+export {
+  stepSaveName,
+  generatedName,
+  savedSteps,
+  generatedIds,
+} from "./results/generation.ts";
 export { generateModelTypes } from "./typegen/generate-model-types.ts";
 export type {
   Envoy,
@@ -55,6 +64,8 @@ export {
   type Graph,
   type GraphNode,
   type InvokeInput,
+  type GenerateOptions,
+  type StepRange,
 } from "./format/graph-schema.ts";
 export {
   parseGraph,

@@ -1,4 +1,6 @@
 import * as ort from "onnxruntime-node";
+import { readRawModel } from "../onnx/onnx-bytes.ts";
+import { emptyPast } from "../run/kv-cache.ts";
 import type { DType } from "@loupe/graph";
 import { appendGraphOutputs } from "../onnx/append-graph-outputs.ts";
 
@@ -45,9 +47,18 @@ export async function probeTensorTypes(
   );
   try {
     const runs: Record<string, ort.Tensor>[] = [];
+    const declared = new Map(
+      readRawModel(model).inputs.map((i) => [i.name, i]),
+    );
     for (const { batch, seq } of PROBES) {
       const feeds: Record<string, ort.Tensor> = {};
       for (const input of session.inputNames) {
+        // A key/value cache's inputs: empty (no past positions).
+        const past = emptyPast(declared.get(input)!, batch);
+        if (past) {
+          feeds[input] = past;
+          continue;
+        }
         const ids = BigInt64Array.from({ length: batch * seq }, (_, i) =>
           BigInt(input === "attention_mask" ? 1 : (i % 7) + 1),
         );

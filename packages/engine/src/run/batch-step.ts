@@ -19,6 +19,10 @@ export interface PreparedGraph {
   )[])[];
   /** What this graph used of the batch's forward passes (see RunUsage). */
   readonly usage: RunUsage;
+  /** The rows its generating traces generated, as they grow. */
+  readonly generated: GeneratedRow[];
+  /** Stops this graph's generation (at the next step) when aborted. */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -106,4 +110,19 @@ export function fail(step: GraphStep, error: unknown): void {
       ? error
       : new RunError(`graph ${step.g}: ${message}`, { cause: error });
   step.stopped = true;
+}
+
+/** Why a row stopped generating. */
+export type StopReason =
+  "length" | "stop_id" | "stop_text" | "cancelled" | "error";
+
+/** The tokens one prompt row generated. */
+export interface GeneratedRow {
+  readonly trace: number;
+  readonly invoke: number;
+  readonly row: number;
+  readonly ids: number[];
+  reason: StopReason | undefined;
+  /** Whether the steps fed only new tokens (a key/value cache) or recomputed the sequence. */
+  readonly kvCache: boolean;
 }

@@ -15,8 +15,11 @@ export function placeGraph(
   g: number,
   t: number,
   windows: readonly InvokeWindow[],
+  step?: number,
 ): GraphStep {
-  const nodes = prepared.graph.nodes.filter((n) => n.trace === t);
+  const nodes = prepared.graph.nodes.filter(
+    (n) => n.trace === t && (step === undefined || runsAtStep(n, step)),
+  );
   const position = new Map<string, number>();
   const segments = new Map<number, SegmentEntry[]>();
   const calls: GraphStep["calls"] = [];
@@ -210,4 +213,10 @@ function computeExported(step: GraphStep): void {
       )
         exported.add(a);
   }
+}
+
+/** Whether a node of a generating trace runs at this step (no `steps`: every step). */
+export function runsAtStep(node: GraphNode, step: number): boolean {
+  const s = node.steps;
+  return !s || (step >= s.from && (s.to === null || step < s.to));
 }

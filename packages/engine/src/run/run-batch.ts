@@ -1,22 +1,12 @@
-import * as ort from "onnxruntime-node";
-import { buildPiece, type CloneRequest } from "../model/build-piece.ts";
 import type { ModelPlan } from "../model/model-plan.ts";
-import type { GraphNode } from "@loupe/graph";
-import {
-  fail,
-  RunError,
-  type GraphStep,
-  type InvokeWindow,
-  type Padding,
-  type PreparedGraph,
-} from "./batch-step.ts";
-import { placeCalls, placeGraph } from "./place-graph.ts";
-import { runBackward, type TapeItem } from "./run-backward.ts";
-import { runSegment, type TapeEntry } from "./run-segment.ts";
+import type { PreparedGraph, Padding } from "./batch-step.ts";
+import { runGeneration, type GenerationEvents } from "./generate.ts";
+import { runStep } from "./run-step.ts";
 import type { SessionCache } from "./session-cache.ts";
 import { toSaved } from "./tensors.ts";
 
 export { RunError, type Padding, type PreparedGraph } from "./batch-step.ts";
+export { pieceKey } from "./run-step.ts";
 
 /**
  * Runs one forward pass per trace step for several graphs at once: their invokes
@@ -29,15 +19,26 @@ export async function runBatch(
   cache: SessionCache,
   graphs: readonly PreparedGraph[],
   options: { padding: Padding; padId: number },
+  events: GenerationEvents = {},
 ): Promise<void> {
   const traceCount = Math.max(...graphs.map((p) => p.graph.traces.length));
   for (let t = 0; t < traceCount; t++) {
-    const here = graphs
+    const all = graphs
       .map((prepared, g) => ({ prepared, g }))
       .filter(
         ({ prepared }) => prepared.graph.traces.length > t && !prepared.error,
       );
-    if (here.length === 0) break;
+    if (all.length === 0) break;
+    // Graphs generating at this trace run their steps together; the others one pass.
+    const here = all.filter(
+      ({ prepared }) => !prepared.graph.traces[t]!.generate,
+    );
+    const generating = all.filter(
+      ({ prepared }) => prepared.graph.traces[t]!.generate,
+    );
+    if (generating.length > 0)
+      await runGeneration(plan, cache, generating, t, options, events);
+    if (here.length === 0) continue;
     const started = performance.now();
     await runStep(plan, cache, here, t, options);
     const seconds = (performance.now() - started) / 1000;
@@ -46,7 +47,7 @@ export async function runBatch(
   }
   for (const prepared of graphs)
     for (const node of prepared.graph.nodes)
-      if (node.op === "save") {
+      if (node.op === "save" && !prepared.graph.traces[node.trace]?.generate) {
         const value = prepared.values.get(`v:${node.args[0]}`);
         if (value) prepared.saves[node.name] = toSaved(value);
       }
@@ -73,287 +74,4 @@ function chargePass(
     usage.tokens += counts[i]!.tokens;
     usage.computeSeconds += (seconds * counts[i]!.tokens) / Math.max(1, total);
   });
-}
-
-async function runStep(
-  plan: ModelPlan,
-  cache: SessionCache,
-  graphs: readonly { prepared: PreparedGraph; g: number }[],
-  t: number,
-  { padding, padId }: { padding: Padding; padId: number },
-): Promise<void> {
-  // Rows: every prompt of every invoke with an input, graph after graph.
-  const rows: (readonly number[])[] = [];
-  const steps: GraphStep[] = [];
-  for (const { prepared, g } of graphs) {
-    const start = rows.length;
-    const windows: (InvokeWindow | undefined)[] = [];
-    prepared.tokens[t]!.forEach((prompts) => {
-      if (!prompts) {
-        windows.push(undefined);
-        return;
-      }
-      const r0 = rows.length;
-      rows.push(...prompts);
-      windows.push({
-        r0,
-        r1: rows.length,
-        length: Math.max(...prompts.map((p) => p.length)),
-      });
-    });
-    if (rows.length === start)
-      throw new RunError(`graph ${g}: trace ${t} has no invoke with an input`);
-    const whole: InvokeWindow = {
-      r0: start,
-      r1: rows.length,
-      length: Math.max(...windows.map((w) => w?.length ?? 0)),
-    };
-    steps.push(
-      placeGraph(
-        plan,
-        prepared,
-        g,
-        t,
-        windows.map((w) => w ?? whole),
-      ),
-    );
-  }
-  const S = Math.max(...rows.map((r) => r.length));
-  const B = rows.length;
-
-  const env = new Map<string, ort.Tensor>();
-  const ids = new BigInt64Array(B * S).fill(BigInt(padId));
-  const mask = new BigInt64Array(B * S);
-  const positions = new BigInt64Array(B * S).fill(1n);
-  rows.forEach((row, r) => {
-    const offset = padding === "left" ? S - row.length : 0;
-    row.forEach((id, j) => {
-      ids[r * S + offset + j] = BigInt(id);
-      mask[r * S + offset + j] = 1n;
-      positions[r * S + offset + j] = BigInt(j);
-    });
-  });
-  for (const input of plan.inputs) {
-    const data =
-      input.name === "input_ids"
-        ? ids
-        : input.name === "attention_mask"
-          ? mask
-          : input.name === "position_ids"
-            ? positions
-            : undefined;
-    if (!data)
-      throw new RunError(
-        `the model takes an input "${input.name}" the engine does not know how to fill`,
-      );
-    env.set(input.name, new ort.Tensor("int64", data, [B, S]));
-  }
-
-  // Cut positions: stage boundaries and every hook any graph touches.
-  const N = plan.nodes.length;
-  const cutSet = new Set<number>([0, N, ...plan.stageCuts]);
-  for (const step of steps)
-    for (const p of [...step.segments.keys(), ...step.gradSegments.keys()])
-      if (p >= 0) cutSet.add(p);
-  const cuts = [...cutSet].sort((a, b) => a - b);
-  // Writes to a tensor without a batch axis would reach every graph's rows.
-  if (steps.length > 1)
-    for (const step of steps)
-      for (const entries of step.segments.values())
-        for (const e of entries)
-          if (
-            e.kind === "node" &&
-            (e.node.op === "write" || e.node.op === "skip") &&
-            e.hook &&
-            e.hook.batchAxes.length === 0
-          )
-            fail(
-              step,
-              new RunError(
-                `graph ${step.g}: node ${e.node.id} writes ${e.hook.module}.${e.hook.slot}, a tensor shared by every row of the batch; it cannot run beside other graphs`,
-              ),
-            );
-
-  // call_module: the piece holding the module computes it, on a clone of its nodes.
-  const clonesByPiece = new Map<
-    number,
-    { step: GraphStep; node: GraphNode; span: string }[]
-  >();
-  for (const step of steps)
-    try {
-      const placed: {
-        a: number;
-        b: number;
-        call: (typeof step.calls)[number];
-      }[] = [];
-      for (const call of step.calls) {
-        const span = plan.spans.get(call.span)!;
-        const a = cuts.filter((c) => c <= span.first).at(-1)!;
-        const b = cuts.find((c) => c > span.last)!;
-        if (cuts.some((c) => c > span.first && c <= span.last))
-          throw new RunError(
-            `graph ${step.g}: node ${call.node.id} calls ${call.node.module} while the batch hooks inside that module; run it in a batch of its own`,
-          );
-        // A call on another call's result in the same piece chains the clones.
-        const chained = placed.some(
-          (p) => p.a === a && p.call.node.id === call.node.args[0],
-        );
-        const argAt = chained
-          ? a
-          : (step.position.get(call.node.args[0]!) ?? -1);
-        if (argAt > a)
-          throw new RunError(
-            `graph ${step.g}: node ${call.node.id} calls ${call.node.module} on a value computed after that module runs in the forward pass`,
-          );
-        placed.push({ a, b, call });
-      }
-      for (const { a, b, call } of placed) {
-        const list = clonesByPiece.get(a) ?? [];
-        list.push({ step, node: call.node, span: call.span });
-        clonesByPiece.set(a, list);
-        call.end = b;
-      }
-    } catch (error) {
-      fail(step, error);
-    }
-  for (const step of steps) if (!step.stopped) placeCalls(step);
-
-  const hooksAt = new Map<number, Set<string>>();
-  const gradHooksAt = new Map<number, Set<string>>();
-  for (const step of steps)
-    for (const [segments, at] of [
-      [step.segments, hooksAt],
-      [step.gradSegments, gradHooksAt],
-    ] as const)
-      for (const [p, entries] of segments)
-        for (const e of entries)
-          if (e.kind === "cache" || e.hook) {
-            for (const map of at === hooksAt ? [hooksAt] : [hooksAt, at]) {
-              const set = map.get(p) ?? new Set();
-              set.add(e.hook!.tensor);
-              map.set(p, set);
-            }
-          }
-
-  // With a backward pass, every program run is recorded for it.
-  const differentiate = steps.some((s) => s.backward && !s.stopped);
-  const tape: TapeItem[] = [];
-  const record = differentiate
-    ? (entry: TapeEntry) => tape.push({ kind: "program", entry })
-    : undefined;
-
-  const runSegments = async (p: number) => {
-    for (const step of steps) {
-      if (step.stopped) continue;
-      const entries = step.segments.get(p);
-      if (entries?.length) {
-        try {
-          await runSegment(cache, env, step, entries, padding, record);
-        } catch (error) {
-          // Only this graph's outputs were pending: the batch's tensors are unchanged.
-          fail(step, error);
-        }
-      }
-      if (step.stopAt === p) step.stopped = true;
-    }
-    const marked = gradHooksAt.get(p);
-    if (differentiate && marked)
-      tape.push({
-        kind: "mark",
-        position: p,
-        tensors: new Map(
-          [...marked].flatMap((t) => {
-            const value = env.get(t);
-            return value ? [[t, value] as const] : [];
-          }),
-        ),
-      });
-  };
-
-  await runSegments(-1);
-  for (let i = 0; i < cuts.length; i++) {
-    const a = cuts[i]!;
-    await runSegments(a);
-    if (steps.every((s) => s.stopped)) break;
-    const b = cuts[i + 1];
-    if (b === undefined) break;
-    const clones = (clonesByPiece.get(a) ?? []).filter((c) => !c.step.stopped);
-    const extra = [...(hooksAt.get(b) ?? [])].filter(
-      (tensor) =>
-        (plan.lastUse.get(tensor) ?? -1) < b &&
-        !plan.outputs.some((o) => o.name === tensor),
-    );
-    const requests: CloneRequest[] = [];
-    clones.forEach((c, j) => {
-      const from = clones.findIndex(
-        (d) => d.step === c.step && d.node.id === c.node.args[0],
-      );
-      requests.push({
-        span: c.span,
-        input:
-          from >= 0
-            ? `${plan.spans.get(clones[from]!.span)!.output}@c${from}`
-            : `call${j}`,
-        tag: `c${j}`,
-      });
-    });
-    const key = pieceKey(a, b, extra, requests);
-    let piece: ReturnType<typeof buildPiece> | undefined;
-    const getPiece = () => (piece ??= buildPiece(plan, a, b, extra, requests));
-    const session = await cache.get(
-      key,
-      "piece",
-      getPiece,
-      clones.length === 0 && extra.length === 0,
-    );
-    const feeds: Record<string, ort.Tensor> = {};
-    for (const name of session.inputNames) {
-      const m = /^call(\d+)$/.exec(name);
-      if (m) {
-        const c = clones[Number(m[1])]!;
-        feeds[name] = c.step.prepared.values.get(`v:${c.node.args[0]}`)!;
-      } else {
-        const value = env.get(name);
-        if (!value)
-          throw new RunError(
-            `internal: piece [${a}, ${b}) needs ${name}, which no earlier piece produced`,
-          );
-        feeds[name] = value;
-      }
-    }
-    const out = await session.run(feeds);
-    cache.metrics.sessionRuns++;
-    record?.({ key, program: () => getPiece().program, feeds, outputs: out });
-    const cloneOut = new Map<string, number>();
-    requests.forEach((r, j) =>
-      cloneOut.set(`${plan.spans.get(r.span)!.output}@${r.tag}`, j),
-    );
-    for (const [name, value] of Object.entries(out)) {
-      const j = cloneOut.get(name);
-      if (j === undefined) env.set(name, value);
-      else {
-        const c = clones[j]!;
-        c.step.prepared.values.set(`v:${c.node.id}`, value);
-      }
-    }
-  }
-
-  if (differentiate) {
-    const backward = steps.filter((s) => s.backward && !s.prepared.error);
-    try {
-      await runBackward(cache, tape, steps, padding);
-    } catch (error) {
-      for (const step of backward) fail(step, error);
-    }
-  }
-}
-
-/** The cache key of a model piece: its range, extra outputs and clones. */
-export function pieceKey(
-  a: number,
-  b: number,
-  extra: readonly string[],
-  clones: readonly CloneRequest[],
-): string {
-  return `piece:${a}:${b}:${extra.join(",")}:${clones.map((r) => `${r.span}<${r.input}`).join(",")}`;
 }

@@ -1,6 +1,11 @@
 import { Worker } from "node:worker_threads";
 import type { Manifest } from "@loupe/graph";
-import type { EngineOptions, RunRequest, RunResult } from "../engine.ts";
+import type {
+  EngineOptions,
+  RunOptions,
+  RunRequest,
+  RunResult,
+} from "../engine.ts";
 import { emptyMetrics, type EngineMetrics } from "../run/session-cache.ts";
 import type {
   SerializedError,
@@ -30,13 +35,21 @@ export class EngineThread {
   #next = 1;
   readonly #pending = new Map<
     number,
-    { resolve: (r: ThreadReply) => void; reject: (e: Error) => void }
+    {
+      resolve: (r: ThreadReply) => void;
+      reject: (e: Error) => void;
+      onToken?: RunOptions["onToken"];
+    }
   >();
   /** The engine's counters as of the last reply. */
   metrics: EngineMetrics = emptyMetrics();
 
   private constructor(private readonly worker: Worker) {
     worker.on("message", (reply: ThreadReply) => {
+      if (reply.ok && "token" in reply) {
+        this.#pending.get(reply.id)?.onToken?.(reply.token);
+        return;
+      }
       if (reply.ok) this.metrics = reply.metrics;
       const waiting = this.#pending.get(reply.id);
       this.#pending.delete(reply.id);
@@ -71,31 +84,74 @@ export class EngineThread {
     return thread;
   }
 
-  #send(message: ThreadRequest): Promise<ThreadReply> {
+  #send(
+    message: ThreadRequest,
+    onToken?: RunOptions["onToken"],
+  ): Promise<ThreadReply> {
     return new Promise((resolve, reject) => {
-      this.#pending.set(message.id, { resolve, reject });
+      this.#pending.set(message.id, {
+        resolve,
+        reject,
+        ...(onToken ? { onToken } : {}),
+      });
       this.worker.postMessage(message);
     });
   }
 
-  /** Runs graphs in one batch in the thread (see LoupeEngine.runMany). */
-  async runMany(requests: readonly RunRequest[]): Promise<RunResult[]> {
-    const reply = await this.#send({ id: this.#next++, type: "run", requests });
+  /**
+   * Runs graphs in one batch in the thread (see LoupeEngine.runMany): tokens
+   * stream back to `onToken` as they are generated, and a request's abort
+   * signal stops its generation at the next step.
+   */
+  async runMany(
+    requests: readonly RunRequest[],
+    options: RunOptions = {},
+  ): Promise<RunResult[]> {
+    const id = this.#next++;
+    const unlisten = requests.map((r, graph) => {
+      if (!r.signal) return () => {};
+      const cancel = () =>
+        this.worker.postMessage({
+          id: this.#next++,
+          type: "cancel",
+          run: id,
+          graph,
+        } satisfies ThreadRequest);
+      if (r.signal.aborted) cancel();
+      r.signal.addEventListener("abort", cancel, { once: true });
+      return () => r.signal!.removeEventListener("abort", cancel);
+    });
+    let reply: ThreadReply;
+    try {
+      reply = await this.#send(
+        {
+          id,
+          type: "run",
+          requests: requests.map(({ signal: _s, ...r }) => r),
+          stream: options.onToken !== undefined,
+        },
+        options.onToken,
+      );
+    } finally {
+      for (const u of unlisten) u();
+    }
     if (!reply.ok) throw new EngineThreadError(reply.error);
+    if ("token" in reply) throw new Error("internal: a token as a run's reply");
     return reply.results.map((r) =>
       r.error
         ? {
             saves: r.saves,
             usage: r.usage,
+            generated: r.generated,
             error: new EngineThreadError(r.error),
           }
-        : { saves: r.saves, usage: r.usage },
+        : { saves: r.saves, usage: r.usage, generated: r.generated },
     );
   }
 
   /** Runs one graph in the thread; throws its error. */
-  async run(request: RunRequest): Promise<RunResult> {
-    const [result] = await this.runMany([request]);
+  async run(request: RunRequest, options: RunOptions = {}): Promise<RunResult> {
+    const [result] = await this.runMany([request], options);
     if (result!.error) throw result!.error;
     return result!;
   }

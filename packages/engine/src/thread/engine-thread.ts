@@ -18,18 +18,45 @@ const engine = await LoupeEngine.load(
   init.options,
 );
 
+/** Each running run's per-graph cancellation. */
+const running = new Map<number, AbortController[]>();
+
 port.on("message", (message: ThreadRequest) => {
+  if (message.type === "cancel") {
+    running.get(message.run)?.[message.graph]?.abort();
+    return;
+  }
   void (async () => {
     let reply: ThreadReply;
     try {
       if (message.type === "run") {
-        const results = await engine.runMany(message.requests);
+        const controllers = message.requests.map(() => new AbortController());
+        running.set(message.id, controllers);
+        const results = await engine
+          .runMany(
+            message.requests.map((r, i) => ({
+              ...r,
+              signal: controllers[i]!.signal,
+            })),
+            message.stream
+              ? {
+                  onToken: (token) =>
+                    port.postMessage({
+                      id: message.id,
+                      ok: true,
+                      token,
+                    } satisfies ThreadReply),
+                }
+              : {},
+          )
+          .finally(() => running.delete(message.id));
         reply = {
           id: message.id,
           ok: true,
           results: results.map((r) => ({
             saves: r.saves,
             usage: r.usage,
+            generated: r.generated,
             ...(r.error ? { error: serializeError(r.error) } : {}),
           })),
           metrics: { ...engine.metrics },

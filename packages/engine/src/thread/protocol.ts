@@ -1,7 +1,8 @@
 import type { Manifest } from "@loupe/graph";
 import type { EngineOptions, RunRequest } from "../engine.ts";
 import type { SavedTensor } from "@loupe/graph";
-import type { RunUsage } from "../run/batch-step.ts";
+import type { GeneratedRow, RunUsage } from "../run/batch-step.ts";
+import type { TokenEvent } from "../run/generate.ts";
 import type { EngineMetrics } from "../run/session-cache.ts";
 
 /** What the engine thread starts with. */
@@ -18,7 +19,17 @@ export type ThreadRequest =
   | {
       readonly id: number;
       readonly type: "run";
-      readonly requests: readonly RunRequest[];
+      /** Without their AbortSignals (which do not cross threads): see "cancel". */
+      readonly requests: readonly Omit<RunRequest, "signal">[];
+      /** Whether to post each generated token (a "token" message) as it comes. */
+      readonly stream: boolean;
+    }
+  /** Stops the generation of graph `graph` of run `run` at its next step. */
+  | {
+      readonly id: number;
+      readonly type: "cancel";
+      readonly run: number;
+      readonly graph: number;
     }
   | { readonly id: number; readonly type: "close" };
 
@@ -38,8 +49,15 @@ export type ThreadReply =
         saves: Record<string, SavedTensor>;
         usage: RunUsage;
         error?: SerializedError;
+        generated: readonly GeneratedRow[];
       }[];
       readonly metrics: EngineMetrics;
+    }
+  /** A token of run `id`, as it is generated (the run's reply comes later). */
+  | {
+      readonly id: number;
+      readonly ok: true;
+      readonly token: TokenEvent;
     }
   | {
       readonly id: number;

@@ -48,11 +48,24 @@ const indexItem = z.union([
 ]);
 const index = z.array(indexItem).meta({ id: "Index" });
 
-/** Where a node was written: its trace and invoke within the session. */
+/**
+ * The generation steps a node runs at, [from, to) (to null: to the last step);
+ * only in a generating trace. A node without `steps` runs at every step.
+ */
+const stepRange = z
+  .object({
+    from: z.number().int().min(0),
+    to: z.number().int().min(1).nullable(),
+  })
+  .strict()
+  .meta({ id: "StepRange" });
+
+/** Where a node was written: its trace and invoke within the session (and, generating, its steps). */
 const base = {
   id: nodeId,
   trace: z.number().int().min(0),
   invoke: z.number().int().min(0),
+  steps: stepRange.optional(),
 };
 // No args: an empty array (a 0-tuple has no valid JSON Schema form).
 const none = z.array(nodeId).max(0);
@@ -178,9 +191,40 @@ const invokeSchema = z
   .object({ input: invokeInputSchema.nullable(), edit: z.boolean().optional() })
   .strict();
 
-/** One forward pass. */
+/**
+ * Generation: the trace runs once per new token (a step), its interventions at
+ * every step unless a node names its steps. Greedy when temperature is 0 (the
+ * default); otherwise sampled from softmax(logits / temperature) over the topK
+ * most likely tokens (null: all), reproducibly from the seed. A row stops at
+ * maxNewTokens, or after a token in stop.ids, or once its text ends with one of
+ * stop.text. With kvCache (the default) an export with a key/value cache feeds
+ * each step only its new token; without one, or with kvCache false, every step
+ * recomputes the whole sequence (and its interventions see all of it).
+ */
+const generateSchema = z
+  .object({
+    maxNewTokens: z.number().int().min(1).max(4096),
+    temperature: z.number().min(0).max(100).optional(),
+    topK: z.number().int().min(1).nullable().optional(),
+    seed: z.number().int().min(0).max(0xffffffff).optional(),
+    stop: z
+      .object({
+        ids: z.array(z.number().int().min(0)).optional(),
+        text: z.array(z.string().min(1)).optional(),
+      })
+      .strict()
+      .optional(),
+    kvCache: z.boolean().optional(),
+  })
+  .strict()
+  .meta({ id: "Generate" });
+
+/** One forward pass, or with `generate`, one per generated token. */
 const traceSchema = z
-  .object({ invokes: z.array(invokeSchema).min(1) })
+  .object({
+    invokes: z.array(invokeSchema).min(1),
+    generate: generateSchema.optional(),
+  })
   .strict();
 
 /**
@@ -188,8 +232,9 @@ const traceSchema = z
  * the nodes of all of them in the order they were written (every node's args are
  * earlier nodes). Gradients came as node kinds (`grad`, `write_grad`,
  * `backward`) without a version change: a graph without them is unchanged, and
- * a Loupe that predates them refuses one with an unknown kind by name. Room is
- * left for generation's per-step scopes the same way.
+ * a Loupe that predates them refuses one with an unknown kind by name.
+ * Generation came the same way: a trace's optional `generate` and a node's
+ * optional `steps`; a graph without them is unchanged (and hashes the same).
  */
 export const graphSchema = z
   .object({
@@ -206,5 +251,9 @@ export const graphSchema = z
 export type Graph = z.infer<typeof graphSchema>;
 /** One node of a graph. */
 export type GraphNode = z.infer<typeof graphNodeSchema>;
+/** A generating trace's options. */
+export type GenerateOptions = z.infer<typeof generateSchema>;
+/** The generation steps a node runs at. */
+export type StepRange = z.infer<typeof stepRange>;
 /** An invoke's input. */
 export type InvokeInput = z.infer<typeof invokeInputSchema>;

@@ -22,12 +22,15 @@ export function inputTokenBounds(graph: Graph): InputTokenBounds {
   let longestRow = 1;
   let totalTokens = 0;
   graph.traces.forEach((trace, t) => {
+    // A generated row grows by up to maxNewTokens (fed one at a time with a cache).
+    const grows = trace.generate?.maxNewTokens ?? 0;
     for (const { input } of trace.invokes) {
       if (!input) continue;
-      const rows =
+      const rows = (
         input.kind === "text"
           ? input.prompts.map((p) => encoder.encode(p).length + 2)
-          : input.ids.map((r) => r.length);
+          : input.ids.map((r) => r.length)
+      ).map((n) => n + grows);
       if (t === 0) firstPassRows += rows.length;
       for (const n of rows) {
         longestRow = Math.max(longestRow, n);

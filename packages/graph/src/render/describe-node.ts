@@ -69,7 +69,15 @@ export function describeNode(
     case "topk":
       return `${node.id} = topk(${a}, k=${node.k}, dim=${node.dim}${node.largest ? "" : ", smallest"}).${node.part}`;
     default: {
-      const { id: _i, trace: _t, invoke: _v, op, args, ...attrs } = node;
+      const {
+        id: _i,
+        trace: _t,
+        invoke: _v,
+        steps: _s,
+        op,
+        args,
+        ...attrs
+      } = node;
       const extra = Object.entries(attrs).map(
         ([k, v]) => `${k}=${JSON.stringify(v)}`,
       );

@@ -23,12 +23,17 @@ function describeInput(
 export function renderGraphText(graph: Graph): string {
   const lines: string[] = [];
   graph.traces.forEach((trace, t) => {
-    lines.push(`trace ${t}${graph.model ? ` (${graph.model})` : ""}`);
+    const g = trace.generate;
+    lines.push(
+      `trace ${t}${graph.model ? ` (${graph.model})` : ""}${g ? `: generates ${g.maxNewTokens} token(s)${g.temperature ? `, temperature ${g.temperature}${g.topK ? `, top ${g.topK}` : ""}, seed ${g.seed ?? 0}` : ", greedy"}${g.kvCache === false ? ", no key/value cache" : ""}` : ""}`,
+    );
     trace.invokes.forEach((invoke, i) => {
       lines.push(`  invoke ${i}: ${describeInput(invoke.input, invoke.edit)}`);
       for (const node of graph.nodes)
         if (node.trace === t && node.invoke === i)
-          lines.push(`    ${describeNode(node)}`);
+          lines.push(
+            `    ${describeNode(node)}${node.steps ? `  @ steps ${node.steps.from}..${node.steps.to === null ? "" : node.steps.to - 1}` : ""}`,
+          );
     });
   });
   return lines.join("\n");

@@ -1,4 +1,10 @@
-import type { Graph, GraphNode, InvokeInput } from "../format/graph-schema.ts";
+import type {
+  GenerateOptions,
+  Graph,
+  GraphNode,
+  InvokeInput,
+  StepRange,
+} from "../format/graph-schema.ts";
 import { GRAPH_FORMAT, GRAPH_FORMAT_VERSION } from "../format/graph-schema.ts";
 import type { ModuleCall, ModuleSpec } from "../manifest/manifest-schema.ts";
 import {
@@ -9,7 +15,10 @@ import { TraceError } from "./trace-error.ts";
 
 type Slot = "input" | "output";
 /** A node as the builder receives it: everything but its id and position. */
-export type NodeDraft = DistributiveOmit<GraphNode, "id" | "trace" | "invoke">;
+export type NodeDraft = DistributiveOmit<
+  GraphNode,
+  "id" | "trace" | "invoke" | "steps"
+>;
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown
   ? Omit<T, K>
   : never;
@@ -35,7 +44,10 @@ export interface ModuleAccess {
 export class GraphBuilder {
   readonly traces: {
     invokes: { input: InvokeInput | null; edit?: boolean }[];
+    generate?: GenerateOptions;
   }[] = [];
+  /** The generation steps new nodes run at (set inside tracer.iter). */
+  steps: StepRange | undefined;
   readonly nodes: GraphNode[] = [];
   #nextId = 0;
   readonly #ids = new Set<string>();
@@ -48,8 +60,9 @@ export class GraphBuilder {
   ) {}
 
   /** Starts a new trace (forward pass); its first invoke holds the model's edits, if any. */
-  beginTrace(): void {
-    this.traces.push({ invokes: [] });
+  beginTrace(generate?: GenerateOptions): void {
+    this.traces.push(generate ? { invokes: [], generate } : { invokes: [] });
+    this.steps = undefined;
     if (this.edits.length > 0) {
       const trace = this.traces.length - 1;
       this.beginInvoke(null, true);
@@ -90,7 +103,12 @@ export class GraphBuilder {
   /** Appends a node at the current position and returns its id. */
   add(draft: NodeDraft): string {
     const id = `n${this.#nextId++}`;
-    this.nodes.push({ ...draft, id, ...this.position });
+    this.nodes.push({
+      ...draft,
+      id,
+      ...this.position,
+      ...(this.steps ? { steps: { ...this.steps } } : {}),
+    });
     this.#ids.add(id);
     return id;
   }
@@ -132,8 +150,7 @@ export class GraphBuilder {
         { module: path },
       );
     }
-    const { trace, invoke } = this.position;
-    const key = `${trace}/${invoke}`;
+    const key = this.#stateKey();
     const state = this.#states.get(key) ?? {
       lastEvent: -1,
       lastAccess: "",
@@ -166,8 +183,14 @@ export class GraphBuilder {
 
   /** Records that the current invoke skips `real` (its descendants never run). */
   markSkipped(real: string, by: string): void {
+    this.#states.get(this.#stateKey())!.skipped.push({ real, by });
+  }
+
+  /** Forward order is checked per invoke, and per step scope when generating. */
+  #stateKey(): string {
     const { trace, invoke } = this.position;
-    this.#states.get(`${trace}/${invoke}`)!.skipped.push({ real, by });
+    const s = this.steps;
+    return `${trace}/${invoke}${s ? `/${s.from}:${s.to ?? ""}` : ""}`;
   }
 
   /** The graph built so far. */
@@ -178,6 +201,7 @@ export class GraphBuilder {
       model,
       traces: this.traces.map((t) => ({
         invokes: t.invokes.map((i) => ({ ...i })),
+        ...(t.generate ? { generate: structuredClone(t.generate) } : {}),
       })),
       nodes: [...this.nodes],
     };

@@ -1,4 +1,10 @@
-import type { Graph, GraphNode, InvokeInput } from "../format/graph-schema.ts";
+import type {
+  GenerateOptions,
+  Graph,
+  GraphNode,
+  InvokeInput,
+  StepRange,
+} from "../format/graph-schema.ts";
 import { manifestSchema, type Manifest } from "../manifest/manifest-schema.ts";
 import { ModuleIndex } from "../manifest/module-index.ts";
 import { makeEnvoy, type Envoy, type ModuleEnvoy } from "./envoy.ts";
@@ -19,6 +25,41 @@ export interface Tracer {
   stop(): void;
   /** Saves the (post-intervention) outputs of these modules, as `cache/<path>`. */
   cache(modules: readonly ({ readonly path: string } | string)[]): void;
+}
+
+/** Which generation steps: one step, [from, to) (to omitted: to the end), or a range. */
+export type StepsInput =
+  | number
+  | readonly [number, number?]
+  | { readonly from: number; readonly to?: number | null };
+
+/** Tracer controls inside `lm.generate(…)`: those of a trace, plus step scoping. */
+export interface GenerateTracer extends Tracer {
+  /**
+   * Interventions written in `fn` run only at these generation steps (0 is the
+   * step that reads the prompt and makes the first new token).
+   *
+   * @example
+   * g.iter([2, 4], () => lm.transformer.h[0].mlp.output.set(null, 0)); // steps 2 and 3
+   */
+  iter(steps: StepsInput, fn: () => void): void;
+  /** Interventions written in `fn` run at every step (the default outside `iter`). */
+  all(fn: () => void): void;
+}
+
+/** Options of `lm.generate`. */
+export interface GenerateOptionsInput {
+  readonly maxNewTokens: number;
+  /** 0 (the default): greedy. */
+  readonly temperature?: number;
+  /** Sample among the k most likely tokens only. */
+  readonly topK?: number;
+  /** Sampling is reproducible from it (default 0). */
+  readonly seed?: number;
+  /** Stop a row after one of these token ids, or once its text ends with one of these strings. */
+  readonly stop?: string | number | readonly (string | number)[];
+  /** Use the export's key/value cache where it has one (default true). */
+  readonly kvCache?: boolean;
 }
 
 /** Untyped access to modules by property: every name is an Envoy (checked at run time). */
@@ -44,6 +85,25 @@ export type ModelBase<Tree extends object = GenericModules> = ModuleEnvoy & {
    */
   trace(input: TraceInput, fn: (tracer: Tracer) => void): Graph;
   trace(fn: (tracer: Tracer) => void): Graph;
+  /**
+   * Builds the graph of a generation: new tokens one step at a time, the
+   * interventions applied at every step (or at the steps `tracer.iter` names),
+   * and saved values saved per step (`name@step` in the results).
+   *
+   * @example
+   * const graph = lm.generate("The Eiffel Tower is in", { maxNewTokens: 8 }, () => {
+   *   lm.transformer.h[3].output.item(0).add(steer); // at every step
+   * });
+   */
+  generate(
+    input: TraceInput,
+    options: GenerateOptionsInput,
+    fn: (tracer: GenerateTracer) => void,
+  ): Graph;
+  generate(
+    options: GenerateOptionsInput,
+    fn: (tracer: GenerateTracer) => void,
+  ): Graph;
   /** Several traces in one graph; values of earlier traces can be used in later ones. */
   session(fn: () => void): Graph;
   /** A model whose every trace starts with these interventions (for all rows). */
@@ -77,6 +137,29 @@ export function createModel<Tree extends object = GenericModules>(
         "BAD_ARGUMENT",
         "lm.trace(input, fn): fn is missing",
       );
+    return traceWith(input, fn, undefined);
+  }
+
+  function generate(
+    ...args:
+      | [TraceInput, GenerateOptionsInput, (t: GenerateTracer) => void]
+      | [GenerateOptionsInput, (t: GenerateTracer) => void]
+  ): Graph {
+    const [input, options, fn] =
+      args.length === 3 ? args : [undefined, ...args];
+    if (typeof fn !== "function")
+      throw new TraceError(
+        "BAD_ARGUMENT",
+        "lm.generate(input, options, fn): fn is missing",
+      );
+    return traceWith(input, fn as (t: Tracer) => void, toGenerate(options));
+  }
+
+  function traceWith(
+    input: TraceInput | undefined,
+    fn: (t: Tracer) => void,
+    generating: GenerateOptions | undefined,
+  ): Graph {
     if (isTracing() && !session)
       throw new TraceError(
         "BAD_ARGUMENT",
@@ -84,10 +167,35 @@ export function createModel<Tree extends object = GenericModules>(
       );
     const builder = session ?? builderFor();
     return withBuilder(builder, () => {
-      builder.beginTrace();
+      builder.beginTrace(generating);
       const traceIndex = builder.traces.length - 1;
       let inInvoke = false;
-      const tracer: Tracer = {
+      const scoped = (steps: StepRange | undefined, body: () => void) => {
+        const outer = builder.steps;
+        builder.steps = steps;
+        try {
+          body();
+        } finally {
+          builder.steps = outer;
+        }
+      };
+      const tracer: GenerateTracer = {
+        iter(steps, body) {
+          if (!generating)
+            throw new TraceError(
+              "BAD_ARGUMENT",
+              "tracer.iter scopes generation steps: use it inside lm.generate(…)",
+            );
+          scoped(toSteps(steps, generating.maxNewTokens), body);
+        },
+        all(body) {
+          if (!generating)
+            throw new TraceError(
+              "BAD_ARGUMENT",
+              "tracer.all scopes generation steps: use it inside lm.generate(…)",
+            );
+          scoped(undefined, body);
+        },
         invoke(invokeInput, body) {
           if (input !== undefined)
             throw new TraceError(
@@ -140,6 +248,7 @@ export function createModel<Tree extends object = GenericModules>(
   const extra = {
     manifest: parsed,
     trace,
+    generate,
     session(fn: () => void): Graph {
       if (isTracing())
         throw new TraceError(
@@ -197,4 +306,80 @@ function toInvokeInput(input: TraceInput): InvokeInput {
       "token input needs at least one non-empty row",
     );
   return { kind: "tokens", ids: rows.map((r) => [...r]) };
+}
+
+function toGenerate(options: GenerateOptionsInput): GenerateOptions {
+  const bad = (message: string) => {
+    throw new TraceError("BAD_ARGUMENT", `lm.generate: ${message}`);
+  };
+  const { maxNewTokens, temperature, topK, seed, kvCache } = options ?? {};
+  if (
+    !Number.isInteger(maxNewTokens) ||
+    maxNewTokens < 1 ||
+    maxNewTokens > 4096
+  )
+    bad(`maxNewTokens must be an integer from 1 to 4096, got ${maxNewTokens}`);
+  if (temperature !== undefined && !(temperature >= 0 && temperature <= 100))
+    bad(`temperature must be from 0 (greedy) to 100, got ${temperature}`);
+  if (topK !== undefined && !(Number.isInteger(topK) && topK >= 1))
+    bad(`topK must be a positive integer, got ${topK}`);
+  if (
+    seed !== undefined &&
+    !(Number.isInteger(seed) && seed >= 0 && seed <= 0xffffffff)
+  )
+    bad(`seed must be an integer from 0 to 2^32 - 1, got ${seed}`);
+  const stops =
+    options.stop === undefined
+      ? []
+      : Array.isArray(options.stop)
+        ? (options.stop as readonly (string | number)[])
+        : [options.stop as string | number];
+  const ids = stops.filter((x): x is number => typeof x === "number");
+  const text = stops.filter((x): x is string => typeof x === "string");
+  if (ids.some((i) => !Number.isInteger(i) || i < 0))
+    bad(`stop token ids must be non-negative integers, got ${ids.join(", ")}`);
+  if (text.some((t) => t.length === 0)) bad("a stop string cannot be empty");
+  return {
+    maxNewTokens,
+    ...(temperature !== undefined ? { temperature } : {}),
+    ...(topK !== undefined ? { topK } : {}),
+    ...(seed !== undefined ? { seed } : {}),
+    ...(stops.length > 0
+      ? {
+          stop: {
+            ...(ids.length ? { ids } : {}),
+            ...(text.length ? { text } : {}),
+          },
+        }
+      : {}),
+    ...(kvCache !== undefined ? { kvCache } : {}),
+  };
+}
+
+function toSteps(steps: StepsInput, maxNewTokens: number): StepRange {
+  const [from, to] =
+    typeof steps === "number"
+      ? [steps, steps + 1]
+      : Array.isArray(steps)
+        ? [steps[0] as number, (steps[1] as number | undefined) ?? null]
+        : [
+            (steps as { from: number }).from,
+            (steps as { to?: number | null }).to ?? null,
+          ];
+  if (!Number.isInteger(from) || from < 0)
+    throw new TraceError(
+      "BAD_ARGUMENT",
+      `tracer.iter: the first step must be a non-negative integer, got ${from}`,
+    );
+  if (to !== null && (!Number.isInteger(to) || to <= from))
+    throw new TraceError(
+      "BAD_ARGUMENT",
+      `tracer.iter: steps [${from}, ${to}) are empty: the end must be an integer after the start`,
+    );
+  if (from >= maxNewTokens)
+    throw new TraceError(
+      "BAD_ARGUMENT",
+      `tracer.iter: step ${from} never runs: the generation has ${maxNewTokens} step(s), 0 to ${maxNewTokens - 1}`,
+    );
+  return { from, to };
 }

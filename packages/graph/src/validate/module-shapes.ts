@@ -18,19 +18,21 @@ export function fitsInto(
 
 /**
  * The manifest's `batch` and `seq` for one invoke: its row count, and its token
- * count when given as tokens; a per-invoke symbol otherwise. An invoke without
- * input sees the whole batch.
+ * count when given as tokens; a per-invoke symbol otherwise (always, when the
+ * trace generates: the step's length). An invoke without input sees the whole batch.
  */
 export function bindSymbols(
   shape: readonly Dim[],
   input: InvokeInput | null,
   trace: number,
   invoke: number,
+  generating = false,
 ): Dim[] {
   if (input === null) return [...shape];
   const rows = input.kind === "text" ? input.prompts.length : input.ids.length;
-  const seq: Dim =
-    input.kind === "tokens"
+  const seq: Dim = generating
+    ? `seq@t${trace}.i${invoke}.step`
+    : input.kind === "tokens"
       ? Math.max(...input.ids.map((r) => r.length))
       : `seq@t${trace}.i${invoke}`;
   return shape.map((d) => (d === "batch" ? rows : d === "seq" ? seq : d));

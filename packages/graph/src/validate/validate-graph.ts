@@ -1,7 +1,7 @@
 import { bytesPerElement, isFloat } from "../ir/dtype.ts";
 import { indexedShape, type IndexItem } from "../ir/index-spec.ts";
 import { formatShape, knownSize, type Dim } from "../ir/shape.ts";
-import type { Graph, GraphNode } from "../format/graph-schema.ts";
+import type { Graph, GraphNode, StepRange } from "../format/graph-schema.ts";
 import type {
   Manifest,
   ModuleCall,
@@ -97,8 +97,17 @@ export function validateGraph(
 
   for (const node of graph.nodes) {
     const invokeDef = graph.traces[node.trace]?.invokes[node.invoke];
+    const generating = graph.traces[node.trace]?.generate;
+    // A generating trace's sequence length changes from step to step.
     const bind = (shape: readonly Dim[]) =>
-      bindSymbols(shape, invokeDef?.input ?? null, node.trace, node.invoke);
+      bindSymbols(
+        shape,
+        invokeDef?.input ?? null,
+        node.trace,
+        node.invoke,
+        generating !== undefined,
+      );
+    checkSteps(node, graph, byId, report);
     const argTypes: ValueType[] = [];
     let argsOk = true;
     node.args.forEach((arg, k) => {
@@ -412,6 +421,16 @@ export function validateGraph(
         );
     }
     if (node.op === "save") {
+      if (node.name.startsWith("generated/"))
+        report(
+          node,
+          `the name "${node.name}" is reserved: generated/… names hold the generated tokens`,
+        );
+      if (generating && node.name.includes("@"))
+        report(
+          node,
+          `the name "${node.name}" has an "@", which names a step in a generation's results (name@step); choose another`,
+        );
       const previous = saveNames.get(node.name);
       if (previous)
         report(
@@ -474,4 +493,78 @@ function compareTime(
   b: readonly [number, number, number],
 ): number {
   return a[0] - b[0] || a[1] - b[1] || a[2] - b[2];
+}
+
+/** Node kinds a generating trace cannot hold, with why. */
+const NOT_WHILE_GENERATING: Partial<Record<GraphNode["op"], string>> = {
+  stop: "stopping the forward pass early leaves no logits to pick the next token from",
+  backward:
+    "gradients are not computed during generation (differentiate in a trace of a session)",
+  grad: "gradients are not computed during generation (differentiate in a trace of a session)",
+  write_grad:
+    "gradients are not computed during generation (differentiate in a trace of a session)",
+};
+
+/**
+ * Generation's rules: `steps` only in a generating trace and within its
+ * steps; no early stop or gradients there; a value used at a step exists at
+ * that step; a generating trace's values (one per step) stay in it.
+ */
+function checkSteps(
+  node: GraphNode,
+  graph: Graph,
+  byId: ReadonlyMap<string, GraphNode>,
+  report: (node: GraphNode, message: string) => void,
+): void {
+  const generating = graph.traces[node.trace]?.generate;
+  const range = (s: StepRange | undefined) =>
+    s ? `steps [${s.from}, ${s.to ?? "end"})` : "every step";
+  if (node.steps && !generating) {
+    report(
+      node,
+      `it names generation ${range(node.steps)}, but trace ${node.trace} does not generate`,
+    );
+    return;
+  }
+  if (generating) {
+    const why = NOT_WHILE_GENERATING[node.op];
+    if (why)
+      report(
+        node,
+        `a generating trace (trace ${node.trace}) cannot hold it: ${why}`,
+      );
+    if (node.steps) {
+      if (node.steps.to !== null && node.steps.to <= node.steps.from)
+        report(node, `its ${range(node.steps)} are empty`);
+      if (node.steps.from >= generating.maxNewTokens)
+        report(
+          node,
+          `it runs from step ${node.steps.from}, but the generation has ${generating.maxNewTokens} step(s), 0 to ${generating.maxNewTokens - 1}`,
+        );
+    }
+  }
+  for (const arg of node.args) {
+    const a = byId.get(arg);
+    if (!a) continue;
+    const argGenerating = graph.traces[a.trace]?.generate;
+    if (!argGenerating) continue;
+    if (a.trace !== node.trace) {
+      report(
+        node,
+        `it uses node ${arg} of trace ${a.trace}, a generating trace whose values exist once per step: save it there (name@step in the results) instead`,
+      );
+      continue;
+    }
+    const covers =
+      !a.steps ||
+      (node.steps !== undefined &&
+        node.steps.from >= a.steps.from &&
+        (a.steps.to === null ||
+          (node.steps.to !== null && node.steps.to <= a.steps.to)));
+    if (!covers)
+      report(
+        node,
+        `it runs at ${range(node.steps)} but uses node ${arg}, which exists only at ${range(a.steps)}`,
+      );
+  }
 }
