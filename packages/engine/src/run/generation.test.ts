@@ -234,11 +234,12 @@ describe.each(VARIANTS)(
 );
 
 describe("generation's options and failures", () => {
-  const spec = reference.models["gpt2-tiny"]!;
+  // llama-tiny: its greedy continuation of A has no repeated token early on.
+  const spec = reference.models["llama-tiny"]!;
   let engine: LoupeEngine;
   let lm: Model<Envoy & Record<string, Envoy>>;
   beforeAll(async () => {
-    const loaded = await load(spec.kv_onnx, "gpt2-tiny");
+    const loaded = await load(spec.kv_onnx, "llama-tiny");
     engine = loaded.engine;
     lm = createModel(loaded.manifest);
   });
