@@ -73,6 +73,7 @@ export {
 export {
   finishRun,
   recordRunStep,
+  recordRunTokens,
   TERMINAL_RUN_EVENTS,
   type RunMetrics,
   type RunOutcomeFacts,

@@ -121,6 +121,14 @@ describe("examples, locally and remotely", () => {
     ],
     ["steering", ['scale 0: " Paris"', 'scale 1: " Rome"']],
     [
+      "steered-generation",
+      [
+        'by the model:  " Paris."',
+        'steered:       " Rome."',
+        "(3 steered tokens streamed as they were generated)",
+      ],
+    ],
+    [
       "patching-sweep",
       [
         "clean 17.992, corrupted -18.875",

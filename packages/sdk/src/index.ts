@@ -23,6 +23,7 @@ export type {
   LoupeModelMethods,
   SessionBuilder,
   TraceOptions,
+  GeneratedToken,
 } from "./models/loupe-model.ts";
 export { TraceResult } from "./results/trace-result.ts";
 export { Tensor, TensorError, type NestedArray } from "./results/tensor.ts";
@@ -70,6 +71,9 @@ export {
   type TensorValue,
   type Tracer,
   type TraceInput,
+  type GenerateTracer,
+  type GenerateOptionsInput,
+  type StepsInput,
   type Graph,
   type GenericModules,
   type Model,

@@ -2,11 +2,12 @@ import {
   domainEvents,
   postgresResultStorage,
   recordRunStep,
+  recordRunTokens,
   streams,
   type Database,
   type ResultStorage,
 } from "@loupe/db";
-import type { EngineThread } from "@loupe/engine";
+import type { EngineThread, TokenEvent } from "@loupe/engine";
 import {
   GraphFormatError,
   toSafetensors,
@@ -61,7 +62,13 @@ export function createModelActivities(deps: {
 }): ModelActivities {
   const { db, model } = deps;
   const storage = deps.results ?? postgresResultStorage(db);
-  type Item = { request: RunRequest; graph: Graph; rows: number };
+  type Item = {
+    request: RunRequest;
+    graph: Graph;
+    rows: number;
+    /** The activity's cancellation: stops the run's generation at its next step. */
+    signal: AbortSignal;
+  };
   const batcher = new ModelBatcher<Item, RunExecution>(async (items, info) => {
     await Promise.all(
       items.map((item) =>
@@ -77,9 +84,13 @@ export function createModelActivities(deps: {
     );
     if (deps.faultHoldBatchMs)
       await new Promise((r) => setTimeout(r, deps.faultHoldBatchMs));
-    const results = await model.engine.runMany(
-      items.map((i) => ({ graph: i.graph })),
-    );
+    const tokens = new TokenRecorder(db, items.map((i) => i.request.runId));
+    const results = await model.engine
+      .runMany(
+        items.map((i) => ({ graph: i.graph, signal: i.signal })),
+        { onToken: (event) => tokens.add(event) },
+      )
+      .finally(() => tokens.flushed());
     return Promise.all(
       results.map(async (result, k): Promise<RunExecution | Error> => {
         if (result.error)
@@ -136,7 +147,12 @@ export function createModelActivities(deps: {
       try {
         const size = sizeOf(graph);
         return await batcher.submit(
-          { request, graph, rows: size.rows },
+          {
+            request,
+            graph,
+            rows: size.rows,
+            signal: context.cancellationSignal,
+          },
           size,
           context.cancellationSignal,
         );
@@ -145,4 +161,63 @@ export function createModelActivities(deps: {
       }
     },
   };
+}
+
+/**
+ * Streams a batch's generated tokens to each run's event stream as they come
+ * (`run.tokens`, which wakes the runs' status long polls): the tokens of one
+ * run that arrive together (a step's) become one event, appended in order.
+ * A failed append is logged and never fails the batch (the result holds
+ * every token either way).
+ */
+class TokenRecorder {
+  readonly #pending = new Map<number, TokenEvent[]>();
+  #chain: Promise<void> = Promise.resolve();
+  #scheduled = false;
+
+  constructor(
+    private readonly db: Database,
+    private readonly runIds: readonly string[],
+  ) {}
+
+  add(event: TokenEvent): void {
+    const list = this.#pending.get(event.graph) ?? [];
+    list.push(event);
+    this.#pending.set(event.graph, list);
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    setImmediate(() => {
+      this.#scheduled = false;
+      this.#chain = this.#chain.then(() => this.#flush());
+    });
+  }
+
+  async #flush(): Promise<void> {
+    const batches = [...this.#pending];
+    this.#pending.clear();
+    for (const [graph, events] of batches)
+      await recordRunTokens(
+        this.db,
+        this.runIds[graph]!,
+        events.map((e) => ({
+          trace: e.trace,
+          invoke: e.invoke,
+          row: e.row,
+          step: e.step,
+          id: e.id,
+          text: e.text ?? null,
+        })),
+      ).catch((error: unknown) => {
+        console.warn(
+          `recording the tokens of run ${this.runIds[graph]} failed: ${(error as Error).message}`,
+        );
+      });
+  }
+
+  /** Resolves once every token received so far is recorded. */
+  async flushed(): Promise<void> {
+    await new Promise((r) => setImmediate(r));
+    await this.#chain;
+    if (this.#pending.size > 0) await this.#flush();
+  }
 }

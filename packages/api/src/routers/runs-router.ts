@@ -49,9 +49,27 @@ const view = (run: RunRow, position: number | null) => ({
   requestedAt: run.requestedAt,
   startedAt: run.startedAt,
   finishedAt: run.finishedAt,
-  /** Changes whenever the state or queue position does (see status's long poll). */
-  changeKey: `${run.status}:${position ?? ""}`,
+  /** A generating run's tokens so far, per prompt row (null: not a generation, or none yet). */
+  generated: run.generated as GeneratedRow[] | null,
+  /** Changes whenever the state, queue position or generated tokens do (see status's long poll). */
+  changeKey: `${run.status}:${position ?? ""}:${generatedCount(run.generated)}`,
 });
+
+/** One prompt row of a generating run, as the runs table keeps it. */
+export interface GeneratedRow {
+  trace: number;
+  invoke: number;
+  row: number;
+  ids: number[];
+  /** The row's generated text (null: the model has no tokenizer). */
+  text: string | null;
+}
+
+const generatedCount = (generated: unknown) =>
+  ((generated as GeneratedRow[] | null) ?? []).reduce(
+    (n, r) => n + r.ids.length,
+    0,
+  );
 
 /** The longest a status long poll is held. */
 const MAX_WAIT_MS = 20_000;

@@ -187,6 +187,31 @@ export const runCompleted = defineEvent({
     }),
   }),
 });
+/**
+ * Tokens a generating run made at one step (or several), as they are made:
+ * each with its row (trace, invoke, row) and step, and the row's text so far.
+ * A retried run makes the same tokens again; the projection keeps one per step.
+ */
+export const runTokens = defineEvent({
+  type: "run.tokens",
+  version: 1,
+  schema: z.object({
+    runId: id,
+    tokens: z
+      .array(
+        z.object({
+          trace: z.number().int().min(0),
+          invoke: z.number().int().min(0),
+          row: z.number().int().min(0),
+          step: z.number().int().min(0),
+          id: z.number().int().min(0),
+          /** The row's generated text after this token (null: no tokenizer). */
+          text: z.string().nullable(),
+        }),
+      )
+      .min(1),
+  }),
+});
 export const runFailed = defineEvent({
   type: "run.failed",
   version: 1,
@@ -265,6 +290,7 @@ export const domainEvents = new EventCatalog([
   runRequested,
   runQueued,
   runStarted,
+  runTokens,
   runCompleted,
   runFailed,
   runCancelled,

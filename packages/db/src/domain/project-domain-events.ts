@@ -261,6 +261,23 @@ async function apply(tx: Transaction, e: DomainEvent, at: Date): Promise<void> {
         },
       });
       return;
+    case "run.tokens": {
+      const run = await tx.run.findUnique({
+        where: { id: e.payload.runId },
+        select: { generated: true },
+      });
+      if (!run) return;
+      await tx.run.update({
+        where: { id: e.payload.runId },
+        data: {
+          generated: mergeTokens(
+            (run.generated as GeneratedRows | null) ?? [],
+            e.payload.tokens,
+          ),
+        },
+      });
+      return;
+    }
     case "run.cancelled":
       await tx.run.update({
         where: { id: e.payload.runId },
@@ -350,5 +367,48 @@ export async function rebuildDomainProjections(db: Database): Promise<number> {
       }
     },
     { maxWait: 30_000, timeout: 600_000 },
+  );
+}
+
+/** A generating run's rows as the runs table keeps them. */
+type GeneratedRows = {
+  trace: number;
+  invoke: number;
+  row: number;
+  ids: number[];
+  text: string | null;
+}[];
+
+/**
+ * Adds streamed tokens to their rows: a token lands at its step, so a retried
+ * run's tokens (the same steps again) replace rather than repeat.
+ */
+function mergeTokens(
+  rows: GeneratedRows,
+  tokens: readonly {
+    trace: number;
+    invoke: number;
+    row: number;
+    step: number;
+    id: number;
+    text: string | null;
+  }[],
+): GeneratedRows {
+  const out = rows.map((r) => ({ ...r, ids: [...r.ids] }));
+  for (const t of tokens) {
+    let row = out.find(
+      (r) => r.trace === t.trace && r.invoke === t.invoke && r.row === t.row,
+    );
+    if (!row) {
+      row = { trace: t.trace, invoke: t.invoke, row: t.row, ids: [], text: null };
+      out.push(row);
+    }
+    if (t.step > row.ids.length) continue; // a gap: a retry's earlier steps come first
+    row.ids[t.step] = t.id;
+    row.ids.length = t.step + 1;
+    row.text = t.text;
+  }
+  return out.sort(
+    (a, b) => a.trace - b.trace || a.invoke - b.invoke || a.row - b.row,
   );
 }

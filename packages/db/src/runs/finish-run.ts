@@ -7,7 +7,12 @@ import {
   type NewEvent,
 } from "../events/append-events.ts";
 import { readStream } from "../events/read-stream.ts";
-import { domainEvents, streams } from "../domain/domain-events.ts";
+import type { z } from "zod";
+import {
+  domainEvents,
+  runTokens,
+  streams,
+} from "../domain/domain-events.ts";
 import { projectDomainEvents } from "../domain/project-domain-events.ts";
 
 /** The event types that end a run; a run has exactly one of them. */
@@ -180,6 +185,44 @@ export async function recordRunStep(
           {
             stream: event.stream,
             events: [event],
+            expectedVersion: history.length,
+          },
+        ],
+        projectDomainEvents,
+      );
+      return true;
+    } catch (error) {
+      if (!(error instanceof VersionConflictError)) throw error;
+    }
+  }
+}
+
+/**
+ * Appends tokens a running generation made (`run.tokens`), unless the run has
+ * ended; returns whether they were recorded. Unlike a step of the run's life
+ * it may repeat: each step's tokens are an event of their own.
+ */
+export async function recordRunTokens(
+  db: Database,
+  runId: string,
+  tokens: z.input<typeof runTokens.schema>["tokens"],
+): Promise<boolean> {
+  const stream = streams.run(runId);
+  for (;;) {
+    const history = await readStream(db, stream);
+    if (
+      history.some((e) =>
+        (TERMINAL_RUN_EVENTS as readonly string[]).includes(e.type),
+      )
+    )
+      return false;
+    try {
+      await appendEvents(
+        db,
+        [
+          {
+            stream,
+            events: [domainEvents.event(stream, "run.tokens", { runId, tokens })],
             expectedVersion: history.length,
           },
         ],

@@ -146,7 +146,7 @@ describe.each(VARIANTS)(
       async (p) => {
         const graph = lm.generate(
           { tokens: spec.prompts[p].ids },
-          { maxNewTokens: N },
+          { maxNewTokens: N, kvCache: kv },
           () => probe(1),
         );
         const result = await engine.run(graph);
@@ -160,7 +160,7 @@ describe.each(VARIANTS)(
     );
 
     it("two prompts of different lengths as invokes of one generation (left padding)", async () => {
-      const graph = lm.generate({ maxNewTokens: N }, (g) => {
+      const graph = lm.generate({ maxNewTokens: N, kvCache: kv }, (g) => {
         g.invoke({ tokens: spec.prompts.A.ids }, () => probe(1));
         g.invoke({ tokens: spec.prompts.B.ids }, () => {});
       });
@@ -180,7 +180,7 @@ describe.each(VARIANTS)(
 
     it("separate users' generations in one batch each get their own ids", async () => {
       const graphs = (["A", "B"] as const).map((p) =>
-        lm.generate({ tokens: spec.prompts[p].ids }, { maxNewTokens: N }, () =>
+        lm.generate({ tokens: spec.prompts[p].ids }, { maxNewTokens: N, kvCache: kv }, () =>
           probe(1),
         ),
       );
@@ -199,7 +199,7 @@ describe.each(VARIANTS)(
       const v = Float32Array.from({ length: d }, (_, j) => scale * Math.sin(j));
       const graph = lm.generate(
         { tokens: spec.prompts.A.ids },
-        { maxNewTokens: N },
+        { maxNewTokens: N, kvCache: kv },
         () => {
           const h = moduleAt(lm, at(spec.modules.block, 0)).output[0]!;
           h.set(h.add(constant(Array.from(v), "float32")));
@@ -217,7 +217,7 @@ describe.each(VARIANTS)(
       expect(cases.ablated_at_step.params!.steps).toEqual([2, 3]);
       const graph = lm.generate(
         { tokens: spec.prompts.B.ids },
-        { maxNewTokens: N },
+        { maxNewTokens: N, kvCache: kv },
         (g) => {
           g.iter([from, to], () => {
             const mlp = moduleAt(lm, at(spec.modules.mlp, 0)).output;

@@ -31,6 +31,7 @@ it("describes a status in one line; a position left out is not called next", () 
     requestedAt: new Date(0),
     startedAt: new Date(1000),
     finishedAt: new Date(1420),
+    generated: null,
   } satisfies Omit<RunStatus, "status" | "queuePosition">;
   const line = (s: Partial<RunStatus>) =>
     describeStatus({ ...base, status: "queued", queuePosition: null, ...s });

@@ -18,9 +18,11 @@ import { LocalModels } from "../local/local-models.ts";
 import {
   wrapModel,
   type LoupeModel,
+  type GeneratedToken,
   type ModelBackend,
   type TraceOptions,
 } from "../models/loupe-model.ts";
+import type { TokenEvent } from "@loupe/engine";
 import { TraceResult } from "../results/trace-result.ts";
 import { RunHandle } from "../runs/run-handle.ts";
 import {
@@ -210,7 +212,10 @@ export class Loupe {
           sameAsHosted = undefined;
           throw error;
         }));
-    const runLocal = async (graph: Graph): Promise<TraceResult> => {
+    const runLocal = async (
+      graph: Graph,
+      options: TraceOptions,
+    ): Promise<TraceResult> => {
       if (!file)
         throw new LoupeClientError(
           "LOCAL_MODEL_MISSING",
@@ -218,7 +223,13 @@ export class Loupe {
         );
       const engine = await this.#local.engine(file);
       try {
-        const { saves } = await engine.run(graph);
+        const { onToken } = options;
+        const { saves } = await engine.run(
+          { graph, ...(options.cancel && { signal: options.cancel }) },
+          onToken
+            ? { onToken: (e) => onToken(toGeneratedToken(e)) }
+            : {},
+        );
         return new TraceResult(saves, null);
       } catch (error) {
         if (error instanceof GraphValidationError)
@@ -232,10 +243,10 @@ export class Loupe {
       defaultRemote: this.#defaultRemote,
       run: async (graph, options: TraceOptions) => {
         const remote = options.remote ?? this.#defaultRemote;
-        if (!remote) return runLocal(graph);
+        if (!remote) return runLocal(graph, options);
         if (file) await checkHosted();
         const handle = await this.submit(name, graph, options);
-        return handle.result(options);
+        return followGeneration(handle, options);
       },
       submit: (graph, options) => this.submit(name, graph, options),
       tokenizer: () =>
@@ -267,5 +278,54 @@ export class Loupe {
           throw error;
         })),
     };
+  }
+}
+
+function toGeneratedToken(e: TokenEvent): GeneratedToken {
+  return {
+    trace: e.trace,
+    invoke: e.invoke,
+    row: e.row,
+    step: e.step,
+    id: e.id,
+    text: e.text ?? null,
+  };
+}
+
+/**
+ * Waits for a remote run's result; for a generation, passes each token the
+ * server records to `onToken` (the status long poll answers at every step's
+ * tokens), and cancels the run when `cancel` aborts.
+ */
+async function followGeneration(
+  handle: RunHandle,
+  options: TraceOptions,
+): Promise<TraceResult> {
+  const { onToken, cancel } = options;
+  const seen = new Map<string, number>();
+  const onStatus = (status: RunStatus) => {
+    options.onStatus?.(status);
+    for (const row of status.generated ?? []) {
+      const key = `${row.trace}/${row.invoke}/${row.row}`;
+      for (let step = seen.get(key) ?? 0; step < row.ids.length; step++)
+        onToken?.({
+          trace: row.trace,
+          invoke: row.invoke,
+          row: row.row,
+          step,
+          id: row.ids[step]!,
+          // The text after the newest token only; earlier steps' texts are not kept.
+          text: step === row.ids.length - 1 ? row.text : null,
+        });
+      seen.set(key, row.ids.length);
+    }
+  };
+  const onCancel = () => void handle.cancel().catch(() => undefined);
+  if (cancel?.aborted) onCancel();
+  cancel?.addEventListener("abort", onCancel, { once: true });
+  try {
+    return await handle.result({ ...options, onStatus });
+  } finally {
+    cancel?.removeEventListener("abort", onCancel);
   }
 }

@@ -1,5 +1,7 @@
 import {
   TraceError,
+  type GenerateOptionsInput,
+  type GenerateTracer,
   type GenericModules,
   type Graph,
   type Manifest,
@@ -21,6 +23,25 @@ export interface TraceOptions extends WaitOptions {
   readonly remote?: boolean;
   /** Remote only: serve an identical earlier run's result (default true). */
   readonly reuse?: boolean;
+  /** A generation's tokens, each as it is generated (remotely: as the server records them). */
+  readonly onToken?: (token: GeneratedToken) => void;
+  /**
+   * Stops a generation: here at its next step (the result holds what was
+   * generated); remotely the run is cancelled (RunEndedError, after the
+   * tokens streamed so far).
+   */
+  readonly cancel?: AbortSignal;
+}
+
+/** A token of a generation, as it streams. */
+export interface GeneratedToken {
+  readonly trace: number;
+  readonly invoke: number;
+  readonly row: number;
+  readonly step: number;
+  readonly id: number;
+  /** The row's generated text so far (null when the model has no tokenizer). */
+  readonly text: string | null;
 }
 
 /** Where a model's graphs run: the client gives each model one. */
@@ -51,7 +72,12 @@ export type LoupeModel<Tree extends object = GenericModules> = Omit<
 
 /** What LoupeModel defines anew: the graph model's versions return graphs, these run them. */
 type Replaced =
-  "trace" | "session" | "edit" | "clearEdits" | keyof LoupeModelMethods<object>;
+  | "trace"
+  | "generate"
+  | "session"
+  | "edit"
+  | "clearEdits"
+  | keyof LoupeModelMethods<object>;
 
 export interface LoupeModelMethods<Tree extends object> {
   /** The hosted model's name (what the server runs it under). */
@@ -66,6 +92,24 @@ export interface LoupeModelMethods<Tree extends object> {
   trace(
     build: (tracer: Tracer) => void,
     options?: TraceOptions,
+  ): Promise<TraceResult>;
+  /**
+   * Generates tokens with interventions (as `lm.generate` in NNsight): at
+   * every step, or at the steps `tracer.iter` names; values saved per step
+   * (`result.steps(name)`), the tokens in `result.tokens()`. `onToken`
+   * streams them as they come.
+   *
+   * @example
+   * const out = await lm.generate("The Louvre is in", { maxNewTokens: 5, onToken: (t) => console.log(t.text) }, () => {});
+   */
+  generate(
+    input: TraceInput,
+    options: GenerateOptionsInput & TraceOptions,
+    build: (tracer: GenerateTracer) => void,
+  ): Promise<TraceResult>;
+  generate(
+    options: GenerateOptionsInput & TraceOptions,
+    build: (tracer: GenerateTracer) => void,
   ): Promise<TraceResult>;
   /**
    * Several traces in one graph, run together: values of earlier traces can
@@ -96,6 +140,8 @@ export interface LoupeModelMethods<Tree extends object> {
 /** Adds traces to a session (`lm.session((session) => { session.trace(…) })`). */
 export interface SessionBuilder<Tree extends object> {
   readonly trace: ModelBase<Tree>["trace"];
+  /** A generation as a trace of the session (it may use earlier traces' values). */
+  readonly generate: ModelBase<Tree>["generate"];
 }
 
 /**
@@ -137,6 +183,42 @@ export function wrapModel<Tree extends object>(
         maybeOptions,
       );
     },
+    generate(
+      ...args:
+        | [
+            TraceInput,
+            GenerateOptionsInput & TraceOptions,
+            (t: GenerateTracer) => void,
+          ]
+        | [GenerateOptionsInput & TraceOptions, (t: GenerateTracer) => void]
+    ): Promise<TraceResult> {
+      outsideSession();
+      const [input, options, build] =
+        args.length === 3 ? args : [undefined, ...args];
+      const {
+        maxNewTokens,
+        temperature,
+        topK,
+        seed,
+        stop,
+        kvCache,
+        ...runOptions
+      } = options;
+      const generate = {
+        maxNewTokens,
+        ...(temperature !== undefined && { temperature }),
+        ...(topK !== undefined && { topK }),
+        ...(seed !== undefined && { seed }),
+        ...(stop !== undefined && { stop }),
+        ...(kvCache !== undefined && { kvCache }),
+      };
+      return runGraph(
+        input === undefined
+          ? graphs.generate(generate, build)
+          : graphs.generate(input, generate, build),
+        runOptions,
+      );
+    },
     session: (build, options) => {
       outsideSession();
       inSession = true;
@@ -146,6 +228,8 @@ export function wrapModel<Tree extends object>(
           build({
             trace: ((...args: Parameters<typeof graphs.trace>) =>
               graphs.trace(...args)) as ModelBase<Tree>["trace"],
+            generate: ((...args: Parameters<typeof graphs.generate>) =>
+              graphs.generate(...args)) as ModelBase<Tree>["generate"],
           }),
         );
       } finally {

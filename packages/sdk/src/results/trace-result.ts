@@ -1,4 +1,4 @@
-import type { SavedTensor } from "@loupe/graph";
+import { generatedIds, savedSteps, type SavedTensor } from "@loupe/graph";
 import type { RunStatus } from "../runs/run-status.ts";
 import { Tensor } from "./tensor.ts";
 
@@ -13,14 +13,51 @@ import { Tensor } from "./tensor.ts";
 export class TraceResult {
   readonly saves: Readonly<Record<string, Tensor>>;
 
+  readonly #saved: Readonly<Record<string, SavedTensor>>;
+
   constructor(
     saved: Readonly<Record<string, SavedTensor>>,
     /** The platform's record of the run; null for a run on this machine. */
     readonly run: RunStatus | null,
   ) {
+    this.#saved = saved;
     this.saves = Object.fromEntries(
       Object.entries(saved).map(([name, t]) => [name, new Tensor(t)]),
     );
+  }
+
+  /**
+   * The tokens a generation made for one prompt row (of invoke `invoke`; the
+   * first trace that generates, unless `trace` is given).
+   */
+  tokens(invoke = 0, row = 0, trace?: number): number[] {
+    const traces =
+      trace === undefined
+        ? [
+            ...new Set(
+              Object.keys(this.#saved).flatMap((k) => {
+                const m = /^generated\/(\d+)\//.exec(k);
+                return m ? [Number(m[1])] : [];
+              }),
+            ),
+          ].sort((a, b) => a - b)
+        : [trace];
+    const ids = generatedIds(this.#saved, traces[0] ?? 0)[invoke]?.[row];
+    if (!ids)
+      throw new Error(
+        `no generated tokens for invoke ${invoke}, row ${row}${trace === undefined ? "" : ` of trace ${trace}`}: was the trace a generation?`,
+      );
+    return ids;
+  }
+
+  /** A value saved during a generation, per step (steps it did not run at left out). */
+  steps(name: string): { step: number; value: Tensor }[] {
+    const steps = savedSteps(this.#saved, name);
+    if (steps.length === 0)
+      throw new Error(
+        `nothing was saved as "${name}" at any generation step (per-step saves are named ${name}@<step>); saved: ${Object.keys(this.saves).join(", ") || "(nothing)"}`,
+      );
+    return steps.map(({ step, value }) => ({ step, value: new Tensor(value) }));
   }
 
   /** The value saved as `name`; an error lists the names that were saved. */

@@ -33,6 +33,8 @@ export interface RunStatus {
   readonly requestedAt: Date;
   readonly startedAt: Date | null;
   readonly finishedAt: Date | null;
+  /** A generating run's tokens so far, per prompt row (null: none). */
+  readonly generated: WireStatus["generated"];
 }
 
 export const TERMINAL_STATES: ReadonlySet<RunState> = new Set([
@@ -63,6 +65,7 @@ export function toRunStatus(wire: WireStatus): RunStatus {
     requestedAt: date(wire.requestedAt)!,
     startedAt: date(wire.startedAt),
     finishedAt: date(wire.finishedAt),
+    generated: wire.generated ?? null,
   };
 }
 

@@ -57,7 +57,13 @@ export default async function RunPage({
       </h1>
       <RunLiveStatus
         runId={id}
-        initial={{ status: run.status, queuePosition: run.queuePosition }}
+        initial={{
+          status: run.status,
+          queuePosition: run.queuePosition,
+          changeKey: run.changeKey,
+          generated: run.generated,
+        }}
+        prompts={promptsOf(row.graph)}
       />
       <dl className="facts">
         <dt>Model</dt>
@@ -139,4 +145,24 @@ export default async function RunPage({
       )}
     </article>
   );
+}
+
+/** Each text prompt of a graph by "trace/invoke/row" (what generated rows are keyed by). */
+function promptsOf(graph: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  const traces = (graph as { traces?: unknown }).traces;
+  if (!Array.isArray(traces)) return out;
+  traces.forEach((trace: { invokes?: unknown }, t) => {
+    if (!Array.isArray(trace.invokes)) return;
+    trace.invokes.forEach(
+      (invoke: { input?: { kind?: string; prompts?: unknown } | null }, i) => {
+        const prompts = invoke.input?.prompts;
+        if (invoke.input?.kind === "text" && Array.isArray(prompts))
+          prompts.forEach((p, r) => {
+            if (typeof p === "string") out[`${t}/${i}/${r}`] = p;
+          });
+      },
+    );
+  });
+  return out;
 }

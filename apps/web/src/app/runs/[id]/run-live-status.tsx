@@ -5,21 +5,36 @@ import { trpc } from "@/lib/trpc-client";
 
 const ENDED = new Set(["completed", "failed", "cancelled"]);
 
+interface GeneratedRow {
+  trace: number;
+  invoke: number;
+  row: number;
+  ids: number[];
+  text: string | null;
+}
+
 interface Status {
   status: string;
   queuePosition: number | null;
+  changeKey: string;
+  generated: GeneratedRow[] | null;
 }
 
 /**
- * A run's state while it is not finished: polls the API (every second) and,
- * once the run ends, refreshes the page so the server draws its results.
+ * A run's state while it is not finished, and a generation's text as it
+ * grows: a long poll of the API that answers at the run's next event (a
+ * queue move, each step's tokens, its end); once the run ends, the page is
+ * refreshed so the server draws its results.
  */
 export function RunLiveStatus({
   runId,
   initial,
+  prompts,
 }: {
   runId: string;
   initial: Status;
+  /** The text prompt of each row ("trace/invoke/row"), shown before its generated text. */
+  prompts: Record<string, string>;
 }) {
   const router = useRouter();
   const [status, setStatus] = useState(initial);
@@ -27,18 +42,24 @@ export function RunLiveStatus({
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
     if (ENDED.has(status.status)) return;
+    let live = true;
     const timer = setTimeout(() => {
       trpc.runs.status
-        .query({ runId })
+        .query({ runId, unlessChanged: status.changeKey, waitMs: 10_000 })
         .then((next) => {
+          if (!live) return;
           setStatus(next);
           if (ENDED.has(next.status)) router.refresh();
         })
-        .catch((e: unknown) => setError((e as Error).message));
-    }, 1000);
-    return () => clearTimeout(timer);
+        .catch((e: unknown) => live && setError((e as Error).message));
+    }, 50);
+    return () => {
+      live = false;
+      clearTimeout(timer);
+    };
   }, [runId, status, router]);
   const ended = ENDED.has(status.status);
+  const generated = status.generated ?? [];
   return (
     <div className="live-status" aria-live="polite">
       <p>
@@ -68,7 +89,11 @@ export function RunLiveStatus({
             trpc.runs.cancel
               .mutate({ runId })
               .then((ended) => {
-                setStatus({ status: ended.status, queuePosition: null });
+                setStatus((s) => ({
+                  ...s,
+                  status: ended.status,
+                  queuePosition: null,
+                }));
                 router.refresh();
               })
               .catch((e: unknown) => setError((e as Error).message))
@@ -82,6 +107,36 @@ export function RunLiveStatus({
         <p role="alert" className="alert error">
           {error}
         </p>
+      )}
+      {generated.length > 0 && (
+        <section aria-labelledby="generated-heading" data-testid="generated">
+          <h2 id="generated-heading">
+            Generated{ended ? "" : " (live)"}
+          </h2>
+          {generated.map((r) => {
+            const key = `${r.trace}/${r.invoke}/${r.row}`;
+            return (
+              <p
+                key={key}
+                className="generated-row"
+                data-testid="generated-row"
+                data-row={key}
+                data-tokens={r.ids.length}
+              >
+                {prompts[key] !== undefined && (
+                  <span className="muted">{prompts[key]}</span>
+                )}
+                <strong data-testid="generated-text">
+                  {r.text ?? r.ids.join(" ")}
+                </strong>
+                <span className="small muted">
+                  {" "}
+                  ({r.ids.length} token{r.ids.length === 1 ? "" : "s"})
+                </span>
+              </p>
+            );
+          })}
+        </section>
       )}
     </div>
   );
