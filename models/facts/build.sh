@@ -6,5 +6,5 @@ cd "$(dirname "$0")"
 PY="${PYTHON:-.venv/bin/python}"
 "$PY" generate_corpus.py   # data/: knowledge.json, train.txt, eval_heldout.jsonl, eval_train.jsonl
 "$PY" train.py             # tokenizer.json, config.json, checkpoints/model.pt
-"$PY" export_onnx.py       # model.onnx (+ onnxruntime vs PyTorch checks)
+"$PY" export_onnx.py       # model.onnx, with a key/value cache (+ onnxruntime vs PyTorch checks)
 "$PY" find_facts.py        # facts.json (computed on the weights inside model.onnx)

@@ -95,6 +95,24 @@ def left_pad(seqs: list[list[int]]):
     return ids, mask, pos
 
 
+def ort_feed(sess, input_ids, attention_mask, position_ids, past=None) -> dict:
+    """onnxruntime feed for model.onnx (the export with a key/value cache): the three
+    int64 inputs (numpy or torch) and, per layer, past_key_values.{i}.key / .value. Without
+    `past` (a list of arrays in the graph's input order, e.g. the previous call's
+    present.* outputs) the past is empty, [batch, heads, 0, head_dim]: the plain forward
+    pass, attention_mask and position_ids exactly as without a cache."""
+    as_np = lambda x: x.numpy() if isinstance(x, torch.Tensor) else x  # noqa: E731
+    feed = {"input_ids": as_np(input_ids), "attention_mask": as_np(attention_mask),
+            "position_ids": as_np(position_ids)}
+    pasts = [i for i in sess.get_inputs() if i.name.startswith("past_key_values.")]
+    if past is None:
+        batch = feed["input_ids"].shape[0]
+        past = [np.zeros((batch, i.shape[1], 0, i.shape[3]), dtype=np.float32) for i in pasts]
+    assert len(past) == len(pasts), (len(past), len(pasts))
+    feed.update((i.name, as_np(a)) for i, a in zip(pasts, past))
+    return feed
+
+
 def read_jsonl(path: Path) -> list[dict]:
     return [json.loads(l) for l in path.read_text(encoding="utf-8").splitlines() if l.strip()]
 

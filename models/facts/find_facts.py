@@ -3,7 +3,8 @@
 
 The PyTorch model is rebuilt from the weights stored in the committed model.onnx
 (onnx_weights.model_from_onnx), so every fact is pinned to that file (its sha256
-is recorded). Plain-logit facts are cross-checked with onnxruntime.
+is recorded). Plain-logit facts are cross-checked with onnxruntime (model.onnx is
+the export with a key/value cache; the past is fed empty: the plain forward pass).
 
   1. "The Louvre is located in the city of" -> " Paris" top-1, p >= 0.5
   2. activation patching (Code Example 4): block output[0] at the last subject
@@ -24,7 +25,7 @@ import sys
 import numpy as np
 import torch
 
-from common import DATA, HERE, CKPT, evaluate, read_jsonl, setup_torch, sha256, versions
+from common import DATA, HERE, CKPT, evaluate, ort_feed, read_jsonl, setup_torch, sha256, versions
 from common import load_tokenizer
 from onnx_weights import model_from_onnx
 
@@ -329,14 +330,15 @@ def logit_lens(model, tok) -> dict:
 
 
 def ort_last_logits(path, ids: list[int]) -> np.ndarray:
+    """Last-position logits from onnxruntime (model.onnx has a key/value cache: past fed empty)."""
     import onnxruntime as ort
 
     so = ort.SessionOptions()
     so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
     sess = ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
     a = np.array([ids], dtype=np.int64)
-    return sess.run(["logits"], {"input_ids": a, "attention_mask": np.ones_like(a),
-                                 "position_ids": np.arange(len(ids), dtype=np.int64)[None]})[0][0, -1]
+    feed = ort_feed(sess, a, np.ones_like(a), np.arange(len(ids), dtype=np.int64)[None])
+    return sess.run(["logits"], feed)[0][0, -1]
 
 
 def main() -> None:

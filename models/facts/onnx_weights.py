@@ -1,6 +1,7 @@
 """Build the PyTorch GPT2LMHeadModel of the bundled model, from the training
 checkpoint or from the weights stored in the committed model.onnx (so facts are
-computed on exactly the committed weights)."""
+computed on exactly the committed weights). model.onnx is the export with a
+key/value cache; its weights are stored as in an export without one."""
 
 from __future__ import annotations
 

@@ -84,7 +84,10 @@ export function createModelActivities(deps: {
     );
     if (deps.faultHoldBatchMs)
       await new Promise((r) => setTimeout(r, deps.faultHoldBatchMs));
-    const tokens = new TokenRecorder(db, items.map((i) => i.request.runId));
+    const tokens = new TokenRecorder(
+      db,
+      items.map((i) => i.request.runId),
+    );
     const results = await model.engine
       .runMany(
         items.map((i) => ({ graph: i.graph, signal: i.signal })),

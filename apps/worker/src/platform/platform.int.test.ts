@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { readStream, streams } from "@loupe/db";
 import path from "node:path";
 import { EngineThread, loadModelFiles, type LoupeEngine } from "@loupe/engine";
-import type { Envoy, Graph } from "@loupe/graph";
+import { loadTokenizer, type Envoy, type Graph } from "@loupe/graph";
 import { NativeConnection, Worker } from "@temporalio/worker";
 import { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -206,6 +206,57 @@ describe("runs through the API and Temporal", () => {
     expect(done.status).toBe("completed");
     expect(done.metrics!.forwardPasses).toBe(2);
     await expectEqualToSolo(runId, session, 0);
+  });
+
+  it("a generation streams its tokens into the run's events step by step; the status and the result hold the same tokens as a local run", async () => {
+    const N = 24;
+    const graph = lm.generate(PROMPTS[0]!, { maxNewTokens: N }, () => {
+      layer(2).output[0]!.get(":", -1, ":").save("hidden");
+    });
+    const { runId } = await ada.caller.runs.submit({
+      model: modelName,
+      graph,
+      reuse: false,
+    });
+    const done = await platform.settled(ada.caller, runId);
+    expect(done.status).toBe("completed");
+    const localRun = await local.run(graph);
+    const ids = localRun.generated[0]!.ids;
+    expect(ids).toHaveLength(N);
+
+    const events = await readStream(platform.db, streams.run(runId));
+    const types = events.map((e) => e.type);
+    const tokenEvents = events.filter((e) => e.type === "run.tokens");
+    // Streamed as generated: several events, every step once, in order, all before the end.
+    expect(tokenEvents.length).toBeGreaterThan(1);
+    const steps = tokenEvents.flatMap(
+      (e) => (e.payload as { tokens: { step: number; id: number }[] }).tokens,
+    );
+    expect(steps.map((t) => t.step)).toEqual([...Array(N).keys()]);
+    expect(steps.map((t) => t.id)).toEqual(ids);
+    expect(types.lastIndexOf("run.tokens")).toBeLessThan(
+      types.indexOf("run.completed"),
+    );
+    const status = await ada.caller.runs.status({ runId });
+    expect(status.generated).toEqual([
+      {
+        trace: 0,
+        invoke: 0,
+        row: 0,
+        ids,
+        text: loadTokenizer(model.tokenizer).decode(ids),
+      },
+    ]);
+    const result = await platform.resultOf(runId);
+    expect(
+      Array.from(result["generated/0/0/0"]!.data as BigInt64Array, Number),
+    ).toEqual(ids);
+    expect(
+      maxAbsDiff(
+        result["hidden@5"]!.data as Float32Array,
+        localRun.saves["hidden@5"]!.data as Float32Array,
+      ),
+    ).toBeLessThanOrEqual(1e-5);
   });
 
   it("a graph that does not fit the model is refused at submit, naming the problem, and nothing is queued", async () => {

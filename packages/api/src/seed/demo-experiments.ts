@@ -25,8 +25,8 @@ const CORRUPTED = "The Louvre is located in the city of";
 
 /**
  * The gallery's starting set on the bundled model: the paper's Code Examples
- * 1 and 4, a logit lens and a patching sweep (the same graphs as the scripts in
- * examples/, built here without the SDK).
+ * 1 and 4, a logit lens, a steered generation and a patching sweep (the same
+ * graphs as the scripts in examples/, built here without the SDK).
  */
 export function demoExperiments(
   manifest: Manifest,
@@ -91,6 +91,28 @@ export function demoExperiments(
     });
   });
 
+  // The steering direction of examples/steered-generation.ts: Colosseum's
+  // subject state minus Louvre's at layer 2, added at step 0 of a generation.
+  const steered = lm.session(() => {
+    let direction: TensorValue | undefined;
+    lm.trace((tracer) => {
+      let toward: TensorValue | undefined;
+      tracer.invoke(CLEAN, () => {
+        toward = h[2]!.output[0]!.get(":", 1, ":");
+      });
+      tracer.invoke(CORRUPTED, () => {
+        direction = toward!.sub(h[2]!.output[0]!.get(":", 1, ":"));
+      });
+    });
+    lm.generate(CORRUPTED, { maxNewTokens: 4, stop: 0 }, () => {});
+    lm.generate(CORRUPTED, { maxNewTokens: 4, stop: 0 }, (tracer) => {
+      tracer.iter(0, () => {
+        const out = h[2]!.output[0]!;
+        out.set([":", 1, ":"], out.get(":", 1, ":").add(direction!));
+      });
+    });
+  });
+
   return [
     {
       title: DEMO_TITLE,
@@ -115,6 +137,14 @@ export function demoExperiments(
       tags: ["logit-lens"],
       message: "logit lens over all 6 layers",
       graph: lens,
+    },
+    {
+      title:
+        "Steering a generation: the Louvre continued as if it were in Rome",
+      description: `A direction found by contrasting two prompts (the layer-2 hidden state of *Colosseum* minus that of *Louvre*, at the subject token) is added while the model reads *${CORRUPTED}*, at generation step 0 only; with the key/value cache every later token attends to the steered state. The model's own continuation is *Paris.*; the steered one is *Rome.* The run page shows both generations, streamed as they are made.`,
+      tags: ["steering", "generation"],
+      message: "steer a generation at step 0",
+      graph: steered,
     },
     {
       title: "Patching sweep: which layer and position carry the subject",

@@ -180,8 +180,10 @@ describe.each(VARIANTS)(
 
     it("separate users' generations in one batch each get their own ids", async () => {
       const graphs = (["A", "B"] as const).map((p) =>
-        lm.generate({ tokens: spec.prompts[p].ids }, { maxNewTokens: N, kvCache: kv }, () =>
-          probe(1),
+        lm.generate(
+          { tokens: spec.prompts[p].ids },
+          { maxNewTokens: N, kvCache: kv },
+          () => probe(1),
         ),
       );
       const results = await engine.runMany(graphs.map((graph) => ({ graph })));

@@ -97,3 +97,33 @@ it("reports errors with their name and the validator's issues", async () => {
     message: expect.stringContaining("transformer.h.9") as string,
   });
 });
+
+it("streams a generation's tokens from the thread as they come, and a cancel stops it at its next step", async () => {
+  const graph = lm.generate(
+    { tokens: [3, 14, 15, 92, 65] },
+    { maxNewTokens: 100 },
+    () => {},
+  );
+  const whole = await thread.run({ graph });
+  expect(whole.generated[0]).toMatchObject({ reason: "length" });
+  expect(whole.generated[0]!.ids).toHaveLength(100);
+
+  const controller = new AbortController();
+  const streamed: number[] = [];
+  const cut = await thread.run(
+    { graph, signal: controller.signal },
+    {
+      onToken: (t) => {
+        streamed.push(t.id);
+        if (t.step === 0) controller.abort();
+      },
+    },
+  );
+  const row = cut.generated[0]!;
+  expect(row.reason).toBe("cancelled");
+  // Stopped within a few steps of the abort, not after all 100.
+  expect(row.ids.length).toBeGreaterThanOrEqual(1);
+  expect(row.ids.length).toBeLessThan(50);
+  expect(streamed).toEqual(row.ids);
+  expect(row.ids).toEqual(whole.generated[0]!.ids.slice(0, row.ids.length));
+});
