@@ -90,7 +90,10 @@ export function createModelActivities(deps: {
     );
     const results = await model.engine
       .runMany(
-        items.map((i) => ({ graph: i.graph, signal: i.signal })),
+        items.map((i, k) => ({
+          graph: i.graph,
+          signal: AbortSignal.any([i.signal, tokens.ended(k)]),
+        })),
         { onToken: (event) => tokens.add(event) },
       )
       .finally(() => tokens.flushed());
@@ -170,11 +173,14 @@ export function createModelActivities(deps: {
  * Streams a batch's generated tokens to each run's event stream as they come
  * (`run.tokens`, which wakes the runs' status long polls): the tokens of one
  * run that arrive together (a step's) become one event, appended in order.
- * A failed append is logged and never fails the batch (the result holds
+ * A run found ended when its tokens are appended (cancelled through the API)
+ * has its generation stopped at once: Temporal delivers an activity's cancel
+ * only with a heartbeat, which its SDK throttles to seconds. A failed append is logged and never fails the batch (the result holds
  * every token either way).
  */
 class TokenRecorder {
   readonly #pending = new Map<number, TokenEvent[]>();
+  readonly #ended = new Map<number, AbortController>();
   #chain: Promise<void> = Promise.resolve();
   #scheduled = false;
 
@@ -182,6 +188,16 @@ class TokenRecorder {
     private readonly db: Database,
     private readonly runIds: readonly string[],
   ) {}
+
+  /** Aborted once graph `graph`'s run is found ended. */
+  ended(graph: number): AbortSignal {
+    let controller = this.#ended.get(graph);
+    if (!controller) {
+      controller = new AbortController();
+      this.#ended.set(graph, controller);
+    }
+    return controller.signal;
+  }
 
   add(event: TokenEvent): void {
     const list = this.#pending.get(event.graph) ?? [];
@@ -198,8 +214,8 @@ class TokenRecorder {
   async #flush(): Promise<void> {
     const batches = [...this.#pending];
     this.#pending.clear();
-    for (const [graph, events] of batches)
-      await recordRunTokens(
+    for (const [graph, events] of batches) {
+      const recorded = await recordRunTokens(
         this.db,
         this.runIds[graph]!,
         events.map((e) => ({
@@ -214,7 +230,13 @@ class TokenRecorder {
         console.warn(
           `recording the tokens of run ${this.runIds[graph]} failed: ${(error as Error).message}`,
         );
+        return true;
       });
+      if (!recorded) {
+        this.ended(graph);
+        this.#ended.get(graph)!.abort();
+      }
+    }
   }
 
   /** Resolves once every token received so far is recorded. */

@@ -259,6 +259,55 @@ describe("runs through the API and Temporal", () => {
     ).toBeLessThanOrEqual(1e-5);
   });
 
+  it("cancelling a generating run stops its generation within a step or two of the cancel", async () => {
+    // A slow generation: 16 rows, every step recomputing the whole sequence.
+    const N = 56;
+    const graph = lm.generate(
+      Array.from({ length: 16 }, (_, i) => PROMPTS[i % PROMPTS.length]!),
+      { maxNewTokens: N, kvCache: false },
+      () => {},
+    );
+    const passesBefore = engine.metrics.forwardPasses;
+    const { runId } = await ada.caller.runs.submit({
+      model: modelName,
+      graph,
+      reuse: false,
+    });
+    // Follow the run until its first tokens are recorded, then cancel it.
+    let status = await ada.caller.runs.status({ runId });
+    while (!status.generated?.length) {
+      expect(status.status).not.toBe("completed");
+      status = await ada.caller.runs.status({
+        runId,
+        unlessChanged: status.changeKey,
+        waitMs: 10_000,
+      });
+    }
+    const atCancel = status.generated[0]!.ids.length;
+    expect(await ada.caller.runs.cancel({ runId })).toMatchObject({
+      status: "cancelled",
+    });
+    await platform.settled(ada.caller, runId);
+    // The worker finds the run ended when it appends the next step's tokens
+    // and stops there: no tokens after that are recorded, the rest never made.
+    await new Promise((r) => setTimeout(r, 1000));
+    const events = await readStream(platform.db, streams.run(runId));
+    const recorded = events
+      .filter((e) => e.type === "run.tokens")
+      .flatMap((e) => (e.payload as { tokens: { step: number }[] }).tokens);
+    const lastStep = Math.max(...recorded.map((t) => t.step));
+    expect(lastStep).toBeLessThan(N - 1);
+    expect(lastStep).toBeGreaterThanOrEqual(atCancel - 1);
+    expect(events.map((e) => e.type)).not.toContain("run.completed");
+    // The engine stopped too: it ran fewer forward passes than the N steps.
+    await expect
+      .poll(() => engine.metrics.forwardPasses - passesBefore, {
+        timeout: 20_000,
+      })
+      .toBeGreaterThan(0);
+    expect(engine.metrics.forwardPasses - passesBefore).toBeLessThan(N);
+  });
+
   it("a graph that does not fit the model is refused at submit, naming the problem, and nothing is queued", async () => {
     const bad = JSON.parse(
       JSON.stringify(probe(PROMPTS[0]!)).replace(
