@@ -57,6 +57,7 @@ import {
 } from "./report/comparison-section.ts";
 import { platformSection } from "./report/platform-section.ts";
 import { engineSuite } from "./suites/engine.ts";
+import { generationSuite } from "./suites/generation.ts";
 import { graphSuite } from "./suites/graph.ts";
 import type { Suite } from "./suite.ts";
 
@@ -177,7 +178,7 @@ async function measure(): Promise<Measurements> {
 
   // In-process suites.
   const suites: string[] = [];
-  for (const suite of [graphSuite, engineSuite])
+  for (const suite of [graphSuite, engineSuite, generationSuite])
     suites.push(await suiteSection(suite));
 
   // The comparison: one process per contender.
