@@ -3,7 +3,12 @@ import { mkdtemp, readFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import AxeBuilder from "@axe-core/playwright";
-import { fromSafetensors } from "@loupe/graph";
+import {
+  createModel,
+  fromSafetensors,
+  type Envoy,
+  type Manifest,
+} from "@loupe/graph";
 import type { Browser, Page } from "@playwright/test";
 import { expect, repoRoot, test } from "./fixtures";
 
@@ -341,6 +346,92 @@ test("attribution patching from a script: gradients computed on the server, draw
     path: path.join(shots, "attribution.png"),
     fullPage: true,
   });
+});
+
+test("a steered generation from a script: the run page shows both continuations; a slow generation streams into the page live and its cancel button stops it", async ({
+  page,
+  stack,
+}) => {
+  test.setTimeout(240_000);
+  await signInThroughForm(page, stack.seeded!.admin);
+  const key = await createKeyThroughForm(page, "generation");
+  const dir = await mkdtemp(path.join(os.tmpdir(), "loupe-generation-"));
+  const remote = await loupe(
+    ["run", "examples/steered-generation.ts", "--remote"],
+    {
+      LOUPE_URL: stack.webUrl!,
+      LOUPE_API_KEY: key,
+      LOUPE_CONFIG: path.join(dir, "none.json"),
+    },
+  );
+  expect(remote.code, remote.stderr).toBe(0);
+  expect(remote.stdout).toContain('by the model:  " Paris."');
+  expect(remote.stdout).toContain('steered:       " Rome."');
+  const runId = /run ([0-9a-f]{8}) completed/.exec(remote.stderr)?.[1];
+  expect(runId, remote.stderr).toBeDefined();
+  await page.goto("/runs");
+  await page
+    .locator(`[data-testid="run-row"][data-run-id^="${runId}"]`)
+    .getByRole("link")
+    .first()
+    .click();
+  await expect(page.getByTestId("run-status")).toHaveAttribute(
+    "data-status",
+    "completed",
+  );
+  const rowText = (key: string) =>
+    page.locator(
+      `[data-testid="generated-row"][data-row="${key}"] [data-testid="generated-text"]`,
+    );
+  // Trace 1: the model's own continuation; trace 2: steered (EOS kept in the text).
+  await expect(rowText("1/0/0")).toHaveText(" Paris.<|endoftext|>");
+  await expect(rowText("2/0/0")).toHaveText(" Rome.<|endoftext|>");
+  await page.screenshot({
+    path: path.join(shots, "generation.png"),
+    fullPage: true,
+  });
+
+  // A slow generation (48 rows, the prefix recomputed at each of 56 steps),
+  // submitted through the API as the portal's session, followed live.
+  const imported = JSON.parse(
+    await readFile(
+      path.join(repoRoot, "models", "facts", "model.manifest.json"),
+      "utf8",
+    ),
+  ) as { manifest: Manifest };
+  const lm = createModel<Envoy>(imported.manifest);
+  const N = 56;
+  const graph = lm.generate(
+    Array(48).fill("The Louvre is located in the city of") as string[],
+    { maxNewTokens: N, kvCache: false },
+    () => {},
+  );
+  const submitted = await page.request.post("/api/trpc/runs.submit", {
+    data: { model: "facts-gpt2", graph, reuse: false },
+  });
+  expect(submitted.ok(), await submitted.text()).toBe(true);
+  const { runId: slowRun } = (
+    (await submitted.json()) as { result: { data: { runId: string } } }
+  ).result.data;
+  await page.goto(`/runs/${slowRun}`);
+  const first = page.locator('[data-testid="generated-row"][data-row="0/0/0"]');
+  // Tokens appear while the run is still running, and their count grows.
+  await expect(first).toBeVisible({ timeout: 60_000 });
+  const seen = Number(await first.getAttribute("data-tokens"));
+  await expect(page.getByTestId("run-status")).toHaveAttribute(
+    "data-status",
+    "running",
+  );
+  await expect
+    .poll(async () => Number(await first.getAttribute("data-tokens")))
+    .toBeGreaterThan(seen);
+  await page.getByTestId("cancel-run").click();
+  await expect(page.getByTestId("run-status")).toHaveAttribute(
+    "data-status",
+    "cancelled",
+  );
+  const kept = Number(await first.getAttribute("data-tokens"));
+  expect(kept).toBeLessThan(N);
 });
 
 test("fork a public experiment, commit a new version, see the diff; the private fork is invisible to others, even by URL", async ({

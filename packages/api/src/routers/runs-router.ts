@@ -52,7 +52,7 @@ const view = (run: RunRow, position: number | null) => ({
   /** A generating run's tokens so far, per prompt row (null: not a generation, or none yet). */
   generated: run.generated as GeneratedRow[] | null,
   /** Changes whenever the state, queue position or generated tokens do (see status's long poll). */
-  changeKey: `${run.status}:${position ?? ""}:${generatedCount(run.generated)}`,
+  changeKey: `${run.status}:${position ?? ""}${run.generated ? `:${generatedCount(run.generated)}` : ""}`,
 });
 
 /** One prompt row of a generating run, as the runs table keeps it. */

@@ -171,7 +171,7 @@ export function validateGraph(
         );
         return undefined;
       }
-      const key = `${node.trace}/${node.invoke}`;
+      const key = orderKey(node);
       const order = orders.get(key) ?? {
         lastEvent: -1,
         lastAccess: "",
@@ -348,7 +348,7 @@ export function validateGraph(
               `value of shape ${formatShape(value.shape)} cannot replace ${node.module}.output of shape ${formatShape(bind(out.shape))}`,
             );
           }
-          const key = `${node.trace}/${node.invoke}`;
+          const key = orderKey(node);
           orders.get(key)!.skipped.push({ real: h.real, by: node.id });
         }
         type = null;
@@ -567,4 +567,10 @@ function checkSteps(
         `it runs at ${range(node.steps)} but uses node ${arg}, which exists only at ${range(a.steps)}`,
       );
   }
+}
+
+/** Forward order is kept per invoke, and per step scope in a generating trace. */
+function orderKey(node: GraphNode): string {
+  const s = node.steps;
+  return `${node.trace}/${node.invoke}${s ? `/${s.from}:${s.to ?? ""}` : ""}`;
 }
