@@ -9,7 +9,17 @@ export interface ReusableRun {
   readonly runId: string;
   readonly resultHash: string;
   readonly resultBytes: number;
+  /** Its generated tokens per prompt row (null: it generated nothing). */
+  readonly generated: GeneratedRows | null;
 }
+
+type GeneratedRows = {
+  trace: number;
+  invoke: number;
+  row: number;
+  ids: number[];
+  text: string | null;
+}[];
 
 /**
  * The earliest completed run of the same graph on the same model (same model
@@ -22,9 +32,14 @@ export async function findReusableRun(
   q: { userId: string; graphHash: string; modelHash: string },
 ): Promise<ReusableRun | null> {
   const rows = await db.$queryRaw<
-    { id: string; result_hash: string; result_bytes: bigint }[]
+    {
+      id: string;
+      result_hash: string;
+      result_bytes: bigint;
+      generated: GeneratedRows | null;
+    }[]
   >`
-    SELECT r.id, r.result_hash, r.result_bytes
+    SELECT r.id, r.result_hash, r.result_bytes, r.generated
     FROM runs r
     LEFT JOIN experiments e ON e.id = r.experiment_id
     WHERE r.graph_hash = ${q.graphHash}
@@ -40,13 +55,15 @@ export async function findReusableRun(
         runId: row.id,
         resultHash: row.result_hash,
         resultBytes: Number(row.result_bytes),
+        generated: row.generated,
       }
     : null;
 }
 
 /**
  * Records a run served from an earlier run's result: requested and completed
- * in one append, with no reservation and no worker work. A cache hit costs no
+ * in one append (with the earlier run's generated tokens, if any, as one
+ * `run.tokens` event between), with no reservation and no worker work. A cache hit costs no
  * quota: it uses no compute, stores no new bytes, and never occupies a
  * concurrency slot (the requester still has to be approved to submit at all).
  */
@@ -64,6 +81,23 @@ export async function serveCachedRun(
         expectedVersion: 0,
         events: [
           domainEvents.event(stream, "run.requested", facts),
+          ...(from.generated?.some((r) => r.ids.length > 0)
+            ? [
+                domainEvents.event(stream, "run.tokens", {
+                  runId: facts.runId,
+                  tokens: from.generated.flatMap((r) =>
+                    r.ids.map((id, step) => ({
+                      trace: r.trace,
+                      invoke: r.invoke,
+                      row: r.row,
+                      step,
+                      id,
+                      text: step === r.ids.length - 1 ? r.text : null,
+                    })),
+                  ),
+                }),
+              ]
+            : []),
           domainEvents.event(stream, "run.completed", {
             runId: facts.runId,
             resultHash: from.resultHash,

@@ -60,59 +60,64 @@ export function RunLiveStatus({
   }, [runId, status, router]);
   const ended = ENDED.has(status.status);
   const generated = status.generated ?? [];
+  const traces = new Set(generated.map((r) => r.trace));
   return (
-    <div className="live-status" aria-live="polite">
-      <p>
-        <span
-          className={`pill run-${status.status}`}
-          data-testid="run-status"
-          data-status={status.status}
-        >
-          {status.status}
-        </span>{" "}
-        {status.queuePosition !== null && !ended && (
-          <span data-testid="queue-position">
-            {status.queuePosition === 0
-              ? "next in line for a batch"
-              : `${status.queuePosition} run${status.queuePosition === 1 ? "" : "s"} ahead`}
-          </span>
-        )}
-      </p>
-      {!ended && (
-        <button
-          type="button"
-          className="danger"
-          disabled={cancelling}
-          data-testid="cancel-run"
-          onClick={() => {
-            setCancelling(true);
-            trpc.runs.cancel
-              .mutate({ runId })
-              .then((ended) => {
-                setStatus((s) => ({
-                  ...s,
-                  status: ended.status,
-                  queuePosition: null,
-                }));
-                router.refresh();
-              })
-              .catch((e: unknown) => setError((e as Error).message))
-              .finally(() => setCancelling(false));
-          }}
-        >
-          {cancelling ? "Cancelling…" : "Cancel run"}
-        </button>
-      )}
-      {error && (
-        <p role="alert" className="alert error">
-          {error}
+    <>
+      <div className="live-status" aria-live="polite">
+        <p>
+          <span
+            className={`pill run-${status.status}`}
+            data-testid="run-status"
+            data-status={status.status}
+          >
+            {status.status}
+          </span>{" "}
+          {status.queuePosition !== null && !ended && (
+            <span data-testid="queue-position">
+              {status.queuePosition === 0
+                ? "next in line for a batch"
+                : `${status.queuePosition} run${status.queuePosition === 1 ? "" : "s"} ahead`}
+            </span>
+          )}
         </p>
-      )}
+        {!ended && (
+          <button
+            type="button"
+            className="danger"
+            disabled={cancelling}
+            data-testid="cancel-run"
+            onClick={() => {
+              setCancelling(true);
+              trpc.runs.cancel
+                .mutate({ runId })
+                .then((ended) => {
+                  setStatus((s) => ({
+                    ...s,
+                    status: ended.status,
+                    queuePosition: null,
+                  }));
+                  router.refresh();
+                })
+                .catch((e: unknown) => setError((e as Error).message))
+                .finally(() => setCancelling(false));
+            }}
+          >
+            {cancelling ? "Cancelling…" : "Cancel run"}
+          </button>
+        )}
+        {error && (
+          <p role="alert" className="alert error">
+            {error}
+          </p>
+        )}
+      </div>
       {generated.length > 0 && (
-        <section aria-labelledby="generated-heading" data-testid="generated">
-          <h2 id="generated-heading">
-            Generated{ended ? "" : " (live)"}
-          </h2>
+        <section
+          aria-labelledby="generated-heading"
+          data-testid="generated"
+          aria-live="polite"
+        >
+          <h2 id="generated-heading">Generated{ended ? "" : " (live)"}</h2>
           {generated.map((r) => {
             const key = `${r.trace}/${r.invoke}/${r.row}`;
             return (
@@ -123,6 +128,9 @@ export function RunLiveStatus({
                 data-row={key}
                 data-tokens={r.ids.length}
               >
+                {traces.size > 1 && (
+                  <span className="small muted">trace {r.trace}: </span>
+                )}
                 {prompts[key] !== undefined && (
                   <span className="muted">{prompts[key]}</span>
                 )}
@@ -138,6 +146,6 @@ export function RunLiveStatus({
           })}
         </section>
       )}
-    </div>
+    </>
   );
 }
