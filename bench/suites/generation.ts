@@ -33,7 +33,14 @@ export const generationSuite: Suite = {
 
 async function setupGenerationSuite(): Promise<SuiteRun> {
   const engine: LoupeEngine = await loadModelFiles(
-    path.resolve(import.meta.dirname, "..", "..", "models", "facts", "model.onnx"),
+    path.resolve(
+      import.meta.dirname,
+      "..",
+      "..",
+      "models",
+      "facts",
+      "model.onnx",
+    ),
   );
   if (!engine.hasKvCache)
     throw new Error("the bundled model's export has no key/value cache");
@@ -64,7 +71,9 @@ async function setupGenerationSuite(): Promise<SuiteRun> {
             const { saves } = await engine.run(g);
             const ids = generatedIds(saves)[0]!;
             if (ids.length !== rows || ids.some((r) => r.length !== NEW_TOKENS))
-              throw new Error(`${label}: expected ${rows} rows of ${NEW_TOKENS} tokens`);
+              throw new Error(
+                `${label}: expected ${rows} rows of ${NEW_TOKENS} tokens`,
+              );
           },
         });
       }

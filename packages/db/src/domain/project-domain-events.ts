@@ -400,7 +400,13 @@ function mergeTokens(
       (r) => r.trace === t.trace && r.invoke === t.invoke && r.row === t.row,
     );
     if (!row) {
-      row = { trace: t.trace, invoke: t.invoke, row: t.row, ids: [], text: null };
+      row = {
+        trace: t.trace,
+        invoke: t.invoke,
+        row: t.row,
+        ids: [],
+        text: null,
+      };
       out.push(row);
     }
     if (t.step > row.ids.length) continue; // a gap: a retry's earlier steps come first

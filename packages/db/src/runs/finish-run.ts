@@ -10,7 +10,7 @@ import { readStream } from "../events/read-stream.ts";
 import type { z } from "zod";
 import {
   domainEvents,
-  runTokens,
+  type runTokens,
   streams,
 } from "../domain/domain-events.ts";
 import { projectDomainEvents } from "../domain/project-domain-events.ts";
@@ -222,7 +222,9 @@ export async function recordRunTokens(
         [
           {
             stream,
-            events: [domainEvents.event(stream, "run.tokens", { runId, tokens })],
+            events: [
+              domainEvents.event(stream, "run.tokens", { runId, tokens }),
+            ],
             expectedVersion: history.length,
           },
         ],

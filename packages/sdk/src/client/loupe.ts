@@ -226,9 +226,7 @@ export class Loupe {
         const { onToken } = options;
         const { saves } = await engine.run(
           { graph, ...(options.cancel && { signal: options.cancel }) },
-          onToken
-            ? { onToken: (e) => onToken(toGeneratedToken(e)) }
-            : {},
+          onToken ? { onToken: (e) => onToken(toGeneratedToken(e)) } : {},
         );
         return new TraceResult(saves, null);
       } catch (error) {
