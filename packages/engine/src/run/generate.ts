@@ -267,14 +267,22 @@ function finish(x: Generating, reason: StopReason): void {
     for (const row of rows ?? []) row.state.reason ??= reason;
 }
 
-/** Saves of trace t that ran at this step, as `name@step`. */
+/** Saves (and `tracer.cache` outputs) of trace t that ran at this step, as `name@step`. */
 function saveStep(x: Generating, t: number, step: number): void {
-  for (const node of x.prepared.graph.nodes as readonly GraphNode[])
-    if (node.op === "save" && node.trace === t && runsAtStep(node, step)) {
+  const saves = x.prepared.saves;
+  for (const node of x.prepared.graph.nodes as readonly GraphNode[]) {
+    if (node.trace !== t || !runsAtStep(node, step)) continue;
+    if (node.op === "save") {
       const value = x.prepared.values.get(`v:${node.args[0]}`);
-      if (value)
-        x.prepared.saves[stepSaveName(node.name, step)] = toSaved(value);
-    }
+      if (value) saves[stepSaveName(node.name, step)] = toSaved(value);
+    } else if (node.op === "cache")
+      for (const path of node.modules) {
+        // The pass saved it as cache/<path>, as a trace does: one per step here.
+        const name = `cache/${path}`;
+        if (saves[name]) saves[stepSaveName(name, step)] = saves[name];
+        delete saves[name];
+      }
+  }
 }
 
 function stopReason(

@@ -287,6 +287,73 @@ describe("generation's options and failures", () => {
     expect(other!.error).toBeUndefined();
   });
 
+  it("users' generations in one batch keep their own lengths, stops and interventions: each equals its run alone", async () => {
+    const A = { tokens: spec.prompts.A.ids };
+    const B = { tokens: spec.prompts.B.ids };
+    const ids = spec.cases_cached.plain.A.ids as number[];
+    const graphs = [
+      lm.generate(A, { maxNewTokens: 8, stop: ids[3]! }, () => {}),
+      lm.generate(B, { maxNewTokens: 5 }, (g) => {
+        g.iter(1, () => {
+          const mlp = lm.model!.layers![0]!.mlp!.output;
+          mlp.set(mlp.mul(0));
+        });
+      }),
+      lm.generate(
+        { tokens: [...spec.prompts.B.ids, ...spec.prompts.A.ids] },
+        { maxNewTokens: 6, temperature: 1, seed: 7 },
+        () => {
+          const h = lm.model!.layers![1]!.output[0]!;
+          h.set(h.mul(1.25));
+        },
+      ),
+    ];
+    const together = await engine.runMany(graphs.map((graph) => ({ graph })));
+    for (const [i, graph] of graphs.entries()) {
+      const alone = await run(graph);
+      expect(together[i]!.error).toBeUndefined();
+      expect(generatedIds(together[i]!.saves)).toEqual(
+        generatedIds(alone.saves),
+      );
+      expect(together[i]!.generated[0]!.reason).toBe(
+        alone.generated[0]!.reason,
+      );
+    }
+    expect(together.map((r) => r.generated[0]!.reason)).toEqual([
+      "stop_id",
+      "length",
+      "length",
+    ]);
+    expect(together.map((r) => r.generated[0]!.ids.length)).toEqual([
+      ids.indexOf(ids[3]!) + 1,
+      5,
+      6,
+    ]);
+  });
+
+  it("tracer.cache in a generation saves each module's output at every step, as cache/<path>@step", async () => {
+    const N = 4;
+    const { saves } = await run(
+      lm.generate(prompt, { maxNewTokens: N }, (g) => {
+        g.cache(["model.layers.1"]);
+        lm.model!.layers![1]!.output[0]!.save("h1");
+      }),
+    );
+    const cached = savedSteps(saves, "cache/model.layers.1");
+    expect(cached.map((c) => c.step)).toEqual([0, 1, 2, 3]);
+    expect(saves["cache/model.layers.1"]).toBeUndefined();
+    for (const { step, value } of cached) {
+      const h = saves[`h1@${step}`]!;
+      // With the cache: the prompt at step 0, one position after.
+      expect(value.shape).toEqual(h.shape);
+      expect(Array.from(value.data as Float32Array)).toEqual(
+        Array.from(h.data as Float32Array),
+      );
+    }
+    expect(cached[0]!.value.shape[1]).toBe(spec.prompts.A.ids.length);
+    expect(cached[1]!.value.shape[1]).toBe(1);
+  });
+
   it("streams every token as it is generated, and stops when cancelled", async () => {
     const seen: { step: number; id: number }[] = [];
     const controller = new AbortController();
