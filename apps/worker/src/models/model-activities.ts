@@ -191,12 +191,16 @@ class TokenRecorder {
 
   /** Aborted once graph `graph`'s run is found ended. */
   ended(graph: number): AbortSignal {
+    return this.#controller(graph).signal;
+  }
+
+  #controller(graph: number): AbortController {
     let controller = this.#ended.get(graph);
     if (!controller) {
       controller = new AbortController();
       this.#ended.set(graph, controller);
     }
-    return controller.signal;
+    return controller;
   }
 
   add(event: TokenEvent): void {
@@ -232,10 +236,7 @@ class TokenRecorder {
         );
         return true;
       });
-      if (!recorded) {
-        this.ended(graph);
-        this.#ended.get(graph)!.abort();
-      }
+      if (!recorded) this.#controller(graph).abort();
     }
   }
 

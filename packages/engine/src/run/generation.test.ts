@@ -15,7 +15,7 @@ import {
 import { LoupeEngine } from "../engine.ts";
 import { importOnnxModel } from "../import/import-onnx-model.ts";
 import { readModelFiles } from "../import/load-model-files.ts";
-import { FIXTURES } from "../testing/fixture-engines.ts";
+import { FIXTURES, maxRelDiff } from "../testing/fixture-engines.ts";
 
 /**
  * Generation against PyTorch (fixtures/generate.json, build_generate.py):
@@ -71,17 +71,6 @@ async function load(file: string, name: string) {
   const bytes = new Uint8Array(readFileSync(full));
   const { manifest } = await importOnnxModel(bytes, name);
   return { engine: await LoupeEngine.load(bytes, manifest), manifest };
-}
-
-function maxRelDiff(got: ArrayLike<number>, want: readonly number[]): number {
-  expect(got.length).toBe(want.length);
-  let max = 0;
-  for (let i = 0; i < want.length; i++)
-    max = Math.max(
-      max,
-      Math.abs(got[i]! - want[i]!) / Math.max(1, Math.abs(want[i]!)),
-    );
-  return max;
 }
 
 const at = (tpl: string, i: number) => tpl.replace("{i}", String(i));

@@ -13,7 +13,11 @@ import {
 import { LoupeEngine } from "../engine.ts";
 import { importOnnxModel } from "../import/import-onnx-model.ts";
 import { readModelFiles } from "../import/load-model-files.ts";
-import { FIXTURES, loadFixture } from "../testing/fixture-engines.ts";
+import {
+  FIXTURES,
+  loadFixture,
+  maxRelDiff,
+} from "../testing/fixture-engines.ts";
 
 /**
  * Gradients against PyTorch autograd: fixtures/grads.json (build_grads.py)
@@ -71,17 +75,6 @@ async function loadModel(name: string) {
     loadTokenizer(files.tokenizer),
   );
   return { engine, manifest: files.manifest };
-}
-
-function maxRelDiff(got: ArrayLike<number>, want: readonly number[]): number {
-  expect(got.length).toBe(want.length);
-  let max = 0;
-  for (let i = 0; i < want.length; i++)
-    max = Math.max(
-      max,
-      Math.abs(got[i]! - want[i]!) / Math.max(1, Math.abs(want[i]!)),
-    );
-  return max;
 }
 
 /**

@@ -58,3 +58,23 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
     max = Math.max(max, Math.abs(a[i]! - b[i]!));
   return max;
 }
+
+/**
+ * The largest difference between values and a reference, relative to the
+ * reference's magnitude where it is above 1 (the tolerance rule of the
+ * PyTorch references: 1e-4 * max(1, |reference|)).
+ */
+export function maxRelDiff(
+  got: ArrayLike<number>,
+  want: readonly number[],
+): number {
+  if (got.length !== want.length)
+    throw new Error(`lengths differ: ${got.length} vs ${want.length}`);
+  let max = 0;
+  for (let i = 0; i < want.length; i++)
+    max = Math.max(
+      max,
+      Math.abs(got[i]! - want[i]!) / Math.max(1, Math.abs(want[i]!)),
+    );
+  return max;
+}
