@@ -82,6 +82,14 @@ export {
   type InputTokenBounds,
 } from "./format/input-token-bounds.ts";
 export { DTYPES, type DType } from "./ir/dtype.ts";
+export {
+  toFloat16Bits,
+  fromFloat16Bits,
+  toFloat16Array,
+  fromFloat16Array,
+  FLOAT16_MAX,
+  FLOAT16_NAN_BITS,
+} from "./ir/float16.ts";
 export type { SavedTensor, SavedTensorArrays } from "./results/saved-tensor.ts";
 export { toSafetensors } from "./results/to-safetensors.ts";
 export {

@@ -1,4 +1,5 @@
 import type { DType } from "../ir/dtype.ts";
+import { fromFloat16Bits, toFloat16Bits } from "../ir/float16.ts";
 
 /** A constant's element type, shape and little-endian bytes in base64. */
 export interface EncodedConstant {
@@ -88,39 +89,4 @@ export function decodeElements(data: string, dtype: DType): number[] {
     else out.push(view.getUint8(at));
   }
   return out;
-}
-
-/** IEEE half-precision bits of a number, rounded to nearest, ties to even (via float32). */
-function toFloat16Bits(value: number): number {
-  const x = new Uint32Array(new Float32Array([value]).buffer)[0]!;
-  const sign = (x >>> 16) & 0x8000;
-  const exp = (x >>> 23) & 0xff;
-  let mant = x & 0x7fffff;
-  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
-  const e = exp - 127 + 15;
-  if (e >= 0x1f) return sign | 0x7c00;
-  if (e <= 0) {
-    if (e < -10) return sign;
-    mant |= 0x800000;
-    const shift = 14 - e;
-    let half = mant >> shift;
-    const rem = mant & ((1 << shift) - 1);
-    const halfway = 1 << (shift - 1);
-    if (rem > halfway || (rem === halfway && half & 1)) half++;
-    return sign | half;
-  }
-  let half = (e << 10) | (mant >> 13);
-  const rem = mant & 0x1fff;
-  // A carry out of the mantissa correctly bumps the exponent (up to infinity).
-  if (rem > 0x1000 || (rem === 0x1000 && half & 1)) half++;
-  return sign | half;
-}
-
-function fromFloat16Bits(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f;
-  const mant = h & 0x3ff;
-  if (exp === 0) return sign * 2 ** -14 * (mant / 1024);
-  if (exp === 31) return mant ? NaN : sign * Infinity;
-  return sign * 2 ** (exp - 15) * (1 + mant / 1024);
 }
