@@ -1,5 +1,5 @@
 import * as ort from "onnxruntime-node";
-import { decodeElements, type DType } from "@loupe/graph";
+import { decodeElements, toFloat16Array, type DType } from "@loupe/graph";
 import type { SavedTensor } from "@loupe/graph";
 import type { RawInitializer } from "../onnx/onnx-bytes.ts";
 import { dtypeOfOnnx } from "../model/element-types.ts";
@@ -28,11 +28,7 @@ export function ortTensor(
         dims,
       );
     case "float16":
-      return new ort.Tensor(
-        "float16",
-        Uint16Array.from(values, (v) => toFloat16Bits(v)),
-        dims,
-      );
+      return new ort.Tensor("float16", toFloat16Array(values), dims);
   }
 }
 
@@ -132,15 +128,4 @@ function rawDataOf(bytes: Uint8Array): Uint8Array {
   throw new Error(
     "weight without raw data (only raw_data and packed float_data are read)",
   );
-}
-
-function toFloat16Bits(value: number): number {
-  const f32 = new Float32Array([value]);
-  const x = new Uint32Array(f32.buffer)[0]!;
-  const sign = (x >>> 16) & 0x8000;
-  const exp = ((x >>> 23) & 0xff) - 127 + 15;
-  const mant = x & 0x7fffff;
-  if (exp <= 0) return sign;
-  if (exp >= 31) return sign | 0x7c00;
-  return sign | (exp << 10) | (mant >>> 13);
 }
