@@ -10,6 +10,7 @@ import { extractModuleTree } from "../onnx/extract-module-tree.ts";
 import { decodeOnnxModel, type OnnxModel } from "../onnx/onnx-proto.ts";
 import { ARCHITECTURE_PROFILES } from "./architecture-profiles.ts";
 import { probeTensorTypes } from "./probe-tensor-types.ts";
+import { assertWeightTypes } from "./assert-weight-types.ts";
 
 /** A manifest imported from an ONNX file, and what could not be placed in it. */
 export interface ImportedModel {
@@ -48,6 +49,7 @@ export async function importOnnxModel(
   name: string,
 ): Promise<ImportedModel> {
   const onnx = decodeOnnxModel(bytes);
+  assertWeightTypes(onnx);
   const tree = extractModuleTree(onnx);
   const paths = new Set(tree.modules.map((m) => m.path));
   const profile = ARCHITECTURE_PROFILES.find((p) => p.detect(paths));
