@@ -29,6 +29,8 @@ export {
   recordWorkerHeartbeat,
   removeWorkerHeartbeat,
   listWorkerStatuses,
+  workerMemorySchema,
+  type WorkerMemory,
   type WorkerReport,
   type WorkerStatus,
 } from "./worker-heartbeats.ts";
@@ -55,8 +57,10 @@ export {
 export {
   domainEvents,
   EXPERIMENT_TAG,
+  modelSource,
   streams,
   type DomainEvent,
+  type ModelSource,
 } from "./domain/domain-events.ts";
 export {
   projectDomainEvents,
@@ -93,6 +97,32 @@ export {
   registerModel,
   type ModelRegistration,
 } from "./models/register-model.ts";
+export { requestModelHosting } from "./models/request-model-hosting.ts";
+export { unhostModel } from "./models/unhost-model.ts";
+export {
+  fetchS3ModelFolder,
+  ModelFetchError,
+  s3ConnectionSettings,
+  type S3Connection,
+} from "./models/fetch-s3-model-folder.ts";
+export {
+  recordModelHosting,
+  type ModelHostingReport,
+} from "./models/record-model-hosting.ts";
+export {
+  findModelHosting,
+  listModelHosting,
+  toModelHostingStatus,
+  type ModelHostingStatus,
+} from "./models/find-model-hosting.ts";
+export {
+  ModelAlreadyHostedError,
+  ModelUnavailableError,
+} from "./models/model-hosting-errors.ts";
+export {
+  MODEL_HOSTING_STATES,
+  type ModelHostingState,
+} from "./domain/project-model-hosting.ts";
 export {
   commitExperimentVersion,
   type VersionToCommit,

@@ -1,4 +1,25 @@
+import { z } from "zod";
 import type { Database } from "./create-database.ts";
+
+const bytesByCategory = z.record(z.string(), z.number().nonnegative());
+
+/**
+ * A worker's memory as its heartbeat reports it: its budget for model weights
+ * (LOUPE_WORKER_MEMORY_BYTES; null: none), what the models it holds take of
+ * it, and each model's engine memory, current and peak bytes by category
+ * (weights, sessions, activations, ...: whatever the engine reports).
+ */
+export const workerMemorySchema = z.object({
+  budgetBytes: z.number().nonnegative().nullable(),
+  admittedBytes: z.number().nonnegative(),
+  models: z
+    .record(
+      z.string(),
+      z.object({ current: bytesByCategory, peak: bytesByCategory }),
+    )
+    .default({}),
+});
+export type WorkerMemory = z.infer<typeof workerMemorySchema>;
 
 /** What a worker reports about itself on each heartbeat. */
 export interface WorkerReport {
@@ -7,6 +28,8 @@ export interface WorkerReport {
   readonly pid: number;
   readonly taskQueues: readonly string[];
   readonly models: readonly string[];
+  /** Absent from workers that do not report it. */
+  readonly memory?: WorkerMemory;
   readonly startedAt: Date;
 }
 
@@ -26,6 +49,7 @@ export async function recordWorkerHeartbeat(
     pid: report.pid,
     taskQueues: [...report.taskQueues],
     models: [...report.models],
+    memory: report.memory ?? {},
     startedAt: report.startedAt,
     lastSeenAt: now,
   };
@@ -53,10 +77,14 @@ export async function listWorkerStatuses(
     where: { lastSeenAt: { gte: new Date(Date.now() - withinMs) } },
     orderBy: { lastSeenAt: "desc" },
   });
-  return rows.map((row) => ({
-    ...row,
-    models: Array.isArray(row.models)
-      ? row.models.filter((m): m is string => typeof m === "string")
-      : [],
-  }));
+  return rows.map(({ memory, ...row }) => {
+    const parsed = workerMemorySchema.safeParse(memory);
+    return {
+      ...row,
+      models: Array.isArray(row.models)
+        ? row.models.filter((m): m is string => typeof m === "string")
+        : [],
+      ...(parsed.success ? { memory: parsed.data } : {}),
+    };
+  });
 }

@@ -5,7 +5,8 @@ import { defineEvent, EventCatalog } from "../events/event-catalog.ts";
  * Loupe's domain events, by stream: `user-<id>` (account, access application,
  * quota, API keys), `experiment-<id>` (versions, forks, visibility, stars),
  * `run-<id>` (a run's life, with its quota reservation and settlement) and
- * `model-<name>` (registrations). A payload change bumps its type's schema
+ * `model-<name>` (registrations, and hosting: requested, loading, online,
+ * refused or failed, unhosted, unloaded). A payload change bumps its type's schema
  * version and adds an upcaster (see EventCatalog; run.requested is at 2).
  */
 const id = z.string().min(1);
@@ -272,6 +273,107 @@ export const modelRegistered = defineEvent({
   }),
 });
 
+/**
+ * Where a hosted model's files are, as workers read them: an imported model's
+ * `<stem>.onnx` on storage every worker mounts (an absolute path), or in the
+ * S3-compatible store that results use (`s3://bucket/key.onnx`, with its
+ * manifest, tokenizer and external data files in the same folder).
+ */
+export const modelSource = z.discriminatedUnion("kind", [
+  z.object({
+    kind: z.literal("path"),
+    path: z.string().regex(/^\/.*\.onnx$/, "an absolute path to an .onnx file"),
+  }),
+  z.object({
+    kind: z.literal("s3"),
+    url: z
+      .string()
+      .regex(/^s3:\/\/[^/\s]+\/\S+\.onnx$/, "s3://<bucket>/<key>.onnx"),
+  }),
+]);
+export type ModelSource = z.infer<typeof modelSource>;
+/** The host request a worker's report answers (null: the worker's own LOUPE_MODELS). */
+const requestId = z.string().min(1).nullable();
+const bytes = z.number().int().nonnegative();
+
+/** An administrator asked for a model to be hosted, from files workers can read. */
+export const modelHostRequested = defineEvent({
+  type: "model.host_requested",
+  version: 1,
+  schema: z.object({
+    name: z.string().min(1),
+    requestId: z.string().min(1),
+    source: modelSource,
+    by: id,
+  }),
+});
+/** A worker is reading the model's files: `loadedBytes` of `totalBytes` so far. */
+export const modelLoading = defineEvent({
+  type: "model.loading",
+  version: 1,
+  schema: z.object({
+    name: z.string().min(1),
+    requestId,
+    workerId: id,
+    loadedBytes: bytes,
+    totalBytes: bytes,
+  }),
+});
+/** A worker loaded the model and polls its task queue. */
+export const modelOnline = defineEvent({
+  type: "model.online",
+  version: 1,
+  schema: z.object({
+    name: z.string().min(1),
+    requestId,
+    workerId: id,
+    source: modelSource,
+    /** The bytes of its weights (what the worker's memory budget counts). */
+    weightBytes: bytes,
+  }),
+});
+/** A worker refused to load the model before reading it: over its memory budget. */
+export const modelRefused = defineEvent({
+  type: "model.refused",
+  version: 1,
+  schema: z.object({
+    name: z.string().min(1),
+    requestId,
+    workerId: id,
+    reason: z.string().min(1),
+    neededBytes: bytes,
+    availableBytes: bytes,
+  }),
+});
+/** Loading the model failed on a worker (its other models are unaffected). */
+export const modelFailed = defineEvent({
+  type: "model.failed",
+  version: 1,
+  schema: z.object({
+    name: z.string().min(1),
+    requestId,
+    workerId: id,
+    reason: z.string().min(1),
+  }),
+});
+/** An administrator unhosted the model: no new runs; workers free its memory. */
+export const modelUnhosted = defineEvent({
+  type: "model.unhosted",
+  version: 1,
+  schema: z.object({ name: z.string().min(1), by: id }),
+});
+/** A worker stopped serving the model and closed its engine. */
+export const modelUnloaded = defineEvent({
+  type: "model.unloaded",
+  version: 1,
+  schema: z.object({
+    name: z.string().min(1),
+    workerId: id,
+    /** The weight bytes its memory budget got back. */
+    freedBytes: bytes,
+  }),
+});
+
 /** Every domain event type, for writing (validated) and reading (parsed). */
 export const domainEvents = new EventCatalog([
   accountCreated,
@@ -297,6 +399,13 @@ export const domainEvents = new EventCatalog([
   quotaReserved,
   quotaSettled,
   modelRegistered,
+  modelHostRequested,
+  modelLoading,
+  modelOnline,
+  modelRefused,
+  modelFailed,
+  modelUnhosted,
+  modelUnloaded,
 ]);
 
 /** A parsed domain event. */

@@ -2,6 +2,7 @@ import type { Database } from "../create-database.ts";
 import type { Prisma } from "../generated/prisma/client.ts";
 import type { StoredEvent, Transaction } from "../events/append-events.ts";
 import { domainEvents, type DomainEvent } from "./domain-events.ts";
+import { projectModelHosting } from "./project-model-hosting.ts";
 
 /** The read-model tables the domain projection owns (rebuilt from the log). */
 export const READ_MODEL_TABLES = [
@@ -14,6 +15,7 @@ export const READ_MODEL_TABLES = [
   "runs",
   "quota_usage",
   "models",
+  "model_hosting",
 ] as const;
 
 /** A run's status moves forward only: a late `queued` never reopens a finished run. */
@@ -336,6 +338,15 @@ async function apply(tx: Transaction, e: DomainEvent, at: Date): Promise<void> {
       });
       return;
     }
+    case "model.host_requested":
+    case "model.loading":
+    case "model.online":
+    case "model.refused":
+    case "model.failed":
+    case "model.unhosted":
+    case "model.unloaded":
+      await projectModelHosting(tx, e, at);
+      return;
   }
 }
 
