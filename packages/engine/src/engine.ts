@@ -1,5 +1,6 @@
 import type * as ort from "onnxruntime-node";
 import {
+  createModel,
   GraphValidationError,
   validateGraph,
   type Graph,
@@ -22,8 +23,26 @@ import {
 import type { GeneratedRow, RunUsage } from "./run/batch-step.ts";
 import type { TokenEvent } from "./run/generate.ts";
 import { kvLayout } from "./run/kv-cache.ts";
-import { constantTensor, fromSaved, initializerTensor } from "./run/tensors.ts";
+import { constantTensor, fromSaved } from "./run/tensors.ts";
+import { readRawModel } from "./onnx/onnx-bytes.ts";
+import { admitModel, formatBytes } from "./weights/admit-model.ts";
+import { recordMemory } from "./run/memory-metrics.ts";
+import {
+  estimateActivations,
+  fitActivationModel,
+  splitBatch,
+  type ActivationModel,
+} from "./run/split-batch.ts";
+import { readWeight } from "./weights/read-weight.ts";
+import { sha256, storeWeights } from "./weights/store-weights.ts";
+import { withWeightFolder } from "./weights/weight-session-options.ts";
 import type { TextTokenizer } from "@loupe/graph";
+
+/** Raised for a graph whose batch cannot fit the engine's memory budget: it is not run. */
+export class MemoryBudgetError extends Error {
+  override readonly name = "MemoryBudgetError";
+  readonly code = "MEMORY_BUDGET";
+}
 
 /** One graph to run, with the data of its `tensor` inputs. */
 export interface RunRequest {
@@ -55,15 +74,33 @@ export interface RunResult {
 
 export interface EngineOptions {
   /**
-   * Memory budget of compiled sessions (weights + model bytes); default 4x the
-   * model's weights + 64 MiB: the load-time stages (1x), the pieces a hook set
-   * cuts them into (up to 1x more) and their backward models (1x more, for
-   * gradients), so that a repeated experiment compiles nothing.
+   * Memory budget of compiled sessions beyond the weights (which every
+   * session maps from one file and which count once, as `weights`): their
+   * model bytes and the small weights kept inline. Default 256 MiB.
    */
   readonly cacheBudgetBytes?: number;
+  /**
+   * The most memory the model may take, weights included: a model whose
+   * weights alone exceed it is refused before anything is loaded
+   * (ModelAdmissionError, naming the bytes).
+   */
+  readonly memoryBudgetBytes?: number;
+  /**
+   * The folder the export's external data locations are relative to (its
+   * .onnx file's folder); `loadModelFiles` sets it.
+   */
+  readonly externalDataDir?: string;
+  /**
+   * Where the engine writes the weights an export keeps inline, once per model
+   * (`<weightsDir>/<model hash>/`); default `<tmp>/loupe-weights`.
+   */
+  readonly weightsDir?: string;
   /** ONNX Runtime session options (execution providers, threads). */
   readonly sessionOptions?: ort.InferenceSession.SessionOptions;
 }
+
+/** The session cache's default budget (see EngineOptions.cacheBudgetBytes). */
+export const DEFAULT_CACHE_BUDGET_BYTES = 256 * 2 ** 20;
 
 /**
  * ONNX Runtime options of every session the engine creates. A forward pass runs
@@ -72,9 +109,14 @@ export interface EngineOptions {
  * spinning while the next session's threads work, and on a small machine that
  * costs about a third of the pass (measured on GPT-2 small, batch 32 x 12, 2
  * cores: 1.42 s with spinning, 0.83-1.07 s without, whole model in one session
- * 0.80-0.86 s). So the engine's sessions do not spin.
+ * 0.80-0.86 s). So the engine's sessions do not spin. Nor do they keep a
+ * memory arena: each session's arena grows to its largest run and keeps it,
+ * and a model runs as a dozen sessions or more, so arenas held several times
+ * the weights (a 110 MB model, 11 sessions, batch 32 x 12: 216 MiB of arenas
+ * after three runs, none without; run time unchanged within noise).
  */
 export const DEFAULT_SESSION_OPTIONS: ort.InferenceSession.SessionOptions = {
+  enableCpuMemArena: false,
   extra: { session: { intra_op: { allow_spinning: "0" } } },
 };
 
@@ -89,37 +131,64 @@ export class LoupeEngine {
   readonly metrics: EngineMetrics = emptyMetrics();
   readonly #cache: SessionCache;
   readonly #padding: Padding;
+  readonly #memoryBudgetBytes: number | undefined;
+  #activations: ActivationModel | undefined;
 
   private constructor(
     readonly plan: ModelPlan,
     readonly manifest: Manifest,
     readonly tokenizer: TextTokenizer | undefined,
+    /** The folder every session maps the model's weights from. */
+    readonly weightsFolder: string,
     options: EngineOptions,
   ) {
     this.#cache = new SessionCache(
-      options.cacheBudgetBytes ?? 4 * plan.weightBytes + 64 * 2 ** 20,
+      options.cacheBudgetBytes ?? DEFAULT_CACHE_BUDGET_BYTES,
       this.metrics,
-      { ...DEFAULT_SESSION_OPTIONS, ...options.sessionOptions },
+      withWeightFolder(
+        { ...DEFAULT_SESSION_OPTIONS, ...options.sessionOptions },
+        weightsFolder,
+      ),
     );
+    this.#memoryBudgetBytes = options.memoryBudgetBytes;
+    recordMemory(this.metrics.memory, "weights", plan.weightBytes);
     this.#padding = plan.inputs.some((i) => i.name === "position_ids")
       ? "left"
       : "right";
   }
 
-  /** Prepares a model from its ONNX bytes and imported manifest; compiles its stages. */
+  /**
+   * Prepares a model from its ONNX bytes and imported manifest; compiles its
+   * stages. The weights go to files that every session maps (see
+   * `storeWeights`): the engine keeps no view of `bytes`. An export with
+   * external data needs `options.externalDataDir` (or use `loadModelFiles`).
+   */
   static async load(
     bytes: Uint8Array,
     manifest: Manifest,
     tokenizer?: TextTokenizer,
     options: EngineOptions = {},
   ): Promise<LoupeEngine> {
+    const raw = readRawModel(bytes);
+    admitModel(manifest.model.name, raw, options.memoryBudgetBytes);
+    const stored = storeWeights(raw, {
+      key: manifest.model.hash ?? sha256(bytes),
+      ...(options.externalDataDir === undefined
+        ? {}
+        : { externalDataDir: options.externalDataDir }),
+      ...(options.weightsDir === undefined
+        ? {}
+        : { storeDir: options.weightsDir }),
+    });
     const engine = new LoupeEngine(
-      planModel(bytes, manifest),
+      planModel(stored.raw, manifest),
       manifest,
       tokenizer,
+      stored.folder,
       options,
     );
     await engine.#compileStages();
+    if (options.memoryBudgetBytes !== undefined) await engine.#calibrate();
     return engine;
   }
 
@@ -176,21 +245,79 @@ export class LoupeEngine {
       this.#prepare(r, requests.length > 1 ? i : undefined),
     );
     const tokenizer = this.tokenizer;
-    await runBatch(
-      this.plan,
-      this.#cache,
-      prepared,
-      { padding: this.#padding, padId: 0 },
-      {
-        ...(options.onToken ? { onToken: options.onToken } : {}),
-        ...(tokenizer ? { decode: (ids) => tokenizer.decode(ids) } : {}),
-      },
-    );
+    for (const batch of this.#split(prepared)) {
+      const { onToken } = options;
+      await runBatch(
+        this.plan,
+        this.#cache,
+        batch.map((i) => prepared[i]!),
+        { padding: this.#padding, padId: 0 },
+        {
+          ...(onToken
+            ? { onToken: (e) => onToken({ ...e, graph: batch[e.graph]! }) }
+            : {}),
+          ...(tokenizer ? { decode: (ids) => tokenizer.decode(ids) } : {}),
+        },
+      );
+    }
     return prepared.map((p) =>
       p.error
         ? { saves: {}, usage: p.usage, error: p.error, generated: p.generated }
         : { saves: p.saves, usage: p.usage, generated: p.generated },
     );
+  }
+
+  /**
+   * Estimated peak bytes of activations of a pass of `rows` rows of `seq`
+   * tokens, from the calibration at load (undefined without a memory budget).
+   */
+  estimateActivationBytes(rows: number, seq: number): number | undefined {
+    return this.#activations
+      ? estimateActivations(this.#activations, rows, seq)
+      : undefined;
+  }
+
+  /**
+   * The batches the graphs run in: all together, or, under a memory budget,
+   * consecutive batches whose estimated activations fit beside the weights and
+   * compiled sessions. A graph that cannot fit alone fails by itself, before
+   * anything runs, with the bytes it would need.
+   */
+  #split(prepared: readonly PreparedGraph[]): number[][] {
+    const all = [prepared.map((_, i) => i)];
+    const budget = this.#memoryBudgetBytes;
+    if (budget === undefined || !this.#activations) return all;
+    const available = budget - this.weightBytes - this.#cache.usedBytes;
+    const { batches, tooBig } = splitBatch(
+      prepared,
+      this.#activations,
+      available,
+    );
+    for (const { index, bytes } of tooBig)
+      prepared[index]!.error = new MemoryBudgetError(
+        `graph ${index}: its batch would need about ${formatBytes(bytes)} of activations, and ${formatBytes(Math.max(0, available))} of the memory budget of ${formatBytes(budget)} is left beside the weights and sessions; send fewer or shorter prompts`,
+      );
+    if (batches.length > 1) this.metrics.batchesSplit += batches.length - 1;
+    return batches;
+  }
+
+  /**
+   * Measures how activations grow with the sequence (two passes of one row,
+   * 4 and 16 tokens), for splitting batches under a memory budget.
+   */
+  async #calibrate(): Promise<void> {
+    const model = createModel(this.manifest);
+    const peakOf = async (seq: number) => {
+      this.metrics.memory.peak.activations = 0;
+      await this.run(
+        model.trace(
+          { tokens: [Array.from({ length: seq }, (_, i) => i)] },
+          () => {},
+        ),
+      );
+      return { seq, peak: this.metrics.memory.peak.activations };
+    };
+    this.#activations = fitActivationModel(await peakOf(4), await peakOf(16));
   }
 
   /** Whether this model's export has a key/value cache that generation uses. */
@@ -230,7 +357,10 @@ export class LoupeEngine {
         const param = spec.params.find((p) => p.name === node.name)!;
         values.set(
           `v:${node.id}`,
-          initializerTensor(this.plan.initializers.get(param.tensor)!),
+          readWeight(
+            this.plan.initializers.get(param.tensor)!,
+            this.weightsFolder,
+          ),
         );
       }
     }

@@ -1,4 +1,6 @@
 import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
+import path from "node:path";
 import {
   canonicalJson,
   manifestSchema,
@@ -7,7 +9,13 @@ import {
   type ModuleSpec,
 } from "@loupe/graph";
 import { extractModuleTree } from "../onnx/extract-module-tree.ts";
-import { decodeOnnxModel, type OnnxModel } from "../onnx/onnx-proto.ts";
+import {
+  decodeOnnxModel,
+  OnnxDecodeError,
+  type OnnxModel,
+} from "../onnx/onnx-proto.ts";
+import { readRawModel } from "../onnx/onnx-bytes.ts";
+import { externalDataFiles } from "../weights/external-data-files.ts";
 import { ARCHITECTURE_PROFILES } from "./architecture-profiles.ts";
 import { probeTensorTypes } from "./probe-tensor-types.ts";
 import { assertWeightTypes } from "./assert-weight-types.ts";
@@ -17,6 +25,15 @@ export interface ImportedModel {
   readonly manifest: Manifest;
   /** Modules found in the file but left out, with the reason (never guessed). */
   readonly unresolved: readonly { path: string; reason: string }[];
+}
+
+/** Where an export's external data files are. */
+export interface ImportOptions {
+  /**
+   * The folder the export's external data locations are relative to (its
+   * .onnx file's folder); required when weights live in external files.
+   */
+  readonly externalDataDir?: string;
 }
 
 const ELEMENT_TYPES: Partial<Record<number, DType>> = {
@@ -40,16 +57,22 @@ const SYMBOLS: Record<string, string> = {
  * recovers the module tree from node scopes (names or, for dynamo, node
  * metadata), types every module tensor with ONNX Runtime, and writes a manifest
  * of @loupe/graph's schema with the model hash (SHA-256 of the file's bytes and
- * the manifest). A module's output is the tensor its last node produces, which
+ * the manifest, external data included). A module's output is the tensor its last node produces, which
  * is what its forward returns; other tensors leaving a module are intermediates
  * the exporter shared with later code, not hook points.
  */
 export async function importOnnxModel(
   bytes: Uint8Array,
   name: string,
+  options: ImportOptions = {},
 ): Promise<ImportedModel> {
   const onnx = decodeOnnxModel(bytes);
   assertWeightTypes(onnx);
+  const external = externalDataFiles(readRawModel(bytes));
+  if (external.length > 0 && options.externalDataDir === undefined)
+    throw new OnnxDecodeError(
+      `the model keeps weights in the external file ${external[0]}; give the folder it is in (import it from its path)`,
+    );
   const tree = extractModuleTree(onnx);
   const paths = new Set(tree.modules.map((m) => m.path));
   const profile = ARCHITECTURE_PROFILES.find((p) => p.detect(paths));
@@ -64,7 +87,7 @@ export async function importOnnxModel(
       ),
     ),
   ].filter((t) => !graphInputs.has(t));
-  const types = await probeTensorTypes(bytes, probed);
+  const types = await probeTensorTypes(bytes, probed, options);
   const typeOf = (tensor: string) => {
     const input = graphInputs.get(tensor);
     if (input) {
@@ -114,22 +137,49 @@ export async function importOnnxModel(
   return {
     manifest: {
       ...manifest,
-      model: { ...manifest.model, hash: modelHash(bytes, manifest) },
+      model: {
+        ...manifest.model,
+        hash: await modelHash(bytes, manifest, options.externalDataDir),
+      },
     },
     unresolved: tree.unresolved,
   };
 }
 
 /**
- * The model hash: SHA-256 of the ONNX file's bytes and the canonical manifest
- * (without its own `hash`), so it changes with the weights or the manifest.
+ * The model hash: SHA-256 of the ONNX file's bytes, then of each external
+ * data file it names (in the order it first names them, read in chunks),
+ * then of the canonical manifest (without its own `hash`), so it changes with
+ * any weight or the manifest. A model without external data hashes as before
+ * external data was read.
  */
-export function modelHash(bytes: Uint8Array, manifest: Manifest): string {
+export async function modelHash(
+  bytes: Uint8Array,
+  manifest: Manifest,
+  externalDataDir?: string,
+): Promise<string> {
   const { hash: _ignored, ...model } = manifest.model;
-  return `sha256:${createHash("sha256")
-    .update(bytes)
-    .update(canonicalJson({ ...manifest, model }))
-    .digest("hex")}`;
+  const hash = createHash("sha256").update(bytes);
+  const files = externalDataFiles(readRawModel(bytes));
+  if (files.length > 0 && externalDataDir === undefined)
+    throw new OnnxDecodeError(
+      `the model keeps weights in the external file ${files[0]}; give the folder it is in (import it from its path)`,
+    );
+  for (const file of files) {
+    const full = path.resolve(externalDataDir!, file);
+    try {
+      for await (const chunk of createReadStream(full, {
+        highWaterMark: 1 << 20,
+      }))
+        hash.update(chunk as Buffer);
+    } catch (error) {
+      throw new OnnxDecodeError(
+        `cannot read the model's external data file ${full}: ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
+  }
+  return `sha256:${hash.update(canonicalJson({ ...manifest, model })).digest("hex")}`;
 }
 
 /** Constants torch.export lifts out of forward (`transformer.lifted_tensor_0`): no module attribute. */

@@ -4,6 +4,8 @@ import path from "node:path";
 import { manifestSchema, type Manifest } from "@loupe/graph";
 import { LoupeEngine, type EngineOptions } from "../engine.ts";
 import { modelHash } from "./import-onnx-model.ts";
+import { readRawModel } from "../onnx/onnx-bytes.ts";
+import { weightBytesOf } from "../weights/admit-model.ts";
 import { loadTokenizer } from "@loupe/graph";
 
 /** Raised when a model's files on disk are missing or do not belong together. */
@@ -30,8 +32,10 @@ export interface ModelFiles {
 /**
  * Reads an imported model from disk: `<stem>.onnx`, the `<stem>.manifest.json`
  * written by `loupe models import`, and the tokenizer it records. Checks that
- * the ONNX file and tokenizer are the ones imported (model hash, tokenizer
- * SHA-256), so a result's model hash always names the weights that made it.
+ * the ONNX file, its external data files and the tokenizer are the ones
+ * imported (model hash, tokenizer SHA-256), so a result's model hash always
+ * names the weights that made it. External data is hashed in chunks, never
+ * held: `bytes` is the .onnx file alone.
  */
 export async function readModelFiles(onnxPath: string): Promise<ModelFiles> {
   const manifestPath = manifestPathOf(onnxPath);
@@ -62,7 +66,7 @@ export async function readModelFiles(onnxPath: string): Promise<ModelFiles> {
     );
   const manifest: Manifest = parsed.data;
   const { hash } = manifest.model;
-  const expected = modelHash(bytes, manifest);
+  const expected = await modelHash(bytes, manifest, path.dirname(onnxPath));
   if (hash !== expected)
     throw new ModelFilesError(
       `${onnxPath} is not the file ${manifestPath} was imported from (model hash ${hash ?? "missing"}, file gives ${expected}); run \`loupe models import\` again`,
@@ -94,6 +98,26 @@ export async function loadModelFiles(
     bytes,
     manifest,
     tokenizer === undefined ? undefined : loadTokenizer(tokenizer),
-    options,
+    { externalDataDir: path.dirname(onnxPath), ...options },
   );
+}
+
+/**
+ * The bytes of an imported model's weights, read off its ONNX file's
+ * structure (external data files are not read): what admission checks
+ * against a memory budget before loading anything.
+ */
+export async function readModelSize(
+  onnxPath: string,
+): Promise<{ readonly weightBytes: number }> {
+  let file: Buffer;
+  try {
+    file = await readFile(onnxPath);
+  } catch (error) {
+    throw new ModelFilesError(
+      `cannot read model ${onnxPath}: ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
+  return { weightBytes: weightBytesOf(readRawModel(file)) };
 }

@@ -3,6 +3,7 @@ import { readRawModel } from "../onnx/onnx-bytes.ts";
 import { emptyPast } from "../run/kv-cache.ts";
 import type { DType } from "@loupe/graph";
 import { appendGraphOutputs } from "../onnx/append-graph-outputs.ts";
+import { weightSessionConfig } from "../weights/weight-session-options.ts";
 
 /** A tensor's element type and shape, dimensions symbolic in `batch` and `seq`. */
 export interface ProbedType {
@@ -40,10 +41,17 @@ const PROBES = [
 export async function probeTensorTypes(
   model: Uint8Array,
   names: readonly string[],
+  { externalDataDir }: { readonly externalDataDir?: string } = {},
 ): Promise<Map<string, ProbedType>> {
   const session = await ort.InferenceSession.create(
     appendGraphOutputs(model, names),
-    { graphOptimizationLevel: "disabled" },
+    {
+      graphOptimizationLevel: "disabled",
+      // Weights in external files are mapped from them, not copied.
+      ...(externalDataDir === undefined
+        ? {}
+        : { extra: weightSessionConfig(externalDataDir) }),
+    },
   );
   try {
     const runs: Record<string, ort.Tensor>[] = [];

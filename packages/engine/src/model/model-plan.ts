@@ -98,9 +98,15 @@ export class ModelPlanError extends Error {
   readonly code = "MODEL_PLAN";
 }
 
-/** Prepares a model (its ONNX bytes and imported manifest) for hooked execution. */
-export function planModel(bytes: Uint8Array, manifest: Manifest): ModelPlan {
-  const raw = readRawModel(bytes);
+/**
+ * Prepares a model (its ONNX bytes, or its parts as `readRawModel` or
+ * `storeWeights` give them, and its imported manifest) for hooked execution.
+ */
+export function planModel(
+  model: Uint8Array | RawModel,
+  manifest: Manifest,
+): ModelPlan {
+  const raw = model instanceof Uint8Array ? readRawModel(model) : model;
   const initializers = new Map(raw.initializers.map((i) => [i.name, i]));
   const asOnnx: OnnxModel = {
     producer: "",

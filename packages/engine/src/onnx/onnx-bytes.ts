@@ -43,6 +43,17 @@ export interface ConstTensor {
   readonly truncated?: boolean;
 }
 
+/**
+ * Where an initializer's data lives when it is not in the model file
+ * (TensorProto.external_data): a file relative to the model's folder, and the
+ * byte range in it.
+ */
+export interface ExternalData {
+  readonly location: string;
+  readonly offset: number;
+  readonly length: number;
+}
+
 /** An encoded initializer (TensorProto) with its name, type and size. */
 export interface RawInitializer {
   readonly bytes: Uint8Array;
@@ -51,6 +62,8 @@ export interface RawInitializer {
   readonly dims: readonly number[];
   /** Bytes of element data (what a session holding it allocates). */
   readonly dataBytes: number;
+  /** Set when the data is in an external file rather than in `bytes`. */
+  readonly external?: ExternalData;
 }
 
 /** A graph input or output: name, ONNX element type and dims. */
@@ -253,21 +266,70 @@ function readInitializer(
   const dims: number[] = [];
   let dataBytes = 0;
   let elements = 0;
+  let externalLocation = false;
+  const entries: Record<string, string> = {};
   for (const f of fields(buf, start, end)) {
     if (f.no === 1) dims.push(...packedOrSingleInts(buf, f));
     else if (f.no === 2) dataType = varint(buf, f);
     else if (f.no === 8) name = str(buf, f);
     else if (f.no === 9) dataBytes = f.end - f.start;
-    else if (f.no === 14 && varint(buf, f) === 1)
-      throw new Error(
-        `initializer ${name || "(unnamed)"} keeps its data in an external file, which Loupe does not read yet`,
-      );
+    else if (f.no === 13) {
+      let key = "";
+      let value = "";
+      for (const e of fields(buf, f.start, f.end)) {
+        if (e.no === 1) key = str(buf, e);
+        else if (e.no === 2) value = str(buf, e);
+      }
+      entries[key] = value;
+    } else if (f.no === 14) externalLocation = varint(buf, f) === 1;
     else if (f.no >= 4 && f.no <= 7) elements = 1; // typed data fields; sized below
   }
-  if (dataBytes === 0 && elements)
-    dataBytes =
-      dims.reduce((a, b) => a * b, 1) * (ELEMENT_BYTES[dataType] ?? 4);
-  return { bytes: buf.subarray(start, end), name, dataType, dims, dataBytes };
+  const count = dims.reduce((a, b) => a * b, 1);
+  if (dataBytes === 0 && (elements || externalLocation))
+    dataBytes = count * (ELEMENT_BYTES[dataType] ?? 4);
+  const bytes = buf.subarray(start, end);
+  if (!externalLocation) return { bytes, name, dataType, dims, dataBytes };
+  return {
+    bytes,
+    name,
+    dataType,
+    dims,
+    dataBytes,
+    external: parseExternalData(name, entries, dataBytes),
+  };
+}
+
+/** The external_data entries of an initializer, checked (ONNX's keys: location, offset, length). */
+function parseExternalData(
+  name: string,
+  entries: Readonly<Record<string, string>>,
+  dataBytes: number,
+): ExternalData {
+  const { location, offset = "0", length } = entries;
+  const where = `initializer ${name || "(unnamed)"}`;
+  if (!location)
+    throw new OnnxBytesError(
+      `${where} keeps its data in an external file but names no location`,
+    );
+  const number = (key: string, v: string) => {
+    if (!/^\d+$/.test(v))
+      throw new OnnxBytesError(
+        `${where}: external data ${key} "${v}" is not a byte count`,
+      );
+    return Number(v);
+  };
+  const len = length === undefined ? dataBytes : number("length", length);
+  if (len !== dataBytes)
+    throw new OnnxBytesError(
+      `${where}: external data length ${len} does not match its type and dims (${dataBytes} bytes)`,
+    );
+  return { location, offset: number("offset", offset), length: len };
+}
+
+/** Raised for model bytes whose structure Loupe cannot use. */
+export class OnnxBytesError extends Error {
+  override readonly name = "OnnxBytesError";
+  readonly code = "ONNX_INVALID";
 }
 
 function readValueInfo(buf: Uint8Array, f: Field): ValueInfo {
@@ -408,6 +470,42 @@ export interface NodeSpec {
   readonly name?: string;
   readonly domain?: string;
   readonly attributes?: Readonly<Record<string, AttributeValue>>;
+}
+
+/**
+ * An initializer whose data is moved out to `ref`: the same name, type and
+ * dims, with data_location EXTERNAL. ONNX Runtime resolves `ref.location`
+ * against the session's external-initializers folder.
+ */
+export function externalInitializer(
+  init: RawInitializer,
+  ref: ExternalData,
+): RawInitializer {
+  const w = protobuf.Writer.create();
+  for (const d of init.dims) w.uint32((1 << 3) | 0).int64(d);
+  w.uint32((2 << 3) | 0).int32(init.dataType);
+  w.uint32((8 << 3) | LEN).string(init.name);
+  const entry = (key: string, value: string) =>
+    w
+      .uint32((13 << 3) | LEN)
+      .fork()
+      .uint32((1 << 3) | LEN)
+      .string(key)
+      .uint32((2 << 3) | LEN)
+      .string(value)
+      .ldelim();
+  entry("location", ref.location);
+  entry("offset", String(ref.offset));
+  entry("length", String(ref.length));
+  w.uint32((14 << 3) | 0).int32(1);
+  return { ...init, bytes: w.finish(), external: ref };
+}
+
+/** The raw_data of an initializer kept in the model (undefined for external or typed-field data). */
+export function inlineRawData(init: RawInitializer): Uint8Array | undefined {
+  for (const f of fields(init.bytes))
+    if (f.no === 9) return init.bytes.subarray(f.start, f.end);
+  return undefined;
 }
 
 function writeTensor(w: protobuf.Writer, t: TensorData): void {

@@ -110,6 +110,22 @@ const descriptor = {
 };
 
 const root = protobuf.Root.fromJSON(descriptor);
+/** Bytes per element of ONNX data types (TensorProto.DataType). */
+const ELEMENT_BYTES: Record<number, number> = {
+  1: 4,
+  2: 1,
+  3: 1,
+  4: 2,
+  5: 2,
+  6: 4,
+  7: 8,
+  9: 1,
+  10: 2,
+  11: 8,
+  12: 4,
+  13: 8,
+  16: 2,
+};
 const modelType = root.lookupType("ModelProto");
 
 /** A decoded ONNX node. */
@@ -179,8 +195,8 @@ function valueInfo(v: RawValueInfo): OnnxValueInfo {
 }
 
 /**
- * Decodes an ONNX model file's bytes. Weights with external data are not
- * supported yet. Unlike ONNX Runtime, protobufjs does not merge a message field
+ * Decodes an ONNX model file's bytes (weights in external data files are
+ * listed with their sizes; their data is never read here). Unlike ONNX Runtime, protobufjs does not merge a message field
  * that occurs twice (the last wins): decode files as written, not bytes that
  * appendGraphOutputs extended.
  */
@@ -213,20 +229,24 @@ export function decodeOnnxModel(bytes: Uint8Array): OnnxModel {
       { domain?: string; version?: number | Long }[] | undefined) ?? [];
   const initializers = (graph.initializer ?? []).map((t) => {
     const dims = ((t.dims as (number | Long)[] | undefined) ?? []).map(num);
-    if (t.dataLocation === 1)
-      throw new OnnxDecodeError(
-        `initializer ${String(t.name)} keeps its data in an external file, which Loupe does not read yet`,
-      );
     const rawData = t.rawData as Uint8Array | undefined;
     const floatData = t.floatData as number[] | undefined;
     const int64Data = t.int64Data as unknown[] | undefined;
+    const dataType = Number(t.dataType ?? 0);
+    // External data (data_location 1) is sized by its type and dims.
     const bytes =
-      rawData?.length ??
-      (floatData ? floatData.length * 4 : int64Data ? int64Data.length * 8 : 0);
+      t.dataLocation === 1
+        ? dims.reduce((a, b) => a * b, 1) * (ELEMENT_BYTES[dataType] ?? 4)
+        : (rawData?.length ??
+          (floatData
+            ? floatData.length * 4
+            : int64Data
+              ? int64Data.length * 8
+              : 0));
     return {
       name: text(t.name),
       dims,
-      dataType: Number(t.dataType ?? 0),
+      dataType,
       bytes,
     };
   });

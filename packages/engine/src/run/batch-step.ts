@@ -12,7 +12,7 @@ export interface PreparedGraph {
   readonly values: Map<string, ort.Tensor>;
   readonly saves: Record<string, SavedTensor>;
   /** Set when this graph failed while running; the other graphs of the batch go on. */
-  error?: RunError;
+  error?: Error;
   /** Token ids per trace, invoke and prompt (text already tokenized). */
   readonly tokens: readonly (readonly (
     readonly (readonly number[])[] | null

@@ -3,6 +3,7 @@ import type { PreparedGraph, Padding } from "./batch-step.ts";
 import { runGeneration, type GenerationEvents } from "./generate.ts";
 import { runStep } from "./run-step.ts";
 import type { SessionCache } from "./session-cache.ts";
+import { recordMemory } from "./memory-metrics.ts";
 import { toSaved } from "./tensors.ts";
 
 export { RunError, type Padding, type PreparedGraph } from "./batch-step.ts";
@@ -45,6 +46,7 @@ export async function runBatch(
     cache.metrics.forwardPasses++;
     chargePass(here, t, seconds);
   }
+  recordMemory(cache.metrics.memory, "activations", 0);
   for (const prepared of graphs)
     for (const node of prepared.graph.nodes)
       if (node.op === "save" && !prepared.graph.traces[node.trace]?.generate) {

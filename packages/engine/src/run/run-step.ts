@@ -15,6 +15,7 @@ import { placeCalls, placeGraph } from "./place-graph.ts";
 import { runBackward, type TapeItem } from "./run-backward.ts";
 import { runSegment, type TapeEntry } from "./run-segment.ts";
 import type { SessionCache } from "./session-cache.ts";
+import { recordMemory, tensorBytes } from "./memory-metrics.ts";
 
 /**
  * What a generation step changes in a forward pass: which of the trace's
@@ -241,10 +242,28 @@ export async function runStep(
       });
   };
 
+  // The model's inputs and outputs stay: a generation's next step grows them.
+  const kept = new Set([
+    ...plan.outputs.map((o) => o.name),
+    ...plan.inputs.map((i) => i.name),
+  ]);
+  const meter = () =>
+    recordMemory(
+      cache.metrics.memory,
+      "activations",
+      tensorBytes(env.values()),
+    );
   await runSegments(-1);
   for (let i = 0; i < cuts.length; i++) {
     const a = cuts[i]!;
     await runSegments(a);
+    // Tensors no node from `a` on reads, and no later hook, are dropped: the
+    // batch holds only what is still to be used (a backward pass's tape keeps
+    // its own references).
+    meter();
+    for (const name of [...env.keys()])
+      if ((plan.lastUse.get(name) ?? -1) < a && !kept.has(name))
+        env.delete(name);
     if (steps.every((s) => s.stopped)) break;
     const b = cuts[i + 1];
     if (b === undefined) break;
@@ -307,6 +326,7 @@ export async function runStep(
         c.step.prepared.values.set(`v:${c.node.id}`, value);
       }
     }
+    meter();
   }
 
   if (differentiate) {

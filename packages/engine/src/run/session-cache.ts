@@ -1,4 +1,9 @@
 import * as ort from "onnxruntime-node";
+import {
+  emptyMemory,
+  recordMemory,
+  type MemoryMetrics,
+} from "./memory-metrics.ts";
 
 /** Counters an engine exposes (tests and benchmarks read them). */
 export interface EngineMetrics {
@@ -17,6 +22,10 @@ export interface EngineMetrics {
   forwardPasses: number;
   /** Session runs (pieces and segments). */
   sessionRuns: number;
+  /** Batches split to fit the memory budget (see EngineOptions.memoryBudgetBytes). */
+  batchesSplit: number;
+  /** Bytes held now and at most, by category. */
+  memory: MemoryMetrics;
 }
 
 export const emptyMetrics = (): EngineMetrics => ({
@@ -28,6 +37,8 @@ export const emptyMetrics = (): EngineMetrics => ({
   evictions: 0,
   forwardPasses: 0,
   sessionRuns: 0,
+  batchesSplit: 0,
+  memory: emptyMemory(),
 });
 
 interface Entry {
@@ -80,11 +91,13 @@ export class SessionCache {
     else if (kind === "backward") this.metrics.backwardsCompiled++;
     else this.metrics.segmentsCompiled++;
     this.metrics.weightBytesLoaded += weightBytes;
-    // A model's bytes hold its weights (raw data): that is what the session copies.
+    // Weights are mapped from their file and counted once, as `weights`; a
+    // session is charged its model's bytes (structure and small inline weights).
     const entry = { session, cost: bytes.length, pinned };
     this.#entries.set(key, entry);
     this.#used += entry.cost;
     await this.#evict(key);
+    recordMemory(this.metrics.memory, "sessions", this.#used);
     return session;
   }
 
@@ -104,6 +117,7 @@ export class SessionCache {
     const all = [...this.#entries.values()];
     this.#entries.clear();
     this.#used = 0;
+    recordMemory(this.metrics.memory, "sessions", 0);
     await Promise.all(all.map((e) => e.session.release()));
   }
 }

@@ -67,14 +67,29 @@ export class EngineThread {
   }
 
   /** Starts a thread and loads the model in it (its stage sessions compiled). */
-  static async start(
+  static start(
     model: Uint8Array,
     manifest: Manifest,
     tokenizer?: unknown,
     options?: EngineOptions,
   ): Promise<EngineThread> {
+    return EngineThread.#start({ model, manifest, tokenizer, options });
+  }
+
+  /**
+   * Starts a thread that loads an imported model from its files (see
+   * `loadModelFiles`): the model's bytes never cross threads, and this thread
+   * holds none of its weights.
+   */
+  static startFromFile(
+    onnxPath: string,
+    options?: EngineOptions,
+  ): Promise<EngineThread> {
+    return EngineThread.#start({ path: onnxPath, options });
+  }
+
+  static async #start(init: ThreadInit): Promise<EngineThread> {
     const url = new URL("./engine-thread-entry.mjs", import.meta.url);
-    const init: ThreadInit = { model, manifest, tokenizer, options };
     const worker = new Worker(url, { workerData: init });
     const thread = new EngineThread(worker);
     const ready = await new Promise<ThreadReply>((resolve, reject) => {

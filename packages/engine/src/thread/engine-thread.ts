@@ -5,18 +5,22 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { LoupeEngine } from "../engine.ts";
+import { loadModelFiles } from "../import/load-model-files.ts";
 import { loadTokenizer } from "@loupe/graph";
 import type { ThreadInit, ThreadReply, ThreadRequest } from "./protocol.ts";
 import { serializeError, transferablesOf } from "./protocol.ts";
 
 const init = workerData as ThreadInit;
 const port = parentPort!;
-const engine = await LoupeEngine.load(
-  init.model,
-  init.manifest,
-  init.tokenizer ? loadTokenizer(init.tokenizer) : undefined,
-  init.options,
-);
+const engine =
+  "path" in init
+    ? await loadModelFiles(init.path, init.options)
+    : await LoupeEngine.load(
+        init.model,
+        init.manifest,
+        init.tokenizer ? loadTokenizer(init.tokenizer) : undefined,
+        init.options,
+      );
 
 /** Each running run's per-graph cancellation. */
 const running = new Map<number, AbortController[]>();

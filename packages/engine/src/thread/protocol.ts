@@ -6,14 +6,19 @@ import type { TokenEvent } from "../run/generate.ts";
 import type { EngineMetrics } from "../run/session-cache.ts";
 
 /** What the engine thread starts with. */
-export interface ThreadInit {
-  readonly model: Uint8Array;
-  readonly manifest: Manifest;
-  readonly tokenizer?: unknown;
+export type ThreadInit = (
+  | {
+      readonly model: Uint8Array;
+      readonly manifest: Manifest;
+      readonly tokenizer?: unknown;
+    }
+  /** An imported model on disk, read in the thread (see loadModelFiles). */
+  | { readonly path: string }
+) & {
   readonly options?: Omit<EngineOptions, "sessionOptions"> & {
     sessionOptions?: EngineOptions["sessionOptions"];
   };
-}
+};
 
 export type ThreadRequest =
   | {

@@ -56,7 +56,10 @@ export async function importModelFile(
 
   let imported: Awaited<ReturnType<LocalEngine["importOnnxModel"]>>;
   try {
-    imported = await engine.importOnnxModel(modelBytes, options.name ?? stem);
+    // External data files (model.onnx.data) are found beside the model.
+    imported = await engine.importOnnxModel(modelBytes, options.name ?? stem, {
+      externalDataDir: path.dirname(modelPath),
+    });
   } catch (error) {
     const message = (error as Error).message;
     throw (error as Error).name === "OnnxDecodeError"
