@@ -34,6 +34,8 @@ export {
 } from "./import/architecture-profiles.ts";
 export {
   LoupeEngine,
+  MemoryBudgetError,
+  DEFAULT_CACHE_BUDGET_BYTES,
   DEFAULT_SESSION_OPTIONS,
   type EngineOptions,
   type RunRequest,
@@ -43,6 +45,9 @@ export {
 export type { TokenEvent } from "./run/generate.ts";
 export type { GeneratedRow, StopReason } from "./run/batch-step.ts";
 export type { EngineMetrics } from "./run/session-cache.ts";
+export type { MemoryCategory, MemoryMetrics } from "./run/memory-metrics.ts";
+export { ModelAdmissionError, formatBytes } from "./weights/admit-model.ts";
+export { WeightStoreError } from "./weights/weight-store-error.ts";
 export { RunError } from "./run/run-batch.ts";
 export type { RunUsage } from "./run/batch-step.ts";
 export {
@@ -58,6 +63,7 @@ export { toSaved, fromSaved } from "./run/tensors.ts";
 export {
   loadModelFiles,
   readModelFiles,
+  readModelSize,
   manifestPathOf,
   ModelFilesError,
   type ModelFiles,
