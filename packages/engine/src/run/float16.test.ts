@@ -100,6 +100,22 @@ describe("a float16 model (gpt2-tiny-fp16) against PyTorch", () => {
     expect(wte.params[0]).toMatchObject({ name: "weight", dtype: "float16" });
   });
 
+  it("refuses gradients by name, before anything compiles", async () => {
+    const graph = lm.trace(B.text, () => {
+      h(0).output[0]!.grad.save("grad");
+      const last = lm.output.item("logits").get(0, -1, ":");
+      last.get(3).sub(last.get(5)).backward();
+    });
+    const compiled = engine.metrics.segmentsCompiled;
+    await expect(engine.run(graph)).rejects.toMatchObject({
+      name: "GraphValidationError",
+      message: expect.stringContaining(
+        'gradients on float16 model gpt2-tiny-fp16 are not supported: the backward pass differentiates float32 models only (weight "transformer.wte.weight" is float16)',
+      ) as unknown,
+    });
+    expect(engine.metrics.segmentsCompiled).toBe(compiled);
+  });
+
   const logits = () => lm.output.item("logits").save("logits");
   const graphs: Record<string, () => Graph> = {
     plain: () => lm.trace(A.text, logits),

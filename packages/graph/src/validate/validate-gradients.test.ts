@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { gpt2, gpt2Manifest } from "../testing/gpt2-fixture.ts";
 import { TraceError } from "../trace/trace-error.ts";
 import { validateGraph } from "./validate-graph.ts";
+import type { Manifest } from "../manifest/manifest-schema.ts";
 
 const messages = (g: Parameters<typeof validateGraph>[0]) => {
   const r = validateGraph(g, gpt2Manifest);
@@ -107,5 +108,67 @@ describe("gradients in the graph language", () => {
       });
     });
     expect(messages(g)).toEqual([]);
+  });
+
+  describe("on a float16 model", () => {
+    /** gpt2Manifest with float16 in place of float32: weights only, or everything. */
+    const halved = (what: "weights" | "all"): Manifest => ({
+      ...gpt2Manifest,
+      model: { ...gpt2Manifest.model, name: "gpt2-half" },
+      modules: gpt2Manifest.modules.map((m) => ({
+        ...m,
+        params: m.params.map((p) => ({ ...p, dtype: "float16" as const })),
+        calls:
+          what === "weights"
+            ? m.calls
+            : m.calls.map((c) => ({
+                ...c,
+                inputs: c.inputs.map((t) =>
+                  t.dtype === "float32"
+                    ? { ...t, dtype: "float16" as const }
+                    : t,
+                ),
+                outputs: c.outputs.map((t) =>
+                  t.dtype === "float32"
+                    ? { ...t, dtype: "float16" as const }
+                    : t,
+                ),
+              })),
+      })),
+    });
+    const graph = () => {
+      const lm = gpt2();
+      return lm.trace("a b", () => {
+        lm.transformer.h[0].mlp.output.grad.save("g");
+        lm.lm_head.output.get(0, -1, 3).backward();
+      });
+    };
+    const issues = (manifest: Manifest) => {
+      const r = validateGraph(graph(), manifest);
+      return r.ok ? [] : r.issues.map((i) => `${i.op}: ${i.message}`);
+    };
+
+    it("refuses the backward pass, naming the model and a float16 weight", () => {
+      expect(issues(halved("weights"))).toEqual([
+        expect.stringMatching(
+          /^backward: node n\d+ \(backward\): gradients on float16 model gpt2-half are not supported: the backward pass differentiates float32 models only \(weight "transformer\.wte\.weight" is float16\); take gradients on a float32 export of the model$/,
+        ),
+      ]);
+    });
+
+    it("names a float16 module tensor when no weight is float16", () => {
+      const manifest = halved("all");
+      const noHalfWeights: Manifest = {
+        ...manifest,
+        modules: manifest.modules.map((m) => ({ ...m, params: [] })),
+      };
+      expect(issues(noHalfWeights)).toEqual([
+        expect.stringContaining(`(the model's output "logits" is float16)`),
+      ]);
+    });
+
+    it("accepts the same graph on the float32 model", () => {
+      expect(issues(gpt2Manifest)).toEqual([]);
+    });
   });
 });

@@ -11,6 +11,7 @@ import { ModuleIndex, unknownModuleMessage } from "../manifest/module-index.ts";
 import { shapeRules } from "./shape-rules.ts";
 import { formatType, type ValueType } from "./value-type.ts";
 import { applyModule, bindSymbols, fitsInto } from "./module-shapes.ts";
+import { findFloat16Tensor } from "./find-float16-tensor.ts";
 
 /** One problem with a graph, naming the node. */
 export interface ValidationIssue {
@@ -334,6 +335,12 @@ export function validateGraph(
               `.backward() needs a scalar; node ${node.args[0]} has shape ${formatShape(value.shape)} (reduce it first, e.g. .sum())`,
             );
         }
+        const half = findFloat16Tensor(manifest);
+        if (half !== undefined)
+          report(
+            node,
+            `gradients on float16 model ${manifest.model.name} are not supported: the backward pass differentiates float32 models only (${half} is float16); take gradients on a float32 export of the model`,
+          );
         type = null;
         break;
       }
