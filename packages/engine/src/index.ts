@@ -6,11 +6,14 @@
  */
 export {
   decodeOnnxModel,
+  readRawModel,
   OnnxDecodeError,
-  type OnnxModel,
-  type OnnxNode,
-  type OnnxValueInfo,
-} from "./onnx/onnx-proto.ts";
+  type RawModel,
+  type RawNode,
+  type RawInitializer,
+  type ValueInfo,
+  type ExternalData,
+} from "./onnx/onnx-bytes.ts";
 export {
   extractModuleTree,
   scopeOfNode,

@@ -12,9 +12,9 @@ import { extractModuleTree } from "../onnx/extract-module-tree.ts";
 import {
   decodeOnnxModel,
   OnnxDecodeError,
-  type OnnxModel,
-} from "../onnx/onnx-proto.ts";
-import { readRawModel } from "../onnx/onnx-bytes.ts";
+  readRawModel,
+  type RawModel,
+} from "../onnx/onnx-bytes.ts";
 import { externalDataFiles } from "../weights/external-data-files.ts";
 import { ARCHITECTURE_PROFILES } from "./architecture-profiles.ts";
 import { probeTensorTypes } from "./probe-tensor-types.ts";
@@ -68,7 +68,7 @@ export async function importOnnxModel(
 ): Promise<ImportedModel> {
   const onnx = decodeOnnxModel(bytes);
   assertWeightTypes(onnx);
-  const external = externalDataFiles(readRawModel(bytes));
+  const external = externalDataFiles(onnx);
   if (external.length > 0 && options.externalDataDir === undefined)
     throw new OnnxDecodeError(
       `the model keeps weights in the external file ${external[0]}; give the folder it is in (import it from its path)`,
@@ -98,8 +98,9 @@ export async function importOnnxModel(
         );
       return {
         dtype,
-        shape: input.shape.map((d) =>
-          typeof d === "string" ? (SYMBOLS[d] ?? d) : d,
+        shape: (input.shape ?? []).map((d) =>
+          // A dimension the file leaves unset reads as 0, as ONNX's default.
+          typeof d === "string" ? (SYMBOLS[d] ?? d) : (d ?? 0),
         ),
       };
     }
@@ -190,7 +191,7 @@ const LIFTED_CONSTANT = /^lifted_tensor_\d+$/;
  * (Llama's transposed ones TorchScript does not; dynamo names a tied weight once,
  * `lm_head.weight`, and keeps buffers such as GPT-2's `attn.bias`).
  */
-function paramsOf(onnx: OnnxModel, path: string): ModuleSpec["params"] {
+function paramsOf(onnx: RawModel, path: string): ModuleSpec["params"] {
   const prefix = path === "" ? "" : `${path}.`;
   return onnx.initializers
     .filter((t) => {
@@ -206,6 +207,6 @@ function paramsOf(onnx: OnnxModel, path: string): ModuleSpec["params"] {
       name: t.name.slice(prefix.length),
       tensor: t.name,
       dtype: ELEMENT_TYPES[t.dataType]!,
-      shape: t.dims,
+      shape: [...t.dims],
     }));
 }

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { expect, it } from "vitest";
 import { extractModuleTree } from "../onnx/extract-module-tree.ts";
-import { decodeOnnxModel } from "../onnx/onnx-proto.ts";
+import { decodeOnnxModel } from "../onnx/onnx-bytes.ts";
 import { probeTensorTypes } from "./probe-tensor-types.ts";
 
 // Runs the real onnxruntime-node on the committed GPT-2 fixture (2 layers, width 64).

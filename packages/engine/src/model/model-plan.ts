@@ -3,7 +3,6 @@ import {
   extractModuleTree,
   type RecoveredCall,
 } from "../onnx/extract-module-tree.ts";
-import type { OnnxModel } from "../onnx/onnx-proto.ts";
 import {
   readRawModel,
   renameNode,
@@ -108,29 +107,7 @@ export function planModel(
 ): ModelPlan {
   const raw = model instanceof Uint8Array ? readRawModel(model) : model;
   const initializers = new Map(raw.initializers.map((i) => [i.name, i]));
-  const asOnnx: OnnxModel = {
-    producer: "",
-    opset: raw.opset,
-    nodes: raw.nodes,
-    inputs: raw.inputs.map((i) => ({
-      name: i.name,
-      elemType: i.elemType,
-      shape: (i.shape ?? []).map((d) => d ?? 0),
-    })),
-    outputs: raw.outputs.map((o) => ({
-      name: o.name,
-      elemType: o.elemType,
-      shape: (o.shape ?? []).map((d) => d ?? 0),
-    })),
-    valueInfo: [],
-    initializers: raw.initializers.map((i) => ({
-      name: i.name,
-      dims: [...i.dims],
-      dataType: i.dataType,
-      bytes: i.dataBytes,
-    })),
-  };
-  const tree = extractModuleTree(asOnnx);
+  const tree = extractModuleTree(raw);
   const recovered = new Map<string, RecoveredCall>(
     tree.modules.flatMap((m) =>
       m.calls.map((c, k) => [`${m.path}#${k}`, c] as const),

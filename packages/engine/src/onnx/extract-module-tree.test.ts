@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { extractModuleTree, scopeOfNode } from "./extract-module-tree.ts";
-import { decodeOnnxModel, OnnxDecodeError } from "./onnx-proto.ts";
+import { decodeOnnxModel, OnnxDecodeError } from "./onnx-bytes.ts";
 
 // reference.json records, from PyTorch at fixture-build time, every module name
 // (named_modules) and, for two hooked modules, the ONNX tensors of their output.

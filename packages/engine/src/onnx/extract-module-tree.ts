@@ -1,4 +1,4 @@
-import type { OnnxModel } from "./onnx-proto.ts";
+import type { ScopedModel } from "./onnx-bytes.ts";
 import {
   hasDynamoScopes,
   readDynamoScopes,
@@ -72,7 +72,7 @@ export function scopeOfNode(
  * tensors its nodes produce that something outside consumes (or that the model
  * outputs). Event numbers follow the nodes' topological order.
  */
-export function extractModuleTree(model: OnnxModel): ModuleTree {
+export function extractModuleTree(model: ScopedModel): ModuleTree {
   const torchScript = model.nodes.some((n) => n.name.startsWith("/"));
   return buildModuleTree(
     model,
@@ -83,7 +83,7 @@ export function extractModuleTree(model: OnnxModel): ModuleTree {
 }
 
 /** Module calls of each node, read from TorchScript node names. */
-function readTorchScriptScopes(model: OnnxModel): NodeScopes {
+function readTorchScriptScopes(model: ScopedModel): NodeScopes {
   const rawScopes = new Set<string>();
   for (const n of model.nodes) {
     if (!n.name.startsWith("/")) continue;
@@ -103,7 +103,7 @@ function readTorchScriptScopes(model: OnnxModel): NodeScopes {
 }
 
 /** The calls, boundaries and event numbers of the modules a scope reader placed nodes in. */
-function buildModuleTree(model: OnnxModel, scopes: NodeScopes): ModuleTree {
+function buildModuleTree(model: ScopedModel, scopes: NodeScopes): ModuleTree {
   const initializers = new Set(model.initializers.map((t) => t.name));
   const graphOutputs = new Set(model.outputs.map((o) => o.name));
   const constants = new Set<string>();

@@ -74,6 +74,17 @@ export interface ValueInfo {
   readonly shape?: readonly (number | string | null)[];
 }
 
+/** What module-scope recovery reads of a model (a RawModel, or a test's hand-made one). */
+export interface ScopedModel {
+  readonly nodes: readonly Pick<
+    RawNode,
+    "name" | "opType" | "domain" | "input" | "output" | "metadata"
+  >[];
+  readonly inputs: readonly Pick<ValueInfo, "name">[];
+  readonly outputs: readonly Pick<ValueInfo, "name">[];
+  readonly initializers: readonly Pick<RawInitializer, "name">[];
+}
+
 /** A model split into its encoded parts. */
 export interface RawModel {
   readonly irVersion: number;
@@ -308,27 +319,27 @@ function parseExternalData(
   const { location, offset = "0", length } = entries;
   const where = `initializer ${name || "(unnamed)"}`;
   if (!location)
-    throw new OnnxBytesError(
+    throw new OnnxDecodeError(
       `${where} keeps its data in an external file but names no location`,
     );
   const number = (key: string, v: string) => {
     if (!/^\d+$/.test(v))
-      throw new OnnxBytesError(
+      throw new OnnxDecodeError(
         `${where}: external data ${key} "${v}" is not a byte count`,
       );
     return Number(v);
   };
   const len = length === undefined ? dataBytes : number("length", length);
   if (len !== dataBytes)
-    throw new OnnxBytesError(
+    throw new OnnxDecodeError(
       `${where}: external data length ${len} does not match its type and dims (${dataBytes} bytes)`,
     );
   return { location, offset: number("offset", offset), length: len };
 }
 
-/** Raised for model bytes whose structure Loupe cannot use. */
-export class OnnxBytesError extends Error {
-  override readonly name = "OnnxBytesError";
+/** Raised for bytes that are not an ONNX model Loupe can read. */
+export class OnnxDecodeError extends Error {
+  override readonly name = "OnnxDecodeError";
   readonly code = "ONNX_INVALID";
 }
 
@@ -357,7 +368,34 @@ function readValueInfo(buf: Uint8Array, f: Field): ValueInfo {
   return { name, elemType, shape };
 }
 
-/** Splits model bytes into encoded nodes, initializers and the header fields. */
+/**
+ * Reads an ONNX model file's bytes, for import: `readRawModel`, with bytes
+ * that are not a model (or a model without nodes) refused as OnnxDecodeError.
+ * Weights in external data files are listed with their sizes; their data is
+ * never read here.
+ */
+export function decodeOnnxModel(bytes: Uint8Array): RawModel {
+  let raw: RawModel;
+  try {
+    raw = readRawModel(bytes);
+  } catch (error) {
+    if (error instanceof OnnxDecodeError) throw error;
+    throw new OnnxDecodeError(
+      `not an ONNX model: ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
+  if (raw.nodes.length === 0)
+    throw new OnnxDecodeError("not an ONNX model: it has no graph nodes");
+  return raw;
+}
+
+/**
+ * Splits model bytes into encoded nodes, initializers and the header fields:
+ * the engine's one model type, read by the importer, the planner and every
+ * model builder. Nodes and initializers keep their encoded bytes (views of
+ * `bytes`), so pieces are assembled from them unchanged.
+ */
 export function readRawModel(bytes: Uint8Array): RawModel {
   let irVersion = 8;
   const opsetImports: Uint8Array[] = [];
@@ -377,7 +415,7 @@ export function readRawModel(bytes: Uint8Array): RawModel {
       if (domain === "" || domain === "ai.onnx") opset = version;
     }
   }
-  if (!graph) throw new Error("not an ONNX model: it has no graph");
+  if (!graph) throw new OnnxDecodeError("not an ONNX model: it has no graph");
   const nodes: RawNode[] = [];
   const initializers: RawInitializer[] = [];
   const inputs: ValueInfo[] = [];

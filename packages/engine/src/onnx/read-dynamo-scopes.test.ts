@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { extractModuleTree } from "./extract-module-tree.ts";
-import type { OnnxModel, OnnxNode } from "./onnx-proto.ts";
+import type { ScopedModel } from "./onnx-bytes.ts";
+
+type OnnxNode = ScopedModel["nodes"][number];
 import {
   parsePythonStrings,
   readDynamoScopes,
@@ -25,15 +27,11 @@ function node(
   };
 }
 
-function model(nodes: OnnxNode[]): OnnxModel {
-  const io = (name: string) => ({ name, elemType: 1, shape: ["batch", 4] });
+function model(nodes: OnnxNode[]): ScopedModel {
   return {
-    producer: "pytorch 2.9.1",
-    opset: 20,
     nodes,
-    inputs: [io("x")],
-    outputs: [io(nodes.at(-1)!.output[0]!)],
-    valueInfo: [],
+    inputs: [{ name: "x" }],
+    outputs: [{ name: nodes.at(-1)!.output[0]! }],
     initializers: [],
   };
 }

@@ -1,4 +1,4 @@
-import type { OnnxModel } from "./onnx-proto.ts";
+import type { ScopedModel } from "./onnx-bytes.ts";
 
 /** The node metadata key under which torch's dynamo exporter writes module scopes. */
 export const NAME_SCOPES_KEY = "pkg.torch.onnx.name_scopes";
@@ -40,7 +40,7 @@ const UNPLACED_NEIGHBOUR =
   "it exchanges tensors with a node that has no scope metadata (the exporter's optimizer makes such nodes: export with optimize=False), so where the module ends is unknown";
 
 /** Whether any node carries dynamo scope metadata (torch.onnx.export(dynamo=True)). */
-export function hasDynamoScopes(model: OnnxModel): boolean {
+export function hasDynamoScopes(model: ScopedModel): boolean {
   return model.nodes.some((n) => NAME_SCOPES_KEY in n.metadata);
 }
 
@@ -61,7 +61,7 @@ export function hasDynamoScopes(model: OnnxModel): boolean {
  * to it. Limit: a module called twice back to back, with nothing between the
  * calls, reads as a single call.
  */
-export function readDynamoScopes(model: OnnxModel): NodeScopes {
+export function readDynamoScopes(model: ScopedModel): NodeScopes {
   const symbolicSizes = new Set<string>();
   const chains = model.nodes.map((node): readonly ScopeKey[] => {
     const raw = node.metadata[NAME_SCOPES_KEY];
@@ -102,7 +102,7 @@ export function readDynamoScopes(model: OnnxModel): NodeScopes {
 }
 
 /** Nodes with metadata that produce a tensor a node without it consumes, or consume one it produces. */
-function neighboursOfUnplaced(model: OnnxModel): Set<number> {
+function neighboursOfUnplaced(model: ScopedModel): Set<number> {
   const producer = new Map<string, number>();
   const consumers = new Map<string, number[]>();
   model.nodes.forEach((n, i) => {
