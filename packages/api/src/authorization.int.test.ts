@@ -5,6 +5,7 @@ import {
   finishRun,
   putResult,
   registerModel,
+  requestModelHosting,
   requestRun,
   type Database,
 } from "@loupe/db";
@@ -255,6 +256,30 @@ const MATRIX: Record<string, Case[]> = {
   "models.manifest": [
     { input: () => ({ model: modelName }), expect: everyone },
   ],
+  "models.hosting": [{ input: () => ({ model: modelName }), expect: everyone }],
+  "models.host": [
+    {
+      input: () => ({
+        name: `hosted-${++counter}`,
+        source: "/models/hosted/model.onnx",
+      }),
+      expect: adminOnly,
+    },
+  ],
+  "models.unhost": [
+    {
+      input: async () => {
+        const name = `unhosted-${++counter}`;
+        await requestModelHosting(db, {
+          name,
+          source: { kind: "path", path: "/models/unhosted/model.onnx" },
+          by: users.admin,
+        });
+        return { name };
+      },
+      expect: adminOnly,
+    },
+  ],
   "experiments.create": [
     { input: () => ({ title: "mine" }), expect: approvedOnly },
   ],
@@ -492,6 +517,27 @@ describe("authorization matrix", () => {
 });
 
 describe("API keys", () => {
+  it("host models only as an administrator's key with models:host, which no key gets unless asked for", async () => {
+    const admin = await callerAs("admin");
+    const host = (key: string) =>
+      outcomeOf(async () =>
+        createCaller(
+          createApiContext(services, await principalOfApiKey(db, key)),
+        ).models.host({
+          name: `keyed-${++counter}`,
+          source: "s3://loupe-models/keyed/model.onnx",
+        }),
+      );
+    const plain = await admin.keys.create({ name: "admin default" });
+    expect(plain.scopes).not.toContain("models:host");
+    expect(await host(plain.key)).toBe("FORBIDDEN");
+    const hosting = await admin.keys.create({
+      name: "admin hosting",
+      scopes: ["models:host"],
+    });
+    expect(await host(hosting.key)).toBe("ok");
+  });
+
   it("act as their account within their scopes, never mint keys, and stop working when revoked", async () => {
     const owner = await callerAs("approved");
     const readOnly = await owner.keys.create({
@@ -521,6 +567,11 @@ describe("API keys", () => {
     ).toBe("FORBIDDEN");
     expect(
       await outcomeOf(() => viaKey.keys.create({ name: "escalate" })),
+    ).toBe("FORBIDDEN");
+    expect(
+      await outcomeOf(() =>
+        owner.keys.create({ name: "host", scopes: ["models:host"] }),
+      ),
     ).toBe("FORBIDDEN");
     await owner.keys.revoke({ keyId: readOnly.keyId });
     expect(await principalOfApiKey(db, readOnly.key)).toBeNull();

@@ -1,4 +1,9 @@
-import { QuotaExceededError, VersionConflictError } from "@loupe/db";
+import {
+  ModelAlreadyHostedError,
+  ModelUnavailableError,
+  QuotaExceededError,
+  VersionConflictError,
+} from "@loupe/db";
 import { TRPCError } from "@trpc/server";
 import { EmailTakenError } from "./auth/accounts.ts";
 
@@ -38,6 +43,23 @@ export function toApiError(error: unknown): never {
         expectedVersion: error.expectedVersion,
         actualVersion: error.actualVersion,
       },
+      error.message,
+    );
+  if (error instanceof ModelUnavailableError)
+    throw new LoupeError(
+      "PRECONDITION_FAILED",
+      {
+        code: error.code,
+        model: error.model,
+        state: error.state,
+        reason: error.reason,
+      },
+      error.message,
+    );
+  if (error instanceof ModelAlreadyHostedError)
+    throw new LoupeError(
+      "CONFLICT",
+      { code: error.code, model: error.model, state: error.state },
       error.message,
     );
   if (error instanceof EmailTakenError)

@@ -13,6 +13,8 @@ export {
   principalOfUser,
   principalOfApiKey,
   API_KEY_SCOPES,
+  ADMIN_API_KEY_SCOPES,
+  DEFAULT_API_KEY_SCOPES,
   type Principal,
   type ApiKeyScope,
 } from "./auth/principal.ts";

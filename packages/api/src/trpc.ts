@@ -75,6 +75,21 @@ export const adminProcedure = sessionProcedure.use(({ ctx, next }) => {
 });
 
 /**
+ * An administrator, signed in or through an API key of theirs that has
+ * `scope` (what the CLI's administration commands use, e.g. `loupe models
+ * host` with `models:host`).
+ */
+export const adminScopedProcedure = (scope: ApiKeyScope) =>
+  scopedProcedure(scope).use(({ ctx, next }) => {
+    if (ctx.principal.role !== "admin")
+      throw new TRPCError({
+        code: "FORBIDDEN",
+        message: "administrators only",
+      });
+    return next();
+  });
+
+/**
  * Anyone, signed in or not (what they may read is decided per object: public
  * experiments are readable anonymously); an API key needs `scope`.
  */

@@ -1,15 +1,27 @@
 import { createHash } from "node:crypto";
 import type { Database } from "@loupe/db";
 
-/** What an API key may do; a session may do everything its account may. */
+/**
+ * What an API key may do; a session may do everything its account may.
+ * `models:host` (host and unhost models: `loupe models host`) is for
+ * administrators' keys only, and only when asked for.
+ */
 export const API_KEY_SCOPES = [
   "models:read",
   "experiments:read",
   "experiments:write",
   "runs:read",
   "runs:write",
+  "models:host",
 ] as const;
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
+
+/** The scopes a key gets when its creator names none: a researcher's. */
+export const DEFAULT_API_KEY_SCOPES: readonly ApiKeyScope[] =
+  API_KEY_SCOPES.filter((s) => s !== "models:host");
+
+/** Scopes only administrators' keys may have. */
+export const ADMIN_API_KEY_SCOPES: readonly ApiKeyScope[] = ["models:host"];
 
 /** Who is calling: an account, signed in (session) or through an API key. */
 export interface Principal {

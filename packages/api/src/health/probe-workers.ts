@@ -1,4 +1,8 @@
-import { listWorkerStatuses, type Database } from "@loupe/db";
+import {
+  listWorkerStatuses,
+  type Database,
+  type WorkerMemory,
+} from "@loupe/db";
 import type { Client } from "@temporalio/client";
 import proto from "@temporalio/proto";
 
@@ -13,6 +17,12 @@ export interface WorkerHealth {
   readonly taskQueues: readonly string[];
   /** Models loaded on the worker; empty means none. */
   readonly models: readonly string[];
+  /**
+   * Its memory budget, what its models take of it, and each model's engine
+   * memory (current and peak bytes by category); null from a worker that does
+   * not report it.
+   */
+  readonly memory: WorkerMemory | null;
   readonly lastSeenSecondsAgo: number;
   /** Whether Temporal lists this worker among the pollers of its task queues. */
   readonly pollingTemporal: boolean | "unknown";
@@ -58,6 +68,7 @@ export async function probeWorkers(
       pid: s.pid,
       taskQueues: s.taskQueues,
       models: s.models,
+      memory: s.memory ?? null,
       lastSeenSecondsAgo: Math.max(0, Math.round(silentMs / 1000)),
       pollingTemporal: polling,
       healthy: fresh && polling === true,

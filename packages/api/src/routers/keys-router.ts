@@ -2,7 +2,13 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { appendDomainEvents, domainEvents, streams } from "@loupe/db";
 import { z } from "zod";
 import { notFound } from "../errors.ts";
-import { API_KEY_SCOPES, hashApiKey } from "../auth/principal.ts";
+import { TRPCError } from "@trpc/server";
+import {
+  ADMIN_API_KEY_SCOPES,
+  API_KEY_SCOPES,
+  DEFAULT_API_KEY_SCOPES,
+  hashApiKey,
+} from "../auth/principal.ts";
 import { router, sessionProcedure } from "../trpc.ts";
 
 /**
@@ -18,10 +24,18 @@ export const keysRouter = router({
         scopes: z
           .array(z.enum(API_KEY_SCOPES))
           .min(1)
-          .default([...API_KEY_SCOPES]),
+          .default([...DEFAULT_API_KEY_SCOPES]),
       }),
     )
     .mutation(async ({ ctx, input }) => {
+      const adminOnly = input.scopes.filter((s) =>
+        ADMIN_API_KEY_SCOPES.includes(s),
+      );
+      if (adminOnly.length > 0 && ctx.principal.role !== "admin")
+        throw new TRPCError({
+          code: "FORBIDDEN",
+          message: `only administrators' keys may have the scope ${adminOnly.join(", ")}`,
+        });
       const keyId = randomUUID();
       const prefix = randomBytes(4).toString("hex");
       const key = `loupe_${prefix}_${randomBytes(24).toString("base64url")}`;

@@ -7,6 +7,7 @@ import {
   readableRun,
 } from "../experiments/experiment-access.ts";
 import { checkGraphForModel } from "../graphs/validate-for-model.ts";
+import { assertModelRunnable } from "../models/assert-model-runnable.ts";
 import { runWorkflowId, submitRun } from "../runs/submit-run.ts";
 import {
   approvedProcedure,
@@ -123,6 +124,7 @@ export const runsRouter = router({
           version: input.version!,
         };
       }
+      await assertModelRunnable(db, model);
       const checked = await checkGraphForModel(db, model, document);
       return submitRun(ctx.services, ctx.principal, checked, {
         experiment,
