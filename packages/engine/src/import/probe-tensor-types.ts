@@ -46,7 +46,10 @@ export async function probeTensorTypes(
   const session = await ort.InferenceSession.create(
     appendGraphOutputs(model, names),
     {
-      graphOptimizationLevel: "disabled",
+      // "basic" (constant folding, redundant node removal) keeps every named
+      // tensor that is a graph output, and lets ORT create sessions it refuses
+      // unoptimized (a model.half() export's float16 -> float16 Casts).
+      graphOptimizationLevel: "basic",
       // Weights in external files are mapped from them, not copied.
       ...(externalDataDir === undefined
         ? {}

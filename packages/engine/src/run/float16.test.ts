@@ -100,6 +100,17 @@ describe("a float16 model (gpt2-tiny-fp16) against PyTorch", () => {
     expect(wte.params[0]).toMatchObject({ name: "weight", dtype: "float16" });
   });
 
+  it("generates greedily from float16 logits: the first token is the reference's argmax", async () => {
+    const want = cases.plain!.saves.logits!;
+    const [, seq, vocab] = want.shape as [number, number, number];
+    const last = want.values.slice((seq - 1) * vocab, seq * vocab);
+    const argmax = last.indexOf(Math.max(...last));
+    const { generated } = await engine.run(
+      lm.generate(A.text, { maxNewTokens: 1 }, () => {}),
+    );
+    expect(generated[0]!.ids).toEqual([argmax]);
+  });
+
   it("refuses gradients by name, before anything compiles", async () => {
     const graph = lm.trace(B.text, () => {
       h(0).output[0]!.grad.save("grad");

@@ -1,4 +1,5 @@
 import * as ort from "onnxruntime-node";
+import { fromFloat16Array } from "@loupe/graph";
 import { uniformFloat64 } from "pure-rand/distribution/uniformFloat64";
 import { xoroshiro128plus } from "pure-rand/generator/xoroshiro128plus";
 import {
@@ -217,7 +218,10 @@ async function generate(
       throw new RunError(
         `internal: logits have ${B} rows for a batch of ${batch.length}`,
       );
-    const data = logits.data as Float32Array;
+    const data =
+      logits.type === "float16"
+        ? fromFloat16Array(logits.data as Uint16Array)
+        : (logits.data as Float32Array);
     let r = 0;
     for (const x of live) {
       const stepRows = rows.get(x.g)!.flatMap((rs) => rs ?? []);

@@ -47,12 +47,11 @@ export function emptyPast(
     throw new Error(
       `the model's input ${input.name} has no fixed head count and head size (shape ${JSON.stringify(input.shape)})`,
     );
-  return new ort.Tensor("float32", new Float32Array(0), [
-    batch,
-    heads,
-    0,
-    headDim,
-  ]);
+  const dims = [batch, heads, 0, headDim];
+  // The cache's own element type: a float16 export takes float16 pasts.
+  return input.elemType === 10
+    ? new ort.Tensor("float16", new Uint16Array(0), dims)
+    : new ort.Tensor("float32", new Float32Array(0), dims);
 }
 
 /** Rows `keep` of a tensor whose first axis is the batch (a cache or a mask). */

@@ -118,6 +118,15 @@ export async function runBackward(
       grads.has(entry.outputs[name]!),
     );
     if (seeds.length === 0) continue;
+    // The validator refuses gradients on float16 models; this is the engine's
+    // own guard, so a float16 program never silently gets no gradient.
+    const half = Object.keys(entry.feeds).find(
+      (name) => entry.feeds[name]!.type === "float16",
+    );
+    if (half !== undefined)
+      throw new RunError(
+        `gradients through float16 tensors are not supported (${half} of ${entry.key} is float16)`,
+      );
     const wrt = Object.keys(entry.feeds).filter(
       (name) => entry.feeds[name]!.type === "float32",
     );
