@@ -32,6 +32,47 @@ const schema = z.object({
     .int()
     .min(1)
     .default(32 * 1024),
+  /**
+   * Which models this worker hosts when an administrator asks (`loupe models
+   * host`, the admin page): `all`, `none` (default: only LOUPE_MODELS), or
+   * model names, comma-separated (production: one worker deployment per model).
+   */
+  LOUPE_HOSTING: z
+    .string()
+    .default("none")
+    .transform((v): HostingScope => {
+      const names = v
+        .split(",")
+        .map((p) => p.trim())
+        .filter(Boolean);
+      if (names.length === 1 && (names[0] === "all" || names[0] === "none"))
+        return { kind: names[0] };
+      return names.length === 0 ? { kind: "none" } : { kind: "named", names };
+    }),
+  /** How often the worker reads the models' hosting states (ms). */
+  LOUPE_HOSTING_POLL_MS: z.coerce.number().int().min(100).default(1000),
+  /**
+   * The bytes of model weights this worker may hold (e.g. 8GiB, 512MiB,
+   * 1000000): a model that does not fit what is left is refused before
+   * loading. Unset: no budget.
+   */
+  LOUPE_WORKER_MEMORY_BYTES: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === "") return null;
+      const bytes = parseByteSize(v);
+      if (bytes === undefined) {
+        ctx.addIssue({
+          code: "custom",
+          message: `expected a number of bytes, optionally with a unit (KiB, MiB, GiB, KB, MB, GB), got "${v}"`,
+        });
+        return z.NEVER;
+      }
+      return bytes;
+    }),
+  /** Where models hosted from S3 are fetched to (default: <tmp>/loupe-models). */
+  LOUPE_MODEL_CACHE_DIR: z.string().min(1).optional(),
   /** The platform task queue (default loupe-platform; tests isolate theirs). */
   LOUPE_PLATFORM_TASK_QUEUE: z.string().min(1).optional(),
   /**
@@ -41,6 +82,33 @@ const schema = z.object({
    */
   LOUPE_FAULT_HOLD_BATCH_MS: z.coerce.number().int().min(0).default(0),
 });
+
+/** Which host requests a worker takes on (LOUPE_HOSTING). */
+export type HostingScope =
+  | { readonly kind: "all" }
+  | { readonly kind: "none" }
+  | { readonly kind: "named"; readonly names: readonly string[] };
+
+const UNITS: Record<string, number> = {
+  "": 1,
+  b: 1,
+  kb: 1e3,
+  mb: 1e6,
+  gb: 1e9,
+  tb: 1e12,
+  kib: 2 ** 10,
+  mib: 2 ** 20,
+  gib: 2 ** 30,
+  tib: 2 ** 40,
+};
+
+/** "8GiB" -> 8589934592, "1.5 GB" -> 1500000000; undefined when it is not a size. */
+export function parseByteSize(text: string): number | undefined {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(text);
+  const unit = m && UNITS[m[2]!.toLowerCase()];
+  if (!m || unit === undefined || unit === null) return undefined;
+  return Math.floor(Number(m[1]) * unit);
+}
 
 /** The worker's configuration, parsed once at start. */
 export type WorkerEnv = z.infer<typeof schema>;

@@ -1,22 +1,21 @@
 /** The Loupe worker process: polls Temporal and runs activities. Config from env. */
 import { randomUUID } from "node:crypto";
 import os from "node:os";
+import path from "node:path";
 import {
   createDatabase,
   createResultStorage,
   removeDeadWorkers,
   resultStorageSettings,
+  s3ConnectionSettings,
 } from "@loupe/db";
-import { EngineThread, readModelFiles } from "@loupe/engine";
-import { modelTaskQueue, PLATFORM_TASK_QUEUE } from "@loupe/workflows";
+import { PLATFORM_TASK_QUEUE } from "@loupe/workflows";
 import { NativeConnection, Worker } from "@temporalio/worker";
 import { createActivities } from "./activities/create-activities.ts";
 import { createRunActivities } from "./activities/run-activities.ts";
-import {
-  createModelActivities,
-  type HostedModel,
-} from "./models/model-activities.ts";
-import { registerHostedModel } from "./models/register-hosted-model.ts";
+import { ModelHost } from "./hosting/model-host.ts";
+import { startHostingReconciler } from "./hosting/reconcile-hosting.ts";
+import { readImportedModelMeta } from "./hosting/start-model-engine.ts";
 import { parseWorkerEnv } from "./env.ts";
 import { startHeartbeat } from "./heartbeat.ts";
 import { workflowSource } from "./workflow-source.ts";
@@ -29,63 +28,50 @@ const results = createResultStorage(db, resultStorageSettings(process.env));
 const connection = await NativeConnection.connect({
   address: env.TEMPORAL_ADDRESS,
 });
-// Each hosted model runs in an engine thread of its own and polls its own queue.
-const models: HostedModel[] = [];
+const host = new ModelHost({
+  db,
+  connection,
+  namespace: env.TEMPORAL_NAMESPACE,
+  workerId,
+  budgetBytes: env.LOUPE_WORKER_MEMORY_BYTES,
+  results,
+  batch: {
+    quietMs: env.LOUPE_BATCH_QUIET_MS,
+    maxWaitMs: env.LOUPE_BATCH_MAX_WAIT_MS,
+    maxRows: env.LOUPE_BATCH_MAX_ROWS,
+    maxPaddedTokens: env.LOUPE_BATCH_MAX_PADDED_TOKENS,
+  },
+  faultHoldBatchMs: env.LOUPE_FAULT_HOLD_BATCH_MS,
+  s3: s3ConnectionSettings(process.env),
+  cacheDir: env.LOUPE_MODEL_CACHE_DIR ?? path.join(os.tmpdir(), "loupe-models"),
+  log: (line) => console.log(line),
+});
+// The models of LOUPE_MODELS are configuration: one that cannot be hosted fails the start.
 for (const file of env.LOUPE_MODELS) {
-  const { bytes, manifest, tokenizer } = await readModelFiles(file);
-  const engine = await EngineThread.start(bytes, manifest, tokenizer);
-  const model = { name: manifest.model.name, manifest, engine };
-  models.push(model);
-  const { secondsPerToken } = await registerHostedModel(db, model, {
-    results,
-    tokenizer,
+  const onnxPath = path.resolve(file);
+  const { name } = (await readImportedModelMeta(onnxPath)).manifest.model;
+  const outcome = await host.host({
+    name,
+    source: { kind: "path", path: onnxPath },
+    requestId: null,
   });
-  console.log(
-    `[worker] loaded model ${model.name} from ${file} (${(secondsPerToken * 1e3).toFixed(3)} ms per token)`,
-  );
+  if (outcome !== "online")
+    throw new Error(
+      `LOUPE_MODELS: model ${name} (${onnxPath}) was ${outcome}; the reason is logged above`,
+    );
 }
 const platformTaskQueue = env.LOUPE_PLATFORM_TASK_QUEUE ?? PLATFORM_TASK_QUEUE;
-const taskQueues = [
-  platformTaskQueue,
-  ...models.map((m) => modelTaskQueue(m.name)),
-];
-
-const workers = [
-  await Worker.create({
-    connection,
-    namespace: env.TEMPORAL_NAMESPACE,
-    taskQueue: platformTaskQueue,
-    identity: workerId,
-    ...workflowSource(),
-    activities: {
-      ...createActivities({ db, workerId }),
-      ...createRunActivities({ db }),
-    },
-  }),
-  ...(await Promise.all(
-    models.map((model) =>
-      Worker.create({
-        connection,
-        namespace: env.TEMPORAL_NAMESPACE,
-        taskQueue: modelTaskQueue(model.name),
-        identity: workerId,
-        activities: createModelActivities({
-          db,
-          model,
-          workerId,
-          batch: {
-            quietMs: env.LOUPE_BATCH_QUIET_MS,
-            maxWaitMs: env.LOUPE_BATCH_MAX_WAIT_MS,
-            maxRows: env.LOUPE_BATCH_MAX_ROWS,
-            maxPaddedTokens: env.LOUPE_BATCH_MAX_PADDED_TOKENS,
-          },
-          results,
-          faultHoldBatchMs: env.LOUPE_FAULT_HOLD_BATCH_MS,
-        }),
-      }),
-    ),
-  )),
-];
+const platformWorker = await Worker.create({
+  connection,
+  namespace: env.TEMPORAL_NAMESPACE,
+  taskQueue: platformTaskQueue,
+  identity: workerId,
+  ...workflowSource(),
+  activities: {
+    ...createActivities({ db, workerId }),
+    ...createRunActivities({ db }),
+  },
+});
 
 // Rows left by workers of this host that died without a clean shutdown.
 const reaped = await removeDeadWorkers(db, os.hostname(), (pid) => {
@@ -101,27 +87,37 @@ if (reaped.length > 0)
     `[worker] removed the rows of dead workers: ${reaped.join(", ")}`,
   );
 
+const startedAt = new Date();
 const heartbeat = startHeartbeat(
   db,
-  {
+  () => ({
     id: workerId,
     hostname: os.hostname(),
     pid: process.pid,
-    taskQueues,
-    models: models.map((m) => m.name),
-    startedAt: new Date(),
-  },
+    taskQueues: [platformTaskQueue, ...host.taskQueues()],
+    models: host.names(),
+    memory: host.memory(),
+    startedAt,
+  }),
   env.LOUPE_HEARTBEAT_MS,
 );
+// Models hosted and unhosted by administrators while the worker runs.
+const hosting = startHostingReconciler(db, host, {
+  scope: env.LOUPE_HOSTING,
+  pollMs: env.LOUPE_HOSTING_POLL_MS,
+  log: (line) => console.log(line),
+});
 console.log(
-  `[worker] ${workerId} polling ${taskQueues.join(", ")} at ${env.TEMPORAL_ADDRESS}`,
+  `[worker] ${workerId} polling ${[platformTaskQueue, ...host.taskQueues()].join(", ")} at ${env.TEMPORAL_ADDRESS}`,
 );
 
 try {
-  // Worker.run resolves after SIGINT/SIGTERM, once in-flight tasks have finished.
-  await Promise.all(workers.map((w) => w.run()));
+  // Worker.run resolves after SIGINT/SIGTERM, once in-flight tasks have
+  // finished; the same signals stop the models' Temporal workers.
+  await platformWorker.run();
 } finally {
-  await Promise.all(models.map((m) => m.engine.close().catch(() => undefined)));
+  await hosting.stop().catch(() => undefined);
+  await host.close();
   await heartbeat.stop().catch(() => undefined);
   await connection.close();
   await db.$disconnect();
