@@ -164,6 +164,34 @@ describe("infra/kubernetes", () => {
     }
   });
 
+  it("gives each model's worker Deployment that model to host, within its memory limit", () => {
+    const modelWorkers = byKind("Deployment").filter(
+      (d) => podOf(d).metadata?.labels?.["loupe.dev/model"] !== undefined,
+    );
+    expect(modelWorkers.length).toBeGreaterThan(0);
+    const quantity = (q: string) => {
+      const m = /^(\d+)(Ki|Mi|Gi|Ti)?$/.exec(q);
+      expect(m, `memory quantity ${q}`).not.toBeNull();
+      const unit = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40 };
+      return Number(m![1]) * (m![2] ? unit[m![2] as keyof typeof unit] : 1);
+    };
+    for (const d of modelWorkers) {
+      const model = podOf(d).metadata!.labels!["loupe.dev/model"]!;
+      const c = podOf(d).spec.containers[0]! as Container & {
+        resources: { limits: { memory: string } };
+      };
+      const env = parseWorkerEnv(environmentOf(c));
+      expect(env.LOUPE_HOSTING, d.metadata.name).toEqual({
+        kind: "named",
+        names: [model],
+      });
+      expect(env.LOUPE_WORKER_MEMORY_BYTES, d.metadata.name).not.toBeNull();
+      expect(env.LOUPE_WORKER_MEMORY_BYTES!).toBeLessThan(
+        quantity(c.resources.limits.memory),
+      );
+    }
+  });
+
   it("would catch a missing variable: the env parsers reject an empty environment", () => {
     expect(() => parseWebEnv({})).toThrow("DATABASE_URL");
     expect(() => parseWorkerEnv({})).toThrow("TEMPORAL_ADDRESS");

@@ -30,21 +30,39 @@ function serviceEnv(
   };
 }
 
+/**
+ * glibc allocator settings of worker processes: fixed thresholds, so memory
+ * a model's engine frees (large buffers, the top of a thread's arena) goes
+ * back to the system at once instead of staying with the process after the
+ * model is unhosted (apps/worker/README.md, "Hosting while Loupe runs").
+ */
+export const WORKER_MALLOC_ENV: Readonly<Record<string, string>> = {
+  MALLOC_MMAP_THRESHOLD_: "131072",
+  MALLOC_TRIM_THRESHOLD_: "131072",
+};
+
 /** Starts the Temporal worker (apps/worker) with the stack's services. */
 export function startWorker(apps: AppsEnv, name = "worker"): ManagedProcess {
   // One process (node with tsx's loader), not the tsx CLI, which forks a child:
   // signals then reach the worker once, and the worker is the process we wait for.
+  // --expose-gc: an unhosted model's main-thread garbage is collected at once.
   return spawnManaged(
     name,
     process.execPath,
-    ["--import", "tsx", "src/main.ts"],
+    ["--expose-gc", "--import", "tsx", "src/main.ts"],
     {
       cwd: path.join(apps.repoRoot, "apps", "worker"),
-      // The bundled model (models/facts), unless the environment names others.
+      // The bundled model (models/facts), unless the environment names others;
+      // and every model an administrator hosts while the stack runs.
       env: serviceEnv(apps, {
+        ...WORKER_MALLOC_ENV,
         LOUPE_MODELS:
           process.env.LOUPE_MODELS ??
           path.join(apps.repoRoot, "models", "facts", "model.onnx"),
+        LOUPE_HOSTING: process.env.LOUPE_HOSTING ?? "all",
+        LOUPE_MODEL_CACHE_DIR:
+          process.env.LOUPE_MODEL_CACHE_DIR ??
+          path.join(path.dirname(apps.logsDir), "models"),
         ...apps.workerEnv,
       }),
       logsDir: apps.logsDir,
