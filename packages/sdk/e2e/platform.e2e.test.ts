@@ -269,7 +269,7 @@ describe("the loupe CLI", () => {
 
     const models = await cli(["models"], env);
     expect(models.stdout).toMatch(
-      /^NAME\s+WORKERS\s+HASH\nfacts-gpt2\s+1\s+sha256:/,
+      /^NAME\s+STATE\s+WORKERS\s+HASH\nfacts-gpt2\s+online\s+1\s+sha256:/,
     );
 
     const run = await cli(
@@ -338,5 +338,50 @@ describe("the loupe CLI", () => {
     expect(unreachable.stderr).toBe(
       "error: cannot reach the Loupe server at http://127.0.0.1:59999 while listing runs (ECONNREFUSED): is it running, and is the URL right? Check LOUPE_URL or `loupe login --url`\n",
     );
+  });
+
+  it("models host and unhost: an administrator's key with models:host; a model that cannot load is reported failed with its reason", async () => {
+    const { key } = await admin.keys.create.mutate({
+      name: "hosting",
+      scopes: ["models:host"],
+    });
+    const env = { LOUPE_URL: webUrl, LOUPE_API_KEY: key };
+    const refused = await cli(
+      ["models", "host", "s3://loupe-models/elsewhere/model.onnx"],
+      env,
+    );
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toBe(
+      "error: cannot read the manifest of s3://loupe-models/elsewhere/model.onnx here: give the model's name with --name (the name in its manifest, from loupe models import)\n",
+    );
+    // No file there: the worker reports the failure, and --wait says why.
+    const missing = path.join(os.tmpdir(), "no-such-model", "model.onnx");
+    const host = await cli(
+      ["models", "host", missing, "--name", "missing-model", "--wait"],
+      env,
+    );
+    expect(host.stdout).toContain(
+      `hosting missing-model requested from ${missing}: workers load it now`,
+    );
+    expect(host.code).toBe(1);
+    expect(host.stderr).toMatch(
+      new RegExp(
+        `^error: model missing-model was not hosted: failed: loading model missing-model from ${missing} failed: `,
+      ),
+    );
+    const ls = await cli(["models"], env);
+    expect(ls.stdout).toMatch(/\nmissing-model\s+failed\s+0\s+-\n/);
+    expect(ls.stdout).toContain("missing-model: loading model missing-model");
+    const unhost = await cli(["models", "unhost", "missing-model"], env);
+    expect(unhost.stdout).toBe(
+      "missing-model unhosted: its workers free its memory\n",
+    );
+    // A key without the models:host scope cannot.
+    const plain = await cli(["models", "unhost", "missing-model"], {
+      LOUPE_URL: webUrl,
+      LOUPE_API_KEY: apiKey,
+    });
+    expect(plain.code).toBe(1);
+    expect(plain.stderr).toContain("this API key lacks the scope models:host");
   });
 });

@@ -49,6 +49,7 @@ export {
   LoupeClientError,
   GraphInvalidError,
   QuotaExceededError,
+  ModelUnavailableError,
   UnauthorizedError,
   ServerUnreachableError,
   ResultTooLargeError,

@@ -8,6 +8,7 @@ import {
 import { importModelFile } from "../models/import-model-file.ts";
 import { defaultCliContext, table, type CliContext } from "./cli-context.ts";
 import { formatImportSummary } from "./format-import-summary.ts";
+import { addHostingCommands } from "./build-hosting-commands.ts";
 
 /** What the models commands need from outside (the engine, loaded on demand). */
 export interface ModelsCommandDeps {
@@ -20,7 +21,7 @@ export function buildModelsCommand(
   context: CliContext = defaultCliContext,
 ): Command {
   const models = new Command("models").description(
-    "The models a Loupe server hosts (ls, typegen), and importing ONNX models on this machine (import, needs @loupe/engine).",
+    "The models a Loupe server hosts (ls, typegen; host and unhost for administrators), and importing ONNX models on this machine (import, needs @loupe/engine).",
   );
   models
     .command("ls", { isDefault: true })
@@ -33,11 +34,19 @@ export function buildModelsCommand(
       }
       context.out(
         table([
-          ["NAME", "WORKERS", "HASH"],
-          ...hosted.map((m) => [m.name, String(m.workers), m.hash]),
+          ["NAME", "STATE", "WORKERS", "HASH"],
+          ...hosted.map((m) => [
+            m.name,
+            m.state ?? (m.workers > 0 ? "online" : "no worker"),
+            String(m.workers),
+            m.hash ?? "-",
+          ]),
         ]),
       );
+      for (const m of hosted.filter((x) => x.reason))
+        context.out(`${m.name}: ${m.reason}\n`);
     });
+  addHostingCommands(models, context);
   models
     .command("typegen")
     .description(

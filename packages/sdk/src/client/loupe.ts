@@ -51,8 +51,16 @@ export interface LoupeOptions {
 /** A hosted model as `models.list` reports it. */
 export interface HostedModel {
   readonly name: string;
-  readonly hash: string;
-  readonly registeredAt: Date;
+  /** Null until a worker has loaded and registered it. */
+  readonly hash: string | null;
+  readonly registeredAt: Date | null;
+  /**
+   * Where hosting it stands (requested, loading, online, refused, failed,
+   * unhosted); null for a model a worker hosts from its configuration only.
+   */
+  readonly state: string | null;
+  /** Why it was refused or failed. */
+  readonly reason: string | null;
   /** Workers serving it now. */
   readonly workers: number;
 }
@@ -156,7 +164,7 @@ export class Loupe {
     );
     return models.map((m) => ({
       ...m,
-      registeredAt: new Date(m.registeredAt),
+      registeredAt: m.registeredAt === null ? null : new Date(m.registeredAt),
     }));
   }
 

@@ -4,6 +4,7 @@ import { TRPCClientError } from "@trpc/client";
 export type LoupeClientErrorCode =
   | "GRAPH_INVALID"
   | "QUOTA_EXCEEDED"
+  | "MODEL_UNAVAILABLE"
   | "UNAUTHORIZED"
   | "FORBIDDEN"
   | "NOT_FOUND"
@@ -61,6 +62,23 @@ export class QuotaExceededError extends LoupeClientError {
     options?: ErrorOptions,
   ) {
     super("QUOTA_EXCEEDED", message, options);
+  }
+}
+
+/**
+ * The model is not online: unhosted by an administrator, or still requested
+ * or loading, or refused or failed on its workers. Nothing was queued;
+ * `model` names it and `state` says where its hosting stands.
+ */
+export class ModelUnavailableError extends LoupeClientError {
+  override readonly name = "ModelUnavailableError";
+  constructor(
+    readonly model: string,
+    readonly state: string,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super("MODEL_UNAVAILABLE", message, options);
   }
 }
 
@@ -137,6 +155,15 @@ export function toClientError(
       Number(loupe.limit),
       Number(loupe.used),
       `${message}. Wait for your running runs to finish or for tomorrow's allowance (UTC), or ask an administrator for a larger quota`,
+      { cause: error },
+    );
+  if (loupe?.code === "MODEL_UNAVAILABLE")
+    return new ModelUnavailableError(
+      String(loupe.model),
+      String(loupe.state),
+      loupe.state === "unhosted"
+        ? `${message}; ask an administrator to host it again`
+        : message,
       { cause: error },
     );
   if (loupe?.code === "GRAPH_INVALID" || loupe?.code === "GRAPH_FORMAT")
