@@ -3,6 +3,8 @@ import type { HealthReport } from "@loupe/api";
 import { useEffect, useState } from "react";
 import { trpc } from "@/lib/trpc-client";
 import { StatusBadge } from "./status-badge";
+import { EngineMemory } from "./models/engine-memory";
+import { formatBytes } from "@/lib/format-bytes";
 
 const REFRESH_MS = 2000;
 
@@ -95,6 +97,7 @@ export function HealthBoard({ initial }: { initial: HealthReport }) {
               <th scope="col">Status</th>
               <th scope="col">Task queues</th>
               <th scope="col">Models loaded</th>
+              <th scope="col">Memory</th>
               <th scope="col">Last seen</th>
               <th scope="col">Detail</th>
             </tr>
@@ -118,6 +121,28 @@ export function HealthBoard({ initial }: { initial: HealthReport }) {
                 <td>{w.taskQueues.join(", ")}</td>
                 <td data-testid="worker-models">
                   {w.models.length === 0 ? "none" : w.models.join(", ")}
+                </td>
+                <td data-testid="worker-memory">
+                  {w.memory ? (
+                    <>
+                      <div className="small">
+                        weights {formatBytes(w.memory.admittedBytes)} of{" "}
+                        {w.memory.budgetBytes === null
+                          ? "no budget"
+                          : formatBytes(w.memory.budgetBytes)}
+                      </div>
+                      {Object.entries(w.memory.models).map(([model, m]) => (
+                        <div key={model}>
+                          <div className="small">
+                            <code>{model}</code>
+                          </div>
+                          <EngineMemory memory={m} />
+                        </div>
+                      ))}
+                    </>
+                  ) : (
+                    <span className="muted">not reported</span>
+                  )}
                 </td>
                 <td className="num">{w.lastSeenSecondsAgo} s ago</td>
                 <td>{w.detail}</td>

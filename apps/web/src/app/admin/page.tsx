@@ -1,11 +1,19 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import { reviewAction, setQuotaAction } from "@/server/actions/admin-actions";
+import {
+  hostModelAction,
+  reviewAction,
+  setQuotaAction,
+  unhostModelAction,
+} from "@/server/actions/admin-actions";
 import { requireAccount } from "@/server/session";
 import { AccessBadge } from "@/components/access-badge";
 import { FormMessage } from "@/components/form-message";
 import { UsageChart, type UsageDay } from "@/components/admin/usage-chart";
 import { When } from "@/components/when";
+import { EngineMemory } from "@/components/models/engine-memory";
+import { HostingState } from "@/components/models/hosting-state";
+import { formatBytes } from "@/lib/format-bytes";
 import { QuotaFields } from "./quota-fields";
 
 export const metadata: Metadata = { title: "Administration" };
@@ -103,37 +111,100 @@ export default async function AdminPage({
         </ul>
       )}
 
-      <h2>Workers and queues</h2>
+      <h2>Hosted models</h2>
+      <p className="muted">
+        Host a model while Loupe runs: give the path of its <code>.onnx</code>{" "}
+        (imported with <code>loupe models import</code>, its manifest beside it)
+        on storage the workers share, or its <code>s3://</code> URL in the
+        result store. Only the location is sent; the workers read the files. Or
+        from a shell: <code>loupe models host &lt;path-or-url&gt;</code>.
+      </p>
+      <form
+        action={hostModelAction}
+        className="filters"
+        data-testid="host-model"
+      >
+        <label>
+          Name
+          <input
+            name="name"
+            required
+            maxLength={100}
+            pattern="[A-Za-z0-9][A-Za-z0-9._\-]*"
+            placeholder="the name in its manifest"
+          />
+        </label>
+        <label>
+          Files
+          <input
+            name="source"
+            required
+            size={48}
+            placeholder="/models/gpt2/model.onnx or s3://bucket/gpt2/model.onnx"
+          />
+        </label>
+        <button type="submit" data-testid="host-model-submit">
+          Host
+        </button>
+      </form>
       <table className="grid" data-testid="admin-models">
         <thead>
           <tr>
             <th scope="col">Model</th>
+            <th scope="col">State</th>
             <th scope="col">Workers</th>
             <th scope="col">Queued</th>
             <th scope="col">Running</th>
+            <th scope="col">Engine memory</th>
+            <th scope="col">
+              <span className="visually-hidden">Actions</span>
+            </th>
           </tr>
         </thead>
         <tbody>
           {models.map((m) => (
-            <tr key={m.name}>
+            <tr key={m.name} data-testid="admin-model-row" data-model={m.name}>
               <td>
                 <Link href={`/models/${encodeURIComponent(m.name)}`}>
                   {m.name}
                 </Link>
               </td>
+              <td>
+                <HostingState model={m} />
+              </td>
               <td className="num">{m.workers}</td>
               <td className="num">{m.queued}</td>
               <td className="num">{m.running}</td>
+              <td>
+                <EngineMemory memory={m.memory} />
+              </td>
+              <td>
+                {m.state !== "unhosted" && (
+                  <form action={unhostModelAction}>
+                    <input type="hidden" name="name" value={m.name} />
+                    <button
+                      type="submit"
+                      className="danger"
+                      data-testid="unhost-model"
+                    >
+                      Unhost <span className="visually-hidden">{m.name}</span>
+                    </button>
+                  </form>
+                )}
+              </td>
             </tr>
           ))}
         </tbody>
       </table>
+
+      <h2>Workers and queues</h2>
       <table className="grid" data-testid="workers">
         <thead>
           <tr>
             <th scope="col">Worker</th>
             <th scope="col">Task queues</th>
             <th scope="col">Models</th>
+            <th scope="col">Memory</th>
             <th scope="col">Up since</th>
             <th scope="col">Last heartbeat</th>
           </tr>
@@ -141,7 +212,7 @@ export default async function AdminPage({
         <tbody>
           {workers.length === 0 && (
             <tr>
-              <td colSpan={5}>No worker heartbeat in the last 30 seconds.</td>
+              <td colSpan={6}>No worker heartbeat in the last 30 seconds.</td>
             </tr>
           )}
           {workers.map((w) => (
@@ -151,6 +222,9 @@ export default async function AdminPage({
               </td>
               <td className="small">{w.taskQueues.join(", ")}</td>
               <td className="small">{w.models.join(", ")}</td>
+              <td className="small">
+                <WorkerMemoryBudget memory={w.memory ?? null} />
+              </td>
               <td className="num">
                 <When at={w.startedAt} />
               </td>
@@ -231,6 +305,23 @@ export default async function AdminPage({
         </tbody>
       </table>
     </section>
+  );
+}
+
+/** A worker's memory budget for model weights and what its models take of it. */
+function WorkerMemoryBudget({
+  memory,
+}: {
+  memory: { budgetBytes: number | null; admittedBytes: number } | null;
+}) {
+  if (!memory) return <span className="muted">not reported</span>;
+  return (
+    <>
+      {formatBytes(memory.admittedBytes)} of{" "}
+      {memory.budgetBytes === null
+        ? "no budget"
+        : formatBytes(memory.budgetBytes)}
+    </>
   );
 }
 

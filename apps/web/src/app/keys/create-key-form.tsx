@@ -11,9 +11,20 @@ const SCOPES = [
   ["experiments:read", "read experiments"],
   ["experiments:write", "push, fork and star experiments"],
 ] as const;
+/** Administrators only, and never ticked by default. */
+const ADMIN_SCOPES = [
+  ["models:host", "host and unhost models (loupe models host)"],
+] as const;
 
 /** Creates a key and shows its secret once, with the line that uses it. */
-export function CreateKeyForm({ origin }: { origin: string }) {
+export function CreateKeyForm({
+  origin,
+  admin = false,
+}: {
+  origin: string;
+  /** Offer the administrators' scopes. */
+  admin?: boolean;
+}) {
   const [state, action, pending] = useActionState<CreateKeyState, FormData>(
     createKeyAction,
     {},
@@ -43,6 +54,13 @@ export function CreateKeyForm({ origin }: { origin: string }) {
               <code>{scope}</code> <span className="muted small">{what}</span>
             </label>
           ))}
+          {admin &&
+            ADMIN_SCOPES.map(([scope, what]) => (
+              <label key={scope} className="check">
+                <input type="checkbox" name="scopes" value={scope} />
+                <code>{scope}</code> <span className="muted small">{what}</span>
+              </label>
+            ))}
         </fieldset>
         <button type="submit" disabled={pending}>
           {pending ? "Creating…" : "Create key"}

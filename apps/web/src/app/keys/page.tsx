@@ -15,7 +15,7 @@ export default async function KeysPage({
   searchParams: Promise<Record<string, string | undefined>>;
 }) {
   const { error, notice } = await searchParams;
-  const { caller } = await requireAccount("/keys");
+  const { caller, me } = await requireAccount("/keys");
   const keys = await caller.keys.list();
   const origin = await requestOrigin();
   return (
@@ -27,7 +27,7 @@ export default async function KeysPage({
       </p>
       <FormMessage error={error} notice={notice} />
       <h2>New key</h2>
-      <CreateKeyForm origin={origin} />
+      <CreateKeyForm origin={origin} admin={me.role === "admin"} />
       <h2>Your keys</h2>
       {keys.length === 0 ? (
         <p className="muted">No keys yet.</p>

@@ -2,6 +2,8 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { getServerCaller } from "@/server/caller";
 import { When } from "@/components/when";
+import { EngineMemory } from "@/components/models/engine-memory";
+import { HostingState } from "@/components/models/hosting-state";
 
 export const metadata: Metadata = { title: "Models" };
 export const dynamic = "force-dynamic";
@@ -13,11 +15,16 @@ export default async function ModelsPage() {
     <section className="page">
       <h1>Hosted models</h1>
       <p className="muted">
-        Models that workers registered. Runs on one model are batched together:
+        Models that workers host, and where hosting each stands: requested by an
+        administrator, loading, online, refused (over a worker&apos;s memory
+        budget) or failed, unhosted. Runs on one model are batched together:
         different users&apos; graphs share a forward pass.
       </p>
       {models.length === 0 ? (
-        <p>No model is registered yet: start a worker.</p>
+        <p>
+          No model is hosted yet: start a worker, or host one from the admin
+          page.
+        </p>
       ) : (
         <table className="grid" data-testid="models">
           <thead>
@@ -27,6 +34,7 @@ export default async function ModelsPage() {
               <th scope="col">Workers online</th>
               <th scope="col">Queued</th>
               <th scope="col">Running</th>
+              <th scope="col">Engine memory</th>
               <th scope="col">Registered</th>
             </tr>
           </thead>
@@ -37,16 +45,14 @@ export default async function ModelsPage() {
                   <Link href={`/models/${encodeURIComponent(m.name)}`}>
                     {m.name}
                   </Link>
-                  <div className="muted small">
-                    <code>{m.hash.slice(0, 19)}…</code>
-                  </div>
+                  {m.hash && (
+                    <div className="muted small">
+                      <code>{m.hash.slice(0, 19)}…</code>
+                    </div>
+                  )}
                 </td>
                 <td>
-                  {m.workers > 0 ? (
-                    <span className="pill access-approved">online</span>
-                  ) : (
-                    <span className="pill access-rejected">no worker</span>
-                  )}
+                  <HostingState model={m} />
                 </td>
                 <td className="num" data-testid="model-workers">
                   {m.workers}
@@ -55,8 +61,11 @@ export default async function ModelsPage() {
                   {m.queued}
                 </td>
                 <td className="num">{m.running}</td>
+                <td>
+                  <EngineMemory memory={m.memory} />
+                </td>
                 <td className="num">
-                  <When at={m.registeredAt} />
+                  {m.registeredAt ? <When at={m.registeredAt} /> : "—"}
                 </td>
               </tr>
             ))}

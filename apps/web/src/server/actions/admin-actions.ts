@@ -52,3 +52,34 @@ export async function setQuotaAction(form: FormData) {
   revalidatePath("/admin");
   backWith("/admin", { notice: `Quota of ${formText(form, "email")} saved.` });
 }
+
+/** Records a request to host a model from files the workers read (nothing is uploaded). */
+export async function hostModelAction(form: FormData) {
+  const caller = await getServerCaller();
+  const name = formText(form, "name");
+  try {
+    await caller.models.host({ name, source: formText(form, "source") });
+  } catch (error) {
+    backWith("/admin", { error: describeError(error) });
+  }
+  revalidatePath("/admin");
+  backWith("/admin", {
+    notice: `Hosting ${name} requested: the workers that host models on request load it now; its state shows below and on the models page.`,
+  });
+}
+
+/** Unhosts a model: no new runs, its waiting runs end, its workers free its memory. */
+export async function unhostModelAction(form: FormData) {
+  const caller = await getServerCaller();
+  const name = formText(form, "name");
+  let endedRuns = 0;
+  try {
+    ({ endedRuns } = await caller.models.unhost({ name }));
+  } catch (error) {
+    backWith("/admin", { error: describeError(error) });
+  }
+  revalidatePath("/admin");
+  backWith("/admin", {
+    notice: `${name} unhosted${endedRuns > 0 ? `; ${endedRuns} waiting run${endedRuns === 1 ? "" : "s"} ended` : ""}.`,
+  });
+}

@@ -5,6 +5,7 @@ import { manifestSchema } from "@loupe/graph";
 import { getServerCaller } from "@/server/caller";
 import { errorCode } from "@/server/describe-error";
 import { ModuleTree } from "@/components/models/module-tree";
+import { HostingHistory } from "@/components/models/hosting-history";
 
 export const dynamic = "force-dynamic";
 
@@ -23,12 +24,55 @@ export default async function ModelPage({
 }) {
   const name = decodeURIComponent((await params).name);
   const caller = await getServerCaller();
-  const model = await caller.models
-    .manifest({ model: name })
-    .catch((e: unknown) => {
-      if (errorCode(e) === "NOT_FOUND") notFound();
-      throw e;
-    });
+  const orNull = (e: unknown) => {
+    if (errorCode(e) === "NOT_FOUND") return null;
+    throw e;
+  };
+  const [model, hosting] = await Promise.all([
+    caller.models.manifest({ model: name }).catch(orNull),
+    caller.models.hosting({ model: name }).catch(orNull),
+  ]);
+  if (!model && !hosting) notFound();
+  const hostingSection = hosting && (
+    <>
+      <h2>Hosting</h2>
+      <p data-testid="hosting-state">
+        {hosting.state ? (
+          <>
+            State: <strong>{hosting.state}</strong>
+            {hosting.reason && <>: {hosting.reason}</>}
+          </>
+        ) : (
+          "Hosted by a worker's configuration."
+        )}
+        {hosting.source && (
+          <span className="muted small">
+            {" "}
+            Files:{" "}
+            <code>
+              {hosting.source.kind === "path"
+                ? hosting.source.path
+                : hosting.source.url}
+            </code>
+          </span>
+        )}
+      </p>
+      <HostingHistory events={hosting.events} />
+    </>
+  );
+  if (!model)
+    return (
+      <section className="page">
+        <p className="small">
+          <Link href="/models">Models</Link> /
+        </p>
+        <h1>{name}</h1>
+        <p className="muted">
+          Not registered yet: its module tree shows once a worker has loaded it.
+        </p>
+        {hostingSection}
+      </section>
+    );
   const manifest = manifestSchema.parse(model.manifest);
   const aliases = Object.entries(manifest.aliases ?? {});
   return (
@@ -51,6 +95,7 @@ export default async function ModelPage({
           <code>npx loupe models typegen {model.name}</code>
         </dd>
       </dl>
+      {hostingSection}
       <h2>Module tree</h2>
       <p className="muted small">
         Each module with the shapes of its input and output (symbolic dimensions
