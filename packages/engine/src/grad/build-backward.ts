@@ -1,5 +1,10 @@
 import { writeModel, type ValueInfo } from "../onnx/onnx-bytes.ts";
-import { Emitter, GRAD_PREFIX, isFloatType } from "./emitter.ts";
+import {
+  Emitter,
+  GRAD_PREFIX,
+  isFloatType,
+  MICROSOFT_DOMAIN,
+} from "./emitter.ts";
 import { viewNode, type NodeView, type Program } from "./program.ts";
 import { splitSequencesAsSlices } from "./split-sequences.ts";
 import { tensorFacts } from "./tensor-facts.ts";
@@ -189,9 +194,14 @@ export function buildBackward(
     ...program.initializers.filter((i) => needed.has(i.name ?? "")),
     ...e.inits.filter((i) => needed.has(i.name!)),
   ];
+  const contrib = kept.some(
+    (n) => "domain" in n && n.domain === MICROSOFT_DOMAIN,
+  );
   const bytes = writeModel({
     irVersion: program.irVersion,
-    opsetImports: program.opsetImports,
+    opsetImports: contrib
+      ? [...program.opsetImports, { domain: MICROSOFT_DOMAIN, version: 1 }]
+      : program.opsetImports,
     nodes: kept,
     initializers,
     inputs,

@@ -20,6 +20,9 @@ export const isFloatType = (t: number | undefined) =>
  * axes). Facts of the tensors it creates are recorded as it goes, so later
  * rules can ask for their rank.
  */
+/** ONNX Runtime's contrib operator domain (FusedMatMul). */
+export const MICROSOFT_DOMAIN = "com.microsoft";
+
 export class Emitter {
   readonly nodes: NodeSpec[] = [];
   readonly inits: TensorData[] = [];
@@ -45,6 +48,39 @@ export class Emitter {
     this.facts.set(output, {
       ...fact,
       elemType: fact.elemType ?? this.inferType(opType, input, attributes),
+    });
+    return output;
+  }
+
+  /**
+   * x·y with either operand's last two axes transposed in the product
+   * (ONNX Runtime's com.microsoft FusedMatMul): a gradient's product with a
+   * weight's transpose reads the weight where it is, instead of a Transpose
+   * node that ONNX Runtime would fold into a transposed copy of the weight
+   * kept by the session (GPT-2 small: the weights over again).
+   */
+  fusedMatMul(
+    x: string,
+    y: string,
+    transA: boolean,
+    transB: boolean,
+    fact: TensorFact = {},
+  ): string {
+    const output = this.fresh();
+    this.nodes.push({
+      opType: "FusedMatMul",
+      domain: MICROSOFT_DOMAIN,
+      input: [x, y],
+      output: [output],
+      attributes: {
+        transA: { int: transA ? 1 : 0 },
+        transB: { int: transB ? 1 : 0 },
+        alpha: { float: 1 },
+      },
+    });
+    this.facts.set(output, {
+      ...fact,
+      elemType: fact.elemType ?? this.typeOf(x),
     });
     return output;
   }

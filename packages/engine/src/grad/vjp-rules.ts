@@ -172,7 +172,15 @@ function matmulVjp(c: RuleContext): (string | undefined)[] {
         );
   };
   const out: (string | undefined)[] = [undefined, undefined];
-  if (c.wants(0)) {
+  // Known ranks: the transposes happen inside the product (FusedMatMul).
+  const fused = e.rankOf(a) !== undefined && e.rankOf(b) !== undefined;
+  if (c.wants(0) && fused) {
+    const ga = e.unbroadcast(
+      e.fusedMatMul(gg, b, false, true, { elemType: e.typeOf(g) }),
+      a,
+    );
+    out[0] = ra === 1 ? e.reshapeLike(ga, c.n.input[0]!) : ga;
+  } else if (c.wants(0)) {
     let ga = e.op(
       "MatMul",
       [gg, transpose(b)],
@@ -184,7 +192,13 @@ function matmulVjp(c: RuleContext): (string | undefined)[] {
     ga = e.unbroadcast(ga, a);
     out[0] = ra === 1 ? e.reshapeLike(ga, c.n.input[0]!) : ga;
   }
-  if (c.wants(1)) {
+  if (c.wants(1) && fused) {
+    const gb = e.unbroadcast(
+      e.fusedMatMul(a, gg, true, false, { elemType: e.typeOf(g) }),
+      b,
+    );
+    out[1] = rb === 1 ? e.reshapeLike(gb, c.n.input[1]!) : gb;
+  } else if (c.wants(1)) {
     let gb = e.op(
       "MatMul",
       [transpose(a), gg],

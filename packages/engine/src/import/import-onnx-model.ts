@@ -1,8 +1,4 @@
-import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
-import path from "node:path";
 import {
-  canonicalJson,
   manifestSchema,
   type DType,
   type Manifest,
@@ -12,10 +8,10 @@ import { extractModuleTree } from "../onnx/extract-module-tree.ts";
 import {
   decodeOnnxModel,
   OnnxDecodeError,
-  readRawModel,
   type RawModel,
 } from "../onnx/onnx-bytes.ts";
 import { externalDataFiles } from "../weights/external-data-files.ts";
+import { modelHash } from "./model-hash.ts";
 import { ARCHITECTURE_PROFILES } from "./architecture-profiles.ts";
 import { probeTensorTypes } from "./probe-tensor-types.ts";
 import { assertWeightTypes } from "./assert-weight-types.ts";
@@ -145,42 +141,6 @@ export async function importOnnxModel(
     },
     unresolved: tree.unresolved,
   };
-}
-
-/**
- * The model hash: SHA-256 of the ONNX file's bytes, then of each external
- * data file it names (in the order it first names them, read in chunks),
- * then of the canonical manifest (without its own `hash`), so it changes with
- * any weight or the manifest. A model without external data hashes as before
- * external data was read.
- */
-export async function modelHash(
-  bytes: Uint8Array,
-  manifest: Manifest,
-  externalDataDir?: string,
-): Promise<string> {
-  const { hash: _ignored, ...model } = manifest.model;
-  const hash = createHash("sha256").update(bytes);
-  const files = externalDataFiles(readRawModel(bytes));
-  if (files.length > 0 && externalDataDir === undefined)
-    throw new OnnxDecodeError(
-      `the model keeps weights in the external file ${files[0]}; give the folder it is in (import it from its path)`,
-    );
-  for (const file of files) {
-    const full = path.resolve(externalDataDir!, file);
-    try {
-      for await (const chunk of createReadStream(full, {
-        highWaterMark: 1 << 20,
-      }))
-        hash.update(chunk as Buffer);
-    } catch (error) {
-      throw new OnnxDecodeError(
-        `cannot read the model's external data file ${full}: ${(error as Error).message}`,
-        { cause: error },
-      );
-    }
-  }
-  return `sha256:${hash.update(canonicalJson({ ...manifest, model })).digest("hex")}`;
 }
 
 /** Constants torch.export lifts out of forward (`transformer.lifted_tensor_0`): no module attribute. */

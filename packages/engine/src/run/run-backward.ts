@@ -35,7 +35,8 @@ export type TapeItem =
  */
 export async function runBackward(
   cache: SessionCache,
-  tape: readonly TapeItem[],
+  /** Consumed: each item is dropped once its backward has run, with what it held. */
+  tape: TapeItem[],
   steps: readonly GraphStep[],
   padding: Padding,
 ): Promise<void> {
@@ -101,6 +102,8 @@ export async function runBackward(
 
   for (let i = tape.length - 1; i >= 0; i--) {
     const item = tape[i]!;
+    // The forward tensors of the items after this one are no longer needed.
+    tape.length = i + 1;
     if (item.kind === "mark") {
       pending.push(item);
       continue;
@@ -153,6 +156,8 @@ export async function runBackward(
         : entry.feeds[name]!;
     const out = await session.run(feeds);
     cache.metrics.sessionRuns++;
+    // The outputs' gradients are spent: every use came later in the forward pass.
+    for (const t of Object.values(entry.outputs)) grads.delete(t);
     for (const name of session.outputNames)
       add(entry.feeds[name.slice(GRAD_OUTPUT_PREFIX.length)]!, out[name]!);
   }

@@ -68,10 +68,6 @@ export function storeWeights(
       `weight store key "${key}" must be letters, digits, _ and -`,
     );
   const files = externalDataFiles(raw);
-  if (files.includes(INLINE_WEIGHTS_FILE))
-    throw new WeightStoreError(
-      `the model's external data file is named ${INLINE_WEIGHTS_FILE}, which the engine reserves for its own`,
-    );
   if (files.length > 0 && !options.externalDataDir)
     throw new WeightStoreError(
       `the model keeps weights in the external file ${files[0]}, but was given as bytes without the folder it is in (load it from its path)`,
@@ -91,10 +87,7 @@ export function storeWeights(
   const folder =
     files.length > 0
       ? path.resolve(options.externalDataDir!)
-      : path.join(
-          options.storeDir ?? path.join(os.tmpdir(), "loupe-weights"),
-          key.slice(0, 40),
-        );
+      : path.join(options.storeDir ?? defaultWeightsDir(), key.slice(0, 40));
   const large =
     files.length > 0
       ? []
@@ -130,6 +123,9 @@ export function storeWeights(
     weightBytes: initializers.reduce((s, i) => s + i.dataBytes, 0),
   };
 }
+
+/** Where weight folders go when no `weightsDir` is given. */
+export const defaultWeightsDir = () => path.join(os.tmpdir(), "loupe-weights");
 
 /** The hex SHA-256 of bytes. */
 export const sha256 = (bytes: Uint8Array): string =>

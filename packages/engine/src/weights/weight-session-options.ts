@@ -29,7 +29,7 @@ export function withWeightFolder(
   base: ort.InferenceSession.SessionOptions,
   folder: string,
 ): ort.InferenceSession.SessionOptions {
-  const extra = (base.extra ?? {});
+  const extra = base.extra ?? {};
   const session = (extra.session ?? {}) as Record<string, unknown>;
   return {
     ...base,
