@@ -1,10 +1,6 @@
-import {
-  int64Tensor,
-  type AttributeValue,
-  type NodeSpec,
-  type TensorData,
-} from "../onnx/onnx-bytes.ts";
+import { int64Tensor, type AttributeValue } from "../onnx/onnx-bytes.ts";
 import { inferOutputTypes } from "../model/element-types.ts";
+import { GraphBuilder } from "../onnx/graph-builder.ts";
 import type { TensorFact } from "./tensor-facts.ts";
 
 /** Prefix of every tensor the backward builder names (no export uses it). */
@@ -14,27 +10,21 @@ const FLOAT_TYPES = new Set([1, 10, 11, 16]);
 export const isFloatType = (t: number | undefined) =>
   t !== undefined && FLOAT_TYPES.has(t);
 
-/**
- * Writes the nodes of a backward program: fresh names, structural constants,
- * and the few composite steps every rule shares (zeros, sums over broadcast
- * axes). Facts of the tensors it creates are recorded as it goes, so later
- * rules can ask for their rank.
- */
 /** ONNX Runtime's contrib operator domain (FusedMatMul). */
 export const MICROSOFT_DOMAIN = "com.microsoft";
 
-export class Emitter {
-  readonly nodes: NodeSpec[] = [];
-  readonly inits: TensorData[] = [];
-  private counter = 0;
-
+/**
+ * Writes the nodes of a backward program on the engine's one GraphBuilder:
+ * the few composite steps every rule shares (zeros, sums over broadcast
+ * axes), and facts of the tensors it creates, recorded as it goes so later
+ * rules can ask for their rank.
+ */
+export class Emitter extends GraphBuilder {
   constructor(
     readonly opset: number,
     readonly facts: Map<string, TensorFact>,
-  ) {}
-
-  fresh(): string {
-    return `${GRAD_PREFIX}${this.counter++}`;
+  ) {
+    super({ value: GRAD_PREFIX });
   }
 
   op(
@@ -44,7 +34,7 @@ export class Emitter {
     fact: TensorFact = {},
   ): string {
     const output = this.fresh();
-    this.nodes.push({ opType, input, output: [output], attributes });
+    this.emit({ opType, input, output: [output], attributes });
     this.facts.set(output, {
       ...fact,
       elemType: fact.elemType ?? this.inferType(opType, input, attributes),
@@ -67,7 +57,7 @@ export class Emitter {
     fact: TensorFact = {},
   ): string {
     const output = this.fresh();
-    this.nodes.push({
+    this.emit({
       opType: "FusedMatMul",
       domain: MICROSOFT_DOMAIN,
       input: [x, y],
@@ -82,17 +72,6 @@ export class Emitter {
       ...fact,
       elemType: fact.elemType ?? this.typeOf(x),
     });
-    return output;
-  }
-
-  opN(
-    opType: string,
-    input: readonly string[],
-    count: number,
-    attributes: Record<string, AttributeValue> = {},
-  ): string[] {
-    const output = Array.from({ length: count }, () => this.fresh());
-    this.nodes.push({ opType, input, output, attributes });
     return output;
   }
 
@@ -116,10 +95,9 @@ export class Emitter {
     )[0];
   }
 
-  /** An int64 constant (axes, shapes). */
-  ints(values: readonly number[], scalar = false): string {
-    const name = this.fresh();
-    this.inits.push(int64Tensor(name, values, scalar));
+  /** An int64 constant (axes, shapes), with its facts. */
+  override ints(values: readonly number[], scalar = false): string {
+    const name = super.ints(values, scalar);
     this.facts.set(name, {
       elemType: 7,
       rank: scalar ? 0 : 1,
@@ -132,12 +110,7 @@ export class Emitter {
   /** A scalar constant of the element type of `like` (float32 or float64). */
   scalar(value: number, like: string): string {
     const type = this.facts.get(like)?.elemType ?? 1;
-    const name = this.fresh();
-    const raw = new Uint8Array(type === 11 ? 8 : 4);
-    const view = new DataView(raw.buffer);
-    if (type === 11) view.setFloat64(0, value, true);
-    else view.setFloat32(0, value, true);
-    this.inits.push({ name, dataType: type === 11 ? 11 : 1, dims: [], raw });
+    const name = this.floatScalar(value, type === 11 ? 11 : 1);
     this.facts.set(name, {
       elemType: type === 11 ? 11 : 1,
       rank: 0,

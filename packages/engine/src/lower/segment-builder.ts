@@ -1,12 +1,10 @@
 import type { DType } from "@loupe/graph";
 import {
-  int64Tensor,
   writeModel,
   type AttributeValue,
-  type NodeSpec,
-  type TensorData,
   type ValueInfo,
 } from "../onnx/onnx-bytes.ts";
+import { GraphBuilder } from "../onnx/graph-builder.ts";
 import { ONNX_TYPE } from "../model/element-types.ts";
 import type { Program } from "../grad/program.ts";
 
@@ -39,18 +37,14 @@ export const SEGMENT_OPSET = 18;
  * positions, invoke windows) enters as inputs, so two graphs with the same
  * structure build byte-identical models: the model bytes are the cache key.
  */
-export class SegmentBuilder {
-  private readonly nodes: NodeSpec[] = [];
-  private readonly inits: TensorData[] = [];
+export class SegmentBuilder extends GraphBuilder {
   readonly inputs: { name: string; elemType: number; source: InputSource }[] =
     [];
   readonly outputs: { name: string; elemType: number; target: string }[] = [];
-  private counter = 0;
   private readonly envInputs = new Map<string, string>();
 
-  /** A fresh value name. */
-  fresh(): string {
-    return `v${this.counter++}`;
+  constructor() {
+    super({ value: "v", constant: "k" });
   }
 
   /** Adds an input (env inputs are deduplicated by key). */
@@ -79,36 +73,13 @@ export class SegmentBuilder {
     attributes: Record<string, AttributeValue> = {},
     output: string = this.fresh(),
   ): string {
-    this.nodes.push({ opType, input, output: [output], attributes });
+    this.emit({ opType, input, output: [output], attributes });
     return output;
-  }
-
-  /** A node with several outputs. */
-  opN(
-    opType: string,
-    input: readonly string[],
-    count: number,
-    attributes: Record<string, AttributeValue> = {},
-  ): string[] {
-    const output = Array.from({ length: count }, () => this.fresh());
-    this.nodes.push({ opType, input, output, attributes });
-    return output;
-  }
-
-  /** A structural int64 constant (axes, shapes): part of the model, not an input. */
-  ints(values: readonly number[], scalar = false): string {
-    const name = `k${this.inits.length}`;
-    this.inits.push(int64Tensor(name, values, scalar));
-    return name;
   }
 
   /** A structural float32 scalar constant. */
   float(value: number): string {
-    const name = `k${this.inits.length}`;
-    const raw = new Uint8Array(4);
-    new DataView(raw.buffer).setFloat32(0, value, true);
-    this.inits.push({ name, dataType: 1, dims: [], raw });
-    return name;
+    return this.floatScalar(value);
   }
 
   /** Casts `x` from one dtype to another (nothing when equal). */
