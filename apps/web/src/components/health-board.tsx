@@ -126,10 +126,10 @@ export function HealthBoard({ initial }: { initial: HealthReport }) {
                   {w.memory ? (
                     <>
                       <div className="small">
-                        weights {formatBytes(w.memory.admittedBytes)} of{" "}
+                        weights {formatBytes(w.memory.admittedBytes)}
                         {w.memory.budgetBytes === null
-                          ? "no budget"
-                          : formatBytes(w.memory.budgetBytes)}
+                          ? " (no budget)"
+                          : ` of ${formatBytes(w.memory.budgetBytes)}`}
                       </div>
                       {Object.entries(w.memory.models).map(([model, m]) => (
                         <div key={model}>

@@ -317,10 +317,10 @@ function WorkerMemoryBudget({
   if (!memory) return <span className="muted">not reported</span>;
   return (
     <>
-      {formatBytes(memory.admittedBytes)} of{" "}
+      weights {formatBytes(memory.admittedBytes)}
       {memory.budgetBytes === null
-        ? "no budget"
-        : formatBytes(memory.budgetBytes)}
+        ? " (no budget)"
+        : ` of ${formatBytes(memory.budgetBytes)}`}
     </>
   );
 }
