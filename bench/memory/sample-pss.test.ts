@@ -8,6 +8,7 @@ import {
   samplePss,
   sampleTreePss,
 } from "./sample-pss.ts";
+import { findRss } from "./sample-rss.ts";
 
 const MiB = 2 ** 20;
 
@@ -27,6 +28,15 @@ describe("samplePss", () => {
       /samplePss: cannot read \/proc\/999999999\/smaps_rollup \(is process 999999999 running/,
     );
     expect(findPss(999_999_999)).toBeUndefined();
+  });
+});
+
+describe("findRss", () => {
+  it("reads this process's resident set, an upper bound of its Pss", () => {
+    const rss = findRss(process.pid)!;
+    expect(rss).toBeGreaterThan(0);
+    expect(samplePss(process.pid)).toBeLessThanOrEqual(rss);
+    expect(findRss(999_999_999)).toBeUndefined();
   });
 });
 
@@ -73,13 +83,21 @@ describe("PeakPssSampler", () => {
     expect(peaks.peakBytes).toBeGreaterThan(200 * MiB);
     expect(peaks.byPhase.allocate).toBeGreaterThan(200 * MiB);
     expect(peaks.byPhase.load ?? 0).toBeLessThan(peaks.byPhase.allocate!);
-    expect(peaks.samples).toBeGreaterThan(10);
+    expect(peaks.ticks).toBeGreaterThan(10);
+    // Start, two phase changes (a sample on each side), and at least one tick
+    // whose resident set exceeded the phase's peak.
+    expect(peaks.samples).toBeGreaterThanOrEqual(6);
     expect(peaks.processes).toBe(1);
+    expect(peaks.cpuShare).toBeGreaterThan(0);
+    expect(peaks.cpuShare).toBeLessThan(1);
   });
 
-  it("refuses a root that is not a process id", () => {
+  it("refuses a root that is not a process id, and a CPU share outside (0, 1]", () => {
     expect(() => new PeakPssSampler(0)).toThrow(
       "PeakPssSampler: root must be a process id, got 0",
+    );
+    expect(() => new PeakPssSampler(process.pid, { maxCpuShare: 0 })).toThrow(
+      "PeakPssSampler: maxCpuShare must be in (0, 1], got 0",
     );
   });
 });
