@@ -10,8 +10,15 @@ Prints one JSON object on stdout: per task, the wall times of every timed call
 (seconds), a checksum of the task's output, and the process's peak resident
 memory. One process per peer, so each peer's peak memory is its own. With
 --dump, each task's output is also written to DIR/PEER.safetensors (float32
-logits, int64 token ids), so bench/suites can compare them with Loupe's
-element by element.
+logits, int64 token ids), so bench/contenders can compare them with Loupe's
+element by element (and refuse to time a peer that computes something else).
+With --rounds 0, only the untimed first call of each task runs. Before each
+task it prints "LOUPE_BENCH_PHASE <task>" on stderr, so that the benchmark,
+which samples this process's memory, knows what was running.
+
+Module outputs: from transformers 5 a GPT-2 block returns its hidden state as
+a plain tensor, before as a tuple (hidden, present, ...); `output[0]` of the
+tensor is batch row 0, silently. hidden_of() and with_hidden() take both.
 
 The model is GPT2LMHeadModel with GPT-2 small's config, random init after
 torch.manual_seed(0), built by bench/models/export_gpt2_small.py's
@@ -78,6 +85,17 @@ def steering_direction(torch, width: int):
     return (d / d.norm()).to(torch.float32)
 
 
+def hidden_of(output):
+    """A block's hidden state, whether the block returns it alone (transformers 5)
+    or first in a tuple (transformers 4)."""
+    return output[0] if isinstance(output, tuple) else output
+
+
+def with_hidden(output, hidden):
+    """The block's output with its hidden state replaced, in the block's own form."""
+    return (hidden,) + tuple(output[1:]) if isinstance(output, tuple) else hidden
+
+
 def eager_tasks(model, torch, ids):
     def forward():
         return model(ids).logits[:, -1, :]
@@ -105,7 +123,7 @@ def hook_tasks(model, torch, ids, direction):
     def lens():
         hidden = []
         handles = [
-            b.register_forward_hook(lambda _m, _i, out: hidden.append(out[0][:, -1, :]))
+            b.register_forward_hook(lambda _m, _i, out: hidden.append(hidden_of(out)[:, -1, :]))
             for b in blocks
         ]
         try:
@@ -119,7 +137,7 @@ def hook_tasks(model, torch, ids, direction):
 
     def steering():
         def steer(_module, _inputs, output):
-            return (output[0] + STEER_SCALE * direction,) + tuple(output[1:])
+            return with_hidden(output, hidden_of(output) + STEER_SCALE * direction)
 
         handle = blocks[STEER_LAYER].register_forward_hook(steer)
         try:
@@ -168,13 +186,6 @@ def freeze(model) -> None:
 
 
 def nnsight_tasks(model, torch, ids, direction):
-    import contextlib
-
-    if not hasattr(torch.autograd, "set_multithreading_enabled"):
-        # nnsight 0.8 turns torch 2's autograd worker threads off around its
-        # backward hooks; torch 1.13's CPU engine runs backward on the calling
-        # thread, so there is nothing to turn off.
-        torch.autograd.set_multithreading_enabled = lambda mode: contextlib.nullcontext()
     from nnsight import NNsight
 
     class TokenIdsNNsight(NNsight):
@@ -214,7 +225,7 @@ def nnsight_tasks(model, torch, ids, direction):
             tops = torch.stack(
                 [
                     lm.lm_head(
-                        lm.transformer.ln_f(lm.transformer.h[i].output[0][:, -1, :])
+                        lm.transformer.ln_f(hidden_of(lm.transformer.h[i].output)[:, -1, :])
                     )
                     .topk(5)
                     .indices
@@ -225,7 +236,8 @@ def nnsight_tasks(model, torch, ids, direction):
 
     def steering():
         with lm.trace(ids):
-            lm.transformer.h[STEER_LAYER].output[0][:] += STEER_SCALE * direction
+            # In place: nnsight's values inside a trace are the module's real outputs.
+            hidden_of(lm.transformer.h[STEER_LAYER].output)[:] += STEER_SCALE * direction
             logits = lm.lm_head.output[:, -1, :].save()
         return logits
 
@@ -270,6 +282,11 @@ def peak_rss_bytes() -> int:
     raise RuntimeError("no VmHWM in /proc/self/status")
 
 
+def phase(name: str) -> None:
+    """Tells the benchmark (on stderr) which task runs from now on."""
+    print(f"LOUPE_BENCH_PHASE {name}", file=sys.stderr, flush=True)
+
+
 def checksum(value) -> float:
     value = getattr(value, "value", value)  # nnsight 0.4-style proxies
     return float(value.double().sum())
@@ -302,6 +319,7 @@ def main() -> None:
     outputs = {}
     with torch.inference_mode():
         for name, task in tasks.items():
+            phase(name)
             out = task()  # warm-up (and the checksum)
             outputs[name] = getattr(out, "value", out).contiguous()
             times = []
@@ -310,6 +328,7 @@ def main() -> None:
                 task()
                 times.append(time.perf_counter() - started)
             results[name] = {"seconds": times, "checksum": checksum(out)}
+        phase("end")
 
     if args.dump:
         from safetensors.torch import save_file
