@@ -1,20 +1,10 @@
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+import { exportPython } from "./python-envs.ts";
 
 const root = path.resolve(import.meta.dirname, "..", "..");
 const script = path.join(import.meta.dirname, "export_gpt2_small.py");
-/** The peers' virtualenv (bench/peers/setup.sh): Debian's PyTorch and pinned transformers. */
-export const PEERS_PYTHON = path.join(
-  root,
-  ".loupe",
-  "cache",
-  "bench",
-  "peers-venv",
-  "bin",
-  "python",
-);
-
 /** Where the benchmark model is cached (git-ignored: .loupe/ is local state). */
 export const GPT2_SMALL_PATH = path.join(
   root,
@@ -25,34 +15,21 @@ export const GPT2_SMALL_PATH = path.join(
 );
 
 /**
- * Creates the peers' virtualenv (bench/peers/setup.sh: Debian's PyTorch from
- * apt, nnsight and transformers pinned from PyPI) unless it is ready; returns
- * its python.
- */
-export function ensurePeersVenv(): string {
-  const setup = path.join(root, "bench", "peers", "setup.sh");
-  const result = spawnSync("bash", [setup], { stdio: "inherit" });
-  if (result.status !== 0)
-    throw new Error(
-      `${path.relative(root, setup)} failed (exit ${result.status ?? result.signal}): see its output above`,
-    );
-  return PEERS_PYTHON;
-}
-
-/**
  * The path of a GPT-2-small-architecture ONNX export (random init, seed 0),
- * exported by export_gpt2_small.py with the peers' PyTorch on first use
- * (~1 minute, ~620 MiB) and cached. No model hub is reachable, so the model
- * is generated, not fetched.
+ * exported by export_gpt2_small.py with the peers' PyTorch and the export
+ * overlay's transformers (exportPython) on first use (~1 minute, ~620 MiB)
+ * and cached. No model hub is reachable, so the model is generated, not
+ * fetched.
  */
 export function ensureGpt2Small(): string {
   if (fs.existsSync(GPT2_SMALL_PATH)) return GPT2_SMALL_PATH;
-  const venvPython = ensurePeersVenv();
+  const { python, env } = exportPython();
   console.log(
     `  exporting ${path.relative(root, GPT2_SMALL_PATH)} (once; about a minute)`,
   );
-  const result = spawnSync(venvPython, [script, GPT2_SMALL_PATH], {
+  const result = spawnSync(python, [script, GPT2_SMALL_PATH], {
     stdio: "inherit",
+    env,
   });
   if (result.status !== 0 || !fs.existsSync(GPT2_SMALL_PATH))
     throw new Error(

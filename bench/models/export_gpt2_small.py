@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Export a GPT-2-small-architecture model to ONNX for the engine benchmark.
 
-Usage: <venv python> export_gpt2_small.py OUT.onnx
+Usage: PYTHONPATH=<export overlay> <peers venv python> export_gpt2_small.py OUT.onnx
 
 GPT2LMHeadModel with GPT-2 small's config (12 layers, n_embd 768, 12 heads,
 vocab 50257, n_positions 1024), random init after torch.manual_seed(0): no hub
@@ -11,8 +11,11 @@ like the engine's fixtures (packages/engine/fixtures/build_fixtures.py,
 position_ids, no ORT optimization), by importing that function, so the export
 conventions the engine's importer relies on have one definition.
 
-Run it with the peers' virtualenv (bench/peers/setup.sh; `npm run bench` does),
-whose Debian PyTorch and pinned transformers are the fixtures' too.
+Run it with the peers' virtualenv (bench/peers/setup.sh: PyPI's torch) and the
+export overlay first on PYTHONPATH (bench/models/setup-export.sh: the fixtures'
+transformers 4.46.3; TorchScript export breaks on transformers 5); `npm run
+bench` does. The peers build the same model with transformers 5 from the same
+seed: the benchmark checks that their outputs equal Loupe's on this export.
 The file (~650 MB) is written to OUT.onnx.tmp, then renamed, so an interrupted
 run leaves no partial model behind.
 """
