@@ -20,6 +20,20 @@ export interface ContenderReport {
   >;
 }
 
+/**
+ * The line a contender prints on stderr when a task starts (warm-up included):
+ * `LOUPE_BENCH_PHASE forward`, then `LOUPE_BENCH_PHASE end` after the last
+ * task. The benchmark samples the contender's memory and files each sample
+ * under the phase running then (bench/memory/peak-pss-sampler.ts). Before
+ * the first line, the phase is "load".
+ */
+export const PHASE_MARKER = "LOUPE_BENCH_PHASE ";
+
+/** Prints a phase marker (see PHASE_MARKER): for contenders written in TypeScript. */
+export function markPhase(phase: string): void {
+  process.stderr.write(`${PHASE_MARKER}${phase}\n`);
+}
+
 /** The tasks of the comparison, in table order. */
 export const COMPARISON_TASKS = [
   "forward",

@@ -5,7 +5,8 @@
  *
  *   node --import tsx bench/contenders/loupe-engine.ts MODEL.onnx [--rounds N] [--threads T] [--dump DIR]
  *
- * Prints one ContenderReport on stdout; with --dump, writes each task's output
+ * Prints one ContenderReport on stdout, and a phase marker on stderr as each
+ * task starts (PHASE_MARKER); with --dump, writes each task's output
  * to DIR/loupe-engine.safetensors (the lens's layers stacked to [12, 32, 5],
  * as the peers save them).
  */
@@ -18,6 +19,7 @@ import { comparisonGraphs, tokenRows } from "../suites/gpt2-graphs.ts";
 import { peakRssOf, residentBytes } from "../platform/process-memory.ts";
 import {
   COMPARISON_TASKS,
+  markPhase,
   taskOutput,
   type ContenderReport,
 } from "./contender-report.ts";
@@ -58,6 +60,7 @@ function checksum(t: SavedTensor): number {
 const tasks: Record<string, { seconds: number[]; checksum: number }> = {};
 const outputs: Record<string, SavedTensor> = {};
 for (const task of COMPARISON_TASKS) {
+  markPhase(task);
   const graph = graphs[task];
   outputs[task] = taskOutput(task, (await engine.run(graph)).saves); // warm-up
   const seconds: number[] = [];
@@ -68,6 +71,7 @@ for (const task of COMPARISON_TASKS) {
   }
   tasks[task] = { seconds, checksum: checksum(outputs[task]) };
 }
+markPhase("end");
 memory.ran = residentBytes();
 await engine.close();
 

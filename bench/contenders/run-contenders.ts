@@ -1,42 +1,70 @@
 /**
- * Runs the comparison's contenders, one process each: PyTorch eager, PyTorch
- * forward hooks and nnsight (bench/peers/peers_bench.py, in the peers'
- * virtualenv) and Loupe's engine in-process (loupe-engine.ts), on the same
- * model file, batch and thread count. Contenders run in `passes` passes, each
- * pass every contender in turn, so that a drift of the machine's load spreads
- * over all of them; samples are pooled over passes.
+ * Runs the comparison's contenders, one process each: onnxruntime-node alone
+ * (ort-bare.ts: the plain forward's limit), Loupe's engine in-process
+ * (loupe-engine.ts), PyTorch eager, PyTorch forward hooks and nnsight
+ * (bench/peers/peers_bench.py, in the peers' virtualenv), on the same model
+ * file, batch and thread count. Each process's memory is sampled while it
+ * runs (Pss of its process tree, every 50 ms, by task).
  *
- * Every contender dumps its outputs, and they are compared element by element
- * with PyTorch hooks' (the reference): the rows measure the same computation.
+ * First a check, before anything is timed: every contender runs each task
+ * once and dumps its outputs, which must agree with Loupe's engine's within
+ * TOLERANCE, or the benchmark stops (ContenderDisagreementError): a row that
+ * computes something else measures nothing. Then the timed passes, each pass
+ * every contender in turn, so that a drift of the machine's load spreads over
+ * all of them; samples are pooled over passes.
  */
-import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fromSafetensors, type SavedTensor } from "@loupe/graph";
+import type { PssPeaks } from "../memory/peak-pss-sampler.ts";
 import {
   COMPARISON_TASKS,
   parseContenderReport,
   type ComparisonTask,
   type ContenderReport,
 } from "./contender-report.ts";
+import { runSampled } from "./run-sampled.ts";
 import { median } from "../report/stats.ts";
 
 export const CONTENDERS = [
+  "onnxruntime-node",
+  "loupe-engine",
   "eager",
   "hooks",
   "nnsight",
-  "loupe-engine",
 ] as const;
 export type Contender = (typeof CONTENDERS)[number];
+
+/** Every contender's output is checked against this one's. */
+export const REFERENCE = "loupe-engine" satisfies Contender;
+
+/**
+ * How close a contender's outputs must be to Loupe's engine's: float outputs
+ * (logits, attribution estimates) within this largest absolute difference
+ * (float32 kernels that sum in different orders differ by ~1e-6 here; a
+ * wrong computation by far more), and at least this share of the logit
+ * lens's top-5 token ids equal (two logits within the tolerance of each
+ * other may swap places).
+ */
+export const TOLERANCE = { maxAbsDiff: 1e-4, minEqualIdShare: 0.995 } as const;
 
 /** A contender's pooled measurements. */
 export interface ContenderResult {
   readonly versions: Readonly<Record<string, string>>;
-  /** The largest peak resident set over its processes. */
+  /** The largest peak resident set over its processes (VmHWM: counts mapped weights once per mapping). */
   readonly peakRssBytes: number;
   /** Resident set after each step, where the contender reports it (the last pass's). */
   readonly memory?: Readonly<Record<string, number>>;
+  /** Peak Pss of its process tree over all passes: overall, and by phase ("load", each task). */
+  readonly pss: {
+    readonly peakBytes: number;
+    readonly byPhase: Readonly<Record<string, number>>;
+    /** Milliseconds one Pss sample took (mean over passes). */
+    readonly meanSampleMs: number;
+    /** Share of one CPU the sampler used (the largest over passes), on the benchmark's thread. */
+    readonly cpuShare: number;
+  };
   readonly seconds: Partial<Record<ComparisonTask, number[]>>;
   readonly checksums: Partial<Record<ComparisonTask, number>>;
 }
@@ -54,121 +82,169 @@ export interface Agreement {
 
 export interface ContenderRun {
   readonly results: Readonly<Partial<Record<Contender, ContenderResult>>>;
+  /** Every contender's outputs against Loupe's engine's, from the check before timing. */
   readonly agreements: readonly Agreement[];
-  /** Each task's reference output (see referenceOf), to check other runs of it against. */
+  /** Each task's output by Loupe's engine, to check other runs of it against. */
   readonly references: Readonly<Record<ComparisonTask, SavedTensor>>;
+}
+
+/** A contender's outputs differ from Loupe's engine's beyond TOLERANCE (or in shape). */
+export class ContenderDisagreementError extends Error {
+  override readonly name = "ContenderDisagreementError";
+  readonly code = "CONTENDER_DISAGREEMENT";
+  constructor(
+    readonly issues: readonly string[],
+    what = "the contenders do not compute the same thing, so nothing was timed",
+  ) {
+    super(
+      `${what}:\n${issues.map((i) => `  - ${i}`).join("\n")}\n(tolerance: max abs diff ${TOLERANCE.maxAbsDiff} for float outputs, ${TOLERANCE.minEqualIdShare * 100}% of token ids equal; see bench/contenders/run-contenders.ts)`,
+    );
+  }
 }
 
 const root = path.resolve(import.meta.dirname, "..", "..");
 
-/**
- * Runs every contender `passes` times with `rounds` timed calls per task and
- * pass (after one untimed warm-up call per task and process).
- */
-export function runContenders(options: {
+interface RunOptions {
   modelFile: string;
   peersPython: string;
-  passes: number;
-  rounds: number;
   threads: number;
-  log: (line: string) => void;
-}): ContenderRun {
-  const dumpDir = fs.mkdtempSync(path.join(os.tmpdir(), "loupe-bench-"));
-  const pooled = new Map<Contender, ContenderReport[]>();
-  for (let pass = 0; pass < options.passes; pass++)
-    for (const contender of CONTENDERS) {
-      const started = performance.now();
-      const report = runOne(contender, { ...options, dumpDir });
-      pooled.set(contender, [...(pooled.get(contender) ?? []), report]);
-      const summary = Object.entries(report.tasks)
-        .map(([t, r]) => `${t} ${median(r.seconds).toFixed(2)} s`)
-        .join(", ");
-      options.log(
-        `pass ${pass + 1}/${options.passes} ${contender}: ${summary} (process ${((performance.now() - started) / 1000).toFixed(0)} s)`,
-      );
-    }
-  const results: Partial<Record<Contender, ContenderResult>> = {};
-  for (const [contender, reports] of pooled) {
-    const seconds: Partial<Record<ComparisonTask, number[]>> = {};
-    const checksums: Partial<Record<ComparisonTask, number>> = {};
-    for (const report of reports)
-      for (const [task, r] of Object.entries(report.tasks)) {
-        const t = task as ComparisonTask;
-        seconds[t] = [...(seconds[t] ?? []), ...r.seconds];
-        checksums[t] = r.checksum;
-      }
-    results[contender] = {
-      versions: reports[0]!.versions,
-      peakRssBytes: Math.max(...reports.map((r) => r.peakRssBytes)),
-      ...(reports.at(-1)!.memory && { memory: reports.at(-1)!.memory }),
-      seconds,
-      checksums,
-    };
-  }
-  const { agreements, references } = compareOutputs(dumpDir);
-  fs.rmSync(dumpDir, { recursive: true, force: true });
-  return { results, agreements, references };
 }
 
-function runOne(
-  contender: Contender,
-  options: {
-    modelFile: string;
-    peersPython: string;
+/**
+ * Checks that every contender computes what Loupe's engine computes, then
+ * runs every contender `passes` times with `rounds` timed calls per task and
+ * pass (after one untimed warm-up call per task and process).
+ */
+export async function runContenders(
+  options: RunOptions & {
+    passes: number;
     rounds: number;
-    threads: number;
-    dumpDir: string;
+    log: (line: string) => void;
   },
-): ContenderReport {
+): Promise<ContenderRun> {
+  const dumpDir = fs.mkdtempSync(path.join(os.tmpdir(), "loupe-bench-"));
+  const pooled = new Map<Contender, Timed[]>();
+  try {
+    for (const contender of CONTENDERS) {
+      const run = await runOne(contender, { ...options, rounds: 0, dumpDir });
+      pooled.set(contender, [run]);
+      options.log(
+        `check: ${contender} ran every task once (process ${run.seconds.toFixed(0)} s, peak Pss ${mib(run.pss.peakBytes)})`,
+      );
+    }
+    const { agreements, references, issues } = compareOutputs(dumpDir);
+    if (issues.length > 0) throw new ContenderDisagreementError(issues);
+    options.log(
+      `check: every contender's outputs agree with Loupe's engine's (${agreements.length} comparisons)`,
+    );
+
+    for (let pass = 0; pass < options.passes; pass++)
+      for (const contender of CONTENDERS) {
+        const run = await runOne(contender, { ...options });
+        pooled.get(contender)!.push(run);
+        const summary = Object.entries(run.report.tasks)
+          .map(([t, r]) => `${t} ${median(r.seconds).toFixed(2)} s`)
+          .join(", ");
+        options.log(
+          `pass ${pass + 1}/${options.passes} ${contender}: ${summary}; peak Pss ${mib(run.pss.peakBytes)} (process ${run.seconds.toFixed(0)} s)`,
+        );
+      }
+    const results: Partial<Record<Contender, ContenderResult>> = {};
+    for (const [contender, runs] of pooled) results[contender] = poolRuns(runs);
+    return { results, agreements, references };
+  } finally {
+    fs.rmSync(dumpDir, { recursive: true, force: true });
+  }
+}
+
+const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
+
+/** One contender process: what it printed, and its memory as sampled. */
+interface Timed {
+  readonly report: ContenderReport;
+  readonly pss: PssPeaks;
+  readonly seconds: number;
+}
+
+/** Pools the check run and the timed passes: times from the passes, peaks from all. */
+function poolRuns(runs: readonly Timed[]): ContenderResult {
+  const seconds: Partial<Record<ComparisonTask, number[]>> = {};
+  const checksums: Partial<Record<ComparisonTask, number>> = {};
+  const byPhase: Record<string, number> = {};
+  for (const { report, pss } of runs) {
+    for (const [task, r] of Object.entries(report.tasks)) {
+      const t = task as ComparisonTask;
+      seconds[t] = [...(seconds[t] ?? []), ...r.seconds];
+      checksums[t] = r.checksum;
+    }
+    for (const [phase, bytes] of Object.entries(pss.byPhase))
+      byPhase[phase] = Math.max(byPhase[phase] ?? 0, bytes);
+  }
+  const last = runs.at(-1)!.report;
+  return {
+    versions: last.versions,
+    peakRssBytes: Math.max(...runs.map((r) => r.report.peakRssBytes)),
+    ...(last.memory && { memory: last.memory }),
+    pss: {
+      peakBytes: Math.max(...runs.map((r) => r.pss.peakBytes)),
+      byPhase,
+      meanSampleMs:
+        runs.reduce((sum, r) => sum + r.pss.meanSampleMs, 0) / runs.length,
+      cpuShare: Math.max(...runs.map((r) => r.pss.cpuShare)),
+    },
+    seconds,
+    checksums,
+  };
+}
+
+async function runOne(
+  contender: Contender,
+  options: RunOptions & { rounds: number; dumpDir?: string },
+): Promise<Timed> {
   const common = [
     "--rounds",
     String(options.rounds),
     "--threads",
     String(options.threads),
-    "--dump",
-    options.dumpDir,
+    ...(options.dumpDir ? ["--dump", options.dumpDir] : []),
+  ];
+  const script = (file: string) => [
+    "--import",
+    "tsx",
+    path.join(import.meta.dirname, file),
+    options.modelFile,
+    ...common,
   ];
   const [command, args] =
     contender === "loupe-engine"
-      ? [
-          process.execPath,
-          [
-            "--import",
-            "tsx",
-            path.join(import.meta.dirname, "loupe-engine.ts"),
-            options.modelFile,
-            ...common,
-          ],
-        ]
-      : [
-          options.peersPython,
-          [
-            path.join(root, "bench", "peers", "peers_bench.py"),
-            contender,
-            ...common,
-          ],
-        ];
-  const result = spawnSync(command, args, {
-    cwd: root,
-    encoding: "utf8",
-    maxBuffer: 64 * 2 ** 20,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  if (result.status !== 0)
+      ? [process.execPath, script("loupe-engine.ts")]
+      : contender === "onnxruntime-node"
+        ? [process.execPath, script("ort-bare.ts")]
+        : [
+            options.peersPython,
+            [
+              path.join(root, "bench", "peers", "peers_bench.py"),
+              contender,
+              ...common,
+            ],
+          ];
+  const run = await runSampled(command, args, { cwd: root });
+  if (run.status !== 0)
     throw new Error(
-      `the ${contender} contender failed (exit ${result.status ?? result.signal}):\n${(result.stderr ?? "").slice(-3000)}`,
+      `the ${contender} contender failed (exit ${run.status ?? run.signal}):\n${run.stderr.slice(-3000)}`,
     );
-  return parseContenderReport(contender, result.stdout);
+  return {
+    report: parseContenderReport(contender, run.stdout),
+    pss: run.pss,
+    seconds: run.seconds,
+  };
 }
 
-/** Reference for each task: PyTorch eager for the forward, PyTorch hooks otherwise. */
-export function referenceOf(task: ComparisonTask): Contender {
-  return task === "forward" ? "eager" : "hooks";
-}
-
+/** Every contender's outputs against Loupe's engine's, and the issues beyond TOLERANCE. */
 function compareOutputs(dumpDir: string): {
   agreements: Agreement[];
   references: Record<ComparisonTask, SavedTensor>;
+  issues: string[];
 } {
   const read = (c: Contender) => {
     const file = path.join(dumpDir, `${c}.safetensors`);
@@ -178,25 +254,45 @@ function compareOutputs(dumpDir: string): {
   };
   const outputs = new Map(CONTENDERS.map((c) => [c, read(c)]));
   const agreements: Agreement[] = [];
+  const issues: string[] = [];
   const references = {} as Record<ComparisonTask, SavedTensor>;
   for (const task of COMPARISON_TASKS) {
-    const reference = referenceOf(task);
-    const want = outputs.get(reference)![task];
-    if (!want)
-      throw new Error(`the reference ${reference} has no ${task} output`);
+    const want = outputs.get(REFERENCE)![task];
+    if (!want) throw new Error(`Loupe's engine dumped no ${task} output`);
     references[task] = want;
     for (const contender of CONTENDERS) {
       const got = outputs.get(contender)![task];
-      if (contender === reference || !got) continue;
-      agreements.push({
-        task,
-        contender,
-        reference,
-        ...compareTensors(`${contender} ${task}`, want, got),
-      });
+      if (contender === REFERENCE || !got) continue;
+      try {
+        const agreement: Agreement = {
+          task,
+          contender,
+          reference: REFERENCE,
+          ...compareTensors(`${contender} ${task}`, want, got),
+        };
+        agreements.push(agreement);
+        const issue = disagreement(agreement);
+        if (issue) issues.push(issue);
+      } catch (error) {
+        issues.push((error as Error).message);
+      }
     }
   }
-  return { agreements, references };
+  return { agreements, references, issues };
+}
+
+/** Why an agreement is beyond TOLERANCE, or undefined when it is within. */
+export function disagreement(
+  a: Omit<Agreement, "task"> & { readonly task: string },
+): string | undefined {
+  if (a.maxAbsDiff !== undefined && !(a.maxAbsDiff <= TOLERANCE.maxAbsDiff))
+    return `${a.contender} ${a.task}: max abs diff ${a.maxAbsDiff.toExponential(2)} from ${a.reference}'s output, tolerance ${TOLERANCE.maxAbsDiff}`;
+  if (a.equalIds) {
+    const [equal, all] = a.equalIds;
+    if (!(equal >= TOLERANCE.minEqualIdShare * all))
+      return `${a.contender} ${a.task}: ${equal} of ${all} token ids equal to ${a.reference}'s, at least ${TOLERANCE.minEqualIdShare * 100}% needed`;
+  }
+  return undefined;
 }
 
 /** Compares two outputs of the same task (throws on a shape or dtype mismatch). */

@@ -1,15 +1,20 @@
 /**
- * The report's comparison sections: Loupe against PyTorch eager, PyTorch
- * forward hooks and nnsight on the same weights, batch and threads; and the
- * platform's latency and throughput, batching on and off. Markdown plus PNG
- * charts, from the measurements of one `npm run bench`.
+ * The report's comparison section: Loupe against onnxruntime-node alone (the
+ * limit of a plain forward), PyTorch eager, PyTorch forward hooks and nnsight
+ * on the same weights, batch and threads, in time and in memory (Pss); and
+ * the same tasks through the platform. Markdown plus a PNG chart, from the
+ * measurements of one `npm run bench`.
  */
 import path from "node:path";
 import {
   COMPARISON_TASKS,
   type ComparisonTask,
 } from "../contenders/contender-report.ts";
-import type { Agreement, ContenderRun } from "../contenders/run-contenders.ts";
+import {
+  TOLERANCE,
+  type Agreement,
+  type ContenderRun,
+} from "../contenders/run-contenders.ts";
 import type { BatchingPolicy } from "../platform/bench-stack.ts";
 import type {
   LatencyModel,
@@ -39,11 +44,14 @@ export interface ComparisonMeasurements {
     >;
     readonly throughput: Record<BatchingPolicy, readonly Throughput[]>;
     readonly workerPeakRssBytes: Record<BatchingPolicy, number | null>;
+    /** The worker's peak Pss while the platform ran, by batching policy (sampled every 50 ms). */
+    readonly workerPeakPssBytes?: Record<BatchingPolicy, number>;
     readonly throughputSeconds: number;
   };
 }
 
 const COLUMNS = [
+  ["onnxruntime-node", "onnxruntime-node alone"],
   ["eager", "PyTorch eager"],
   ["hooks", "PyTorch hooks"],
   ["nnsight", "nnsight"],
@@ -126,9 +134,19 @@ export async function comparisonSection(
   });
 
   const slower: string[] = [];
+  const limit = secondsOf(m, "onnxruntime-node", "forward");
+  if (limit && limit.length > 0)
+    slower.push(
+      `- **Plain forward: Loupe's engine takes ${(loupe("forward") / median(limit)).toFixed(2)}× the time of onnxruntime-node alone** (${loupe("forward").toFixed(2)} s against ${median(limit).toFixed(2)} s): the limit, one session of the whole model with nothing around it. Loupe runs the same model split into stages, validates the graph, and slices the last position inside the graph.`,
+    );
   for (const task of COMPARISON_TASKS)
     for (const [c, label] of COLUMNS) {
-      if (c === "loupe-engine" || c === "loupe-platform") continue;
+      if (
+        c === "loupe-engine" ||
+        c === "loupe-platform" ||
+        c === "onnxruntime-node"
+      )
+        continue;
       const s = secondsOf(m, c, task);
       if (!s || s.length === 0) continue;
       const ratio = loupe(task) / median(s);
@@ -141,7 +159,10 @@ export async function comparisonSection(
     const platform = secondsOf(m, "loupe-platform", task);
     if (!platform || platform.length === 0) continue;
     const fastestPeer = COLUMNS.filter(
-      ([c]) => c !== "loupe-engine" && c !== "loupe-platform",
+      ([c]) =>
+        c !== "loupe-engine" &&
+        c !== "loupe-platform" &&
+        c !== "onnxruntime-node",
     )
       .map(([c, label]) => ({ label, s: secondsOf(m, c, task) ?? [] }))
       .filter((p) => p.s.length > 0)
@@ -152,14 +173,28 @@ export async function comparisonSection(
       );
   }
 
+  const phases = ["load", ...COMPARISON_TASKS] as const;
   const memoryRows = COLUMNS.map(([c, label]) => {
     if (c === "loupe-platform") {
+      const pss = m.platform.workerPeakPssBytes?.on;
       const rss = m.platform.workerPeakRssBytes.on;
-      return `| ${label} (the worker process, also hosting the bundled model) | ${rss === null ? "—" : mib(rss)} |`;
+      return `| ${label} (the worker process, also hosting the bundled model; whole run) | ${pss === undefined ? "—" : mib(pss)} | ${phases.map(() => "").join(" | ")} | ${rss === null ? "—" : mib(rss)} |`;
     }
     const r = m.contenders.results[c];
-    return `| ${label} | ${r ? mib(r.peakRssBytes) : "—"} |`;
+    if (!r)
+      return `| ${label} | — | ${phases.map(() => "—").join(" | ")} | — |`;
+    const cells = phases.map((p) => {
+      const b = r.pss.byPhase[p];
+      return b === undefined ? "—" : mib(b);
+    });
+    return `| ${label} | ${mib(r.pss.peakBytes)} | ${cells.join(" | ")} | ${mib(r.peakRssBytes)} |`;
   });
+  const sampleMs = Object.values(m.contenders.results).map(
+    (r) => r.pss.meanSampleMs,
+  );
+  const cpuShares = Object.values(m.contenders.results).map(
+    (r) => r.pss.cpuShare,
+  );
 
   const engine = m.contenders.results["loupe-engine"];
   /** "3.0×", or "2.9× to 3.1×" when the peers differ at that precision. */
@@ -168,20 +203,20 @@ export async function comparisonSection(
       ? `${low.toFixed(1)}×`
       : `${low.toFixed(1)}× to ${high.toFixed(1)}×`;
   const peers = (["eager", "hooks", "nnsight"] as const)
-    .map((c) => m.contenders.results[c]?.peakRssBytes)
+    .map((c) => m.contenders.results[c]?.pss.peakBytes)
     .filter((b): b is number => b !== undefined);
   const memoryWhy =
     engine?.memory &&
     peers.length > 0 &&
-    engine.peakRssBytes > Math.min(...peers)
-      ? `**Loupe's engine holds ${times(engine.peakRssBytes / Math.max(...peers), engine.peakRssBytes / Math.min(...peers))} the peers' memory.** Why, from its resident set after each step: ${mib(engine.memory.read ?? 0)} once the model is read (the ONNX file's ${mib((engine.memory.read ?? 0) - (engine.memory.start ?? 0))} stay in memory, so that a hook set never seen before compiles its pieces from them without reading the file again); ${mib(engine.memory.loaded ?? 0)} once loaded (onnxruntime's sessions of the model's stages hold their own copy of the weights and, by default, pre-pack the matrix multiplications' weights into another); ${mib(engine.memory.ran ?? 0)} after the tasks (each compiled session keeps an arena of activation buffers for its next call). A PyTorch process holds one copy of the weights, its module's parameters. Dropping the file's bytes once every piece is compiled, or sharing initializers between sessions, would close most of the gap.`
+    engine.pss.peakBytes > Math.min(...peers)
+      ? `**Loupe's engine holds ${times(engine.pss.peakBytes / Math.max(...peers), engine.pss.peakBytes / Math.min(...peers))} the peers' peak memory (Pss).** Why, from its resident set after each step: ${mib(engine.memory.read ?? 0)} once the model is read (the ONNX file's ${mib((engine.memory.read ?? 0) - (engine.memory.start ?? 0))} stay in memory, so that a hook set never seen before compiles its pieces from them without reading the file again); ${mib(engine.memory.loaded ?? 0)} once loaded (onnxruntime's sessions of the model's stages hold their own copy of the weights and, by default, pre-pack the matrix multiplications' weights into another); ${mib(engine.memory.ran ?? 0)} after the tasks (each compiled session keeps an arena of activation buffers for its next call). A PyTorch process holds one copy of the weights, its module's parameters. Dropping the file's bytes once every piece is compiled, or sharing initializers between sessions, would close most of the gap.`
       : "";
   const agreementRows = [
     ...m.contenders.agreements,
     ...m.platform.agreements,
   ].map(
     (a) =>
-      `| ${TASK_LABEL[a.task]} | ${COLUMNS.find(([c]) => c === a.contender)?.[1] ?? a.contender} | ${COLUMNS.find(([c]) => c === a.reference)?.[1] ?? a.reference} | ${a.maxAbsDiff !== undefined ? `max abs diff ${a.maxAbsDiff.toExponential(1)}` : `${a.equalIds![0]} of ${a.equalIds![1]} ids equal`} |`,
+      `| ${TASK_LABEL[a.task]} | ${COLUMNS.find(([c]) => c === a.contender)?.[1] ?? a.contender} | ${a.maxAbsDiff !== undefined ? `max abs diff ${a.maxAbsDiff.toExponential(1)}` : `${a.equalIds![0]} of ${a.equalIds![1]} ids equal`} |`,
   );
 
   const versions = Object.entries(m.contenders.results)
@@ -222,7 +257,7 @@ export async function comparisonSection(
     ),
   );
 
-  return `## Loupe against PyTorch and nnsight: the same weights, batch and threads
+  return `## Loupe against onnxruntime-node alone, PyTorch and nnsight: the same weights, batch and threads
 
 Every contender runs GPT-2 small's architecture with the very same weights
 (GPT2LMHeadModel, random init after \`torch.manual_seed(0)\`, built by
@@ -235,13 +270,22 @@ ${m.rounds} timed calls per task and pass after one untimed warm-up call:
 ${m.passes * m.rounds} calls per cell. Cells give the median seconds per call
 and, in brackets, the fastest and slowest call.
 
-- **PyTorch eager**: \`model(ids)\`, no intervention (the floor for the plain forward).
+- **onnxruntime-node alone** (bench/contenders/ort-bare.ts): one
+  \`InferenceSession\` on the same ONNX file with the same threads and session
+  options as Loupe's engine, fed the batch; no Loupe at all. The limit of a
+  plain forward on this runtime; it has no way to intervene, so it has no
+  other row.
+- **PyTorch eager**: \`model(ids)\`, no intervention (PyTorch's floor for the plain forward).
 - **PyTorch hooks**: \`register_forward_hook\` on the module, removed after the call.
-- **nnsight** 0.8.1 from PyPI: \`NNsight(model).trace(...)\`, two invokes for patching;
+- **nnsight** from PyPI: \`NNsight(model).trace(...)\`, two invokes for patching;
   for attribution, one invoke and \`with metric.backward():\` reading each MLP
-  output's \`.grad\` (nnsight 0.8 needs torch 2's
-  \`torch.autograd.set_multithreading_enabled\`; on this torch 1.13 a no-op
-  stands in for it: its CPU autograd engine has no worker threads to turn off).
+  output's \`.grad\`.
+
+The Python peers run PyPI's current torch and transformers, as a researcher
+installs them today (bench/peers/requirements.txt; versions below). From
+transformers 5 a GPT-2 block returns its hidden state as a plain tensor, not
+a tuple: the peers take either, and every contender's outputs are checked
+against Loupe's engine's before anything is timed.
 - **Loupe engine**: the intervention graph run by \`LoupeEngine\` in-process
   (bench/contenders/loupe-engine.ts), the model loaded as a script loads one it
   has imported (\`readModelFiles\`: the ONNX file and its manifest).
@@ -278,23 +322,42 @@ ${ratioRows.join("\n")}
 
 ${slower.length > 0 ? slower.join("\n") : "Nowhere in this run: Loupe's engine was at least as fast as every peer on every task."}
 
-### Peak memory (resident set of each contender's process)
+### Peak memory (Pss of each contender's process tree)
 
-| contender | peak RSS |
-|---|---|
+Proportional set size (\`Pss\` in /proc/<pid>/smaps_rollup), summed over the
+contender's process tree and sampled from the benchmark's process while the
+contender runs (bench/memory/): a page shared by n processes or mappings
+counts 1/n, so weights mapped several times are counted once, where the
+resident set (RSS) counts them once per mapping. By phase: the largest Pss
+while the model loads, then while each task runs (its warm-up call included;
+tasks run in this order in one process, so a task's peak includes what earlier
+tasks left allocated). Peaks are the largest over the check run and every
+pass. Peak RSS (VmHWM) for comparison with earlier reports.
+
+Reading Pss makes the kernel walk every mapped page (one read took
+${sampleMs.length > 0 ? `${Math.min(...sampleMs).toFixed(0)} to ${Math.max(...sampleMs).toFixed(0)} ms` : "—"} here, mean per contender), so the sampler
+reads the tree's resident set every 50 ms (a counter) and its Pss only when
+that could raise the phase's peak (Pss ≤ RSS), at most 10% of one CPU's
+time, and at every phase's start and end; it used
+${cpuShares.length > 0 ? `${(100 * Math.max(...cpuShares)).toFixed(1)}%` : "—"} of one CPU at most, on the benchmark's own thread.
+
+| contender | peak Pss | ${phases.map((p) => (p === "load" ? "loading" : TASK_LABEL[p].split(",")[0]!.split(" (")[0])).join(" | ")} | peak RSS |
+|---|---|${phases.map(() => "---").join("|")}|---|
 ${memoryRows.join("\n")}
 
 ${memoryWhy}
 
-### Same computation: outputs against the reference
+### Same computation: outputs against Loupe's engine, checked before timing
 
-Each contender's output of each task compared with PyTorch's (eager for the
-plain forward, hooks otherwise), element by element: float32 logits within a
-small absolute difference (different kernels sum in different orders), top-5
-ids equal where no two logits are within that difference of each other.
+Before anything is timed, every contender runs each task once and its output
+is compared with Loupe's engine's, element by element; the benchmark stops if
+a float output (logits, attribution estimates) differs by more than
+${TOLERANCE.maxAbsDiff} anywhere, or fewer than ${TOLERANCE.minEqualIdShare * 100}% of the lens's top-5 token
+ids are equal (different kernels sum in different orders; two logits that
+close may swap places).
 
-| task | contender | reference | agreement |
-|---|---|---|---|
+| task | contender | agreement with Loupe's engine |
+|---|---|---|
 ${agreementRows.join("\n")}
 
 Versions: ${versions}.

@@ -1,0 +1,109 @@
+/**
+ * onnxruntime-node alone, as a contender of the comparison: the limit of a
+ * plain forward pass. One InferenceSession on the same ONNX file with the
+ * same thread count and the same session options as Loupe's engine (no
+ * spin-waiting: the engine's DEFAULT_SESSION_OPTIONS, written out here so
+ * that this process loads nothing of Loupe), fed the same batch; no graph,
+ * no hooks. Its own process, so its memory is its own.
+ *
+ *   node --import tsx bench/contenders/ort-bare.ts MODEL.onnx [--rounds N] [--threads T] [--dump DIR]
+ *
+ * Prints one ContenderReport on stdout (task "forward" only); with --dump,
+ * writes the logits at the last position, [32, 50257], to
+ * DIR/onnxruntime-node.safetensors (the slice is taken after the timed call:
+ * Loupe's graph takes it inside).
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import * as ort from "onnxruntime-node";
+import { toSafetensors, type SavedTensor } from "@loupe/graph";
+import { peakRssOf } from "../platform/process-memory.ts";
+import { BATCH, TOKENS, tokenRows } from "../suites/gpt2-graphs.ts";
+import { markPhase, type ContenderReport } from "./contender-report.ts";
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    rounds: { type: "string", default: "10" },
+    threads: { type: "string", default: "2" },
+    dump: { type: "string" },
+  },
+});
+const [modelFile] = positionals;
+if (!modelFile)
+  throw new Error(
+    "usage: ort-bare.ts MODEL.onnx [--rounds N] [--threads T] [--dump DIR]",
+  );
+const rounds = Number(values.rounds);
+const threads = Number(values.threads);
+
+const session = await ort.InferenceSession.create(modelFile, {
+  intraOpNumThreads: threads,
+  interOpNumThreads: 1,
+  extra: { session: { intra_op: { allow_spinning: "0" } } },
+});
+const rows = tokenRows();
+const dims = [BATCH, TOKENS];
+const ids = BigInt64Array.from(rows.flat(), (id) => BigInt(id));
+const feeds = {
+  input_ids: new ort.Tensor("int64", ids, dims),
+  attention_mask: new ort.Tensor(
+    "int64",
+    new BigInt64Array(ids.length).fill(1n),
+    dims,
+  ),
+  position_ids: new ort.Tensor(
+    "int64",
+    BigInt64Array.from(ids, (_, k) => BigInt(k % TOKENS)),
+    dims,
+  ),
+};
+
+/** logits[:, -1, :] of a [batch, tokens, vocab] tensor. */
+function lastPosition(logits: ort.Tensor): SavedTensor {
+  const [batch, tokens, vocab] = logits.dims as [number, number, number];
+  const all = logits.data as Float32Array;
+  const data = new Float32Array(batch * vocab);
+  for (let b = 0; b < batch; b++)
+    data.set(
+      all.subarray(
+        (b * tokens + tokens - 1) * vocab,
+        (b * tokens + tokens) * vocab,
+      ),
+      b * vocab,
+    );
+  return { dtype: "float32", shape: [batch, vocab], data };
+}
+
+markPhase("forward");
+const output = lastPosition((await session.run(feeds)).logits!); // warm-up
+const seconds: number[] = [];
+for (let r = 0; r < rounds; r++) {
+  const started = performance.now();
+  await session.run(feeds);
+  seconds.push((performance.now() - started) / 1000);
+}
+markPhase("end");
+await session.release();
+
+if (values.dump) {
+  fs.mkdirSync(values.dump, { recursive: true });
+  fs.writeFileSync(
+    path.join(values.dump, "onnxruntime-node.safetensors"),
+    toSafetensors({ forward: output }),
+  );
+}
+let checksum = 0;
+for (const x of output.data as Float32Array) checksum += x;
+const report: ContenderReport = {
+  peer: "onnxruntime-node",
+  threads,
+  versions: {
+    node: process.version,
+    "onnxruntime-node": ort.env.versions.node ?? ort.env.versions.common,
+  },
+  peakRssBytes: peakRssOf(process.pid)!,
+  tasks: { forward: { seconds, checksum } },
+};
+console.log(JSON.stringify(report));
