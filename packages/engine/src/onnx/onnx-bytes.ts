@@ -98,10 +98,12 @@ export interface RawModel {
 }
 
 const LEN = 2;
-const ELEMENT_BYTES: Record<number, number> = {
+/** Bytes per element of ONNX data types (TensorProto.DataType). */
+export const ELEMENT_BYTES: Readonly<Record<number, number>> = {
   1: 4,
   2: 1,
   3: 1,
+  4: 2,
   5: 2,
   6: 4,
   7: 8,
@@ -523,6 +525,15 @@ export function externalInitializer(
   for (const d of init.dims) w.uint32((1 << 3) | 0).int64(d);
   w.uint32((2 << 3) | 0).int32(init.dataType);
   w.uint32((8 << 3) | LEN).string(init.name);
+  writeExternalData(w, ref);
+  return { ...init, bytes: w.finish(), external: ref };
+}
+
+/**
+ * Appends a TensorProto's external_data entries (location, offset, length)
+ * and data_location EXTERNAL to a tensor being written.
+ */
+export function writeExternalData(w: protobuf.Writer, ref: ExternalData): void {
   const entry = (key: string, value: string) =>
     w
       .uint32((13 << 3) | LEN)
@@ -536,7 +547,6 @@ export function externalInitializer(
   entry("offset", String(ref.offset));
   entry("length", String(ref.length));
   w.uint32((14 << 3) | 0).int32(1);
-  return { ...init, bytes: w.finish(), external: ref };
 }
 
 /** The raw_data of an initializer kept in the model (undefined for external or typed-field data). */

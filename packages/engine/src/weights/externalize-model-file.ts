@@ -2,6 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { randomUUID } from "node:crypto";
 import protobuf from "protobufjs";
+import { ELEMENT_BYTES, writeExternalData } from "../onnx/onnx-bytes.ts";
 import { INLINE_ELEMENTS, INLINE_WEIGHTS_FILE } from "./store-weights.ts";
 import { WeightStoreError } from "./weight-store-error.ts";
 
@@ -59,23 +60,6 @@ export function externalizeModelFile(
     file.close();
   }
 }
-
-/** Bytes per element of ONNX data types (TensorProto.DataType). */
-const ELEMENT_BYTES: Record<number, number> = {
-  1: 4,
-  2: 1,
-  3: 1,
-  4: 2,
-  5: 2,
-  6: 4,
-  7: 8,
-  9: 1,
-  10: 2,
-  11: 8,
-  12: 4,
-  13: 8,
-  16: 2,
-};
 
 /**
  * The bytes of a model file's weights, walking its structure on disk (the
@@ -184,19 +168,7 @@ function externalTensor(
     );
   const length = data.end - data.start;
   const offset = place(data.start, length);
-  const entry = (key: string, value: string) =>
-    w
-      .uint32((13 << 3) | LEN)
-      .fork()
-      .uint32((1 << 3) | LEN)
-      .string(key)
-      .uint32((2 << 3) | LEN)
-      .string(value)
-      .ldelim();
-  entry("location", INLINE_WEIGHTS_FILE);
-  entry("offset", String(offset));
-  entry("length", String(length));
-  w.uint32((14 << 3) | 0).int32(1);
+  writeExternalData(w, { location: INLINE_WEIGHTS_FILE, offset, length });
   return w.finish();
 }
 
