@@ -182,6 +182,11 @@ export class ModelHost {
         payload: { ...base, loadedBytes: 0, totalBytes: weightBytes },
       });
       engine = await startModelEngine(onnxPath);
+      // Its weights are in (mapped); what is left is registration and the queue.
+      await recordModelHosting(db, {
+        type: "model.loading",
+        payload: { ...base, loadedBytes: weightBytes, totalBytes: weightBytes },
+      });
       const model: HostedModel = { name, manifest: meta.manifest, engine };
       ({ secondsPerToken } = await registerHostedModel(db, model, {
         results: this.deps.results,
