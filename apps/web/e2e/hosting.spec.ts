@@ -68,11 +68,15 @@ test("an administrator unhosts and hosts a model from the admin page, without a 
     `Hosting ${MODEL} requested`,
   );
   await modelState(page, "online");
-  await expect(
-    page.locator(
-      `[data-testid="model-row"][data-model="${MODEL}"] [data-testid="engine-memory"]`,
-    ),
-  ).toContainText("weights");
+  // Its engine's memory comes with the worker's next heartbeat.
+  await expect(async () => {
+    await page.goto("/models");
+    await expect(
+      page.locator(
+        `[data-testid="model-row"][data-model="${MODEL}"] [data-testid="engine-memory"]`,
+      ),
+    ).toContainText("weights", { timeout: 1000 });
+  }).toPass({ timeout: 60_000 });
   await page.screenshot({
     path: path.join(screenshotsDir, "models-hosting.png"),
     fullPage: true,
