@@ -71,6 +71,11 @@ const schema = z.object({
       }
       return bytes;
     }),
+  /**
+   * Where engines write the weights of exports that keep them inline, once per
+   * model, for every session to map (default: <tmp>/loupe-weights).
+   */
+  LOUPE_WEIGHTS_DIR: z.string().min(1).optional(),
   /** Where models hosted from S3 are fetched to (default: <tmp>/loupe-models). */
   LOUPE_MODEL_CACHE_DIR: z.string().min(1).optional(),
   /** The platform task queue (default loupe-platform; tests isolate theirs). */

@@ -44,6 +44,7 @@ const host = new ModelHost({
   faultHoldBatchMs: env.LOUPE_FAULT_HOLD_BATCH_MS,
   s3: s3ConnectionSettings(process.env),
   cacheDir: env.LOUPE_MODEL_CACHE_DIR ?? path.join(os.tmpdir(), "loupe-models"),
+  ...(env.LOUPE_WEIGHTS_DIR ? { weightsDir: env.LOUPE_WEIGHTS_DIR } : {}),
   log: (line) => console.log(line),
 });
 // The models of LOUPE_MODELS are configuration: one that cannot be hosted fails the start.

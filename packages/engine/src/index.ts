@@ -67,6 +67,7 @@ export {
   loadModelFiles,
   readModelFiles,
   readModelSize,
+  readImportedManifest,
   manifestPathOf,
   ModelFilesError,
   type ModelFiles,

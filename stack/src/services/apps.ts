@@ -63,6 +63,9 @@ export function startWorker(apps: AppsEnv, name = "worker"): ManagedProcess {
         LOUPE_MODEL_CACHE_DIR:
           process.env.LOUPE_MODEL_CACHE_DIR ??
           path.join(path.dirname(apps.logsDir), "models"),
+        LOUPE_WEIGHTS_DIR:
+          process.env.LOUPE_WEIGHTS_DIR ??
+          path.join(path.dirname(apps.logsDir), "weights"),
         ...apps.workerEnv,
       }),
       logsDir: apps.logsDir,

@@ -37,6 +37,8 @@ export interface ModelHostDeps {
   /** For models hosted from S3: the store, and where their files are fetched to. */
   readonly s3: S3Connection;
   readonly cacheDir: string;
+  /** LOUPE_WEIGHTS_DIR: where engines write the weights of exports that keep them inline. */
+  readonly weightsDir?: string;
   readonly log: (line: string) => void;
 }
 
@@ -181,7 +183,17 @@ export class ModelHost {
         type: "model.loading",
         payload: { ...base, loadedBytes: 0, totalBytes: weightBytes },
       });
-      engine = await startModelEngine(onnxPath);
+      // The engine gets what the budget leaves beside the other models'
+      // weights: its own weights, its sessions and its batches fit in it.
+      const budget = this.deps.budgetBytes;
+      engine = await startModelEngine(onnxPath, {
+        ...(budget === null
+          ? {}
+          : {
+              memoryBudgetBytes: budget - this.#admittedBytes() + weightBytes,
+            }),
+        ...(this.deps.weightsDir ? { weightsDir: this.deps.weightsDir } : {}),
+      });
       // Its weights are in (mapped); what is left is registration and the queue.
       await recordModelHosting(db, {
         type: "model.loading",
