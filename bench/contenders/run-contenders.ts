@@ -3,15 +3,16 @@
  * (ort-bare.ts: the plain forward's limit), Loupe's engine in-process
  * (loupe-engine.ts), PyTorch eager, PyTorch forward hooks and nnsight
  * (bench/peers/peers_bench.py, in the peers' virtualenv), on the same model
- * file, batch and thread count. Each process's memory is sampled while it
- * runs (Pss of its process tree, every 50 ms, by task).
+ * file, batch and thread count. Each contender's memory is sampled while it
+ * runs each task once (Pss of its process tree, by task).
  *
  * First a check, before anything is timed: every contender runs each task
  * once and dumps its outputs, which must agree with Loupe's engine's within
  * TOLERANCE, or the benchmark stops (ContenderDisagreementError): a row that
- * computes something else measures nothing. Then the timed passes, each pass
- * every contender in turn, so that a drift of the machine's load spreads over
- * all of them; samples are pooled over passes.
+ * computes something else measures nothing. Memory is sampled in that run
+ * (the sampler takes CPU beside the contender). Then the timed passes, each
+ * pass every contender in turn, so that a drift of the machine's load spreads
+ * over all of them; samples are pooled over passes.
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -56,13 +57,13 @@ export interface ContenderResult {
   readonly peakRssBytes: number;
   /** Resident set after each step, where the contender reports it (the last pass's). */
   readonly memory?: Readonly<Record<string, number>>;
-  /** Peak Pss of its process tree over all passes: overall, and by phase ("load", each task). */
+  /** Peak Pss of its process tree in the check run (each task once): overall, and by phase ("load", each task). */
   readonly pss: {
     readonly peakBytes: number;
     readonly byPhase: Readonly<Record<string, number>>;
-    /** Milliseconds one Pss sample took (mean over passes). */
+    /** Milliseconds one Pss sample took (mean). */
     readonly meanSampleMs: number;
-    /** Share of one CPU the sampler used (the largest over passes), on the benchmark's thread. */
+    /** Share of one CPU the sampler used, on the benchmark's thread. */
     readonly cpuShare: number;
   };
   readonly seconds: Partial<Record<ComparisonTask, number[]>>;
@@ -126,10 +127,15 @@ export async function runContenders(
   const pooled = new Map<Contender, Timed[]>();
   try {
     for (const contender of CONTENDERS) {
-      const run = await runOne(contender, { ...options, rounds: 0, dumpDir });
+      const run = await runOne(contender, {
+        ...options,
+        rounds: 0,
+        dumpDir,
+        memory: true,
+      });
       pooled.set(contender, [run]);
       options.log(
-        `check: ${contender} ran every task once (process ${run.seconds.toFixed(0)} s, peak Pss ${mib(run.pss.peakBytes)})`,
+        `check: ${contender} ran every task once (process ${run.seconds.toFixed(0)} s, peak Pss ${mib(run.pss?.peakBytes ?? 0)})`,
       );
     }
     const { agreements, references, issues } = compareOutputs(dumpDir);
@@ -140,13 +146,13 @@ export async function runContenders(
 
     for (let pass = 0; pass < options.passes; pass++)
       for (const contender of CONTENDERS) {
-        const run = await runOne(contender, { ...options });
+        const run = await runOne(contender, { ...options, memory: false });
         pooled.get(contender)!.push(run);
         const summary = Object.entries(run.report.tasks)
           .map(([t, r]) => `${t} ${median(r.seconds).toFixed(2)} s`)
           .join(", ");
         options.log(
-          `pass ${pass + 1}/${options.passes} ${contender}: ${summary}; peak Pss ${mib(run.pss.peakBytes)} (process ${run.seconds.toFixed(0)} s)`,
+          `pass ${pass + 1}/${options.passes} ${contender}: ${summary} (process ${run.seconds.toFixed(0)} s)`,
         );
       }
     const results: Partial<Record<Contender, ContenderResult>> = {};
@@ -162,11 +168,11 @@ const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
 /** One contender process: what it printed, and its memory as sampled. */
 interface Timed {
   readonly report: ContenderReport;
-  readonly pss: PssPeaks;
+  readonly pss: PssPeaks | undefined;
   readonly seconds: number;
 }
 
-/** Pools the check run and the timed passes: times from the passes, peaks from all. */
+/** Pools the check run and the timed passes: times from the passes, Pss from the check run, peak RSS from all. */
 function poolRuns(runs: readonly Timed[]): ContenderResult {
   const seconds: Partial<Record<ComparisonTask, number[]>> = {};
   const checksums: Partial<Record<ComparisonTask, number>> = {};
@@ -177,20 +183,22 @@ function poolRuns(runs: readonly Timed[]): ContenderResult {
       seconds[t] = [...(seconds[t] ?? []), ...r.seconds];
       checksums[t] = r.checksum;
     }
-    for (const [phase, bytes] of Object.entries(pss.byPhase))
+    for (const [phase, bytes] of Object.entries(pss?.byPhase ?? {}))
       byPhase[phase] = Math.max(byPhase[phase] ?? 0, bytes);
   }
+  const sampled = runs.flatMap((r) => (r.pss ? [r.pss] : []));
   const last = runs.at(-1)!.report;
   return {
     versions: last.versions,
     peakRssBytes: Math.max(...runs.map((r) => r.report.peakRssBytes)),
     ...(last.memory && { memory: last.memory }),
     pss: {
-      peakBytes: Math.max(...runs.map((r) => r.pss.peakBytes)),
+      peakBytes: Math.max(0, ...sampled.map((p) => p.peakBytes)),
       byPhase,
       meanSampleMs:
-        runs.reduce((sum, r) => sum + r.pss.meanSampleMs, 0) / runs.length,
-      cpuShare: Math.max(...runs.map((r) => r.pss.cpuShare)),
+        sampled.reduce((sum, p) => sum + p.meanSampleMs, 0) /
+        Math.max(1, sampled.length),
+      cpuShare: Math.max(0, ...sampled.map((p) => p.cpuShare)),
     },
     seconds,
     checksums,
@@ -199,7 +207,7 @@ function poolRuns(runs: readonly Timed[]): ContenderResult {
 
 async function runOne(
   contender: Contender,
-  options: RunOptions & { rounds: number; dumpDir?: string },
+  options: RunOptions & { rounds: number; dumpDir?: string; memory: boolean },
 ): Promise<Timed> {
   const common = [
     "--rounds",
@@ -228,7 +236,10 @@ async function runOne(
               ...common,
             ],
           ];
-  const run = await runSampled(command, args, { cwd: root });
+  const run = await runSampled(command, args, {
+    cwd: root,
+    memory: options.memory,
+  });
   if (run.status !== 0)
     throw new Error(
       `the ${contender} contender failed (exit ${run.status ?? run.signal}):\n${run.stderr.slice(-3000)}`,

@@ -9,24 +9,31 @@ export interface SampledRun {
   readonly stdout: string;
   /** Its stderr without the phase markers (the last 64 kB). */
   readonly stderr: string;
-  /** Pss of its process tree, sampled every `intervalMs`, by the phases it printed (PHASE_MARKER). */
-  readonly pss: PssPeaks;
+  /** Pss of its process tree, sampled every `intervalMs`, by the phases it printed (PHASE_MARKER); undefined when not sampled. */
+  readonly pss: PssPeaks | undefined;
   readonly seconds: number;
 }
 
 const STDERR_KEPT = 64 * 1024;
 
 /**
- * Runs a contender as a child process and samples its process tree's
- * proportional set size (Pss) every `intervalMs` from this process's event
- * loop, filing each sample under the phase the child last announced on
- * stderr (`LOUPE_BENCH_PHASE <task>`; "load" until the first). Resolves when
- * it exits, whatever its status: the caller decides what a failure means.
+ * Runs a contender as a child process and, with `memory` (the default),
+ * samples its process tree's proportional set size (Pss) from this process's
+ * event loop (PeakPssSampler, every `intervalMs`), filing each sample under
+ * the phase the child last announced on stderr (`LOUPE_BENCH_PHASE <task>`;
+ * "load" until the first). The sampler takes up to ~10% of one CPU beside
+ * the child: leave it off for runs that are timed. Resolves when the child
+ * exits, whatever its status: the caller decides what a failure means.
  */
 export async function runSampled(
   command: string,
   args: readonly string[],
-  options: { cwd: string; intervalMs?: number; env?: NodeJS.ProcessEnv },
+  options: {
+    cwd: string;
+    memory?: boolean;
+    intervalMs?: number;
+    env?: NodeJS.ProcessEnv;
+  },
 ): Promise<SampledRun> {
   const started = performance.now();
   const child = spawn(command, args, {
@@ -45,10 +52,13 @@ export async function runSampled(
     );
   });
   await spawned;
-  const sampler = new PeakPssSampler(child.pid!, {
-    intervalMs: options.intervalMs ?? 50,
-    phase: "load",
-  }).start();
+  const sampler =
+    options.memory === false
+      ? undefined
+      : new PeakPssSampler(child.pid!, {
+          intervalMs: options.intervalMs ?? 50,
+          phase: "load",
+        }).start();
 
   const stdout: string[] = [];
   let stderr = "";
@@ -61,7 +71,7 @@ export async function runSampled(
     partial = lines.pop() ?? "";
     for (const line of lines) {
       if (line.startsWith(PHASE_MARKER))
-        sampler.mark(line.slice(PHASE_MARKER.length).trim());
+        sampler?.mark(line.slice(PHASE_MARKER.length).trim());
       else stderr = (stderr + line + "\n").slice(-STDERR_KEPT);
     }
   });
@@ -73,7 +83,7 @@ export async function runSampled(
     signal,
     stdout: stdout.join(""),
     stderr: stderr + partial,
-    pss: sampler.stop(),
+    pss: sampler?.stop(),
     seconds: (performance.now() - started) / 1000,
   };
 }

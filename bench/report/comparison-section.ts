@@ -44,8 +44,8 @@ export interface ComparisonMeasurements {
     >;
     readonly throughput: Record<BatchingPolicy, readonly Throughput[]>;
     readonly workerPeakRssBytes: Record<BatchingPolicy, number | null>;
-    /** The worker's peak Pss while the platform ran, by batching policy (sampled every 50 ms). */
-    readonly workerPeakPssBytes?: Record<BatchingPolicy, number>;
+    /** The worker's Pss after the platform's runs, by batching policy (one read: a sampler would block the clients' event loop). */
+    readonly workerPssAfterRunsBytes?: Record<BatchingPolicy, number | null>;
     readonly throughputSeconds: number;
   };
 }
@@ -137,7 +137,7 @@ export async function comparisonSection(
   const limit = secondsOf(m, "onnxruntime-node", "forward");
   if (limit && limit.length > 0)
     slower.push(
-      `- **Plain forward: Loupe's engine takes ${(loupe("forward") / median(limit)).toFixed(2)}× the time of onnxruntime-node alone** (${loupe("forward").toFixed(2)} s against ${median(limit).toFixed(2)} s): the limit, one session of the whole model with nothing around it. Loupe runs the same model split into stages, validates the graph, and slices the last position inside the graph.`,
+      `- **Plain forward: Loupe's engine takes ${(loupe("forward") / median(limit)).toFixed(2)}× the time of onnxruntime-node alone** (${loupe("forward").toFixed(2)} s against ${median(limit).toFixed(2)} s): the limit, one session of the whole model with nothing around it; the difference is what Loupe adds (its graph, its sessions per model stage, the last position sliced in the graph), not profiled in this run.`,
     );
   for (const task of COMPARISON_TASKS)
     for (const [c, label] of COLUMNS) {
@@ -176,9 +176,9 @@ export async function comparisonSection(
   const phases = ["load", ...COMPARISON_TASKS] as const;
   const memoryRows = COLUMNS.map(([c, label]) => {
     if (c === "loupe-platform") {
-      const pss = m.platform.workerPeakPssBytes?.on;
+      const pss = m.platform.workerPssAfterRunsBytes?.on;
       const rss = m.platform.workerPeakRssBytes.on;
-      return `| ${label} (the worker process, also hosting the bundled model; whole run) | ${pss === undefined ? "—" : mib(pss)} | ${phases.map(() => "").join(" | ")} | ${rss === null ? "—" : mib(rss)} |`;
+      return `| ${label} (the worker process, also hosting the bundled model; its Pss after the platform's runs, not a peak) | ${pss == null ? "—" : mib(pss)} | ${phases.map(() => "").join(" | ")} | ${rss === null ? "—" : mib(rss)} |`;
     }
     const r = m.contenders.results[c];
     if (!r)
@@ -209,7 +209,7 @@ export async function comparisonSection(
     engine?.memory &&
     peers.length > 0 &&
     engine.pss.peakBytes > Math.min(...peers)
-      ? `**Loupe's engine holds ${times(engine.pss.peakBytes / Math.max(...peers), engine.pss.peakBytes / Math.min(...peers))} the peers' peak memory (Pss).** Why, from its resident set after each step: ${mib(engine.memory.read ?? 0)} once the model is read (the ONNX file's ${mib((engine.memory.read ?? 0) - (engine.memory.start ?? 0))} stay in memory, so that a hook set never seen before compiles its pieces from them without reading the file again); ${mib(engine.memory.loaded ?? 0)} once loaded (onnxruntime's sessions of the model's stages hold their own copy of the weights and, by default, pre-pack the matrix multiplications' weights into another); ${mib(engine.memory.ran ?? 0)} after the tasks (each compiled session keeps an arena of activation buffers for its next call). A PyTorch process holds one copy of the weights, its module's parameters. Dropping the file's bytes once every piece is compiled, or sharing initializers between sessions, would close most of the gap.`
+      ? `**Loupe's engine holds ${times(engine.pss.peakBytes / Math.max(...peers), engine.pss.peakBytes / Math.min(...peers))} the peers' peak memory (Pss).** Its resident set after each step, as it reports it: ${mib(engine.memory.read ?? 0)} once the model is read (the ONNX file's ${mib((engine.memory.read ?? 0) - (engine.memory.start ?? 0))}), ${mib(engine.memory.loaded ?? 0)} once loaded, ${mib(engine.memory.ran ?? 0)} after the tasks (RSS counts weights that several sessions map once per mapping; the Pss above counts them once). A PyTorch process holds one copy of the weights, its module's parameters, and the activations its tasks keep.`
       : "";
   const agreementRows = [
     ...m.contenders.agreements,
@@ -331,15 +331,18 @@ counts 1/n, so weights mapped several times are counted once, where the
 resident set (RSS) counts them once per mapping. By phase: the largest Pss
 while the model loads, then while each task runs (its warm-up call included;
 tasks run in this order in one process, so a task's peak includes what earlier
-tasks left allocated). Peaks are the largest over the check run and every
-pass. Peak RSS (VmHWM) for comparison with earlier reports.
+tasks left allocated). Memory is sampled in the check run, where each task
+runs once before anything is timed (the sampler takes CPU beside the
+contender, so the timed passes run without it). Peak RSS (VmHWM, over all
+runs) for comparison with earlier reports.
 
 Reading Pss makes the kernel walk every mapped page (one read took
 ${sampleMs.length > 0 ? `${Math.min(...sampleMs).toFixed(0)} to ${Math.max(...sampleMs).toFixed(0)} ms` : "—"} here, mean per contender), so the sampler
 reads the tree's resident set every 50 ms (a counter) and its Pss only when
-that could raise the phase's peak (Pss ≤ RSS), at most 10% of one CPU's
-time, and at every phase's start and end; it used
-${cpuShares.length > 0 ? `${(100 * Math.max(...cpuShares)).toFixed(1)}%` : "—"} of one CPU at most, on the benchmark's own thread.
+that could raise the phase's peak (Pss ≤ RSS), spaced to take at most 10% of
+one CPU, plus one read at every phase's start and end; in all it took
+${cpuShares.length > 0 ? `${(100 * Math.max(...cpuShares)).toFixed(0)}%` : "—"} of one CPU at most (short processes, many phase changes), on the
+benchmark's own thread, beside the contender.
 
 | contender | peak Pss | ${phases.map((p) => (p === "load" ? "loading" : TASK_LABEL[p].split(",")[0]!.split(" (")[0])).join(" | ")} | peak RSS |
 |---|---|${phases.map(() => "---").join("|")}|---|
