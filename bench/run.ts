@@ -7,17 +7,23 @@
  *    (bench/models), the production builds of the web app and the worker.
  * 2. In-process suites measured with tinybench (measure-suite.ts): the
  *    intervention graph library, and the engine against onnxruntime alone.
- * 3. The comparison: PyTorch eager, PyTorch hooks, nnsight and Loupe's engine,
- *    one process each (contenders/), then the same tasks through a running
- *    platform, and the platform's latency and throughput with batching on and
- *    off (platform/).
+ * 3. The comparison: onnxruntime-node alone, PyTorch eager, PyTorch hooks,
+ *    nnsight and Loupe's engine, one process each, outputs checked against
+ *    Loupe's before timing, memory sampled as Pss (contenders/), then the
+ *    same tasks through a running platform, and the platform's latency and
+ *    throughput with batching on and off (platform/).
+ * 4. The 1.1B phase, last: a Llama-architecture model of TinyLlama-1.1B's
+ *    shape, exported once (bench/models/export_llama_1b.py; ~20 GB of free
+ *    disk checked first), PyTorch with hooks against onnxruntime-node alone
+ *    (Loupe's side: bench/scale/loupe-side.ts, TODO), one process at a time.
  *
- *   npm run bench [-- --out FILE] [-- --quick] [-- --report-only]
+ *   npm run bench [-- --out FILE] [-- --quick] [-- --report-only] [-- --skip-scale]
  *
  * --quick: fewer rounds and shorter windows, to try the pipeline (its numbers
  * are not the report's); --out: write the report elsewhere (charts beside it);
  * --report-only: rewrite the report from the last run's measurements
- * (.loupe/cache/bench/measurements.json) without measuring.
+ * (.loupe/cache/bench/measurements.json) without measuring; --skip-scale:
+ * leave the 1.1B phase out (no export, no 20 GB of disk).
  */
 import { execSync, spawnSync } from "node:child_process";
 import fs from "node:fs";
@@ -27,15 +33,15 @@ import { parseArgs } from "node:util";
 import { COMPARISON_TASKS } from "./contenders/contender-report.ts";
 import {
   compareTensors,
-  referenceOf,
+  REFERENCE,
   runContenders,
   type Agreement,
 } from "./contenders/run-contenders.ts";
 import { measureSuite } from "./measure-suite.ts";
-import {
-  ensureGpt2SmallImported,
-  ensurePeersVenv,
-} from "./models/ensure-gpt2-small.ts";
+import { findPss } from "./memory/sample-pss.ts";
+import { ensureGpt2SmallImported } from "./models/ensure-gpt2-small.ts";
+import { checkLlama1bDisk, ensureLlama1b } from "./models/ensure-llama-1b.ts";
+import { ensurePeersVenv } from "./models/python-envs.ts";
 import {
   bringUpBenchStack,
   type BatchingPolicy,
@@ -56,6 +62,11 @@ import {
   type ComparisonMeasurements,
 } from "./report/comparison-section.ts";
 import { platformSection } from "./report/platform-section.ts";
+import { scaleSection } from "./report/scale-section.ts";
+import {
+  runScalePhase,
+  type ScaleMeasurements,
+} from "./scale/run-scale-phase.ts";
 import { engineSuite } from "./suites/engine.ts";
 import { generationSuite } from "./suites/generation.ts";
 import { graphSuite } from "./suites/graph.ts";
@@ -67,6 +78,7 @@ const { values: args } = parseArgs({
     out: { type: "string", default: path.join(root, "BENCHMARKS.md") },
     quick: { type: "boolean", default: false },
     "report-only": { type: "boolean", default: false },
+    "skip-scale": { type: "boolean", default: false },
   },
 });
 const reportFile = path.resolve(args.out);
@@ -84,6 +96,7 @@ const settings = {
   warmupSeconds: quick ? 2 : 5,
   clients: [1, 8, 32],
   threads: os.availableParallelism(),
+  scaleRounds: quick ? 1 : 3,
 };
 const log = (line: string) => console.log(`  ${line}`);
 
@@ -128,6 +141,9 @@ const measurementsFile = path.join(
 interface Measurements {
   readonly suites: string[];
   readonly comparison: ComparisonMeasurements;
+  /** The 1.1B phase; absent when skipped (scaleSkipped says why). */
+  readonly scale?: ScaleMeasurements;
+  readonly scaleSkipped?: string;
   readonly loadAtStart: string;
   readonly loadAtEnd: string;
   readonly minutes: number;
@@ -154,6 +170,8 @@ async function measure(): Promise<Measurements> {
   step(
     "prerequisites: the peers' virtualenv, GPT-2 small, the web app and worker builds",
   );
+  // Fail now, not after the other phases, when the 1.1B phase cannot export.
+  if (!args["skip-scale"]) checkLlama1bDisk();
   const peersPython = ensurePeersVenv();
   const modelFile = ensureGpt2SmallImported();
   const build = spawnSync(
@@ -182,8 +200,10 @@ async function measure(): Promise<Measurements> {
     suites.push(await suiteSection(suite));
 
   // The comparison: one process per contender.
-  step("the comparison: PyTorch eager, PyTorch hooks, nnsight, Loupe's engine");
-  const contenders = runContenders({
+  step(
+    "the comparison: onnxruntime-node alone, Loupe's engine, PyTorch eager, PyTorch hooks, nnsight",
+  );
+  const contenders = await runContenders({
     modelFile,
     peersPython,
     passes: settings.passes,
@@ -199,6 +219,7 @@ async function measure(): Promise<Measurements> {
   >;
   const throughput = {} as Record<BatchingPolicy, Throughput[]>;
   const workerPeakRssBytes = {} as Record<BatchingPolicy, number | null>;
+  const workerPssAfterRunsBytes = {} as Record<BatchingPolicy, number | null>;
   const platformTasks = {} as ComparisonMeasurements["platform"]["tasks"];
   const platformAgreements: Agreement[] = [];
   for (const batching of ["on", "off"] as const) {
@@ -217,7 +238,7 @@ async function measure(): Promise<Measurements> {
           platformAgreements.push({
             task,
             contender: "loupe-platform",
-            reference: referenceOf(task),
+            reference: REFERENCE,
             ...compareTensors(
               `platform ${task}`,
               contenders.references[task],
@@ -250,9 +271,30 @@ async function measure(): Promise<Measurements> {
         log(`${clients} clients: ${t.runsPerSecond.toFixed(2)} runs/s`);
       }
       workerPeakRssBytes[batching] = peakRssOf(stack.workerPid);
+      // One read after the runs, not a sampler: a Pss read blocks this
+      // process's event loop (the clients') for tens of milliseconds.
+      workerPssAfterRunsBytes[batching] = findPss(stack.workerPid) ?? null;
     } finally {
       await stack.stop();
     }
+  }
+
+  // The 1.1B phase, last and alone: one 4.4 GB model in memory at a time.
+  let scale: ScaleMeasurements | undefined;
+  if (!args["skip-scale"]) {
+    step(
+      "the 1.1B phase: PyTorch with hooks, onnxruntime-node alone (Loupe's side: TODO)",
+    );
+    checkLlama1bDisk();
+    const { dir, facts } = ensureLlama1b(log);
+    scale = await runScalePhase({
+      modelDir: dir,
+      facts,
+      peersPython,
+      rounds: settings.scaleRounds,
+      threads: settings.threads,
+      log,
+    });
   }
 
   return {
@@ -272,9 +314,11 @@ async function measure(): Promise<Measurements> {
         latency,
         throughput,
         workerPeakRssBytes,
+        workerPssAfterRunsBytes,
         throughputSeconds: settings.throughputSeconds,
       },
     },
+    ...(scale ? { scale } : { scaleSkipped: "skipped with --skip-scale" }),
     loadAtStart,
     loadAtEnd: loadAverage(),
     minutes: (Date.now() - started) / 60_000,
@@ -302,9 +346,13 @@ const sections = [
   ...measured.suites,
   await comparisonSection(measured.comparison, chartsDir, reportDir),
   await platformSection(measured.comparison, chartsDir, reportDir),
+  scaleSection(
+    measured.scale,
+    measured.scaleSkipped ?? "measured before the 1.1B phase existed",
+  ),
 ];
 
-// 4. The report.
+// 5. The report.
 const cpu = os.cpus()[0]?.model ?? "unknown CPU";
 const report = `# Benchmarks
 
