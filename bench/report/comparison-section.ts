@@ -288,7 +288,7 @@ a tuple: the peers take either, and every contender's outputs are checked
 against Loupe's engine's before anything is timed.
 - **Loupe engine**: the intervention graph run by \`LoupeEngine\` in-process
   (bench/contenders/loupe-engine.ts), the model loaded as a script loads one it
-  has imported (\`readModelFiles\`: the ONNX file and its manifest).
+  has imported (\`loadModelFiles\`: the ONNX file and its manifest, the weights mapped, never read whole).
 - **Loupe platform**: the same graph submitted with the SDK to a running Loupe
   (API, PostgreSQL, Temporal, the worker's engine, batching on), waited for
   and its result downloaded: one call is one run, end to end.
