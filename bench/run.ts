@@ -14,8 +14,9 @@
  *    throughput with batching on and off (platform/).
  * 4. The 1.1B phase, last: a Llama-architecture model of TinyLlama-1.1B's
  *    shape, exported once (bench/models/export_llama_1b.py; ~20 GB of free
- *    disk checked first), PyTorch with hooks against onnxruntime-node alone
- *    (Loupe's side: bench/scale/loupe-side.ts, TODO), one process at a time.
+ *    disk checked first): PyTorch with hooks, onnxruntime-node alone, Loupe's
+ *    engine in process and Loupe's platform (the model hosted while a stack
+ *    runs, run remotely with the SDK), one at a time.
  *
  *   npm run bench [-- --out FILE] [-- --quick] [-- --report-only] [-- --skip-scale]
  *

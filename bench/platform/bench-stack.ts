@@ -4,6 +4,7 @@ import {
   createApiContext,
   createApiServices,
   createCaller,
+  DEFAULT_API_KEY_SCOPES,
   principalOfUser,
   seedAdmin,
 } from "@loupe/api";
@@ -48,8 +49,13 @@ export interface BenchStack {
  * key, through the API as the portal would.
  */
 export async function bringUpBenchStack(options: {
-  modelFile: string;
+  /** A model the worker hosts from its start, beside the bundled model (none: the bundled model only). */
+  modelFile?: string;
   batching: BatchingPolicy;
+  /** Give the administrator's key the models:host scope too (hosting while the stack runs). */
+  hostScope?: boolean;
+  /** The worker's LOUPE_WORKER_MEMORY_BYTES (none: no budget). */
+  workerMemoryBytes?: number;
   log: (line: string) => void;
 }): Promise<BenchStack> {
   const env = {
@@ -68,9 +74,12 @@ export async function bringUpBenchStack(options: {
     freshDatabase: true,
     workerEnv: {
       LOUPE_MODELS: [
-        options.modelFile,
+        ...(options.modelFile === undefined ? [] : [options.modelFile]),
         path.join(root, "models", "facts", "model.onnx"),
       ].join(","),
+      ...(options.workerMemoryBytes === undefined
+        ? {}
+        : { LOUPE_WORKER_MEMORY_BYTES: String(options.workerMemoryBytes) }),
       ...BATCHING_ENV[options.batching],
     },
     log: options.log,
@@ -93,7 +102,12 @@ export async function bringUpBenchStack(options: {
         maxRunsPerDay: 10_000_000,
         maxResultBytes: 2 ** 40,
       });
-      const { key } = await admin.keys.create({ name: "bench" });
+      const { key } = await admin.keys.create({
+        name: "bench",
+        ...(options.hostScope && {
+          scopes: [...DEFAULT_API_KEY_SCOPES, "models:host" as const],
+        }),
+      });
       const pid = (name: string) => stack.processes().get(name)!.pid;
       return {
         webUrl: stack.webUrl!,

@@ -1,6 +1,6 @@
 /**
- * The report's 1.1B section: PyTorch with hooks, onnxruntime-node alone and
- * (once wired) Loupe's engine on a Llama-architecture model of
+ * The report's 1.1B section: PyTorch with hooks, onnxruntime-node alone,
+ * Loupe's engine in process and Loupe's platform on a Llama-architecture model of
  * TinyLlama-1.1B's shape; time per task, Pss by phase, outputs against
  * PyTorch's, and what the export cost. Markdown, from the measurements of
  * one `npm run bench` (bench/scale/run-scale-phase.ts).
@@ -25,6 +25,7 @@ const LABEL: Record<ScaleContender, string> = {
   pytorch: "PyTorch (hooks)",
   "onnxruntime-node": "onnxruntime-node alone",
   "loupe-engine": "Loupe engine",
+  "loupe-platform": "Loupe platform (worker)",
 };
 
 const TASK_LABEL: Record<ScaleTask, string> = {
@@ -78,6 +79,13 @@ export function scaleSection(
     return `| ${LABEL[c]} | ${gib(r.pss.peakBytes)} | ${cells.join(" | ")} | ${gib(r.peakRssBytes)} |`;
   });
 
+  // Issue 18's bound on the hosting worker: 1.3x the weights plus 600 MB.
+  const worker = m.results["loupe-platform"];
+  const bound = 1.3 * dataBytes + 600e6;
+  const boundLine = worker
+    ? `The platform's worker, hosting the model (and the bundled one) and running every task, peaked at ${gib(worker.pss.peakBytes)} of Pss: ${(worker.pss.peakBytes / dataBytes).toFixed(2)}× the weights' ${gib(dataBytes)}, against a bound of 1.3× the weights plus 600 MB (${gib(bound)}): ${worker.pss.peakBytes <= bound ? "within it" : "**over it**"}.`
+    : "The platform's worker did not run in this phase.";
+
   const agreementRows = m.agreements.map(
     (a) =>
       `| ${TASK_LABEL[a.task]} | ${LABEL[a.contender]} | ${a.maxAbsDiff !== undefined ? `max abs diff ${a.maxAbsDiff.toExponential(1)}` : `${a.equalIds![0]} of ${a.equalIds![1]} ids equal`} |`,
@@ -114,7 +122,11 @@ PyTorch loads the same weights from the safetensors saved beside the export.
 Every contender runs in its own process, one at a time, with ${m.threads}
 threads: first each task once, its memory sampled and its outputs checked
 against PyTorch's, then, unsampled, ${m.rounds} timed calls per task after
-one untimed call. Prompts: ${SCALE_BATCH} rows of ${SCALE_TOKENS} token ids (bench/scale/llama-batch.ts).
+one untimed call. Loupe's platform is a whole Loupe (PostgreSQL, Temporal,
+the web app, a worker with the bundled model) brought up for the phase; the
+model is hosted while it runs (\`loupe models host --wait\`: the worker reads
+model.onnx and maps model.onnx.data), each task is one remote run with the
+SDK, end to end, and its memory is the worker process's Pss. Prompts: ${SCALE_BATCH} rows of ${SCALE_TOKENS} token ids (bench/scale/llama-batch.ts).
 Patching writes layer ${SCALE_PATCH_LAYER}'s MLP output at the last position of rows 0-1 into
 rows 2-3; generation reads the prompt in one call, then one token per call
 with the key/value cache. onnxruntime-node alone has no hooks: it runs the
@@ -134,6 +146,8 @@ Sampled from the benchmark's process as in the GPT-2 comparison (summed
 over the contender's processes, by phase, tasks in this order in one
 process), while each task runs once before the timed run. PyTorch keeps from_pretrained's weights mapped from
 the safetensors file: they count in Pss (and RSS) as their pages are read.
+
+${boundLine}
 
 | contender | peak Pss | ${phases.map((p) => (p === "load" ? "loading" : TASK_LABEL[p].split(",")[0])).join(" | ")} | peak RSS |
 |---|---|${phases.map(() => "---").join("|")}|---|

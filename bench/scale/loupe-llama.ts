@@ -14,29 +14,16 @@
 import fs from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import {
-  createModel,
-  toSafetensors,
-  type Envoy,
-  type Graph,
-  type Model,
-  type SavedTensor,
-  type TensorValue,
-} from "@loupe/graph";
-import { importOnnxModel, loadModelFiles, manifestPathOf } from "@loupe/engine";
+import { createModel, toSafetensors, type SavedTensor } from "@loupe/graph";
+import { loadModelFiles } from "@loupe/engine";
 import {
   markPhase,
   type ContenderReport,
 } from "../contenders/contender-report.ts";
 import { peakRssOf } from "../platform/process-memory.ts";
-import { moduleAt } from "../suites/gpt2-graphs.ts";
-import {
-  SCALE_LAYERS,
-  SCALE_NEW_TOKENS,
-  SCALE_PATCH_LAYER,
-  scaleTokenRows,
-  type ScaleTask,
-} from "./llama-batch.ts";
+import { ensureScaleModelImported } from "./import-llama.ts";
+import { scaleTokenRows, type ScaleTask } from "./llama-batch.ts";
+import { scaleGraphs, scaleOutput } from "./scale-graphs.ts";
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -57,85 +44,16 @@ const onnxPath = path.join(modelDir, "model.onnx");
 
 markPhase("load");
 const loadStarted = performance.now();
-if (!fs.existsSync(manifestPathOf(onnxPath))) {
-  // What `loupe models import MODEL_DIR/model.onnx` writes.
-  const { manifest, unresolved } = await importOnnxModel(
-    new Uint8Array(fs.readFileSync(onnxPath)),
-    "llama-1b",
-    { externalDataDir: modelDir },
-  );
-  fs.writeFileSync(
-    manifestPathOf(onnxPath),
-    `${JSON.stringify({ format: "loupe.imported-model", version: 1, manifest, tokenizer: null, unresolved }, null, 2)}\n`,
-  );
-}
+await ensureScaleModelImported(modelDir);
 const engine = await loadModelFiles(onnxPath, {
   sessionOptions: { intraOpNumThreads: threads, interOpNumThreads: 1 },
 });
 const loadSeconds = (performance.now() - loadStarted) / 1000;
 
-const lm = createModel(engine.manifest);
 const rows = scaleTokenRows();
-const half = rows.length / 2;
-const lastLogits = (m: Model) =>
-  m.output.item("logits").get(":", -1, ":").save("out");
-
-const graphs: Record<ScaleTask, Graph> = {
-  forward: lm.trace({ tokens: rows }, () => lastLogits(lm)),
-  patching: lm.trace((tracer) => {
-    const mlp = moduleAt(lm, `model.layers.${SCALE_PATCH_LAYER}.mlp`);
-    let clean: TensorValue | undefined;
-    tracer.invoke({ tokens: rows.slice(0, half) }, () => {
-      clean = mlp.output.get(":", -1, ":");
-    });
-    tracer.invoke({ tokens: rows.slice(half) }, () => {
-      mlp.output.set([":", -1, ":"], clean!);
-      lastLogits(lm);
-    });
-  }),
-  lens: lm.trace({ tokens: rows }, () => {
-    const norm = moduleAt(lm, "model.norm");
-    const head = moduleAt(lm, "lm_head");
-    for (let i = 0; i < SCALE_LAYERS; i++) {
-      const layer: Envoy = moduleAt(lm, `model.layers.${i}`);
-      head
-        .call(norm.call(layer.output[0]!.get(":", -1, ":")))
-        .topk(5)
-        .indices.save(`layer${i}`);
-    }
-  }),
-  generate: lm.generate(
-    { tokens: rows },
-    { maxNewTokens: SCALE_NEW_TOKENS },
-    () => {},
-  ),
-};
-
-/** What each task dumps, named and shaped as llama-batch.ts says. */
-function outputOf(
-  task: ScaleTask,
-  saves: Readonly<Record<string, SavedTensor>>,
-): SavedTensor {
-  if (task === "forward" || task === "patching") return saves.out!;
-  if (task === "lens") {
-    const layers = Array.from(
-      { length: SCALE_LAYERS },
-      (_, i) => saves[`layer${i}`]!,
-    );
-    const size = layers[0]!.data.length;
-    const data = new BigInt64Array(size * SCALE_LAYERS);
-    layers.forEach((l, i) => data.set(l.data as BigInt64Array, i * size));
-    return { dtype: "int64", shape: [SCALE_LAYERS, ...layers[0]!.shape], data };
-  }
-  const data = new BigInt64Array(rows.length * SCALE_NEW_TOKENS);
-  rows.forEach((_, r) =>
-    data.set(
-      saves[`generated/0/0/${r}`]!.data as BigInt64Array,
-      r * SCALE_NEW_TOKENS,
-    ),
-  );
-  return { dtype: "int64", shape: [rows.length, SCALE_NEW_TOKENS], data };
-}
+const graphs = scaleGraphs(createModel(engine.manifest), rows);
+const outputOf = (task: ScaleTask, saves: Record<string, SavedTensor>) =>
+  scaleOutput(task, saves, rows.length);
 
 const tasks: Record<string, { seconds: number[]; checksum: number }> = {};
 const outputs: Record<string, SavedTensor> = {};

@@ -3,7 +3,9 @@
  * TinyLlama-1.1B's shape (bench/models/export_llama_1b.py), by PyTorch with
  * forward hooks (bench/peers/llama_reference.py, the reference),
  * onnxruntime-node alone on the ONNX export (ort-llama.ts: the limit, for the
- * tasks that need no hook) and, once wired, Loupe's engine (loupe-side.ts).
+ * tasks that need no hook), Loupe's engine in process (loupe-llama.ts) and
+ * Loupe's platform (platform-llama.ts: hosted while the stack runs, run
+ * remotely with the SDK; its memory is its worker's).
  * One process at a time (never two 4.4 GB models in memory at once): first
  * every contender runs each task once, sampled for Pss by phase, and every
  * output is checked against PyTorch's within TOLERANCE (the phase fails if
@@ -33,6 +35,7 @@ export const SCALE_CONTENDERS = [
   "pytorch",
   "onnxruntime-node",
   "loupe-engine",
+  "loupe-platform",
 ] as const;
 export type ScaleContender = (typeof SCALE_CONTENDERS)[number];
 const REFERENCE = "pytorch" satisfies ScaleContender;
@@ -124,6 +127,16 @@ export async function runScalePhase(options: {
             ...common,
           ],
         };
+      if (contender === "loupe-platform")
+        return {
+          command: process.execPath,
+          args: [
+            "--import",
+            "tsx",
+            path.join(import.meta.dirname, "platform-llama.ts"),
+            ...common,
+          ],
+        };
       return loupeScaleContender(options.modelDir, {
         rounds,
         threads: options.threads,
@@ -144,7 +157,11 @@ export async function runScalePhase(options: {
       const report = parseContenderReport(
         contender,
         result.stdout,
-      ) as ReturnType<typeof parseContenderReport> & { loadSeconds?: number };
+      ) as ReturnType<typeof parseContenderReport> & {
+        loadSeconds?: number;
+        /** The platform's: its worker's Pss, sampled by the contender itself. */
+        workerPss?: { peakBytes: number; byPhase: Record<string, number> };
+      };
       return { result, report };
     };
 
@@ -173,7 +190,10 @@ export async function runScalePhase(options: {
     const results: Partial<Record<ScaleContender, ScaleResult>> = {};
     for (const [contender, check] of checks) {
       const timed = (await run(contender, true))!;
-      const pss = check.result.pss!;
+      // The platform's row is its worker's memory, not the whole stack's.
+      const pss = check.report.workerPss
+        ? { ...check.result.pss!, ...check.report.workerPss }
+        : check.result.pss!;
       const loadSeconds = timed.report.loadSeconds;
       results[contender] = {
         versions: timed.report.versions,
