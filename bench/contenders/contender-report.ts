@@ -1,6 +1,13 @@
 import type { SavedTensor } from "@loupe/graph";
 import { LAYERS } from "../suites/gpt2-graphs.ts";
 
+/** Where a call's time went in Loupe's engine, in seconds per call. */
+export interface EngineProfile {
+  readonly piece: number;
+  readonly segment: number;
+  readonly backward: number;
+}
+
 /**
  * What every contender of the comparison prints, one JSON object per process:
  * the Python peers (bench/peers/peers_bench.py) and Loupe's engine
@@ -14,6 +21,12 @@ export interface ContenderReport {
   readonly peakRssBytes: number;
   /** Loupe's engine only: its resident set after each step (start, read, loaded, ran). */
   readonly memory?: Readonly<Record<string, number>>;
+  /**
+   * Loupe's engine only: per task, seconds per timed call inside ONNX
+   * Runtime's session runs (model pieces, intervention segments, backward
+   * models); the rest of a call is the engine's own work.
+   */
+  readonly profile?: Readonly<Record<string, EngineProfile>>;
   /** Per task: wall seconds of every timed call (after one untimed warm-up), and a checksum of its output. */
   readonly tasks: Readonly<
     Record<string, { readonly seconds: number[]; readonly checksum: number }>

@@ -22,6 +22,7 @@ import {
   markPhase,
   taskOutput,
   type ContenderReport,
+  type EngineProfile,
 } from "./contender-report.ts";
 
 const { values, positionals } = parseArgs({
@@ -58,18 +59,26 @@ function checksum(t: SavedTensor): number {
 }
 
 const tasks: Record<string, { seconds: number[]; checksum: number }> = {};
+const profile: Record<string, EngineProfile> = {};
 const outputs: Record<string, SavedTensor> = {};
 for (const task of COMPARISON_TASKS) {
   markPhase(task);
   const graph = graphs[task];
   outputs[task] = taskOutput(task, (await engine.run(graph)).saves); // warm-up
   const seconds: number[] = [];
+  const before = { ...engine.metrics.runSeconds };
   for (let r = 0; r < rounds; r++) {
     const started = performance.now();
     await engine.run(graph);
     seconds.push((performance.now() - started) / 1000);
   }
   tasks[task] = { seconds, checksum: checksum(outputs[task]) };
+  const after = engine.metrics.runSeconds;
+  profile[task] = {
+    piece: (after.piece - before.piece) / Math.max(1, rounds),
+    segment: (after.segment - before.segment) / Math.max(1, rounds),
+    backward: (after.backward - before.backward) / Math.max(1, rounds),
+  };
 }
 markPhase("end");
 memory.ran = residentBytes();
@@ -107,6 +116,7 @@ const report: ContenderReport = {
   // the forking parent (the benchmark's process), see peers_bench.py.
   peakRssBytes: peakRssOf(process.pid)!,
   memory,
+  profile,
   tasks,
 };
 console.log(JSON.stringify(report));

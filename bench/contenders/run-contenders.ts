@@ -57,6 +57,8 @@ export interface ContenderResult {
   readonly peakRssBytes: number;
   /** Resident set after each step, where the contender reports it (the last pass's). */
   readonly memory?: Readonly<Record<string, number>>;
+  /** Loupe's engine: where a call's time went, per task (the last pass's). */
+  readonly profile?: ContenderReport["profile"];
   /** Peak Pss of its process tree in the check run (each task once): overall, and by phase ("load", each task). */
   readonly pss: {
     readonly peakBytes: number;
@@ -192,6 +194,7 @@ function poolRuns(runs: readonly Timed[]): ContenderResult {
     versions: last.versions,
     peakRssBytes: Math.max(...runs.map((r) => r.report.peakRssBytes)),
     ...(last.memory && { memory: last.memory }),
+    ...(last.profile && { profile: last.profile }),
     pss: {
       peakBytes: Math.max(0, ...sampled.map((p) => p.peakBytes)),
       byPhase,

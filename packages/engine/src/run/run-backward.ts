@@ -154,8 +154,7 @@ export async function runBackward(
       feeds[name] = name.startsWith(SEED_PREFIX)
         ? grads.get(entry.outputs[name.slice(SEED_PREFIX.length)]!)!
         : entry.feeds[name]!;
-    const out = await session.run(feeds);
-    cache.metrics.sessionRuns++;
+    const out = await cache.run(session, "backward", feeds);
     // The outputs' gradients are spent: every use came later in the forward pass.
     for (const t of Object.values(entry.outputs)) grads.delete(t);
     for (const name of session.outputNames)

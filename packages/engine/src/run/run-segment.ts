@@ -222,8 +222,7 @@ export async function runSegment(
   const feeds: Record<string, ort.Tensor> = {};
   for (const input of b.inputs)
     feeds[input.name] = feedFor(input.source, env, values, step, padding);
-  const out = await session.run(feeds);
-  cache.metrics.sessionRuns++;
+  const out = await cache.run(session, "segment", feeds);
   record?.({ key, program: () => b.program(), feeds, outputs: out });
   for (const o of b.outputs) {
     const value = out[o.name]!;

@@ -311,8 +311,7 @@ export async function runStep(
         feeds[name] = value;
       }
     }
-    const out = await session.run(feeds);
-    cache.metrics.sessionRuns++;
+    const out = await cache.run(session, "piece", feeds);
     record?.({ key, program: () => getPiece().program, feeds, outputs: out });
     const cloneOut = new Map<string, number>();
     requests.forEach((r, j) =>

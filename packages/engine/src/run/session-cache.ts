@@ -24,6 +24,12 @@ export interface EngineMetrics {
   sessionRuns: number;
   /** Batches split to fit the memory budget (see EngineOptions.memoryBudgetBytes). */
   batchesSplit: number;
+  /**
+   * Seconds spent inside ONNX Runtime's session runs, by kind: model pieces,
+   * intervention segments, backward models. What a pass took beyond their sum
+   * is the engine's own work (placing graphs, building feeds, batching).
+   */
+  runSeconds: { piece: number; segment: number; backward: number };
   /** Bytes held now and at most, by category. */
   memory: MemoryMetrics;
 }
@@ -38,6 +44,7 @@ export const emptyMetrics = (): EngineMetrics => ({
   forwardPasses: 0,
   sessionRuns: 0,
   batchesSplit: 0,
+  runSeconds: { piece: 0, segment: 0, backward: 0 },
   memory: emptyMemory(),
 });
 
@@ -110,6 +117,19 @@ export class SessionCache {
       this.metrics.evictions++;
       await entry.session.release();
     }
+  }
+
+  /** Runs a session, counting the run and its time under `kind`. */
+  async run(
+    session: ort.InferenceSession,
+    kind: "piece" | "segment" | "backward",
+    feeds: ort.InferenceSession.FeedsType,
+  ): Promise<ort.InferenceSession.ReturnType> {
+    const started = performance.now();
+    const out = await session.run(feeds);
+    this.metrics.runSeconds[kind] += (performance.now() - started) / 1000;
+    this.metrics.sessionRuns++;
+    return out;
   }
 
   /** Releases every session. */

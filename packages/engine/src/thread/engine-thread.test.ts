@@ -30,7 +30,7 @@ afterAll(async () => {
 const longPass = () =>
   lm.trace(
     {
-      tokens: Array.from({ length: 64 }, (_, r) =>
+      tokens: Array.from({ length: 192 }, (_, r) =>
         Array.from({ length: 120 }, (_, j) => (r * 7 + j * 13) % 466),
       ),
     },
@@ -73,7 +73,7 @@ it(
     expect(ticks).toBeGreaterThan(ms / 5 / 4); // at least a quarter of the 5 ms ticks fired
     expect(longestGap).toBeLessThan(Math.max(50, blockedMs / 2));
     // Same numbers as the in-process engine, moved back as typed arrays.
-    expect(remote.saves.last!.shape).toEqual([64, 64]);
+    expect(remote.saves.last!.shape).toEqual([192, 64]);
     expect(
       maxAbsDiff(
         remote.saves.last!.data as Float32Array,
