@@ -137,10 +137,12 @@ export async function comparisonSection(
   const profile = m.contenders.results["loupe-engine"]?.profile;
   const whereTimeGoes = (task: ComparisonTask) => {
     const p = profile?.[task];
-    if (!p) return "no profile in this run";
-    const total = loupe(task);
-    const rest = total - p.piece - p.segment - p.backward;
-    return `of ${total.toFixed(2)} s per call: ${p.piece.toFixed(2)} s in the model's pieces (ONNX Runtime), ${p.segment.toFixed(2)} s in intervention segments, ${p.backward.toFixed(2)} s in backward models, ${rest.toFixed(2)} s the engine's own work between sessions`;
+    const calls = secondsOf(m, "loupe-engine", task) ?? [];
+    if (!p || calls.length === 0) return "no profile in this run";
+    // The profile is per call on average: set beside the mean call.
+    const total = calls.reduce((a, b) => a + b, 0) / calls.length;
+    const rest = Math.max(0, total - p.piece - p.segment - p.backward);
+    return `of ${total.toFixed(2)} s per call (mean): ${p.piece.toFixed(2)} s in the model's pieces (ONNX Runtime), ${p.segment.toFixed(2)} s in intervention segments, ${p.backward.toFixed(2)} s in backward models, ${rest.toFixed(2)} s the engine's own work between sessions`;
   };
   const targetRows = COMPARISON_TASKS.map((task) => {
     const peer = task === "forward" ? "eager" : "hooks";
