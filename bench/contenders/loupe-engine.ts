@@ -12,7 +12,6 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { parseArgs } from "node:util";
 import { createModel, toSafetensors, type SavedTensor } from "@loupe/graph";
 import { loadModelFiles } from "@loupe/engine";
 import { comparisonGraphs, tokenRows } from "../suites/gpt2-graphs.ts";
@@ -24,22 +23,12 @@ import {
   type ContenderReport,
   type EngineProfile,
 } from "./contender-report.ts";
+import { parseContenderArgs } from "./parse-contender-args.ts";
 
-const { values, positionals } = parseArgs({
-  allowPositionals: true,
-  options: {
-    rounds: { type: "string", default: "10" },
-    threads: { type: "string", default: "2" },
-    dump: { type: "string" },
-  },
-});
-const [modelFile] = positionals;
-if (!modelFile)
-  throw new Error(
-    "usage: loupe-engine.ts MODEL.onnx [--rounds N] [--threads T] [--dump DIR]",
-  );
-const rounds = Number(values.rounds);
-const threads = Number(values.threads);
+const args = parseContenderArgs("loupe-engine.ts", "MODEL.onnx", 10);
+const modelFile = args.model;
+const { rounds } = args;
+const { threads } = args;
 
 // As a script loads a model it has imported (`loupe models import` wrote the
 // manifest beside it; createLoupe({ modelFiles }) reads both the same way).
@@ -84,10 +73,10 @@ markPhase("end");
 memory.ran = residentBytes();
 await engine.close();
 
-if (values.dump) {
-  fs.mkdirSync(values.dump, { recursive: true });
+if (args.dump) {
+  fs.mkdirSync(args.dump, { recursive: true });
   fs.writeFileSync(
-    path.join(values.dump, "loupe-engine.safetensors"),
+    path.join(args.dump, "loupe-engine.safetensors"),
     toSafetensors(outputs),
   );
 }

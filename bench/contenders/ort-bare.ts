@@ -15,28 +15,17 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { parseArgs } from "node:util";
 import * as ort from "onnxruntime-node";
 import { toSafetensors, type SavedTensor } from "@loupe/graph";
 import { peakRssOf } from "../platform/process-memory.ts";
 import { BATCH, TOKENS, tokenRows } from "../suites/gpt2-graphs.ts";
 import { markPhase, type ContenderReport } from "./contender-report.ts";
+import { parseContenderArgs } from "./parse-contender-args.ts";
 
-const { values, positionals } = parseArgs({
-  allowPositionals: true,
-  options: {
-    rounds: { type: "string", default: "10" },
-    threads: { type: "string", default: "2" },
-    dump: { type: "string" },
-  },
-});
-const [modelFile] = positionals;
-if (!modelFile)
-  throw new Error(
-    "usage: ort-bare.ts MODEL.onnx [--rounds N] [--threads T] [--dump DIR]",
-  );
-const rounds = Number(values.rounds);
-const threads = Number(values.threads);
+const args = parseContenderArgs("ort-bare.ts", "MODEL.onnx", 10);
+const modelFile = args.model;
+const { rounds } = args;
+const { threads } = args;
 
 const session = await ort.InferenceSession.create(modelFile, {
   intraOpNumThreads: threads,
@@ -87,10 +76,10 @@ for (let r = 0; r < rounds; r++) {
 markPhase("end");
 await session.release();
 
-if (values.dump) {
-  fs.mkdirSync(values.dump, { recursive: true });
+if (args.dump) {
+  fs.mkdirSync(args.dump, { recursive: true });
   fs.writeFileSync(
-    path.join(values.dump, "onnxruntime-node.safetensors"),
+    path.join(args.dump, "onnxruntime-node.safetensors"),
     toSafetensors({ forward: output }),
   );
 }

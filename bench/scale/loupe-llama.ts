@@ -13,7 +13,6 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { parseArgs } from "node:util";
 import { createModel, toSafetensors, type SavedTensor } from "@loupe/graph";
 import { loadModelFiles } from "@loupe/engine";
 import {
@@ -24,22 +23,12 @@ import { peakRssOf } from "../platform/process-memory.ts";
 import { ensureScaleModelImported } from "./import-llama.ts";
 import { scaleTokenRows, type ScaleTask } from "./llama-batch.ts";
 import { scaleGraphs, scaleOutput } from "./scale-graphs.ts";
+import { parseContenderArgs } from "../contenders/parse-contender-args.ts";
 
-const { values, positionals } = parseArgs({
-  allowPositionals: true,
-  options: {
-    rounds: { type: "string", default: "3" },
-    threads: { type: "string", default: "2" },
-    dump: { type: "string" },
-  },
-});
-const [modelDir] = positionals;
-if (!modelDir)
-  throw new Error(
-    "usage: loupe-llama.ts MODEL_DIR [--rounds N] [--threads T] [--dump DIR]",
-  );
-const rounds = Number(values.rounds);
-const threads = Number(values.threads);
+const args = parseContenderArgs("loupe-llama.ts", "MODEL_DIR", 3);
+const modelDir = args.model;
+const { rounds } = args;
+const { threads } = args;
 const onnxPath = path.join(modelDir, "model.onnx");
 
 markPhase("load");
@@ -74,10 +63,10 @@ for (const task of Object.keys(graphs) as ScaleTask[]) {
 markPhase("end");
 await engine.close();
 
-if (values.dump) {
-  fs.mkdirSync(values.dump, { recursive: true });
+if (args.dump) {
+  fs.mkdirSync(args.dump, { recursive: true });
   fs.writeFileSync(
-    path.join(values.dump, "loupe-engine.safetensors"),
+    path.join(args.dump, "loupe-engine.safetensors"),
     toSafetensors(outputs),
   );
 }

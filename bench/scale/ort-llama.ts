@@ -15,7 +15,6 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { parseArgs } from "node:util";
 import * as ort from "onnxruntime-node";
 import { toSafetensors, type SavedTensor } from "@loupe/graph";
 import {
@@ -28,22 +27,12 @@ import {
   SCALE_NEW_TOKENS,
   scaleTokenRows,
 } from "./llama-batch.ts";
+import { parseContenderArgs } from "../contenders/parse-contender-args.ts";
 
-const { values, positionals } = parseArgs({
-  allowPositionals: true,
-  options: {
-    rounds: { type: "string", default: "3" },
-    threads: { type: "string", default: "2" },
-    dump: { type: "string" },
-  },
-});
-const [modelDir] = positionals;
-if (!modelDir)
-  throw new Error(
-    "usage: ort-llama.ts MODEL_DIR [--rounds N] [--threads T] [--dump DIR]",
-  );
-const rounds = Number(values.rounds);
-const threads = Number(values.threads);
+const args = parseContenderArgs("ort-llama.ts", "MODEL_DIR", 3);
+const modelDir = args.model;
+const { rounds } = args;
+const { threads } = args;
 
 const loadStarted = performance.now();
 const session = await ort.InferenceSession.create(
@@ -188,10 +177,10 @@ for (const [name, task] of Object.entries(tasks)) {
 markPhase("end");
 await session.release();
 
-if (values.dump) {
-  fs.mkdirSync(values.dump, { recursive: true });
+if (args.dump) {
+  fs.mkdirSync(args.dump, { recursive: true });
   fs.writeFileSync(
-    path.join(values.dump, "onnxruntime-node.safetensors"),
+    path.join(args.dump, "onnxruntime-node.safetensors"),
     toSafetensors(outputs),
   );
 }

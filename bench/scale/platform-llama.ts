@@ -18,7 +18,6 @@ import { spawn } from "node:child_process";
 import { once } from "node:events";
 import fs from "node:fs";
 import path from "node:path";
-import { parseArgs } from "node:util";
 import { createModel, toSafetensors, type SavedTensor } from "@loupe/graph";
 import { createLoupe } from "@loupe/sdk";
 import type { ContenderReport } from "../contenders/contender-report.ts";
@@ -28,21 +27,11 @@ import { peakRssOf } from "../platform/process-memory.ts";
 import { ensureScaleModelImported, SCALE_MODEL_NAME } from "./import-llama.ts";
 import { scaleTokenRows, SCALE_TASKS, type ScaleTask } from "./llama-batch.ts";
 import { scaleGraphs, scaleOutput } from "./scale-graphs.ts";
+import { parseContenderArgs } from "../contenders/parse-contender-args.ts";
 
-const { values, positionals } = parseArgs({
-  allowPositionals: true,
-  options: {
-    rounds: { type: "string", default: "3" },
-    threads: { type: "string", default: "2" },
-    dump: { type: "string" },
-  },
-});
-const [modelDir] = positionals;
-if (!modelDir)
-  throw new Error(
-    "usage: platform-llama.ts MODEL_DIR [--rounds N] [--threads T] [--dump DIR]",
-  );
-const rounds = Number(values.rounds);
+const args = parseContenderArgs("platform-llama.ts", "MODEL_DIR", 3);
+const modelDir = args.model;
+const { rounds } = args;
 const root = path.resolve(import.meta.dirname, "..", "..");
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -113,10 +102,10 @@ try {
   const workerPss = sampler.stop();
   stopped = true;
 
-  if (values.dump) {
-    fs.mkdirSync(values.dump, { recursive: true });
+  if (args.dump) {
+    fs.mkdirSync(args.dump, { recursive: true });
     fs.writeFileSync(
-      path.join(values.dump, "loupe-platform.safetensors"),
+      path.join(args.dump, "loupe-platform.safetensors"),
       toSafetensors(outputs),
     );
   }
@@ -125,7 +114,7 @@ try {
     workerPss: { peakBytes: number; byPhase: Record<string, number> };
   } = {
     peer: "loupe-platform",
-    threads: Number(values.threads),
+    threads: args.threads,
     versions: { node: process.version },
     loadSeconds,
     peakRssBytes: peakRssOf(stack.workerPid) ?? 0,
