@@ -157,10 +157,11 @@ export async function loadModelFiles(
     options.weightsDir ?? defaultWeightsDir(),
     key.slice(0, 40),
   );
-  const small = externalizeModelFile(onnxPath, folder);
-  const external = externalDataFiles(readRawModel(small)).filter(
+  const walked = externalizeModelFile(onnxPath);
+  const external = externalDataFiles(readRawModel(walked.model)).filter(
     (f) => f !== INLINE_WEIGHTS_FILE,
   );
+  // Checked before anything is written: a weights file is reused by its name.
   checkHash(
     onnxPath,
     manifest,
@@ -174,8 +175,9 @@ export async function loadModelFiles(
       tokenizer === undefined ? undefined : loadTokenizer(tokenizer),
       { externalDataDir: path.dirname(onnxPath), ...options },
     );
+  walked.writeWeights(folder);
   return LoupeEngine.load(
-    small,
+    walked.model,
     manifest,
     tokenizer === undefined ? undefined : loadTokenizer(tokenizer),
     { ...options, externalDataDir: folder },

@@ -219,7 +219,9 @@ describe("a large file that keeps its weights inline", () => {
         "walked",
         path.basename(path.dirname(file)),
       );
-      const small = externalizeModelFile(file, folder);
+      const walked = externalizeModelFile(file);
+      walked.writeWeights(folder);
+      const small = walked.model;
       expect(small.length).toBeLessThan(inline.length / 4);
       expect(readRawModel(small).nodes.length).toBe(
         readRawModel(inline).nodes.length,
@@ -247,7 +249,7 @@ describe("a large file that keeps its weights inline", () => {
 });
 
 describe("memory", () => {
-  it("while a model is loaded, the process's external and array buffer memory stays below 10% of its weights", () => {
+  it("while a model is loaded, the process's external and array buffer memory stays below 10% of its weights", async () => {
     // Over 128 MiB, so the inline file is loaded without being read whole.
     const size = { layers: 10, width: 640, vocab: 2000 };
     const weights = syntheticWeightBytes(size); // ~141 MB
@@ -281,5 +283,17 @@ describe("memory", () => {
         0.1 * weights,
       );
     }
+
+    // A large file that is not the one imported is refused before its
+    // weights are copied anywhere (a weights file is reused by its name).
+    const onnx = path.join(inlineDir, "model.onnx");
+    const bytes = fs.readFileSync(onnx);
+    bytes[bytes.length - 100] = bytes[bytes.length - 100]! ^ 1;
+    fs.writeFileSync(onnx, bytes);
+    const fresh = path.join(scratch, "tampered-weights");
+    await expect(loadModelFiles(onnx, { weightsDir: fresh })).rejects.toThrow(
+      /is not the file .* was imported from/,
+    );
+    expect(fs.existsSync(fresh)).toBe(false);
   });
 });

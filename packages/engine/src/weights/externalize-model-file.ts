@@ -12,53 +12,71 @@ const MOVED_BYTES = 4096;
 const ALIGNMENT = 4096;
 const LEN = 2;
 
+/** A model file walked on disk: its small model, and how to copy its weights out. */
+export interface ExternalizedModel {
+  /** The model with its large weights pointing into `loupe-inline-weights.bin`. */
+  readonly model: Uint8Array;
+  /**
+   * Copies the weights into `<folder>/loupe-inline-weights.bin`, once per
+   * folder (a later call with the same folder and size reuses it). Call it
+   * only once the file is known to be the one imported (its model hash):
+   * a reused weights file is trusted by its name.
+   */
+  writeWeights(folder: string): void;
+}
+
 /**
  * Turns an ONNX file that keeps its weights inline into a small model whose
- * large weights point into `<folder>/loupe-inline-weights.bin`, without ever
- * holding the file in memory: the protobuf is walked on disk (ModelProto ->
- * graph -> initializer -> raw_data), every field but the weights' data is
- * read, and each weight's bytes are copied from file to file in chunks. The
- * weights file is written once per folder (a later call with the same folder
- * and size reuses it). Returns the small model's bytes; load it with
- * `externalDataDir: folder`.
+ * large weights point into `loupe-inline-weights.bin`, without ever holding
+ * the file in memory: the protobuf is walked on disk (ModelProto -> graph ->
+ * initializer -> raw_data), every field but the weights' data is read, and
+ * `writeWeights` copies each weight's bytes from file to file in chunks.
+ * Load the model with `externalDataDir` set to the folder written to.
  *
  * Hand-written on protobufjs' Writer because no ONNX library for Node reads a
  * model without reading its weights.
  */
-export function externalizeModelFile(
-  onnxPath: string,
-  folder: string,
-): Uint8Array {
+export function externalizeModelFile(onnxPath: string): ExternalizedModel {
   const file = new FileCursor(onnxPath);
+  const moved: { from: number; length: number; to: number }[] = [];
+  let end = 0;
+  const place = (from: number, length: number) => {
+    const to = end;
+    end = Math.ceil((end + length) / ALIGNMENT) * ALIGNMENT;
+    moved.push({ from, length, to });
+    return to;
+  };
+  const model = protobuf.Writer.create();
   try {
-    const moved: { from: number; length: number; to: number }[] = [];
-    let end = 0;
-    const place = (from: number, length: number) => {
-      const to = end;
-      end = Math.ceil((end + length) / ALIGNMENT) * ALIGNMENT;
-      moved.push({ from, length, to });
-      return to;
-    };
-    const model = protobuf.Writer.create();
     for (const f of file.fields(0, file.size)) {
       if (f.no === 7 && f.wire === LEN) {
         const graph = protobuf.Writer.create();
         for (const g of file.fields(f.start, f.end)) {
-          const moved =
+          const tensor =
             g.no === 5 && g.wire === LEN && g.end - g.start >= MOVED_BYTES
               ? externalTensor(file, g.start, g.end, place)
               : undefined;
-          if (moved) graph.uint32((5 << 3) | LEN).bytes(moved);
+          if (tensor) graph.uint32((5 << 3) | LEN).bytes(tensor);
           else copyField(graph, g, file);
         }
         model.uint32((7 << 3) | LEN).bytes(graph.finish());
       } else copyField(model, f, file);
     }
-    if (moved.length > 0) writeWeights(file, folder, moved, end);
-    return model.finish();
   } finally {
     file.close();
   }
+  return {
+    model: model.finish(),
+    writeWeights(folder: string) {
+      if (moved.length === 0) return;
+      const source = new FileCursor(onnxPath);
+      try {
+        writeWeights(source, folder, moved, end);
+      } finally {
+        source.close();
+      }
+    },
+  };
 }
 
 /**
