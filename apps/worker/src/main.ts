@@ -9,13 +9,13 @@ import {
   resultStorageSettings,
   s3ConnectionSettings,
 } from "@loupe/db";
+import { readImportedManifest } from "@loupe/engine";
 import { PLATFORM_TASK_QUEUE } from "@loupe/workflows";
 import { NativeConnection, Worker } from "@temporalio/worker";
 import { createActivities } from "./activities/create-activities.ts";
 import { createRunActivities } from "./activities/run-activities.ts";
 import { ModelHost } from "./hosting/model-host.ts";
 import { startHostingReconciler } from "./hosting/reconcile-hosting.ts";
-import { readImportedModelMeta } from "./hosting/start-model-engine.ts";
 import { parseWorkerEnv } from "./env.ts";
 import { startHeartbeat } from "./heartbeat.ts";
 import { workflowSource } from "./workflow-source.ts";
@@ -50,7 +50,7 @@ const host = new ModelHost({
 // The models of LOUPE_MODELS are configuration: one that cannot be hosted fails the start.
 for (const file of env.LOUPE_MODELS) {
   const onnxPath = path.resolve(file);
-  const { name } = (await readImportedModelMeta(onnxPath)).manifest.model;
+  const { name } = (await readImportedManifest(onnxPath)).manifest.model;
   const outcome = await host.host({
     name,
     source: { kind: "path", path: onnxPath },

@@ -7,7 +7,11 @@ import {
   type S3Connection,
   type WorkerMemory,
 } from "@loupe/db";
-import { readModelSize, type EngineThread } from "@loupe/engine";
+import {
+  readImportedManifest,
+  readModelSize,
+  type EngineThread,
+} from "@loupe/engine";
 import { modelTaskQueue } from "@loupe/workflows";
 import { Worker, type NativeConnection } from "@temporalio/worker";
 import {
@@ -17,11 +21,7 @@ import {
 import { registerHostedModel } from "../models/register-hosted-model.ts";
 import { admitModel } from "./admit-model.ts";
 import { engineMemoryOf } from "./engine-memory.ts";
-import {
-  readImportedModelMeta,
-  startModelEngine,
-  type ImportedModelMeta,
-} from "./start-model-engine.ts";
+import { startModelEngine } from "./start-model-engine.ts";
 
 /** What hosting models needs from the worker process. */
 export interface ModelHostDeps {
@@ -142,11 +142,11 @@ export class ModelHost {
     };
 
     let onnxPath: string;
-    let meta: ImportedModelMeta;
+    let meta: Awaited<ReturnType<typeof readImportedManifest>>;
     let weightBytes: number;
     try {
       onnxPath = await this.#localFiles(request);
-      meta = await readImportedModelMeta(onnxPath);
+      meta = await readImportedManifest(onnxPath);
       if (meta.manifest.model.name !== name)
         throw new Error(
           `its manifest names the model "${meta.manifest.model.name}", not "${name}" (host it under that name, or import it again with --name ${name})`,

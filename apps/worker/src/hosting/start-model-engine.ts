@@ -1,16 +1,4 @@
-import {
-  EngineThread,
-  readImportedManifest,
-  type EngineOptions,
-} from "@loupe/engine";
-import type { Manifest } from "@loupe/graph";
-
-/** What the worker itself needs of an imported model's files: small, no weights. */
-export interface ImportedModelMeta {
-  readonly manifest: Manifest;
-  /** The parsed tokenizer.json (undefined: the model has none). */
-  readonly tokenizer: unknown;
-}
+import { EngineThread, type EngineOptions } from "@loupe/engine";
 
 /**
  * Starts an engine thread on an imported model (`<stem>.onnx` with the
@@ -25,16 +13,4 @@ export function startModelEngine(
   options: Pick<EngineOptions, "memoryBudgetBytes" | "weightsDir"> = {},
 ): Promise<EngineThread> {
   return EngineThread.startFromFile(onnxPath, options);
-}
-
-/**
- * Reads an imported model's manifest and tokenizer (kilobytes to a few MB;
- * the tokenizer checked against the SHA-256 the import recorded), never its
- * weights: the worker validates graphs against the manifest and stores the
- * tokenizer for SDKs. Errors name the file and what is wrong.
- */
-export function readImportedModelMeta(
-  onnxPath: string,
-): Promise<ImportedModelMeta> {
-  return readImportedManifest(onnxPath);
 }
