@@ -92,29 +92,38 @@ export function readWeightBytes(onnxPath: string): number {
       if (f.no !== 7 || f.wire !== LEN) continue;
       for (const g of file.fields(f.start, f.end)) {
         if (g.no !== 5 || g.wire !== LEN) continue;
-        let raw = -1;
-        let dataType = 1;
-        let count = 1;
-        for (const t of file.fields(g.start, g.end)) {
-          if (t.no === 9 && t.wire === LEN) raw = t.end - t.start;
-          else if (t.no === 2) dataType = file.varintAt(t.start);
-          else if (t.no === 1) {
-            if (t.wire === LEN) {
-              for (let at = t.start; at < t.end;) {
-                const v = file.varintFrom(at);
-                count *= v.value;
-                at = v.end;
-              }
-            } else count *= file.varintAt(t.start);
-          }
-        }
-        total += raw >= 0 ? raw : count * (ELEMENT_BYTES[dataType] ?? 4);
+        const t = tensorHeader(file, g.start, g.end);
+        total += t.rawBytes ?? t.count * (ELEMENT_BYTES[t.dataType] ?? 4);
       }
     }
     return total;
   } finally {
     file.close();
   }
+}
+
+/** What a TensorProto in the file says of its size, its data left unread. */
+function tensorHeader(
+  file: FileCursor,
+  start: number,
+  end: number,
+): { count: number; dataType: number; rawBytes?: number; external: boolean } {
+  let count = 1;
+  let dataType = 1;
+  let rawBytes: number | undefined;
+  let external = false;
+  for (const f of file.fields(start, end)) {
+    if (f.no === 1) count *= file.varintsProduct(f);
+    else if (f.no === 2) dataType = file.varintAt(f.start);
+    else if (f.no === 9 && f.wire === LEN) rawBytes = f.end - f.start;
+    else if (f.no === 14) external = file.varintAt(f.start) === 1;
+  }
+  return {
+    count,
+    dataType,
+    ...(rawBytes === undefined ? {} : { rawBytes }),
+    external,
+  };
 }
 
 interface FileField {
@@ -152,19 +161,8 @@ function externalTensor(
   end: number,
   place: (from: number, length: number) => number,
 ): Uint8Array | undefined {
-  let count = 1;
-  for (const f of file.fields(start, end)) {
-    if (f.no === 14 && file.varintAt(f.start) === 1) return undefined;
-    if (f.no !== 1) continue;
-    if (f.wire !== LEN) count *= file.varintAt(f.start);
-    else
-      for (let at = f.start; at < f.end;) {
-        const v = file.varintFrom(at);
-        count *= v.value;
-        at = v.end;
-      }
-  }
-  if (count <= INLINE_ELEMENTS) return undefined;
+  const header = tensorHeader(file, start, end);
+  if (header.external || header.count <= INLINE_ELEMENTS) return undefined;
   const w = protobuf.Writer.create();
   let data: FileField | undefined;
   let name = "";
@@ -264,9 +262,16 @@ class FileCursor {
     return this.#varint(at).value;
   }
 
-  /** The varint at `at`: its value and where it ends. */
-  varintFrom(at: number): { value: number; end: number } {
-    return this.#varint(at);
+  /** The product of a field's varints (packed, or one value): a tensor's element count from its dims. */
+  varintsProduct(f: FileField): number {
+    if (f.wire !== LEN) return this.#varint(f.start).value;
+    let product = 1;
+    for (let at = f.start; at < f.end;) {
+      const v = this.#varint(at);
+      product *= v.value;
+      at = v.end;
+    }
+    return product;
   }
 
   /** A varint at `at`: its value and where it ends. */
