@@ -16,11 +16,12 @@
 import fs from "node:fs";
 import path from "node:path";
 import * as ort from "onnxruntime-node";
-import { toSafetensors, type SavedTensor } from "@loupe/graph";
+import { toSafetensors } from "@loupe/graph";
 import { peakRssOf } from "../platform/process-memory.ts";
 import { BATCH, TOKENS, tokenRows } from "../suites/gpt2-graphs.ts";
 import { markPhase, type ContenderReport } from "./contender-report.ts";
 import { parseContenderArgs } from "./parse-contender-args.ts";
+import { lastPosition } from "./last-position.ts";
 
 const args = parseContenderArgs("ort-bare.ts", "MODEL.onnx", 10);
 const modelFile = args.model;
@@ -49,22 +50,6 @@ const feeds = {
   ),
 };
 
-/** logits[:, -1, :] of a [batch, tokens, vocab] tensor. */
-function lastPosition(logits: ort.Tensor): SavedTensor {
-  const [batch, tokens, vocab] = logits.dims as [number, number, number];
-  const all = logits.data as Float32Array;
-  const data = new Float32Array(batch * vocab);
-  for (let b = 0; b < batch; b++)
-    data.set(
-      all.subarray(
-        (b * tokens + tokens - 1) * vocab,
-        (b * tokens + tokens) * vocab,
-      ),
-      b * vocab,
-    );
-  return { dtype: "float32", shape: [batch, vocab], data };
-}
-
 markPhase("forward");
 const output = lastPosition((await session.run(feeds)).logits!); // warm-up
 const seconds: number[] = [];
@@ -84,7 +69,7 @@ if (args.dump) {
   );
 }
 let checksum = 0;
-for (const x of output.data as Float32Array) checksum += x;
+for (const x of output.data) checksum += x;
 const report: ContenderReport = {
   peer: "onnxruntime-node",
   threads,

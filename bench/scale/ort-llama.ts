@@ -28,6 +28,7 @@ import {
   scaleTokenRows,
 } from "./llama-batch.ts";
 import { parseContenderArgs } from "../contenders/parse-contender-args.ts";
+import { lastPosition } from "../contenders/last-position.ts";
 
 const args = parseContenderArgs("ort-llama.ts", "MODEL_DIR", 3);
 const modelDir = args.model;
@@ -97,22 +98,6 @@ async function step(
   };
 }
 
-/** logits[:, -1, :] of a [batch, tokens, vocab] tensor. */
-function lastPosition(logits: ort.Tensor): Float32Array {
-  const [batch, tokens, vocab] = logits.dims as [number, number, number];
-  const all = logits.data as Float32Array;
-  const data = new Float32Array(batch * vocab);
-  for (let b = 0; b < batch; b++)
-    data.set(
-      all.subarray(
-        (b * tokens + tokens - 1) * vocab,
-        (b * tokens + tokens) * vocab,
-      ),
-      b * vocab,
-    );
-  return data;
-}
-
 function argmaxRows(last: Float32Array, batch: number): number[] {
   const vocab = last.length / batch;
   return Array.from({ length: batch }, (_, b) => {
@@ -132,7 +117,7 @@ const tasks: Record<string, () => Promise<SavedTensor>> = {
     return {
       dtype: "float32",
       shape: [batch, logits.dims[2]!],
-      data: lastPosition(logits),
+      data: lastPosition(logits).data,
     };
   },
   generate: async () => {
@@ -140,7 +125,7 @@ const tasks: Record<string, () => Promise<SavedTensor>> = {
     let length = prompts[0]!.length;
     const generated: number[][] = prompts.map(() => []);
     for (let t = 0; t < SCALE_NEW_TOKENS; t++) {
-      const next = argmaxRows(lastPosition(logits), batch);
+      const next = argmaxRows(lastPosition(logits).data, batch);
       next.forEach((id, b) => generated[b]!.push(id));
       if (t === SCALE_NEW_TOKENS - 1) break;
       ({ logits, presents } = await step(
