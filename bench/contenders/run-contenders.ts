@@ -50,6 +50,11 @@ export const REFERENCE = "loupe-engine" satisfies Contender;
  */
 export const TOLERANCE = { maxAbsDiff: 1e-4, minEqualIdShare: 0.995 } as const;
 
+/** How close a contender's output must be: an absolute bound, or one relative to max|reference| per tensor. */
+export type Tolerance =
+  | { readonly maxAbsDiff: number; readonly minEqualIdShare: number }
+  | { readonly maxRelDiff: number; readonly minEqualIdShare: number };
+
 /** A contender's pooled measurements. */
 export interface ContenderResult {
   readonly versions: Readonly<Record<string, string>>;
@@ -79,6 +84,8 @@ export interface Agreement {
   readonly reference: string;
   /** Logits: the largest absolute difference. */
   readonly maxAbsDiff?: number;
+  /** Logits: the reference's largest magnitude (what a relative tolerance scales by). */
+  readonly maxAbsRef?: number;
   /** Token ids (lens): how many of them are equal, of how many. */
   readonly equalIds?: readonly [number, number];
 }
@@ -298,13 +305,21 @@ function compareOutputs(dumpDir: string): {
 /** Why an agreement is beyond TOLERANCE, or undefined when it is within. */
 export function disagreement(
   a: Omit<Agreement, "task"> & { readonly task: string },
+  tolerance: Tolerance = TOLERANCE,
 ): string | undefined {
-  if (a.maxAbsDiff !== undefined && !(a.maxAbsDiff <= TOLERANCE.maxAbsDiff))
-    return `${a.contender} ${a.task}: max abs diff ${a.maxAbsDiff.toExponential(2)} from ${a.reference}'s output, tolerance ${TOLERANCE.maxAbsDiff}`;
+  if (a.maxAbsDiff !== undefined) {
+    // An absolute bound, or one relative to the reference's largest magnitude.
+    const bound =
+      "maxAbsDiff" in tolerance
+        ? tolerance.maxAbsDiff
+        : tolerance.maxRelDiff * (a.maxAbsRef ?? 0);
+    if (!(a.maxAbsDiff <= bound))
+      return `${a.contender} ${a.task}: max abs diff ${a.maxAbsDiff.toExponential(2)} from ${a.reference}'s output, tolerance ${"maxAbsDiff" in tolerance ? tolerance.maxAbsDiff : `${tolerance.maxRelDiff} × max|ref| = ${bound.toExponential(2)}`}`;
+  }
   if (a.equalIds) {
     const [equal, all] = a.equalIds;
-    if (!(equal >= TOLERANCE.minEqualIdShare * all))
-      return `${a.contender} ${a.task}: ${equal} of ${all} token ids equal to ${a.reference}'s, at least ${TOLERANCE.minEqualIdShare * 100}% needed`;
+    if (!(equal >= tolerance.minEqualIdShare * all))
+      return `${a.contender} ${a.task}: ${equal} of ${all} token ids equal to ${a.reference}'s, at least ${tolerance.minEqualIdShare * 100}% needed`;
   }
   return undefined;
 }
@@ -314,7 +329,7 @@ export function compareTensors(
   what: string,
   want: SavedTensor,
   got: SavedTensor,
-): { maxAbsDiff: number } | { equalIds: [number, number] } {
+): { maxAbsDiff: number; maxAbsRef: number } | { equalIds: [number, number] } {
   if (want.dtype !== got.dtype || want.shape.join(",") !== got.shape.join(","))
     throw new Error(
       `${what}: output ${got.dtype}[${got.shape.join(", ")}] differs in kind from the reference's ${want.dtype}[${want.shape.join(", ")}]`,
@@ -329,7 +344,10 @@ export function compareTensors(
   const a = want.data as Float32Array;
   const b = got.data as Float32Array;
   let max = 0;
-  for (let i = 0; i < a.length; i++)
+  let ref = 0;
+  for (let i = 0; i < a.length; i++) {
     max = Math.max(max, Math.abs(a[i]! - b[i]!));
-  return { maxAbsDiff: max };
+    ref = Math.max(ref, Math.abs(a[i]!));
+  }
+  return { maxAbsDiff: max, maxAbsRef: ref };
 }

@@ -13,8 +13,8 @@ The batch and the tasks are bench/scale/llama-batch.ts's (restated here):
   patching  model.layers.11.mlp's output at the last position of rows 0-1
             written into rows 2-3 (a forward hook); their logits at the last
             position                                            float32 [2, 32000]
-  lens      top-5 ids of lm_head(model.norm(h_i[:, -1, :])) for every decoder
-            layer's output h_i (forward hooks)                  int64 [22, 4, 5]
+  lens      the logits lm_head(model.norm(h_i[:, -1, :])) for every decoder
+            layer's output h_i (forward hooks)                  float32 [22, 4, 32000]
   generate  16 greedy new tokens per prompt with the key/value cache (the
             prompt in one call, then one token per call)        int64 [4, 16]
 
@@ -84,7 +84,7 @@ def reference_tasks(model, torch, ids):
         finally:
             for h in handles:
                 h.remove()
-        return torch.stack([model.lm_head(model.model.norm(h)).topk(5).indices for h in hidden])
+        return torch.stack([model.lm_head(model.model.norm(h)) for h in hidden])
 
     # transformers 5.25 renamed the key/value cache `cache` (argument and
     # output field); `past_key_values` before (and, deprecated, still).

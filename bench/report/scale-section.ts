@@ -5,7 +5,6 @@
  * PyTorch's, and what the export cost. Markdown, from the measurements of
  * one `npm run bench` (bench/scale/run-scale-phase.ts).
  */
-import { TOLERANCE } from "../contenders/run-contenders.ts";
 import {
   SCALE_BATCH,
   SCALE_NEW_TOKENS,
@@ -16,6 +15,7 @@ import {
 } from "../scale/llama-batch.ts";
 import {
   SCALE_CONTENDERS,
+  SCALE_TOLERANCE,
   type ScaleContender,
   type ScaleMeasurements,
 } from "../scale/run-scale-phase.ts";
@@ -31,7 +31,7 @@ const LABEL: Record<ScaleContender, string> = {
 const TASK_LABEL: Record<ScaleTask, string> = {
   forward: "plain forward (no intervention)",
   patching: `activation patching, layer ${SCALE_PATCH_LAYER} MLP`,
-  lens: "logit lens, 22 layers, top-5",
+  lens: "logit lens, 22 layers",
   generate: `greedy generation, ${SCALE_NEW_TOKENS} new tokens, key/value cache`,
 };
 
@@ -88,7 +88,7 @@ export function scaleSection(
 
   const agreementRows = m.agreements.map(
     (a) =>
-      `| ${TASK_LABEL[a.task]} | ${LABEL[a.contender]} | ${a.maxAbsDiff !== undefined ? `max abs diff ${a.maxAbsDiff.toExponential(1)}` : `${a.equalIds![0]} of ${a.equalIds![1]} ids equal`} |`,
+      `| ${TASK_LABEL[a.task]} | ${LABEL[a.contender]} | ${a.maxAbsDiff !== undefined ? `max abs diff ${a.maxAbsDiff.toExponential(1)}, ${(a.maxAbsDiff / a.maxAbsRef!).toExponential(1)} of max\\|ref\\| ${a.maxAbsRef!.toPrecision(3)}` : `${a.equalIds![0]} of ${a.equalIds![1]} ids equal`} |`,
   );
   const missing = Object.entries(m.missing).map(
     ([c, why]) => `- **${LABEL[c as ScaleContender]}**: ${why}.`,
@@ -155,8 +155,8 @@ ${memoryRows.join("\n")}
 
 ### Same computation: outputs against PyTorch's
 
-Float outputs within ${TOLERANCE.maxAbsDiff} (max abs diff), at least ${TOLERANCE.minEqualIdShare * 100}% of token ids
-equal, or the benchmark stops.
+Float outputs (logits) within ${SCALE_TOLERANCE.maxRelDiff} × the reference's largest magnitude per tensor
+(max\\|a−b\\| ≤ ${SCALE_TOLERANCE.maxRelDiff}·max\\|ref\\|), token ids ${SCALE_TOLERANCE.minEqualIdShare * 100}% equal, or the benchmark stops.
 
 | task | contender | agreement with PyTorch |
 |---|---|---|

@@ -23,8 +23,8 @@ export const SCALE_PATCH_LAYER = 11;
  *   patching  model.layers.11.mlp's output at the last position of rows 0-1
  *             written into rows 2-3; their logits at the last position,
  *             float32 [2, 32000]
- *   lens      logit lens over all 22 layers: top-5 token ids of
- *             lm_head(model.norm(h_i[:, -1, :])), int64 [22, 4, 5]
+ *   lens      logit lens over all 22 layers: the logits
+ *             lm_head(model.norm(h_i[:, -1, :])), float32 [22, 4, 32000]
  *   generate  16 greedy new tokens per prompt with the key/value cache,
  *             int64 [4, 16]
  */

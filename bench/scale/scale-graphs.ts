@@ -46,8 +46,7 @@ export function scaleGraphs(
         const layer: Envoy = moduleAt(lm, `model.layers.${i}`);
         head
           .call(norm.call(layer.output[0]!.get(":", -1, ":")))
-          .topk(5)
-          .indices.save(`layer${i}`);
+          .save(`layer${i}`);
       }
     }),
     generate: lm.generate(
@@ -71,9 +70,13 @@ export function scaleOutput(
       (_, i) => saves[`layer${i}`]!,
     );
     const size = layers[0]!.data.length;
-    const data = new BigInt64Array(size * SCALE_LAYERS);
-    layers.forEach((l, i) => data.set(l.data as BigInt64Array, i * size));
-    return { dtype: "int64", shape: [SCALE_LAYERS, ...layers[0]!.shape], data };
+    const data = new Float32Array(size * SCALE_LAYERS);
+    layers.forEach((l, i) => data.set(l.data as Float32Array, i * size));
+    return {
+      dtype: "float32",
+      shape: [SCALE_LAYERS, ...layers[0]!.shape],
+      data,
+    };
   }
   const data = new BigInt64Array(rows * SCALE_NEW_TOKENS);
   for (let r = 0; r < rows; r++)
