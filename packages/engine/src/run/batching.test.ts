@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Envoy, Graph } from "@loupe/graph";
+import { GraphValidationError, type Envoy, type Graph } from "@loupe/graph";
 import { RunError } from "./run-batch.ts";
 import {
   FIXTURES,
@@ -145,18 +145,32 @@ describe("several graphs in one pass", () => {
     }
   });
 
-  it("a graph indexing past its rows is rejected before anything runs", async () => {
-    const before = { ...fx.engine.metrics };
+  it("a graph indexing past its rows is rejected before anything runs; its neighbour runs", async () => {
+    const expected = (await fx.engine.run(alone(MID))).saves;
+    const before = fx.engine.metrics.forwardPasses;
     const hostile = fx.lm.trace({ tokens: [332, 392] }, () => {
       // Row 1 would be the next graph's row in the batch; the invoke has one row.
       block(0).output[0]!.set([1, ":", ":"], 0);
     });
-    await expect(
-      fx.engine.runMany([{ graph: hostile }, { graph: alone(MID) }]),
-    ).rejects.toThrow(
-      /graph 0: invalid graph:\n.*index 1 is out of range for axis 0 of size 1/,
+    const [bad, good] = await fx.engine.runMany([
+      { graph: hostile },
+      { graph: alone(MID) },
+    ]);
+    expect(bad!.error).toBeInstanceOf(GraphValidationError);
+    expect(bad!.error!.message).toMatch(
+      /^graph 0: invalid graph:\n.*index 1 is out of range for axis 0 of size 1/,
     );
-    expect(fx.engine.metrics).toEqual(before);
+    expect(bad!.usage.forwardPasses).toBe(0);
+    // One pass, the neighbour's alone: the rejected graph never reached the batch.
+    expect(fx.engine.metrics.forwardPasses - before).toBe(1);
+    for (const key of ["hidden", "mlp", "logits"])
+      expect(
+        maxAbsDiff(
+          good!.saves[key]!.data as Float32Array,
+          expected[key]!.data as Float32Array,
+        ),
+        key,
+      ).toBe(0);
   });
 
   it("a graph indexing past its tokens fails alone; its neighbour's results are intact", async () => {

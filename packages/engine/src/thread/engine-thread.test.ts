@@ -127,3 +127,35 @@ it("streams a generation's tokens from the thread as they come, and a cancel sto
   expect(streamed).toEqual(row.ids);
   expect(row.ids).toEqual(whole.generated[0]!.ids.slice(0, row.ids.length));
 });
+
+it("keeps each graph's error of a batch, its name, code and message, across the thread", async () => {
+  const valid = lm.trace({ tokens: [417, 418] }, () => {
+    lm.transformer!.h![0]!.output[0]!.save("h");
+  });
+  const invalid = lm.trace({ tokens: [332, 392] }, () => {
+    lm.transformer!.h![0]!.output[0]!.set([1, ":", ":"], 0);
+  });
+  // Token ids past the vocabulary (466) at run time: ONNX Runtime's Gather fails.
+  const failing = lm.trace({ tokens: [332, 392] }, () => {
+    const ids = lm.transformer!.wte!.input;
+    ids.set(ids.add(466));
+  });
+  const [bad, fails, good] = await thread.runMany([
+    { graph: invalid },
+    { graph: failing },
+    { graph: valid },
+  ]);
+  expect(bad!.error).toMatchObject({
+    name: GraphValidationError.name,
+    code: "GRAPH_INVALID",
+    message: expect.stringMatching(/^graph 0: invalid graph:/) as string,
+  });
+  expect(fails!.error).toMatchObject({
+    name: "RunError",
+    code: "RUN",
+    message: expect.stringMatching(/^graph 1: .*Gather/) as string,
+  });
+  expect(good!.error).toBeUndefined();
+  expect(good!.saves.h!.shape).toEqual([1, 2, 64]);
+  expect(thread.metrics.isolation.graphsFailedAlone).toBeGreaterThan(0);
+});
