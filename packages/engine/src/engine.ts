@@ -12,16 +12,18 @@ import type { SavedTensor } from "@loupe/graph";
 import {
   pieceKey,
   runBatch,
+  RunError,
   type Padding,
   type PreparedGraph,
 } from "./run/run-batch.ts";
+import { runIsolated } from "./run/isolate-failures.ts";
 import {
   emptyMetrics,
   SessionCache,
   type EngineMetrics,
 } from "./run/session-cache.ts";
 import type { GeneratedRow, RunUsage } from "./run/batch-step.ts";
-import type { TokenEvent } from "./run/generate.ts";
+import type { GenerationEvents, TokenEvent } from "./run/generate.ts";
 import { kvLayout } from "./run/kv-cache.ts";
 import { constantTensor, fromSaved } from "./run/tensors.ts";
 import { readRawModel } from "./onnx/onnx-bytes.ts";
@@ -61,9 +63,16 @@ export interface RunOptions {
 /** What a run returns: every saved value, by name (or, in a batch, this graph's failure). */
 export interface RunResult {
   readonly saves: Record<string, SavedTensor>;
-  /** This graph's share of the forward passes it ran in. */
+  /**
+   * This graph's share of the forward passes it ran in: those of the attempt
+   * its result comes from (a batch whose shared pass failed is rerun, and
+   * charged to no graph: see `runIsolated`).
+   */
   readonly usage: RunUsage;
-  /** Set when this graph failed while running; the batch's other graphs are unaffected. */
+  /**
+   * Set when this graph failed (invalid, over the memory budget, or while
+   * running, alone or in its own segment); the batch's other graphs are unaffected.
+   */
   readonly error?: Error;
   /**
    * Every prompt row its generating traces generated, with why it stopped
@@ -234,31 +243,56 @@ export class LoupeEngine {
 
   /**
    * Runs several independent graphs (different users) in shared forward passes.
-   * Every graph is validated first: a bad graph fails the whole call before any
-   * session is created, with the validator's messages.
+   * Each graph's failure is its own result (`error`, its message prefixed
+   * `graph <i>: `) and never fails the others: an invalid graph is rejected
+   * before anything runs, with the validator's messages; a graph that makes
+   * a shared pass fail is found by rerunning the batch in halves (see
+   * `runIsolated`, counted in `metrics.isolation`) and gets the error of its
+   * run alone. Tokens streamed to `onToken` by an attempt that is rerun are
+   * not streamed again: each (graph, trace, invoke, row, step) once.
    */
   async runMany(
     requests: readonly RunRequest[],
     options: RunOptions = {},
   ): Promise<RunResult[]> {
-    const prepared = requests.map((r, i) =>
-      this.#prepare(r, requests.length > 1 ? i : undefined),
-    );
+    const prepare = (i: number) =>
+      this.#prepareOrFail(requests[i]!, requests.length > 1 ? i : undefined);
+    const prepared = requests.map((_, i) => prepare(i));
+    const { onToken } = options;
+    const streamed = new Set<string>();
     const tokenizer = this.tokenizer;
+    const events: GenerationEvents = {
+      ...(onToken
+        ? {
+            // A rerun regenerates the tokens a failed attempt streamed: the
+            // same ids (rows are independent, and sampling is seeded per
+            // graph), unless logits tie within batching's 1e-5. Each is
+            // streamed once; the result holds what the last attempt generated.
+            onToken: (e: TokenEvent) => {
+              const key = `${e.graph}/${e.trace}/${e.invoke}/${e.row}/${e.step}`;
+              if (streamed.has(key)) return;
+              streamed.add(key);
+              onToken(e);
+            },
+          }
+        : {}),
+      ...(tokenizer ? { decode: (ids) => tokenizer.decode(ids) } : {}),
+    };
     for (const batch of this.#split(prepared)) {
-      const { onToken } = options;
-      await runBatch(
-        this.plan,
-        this.#cache,
-        batch.map((i) => prepared[i]!),
-        { padding: this.#padding, padId: 0 },
-        {
-          ...(onToken
-            ? { onToken: (e) => onToken({ ...e, graph: batch[e.graph]! }) }
-            : {}),
-          ...(tokenizer ? { decode: (ids) => tokenizer.decode(ids) } : {}),
-        },
+      const done = await runIsolated(
+        batch.map((g) => ({ prepared: prepared[g]!, g })),
+        prepare,
+        (graphs) =>
+          runBatch(
+            this.plan,
+            this.#cache,
+            graphs,
+            { padding: this.#padding, padId: 0 },
+            events,
+          ),
+        this.metrics.isolation,
       );
+      for (const [g, p] of done) prepared[g] = p;
     }
     return prepared.map((p) =>
       p.error
@@ -284,21 +318,21 @@ export class LoupeEngine {
    * anything runs, with the bytes it would need.
    */
   #split(prepared: readonly PreparedGraph[]): number[][] {
-    const all = [prepared.map((_, i) => i)];
+    const live = prepared.flatMap((p, i) => (p.error ? [] : [i]));
     const budget = this.#memoryBudgetBytes;
-    if (budget === undefined || !this.#activations) return all;
+    if (budget === undefined || !this.#activations) return [live];
     const available = budget - this.weightBytes - this.#cache.usedBytes;
     const { batches, tooBig } = splitBatch(
-      prepared,
+      live.map((i) => prepared[i]!),
       this.#activations,
       available,
     );
     for (const { index, bytes } of tooBig)
-      prepared[index]!.error = new MemoryBudgetError(
-        `graph ${index}: its batch would need about ${formatBytes(bytes)} of activations, and ${formatBytes(Math.max(0, available))} of the memory budget of ${formatBytes(budget)} is left beside the weights and sessions; send fewer or shorter prompts`,
+      prepared[live[index]!]!.error = new MemoryBudgetError(
+        `graph ${live[index]!}: its batch would need about ${formatBytes(bytes)} of activations, and ${formatBytes(Math.max(0, available))} of the memory budget of ${formatBytes(budget)} is left beside the weights and sessions; send fewer or shorter prompts`,
       );
     if (batches.length > 1) this.metrics.batchesSplit += batches.length - 1;
-    return batches;
+    return batches.map((batch) => batch.map((k) => live[k]!));
   }
 
   /**
@@ -325,15 +359,40 @@ export class LoupeEngine {
     return this.#padding === "left" && kvLayout(this.plan) !== undefined;
   }
 
-  #prepare(request: RunRequest, position: number | undefined): PreparedGraph {
-    const { graph } = request;
-    const result = validateGraph(graph, this.manifest);
-    if (!result.ok) {
-      const error = new GraphValidationError(result.issues);
+  /**
+   * The graph prepared to run, or, when it cannot be (invalid, a tensor's data
+   * missing, prompts the model cannot tokenize), a graph that has already
+   * failed with that error: its own result, while the others run. In a run of
+   * several graphs (`position` set) the message names it.
+   */
+  #prepareOrFail(
+    request: RunRequest,
+    position: number | undefined,
+  ): PreparedGraph {
+    try {
+      return this.#prepare(request);
+    } catch (thrown) {
+      const error =
+        thrown instanceof Error ? thrown : new RunError(String(thrown));
       if (position !== undefined)
         error.message = `graph ${position}: ${error.message}`;
-      throw error;
+      return {
+        graph: request.graph,
+        types: new Map(),
+        values: new Map(),
+        saves: {},
+        tokens: [],
+        usage: { forwardPasses: 0, rows: 0, tokens: 0, computeSeconds: 0 },
+        generated: [],
+        error,
+      };
     }
+  }
+
+  #prepare(request: RunRequest): PreparedGraph {
+    const { graph } = request;
+    const result = validateGraph(graph, this.manifest);
+    if (!result.ok) throw new GraphValidationError(result.issues);
     const values = new Map<string, ort.Tensor>();
     for (const node of graph.nodes) {
       if (node.op === "constant")

@@ -48,6 +48,7 @@ export {
 export type { TokenEvent } from "./run/generate.ts";
 export type { GeneratedRow, StopReason } from "./run/batch-step.ts";
 export type { EngineMetrics } from "./run/session-cache.ts";
+export type { IsolationMetrics } from "./run/isolate-failures.ts";
 export type { MemoryCategory, MemoryMetrics } from "./run/memory-metrics.ts";
 export { ModelAdmissionError, formatBytes } from "./weights/admit-model.ts";
 export { WeightStoreError } from "./weights/weight-store-error.ts";

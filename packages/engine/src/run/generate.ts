@@ -198,16 +198,21 @@ async function generate(
     }
 
     const started = performance.now();
-    const env = await runStep(
-      plan,
-      cache,
-      live.map((x) => ({ prepared: x.prepared, g: x.g })),
-      t,
-      options,
-      { step, rows, feeds },
-    );
-    cache.metrics.forwardPasses++;
-    charge(live, rows, (performance.now() - started) / 1000);
+    let env: Map<string, ort.Tensor>;
+    try {
+      env = await runStep(
+        plan,
+        cache,
+        live.map((x) => ({ prepared: x.prepared, g: x.g })),
+        t,
+        options,
+        { step, rows, feeds },
+      );
+    } finally {
+      // A step that fails is charged too: to this attempt's state (see runIsolated).
+      cache.metrics.forwardPasses++;
+      charge(live, rows, (performance.now() - started) / 1000);
+    }
 
     // The next token of every row, from the last position's logits.
     const logits = env.get(logitsName);

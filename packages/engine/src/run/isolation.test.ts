@@ -71,6 +71,15 @@ const expectSameSaves = (
       ).toBeLessThan(BATCH_TOLERANCE);
 };
 
+/** The error a run fails with (the test fails if it succeeds). */
+const errorOf = (run: Promise<unknown>): Promise<Error> =>
+  run.then(
+    () => {
+      throw new Error("expected the run to fail");
+    },
+    (e: unknown) => e as Error,
+  );
+
 const expectNoDataOf = (message: string, ...others: number[][]) => {
   for (const id of others.flat())
     expect(message).not.toMatch(new RegExp(`\\b${id}\\b`));
@@ -92,7 +101,7 @@ describe("a shared pass that fails", () => {
       { graph: good(GOOD_B) },
     ]);
     const after = structuredClone(fx.engine.metrics);
-    const solo = await fx.engine.run(bad).catch((e: unknown) => e as Error);
+    const solo = await errorOf(fx.engine.run(bad));
     expect(solo).toBeInstanceOf(RunError);
     expect(solo.message).toMatch(/^graph 0: .*Gather/);
     expect(failed!.error).toBeInstanceOf(RunError);
@@ -141,7 +150,7 @@ describe("a shared pass that fails", () => {
       { onToken: (e) => events.push(e) },
     );
     const after = structuredClone(fx.engine.metrics);
-    const solo = await fx.engine.run(bad).catch((e: unknown) => e as Error);
+    const solo = await errorOf(fx.engine.run(bad));
     expect(solo).toBeInstanceOf(RunError);
     const [failed, ...rest] = results;
     expect(failed!.error).toBeInstanceOf(RunError);

@@ -3,6 +3,7 @@ import type { PreparedGraph, Padding } from "./batch-step.ts";
 import { runGeneration, type GenerationEvents } from "./generate.ts";
 import { runStep } from "./run-step.ts";
 import type { SessionCache } from "./session-cache.ts";
+import type { BatchEntry } from "./isolate-failures.ts";
 import { recordMemory } from "./memory-metrics.ts";
 import { toSaved } from "./tensors.ts";
 
@@ -13,22 +14,46 @@ export { pieceKey } from "./run-step.ts";
  * Runs one forward pass per trace step for several graphs at once: their invokes
  * become rows of one batch; the model runs as pieces between the cut positions
  * the graphs hook; at each cut, each graph's intervention segment (its
- * operations lowered to ONNX) reads and rewrites only its own rows.
+ * operations lowered to ONNX) reads and rewrites only its own rows. A graph's
+ * own failure (its segment) is recorded on it and the others go on; a failure
+ * of what the graphs share (a model piece, a backward model) is thrown, for
+ * the caller to isolate (see runIsolated). `g` is each graph's index among
+ * the run's requests: errors and streamed tokens name it.
  */
 export async function runBatch(
   plan: ModelPlan,
   cache: SessionCache,
-  graphs: readonly PreparedGraph[],
+  graphs: readonly BatchEntry[],
   options: { padding: Padding; padId: number },
   events: GenerationEvents = {},
 ): Promise<void> {
-  const traceCount = Math.max(...graphs.map((p) => p.graph.traces.length));
+  try {
+    await runTraces(plan, cache, graphs, options, events);
+  } finally {
+    recordMemory(cache.metrics.memory, "activations", 0);
+  }
+  for (const { prepared } of graphs)
+    for (const node of prepared.graph.nodes)
+      if (node.op === "save" && !prepared.graph.traces[node.trace]?.generate) {
+        const value = prepared.values.get(`v:${node.args[0]}`);
+        if (value) prepared.saves[node.name] = toSaved(value);
+      }
+}
+
+async function runTraces(
+  plan: ModelPlan,
+  cache: SessionCache,
+  graphs: readonly BatchEntry[],
+  options: { padding: Padding; padId: number },
+  events: GenerationEvents,
+): Promise<void> {
+  const traceCount = Math.max(
+    ...graphs.map(({ prepared }) => prepared.graph.traces.length),
+  );
   for (let t = 0; t < traceCount; t++) {
-    const all = graphs
-      .map((prepared, g) => ({ prepared, g }))
-      .filter(
-        ({ prepared }) => prepared.graph.traces.length > t && !prepared.error,
-      );
+    const all = graphs.filter(
+      ({ prepared }) => prepared.graph.traces.length > t && !prepared.error,
+    );
     if (all.length === 0) break;
     // Graphs generating at this trace run their steps together; the others one pass.
     const here = all.filter(
@@ -41,18 +66,14 @@ export async function runBatch(
       await runGeneration(plan, cache, generating, t, options, events);
     if (here.length === 0) continue;
     const started = performance.now();
-    await runStep(plan, cache, here, t, options);
-    const seconds = (performance.now() - started) / 1000;
-    cache.metrics.forwardPasses++;
-    chargePass(here, t, seconds);
+    try {
+      await runStep(plan, cache, here, t, options);
+    } finally {
+      // A pass that fails is charged too: to this attempt's state (see runIsolated).
+      cache.metrics.forwardPasses++;
+      chargePass(here, t, (performance.now() - started) / 1000);
+    }
   }
-  recordMemory(cache.metrics.memory, "activations", 0);
-  for (const prepared of graphs)
-    for (const node of prepared.graph.nodes)
-      if (node.op === "save" && !prepared.graph.traces[node.trace]?.generate) {
-        const value = prepared.values.get(`v:${node.args[0]}`);
-        if (value) prepared.saves[node.name] = toSaved(value);
-      }
 }
 
 /** Charges a pass's time to its graphs by their share of its tokens. */

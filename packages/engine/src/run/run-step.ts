@@ -328,14 +328,9 @@ export async function runStep(
     meter();
   }
 
-  if (differentiate) {
-    const backward = steps.filter((s) => s.backward && !s.prepared.error);
-    try {
-      await runBackward(cache, tape, steps, padding);
-    } catch (error) {
-      for (const step of backward) fail(step, error);
-    }
-  }
+  // Backward models run on the whole batch's tensors: their failure is the
+  // batch's, thrown for the caller to isolate (see runIsolated).
+  if (differentiate) await runBackward(cache, tape, steps, padding);
   return env;
 }
 

@@ -4,6 +4,7 @@ import {
   recordMemory,
   type MemoryMetrics,
 } from "./memory-metrics.ts";
+import { emptyIsolation, type IsolationMetrics } from "./isolate-failures.ts";
 
 /** Counters an engine exposes (tests and benchmarks read them). */
 export interface EngineMetrics {
@@ -18,7 +19,7 @@ export interface EngineMetrics {
   cacheHits: number;
   /** Sessions released to stay within the memory budget. */
   evictions: number;
-  /** Forward passes run (one per batched trace). */
+  /** Forward passes run (one per batched trace or generation step), failed ones included. */
   forwardPasses: number;
   /** Session runs (pieces and segments). */
   sessionRuns: number;
@@ -32,6 +33,8 @@ export interface EngineMetrics {
   runSeconds: { piece: number; segment: number; backward: number };
   /** Bytes held now and at most, by category. */
   memory: MemoryMetrics;
+  /** Shared passes that failed, and how their graphs were rerun to isolate the cause. */
+  isolation: IsolationMetrics;
 }
 
 export const emptyMetrics = (): EngineMetrics => ({
@@ -46,6 +49,7 @@ export const emptyMetrics = (): EngineMetrics => ({
   batchesSplit: 0,
   runSeconds: { piece: 0, segment: 0, backward: 0 },
   memory: emptyMemory(),
+  isolation: emptyIsolation(),
 });
 
 interface Entry {
