@@ -27,13 +27,19 @@ export interface ModelActivities {
   executeRun(input: RunRequest): Promise<RunExecution>;
 }
 
-/** What a run executes: an intervention graph (loupe.graph JSON) on a model. */
+/**
+ * What a run executes: a checked graph on a model, by reference. The graph
+ * itself is stored once, in PostgreSQL (graphs), never in Temporal's history:
+ * the worker reads it by hash, checks its bytes against the hash, and runs it
+ * with the types the API's check stored (it never validates it again).
+ */
 export interface RunRequest {
   readonly runId: string;
   readonly userId: string;
   readonly model: string;
-  /** The graph document; the worker parses and validates it against the model's manifest. */
-  readonly graph: unknown;
+  /** The model's hash the API checked the graph against. */
+  readonly modelHash: string;
+  readonly graphHash: string;
 }
 
 /** Where a run's result is stored and what its forward pass cost. */

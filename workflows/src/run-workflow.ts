@@ -14,11 +14,16 @@ import type {
 } from "./run-activities.ts";
 import { modelTaskQueue } from "./task-queues.ts";
 
-/** Errors that a retry cannot fix: the graph itself is wrong for the model. */
+/**
+ * Errors that a retry cannot fix: the graph failed on its own (alone in its
+ * pass: the engine never lets a graph's failure fail its batch), its stored
+ * graph is gone, or the model changed under it.
+ */
 const NON_RETRYABLE = [
   "GraphValidationError",
   "RunError",
-  "GraphFormatError",
+  "GraphUnavailable",
+  "ModelChanged",
   "UnknownModel",
 ];
 

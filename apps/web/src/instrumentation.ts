@@ -1,8 +1,9 @@
 /**
  * Runs once when the server starts: a bad environment stops the server here,
- * naming the variable, instead of failing the first request. Then, once a
- * minute, ends runs whose workflow was never started (see
- * reconcileUnscheduledRuns), releasing their quota.
+ * naming the variable, instead of failing the first request. Then, at start-up
+ * and once a minute, the sweeper starts the workflows of runs that were
+ * recorded but never started (Temporal was stalled or down at their submit;
+ * see startUnscheduledRuns).
  */
 export async function register(): Promise<void> {
   if (
@@ -17,18 +18,19 @@ export async function register(): Promise<void> {
     console.error(error instanceof Error ? error.message : error);
     process.exit(1);
   }
-  const { reconcileUnscheduledRuns } = await import("@loupe/api");
+  const { startUnscheduledRuns } = await import("@loupe/api");
   const { getApiServices } = await import("./server/api-services");
-  setInterval(() => {
-    reconcileUnscheduledRuns(getApiServices(), { olderThanMs: 120_000 })
-      .then((ended) => {
-        if (ended.length > 0)
+  const sweep = () =>
+    startUnscheduledRuns(getApiServices(), { olderThanMs: 10_000 })
+      .then((started) => {
+        if (started.length > 0)
           console.warn(
-            `[runs] ended ${ended.length} unscheduled run(s): ${ended.join(", ")}`,
+            `[runs] started ${started.length} run(s) recorded while Temporal did not answer: ${started.join(", ")}`,
           );
       })
       .catch((error: unknown) =>
-        console.error("[runs] reconcile failed:", error),
+        console.error("[runs] the sweeper failed:", error),
       );
-  }, 60_000).unref();
+  void sweep();
+  setInterval(() => void sweep(), 60_000).unref();
 }

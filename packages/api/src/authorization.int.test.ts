@@ -93,9 +93,10 @@ const fx = {
       userId: users.approved,
       model: modelName,
       modelHash: manifest.model.hash ?? "",
-      graph: {},
+      graph: { json: "{}", types: {} },
       graphHash: `sha256:${runId}`,
       experiment: null,
+      requestId: null,
       estimatedSeconds: 0.001,
     });
     if (completed) {

@@ -2,6 +2,7 @@ import {
   ModelAlreadyHostedError,
   ModelUnavailableError,
   QuotaExceededError,
+  RunLimitError,
   VersionConflictError,
 } from "@loupe/db";
 import { TRPCError } from "@trpc/server";
@@ -32,6 +33,20 @@ export function toApiError(error: unknown): never {
         quota: error.quota,
         limit: error.limit,
         used: error.used,
+      },
+      error.message,
+    );
+  if (error instanceof RunLimitError)
+    throw new LoupeError(
+      // The model's own limits make the run wrong; the user's make it too big.
+      error.limit === "vocabSize" || error.limit === "maxPositions"
+        ? "BAD_REQUEST"
+        : "PAYLOAD_TOO_LARGE",
+      {
+        code: error.code,
+        limit: error.limit,
+        max: error.max,
+        actual: error.actual,
       },
       error.message,
     );

@@ -35,7 +35,13 @@ export {
   openRunResult,
   openModelTokenizer,
 } from "./results/result-download.ts";
-export { reconcileUnscheduledRuns } from "./runs/reconcile-runs.ts";
+export { startUnscheduledRuns } from "./runs/start-unscheduled-runs.ts";
 export { LoupeError } from "./errors.ts";
+export {
+  maxRequestBytes,
+  withLimitedBody,
+  requestTooLargeResponse,
+  RequestTooLargeError,
+} from "./http/request-body-limit.ts";
 /** Result storage settings from env (LOUPE_RESULT_STORE, LOUPE_S3_*), for the apps. */
 export { resultStorageSettings } from "@loupe/db";

@@ -70,10 +70,26 @@ export {
 export { appendDomainEvents } from "./domain/append-domain-events.ts";
 export {
   requestRun,
+  findRequestedRun,
   quotaStanding,
   type QuotaStanding,
+  type RequestedRun,
   type RunRequestFacts,
 } from "./runs/request-run.ts";
+export {
+  storeGraph,
+  readStoredGraph,
+  StoredGraphError,
+  type StoredGraph,
+} from "./runs/graphs.ts";
+export {
+  DEFAULT_RUN_LIMITS,
+  RUN_LIMIT_NAMES,
+  RunLimitError,
+  runLimitsOf,
+  type RunLimitName,
+  type RunLimits,
+} from "./runs/run-limits.ts";
 export {
   finishRun,
   recordRunStep,

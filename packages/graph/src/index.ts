@@ -54,6 +54,7 @@ export {
   type TensorSpec,
 } from "./manifest/manifest-schema.ts";
 export { ModuleIndex } from "./manifest/module-index.ts";
+export { tokenLimits, type TokenLimits } from "./manifest/token-limits.ts";
 export { STANDARD_ALIASES } from "./manifest/standard-aliases.ts";
 export {
   graphSchema,
@@ -81,7 +82,7 @@ export {
   inputTokenBounds,
   type InputTokenBounds,
 } from "./format/input-token-bounds.ts";
-export { DTYPES, type DType } from "./ir/dtype.ts";
+export { DTYPES, bytesPerElement, type DType } from "./ir/dtype.ts";
 export {
   toFloat16Bits,
   fromFloat16Bits,

@@ -49,6 +49,7 @@ export {
   LoupeClientError,
   GraphInvalidError,
   QuotaExceededError,
+  RunLimitExceededError,
   ModelUnavailableError,
   UnauthorizedError,
   ServerUnreachableError,

@@ -1,19 +1,19 @@
 import {
   domainEvents,
   postgresResultStorage,
+  readStoredGraph,
   recordRunStep,
   recordRunTokens,
+  StoredGraphError,
   streams,
   type Database,
   type ResultStorage,
 } from "@loupe/db";
 import type { EngineThread, TokenEvent } from "@loupe/engine";
 import {
-  GraphFormatError,
+  canonicalJson,
   toSafetensors,
   inputTokenBounds,
-  parseGraphOrThrow,
-  validateGraph,
   type Graph,
   type Manifest,
 } from "@loupe/graph";
@@ -39,11 +39,11 @@ function sizeOf(graph: Graph): BatchSize {
 }
 
 /**
- * The model activity: validates a run's graph on its own (a bad graph fails
- * only its run, never a batch), then hands it to the model's batcher, which runs
- * it with other runs in shared forward passes; stores its saved values as
- * safetensors, content-addressed, and returns the reference with the run's
- * share of the batch's cost.
+ * The model activity: reads a run's checked graph by hash (stored once by the
+ * API), then hands it to the model's batcher, which runs it with other runs
+ * in shared forward passes (a graph that fails, fails alone: see the engine's
+ * runMany); stores its saved values as safetensors, content-addressed, and
+ * returns the reference with the run's share of the batch's cost.
  */
 export function createModelActivities(deps: {
   db: Database;
@@ -126,25 +126,26 @@ export function createModelActivities(deps: {
     );
   }, deps.batch);
 
+  const graphs = new StoredGraphCache(db);
   return {
     async executeRun(request) {
+      const hosted = model.manifest.model.hash ?? model.name;
+      if (request.modelHash !== hosted)
+        throw ApplicationFailure.nonRetryable(
+          `run ${request.runId} was checked against model ${model.name} with hash ${request.modelHash}, and this worker hosts ${hosted}: submit it again`,
+          "ModelChanged",
+        );
       let graph: Graph;
       try {
-        graph = parseGraphOrThrow(request.graph);
+        graph = await graphs.read(request.graphHash, request.modelHash);
       } catch (error) {
-        if (error instanceof GraphFormatError)
+        if (error instanceof StoredGraphError)
           throw ApplicationFailure.nonRetryable(
             error.message,
-            "GraphFormatError",
+            "GraphUnavailable",
           );
         throw error;
       }
-      const validation = validateGraph(graph, model.manifest);
-      if (!validation.ok)
-        throw ApplicationFailure.nonRetryable(
-          `invalid graph:\n${validation.issues.map((i) => `  ${i.message}`).join("\n")}`,
-          "GraphValidationError",
-        );
       // Heartbeat while waiting for (and running in) the batch: a worker that
       // dies stops heartbeating, and Temporal retries the run elsewhere. A
       // cancel arrives through the heartbeats and takes a waiting run out.
@@ -167,6 +168,42 @@ export function createModelActivities(deps: {
       }
     },
   };
+}
+
+/**
+ * Checked graphs read from PostgreSQL by hash, the last few kept parsed: the
+ * API checked each one against the model and stored it once; the worker
+ * checks only that the bytes match the hash (readStoredGraph), never
+ * validates them again, and parses a graph once however many runs share it.
+ */
+class StoredGraphCache {
+  readonly #parsed = new Map<string, Graph>();
+  constructor(
+    private readonly db: Database,
+    private readonly capacity = 256,
+  ) {}
+
+  async read(graphHash: string, modelHash: string): Promise<Graph> {
+    const key = `${graphHash} ${modelHash}`;
+    const hit = this.#parsed.get(key);
+    if (hit) {
+      this.#parsed.delete(key);
+      this.#parsed.set(key, hit);
+      return hit;
+    }
+    const stored = await readStoredGraph(
+      this.db,
+      graphHash,
+      modelHash,
+      canonicalJson,
+    );
+    // Hash-verified bytes the API parsed and checked: decoding is all that is left.
+    const graph = JSON.parse(stored.json) as Graph;
+    this.#parsed.set(key, graph);
+    if (this.#parsed.size > this.capacity)
+      this.#parsed.delete(this.#parsed.keys().next().value!);
+    return graph;
+  }
 }
 
 /**

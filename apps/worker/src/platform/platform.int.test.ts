@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { readStream, streams } from "@loupe/db";
+import { postgresResultStorage, readStream, streams } from "@loupe/db";
 import path from "node:path";
 import { EngineThread, loadModelFiles, type LoupeEngine } from "@loupe/engine";
 import { loadTokenizer, type Envoy, type Graph } from "@loupe/graph";
@@ -51,7 +51,12 @@ beforeAll(async () => {
   );
   local = await loadModelFiles(path.join(MODEL_DIR, "model.onnx"));
   const hosted = { name: modelName, manifest: model.manifest, engine };
-  await registerHostedModel(platform.db, hosted);
+  // With its tokenizer, as a worker registers it: the API counts text
+  // prompts' tokens with it.
+  await registerHostedModel(platform.db, hosted, {
+    results: postgresResultStorage(platform.db),
+    tokenizer: model.tokenizer,
+  });
   workers = [
     await Worker.create({
       connection: await NativeConnection.connect({ address }),
@@ -357,7 +362,10 @@ describe("batching across users", () => {
       manifest: batchModel.manifest,
       engine: batchEngine,
     };
-    await registerHostedModel(platform.db, hosted);
+    await registerHostedModel(platform.db, hosted, {
+      results: postgresResultStorage(platform.db),
+      tokenizer: batchModel.tokenizer,
+    });
     const users = await Promise.all(
       ["u1", "u2", "u3", "u4"].map((n) => platform.approvedUser(n)),
     );

@@ -4,9 +4,10 @@ import {
   listWorkerStatuses,
   quotaStanding,
   streams,
+  runLimitsOf,
 } from "@loupe/db";
 import { z } from "zod";
-import { quotaInput } from "../auth/default-quota.ts";
+import { completeQuota, quotaInput } from "../auth/default-quota.ts";
 import { notFound } from "../errors.ts";
 import { adminProcedure, router } from "../trpc.ts";
 
@@ -33,9 +34,12 @@ export const adminRouter = router({
       if (!(await db.account.findUnique({ where: { id: input.userId } })))
         throw notFound(`account ${input.userId}`);
       const stream = streams.user(input.userId);
+      const { userId, ...quota } = input;
+      const current = await db.quota.findUnique({ where: { userId } });
       await appendDomainEvents(db, [
         domainEvents.event(stream, "quota.granted", {
-          ...input,
+          userId,
+          ...completeQuota(quota, current && runLimitsOf(current)),
           by: ctx.principal.userId,
         }),
       ]);

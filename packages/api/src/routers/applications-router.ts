@@ -6,7 +6,11 @@ import {
 } from "@loupe/db";
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { DEFAULT_QUOTA, quotaInput } from "../auth/default-quota.ts";
+import {
+  DEFAULT_QUOTA,
+  completeQuota,
+  quotaInput,
+} from "../auth/default-quota.ts";
 import { notFound, toApiError } from "../errors.ts";
 import { adminProcedure, router, sessionProcedure } from "../trpc.ts";
 
@@ -110,7 +114,7 @@ export const applicationsRouter = router({
               domainEvents.event(stream, "quota.granted", {
                 userId: input.userId,
                 by,
-                ...(input.quota ?? DEFAULT_QUOTA),
+                ...completeQuota(input.quota ?? DEFAULT_QUOTA, null),
               }),
             ]
           : [

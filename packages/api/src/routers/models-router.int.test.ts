@@ -194,9 +194,10 @@ describe("models.unhost", () => {
       userId: researcherId,
       model: "facts-unhost",
       modelHash: "h",
-      graph: {},
+      graph: { json: "{}", types: {} },
       graphHash: `sha256:${waiting}`,
       experiment: null,
+      requestId: null,
       estimatedSeconds: 0.01,
     });
     const unhosted = await admin.models.unhost({ name: "facts-unhost" });

@@ -18,6 +18,12 @@ import {
 
 const id = z.string().min(1).max(200);
 
+const NO_VALIDATION_LIMITS = {
+  maxNodes: Infinity,
+  maxConstantBytes: Infinity,
+  maxSavedBytes: Infinity,
+};
+
 type RunRow = Awaited<ReturnType<typeof readableRun>>;
 
 const view = (run: RunRow, position: number | null) => ({
@@ -90,6 +96,17 @@ export const runsRouter = router({
           version: z.number().int().min(1).optional(),
           /** Serve from an earlier identical run the caller may read (default on). */
           reuse: z.boolean().default(true),
+          /**
+           * The client's id for this request (the SDK makes one per call and
+           * sends it again on retries): the same id from the same user returns
+           * the same run, however often it is sent.
+           */
+          requestId: z
+            .string()
+            .min(8)
+            .max(100)
+            .regex(/^[A-Za-z0-9_.:-]+$/, "letters, digits and _ . : -")
+            .optional(),
         })
         .refine(
           (i) =>
@@ -125,10 +142,15 @@ export const runsRouter = router({
         };
       }
       await assertModelRunnable(db, model);
-      const checked = await checkGraphForModel(db, model, document);
+      // Size limits are the user's run limits (enforced by name in submitRun).
+      const checked = await checkGraphForModel(db, model, document, {
+        results: ctx.services.results,
+        limits: NO_VALIDATION_LIMITS,
+      });
       return submitRun(ctx.services, ctx.principal, checked, {
         experiment,
         reuse: input.reuse,
+        requestId: input.requestId,
       });
     }),
 

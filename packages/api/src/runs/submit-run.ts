@@ -1,33 +1,54 @@
 import { randomUUID } from "node:crypto";
 import {
   findReusableRun,
-  finishRun,
-  requestRun,
+  findRequestedRun,
+  QuotaExceededError,
+  runLimitsOf,
   serveCachedRun,
+  requestRun,
+  type Database,
+  type RunLimits,
 } from "@loupe/db";
-import type { runWorkflow } from "@loupe/workflows";
+import type { RunRequest, runWorkflow } from "@loupe/workflows";
 import { PLATFORM_TASK_QUEUE } from "@loupe/workflows";
+import { WorkflowExecutionAlreadyStartedError } from "@temporalio/client";
 import type { Principal } from "../auth/principal.ts";
-import { toApiError } from "../errors.ts";
+import { LoupeError, toApiError } from "../errors.ts";
 import type { CheckedGraph } from "../graphs/validate-for-model.ts";
 import type { ApiServices } from "../services.ts";
+import { enforceRunLimits } from "./enforce-run-limits.ts";
 import { estimateRunSeconds } from "./estimate-run.ts";
 
 export interface SubmittedRun {
   readonly runId: string;
   /** `completed` when served from an earlier identical run's result. */
-  readonly status: "queued" | "completed";
+  readonly status: string;
   readonly cached: boolean;
   readonly cachedFrom: string | null;
+  /** True when the request id had been submitted before: this is that run. */
+  readonly duplicate: boolean;
 }
 
 /**
- * Submits a checked graph as a run. Served from an earlier identical run
- * (same graph hash, same model hash) that the requester may read, when there
- * is one and `reuse` is on: no worker work and no quota. Otherwise the
- * request and its quota reservation are recorded atomically (or rejected with
- * QUOTA_EXCEEDED) and the run's workflow is started; if Temporal refuses the
- * start, the run is ended as failed at once and its reservation released.
+ * How long a submit waits for Temporal to start the run's workflow. Past it
+ * (Temporal stalled or down), the run stays recorded, with its reservation,
+ * as `requested`, and the answer says so; the sweeper (startUnscheduledRuns)
+ * starts it once Temporal answers again. No submit hangs on Temporal.
+ */
+export const WORKFLOW_START_DEADLINE_MS = 2_000;
+
+/**
+ * Submits a checked graph as a run, once per request id:
+ * 1. the user's run limits (rows, tokens, nodes, constants, result bytes) and
+ *    the model's (vocabulary, positions) are enforced, by name, before anything
+ *    is recorded;
+ * 2. a request id this user submitted before returns that run (a client's
+ *    retry never makes a second, charged run; PostgreSQL enforces it);
+ * 3. with `reuse`, an earlier identical run (same graph hash, same model hash)
+ *    the requester may read serves the result: no worker work, no quota;
+ * 4. otherwise the request, its graph (stored once, by hash) and its quota
+ *    reservation are recorded atomically (or refused with QUOTA_EXCEEDED), and
+ *    the run's workflow is started with the run's id and the graph's hash.
  */
 export async function submitRun(
   services: ApiServices,
@@ -36,69 +57,153 @@ export async function submitRun(
   options: {
     experiment: { experimentId: string; version: number } | null;
     reuse: boolean;
+    requestId?: string | undefined;
   },
 ): Promise<SubmittedRun> {
   const { db } = services;
+  const userId = principal.userId;
+  const requestId = options.requestId ?? null;
+  await enforceRunLimits(checked, await runLimitsFor(db, userId)).catch(
+    toApiError,
+  );
+  if (requestId !== null) {
+    const earlier = await findRequestedRun(db, userId, requestId);
+    if (earlier) return repeated(services, checked, requestId, earlier);
+  }
   const runId = randomUUID();
   const facts = {
     runId,
-    userId: principal.userId,
+    userId,
     model: checked.model.name,
     modelHash: checked.model.hash,
-    graph: checked.document,
+    graph: { json: checked.json, types: Object.fromEntries(checked.types) },
     graphHash: checked.graphHash,
     experiment: options.experiment,
+    requestId,
   };
   if (options.reuse) {
     const earlier = await findReusableRun(db, {
-      userId: principal.userId,
+      userId,
       graphHash: checked.graphHash,
       modelHash: checked.model.hash,
     });
     if (earlier) {
-      await serveCachedRun(db, facts, earlier);
+      try {
+        await serveCachedRun(db, facts, earlier);
+      } catch (error) {
+        // A concurrent request with the same id recorded its run first.
+        if (requestId === null || !isUniqueViolation(error)) throw error;
+        const first = await findRequestedRun(db, userId, requestId);
+        if (!first) throw error;
+        return repeated(services, checked, requestId, first);
+      }
       return {
         runId,
         status: "completed",
         cached: true,
         cachedFrom: earlier.runId,
+        duplicate: false,
       };
     }
   }
-  await requestRun(db, {
+  const requested = await requestRun(db, {
     ...facts,
     estimatedSeconds: estimateRunSeconds(
       checked.graph,
       checked.model.secondsPerToken,
     ),
   }).catch(toApiError);
-  const platformTaskQueue = services.runs.platformTaskQueue;
-  try {
-    await services.temporal.client.workflow.start<typeof runWorkflow>(
-      "runWorkflow",
-      {
-        taskQueue: platformTaskQueue ?? PLATFORM_TASK_QUEUE,
-        workflowId: runWorkflowId(runId),
-        args: [
-          {
-            runId,
-            userId: principal.userId,
-            model: checked.model.name,
-            graph: checked.document,
-          },
-        ],
-      },
-    );
-  } catch (error) {
-    await finishRun(db, runId, {
-      status: "failed",
-      code: "SCHEDULING_FAILED",
-      reason: `the run could not be scheduled: ${error instanceof Error ? error.message : String(error)}`,
-    });
-    throw error;
-  }
-  return { runId, status: "queued", cached: false, cachedFrom: null };
+  if (requested.duplicate)
+    return repeated(services, checked, requestId!, requested);
+  const started = await startRunWorkflow(services, {
+    runId,
+    userId,
+    model: checked.model.name,
+    modelHash: checked.model.hash,
+    graphHash: checked.graphHash,
+  });
+  return {
+    runId,
+    status: started === "unavailable" ? "requested" : "queued",
+    cached: false,
+    cachedFrom: null,
+    duplicate: false,
+  };
 }
+
+/** The run an earlier request with this id made (refused if it was for another graph). */
+async function repeated(
+  services: ApiServices,
+  checked: CheckedGraph,
+  requestId: string,
+  earlier: { runId: string; graphHash: string },
+): Promise<SubmittedRun> {
+  if (earlier.graphHash !== checked.graphHash)
+    throw new LoupeError(
+      "CONFLICT",
+      { code: "REQUEST_ID_REUSED", requestId, runId: earlier.runId },
+      `request id ${requestId} was already used for run ${earlier.runId}, of another graph; use a new request id for a new run`,
+    );
+  const run = await services.db.run.findUniqueOrThrow({
+    where: { id: earlier.runId },
+  });
+  // Its first submit may have found Temporal down: a retry tries the start again.
+  if (run.status === "requested")
+    await startRunWorkflow(services, {
+      runId: run.id,
+      userId: run.userId,
+      model: run.model,
+      modelHash: run.modelHash,
+      graphHash: run.graphHash,
+    });
+  return {
+    runId: run.id,
+    status: run.status,
+    cached: run.cached,
+    cachedFrom: null,
+    duplicate: true,
+  };
+}
+
+/** The user's per-run limits (their quota's); QUOTA_EXCEEDED without a quota. */
+async function runLimitsFor(db: Database, userId: string): Promise<RunLimits> {
+  const quota = await db.quota.findUnique({ where: { userId } });
+  if (!quota) return toApiError(new QuotaExceededError("none", 0, 0));
+  return runLimitsOf(quota);
+}
+
+/**
+ * Starts a run's workflow (one per run, ever: its id is the run's), within
+ * WORKFLOW_START_DEADLINE_MS: `started`, `exists` (a retry, the sweeper), or
+ * `unavailable` when Temporal did not answer in time or refused: the run
+ * stays `requested`, for the sweeper.
+ */
+export async function startRunWorkflow(
+  services: ApiServices,
+  request: RunRequest,
+): Promise<"started" | "exists" | "unavailable"> {
+  const { client } = services.temporal;
+  try {
+    await client.withDeadline(Date.now() + WORKFLOW_START_DEADLINE_MS, () =>
+      client.workflow.start<typeof runWorkflow>("runWorkflow", {
+        taskQueue: services.runs.platformTaskQueue ?? PLATFORM_TASK_QUEUE,
+        workflowId: runWorkflowId(request.runId),
+        args: [request],
+      }),
+    );
+    return "started";
+  } catch (error) {
+    if (error instanceof WorkflowExecutionAlreadyStartedError) return "exists";
+    console.warn(
+      `[runs] run ${request.runId} is recorded but its workflow did not start (${error instanceof Error ? error.message : String(error)}); the sweeper starts it when Temporal answers`,
+    );
+    return "unavailable";
+  }
+}
+
+const isUniqueViolation = (error: unknown) =>
+  error instanceof Error &&
+  /unique constraint|23505|P2002/i.test(error.message);
 
 /** The workflow id of a run: one workflow per run, ever. */
 export const runWorkflowId = (runId: string) => `run-${runId}`;

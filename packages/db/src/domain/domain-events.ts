@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { defineEvent, EventCatalog } from "../events/event-catalog.ts";
+import { DEFAULT_RUN_LIMITS } from "../runs/run-limits.ts";
 
 /**
  * Loupe's domain events, by stream: `user-<id>` (account, access application,
@@ -7,7 +8,7 @@ import { defineEvent, EventCatalog } from "../events/event-catalog.ts";
  * `run-<id>` (a run's life, with its quota reservation and settlement) and
  * `model-<name>` (registrations, and hosting: requested, loading, online,
  * refused or failed, unhosted, unloaded). A payload change bumps its type's schema
- * version and adds an upcaster (see EventCatalog; run.requested is at 2).
+ * version and adds an upcaster (see EventCatalog; run.requested is at 3).
  */
 const id = z.string().min(1);
 const visibility = z.enum(["private", "unlisted", "public"]);
@@ -53,7 +54,7 @@ export const applicationRejected = defineEvent({
 });
 export const quotaGranted = defineEvent({
   type: "quota.granted",
-  version: 1,
+  version: 2,
   schema: z.object({
     userId: id,
     by: id,
@@ -61,7 +62,19 @@ export const quotaGranted = defineEvent({
     maxConcurrentRuns: z.number().int().nonnegative(),
     maxRunsPerDay: z.number().int().nonnegative(),
     maxResultBytes: z.number().int().nonnegative(),
+    // Per-run limits (version 2), enforced when a run is submitted.
+    maxRowsPerRun: z.number().int().nonnegative(),
+    maxTokensPerRow: z.number().int().nonnegative(),
+    maxTokensPerRun: z.number().int().nonnegative(),
+    maxNodesPerRun: z.number().int().nonnegative(),
+    maxConstantBytesPerRun: z.number().int().nonnegative(),
+    maxResultBytesPerRun: z.number().int().nonnegative(),
+    maxRequestBytes: z.number().int().nonnegative(),
   }),
+  // Version 1 had no per-run limits: such a grant has the defaults.
+  upcasters: {
+    1: (payload) => ({ ...DEFAULT_RUN_LIMITS, ...(payload as object) }),
+  },
 });
 export const apiKeyCreated = defineEvent({
   type: "api_key.created",
@@ -144,20 +157,29 @@ export const experimentUnstarred = defineEvent({
 
 export const runRequested = defineEvent({
   type: "run.requested",
-  version: 2,
+  version: 3,
   schema: z.object({
     runId: id,
     userId: id,
     model: z.string().min(1),
     modelHash: z.string().min(1),
+    /** The graph the run executes, stored once in the graphs table by this hash. */
     graphHash: z.string().min(1),
     experiment: z
       .object({ experimentId: id, version: z.number().int().min(1) })
       .nullable(),
-    /** The graph document the run executes (version 2; version 1 did not keep it). */
-    graph: z.record(z.string(), z.unknown()),
+    /** The client's id for the request (runs.submit's requestId): one run per user and id. */
+    requestId: z.string().min(1).nullable(),
   }),
-  upcasters: { 1: (payload) => ({ ...(payload as object), graph: {} }) },
+  upcasters: {
+    1: (payload) => ({ ...(payload as object), graph: {} }),
+    // Version 2 carried the graph document; it now lives in the graphs table
+    // (the migration moved every run's graph there), named by graphHash.
+    2: (payload) => {
+      const { graph: _graph, ...rest } = payload as Record<string, unknown>;
+      return { ...rest, requestId: null };
+    },
+  },
 });
 export const runQueued = defineEvent({
   type: "run.queued",

@@ -4,6 +4,7 @@ import { connectTestDatabase, truncateAll } from "../testing/index.ts";
 import { registerModel } from "../models/register-model.ts";
 import { finishRun } from "../runs/finish-run.ts";
 import { requestRun } from "../runs/request-run.ts";
+import { DEFAULT_RUN_LIMITS } from "../runs/run-limits.ts";
 import { domainEvents, streams } from "./domain-events.ts";
 import {
   projectDomainEvents,
@@ -35,6 +36,7 @@ async function snapshot(): Promise<Record<string, unknown[]>> {
 it("projects domain events inline, and rebuilding from the log gives the same read models", async () => {
   const e = domainEvents;
   const graph = { format: "loupe.graph", version: 1, traces: [], nodes: [] };
+  const storedGraph = { json: JSON.stringify(graph), types: {} };
   await emit(
     e.event(streams.user("admin"), "account.created", {
       userId: "admin",
@@ -94,6 +96,7 @@ it("projects domain events inline, and rebuilding from the log gives the same re
       maxConcurrentRuns: 4,
       maxRunsPerDay: 100,
       maxResultBytes: 2 ** 30,
+      ...DEFAULT_RUN_LIMITS,
     }),
   );
   await emit(
@@ -195,9 +198,10 @@ it("projects domain events inline, and rebuilding from the log gives the same re
       userId: "ada",
       model: "facts",
       modelHash: "sha256:m",
-      graph,
+      graph: storedGraph,
       graphHash: "sha256:g",
       experiment: { experimentId: "x1", version: 2 },
+      requestId: null,
       estimatedSeconds: 2,
     });
     await emit(e.event(streams.run(runId), "run.queued", { runId }));
@@ -231,7 +235,8 @@ it("projects domain events inline, and rebuilding from the log gives the same re
           },
     );
   }
-  // An event written by an older schema (run.requested v1 had no graph) reads upcast.
+  // An event written by an older schema (run.requested v1 had no graph, v2
+  // carried it, v3 names it by hash and has the request id) reads upcast.
   await db.event.create({
     data: {
       stream: streams.run("r0"),
@@ -314,7 +319,11 @@ it("projects domain events inline, and rebuilding from the log gives the same re
   const after = await snapshot();
   // The v1 request was not projected inline (written raw); the rebuild reads it upcast.
   expect(after.runs).toContainEqual(
-    expect.objectContaining({ id: "r0", graph: {}, status: "requested" }),
+    expect.objectContaining({
+      id: "r0",
+      request_id: null,
+      status: "requested",
+    }),
   );
   expect({
     ...after,

@@ -92,6 +92,9 @@ async function apply(tx: Transaction, e: DomainEvent, at: Date): Promise<void> {
       const data = {
         ...quota,
         maxResultBytes: BigInt(quota.maxResultBytes),
+        maxConstantBytesPerRun: BigInt(quota.maxConstantBytesPerRun),
+        maxResultBytesPerRun: BigInt(quota.maxResultBytesPerRun),
+        maxRequestBytes: BigInt(quota.maxRequestBytes),
         updatedAt: at,
       };
       await tx.quota.upsert({
@@ -220,7 +223,7 @@ async function apply(tx: Transaction, e: DomainEvent, at: Date): Promise<void> {
           experimentId: p.experiment?.experimentId ?? null,
           experimentVersion: p.experiment?.version ?? null,
           status: "requested",
-          graph: p.graph as Prisma.InputJsonObject,
+          requestId: p.requestId,
           requestedAt: at,
         },
       });

@@ -7,6 +7,7 @@ import {
 import { domainEvents, streams } from "../domain/domain-events.ts";
 import { projectDomainEvents } from "../domain/project-domain-events.ts";
 import { QuotaExceededError } from "./quota-exceeded-error.ts";
+import { storeGraph, type StoredGraph } from "./graphs.ts";
 import { utcDay } from "./utc-day.ts";
 
 export interface RunRequestFacts {
@@ -14,12 +15,24 @@ export interface RunRequestFacts {
   readonly userId: string;
   readonly model: string;
   readonly modelHash: string;
-  readonly graph: Record<string, unknown>;
+  /** The checked graph, stored once (graphs table) under graphHash. */
+  readonly graph: StoredGraph;
   readonly graphHash: string;
   readonly experiment: { experimentId: string; version: number } | null;
+  /** The client's id for this request: one run per user and id (null: none given). */
+  readonly requestId: string | null;
   /** Compute seconds to reserve: the run's estimated cost. */
   readonly estimatedSeconds: number;
 }
+
+/** What a submitted request became: a new run, or the run an earlier request with its id made. */
+export type RequestedRun =
+  | { readonly runId: string; readonly duplicate: false }
+  | {
+      readonly runId: string;
+      readonly duplicate: true;
+      readonly graphHash: string;
+    };
 
 /** A user's quota and what is in use now, as admission sees it. */
 export interface QuotaStanding {
@@ -74,11 +87,17 @@ export async function quotaStanding(
 export async function requestRun(
   db: Database,
   facts: RunRequestFacts,
-): Promise<void> {
-  await db.$transaction(async (tx) => {
+): Promise<RequestedRun> {
+  return db.$transaction(async (tx): Promise<RequestedRun> => {
     const locked = await tx.$queryRaw<{ user_id: string }[]>`
       SELECT user_id FROM quotas WHERE user_id = ${facts.userId} FOR UPDATE`;
     if (locked.length === 0) throw new QuotaExceededError("none", 0, 0);
+    // Under the user's quota lock, so concurrent retries of one request see
+    // each other; the unique index on (user_id, request_id) is the backstop.
+    if (facts.requestId !== null) {
+      const earlier = await findRequestedRun(tx, facts.userId, facts.requestId);
+      if (earlier) return { ...earlier, duplicate: true };
+    }
     const s = await quotaStanding(tx, facts.userId);
     const limits = s.limits!;
     if (s.activeRuns + 1 > limits.maxConcurrentRuns)
@@ -106,7 +125,8 @@ export async function requestRun(
         limits.maxResultBytes,
         s.resultBytesToday,
       );
-    const { estimatedSeconds, ...requested } = facts;
+    const { estimatedSeconds, graph, ...requested } = facts;
+    await storeGraph(tx, facts.graphHash, facts.modelHash, graph);
     await appendInTransaction(
       tx,
       [
@@ -130,7 +150,21 @@ export async function requestRun(
       ],
       projectDomainEvents,
     );
+    return { runId: facts.runId, duplicate: false };
   }, TRANSACTION_OPTIONS);
+}
+
+/** The run a user's earlier request with `requestId` made, if any. */
+export async function findRequestedRun(
+  tx: Transaction | Database,
+  userId: string,
+  requestId: string,
+): Promise<{ runId: string; graphHash: string } | null> {
+  const run = await tx.run.findUnique({
+    where: { userId_requestId: { userId, requestId } },
+    select: { id: true, graphHash: true },
+  });
+  return run && { runId: run.id, graphHash: run.graphHash };
 }
 
 const round = (x: number) => Math.round(x * 1000) / 1000;

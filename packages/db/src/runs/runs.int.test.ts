@@ -1,4 +1,6 @@
+import { createHash } from "node:crypto";
 import { afterAll, beforeEach, describe, expect, inject, it } from "vitest";
+import { readStoredGraph } from "./graphs.ts";
 import { appendEvents } from "../events/append-events.ts";
 import { readStream } from "../events/read-stream.ts";
 import { domainEvents, streams } from "../domain/domain-events.ts";
@@ -8,13 +10,22 @@ import { finishRun, recordRunStep } from "./finish-run.ts";
 import { queuePosition } from "./queue-position.ts";
 import { QuotaExceededError } from "./quota-exceeded-error.ts";
 import { quotaStanding, requestRun } from "./request-run.ts";
+import { DEFAULT_RUN_LIMITS } from "./run-limits.ts";
 import { findReusableRun, serveCachedRun } from "./serve-cached-run.ts";
 
 const db = connectTestDatabase(inject("databaseUrl"));
 beforeEach(() => truncateAll(db));
 afterAll(() => db.$disconnect());
 
-const graph = { format: "loupe.graph", version: 1, traces: [], nodes: [] };
+const graph = {
+  json: JSON.stringify({
+    format: "loupe.graph",
+    version: 1,
+    traces: [],
+    nodes: [],
+  }),
+  types: {},
+};
 const emit = (...events: ReturnType<typeof domainEvents.event>[]) =>
   appendEvents(
     db,
@@ -39,6 +50,7 @@ async function grant(
       maxConcurrentRuns: 10,
       maxRunsPerDay: 100,
       maxResultBytes: 10_000,
+      ...DEFAULT_RUN_LIMITS,
       ...limits,
     }),
   );
@@ -53,6 +65,7 @@ const request = (runId: string, userId: string, extra = {}) =>
     graph,
     graphHash: `sha256:${runId}`,
     experiment: null,
+    requestId: null,
     estimatedSeconds: 1,
     ...extra,
   });
@@ -70,6 +83,73 @@ const completed = (resultBytes: number, computeSeconds = 0.25) =>
       computeSeconds,
     },
   }) as const;
+
+describe("idempotent requests", () => {
+  it("one run per user and request id: a repeat, or 10 at once, makes one run and one reservation", async () => {
+    await grant("ada");
+    await grant("bob");
+    const first = await request("r1", "ada", { requestId: "req-1" });
+    expect(first).toEqual({ runId: "r1", duplicate: false });
+    // The same id again (a retry) returns the first run and records nothing.
+    expect(await request("r2", "ada", { requestId: "req-1" })).toEqual({
+      runId: "r1",
+      duplicate: true,
+      graphHash: "sha256:r1",
+    });
+    expect(await readStream(db, streams.run("r2"))).toEqual([]);
+    const concurrent = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        request(`c${i}`, "ada", { requestId: "req-2" }),
+      ),
+    );
+    const runIds = new Set(concurrent.map((r) => r.runId));
+    expect(runIds.size).toBe(1);
+    expect(concurrent.filter((r) => !r.duplicate)).toHaveLength(1);
+    // Another user's request with the same id is a request of its own.
+    expect(await request("b1", "bob", { requestId: "req-1" })).toMatchObject({
+      runId: "b1",
+      duplicate: false,
+    });
+    const standing = await quotaStanding(db, "ada");
+    expect(standing).toMatchObject({
+      runsToday: 2,
+      activeRuns: 2,
+      secondsToday: 2,
+    });
+    expect(await db.event.count({ where: { type: "quota.reserved" } })).toBe(3);
+    // PostgreSQL enforces it too, whatever the writer: a second row for (ada, req-1) is refused.
+    await expect(
+      db.$executeRaw`INSERT INTO runs (id, user_id, model, model_hash, graph_hash, status, request_id, requested_at) VALUES ('x', 'ada', 'facts', 'm', 'g', 'requested', 'req-1', now())`,
+    ).rejects.toThrow(/unique/i);
+  });
+
+  it("stores a run's graph once, by hash, and reads it back checked against the hash", async () => {
+    await grant("ada");
+    const json = JSON.stringify({
+      format: "loupe.graph",
+      version: 1,
+      traces: [],
+      nodes: [],
+      marker: "only-once",
+    });
+    const hash = `sha256:${createHash("sha256").update(json).digest("hex")}`;
+    for (const runId of ["g1", "g2"])
+      await request(runId, "ada", {
+        graph: { json, types: { n0: null } },
+        graphHash: hash,
+      });
+    expect(await db.graph.count()).toBe(1);
+    const read = await readStoredGraph(db, hash, "sha256:m", () => "");
+    expect(read).toEqual({ json, types: { n0: null } });
+    await expect(
+      readStoredGraph(db, hash, "sha256:other-model", () => ""),
+    ).rejects.toThrow(/never checked against model sha256:other-model/);
+    await db.$executeRaw`UPDATE graphs SET document = '{"tampered": true}'::json WHERE hash = ${hash}`;
+    await expect(
+      readStoredGraph(db, hash, "sha256:m", (d) => JSON.stringify(d)),
+    ).rejects.toThrow(/does not match its hash/);
+  });
+});
 
 describe("quota reservation", () => {
   it("refuses a user without a quota, and names each quota it exceeds", async () => {
@@ -239,6 +319,7 @@ describe("result reuse", () => {
         graph,
         graphHash: "sha256:pub",
         experiment: null,
+        requestId: null,
       },
       hit!,
     );

@@ -1,5 +1,9 @@
 import type { Database } from "../create-database.ts";
-import { appendEvents } from "../events/append-events.ts";
+import {
+  appendInTransaction,
+  TRANSACTION_OPTIONS,
+} from "../events/append-events.ts";
+import { storeGraph } from "./graphs.ts";
 import { domainEvents, streams } from "../domain/domain-events.ts";
 import { projectDomainEvents } from "../domain/project-domain-events.ts";
 import type { RunRequestFacts } from "./request-run.ts";
@@ -73,47 +77,51 @@ export async function serveCachedRun(
   from: ReusableRun,
 ): Promise<void> {
   const stream = streams.run(facts.runId);
-  await appendEvents(
-    db,
-    [
-      {
-        stream,
-        expectedVersion: 0,
-        events: [
-          domainEvents.event(stream, "run.requested", facts),
-          ...(from.generated?.some((r) => r.ids.length > 0)
-            ? [
-                domainEvents.event(stream, "run.tokens", {
-                  runId: facts.runId,
-                  tokens: from.generated.flatMap((r) =>
-                    r.ids.map((id, step) => ({
-                      trace: r.trace,
-                      invoke: r.invoke,
-                      row: r.row,
-                      step,
-                      id,
-                      text: step === r.ids.length - 1 ? r.text : null,
-                    })),
-                  ),
-                }),
-              ]
-            : []),
-          domainEvents.event(stream, "run.completed", {
-            runId: facts.runId,
-            resultHash: from.resultHash,
-            resultBytes: from.resultBytes,
-            cached: true,
-            metrics: {
-              batchId: null,
-              forwardPasses: 0,
-              batchRows: 0,
-              runRows: 0,
-              computeSeconds: 0,
-            },
-          }),
-        ],
-      },
-    ],
-    projectDomainEvents,
-  );
+  const { graph, ...requested } = facts;
+  await db.$transaction(async (tx) => {
+    await storeGraph(tx, facts.graphHash, facts.modelHash, graph);
+    await appendInTransaction(
+      tx,
+      [
+        {
+          stream,
+          expectedVersion: 0,
+          events: [
+            domainEvents.event(stream, "run.requested", requested),
+            ...(from.generated?.some((r) => r.ids.length > 0)
+              ? [
+                  domainEvents.event(stream, "run.tokens", {
+                    runId: facts.runId,
+                    tokens: from.generated.flatMap((r) =>
+                      r.ids.map((id, step) => ({
+                        trace: r.trace,
+                        invoke: r.invoke,
+                        row: r.row,
+                        step,
+                        id,
+                        text: step === r.ids.length - 1 ? r.text : null,
+                      })),
+                    ),
+                  }),
+                ]
+              : []),
+            domainEvents.event(stream, "run.completed", {
+              runId: facts.runId,
+              resultHash: from.resultHash,
+              resultBytes: from.resultBytes,
+              cached: true,
+              metrics: {
+                batchId: null,
+                forwardPasses: 0,
+                batchRows: 0,
+                runRows: 0,
+                computeSeconds: 0,
+              },
+            }),
+          ],
+        },
+      ],
+      projectDomainEvents,
+    );
+  }, TRANSACTION_OPTIONS);
 }

@@ -12,6 +12,7 @@ import {
 import {
   GraphInvalidError,
   LoupeClientError,
+  ServerUnreachableError,
 } from "../errors/loupe-client-error.ts";
 import { ExperimentsClient } from "../experiments/experiments-client.ts";
 import { LocalModels } from "../local/local-models.ts";
@@ -173,18 +174,29 @@ export class Loupe {
     return this.api.call("reading your account", (t) => t.account.me.query());
   }
 
-  /** Submits a graph to the server; returns without waiting. */
+  /**
+   * Submits a graph to the server; returns without waiting. The call has a
+   * request id of its own (or `requestId`), sent again on each retry: when
+   * the server is unreachable or answers 502, 503 or 504, the submit is
+   * retried (up to 5 times, backing off from 0.5 s), and the server returns
+   * the same run for the same id however often it arrives, so a retry never
+   * makes a second, charged run.
+   */
   async submit(
     model: string,
     graph: Graph,
-    options: { reuse?: boolean } = {},
+    options: { reuse?: boolean; requestId?: string } = {},
   ): Promise<RunHandle> {
-    const { runId } = await this.api.call(`submitting a run of ${model}`, (t) =>
-      t.runs.submit.mutate({
-        model,
-        graph: JSON.parse(serializeGraph(graph)) as unknown,
-        reuse: options.reuse ?? true,
-      }),
+    const input = {
+      model,
+      graph: JSON.parse(serializeGraph(graph)) as unknown,
+      reuse: options.reuse ?? true,
+      requestId: options.requestId ?? globalThis.crypto.randomUUID(),
+    };
+    const { runId } = await withRetries(() =>
+      this.api.call(`submitting a run of ${model}`, (t) =>
+        t.runs.submit.mutate(input),
+      ),
     );
     return new RunHandle(this.api, runId);
   }
@@ -333,5 +345,26 @@ async function followGeneration(
     return await handle.result({ ...options, onStatus });
   } finally {
     cancel?.removeEventListener("abort", onCancel);
+  }
+}
+
+/** Whether a failed call may be sent again: nothing answered, or a gateway or overload answer. */
+function retryable(error: unknown): boolean {
+  if (error instanceof ServerUnreachableError) return true;
+  const status = (
+    (error as { cause?: { data?: { httpStatus?: number } } }).cause?.data ?? {}
+  ).httpStatus;
+  return status === 502 || status === 503 || status === 504;
+}
+
+/** Runs `call`, again after a retryable failure (5 tries, backing off 0.5, 1, 2, 4 s). */
+async function withRetries<T>(call: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      if (attempt >= 5 || !retryable(error)) throw error;
+      await new Promise((r) => setTimeout(r, 500 * 2 ** (attempt - 1)));
+    }
   }
 }

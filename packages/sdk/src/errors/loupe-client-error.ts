@@ -4,6 +4,7 @@ import { TRPCClientError } from "@trpc/client";
 export type LoupeClientErrorCode =
   | "GRAPH_INVALID"
   | "QUOTA_EXCEEDED"
+  | "RUN_LIMIT_EXCEEDED"
   | "MODEL_UNAVAILABLE"
   | "UNAUTHORIZED"
   | "FORBIDDEN"
@@ -48,6 +49,24 @@ export class GraphInvalidError extends LoupeClientError {
     options?: ErrorOptions,
   ) {
     super("GRAPH_INVALID", message, options);
+  }
+}
+
+/**
+ * The run is over one of its limits, refused at submit with nothing recorded
+ * or charged: `limit` names it (a run limit of the account's quota, such as
+ * maxRowsPerRun, or the model's vocabSize or maxPositions).
+ */
+export class RunLimitExceededError extends LoupeClientError {
+  override readonly name = "RunLimitExceededError";
+  constructor(
+    readonly limit: string,
+    readonly max: number,
+    readonly actual: number | null,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super("RUN_LIMIT_EXCEEDED", message, options);
   }
 }
 
@@ -155,6 +174,16 @@ export function toClientError(
       Number(loupe.limit),
       Number(loupe.used),
       `${message}. Wait for your running runs to finish or for tomorrow's allowance (UTC), or ask an administrator for a larger quota`,
+      { cause: error },
+    );
+  if (loupe?.code === "RUN_LIMIT_EXCEEDED")
+    return new RunLimitExceededError(
+      String(loupe.limit),
+      Number(loupe.max),
+      loupe.actual === null || loupe.actual === undefined
+        ? null
+        : Number(loupe.actual),
+      message,
       { cause: error },
     );
   if (loupe?.code === "MODEL_UNAVAILABLE")

@@ -35,16 +35,17 @@ export default async function RunPage({
         .then((e) => e.title)
         .catch(() => null)
     : null;
-  const row = await getApiServices().db.run.findUniqueOrThrow({
-    where: { id },
-    select: { graph: true },
-  });
+  // The run's graph, stored once by hash (graphs).
+  const row = (await getApiServices().db.graph.findUnique({
+    where: { hash: run.graphHash },
+    select: { document: true },
+  })) ?? { document: null };
   const result =
     run.status === "completed"
       ? await loadRunResultViews(await principalOf(await headers()), {
           runId: id,
           model: run.model,
-          graph: row.graph,
+          graph: row.document,
         })
       : null;
   return (
@@ -63,7 +64,7 @@ export default async function RunPage({
           changeKey: run.changeKey,
           generated: run.generated,
         }}
-        prompts={promptsOf(row.graph)}
+        prompts={promptsOf(row.document)}
       />
       <dl className="facts">
         <dt>Model</dt>

@@ -1,17 +1,41 @@
-import { appRouter, createApiContext } from "@loupe/api";
+import {
+  appRouter,
+  createApiContext,
+  maxRequestBytes,
+  RequestTooLargeError,
+  requestTooLargeResponse,
+  withLimitedBody,
+} from "@loupe/api";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { getApiServices } from "@/server/api-services";
 import { principalOf } from "@/server/principal";
 
 export const dynamic = "force-dynamic";
 
-function handler(req: Request) {
+async function handler(req: Request) {
+  const services = getApiServices();
+  // Who calls, from the headers alone; then their body limit (maxRequestBytes),
+  // enforced before the body is parsed.
+  const principal = await principalOf(req.headers);
+  let limited: Request;
+  try {
+    limited = await withLimitedBody(
+      req,
+      await maxRequestBytes(services.db, principal),
+    );
+  } catch (error) {
+    if (error instanceof RequestTooLargeError)
+      return requestTooLargeResponse(
+        error,
+        new URL(req.url).pathname.replace(/^\/api\/trpc\//, ""),
+      );
+    throw error;
+  }
   return fetchRequestHandler({
     endpoint: "/api/trpc",
-    req,
+    req: limited,
     router: appRouter,
-    createContext: async () =>
-      createApiContext(getApiServices(), await principalOf(req.headers)),
+    createContext: () => createApiContext(services, principal),
     onError({ error, path }) {
       if (
         error.code === "INTERNAL_SERVER_ERROR" ||

@@ -1,0 +1,47 @@
+import type { Manifest } from "./manifest-schema.ts";
+
+/** What a model accepts of its input tokens, as its manifest shows it. */
+export interface TokenLimits {
+  /** Token ids must be below this: the logits' last dimension (undefined: not known). */
+  readonly vocabSize?: number;
+  /**
+   * Positions a row may have (prompt plus generated tokens): the rows of the
+   * learned position embedding, the table a position id indexes (undefined: the
+   * model has none, e.g. rotary positions, which have no table to overrun).
+   */
+  readonly maxPositions?: number;
+}
+
+/** Position tables by the names transformers gives them (GPT-2's wpe, BERT's, OPT's). */
+const POSITION_TABLE = /(^|\.)(wpe|position_embeddings|embed_positions)$/;
+
+/**
+ * A model's token limits from its manifest, so that a prompt it cannot run (a
+ * token id outside its vocabulary, a row longer than its position table) is
+ * refused when the run is submitted, by name, instead of failing inside ONNX
+ * Runtime. The vocabulary is the root call's `logits` output's last dimension;
+ * the position table is the weight of the module whose input is `position_ids`.
+ */
+export function tokenLimits(manifest: Manifest): TokenLimits {
+  const root = manifest.modules.find((m) => m.path === "");
+  const logits = root?.calls[0]?.outputs.find(
+    (o) => o.label === "logits" || o.tensor === "logits",
+  );
+  const vocab = logits?.shape.at(-1);
+  const isTable = (m: Manifest["modules"][number]) =>
+    m.path !== "" &&
+    m.params.some((p) => p.name === "weight" && p.shape.length === 2);
+  const positions =
+    manifest.modules.find(
+      (m) =>
+        isTable(m) &&
+        m.calls.some((c) => c.inputs.some((i) => i.tensor === "position_ids")),
+    ) ??
+    // Exports that compute position ids inside the graph: the table by name.
+    manifest.modules.find((m) => isTable(m) && POSITION_TABLE.test(m.path));
+  const table = positions?.params.find((p) => p.name === "weight")?.shape[0];
+  return {
+    ...(typeof vocab === "number" ? { vocabSize: vocab } : {}),
+    ...(table !== undefined ? { maxPositions: table } : {}),
+  };
+}
