@@ -284,7 +284,7 @@ async function measure(): Promise<Measurements> {
   let scale: ScaleMeasurements | undefined;
   if (!args["skip-scale"]) {
     step(
-      "the 1.1B phase: PyTorch with hooks, onnxruntime-node alone (Loupe's side: TODO)",
+      "the 1.1B phase: PyTorch with hooks, onnxruntime-node alone, Loupe's engine, the Loupe platform",
     );
     checkLlama1bDisk();
     const { dir, facts } = ensureLlama1b(log);
