@@ -6,85 +6,44 @@ import { loadTokenizer, type Envoy, type Graph } from "@loupe/graph";
 import { NativeConnection, Worker } from "@temporalio/worker";
 import { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { connectTestDatabase, truncateAll } from "@loupe/db/testing";
-import { createRunActivities } from "../activities/run-activities.ts";
 import { createModelActivities } from "../models/model-activities.ts";
 import { registerHostedModel } from "../models/register-hosted-model.ts";
 import {
   bundledModel,
   maxAbsDiff,
   MODEL_DIR,
-  PlatformFixture,
   type Caller,
+  type PlatformFixture,
 } from "../testing/platform-fixture.ts";
-import { workflowsEntry } from "../workflow-source.ts";
+import { startInProcessPlatform } from "../testing/in-process-platform.ts";
 
 // The platform end to end on real parts: the API's procedures (as the portal
 // and the SDK call them), PostgreSQL, a Temporal server, the bundled run
 // workflow, a worker's activities and an engine thread on the bundled model.
-const modelName = `facts-${randomUUID().slice(0, 8)}`;
-const platformTaskQueue = `test-platform-${randomUUID()}`;
-const model = bundledModel(modelName);
-const { lm } = model;
-const layer = (i: number) => lm.transformer!.h![i]!;
-
+let stack: Awaited<ReturnType<typeof startInProcessPlatform>>;
 let platform: PlatformFixture;
 let engine: EngineThread;
 let local: LoupeEngine;
-let workers: Worker[];
-let running: Promise<void>[];
+let modelName: string;
+let model: ReturnType<typeof bundledModel>;
+let lm: ReturnType<typeof bundledModel>["lm"];
+const layer = (i: number) => lm.transformer!.h![i]!;
 
 beforeAll(async () => {
-  const address = inject("temporalAddress");
-  const db = connectTestDatabase(inject("databaseUrl"));
-  await truncateAll(db);
-  await db.$disconnect();
-  platform = await PlatformFixture.start({
+  stack = await startInProcessPlatform({
     databaseUrl: inject("databaseUrl"),
-    temporalAddress: address,
-    platformTaskQueue,
+    temporalAddress: inject("temporalAddress"),
+    // A quiet period long enough for 20 submissions to arrive on a loaded CI machine.
+    batch: { quietMs: 2000, maxWaitMs: 15_000, maxRows: 32 },
   });
-  engine = await EngineThread.start(
-    model.onnx,
-    model.manifest,
-    model.tokenizer,
-  );
+  ({ platform, engine, modelName, model } = stack);
+  lm = model.lm;
   local = await loadModelFiles(path.join(MODEL_DIR, "model.onnx"));
-  const hosted = { name: modelName, manifest: model.manifest, engine };
-  // With its tokenizer, as a worker registers it: the API counts text
-  // prompts' tokens with it.
-  await registerHostedModel(platform.db, hosted, {
-    results: postgresResultStorage(platform.db),
-    tokenizer: model.tokenizer,
-  });
-  workers = [
-    await Worker.create({
-      connection: await NativeConnection.connect({ address }),
-      taskQueue: platformTaskQueue,
-      workflowsPath: workflowsEntry(),
-      activities: createRunActivities({ db: platform.db }),
-    }),
-    await Worker.create({
-      connection: await NativeConnection.connect({ address }),
-      taskQueue: `loupe-model-${modelName}`,
-      activities: createModelActivities({
-        db: platform.db,
-        model: hosted,
-        workerId: "int-worker",
-        // A quiet period long enough for 20 submissions to arrive on a loaded CI machine.
-        batch: { quietMs: 2000, maxWaitMs: 15_000, maxRows: 32 },
-      }),
-    }),
-  ];
-  running = workers.map((w) => w.run());
 });
 
 afterAll(async () => {
-  for (const w of workers) w.shutdown();
-  await Promise.all(running);
-  await engine.close();
   await local.close();
-  await platform.close();
+  await stack.close();
 });
 
 const PROMPTS = [

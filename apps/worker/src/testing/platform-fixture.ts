@@ -11,7 +11,7 @@ import {
   type ApiServices,
   type Principal,
 } from "@loupe/api";
-import { readResultChunks, type Database } from "@loupe/db";
+import { readResultChunks, type Database, type RunLimits } from "@loupe/db";
 import { fromSafetensors } from "@loupe/graph";
 import { createModel, manifestSchema, type Envoy } from "@loupe/graph";
 import { Client, Connection } from "@temporalio/client";
@@ -104,7 +104,7 @@ export class PlatformFixture {
       maxConcurrentRuns: number;
       maxRunsPerDay: number;
       maxResultBytes: number;
-    },
+    } & Partial<RunLimits>,
   ): Promise<{ userId: string; caller: Caller }> {
     const { userId } = await createPasswordAccount(this.db, {
       email: `${name}-${randomUUID().slice(0, 6)}@loupe.test`,

@@ -1,0 +1,76 @@
+import { randomUUID } from "node:crypto";
+import { postgresResultStorage } from "@loupe/db";
+import { connectTestDatabase, truncateAll } from "@loupe/db/testing";
+import { EngineThread } from "@loupe/engine";
+import { NativeConnection, Worker } from "@temporalio/worker";
+import { createRunActivities } from "../activities/run-activities.ts";
+import { createModelActivities } from "../models/model-activities.ts";
+import { registerHostedModel } from "../models/register-hosted-model.ts";
+import { workflowsEntry } from "../workflow-source.ts";
+import { bundledModel, PlatformFixture } from "./platform-fixture.ts";
+
+/**
+ * The platform on real parts in the test's process: the API's procedures,
+ * PostgreSQL, a Temporal server, the bundled run workflow, a worker's
+ * activities and an engine thread hosting the bundled model (under a name of
+ * its own, registered with its tokenizer as a worker registers it).
+ */
+export async function startInProcessPlatform(options: {
+  databaseUrl: string;
+  temporalAddress: string;
+  batch: Parameters<typeof createModelActivities>[0]["batch"];
+}) {
+  const address = options.temporalAddress;
+  const db = connectTestDatabase(options.databaseUrl);
+  await truncateAll(db);
+  await db.$disconnect();
+  const modelName = `facts-${randomUUID().slice(0, 8)}`;
+  const platformTaskQueue = `test-platform-${randomUUID()}`;
+  const model = bundledModel(modelName);
+  const platform = await PlatformFixture.start({
+    databaseUrl: options.databaseUrl,
+    temporalAddress: address,
+    platformTaskQueue,
+  });
+  const engine = await EngineThread.start(
+    model.onnx,
+    model.manifest,
+    model.tokenizer,
+  );
+  const hosted = { name: modelName, manifest: model.manifest, engine };
+  await registerHostedModel(platform.db, hosted, {
+    results: postgresResultStorage(platform.db),
+    tokenizer: model.tokenizer,
+  });
+  const workers = [
+    await Worker.create({
+      connection: await NativeConnection.connect({ address }),
+      taskQueue: platformTaskQueue,
+      workflowsPath: workflowsEntry(),
+      activities: createRunActivities({ db: platform.db }),
+    }),
+    await Worker.create({
+      connection: await NativeConnection.connect({ address }),
+      taskQueue: `loupe-model-${modelName}`,
+      activities: createModelActivities({
+        db: platform.db,
+        model: hosted,
+        workerId: "int-worker",
+        batch: options.batch,
+      }),
+    }),
+  ];
+  const running = workers.map((w) => w.run());
+  return {
+    platform,
+    engine,
+    model,
+    modelName,
+    async close() {
+      for (const w of workers) w.shutdown();
+      await Promise.all(running);
+      await engine.close();
+      await platform.close();
+    },
+  };
+}
