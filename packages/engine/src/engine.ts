@@ -1,8 +1,10 @@
 import type * as ort from "onnxruntime-node";
 import {
+  assertCheckedGraph,
   createModel,
   GraphValidationError,
-  validateGraph,
+  modelHashOf,
+  type CheckedGraph,
   type Graph,
   type Manifest,
 } from "@loupe/graph";
@@ -46,11 +48,22 @@ export class MemoryBudgetError extends Error {
   readonly code = "MEMORY_BUDGET";
 }
 
-/** One graph to run, with the data of its `tensor` inputs. */
+/**
+ * One checked graph to run (checked against this model: see `check`, or
+ * `checkedGraphFromStore` for a graph the platform's API checked and stored),
+ * with the data of its `tensor` inputs.
+ */
 export interface RunRequest {
-  readonly graph: Graph;
+  readonly checked: CheckedGraph;
   readonly tensors?: Readonly<Record<string, SavedTensor>>;
   /** Stops the graph's generation at the next step; what it generated so far is its result. */
+  readonly signal?: AbortSignal;
+}
+
+/** A graph not checked yet, for `run`, which checks it first. */
+export interface UncheckedRunRequest {
+  readonly graph: Graph;
+  readonly tensors?: Readonly<Record<string, SavedTensor>>;
   readonly signal?: AbortSignal;
 }
 
@@ -228,17 +241,36 @@ export class LoupeEngine {
     return this.#cache.usedBytes;
   }
 
-  /** Runs one graph. */
+  /**
+   * Checks a graph against this model (validation: module paths, order,
+   * shapes, types, index bounds), once: the form runMany takes. Throws
+   * GraphValidationError listing every issue.
+   */
+  check(graph: Graph): CheckedGraph {
+    return assertCheckedGraph(graph, this.manifest);
+  }
+
+  /** Runs one graph, checking it first unless it is checked already. */
   async run(
-    request: RunRequest | Graph,
+    request: RunRequest | UncheckedRunRequest | CheckedGraph | Graph,
     options: RunOptions = {},
   ): Promise<RunResult> {
     const [result] = await this.runMany(
-      ["graph" in request ? request : { graph: request }],
+      [this.#checkedRequest(request)],
       options,
     );
     if (result!.error) throw result!.error;
     return result!;
+  }
+
+  #checkedRequest(
+    request: RunRequest | UncheckedRunRequest | CheckedGraph | Graph,
+  ): RunRequest {
+    if ("checked" in request) return request;
+    if ("types" in request) return { checked: request };
+    if ("traces" in request) return { checked: this.check(request) };
+    const { graph, ...rest } = request;
+    return { ...rest, checked: this.check(graph) };
   }
 
   /**
@@ -377,7 +409,7 @@ export class LoupeEngine {
       if (position !== undefined)
         error.message = `graph ${position}: ${error.message}`;
       return {
-        graph: request.graph,
+        graph: request.checked.graph,
         types: new Map(),
         values: new Map(),
         saves: {},
@@ -390,9 +422,18 @@ export class LoupeEngine {
   }
 
   #prepare(request: RunRequest): PreparedGraph {
-    const { graph } = request;
-    const result = validateGraph(graph, this.manifest);
-    if (!result.ok) throw new GraphValidationError(result.issues);
+    const { checked } = request;
+    const { graph } = checked;
+    // Checked once, against this model: never validated again here.
+    const model = modelHashOf(this.manifest);
+    if (checked.modelHash !== model)
+      throw new GraphValidationError([
+        {
+          nodeId: "",
+          op: "trace",
+          message: `the graph was checked against model ${checked.modelHash}, and this engine runs ${model}: check it against this model`,
+        },
+      ]);
     const values = new Map<string, ort.Tensor>();
     for (const node of graph.nodes) {
       if (node.op === "constant")
@@ -465,7 +506,7 @@ export class LoupeEngine {
       ]);
     return {
       graph,
-      types: result.types,
+      types: checked.types,
       values,
       saves: {},
       tokens,

@@ -42,6 +42,7 @@ export {
   DEFAULT_SESSION_OPTIONS,
   type EngineOptions,
   type RunRequest,
+  type UncheckedRunRequest,
   type RunResult,
   type RunOptions,
 } from "./engine.ts";

@@ -126,6 +126,13 @@ export {
 } from "./validate/validate-graph.ts";
 export { formatType, type ValueType } from "./validate/value-type.ts";
 export {
+  checkGraph,
+  assertCheckedGraph,
+  checkedGraphFromStore,
+  modelHashOf,
+  type CheckedGraph,
+} from "./validate/checked-graph.ts";
+export {
   optimizeGraph,
   OptimizationError,
   OPTIMIZATION_PASSES,

@@ -12,10 +12,13 @@ import {
 import type { EngineThread, TokenEvent } from "@loupe/engine";
 import {
   canonicalJson,
+  checkedGraphFromStore,
   toSafetensors,
   inputTokenBounds,
+  type CheckedGraph,
   type Graph,
   type Manifest,
+  type ValueType,
 } from "@loupe/graph";
 import type {
   ModelActivities,
@@ -33,7 +36,7 @@ export interface HostedModel {
 }
 
 /** What a graph adds to a batch: its first pass's rows and its longest row (bounds). */
-function sizeOf(graph: Graph): BatchSize {
+function sizeOf({ graph }: CheckedGraph): BatchSize {
   const bounds = inputTokenBounds(graph);
   return { rows: bounds.firstPassRows, longest: bounds.longestRow };
 }
@@ -64,7 +67,8 @@ export function createModelActivities(deps: {
   const storage = deps.results ?? postgresResultStorage(db);
   type Item = {
     request: RunRequest;
-    graph: Graph;
+    /** The run's graph as the API checked it: the engine runs it without validating it again. */
+    graph: CheckedGraph;
     rows: number;
     /** The activity's cancellation: stops the run's generation at its next step. */
     signal: AbortSignal;
@@ -91,7 +95,7 @@ export function createModelActivities(deps: {
     const results = await model.engine
       .runMany(
         items.map((i, k) => ({
-          graph: i.graph,
+          checked: i.graph,
           signal: AbortSignal.any([i.signal, tokens.ended(k)]),
         })),
         { onToken: (event) => tokens.add(event) },
@@ -135,7 +139,7 @@ export function createModelActivities(deps: {
           `run ${request.runId} was checked against model ${model.name} with hash ${request.modelHash}, and this worker hosts ${hosted}: submit it again`,
           "ModelChanged",
         );
-      let graph: Graph;
+      let graph: CheckedGraph;
       try {
         graph = await graphs.read(request.graphHash, request.modelHash);
       } catch (error) {
@@ -177,13 +181,13 @@ export function createModelActivities(deps: {
  * validates them again, and parses a graph once however many runs share it.
  */
 class StoredGraphCache {
-  readonly #parsed = new Map<string, Graph>();
+  readonly #parsed = new Map<string, CheckedGraph>();
   constructor(
     private readonly db: Database,
     private readonly capacity = 256,
   ) {}
 
-  async read(graphHash: string, modelHash: string): Promise<Graph> {
+  async read(graphHash: string, modelHash: string): Promise<CheckedGraph> {
     const key = `${graphHash} ${modelHash}`;
     const hit = this.#parsed.get(key);
     if (hit) {
@@ -197,8 +201,14 @@ class StoredGraphCache {
       modelHash,
       canonicalJson,
     );
-    // Hash-verified bytes the API parsed and checked: decoding is all that is left.
-    const graph = JSON.parse(stored.json) as Graph;
+    // Hash-verified bytes the API parsed and checked, with the types its
+    // check inferred: decoding is all that is left.
+    const graph = checkedGraphFromStore({
+      graph: JSON.parse(stored.json) as Graph,
+      types: stored.types as Record<string, ValueType | null>,
+      hash: graphHash,
+      modelHash,
+    });
     this.#parsed.set(key, graph);
     if (this.#parsed.size > this.capacity)
       this.#parsed.delete(this.#parsed.keys().next().value!);

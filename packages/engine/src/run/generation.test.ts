@@ -175,7 +175,9 @@ describe.each(VARIANTS)(
           () => probe(1),
         ),
       );
-      const results = await engine.runMany(graphs.map((graph) => ({ graph })));
+      const results = await engine.runMany(
+        graphs.map((graph) => ({ checked: engine.check(graph) })),
+      );
       results.forEach((r, i) => {
         const p = (["A", "B"] as const)[i]!;
         expect(r.error).toBeUndefined();
@@ -263,12 +265,18 @@ describe("generation's options and failures", () => {
     expect(a).not.toEqual(c);
     // A graph batched with another user's samples the same as alone.
     const [alone, other] = await engine.runMany([
-      { graph: lm.generate(prompt, { ...opts, seed: 1 }, () => {}) },
       {
-        graph: lm.generate(
-          { tokens: spec.prompts.B.ids },
-          { ...opts, seed: 9 },
-          () => {},
+        checked: engine.check(
+          lm.generate(prompt, { ...opts, seed: 1 }, () => {}),
+        ),
+      },
+      {
+        checked: engine.check(
+          lm.generate(
+            { tokens: spec.prompts.B.ids },
+            { ...opts, seed: 9 },
+            () => {},
+          ),
         ),
       },
     ]);
@@ -297,7 +305,9 @@ describe("generation's options and failures", () => {
         },
       ),
     ];
-    const together = await engine.runMany(graphs.map((graph) => ({ graph })));
+    const together = await engine.runMany(
+      graphs.map((graph) => ({ checked: engine.check(graph) })),
+    );
     for (const [i, graph] of graphs.entries()) {
       const alone = await run(graph);
       expect(together[i]!.error).toBeUndefined();

@@ -289,10 +289,10 @@ describe("gradients of several users' graphs in one batch", () => {
     });
     const passes = engine.metrics.forwardPasses;
     const [a, b, cut, plain] = await engine.runMany([
-      { graph: userGraph("A") },
-      { graph: userGraph("B") },
-      { graph: userGraph("A", true) },
-      { graph: forwardOnly },
+      { checked: engine.check(userGraph("A")) },
+      { checked: engine.check(userGraph("B")) },
+      { checked: engine.check(userGraph("A", true)) },
+      { checked: engine.check(forwardOnly) },
     ]);
     // One forward pass (and one backward pass) for all four.
     expect(engine.metrics.forwardPasses - passes).toBe(1);

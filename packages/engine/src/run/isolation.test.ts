@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  checkedGraphFromStore,
   generatedIds,
   GraphValidationError,
   type Envoy,
@@ -96,9 +97,9 @@ describe("a shared pass that fails", () => {
 
     const before = structuredClone(fx.engine.metrics);
     const [failed, a, b] = await fx.engine.runMany([
-      { graph: bad },
-      { graph: good(GOOD_A) },
-      { graph: good(GOOD_B) },
+      { checked: fx.engine.check(bad) },
+      { checked: fx.engine.check(good(GOOD_A)) },
+      { checked: fx.engine.check(good(GOOD_B)) },
     ]);
     const after = structuredClone(fx.engine.metrics);
     const solo = await errorOf(fx.engine.run(bad));
@@ -146,7 +147,7 @@ describe("a shared pass that fails", () => {
     const before = structuredClone(fx.engine.metrics);
     const events: TokenEvent[] = [];
     const results = await fx.engine.runMany(
-      [bad, ...goods].map((graph) => ({ graph })),
+      [bad, ...goods].map((graph) => ({ checked: fx.engine.check(graph) })),
       { onToken: (e) => events.push(e) },
     );
     const after = structuredClone(fx.engine.metrics);
@@ -186,29 +187,28 @@ describe("a shared pass that fails", () => {
   });
 });
 
-describe("an invalid graph among valid ones", () => {
-  it("fails alone with the validator's error; the others run", async () => {
-    const invalid = fx.lm.trace({ tokens: [332, 392] }, () => {
-      // One row: row 1 is out of range (and would be the next graph's).
-      block(0).output[0]!.set([1, ":", ":"], 0);
+describe("a graph checked against another model", () => {
+  it("fails alone, naming both models; the others run", async () => {
+    // What a worker would get if a model changed under a stored check.
+    const elsewhere = checkedGraphFromStore({
+      graph: good(GOOD_A),
+      types: Object.fromEntries(fx.engine.check(good(GOOD_A)).types),
+      hash: "sha256:elsewhere",
+      modelHash: "sha256:another-model",
     });
     const wantA = (await fx.engine.run(good(GOOD_A))).saves;
     const wantB = (await fx.engine.run(good(GOOD_B))).saves;
     const [a, failed, b] = await fx.engine.runMany([
-      { graph: good(GOOD_A) },
-      { graph: invalid },
-      { graph: good(GOOD_B) },
+      { checked: fx.engine.check(good(GOOD_A)) },
+      { checked: elsewhere },
+      { checked: fx.engine.check(good(GOOD_B)) },
     ]);
     expect(failed!.error).toBeInstanceOf(GraphValidationError);
     expect(failed!.error!.message).toMatch(
-      /^graph 1: invalid graph:\n.*index 1 is out of range for axis 0 of size 1/,
+      /^graph 1: invalid graph:\n.*checked against model sha256:another-model/,
     );
     expect(failed!.usage.forwardPasses).toBe(0);
     expectSameSaves(a!.saves, wantA);
     expectSameSaves(b!.saves, wantB);
-    // One graph alone still throws, unprefixed, as it always did.
-    await expect(fx.engine.run(invalid)).rejects.toThrow(
-      /^invalid graph:\n.*index 1 is out of range/,
-    );
   });
 });

@@ -85,9 +85,11 @@ describe("a batch over the memory budget", () => {
         graphOf(40, 7),
       ];
       const before = tight.metrics.batchesSplit;
-      const split = await tight.runMany(graphs.map((graph) => ({ graph })));
+      const split = await tight.runMany(
+        graphs.map((graph) => ({ checked: tight.check(graph) })),
+      );
       const whole = await free.runMany(
-        graphs.slice(0, 3).map((graph) => ({ graph })),
+        graphs.slice(0, 3).map((graph) => ({ checked: free.check(graph) })),
       );
       expect(tight.metrics.batchesSplit - before).toBe(1);
       for (let g = 0; g < 3; g++) {

@@ -1,10 +1,16 @@
 import { Worker } from "node:worker_threads";
-import type { Manifest } from "@loupe/graph";
+import {
+  assertCheckedGraph,
+  type CheckedGraph,
+  type Graph,
+  type Manifest,
+} from "@loupe/graph";
 import type {
   EngineOptions,
   RunOptions,
   RunRequest,
   RunResult,
+  UncheckedRunRequest,
 } from "../engine.ts";
 import { emptyMetrics, type EngineMetrics } from "../run/session-cache.ts";
 import type {
@@ -43,6 +49,8 @@ export class EngineThread {
   >();
   /** The engine's counters as of the last reply. */
   metrics: EngineMetrics = emptyMetrics();
+  /** The loaded model's manifest (from the thread, once it has loaded). */
+  manifest!: Manifest;
 
   private constructor(private readonly worker: Worker) {
     worker.on("message", (reply: ThreadReply) => {
@@ -96,6 +104,7 @@ export class EngineThread {
       thread.#pending.set(0, { resolve, reject });
     });
     if (!ready.ok) throw new EngineThreadError(ready.error);
+    if ("manifest" in ready && ready.manifest) thread.manifest = ready.manifest;
     return thread;
   }
 
@@ -164,9 +173,28 @@ export class EngineThread {
     );
   }
 
-  /** Runs one graph in the thread; throws its error. */
-  async run(request: RunRequest, options: RunOptions = {}): Promise<RunResult> {
-    const [result] = await this.runMany([request], options);
+  /** Checks a graph against the thread's model (see LoupeEngine.check), here, on the caller's thread. */
+  check(graph: Graph): CheckedGraph {
+    return assertCheckedGraph(graph, this.manifest);
+  }
+
+  /** Runs one graph in the thread, checking it first unless it is checked; throws its error. */
+  async run(
+    request: RunRequest | UncheckedRunRequest | CheckedGraph | Graph,
+    options: RunOptions = {},
+  ): Promise<RunResult> {
+    const checked: RunRequest =
+      "checked" in request
+        ? request
+        : "types" in request
+          ? { checked: request }
+          : "traces" in request
+            ? { checked: this.check(request) }
+            : (({ graph, ...rest }) => ({
+                ...rest,
+                checked: this.check(graph),
+              }))(request);
+    const [result] = await this.runMany([checked], options);
     if (result!.error) throw result!.error;
     return result!;
   }

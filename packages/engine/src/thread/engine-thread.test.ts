@@ -1,7 +1,12 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { createModel, GraphValidationError, type Envoy } from "@loupe/graph";
+import {
+  checkedGraphFromStore,
+  createModel,
+  GraphValidationError,
+  type Envoy,
+} from "@loupe/graph";
 import { importOnnxModel } from "../import/import-onnx-model.ts";
 import { FIXTURES, maxAbsDiff } from "../testing/fixture-engines.ts";
 import { LoupeEngine } from "../engine.ts";
@@ -65,7 +70,7 @@ it(
       ticks++;
     }, 5);
     const from = performance.now();
-    const remote = await thread.run({ graph: longPass() });
+    const remote = await thread.run({ checked: thread.check(longPass()) });
     const ms = performance.now() - from;
     clearInterval(timer);
 
@@ -90,7 +95,7 @@ it("reports errors with their name and the validator's issues", async () => {
   const renamed = JSON.parse(
     JSON.stringify(bad).replace(/transformer\.h\.0/g, "transformer.h.9"),
   ) as typeof bad;
-  const error = await thread.run({ graph: renamed }).catch((e: unknown) => e);
+  const error = await thread.run(renamed).catch((e: unknown) => e);
   expect(error).toMatchObject({
     name: GraphValidationError.name,
     code: "GRAPH_INVALID",
@@ -132,8 +137,12 @@ it("keeps each graph's error of a batch, its name, code and message, across the 
   const valid = lm.trace({ tokens: [417, 418] }, () => {
     lm.transformer!.h![0]!.output[0]!.save("h");
   });
-  const invalid = lm.trace({ tokens: [332, 392] }, () => {
-    lm.transformer!.h![0]!.output[0]!.set([1, ":", ":"], 0);
+  // Checked against another model: the engine refuses it, alone.
+  const elsewhere = checkedGraphFromStore({
+    graph: valid,
+    types: Object.fromEntries(thread.check(valid).types),
+    hash: "sha256:elsewhere",
+    modelHash: "sha256:another-model",
   });
   // Token ids past the vocabulary (466) at run time: ONNX Runtime's Gather fails.
   const failing = lm.trace({ tokens: [332, 392] }, () => {
@@ -141,9 +150,9 @@ it("keeps each graph's error of a batch, its name, code and message, across the 
     ids.set(ids.add(466));
   });
   const [bad, fails, good] = await thread.runMany([
-    { graph: invalid },
-    { graph: failing },
-    { graph: valid },
+    { checked: elsewhere },
+    { checked: thread.check(failing) },
+    { checked: thread.check(valid) },
   ]);
   expect(bad!.error).toMatchObject({
     name: GraphValidationError.name,

@@ -85,4 +85,5 @@ port.postMessage({
   ok: true,
   results: [],
   metrics: { ...engine.metrics },
+  manifest: engine.manifest,
 } satisfies ThreadReply);

@@ -57,6 +57,8 @@ export type ThreadReply =
         generated: readonly GeneratedRow[];
       }[];
       readonly metrics: EngineMetrics;
+      /** The loaded model's manifest (in the thread's first reply only). */
+      readonly manifest?: Manifest;
     }
   /** A token of run `id`, as it is generated (the run's reply comes later). */
   | {
