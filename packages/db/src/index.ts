@@ -93,6 +93,7 @@ export {
 export {
   finishRun,
   recordRunStep,
+  recordRunsStarted,
   recordRunTokens,
   TERMINAL_RUN_EVENTS,
   type RunMetrics,

@@ -1,11 +1,9 @@
 import {
-  domainEvents,
   postgresResultStorage,
   readStoredGraph,
-  recordRunStep,
+  recordRunsStarted,
   recordRunTokens,
   StoredGraphError,
-  streams,
   type Database,
   type ResultStorage,
 } from "@loupe/db";
@@ -74,17 +72,11 @@ export function createModelActivities(deps: {
     signal: AbortSignal;
   };
   const batcher = new ModelBatcher<Item, RunExecution>(async (items, info) => {
-    await Promise.all(
-      items.map((item) =>
-        recordRunStep(
-          db,
-          domainEvents.event(streams.run(item.request.runId), "run.started", {
-            runId: item.request.runId,
-            workerId: deps.workerId,
-            batchId: info.batchId,
-          }),
-        ),
-      ),
+    // The batch's bookkeeping in one transaction, not one per run.
+    await recordRunsStarted(
+      db,
+      items.map((i) => i.request.runId),
+      { workerId: deps.workerId, batchId: info.batchId },
     );
     if (deps.faultHoldBatchMs)
       await new Promise((r) => setTimeout(r, deps.faultHoldBatchMs));

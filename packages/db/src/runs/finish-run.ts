@@ -198,6 +198,63 @@ export async function recordRunStep(
 }
 
 /**
+ * Records that a batch's runs started (`run.started`, naming the worker and
+ * the batch), in one transaction for the whole batch: one query reads the
+ * runs' streams, one append writes every run's event. A run that already
+ * started (a retried batch) or has ended (cancelled while it waited) gets
+ * nothing; the others' events are appended at the versions read, and a
+ * concurrent append (a cancel racing the start) makes the whole batch read
+ * again. Returns the runs it recorded as started.
+ */
+export async function recordRunsStarted(
+  db: Database,
+  runIds: readonly string[],
+  facts: { workerId: string; batchId: string },
+): Promise<string[]> {
+  for (;;) {
+    const rows = await db.event.findMany({
+      where: { stream: { in: runIds.map((id) => streams.run(id)) } },
+      select: { stream: true, type: true, version: true },
+    });
+    const state = new Map<string, { version: number; done: boolean }>();
+    for (const r of rows) {
+      const s = state.get(r.stream) ?? { version: 0, done: false };
+      s.version = Math.max(s.version, r.version);
+      if (
+        r.type === "run.started" ||
+        (TERMINAL_RUN_EVENTS as readonly string[]).includes(r.type)
+      )
+        s.done = true;
+      state.set(r.stream, s);
+    }
+    const starting = runIds.filter((id) => {
+      const s = state.get(streams.run(id));
+      return s !== undefined && !s.done;
+    });
+    if (starting.length === 0) return [];
+    try {
+      await appendEvents(
+        db,
+        starting.map((runId) => ({
+          stream: streams.run(runId),
+          expectedVersion: state.get(streams.run(runId))!.version,
+          events: [
+            domainEvents.event(streams.run(runId), "run.started", {
+              runId,
+              ...facts,
+            }),
+          ],
+        })),
+        projectDomainEvents,
+      );
+      return starting;
+    } catch (error) {
+      if (!isConflict(error)) throw error;
+    }
+  }
+}
+
+/**
  * Appends tokens a running generation made (`run.tokens`), unless the run has
  * ended; returns whether they were recorded. Unlike a step of the run's life
  * it may repeat: each step's tokens are an event of their own.
