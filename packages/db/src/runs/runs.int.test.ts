@@ -6,7 +6,7 @@ import { readStream } from "../events/read-stream.ts";
 import { domainEvents, streams } from "../domain/domain-events.ts";
 import { projectDomainEvents } from "../domain/project-domain-events.ts";
 import { connectTestDatabase, truncateAll } from "../testing/index.ts";
-import { finishRun, recordRunStep } from "./finish-run.ts";
+import { finishRun, recordRunsStarted, recordRunStep } from "./finish-run.ts";
 import { queuePosition } from "./queue-position.ts";
 import { QuotaExceededError } from "./quota-exceeded-error.ts";
 import { quotaStanding, requestRun } from "./request-run.ts";
@@ -148,6 +148,39 @@ describe("idempotent requests", () => {
     await expect(
       readStoredGraph(db, hash, "sha256:m", (d) => JSON.stringify(d)),
     ).rejects.toThrow(/does not match its hash/);
+  });
+});
+
+describe("a batch's bookkeeping", () => {
+  it("records a batch's run.started once per run, in one append, skipping runs that ended or started", async () => {
+    await grant("ada");
+    for (const id of ["s1", "s2", "s3", "s4"]) await request(id, "ada");
+    await finishRun(db, "s3", { status: "cancelled", by: "ada" });
+    await recordRunsStarted(db, ["s4"], { workerId: "w0", batchId: "b0" });
+    const started = await recordRunsStarted(db, ["s1", "s2", "s3", "s4"], {
+      workerId: "w1",
+      batchId: "b1",
+    });
+    expect(started).toEqual(["s1", "s2"]);
+    // A retried batch appends nothing.
+    expect(
+      await recordRunsStarted(db, ["s1", "s2"], {
+        workerId: "w1",
+        batchId: "b1",
+      }),
+    ).toEqual([]);
+    const runs = await db.run.findMany({
+      where: { id: { in: ["s1", "s2", "s3", "s4"] } },
+      orderBy: { id: "asc" },
+    });
+    expect(runs.map((r) => r.status)).toEqual([
+      "running",
+      "running",
+      "cancelled",
+      "running",
+    ]);
+    const s1 = (await readStream(db, streams.run("s1"))).map((e) => e.type);
+    expect(s1.filter((t) => t === "run.started")).toHaveLength(1);
   });
 });
 
