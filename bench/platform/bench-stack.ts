@@ -17,16 +17,12 @@ export type BatchingPolicy = "on" | "off";
 
 /**
  * The worker's batching settings per policy. "off" is the policy NDIF runs
- * today, one request at a time per model replica: a batch closes at its first
- * run (one row), without waiting.
+ * today, one request at a time per model replica: the same build with a batch
+ * of one row (LOUPE_BATCH_MAX_ROWS=1) and nothing else changed.
  */
 const BATCHING_ENV: Record<BatchingPolicy, Record<string, string>> = {
   on: {},
-  off: {
-    LOUPE_BATCH_MAX_ROWS: "1",
-    LOUPE_BATCH_QUIET_MS: "0",
-    LOUPE_BATCH_MAX_WAIT_MS: "0",
-  },
+  off: { LOUPE_BATCH_MAX_ROWS: "1" },
 };
 
 /** A whole Loupe for the platform benchmarks, with a key for its administrator. */
