@@ -50,3 +50,40 @@ describe("worker env: hosting", () => {
     ).toEqual(scope);
   });
 });
+
+describe("worker env: batching", () => {
+  it("defaults: 32 rows, 32768 padded tokens, 8 runs per user", () => {
+    expect(parseWorkerEnv(base)).toMatchObject({
+      LOUPE_BATCH_MAX_ROWS: 32,
+      LOUPE_BATCH_MAX_PADDED_TOKENS: 32768,
+      LOUPE_BATCH_MAX_RUNS_PER_USER: 8,
+    });
+  });
+
+  it.each(["0", "-1", "2.5", "eight"])(
+    "refuses LOUPE_BATCH_MAX_RUNS_PER_USER=%s, naming the variable",
+    (text) => {
+      expect(() =>
+        parseWorkerEnv({ ...base, LOUPE_BATCH_MAX_RUNS_PER_USER: text }),
+      ).toThrow(
+        /^invalid worker environment:\n {2}LOUPE_BATCH_MAX_RUNS_PER_USER: /,
+      );
+    },
+  );
+
+  it("refuses the removed windows, saying why they went, both at once", () => {
+    expect(() =>
+      parseWorkerEnv({
+        ...base,
+        LOUPE_BATCH_QUIET_MS: "200",
+        LOUPE_BATCH_MAX_WAIT_MS: "",
+      }),
+    ).toThrow(
+      [
+        "invalid worker environment:",
+        '  LOUPE_BATCH_QUIET_MS: is no longer read: a batch no longer waits for a quiet window: a pass starts as soon as the engine is free, and runs that arrive during a pass form the next one; unset it (it is set to "200")',
+        '  LOUPE_BATCH_MAX_WAIT_MS: is no longer read: no run waits for its batch to fill any more: a run waits for the pass in flight, then for its turn among users (LOUPE_BATCH_MAX_RUNS_PER_USER); unset it (it is set to "")',
+      ].join("\n"),
+    );
+  });
+});

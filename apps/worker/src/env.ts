@@ -1,5 +1,24 @@
 import { z } from "zod";
 
+/**
+ * A variable an earlier worker read and this one does not: set (even empty),
+ * it fails the start, saying why it went, rather than being silently ignored
+ * by a deployment that still counts on it.
+ */
+function removed(why: string) {
+  return z
+    .string()
+    .optional()
+    .superRefine((value, ctx) => {
+      if (value !== undefined)
+        ctx.addIssue({
+          code: "custom",
+          message: `is no longer read: ${why}; unset it (it is set to "${value}")`,
+        });
+    })
+    .transform(() => undefined);
+}
+
 const schema = z.object({
   DATABASE_URL: z.url(),
   TEMPORAL_ADDRESS: z.string().regex(/^[^:\s]+:\d+$/, "expected host:port"),
@@ -17,21 +36,25 @@ const schema = z.object({
         .filter(Boolean),
     ),
   /**
-   * Batching: a batch closes after this long without a new run... (200 ms
-   * gathers a burst of 20 concurrent runs into one batch on a 2-core machine,
-   * where 50 ms split it into ~10; see the worker README.)
+   * Batching: a pass starts as soon as the model's engine is free, with the
+   * runs queued then, filled round-robin across users: at most this many
+   * rows (prompts)...
    */
-  LOUPE_BATCH_QUIET_MS: z.coerce.number().int().min(0).default(200),
-  /** ...or when its first run has waited this long... */
-  LOUPE_BATCH_MAX_WAIT_MS: z.coerce.number().int().min(0).default(1000),
-  /** ...or at this many rows (prompts)... */
   LOUPE_BATCH_MAX_ROWS: z.coerce.number().int().min(1).default(32),
-  /** ...or at this many padded tokens (rows x the longest row: the activations' memory). */
+  /** ...this many padded tokens (rows x the longest row: the activations' memory)... */
   LOUPE_BATCH_MAX_PADDED_TOKENS: z.coerce
     .number()
     .int()
     .min(1)
     .default(32 * 1024),
+  /** ...and this many runs of one user (see the worker README). */
+  LOUPE_BATCH_MAX_RUNS_PER_USER: z.coerce.number().int().min(1).default(8),
+  LOUPE_BATCH_QUIET_MS: removed(
+    "a batch no longer waits for a quiet window: a pass starts as soon as the engine is free, and runs that arrive during a pass form the next one",
+  ),
+  LOUPE_BATCH_MAX_WAIT_MS: removed(
+    "no run waits for its batch to fill any more: a run waits for the pass in flight, then for its turn among users (LOUPE_BATCH_MAX_RUNS_PER_USER)",
+  ),
   /**
    * Which models this worker hosts when an administrator asks (`loupe models
    * host`, the admin page): `all`, `none` (default: only LOUPE_MODELS), or

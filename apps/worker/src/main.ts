@@ -36,10 +36,9 @@ const host = new ModelHost({
   budgetBytes: env.LOUPE_WORKER_MEMORY_BYTES,
   results,
   batch: {
-    quietMs: env.LOUPE_BATCH_QUIET_MS,
-    maxWaitMs: env.LOUPE_BATCH_MAX_WAIT_MS,
     maxRows: env.LOUPE_BATCH_MAX_ROWS,
     maxPaddedTokens: env.LOUPE_BATCH_MAX_PADDED_TOKENS,
+    maxRunsPerUser: env.LOUPE_BATCH_MAX_RUNS_PER_USER,
   },
   faultHoldBatchMs: env.LOUPE_FAULT_HOLD_BATCH_MS,
   s3: s3ConnectionSettings(process.env),

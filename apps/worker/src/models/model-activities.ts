@@ -24,7 +24,11 @@ import type {
   RunRequest,
 } from "@loupe/workflows";
 import { ApplicationFailure, Context } from "@temporalio/activity";
-import { ModelBatcher, type BatchSize } from "./model-batcher.ts";
+import {
+  ModelBatcher,
+  type BatchOptions,
+  type BatchSize,
+} from "./model-batcher.ts";
 
 /** A model this worker hosts: its engine (in a worker thread) and manifest. */
 export interface HostedModel {
@@ -50,12 +54,8 @@ export function createModelActivities(deps: {
   db: Database;
   model: HostedModel;
   workerId: string;
-  batch: {
-    quietMs: number;
-    maxWaitMs: number;
-    maxRows: number;
-    maxPaddedTokens?: number;
-  };
+  /** How the model's batcher fills its passes (round-robin across users, up to these limits). */
+  batch: BatchOptions;
   /** Where results are stored (default: PostgreSQL). */
   results?: ResultStorage;
   /** Crash tests only: hold each batch this long after its `started` events. */
@@ -156,7 +156,8 @@ export function createModelActivities(deps: {
             rows: size.rows,
             signal: context.cancellationSignal,
           },
-          size,
+          // Passes are filled round-robin across the runs' users.
+          { ...size, user: request.userId },
           context.cancellationSignal,
         );
       } finally {

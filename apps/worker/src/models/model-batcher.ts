@@ -6,13 +6,26 @@ export interface BatchSize {
   readonly longest: number;
 }
 
-/** A request waiting for a batch, with its size. */
-interface Pending<Req, Res> {
-  readonly request: Req;
-  readonly rows: number;
-  readonly longest: number;
-  readonly resolve: (result: Res) => void;
-  readonly reject: (error: unknown) => void;
+/** A request's size and whose it is: batches are filled round-robin across users. */
+export interface BatchTicket extends BatchSize {
+  readonly user: string;
+}
+
+/** How a batcher fills its batches. */
+export interface BatchOptions {
+  /** Rows (prompts) in one pass, at most; a larger request runs alone. */
+  readonly maxRows: number;
+  /** Padded tokens (rows times the longest row: the pass's activations) in one pass, at most. */
+  readonly maxPaddedTokens?: number;
+  /** Requests of one user in one pass, at most. */
+  readonly maxRunsPerUser: number;
+  /**
+   * Tests only: a batch starts only once this holds for the number of
+   * requests queued (asked again at each arrival and at each pass's end), so
+   * that a test can gather runs that reach the worker over time into one pass
+   * without timing. Unset (production): a batch starts whenever the engine is free.
+   */
+  readonly startWhen?: (queued: number) => boolean;
 }
 
 /** What a batch reports to each of its requests. */
@@ -22,122 +35,207 @@ export interface BatchInfo {
   readonly requests: number;
 }
 
+/** A request waiting for a batch. */
+interface Pending<Req, Res> extends BatchTicket {
+  readonly request: Req;
+  readonly resolve: (result: Res) => void;
+  readonly reject: (error: unknown) => void;
+  /** Stops listening for its cancellation (once it is in a batch). */
+  readonly detach: () => void;
+}
+
 /**
- * Groups requests into one call of `runBatch`: a batch closes when no request
- * has arrived for `quietMs`, when its first request has waited `maxWaitMs`, or
- * when it reaches `maxRows` rows or `maxPaddedTokens` padded tokens (rows times
- * the longest row: what the pass's activations take in memory). One batch runs at a time per model; while it
- * runs, the next one fills. This is where different users' graphs for
- * the same model come to share forward passes. Written here rather than taken
- * from a library: it is twenty lines, and it must know rows (not request counts)
+ * Runs a model's requests in shared passes (`runBatch`), one pass at a time,
+ * with no window: a request that finds the engine free starts at once, with
+ * whatever is queued in that tick; requests that arrive while a pass runs
+ * form the next pass, which starts as soon as it ends. A pass is filled
+ * round-robin across users (one request of each user with requests queued,
+ * in turn, oldest first within a user), up to `maxRunsPerUser` per user,
+ * `maxRows` rows and `maxPaddedTokens` padded tokens (at least one request,
+ * however large). So a user's thousand queued requests delay another user's
+ * request by the pass in flight only, as long as that request fits beside
+ * one request of each other waiting user; one that does not lead the next pass.
+ * Written here rather than taken from a library: it must know rows and users,
  * and run one batch at a time per model.
+ *
+ * @example
+ * const batcher = new ModelBatcher(runMany, { maxRows: 32, maxRunsPerUser: 8 });
+ * const result = await batcher.submit(graph, { user, rows: 1, longest: 12 });
  */
 export class ModelBatcher<Req, Res> {
-  #queue: Pending<Req, Res>[] = [];
-  #quiet: NodeJS.Timeout | undefined;
-  #deadline: NodeJS.Timeout | undefined;
-  #running: Promise<void> = Promise.resolve();
+  /** Each user's waiting requests, oldest first; users in their turn order. */
+  readonly #waiting = new Map<string, Pending<Req, Res>[]>();
+  #queued = 0;
+  /** A pass runs, or is about to be formed in this tick. */
+  #busy = false;
+  #scheduled = false;
 
   constructor(
     private readonly runBatch: (
       requests: readonly Req[],
       info: BatchInfo,
     ) => Promise<readonly (Res | Error)[]>,
-    private readonly options: {
-      quietMs: number;
-      maxWaitMs: number;
-      maxRows: number;
-      maxPaddedTokens?: number;
-    },
-  ) {}
+    private readonly options: BatchOptions,
+  ) {
+    for (const name of ["maxRows", "maxRunsPerUser"] as const)
+      if (!Number.isInteger(options[name]) || options[name] < 1)
+        throw new RangeError(
+          `ModelBatcher: ${name} must be a positive integer, got ${options[name]}`,
+        );
+  }
+
+  /** Requests waiting for a pass (not those in the pass in flight). */
+  get queued(): number {
+    return this.#queued;
+  }
 
   /**
-   * Queues a request of `rows` rows; resolves with its own result. An abort
-   * while the request still waits for its batch takes it out of the queue
-   * (rejecting with the signal's reason); once its batch runs, it runs.
+   * Queues a request; resolves with its own result. An abort while the
+   * request still waits for its pass takes it out of the queue (rejecting
+   * with the signal's reason); once its pass runs, it runs.
    */
-  submit(request: Req, size: BatchSize, signal?: AbortSignal): Promise<Res> {
+  submit(
+    request: Req,
+    ticket: BatchTicket,
+    signal?: AbortSignal,
+  ): Promise<Res> {
     return new Promise<Res>((resolve, reject) => {
-      const pending = { request, ...size, resolve, reject };
-      signal?.addEventListener(
-        "abort",
-        () => {
-          const at = this.#queue.indexOf(pending);
-          if (at < 0) return;
-          this.#queue.splice(at, 1);
-          reject(
-            signal.reason instanceof Error
-              ? signal.reason
-              : new Error(
-                  "the request was cancelled while waiting for its batch",
-                ),
-          );
-        },
-        { once: true },
-      );
-      this.#queue.push(pending);
-      if (!this.#fits(this.#queue, 0)) this.#flush();
-      else this.#arm();
+      if (signal?.aborted) {
+        reject(cancellation(signal));
+        return;
+      }
+      const onAbort = () => {
+        if (this.#remove(pending)) reject(cancellation(signal!));
+      };
+      const pending: Pending<Req, Res> = {
+        request,
+        user: ticket.user,
+        rows: ticket.rows,
+        longest: ticket.longest,
+        resolve,
+        reject,
+        detach: () => signal?.removeEventListener("abort", onAbort),
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+      const own = this.#waiting.get(ticket.user);
+      if (own) own.push(pending);
+      else this.#waiting.set(ticket.user, [pending]);
+      this.#queued++;
+      this.#schedule();
     });
   }
 
-  /** Restarts the quiet timer; starts the deadline with the batch's first request. */
-  #arm(): void {
-    clearTimeout(this.#quiet);
-    this.#quiet = setTimeout(() => this.#flush(), this.options.quietMs);
-    this.#deadline ??= setTimeout(() => this.#flush(), this.options.maxWaitMs);
+  /** Forms the next pass at the end of this tick, unless one runs. */
+  #schedule(): void {
+    if (this.#busy || this.#scheduled) return;
+    this.#scheduled = true;
+    // A microtask, not a timer: requests submitted in the same tick share the pass.
+    queueMicrotask(() => {
+      this.#scheduled = false;
+      this.#startPass();
+    });
   }
 
-  /** Whether `pending` plus `extra` more rows stay within both limits. */
-  #fits(pending: readonly Pending<Req, Res>[], extra: number): boolean {
-    const rows = pending.reduce((s, p) => s + p.rows, 0) + extra;
-    const longest = Math.max(0, ...pending.map((p) => p.longest));
-    return (
-      rows < this.options.maxRows &&
-      rows * longest < (this.options.maxPaddedTokens ?? Infinity)
-    );
+  #startPass(): void {
+    if (this.#busy || this.#queued === 0) return;
+    if (this.options.startWhen && !this.options.startWhen(this.#queued)) return;
+    this.#busy = true;
+    void this.#run(this.#take()).finally(() => {
+      this.#busy = false;
+      this.#schedule();
+    });
   }
 
-  #flush(): void {
-    clearTimeout(this.#quiet);
-    clearTimeout(this.#deadline);
-    this.#quiet = undefined;
-    this.#deadline = undefined;
-    // Take requests up to the limits (at least one, however large).
+  /**
+   * Takes the next pass from the queue: round-robin across users in their
+   * turn order, each user's oldest requests first. A user whose next request
+   * does not fit is passed over for the rest of this pass. Turns go on across
+   * passes: the next pass starts with the first user passed over, or else
+   * with the user after the last one served; users who come to wait join the end.
+   */
+  #take(): Pending<Req, Res>[] {
+    const order = [...this.#waiting.keys()];
+    const taken = order.map(() => 0);
+    const full = order.map(() => false);
+    const maxPadded = this.options.maxPaddedTokens ?? Infinity;
     const batch: Pending<Req, Res>[] = [];
     let rows = 0;
     let longest = 0;
-    const maxPadded = this.options.maxPaddedTokens ?? Infinity;
-    while (this.#queue.length > 0) {
-      const next = this.#queue[0]!;
-      const r = rows + next.rows;
-      const l = Math.max(longest, next.longest);
-      if (batch.length > 0 && (r > this.options.maxRows || r * l > maxPadded))
-        break;
-      batch.push(this.#queue.shift()!);
-      rows = r;
-      longest = l;
+    let lastServed = -1;
+    let passedOver: number | undefined;
+    for (let progress = true; progress;) {
+      progress = false;
+      for (const [k, user] of order.entries()) {
+        const n = taken[k]!;
+        const next = this.#waiting.get(user)![n];
+        if (!next || full[k] || n >= this.options.maxRunsPerUser) continue;
+        const r = rows + next.rows;
+        const l = Math.max(longest, next.longest);
+        if (
+          batch.length > 0 &&
+          (r > this.options.maxRows || r * l > maxPadded)
+        ) {
+          passedOver ??= k;
+          full[k] = true;
+          continue;
+        }
+        batch.push(next);
+        taken[k] = n + 1;
+        lastServed = k;
+        rows = r;
+        longest = l;
+        progress = true;
+      }
     }
-    if (this.#queue.length > 0) this.#arm();
-    const info = {
+    const first = passedOver ?? (lastServed + 1) % order.length;
+    for (let i = 0; i < order.length; i++) {
+      const k = (first + i) % order.length;
+      const own = this.#waiting.get(order[k]!)!;
+      this.#waiting.delete(order[k]!);
+      own.splice(0, taken[k]);
+      if (own.length > 0) this.#waiting.set(order[k]!, own);
+    }
+    this.#queued -= batch.length;
+    for (const p of batch) p.detach();
+    return batch;
+  }
+
+  async #run(batch: readonly Pending<Req, Res>[]): Promise<void> {
+    const info: BatchInfo = {
       batchId: randomUUID(),
-      batchRows: rows,
+      batchRows: batch.reduce((s, p) => s + p.rows, 0),
       requests: batch.length,
     };
-    this.#running = this.#running.then(async () => {
-      try {
-        const results = await this.runBatch(
-          batch.map((p) => p.request),
-          info,
-        );
-        batch.forEach((p, i) => {
-          const r = results[i];
-          if (r instanceof Error) p.reject(r);
-          else p.resolve(r as Res);
-        });
-      } catch (error) {
-        for (const p of batch) p.reject(error);
-      }
-    });
+    try {
+      const results = await this.runBatch(
+        batch.map((p) => p.request),
+        info,
+      );
+      batch.forEach((p, i) => {
+        const r = results[i];
+        if (r instanceof Error) p.reject(r);
+        else p.resolve(r as Res);
+      });
+    } catch (error) {
+      for (const p of batch) p.reject(error);
+    }
   }
+
+  /** Takes a waiting request out of the queue; false when it is no longer there. */
+  #remove(pending: Pending<Req, Res>): boolean {
+    const own = this.#waiting.get(pending.user);
+    const at = own?.indexOf(pending) ?? -1;
+    if (!own || at < 0) return false;
+    own.splice(at, 1);
+    if (own.length === 0) this.#waiting.delete(pending.user);
+    this.#queued--;
+    return true;
+  }
+}
+
+/** The error a request cancelled while waiting rejects with. */
+function cancellation(signal: AbortSignal): Error {
+  return signal.reason instanceof Error
+    ? signal.reason
+    : new Error("the request was cancelled while waiting for its batch");
 }

@@ -145,7 +145,6 @@ beforeAll(async () => {
     LOUPE_HOSTING: "all",
     LOUPE_HOSTING_POLL_MS: "250",
     LOUPE_HEARTBEAT_MS: "1000",
-    LOUPE_BATCH_QUIET_MS: "50",
     LOUPE_WORKER_MEMORY_BYTES: String(BUDGET_BYTES),
   });
   await worker.polling;

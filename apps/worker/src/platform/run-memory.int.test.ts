@@ -45,7 +45,6 @@ beforeAll(async () => {
     LOUPE_MODELS: path.join(MODEL_DIR, "model.onnx"),
     LOUPE_PLATFORM_TASK_QUEUE: platformTaskQueue,
     LOUPE_HEARTBEAT_MS: "1000",
-    LOUPE_BATCH_QUIET_MS: "50",
   });
   await worker.polling;
 }, 300_000);

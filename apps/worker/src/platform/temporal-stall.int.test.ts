@@ -59,7 +59,7 @@ beforeAll(async () => {
   stack = await startInProcessPlatform({
     databaseUrl: inject("databaseUrl"),
     temporalAddress: address,
-    batch: { quietMs: 50, maxWaitMs: 1000, maxRows: 32 },
+    batch: { maxRows: 32, maxRunsPerUser: 8 },
   });
   ada = await stack.platform.approvedUser("ada");
 }, 180_000);

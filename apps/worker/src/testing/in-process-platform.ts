@@ -5,6 +5,7 @@ import { EngineThread } from "@loupe/engine";
 import { NativeConnection, Worker } from "@temporalio/worker";
 import { createRunActivities } from "../activities/run-activities.ts";
 import { createModelActivities } from "../models/model-activities.ts";
+import type { BatchOptions } from "../models/model-batcher.ts";
 import { registerHostedModel } from "../models/register-hosted-model.ts";
 import { workflowsEntry } from "../workflow-source.ts";
 import { bundledModel, PlatformFixture } from "./platform-fixture.ts";
@@ -18,7 +19,7 @@ import { bundledModel, PlatformFixture } from "./platform-fixture.ts";
 export async function startInProcessPlatform(options: {
   databaseUrl: string;
   temporalAddress: string;
-  batch: Parameters<typeof createModelActivities>[0]["batch"];
+  batch: Omit<BatchOptions, "startWhen">;
 }) {
   const address = options.temporalAddress;
   const db = connectTestDatabase(options.databaseUrl);
@@ -42,6 +43,13 @@ export async function startInProcessPlatform(options: {
     results: postgresResultStorage(platform.db),
     tokenizer: model.tokenizer,
   });
+  const gathering = gatheredStart();
+  const modelActivities = createModelActivities({
+    db: platform.db,
+    model: hosted,
+    workerId: "int-worker",
+    batch: { ...options.batch, startWhen: gathering.startWhen },
+  });
   const workers = [
     await Worker.create({
       connection: await NativeConnection.connect({ address }),
@@ -52,12 +60,7 @@ export async function startInProcessPlatform(options: {
     await Worker.create({
       connection: await NativeConnection.connect({ address }),
       taskQueue: `loupe-model-${modelName}`,
-      activities: createModelActivities({
-        db: platform.db,
-        model: hosted,
-        workerId: "int-worker",
-        batch: options.batch,
-      }),
+      activities: modelActivities,
     }),
   ];
   const running = workers.map((w) => w.run());
@@ -66,11 +69,36 @@ export async function startInProcessPlatform(options: {
     engine,
     model,
     modelName,
+    /**
+     * The next pass waits until `runs` runs are queued in the batcher, then
+     * takes them (up to the batch limits): a test's runs that reach the worker
+     * over time share a pass, as a burst does on a busy model, without timing.
+     */
+    gatherNextPass: gathering.gather,
     async close() {
       for (const w of workers) w.shutdown();
       await Promise.all(running);
       await engine.close();
       await platform.close();
+    },
+  };
+}
+
+/**
+ * A batch start rule for tests (BatchOptions.startWhen): after `gather(n)`,
+ * the next pass starts only once n runs are queued; passes after it start
+ * as in production, whenever the engine is free.
+ */
+export function gatheredStart() {
+  let wanted = 0;
+  return {
+    gather: (runs: number): void => {
+      wanted = runs;
+    },
+    startWhen: (queued: number): boolean => {
+      if (queued < wanted) return false;
+      wanted = 0;
+      return true;
     },
   };
 }
