@@ -52,11 +52,12 @@ describe("worker env: hosting", () => {
 });
 
 describe("worker env: batching", () => {
-  it("defaults: 32 rows, 32768 padded tokens, 8 runs per user", () => {
+  it("defaults: 32 rows, 32768 padded tokens, 8 runs per user, 4096 runs taken per model", () => {
     expect(parseWorkerEnv(base)).toMatchObject({
       LOUPE_BATCH_MAX_ROWS: 32,
       LOUPE_BATCH_MAX_PADDED_TOKENS: 32768,
       LOUPE_BATCH_MAX_RUNS_PER_USER: 8,
+      LOUPE_MODEL_MAX_CONCURRENT_RUNS: 4096,
     });
   });
 

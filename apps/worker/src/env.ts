@@ -1,5 +1,8 @@
 import { z } from "zod";
 
+/** LOUPE_MODEL_MAX_CONCURRENT_RUNS's default (tests' in-process workers take it too). */
+export const DEFAULT_MODEL_MAX_CONCURRENT_RUNS = 4096;
+
 /**
  * A variable an earlier worker read and this one does not: set (even empty),
  * it fails the start, saying why it went, rather than being silently ignored
@@ -55,6 +58,17 @@ const schema = z.object({
   LOUPE_BATCH_MAX_WAIT_MS: removed(
     "no run waits for its batch to fill any more: a run waits for the pass in flight, then for its turn among users (LOUPE_BATCH_MAX_RUNS_PER_USER)",
   ),
+  /**
+   * The runs one model's Temporal worker takes at once (its
+   * maxConcurrentActivityTaskExecutions): they wait in the worker's batcher,
+   * where passes are filled fairly; runs beyond it wait in Temporal's task
+   * queue, first in first out, whoever they belong to.
+   */
+  LOUPE_MODEL_MAX_CONCURRENT_RUNS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(DEFAULT_MODEL_MAX_CONCURRENT_RUNS),
   /**
    * Which models this worker hosts when an administrator asks (`loupe models
    * host`, the admin page): `all`, `none` (default: only LOUPE_MODELS), or

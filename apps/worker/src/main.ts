@@ -40,6 +40,7 @@ const host = new ModelHost({
     maxPaddedTokens: env.LOUPE_BATCH_MAX_PADDED_TOKENS,
     maxRunsPerUser: env.LOUPE_BATCH_MAX_RUNS_PER_USER,
   },
+  maxConcurrentRuns: env.LOUPE_MODEL_MAX_CONCURRENT_RUNS,
   faultHoldBatchMs: env.LOUPE_FAULT_HOLD_BATCH_MS,
   s3: s3ConnectionSettings(process.env),
   cacheDir: env.LOUPE_MODEL_CACHE_DIR ?? path.join(os.tmpdir(), "loupe-models"),

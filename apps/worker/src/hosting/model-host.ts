@@ -33,6 +33,12 @@ export interface ModelHostDeps {
   readonly budgetBytes: number | null;
   readonly results: ResultStorage;
   readonly batch: Parameters<typeof createModelActivities>[0]["batch"];
+  /**
+   * LOUPE_MODEL_MAX_CONCURRENT_RUNS: the runs each model's Temporal worker
+   * takes at once, so that they wait in its batcher, which fills passes fairly
+   * across users, rather than in Temporal's first-in-first-out task queue.
+   */
+  readonly maxConcurrentRuns: number;
   readonly faultHoldBatchMs: number;
   /** For models hosted from S3: the store, and where their files are fetched to. */
   readonly s3: S3Connection;
@@ -211,6 +217,12 @@ export class ModelHost {
         identity: workerId,
         // Unhosting waits this long for runs in flight, then cancels them.
         shutdownGraceTime: "10 seconds",
+        // Runs wait in the batcher, not in Temporal's queue (first in, first
+        // out, whoever they belong to): the batcher can be fair only among
+        // the runs it holds. Each held run costs an activity slot, its graph
+        // in memory and a heartbeat to the server every 16 s (the SDK
+        // throttles the activity's 2 s beats to 80% of its 20 s timeout).
+        maxConcurrentActivityTaskExecutions: this.deps.maxConcurrentRuns,
         activities: createModelActivities({
           db,
           model,

@@ -6,6 +6,7 @@ import { NativeConnection, Worker } from "@temporalio/worker";
 import { createRunActivities } from "../activities/run-activities.ts";
 import { createModelActivities } from "../models/model-activities.ts";
 import type { BatchOptions } from "../models/model-batcher.ts";
+import { DEFAULT_MODEL_MAX_CONCURRENT_RUNS } from "../env.ts";
 import { registerHostedModel } from "../models/register-hosted-model.ts";
 import { workflowsEntry } from "../workflow-source.ts";
 import { bundledModel, PlatformFixture } from "./platform-fixture.ts";
@@ -20,6 +21,8 @@ export async function startInProcessPlatform(options: {
   databaseUrl: string;
   temporalAddress: string;
   batch: Omit<BatchOptions, "startWhen">;
+  /** The runs the model's Temporal worker takes at once (default: the worker's). */
+  maxConcurrentRuns?: number;
 }) {
   const address = options.temporalAddress;
   const db = connectTestDatabase(options.databaseUrl);
@@ -44,6 +47,8 @@ export async function startInProcessPlatform(options: {
     tokenizer: model.tokenizer,
   });
   const gathering = gatheredStart();
+  /** When each run's model activity began in the worker (performance.now()). */
+  const arrivals = new Map<string, number>();
   const modelActivities = createModelActivities({
     db: platform.db,
     model: hosted,
@@ -60,7 +65,15 @@ export async function startInProcessPlatform(options: {
     await Worker.create({
       connection: await NativeConnection.connect({ address }),
       taskQueue: `loupe-model-${modelName}`,
-      activities: modelActivities,
+      // As the worker's ModelHost does: runs wait in the batcher, not in Temporal.
+      maxConcurrentActivityTaskExecutions:
+        options.maxConcurrentRuns ?? DEFAULT_MODEL_MAX_CONCURRENT_RUNS,
+      activities: {
+        executeRun(request) {
+          arrivals.set(request.runId, performance.now());
+          return modelActivities.executeRun(request);
+        },
+      } satisfies typeof modelActivities,
     }),
   ];
   const running = workers.map((w) => w.run());
@@ -75,6 +88,11 @@ export async function startInProcessPlatform(options: {
      * over time share a pass, as a burst does on a busy model, without timing.
      */
     gatherNextPass: gathering.gather,
+    /**
+     * What the worker saw, by performance.now(): when each run's model
+     * activity began (its latest attempt), and when each pass started.
+     */
+    observed: { arrivals, passStarts: gathering.passStarts },
     async close() {
       for (const w of workers) w.shutdown();
       await Promise.all(running);
@@ -87,17 +105,21 @@ export async function startInProcessPlatform(options: {
 /**
  * A batch start rule for tests (BatchOptions.startWhen): after `gather(n)`,
  * the next pass starts only once n runs are queued; passes after it start
- * as in production, whenever the engine is free.
+ * as in production, whenever the engine is free. Records when each pass
+ * started (performance.now()).
  */
 export function gatheredStart() {
   let wanted = 0;
+  const passStarts: number[] = [];
   return {
+    passStarts,
     gather: (runs: number): void => {
       wanted = runs;
     },
     startWhen: (queued: number): boolean => {
       if (queued < wanted) return false;
       wanted = 0;
+      passStarts.push(performance.now());
       return true;
     },
   };
