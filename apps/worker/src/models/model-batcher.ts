@@ -54,7 +54,8 @@ interface Pending<Req, Res> extends BatchTicket {
  * `maxRows` rows and `maxPaddedTokens` padded tokens (at least one request,
  * however large). So a user's thousand queued requests delay another user's
  * request by the pass in flight only, as long as that request fits beside
- * one request of each other waiting user; one that does not lead the next pass.
+ * one request of each other waiting user; a user's request that does not fit
+ * leads the pass after.
  * Written here rather than taken from a library: it must know rows and users,
  * and run one batch at a time per model.
  *
@@ -66,8 +67,9 @@ export class ModelBatcher<Req, Res> {
   /** Each user's waiting requests, oldest first; users in their turn order. */
   readonly #waiting = new Map<string, Pending<Req, Res>[]>();
   #queued = 0;
-  /** A pass runs, or is about to be formed in this tick. */
+  /** A pass runs. */
   #busy = false;
+  /** The next pass is to be formed at the end of this tick. */
   #scheduled = false;
 
   constructor(
