@@ -144,35 +144,37 @@ describe("fair filling: round-robin across users", () => {
     const b = controlled({ maxRows: 32, maxRunsPerUser: 8 });
     const ada = Array.from({ length: 1000 }, (_, i) => b.submit("ada", i));
     await tick();
-    // The first pass (ada's first 8) runs; 992 of ada's wait.
+    // Ada alone: the cap gives way, and her first pass is full (32 of hers).
     expect(b.labels()[0]).toEqual(
-      Array.from({ length: 8 }, (_, i) => `ada:${i}`),
+      Array.from({ length: 32 }, (_, i) => `ada:${i}`),
     );
-    expect(b.batcher.queued).toBe(992);
+    expect(b.batcher.queued).toBe(968);
     const bob = b.submit("bob", 5000);
     await tick();
     await b.endPass();
-    // The next pass: bob's request beside ada's next 8, oldest first.
+    // The next pass: bob's request beside ada's, her first 8 in turn with
+    // him, then hers fill the room no one else's waiting runs can use.
     expect(b.labels()[1]).toEqual([
-      "ada:8",
+      "ada:32",
       "bob:5000",
-      ...Array.from({ length: 7 }, (_, i) => `ada:${9 + i}`),
+      ...Array.from({ length: 30 }, (_, i) => `ada:${33 + i}`),
     ]);
     await b.endPass();
     expect(await bob).toBe(50000);
     await b.drain();
     expect((await Promise.all(ada)).slice(0, 3)).toEqual([0, 10, 20]);
-    // Every pass after bob's: ada's 8, oldest first, none skipped.
+    // Every pass after bob's: ada's, oldest first, none skipped.
     expect(b.passes.flatMap((p) => p.requests.map((r) => r.n))).toEqual([
-      ...Array.from({ length: 9 }, (_, i) => i),
+      ...Array.from({ length: 33 }, (_, i) => i),
       5000,
-      ...Array.from({ length: 991 }, (_, i) => 9 + i),
+      ...Array.from({ length: 967 }, (_, i) => 33 + i),
     ]);
-    expect(b.passes).toHaveLength(1 + Math.ceil(992 / 8));
+    expect(b.passes).toHaveLength(1 + Math.ceil(969 / 32));
   });
 
-  it("caps one user's requests in a pass at maxRunsPerUser, and fills the rest with the other users' in turn", async () => {
-    const b = controlled({ maxRows: 100, maxRunsPerUser: 3 });
+  it("caps one user's requests in a pass at maxRunsPerUser while others wait, and fills the rest with the other users' in turn", async () => {
+    // Room for 7: the cap of 3 lets bob and cyd in before ada's fourth.
+    const b = controlled({ maxRows: 7, maxRunsPerUser: 3 });
     for (let i = 0; i < 6; i++) void b.submit("ada", i);
     for (let i = 0; i < 5; i++) void b.submit("bob", i);
     void b.submit("cyd", 0);
@@ -338,6 +340,19 @@ describe("startWhen (tests only)", () => {
     void b.submit("cyd", 3);
     await tick();
     expect(b.labels()).toEqual([["ada:1", "bob:2", "cyd:3"]]);
+    await b.drain();
+  });
+});
+
+describe("the per-user cap gives way to spare room", () => {
+  it("runs beyond the cap fill a pass only with room no other user's waiting runs can use", async () => {
+    const b = controlled({ maxRows: 100, maxRunsPerUser: 3 });
+    for (let i = 0; i < 6; i++) void b.submit("ada", i);
+    for (let i = 0; i < 2; i++) void b.submit("bob", i);
+    await tick();
+    expect(b.labels()).toEqual([
+      ["ada:0", "bob:0", "ada:1", "bob:1", "ada:2", "ada:3", "ada:4", "ada:5"],
+    ]);
     await b.drain();
   });
 });

@@ -50,9 +50,11 @@ interface Pending<Req, Res> extends BatchTicket {
  * whatever is queued in that tick; requests that arrive while a pass runs
  * form the next pass, which starts as soon as it ends. A pass is filled
  * round-robin across users (one request of each user with requests queued,
- * in turn, oldest first within a user), up to `maxRunsPerUser` per user,
- * `maxRows` rows and `maxPaddedTokens` padded tokens (at least one request,
- * however large). So a user's thousand queued requests delay another user's
+ * in turn, oldest first within a user), up to `maxRunsPerUser` per user
+ * while other users' requests wait (room no one else's waiting requests can
+ * use is then filled past the cap: a user alone with a backlog fills the
+ * pass), `maxRows` rows and `maxPaddedTokens` padded tokens (at least one
+ * request, however large). So a user's thousand queued requests delay another user's
  * request by the pass in flight only, as long as that request fits beside
  * one request of each other waiting user; a user's request that does not fit
  * leads the pass after.
@@ -165,30 +167,34 @@ export class ModelBatcher<Req, Res> {
     let longest = 0;
     let lastServed = -1;
     let passedOver: number | undefined;
-    for (let progress = true; progress;) {
-      progress = false;
-      for (const [k, user] of order.entries()) {
-        const n = taken[k]!;
-        const next = this.#waiting.get(user)![n];
-        if (!next || full[k] || n >= this.options.maxRunsPerUser) continue;
-        const r = rows + next.rows;
-        const l = Math.max(longest, next.longest);
-        if (
-          batch.length > 0 &&
-          (r > this.options.maxRows || r * l > maxPadded)
-        ) {
-          passedOver ??= k;
-          full[k] = true;
-          continue;
+    // First with the per-user cap; then, if room is left that no other user's
+    // waiting runs can use, without it (the cap keeps a pass fair, never
+    // empty: a user alone with a backlog still fills it).
+    for (const cap of [this.options.maxRunsPerUser, Infinity])
+      for (let progress = true; progress;) {
+        progress = false;
+        for (const [k, user] of order.entries()) {
+          const n = taken[k]!;
+          const next = this.#waiting.get(user)![n];
+          if (!next || full[k] || n >= cap) continue;
+          const r = rows + next.rows;
+          const l = Math.max(longest, next.longest);
+          if (
+            batch.length > 0 &&
+            (r > this.options.maxRows || r * l > maxPadded)
+          ) {
+            passedOver ??= k;
+            full[k] = true;
+            continue;
+          }
+          batch.push(next);
+          taken[k] = n + 1;
+          lastServed = k;
+          rows = r;
+          longest = l;
+          progress = true;
         }
-        batch.push(next);
-        taken[k] = n + 1;
-        lastServed = k;
-        rows = r;
-        longest = l;
-        progress = true;
       }
-    }
     const first = passedOver ?? (lastServed + 1) % order.length;
     for (let i = 0; i < order.length; i++) {
       const k = (first + i) % order.length;
