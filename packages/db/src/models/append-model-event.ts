@@ -23,13 +23,19 @@ export async function appendModelEvent(
   decide: (row: ModelHostingRow | null) => NewEvent | null,
 ): Promise<StoredEvent | null> {
   for (let attempt = 1; ; attempt++) {
-    const [version, row] = await Promise.all([
-      db.event.aggregate({
-        where: { stream: streams.model(name) },
-        _max: { version: true },
-      }),
-      db.modelHosting.findUnique({ where: { name } }),
-    ]);
+    // One snapshot for both reads: read apart, a concurrent append could
+    // land between them, and a decision on the older row would then be
+    // appended at the newer version (two host requests both winning).
+    const [version, row] = await db.$transaction(
+      [
+        db.event.aggregate({
+          where: { stream: streams.model(name) },
+          _max: { version: true },
+        }),
+        db.modelHosting.findUnique({ where: { name } }),
+      ],
+      { isolationLevel: "RepeatableRead" },
+    );
     const event = decide(row);
     if (!event) return null;
     try {
