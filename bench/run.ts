@@ -156,7 +156,9 @@ interface Measurements {
 
 function commitState(): { commit: string; dirty: boolean } {
   const git = (args: string) =>
-    execSync(`git ${args}`, { cwd: root, encoding: "utf8" }).trim();
+    execSync(`git ${args}`, { cwd: root, encoding: "utf8" });
+  // Not trimmed: a porcelain line starts with its two status columns, and
+  // trimming the output would cut the first line's leading space.
   const changed = git("status --porcelain")
     .split("\n")
     .filter(Boolean)
@@ -164,7 +166,10 @@ function commitState(): { commit: string; dirty: boolean } {
     .filter(
       (file) => file !== "BENCHMARKS.md" && !file.startsWith("bench/charts"),
     );
-  return { commit: git("rev-parse --short HEAD"), dirty: changed.length > 0 };
+  return {
+    commit: git("rev-parse --short HEAD").trim(),
+    dirty: changed.length > 0,
+  };
 }
 
 async function measure(): Promise<Measurements> {
