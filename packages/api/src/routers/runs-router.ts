@@ -81,6 +81,7 @@ const generatedCount = (generated: unknown) =>
 /** The longest a status long poll is held. */
 const MAX_WAIT_MS = 20_000;
 const TERMINAL = new Set(["completed", "failed", "cancelled"]);
+const WAITING = new Set(["requested", "queued"]);
 
 /** Runs: submit a graph (ad hoc or an experiment version), follow it, cancel it. */
 export const runsRouter = router({
@@ -172,7 +173,13 @@ export const runsRouter = router({
       const { db, streamWaiter } = ctx.services;
       const read = async () => {
         const run = await readableRun(db, ctx.principal, input.runId);
-        return view(run, await queuePosition(db, run.id));
+        const position = await queuePosition(db, run.id);
+        // The run left the queue between the two reads (a batch that starts
+        // at once makes that common): read it again, so a waiting status
+        // always comes with its position.
+        if (position === null && WAITING.has(run.status))
+          return view(await readableRun(db, ctx.principal, input.runId), null);
+        return view(run, position);
       };
       let status = await read();
       const deadline = Date.now() + (input.waitMs ?? 0);
