@@ -19,6 +19,7 @@ import {
   type PreparedGraph,
 } from "./run/run-batch.ts";
 import { runIsolated } from "./run/isolate-failures.ts";
+import { toCheckedRequest } from "./run/checked-request.ts";
 import {
   emptyMetrics,
   SessionCache,
@@ -266,11 +267,7 @@ export class LoupeEngine {
   #checkedRequest(
     request: RunRequest | UncheckedRunRequest | CheckedGraph | Graph,
   ): RunRequest {
-    if ("checked" in request) return request;
-    if ("types" in request) return { checked: request };
-    if ("traces" in request) return { checked: this.check(request) };
-    const { graph, ...rest } = request;
-    return { ...rest, checked: this.check(graph) };
+    return toCheckedRequest(request, (graph) => this.check(graph));
   }
 
   /**

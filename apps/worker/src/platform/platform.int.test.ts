@@ -10,6 +10,7 @@ import { createModelActivities } from "../models/model-activities.ts";
 import { registerHostedModel } from "../models/register-hosted-model.ts";
 import {
   bundledModel,
+  apiFailure,
   maxAbsDiff,
   MODEL_DIR,
   type Caller,
@@ -80,16 +81,6 @@ async function expectEqualToSolo(
       `${runId} ${key}`,
     ).toBeLessThanOrEqual(tolerance);
   }
-}
-
-/** The tRPC error a call fails with. */
-async function failure(call: Promise<unknown>) {
-  const error = await call.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(TRPCError);
-  return error as TRPCError & { loupe?: Record<string, unknown> };
 }
 
 describe("runs through the API and Temporal", () => {
@@ -282,13 +273,13 @@ describe("runs through the API and Temporal", () => {
       ),
     ) as Graph;
     const before = await platform.db.run.count();
-    const error = await failure(
+    const error = await apiFailure(
       ada.caller.runs.submit({ model: modelName, graph: bad }),
     );
     expect(error.code).toBe("BAD_REQUEST");
     expect(error.message).toMatch(/transformer\.h\.60/);
     expect(error.loupe).toMatchObject({ code: "GRAPH_INVALID" });
-    const unknown = await failure(
+    const unknown = await apiFailure(
       ada.caller.runs.submit({
         model: "no-such-model",
         graph: probe(PROMPTS[0]!),

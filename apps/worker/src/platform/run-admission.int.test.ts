@@ -2,11 +2,11 @@ import { randomUUID } from "node:crypto";
 import { quotaStanding, readStream, streams } from "@loupe/db";
 import { loadModelFiles, type LoupeEngine } from "@loupe/engine";
 import { constant, type Graph } from "@loupe/graph";
-import { TRPCError } from "@trpc/server";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startInProcessPlatform } from "../testing/in-process-platform.ts";
 import {
+  apiFailure,
   maxAbsDiff,
   MODEL_DIR,
   type Caller,
@@ -59,16 +59,6 @@ async function expectEqualToSolo(runId: string, graph: Graph) {
       ),
       `${runId} ${key}`,
     ).toBeLessThanOrEqual(1e-5);
-}
-
-/** The tRPC error a call fails with. */
-async function failure(call: Promise<unknown>) {
-  const error = await call.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(TRPCError);
-  return error as TRPCError & { loupe?: Record<string, unknown> };
 }
 
 describe("a failing member never fails its batch", () => {
@@ -172,7 +162,7 @@ describe("idempotent submission", () => {
     );
     await expectEqualToSolo(first.runId, graph);
     // The same id for another graph is refused, naming the run it made.
-    const reused = await failure(
+    const reused = await apiFailure(
       ada.caller.runs.submit({
         model: stack.modelName,
         graph: probe([[14, 15]]),
@@ -293,7 +283,7 @@ describe("limits per run, enforced before queueing", () => {
     ];
     const before = await stack.platform.db.run.count();
     for (const [limit, graph] of cases) {
-      const error = await failure(
+      const error = await apiFailure(
         carol.caller.runs.submit({
           model: stack.modelName,
           graph,

@@ -15,6 +15,7 @@ import { readResultChunks, type Database, type RunLimits } from "@loupe/db";
 import { fromSafetensors } from "@loupe/graph";
 import { createModel, manifestSchema, type Envoy } from "@loupe/graph";
 import { Client, Connection } from "@temporalio/client";
+import { TRPCError } from "@trpc/server";
 
 /** The bundled model's files. */
 export const MODEL_DIR = path.resolve(
@@ -155,4 +156,17 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   for (let j = 0; j < b.length; j++)
     max = Math.max(max, Math.abs(a[j]! - b[j]!));
   return a.length === b.length ? max : Infinity;
+}
+
+/** The API error a call fails with (throws if it succeeds or fails otherwise). */
+export async function apiFailure(
+  call: Promise<unknown>,
+): Promise<TRPCError & { loupe?: Record<string, unknown> }> {
+  try {
+    await call;
+  } catch (error) {
+    if (error instanceof TRPCError) return error;
+    throw error;
+  }
+  throw new Error("expected the call to fail with an API error");
 }

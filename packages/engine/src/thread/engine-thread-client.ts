@@ -12,6 +12,7 @@ import type {
   RunResult,
   UncheckedRunRequest,
 } from "../engine.ts";
+import { toCheckedRequest } from "../run/checked-request.ts";
 import { emptyMetrics, type EngineMetrics } from "../run/session-cache.ts";
 import type {
   SerializedError,
@@ -183,17 +184,7 @@ export class EngineThread {
     request: RunRequest | UncheckedRunRequest | CheckedGraph | Graph,
     options: RunOptions = {},
   ): Promise<RunResult> {
-    const checked: RunRequest =
-      "checked" in request
-        ? request
-        : "types" in request
-          ? { checked: request }
-          : "traces" in request
-            ? { checked: this.check(request) }
-            : (({ graph, ...rest }) => ({
-                ...rest,
-                checked: this.check(graph),
-              }))(request);
+    const checked = toCheckedRequest(request, (graph) => this.check(graph));
     const [result] = await this.runMany([checked], options);
     if (result!.error) throw result!.error;
     return result!;
