@@ -160,9 +160,10 @@ export async function measureThroughput(
   clients: number,
   seconds: number,
   warmupSeconds: number,
+  model: LatencyModel = BENCH_MODEL,
 ): Promise<Throughput> {
   const lms = await Promise.all(
-    Array.from({ length: clients }, () => connect(stack)),
+    Array.from({ length: clients }, () => connect(stack, model)),
   );
   const start = performance.now();
   const windowStart = start + warmupSeconds * 1000;

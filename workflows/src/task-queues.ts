@@ -5,3 +5,8 @@ export const PLATFORM_TASK_QUEUE = "loupe-platform";
 export function modelTaskQueue(model: string): string {
   return `loupe-model-${model}`;
 }
+
+/** The workflow id of a batch: one workflow per batch, ever. */
+export function batchWorkflowId(batchId: string): string {
+  return `batch-${batchId}`;
+}

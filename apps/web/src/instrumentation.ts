@@ -1,9 +1,6 @@
 /**
  * Runs once when the server starts: a bad environment stops the server here,
- * naming the variable, instead of failing the first request. Then, at start-up
- * and once a minute, the sweeper starts the workflows of runs that were
- * recorded but never started (Temporal was stalled or down at their submit;
- * see startUnscheduledRuns).
+ * naming the variable, instead of failing the first request.
  */
 export async function register(): Promise<void> {
   if (
@@ -18,19 +15,4 @@ export async function register(): Promise<void> {
     console.error(error instanceof Error ? error.message : error);
     process.exit(1);
   }
-  const { startUnscheduledRuns } = await import("@loupe/api");
-  const { getApiServices } = await import("./server/api-services");
-  const sweep = () =>
-    startUnscheduledRuns(getApiServices(), { olderThanMs: 10_000 })
-      .then((started) => {
-        if (started.length > 0)
-          console.warn(
-            `[runs] started ${started.length} run(s) recorded while Temporal did not answer: ${started.join(", ")}`,
-          );
-      })
-      .catch((error: unknown) =>
-        console.error("[runs] the sweeper failed:", error),
-      );
-  void sweep();
-  setInterval(() => void sweep(), 60_000).unref();
 }

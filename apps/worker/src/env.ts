@@ -1,7 +1,5 @@
 import { z } from "zod";
 
-/** LOUPE_MODEL_MAX_CONCURRENT_RUNS's default (tests' in-process workers take it too). */
-export const DEFAULT_MODEL_MAX_CONCURRENT_RUNS = 4096;
 
 /**
  * A variable an earlier worker read and this one does not: set (even empty),
@@ -39,36 +37,30 @@ const schema = z.object({
         .filter(Boolean),
     ),
   /**
-   * Batching: a pass starts as soon as the model's engine is free, with the
-   * runs queued then, filled round-robin across users: at most this many
+   * Batching: whenever the model's engine is free, the worker claims the
+   * model's requested runs into a batch, round-robin across users (a user's
+   * runs in flight rank theirs after everyone else's): at most this many
    * rows (prompts)...
    */
   LOUPE_BATCH_MAX_ROWS: z.coerce.number().int().min(1).default(32),
-  /** ...this many padded tokens (rows x the longest row: the activations' memory)... */
+  /** ...and this many padded tokens (rows x the longest row: the activations' memory). */
   LOUPE_BATCH_MAX_PADDED_TOKENS: z.coerce
     .number()
     .int()
     .min(1)
     .default(32 * 1024),
-  /** ...and this many runs of one user (see the worker README). */
-  LOUPE_BATCH_MAX_RUNS_PER_USER: z.coerce.number().int().min(1).default(8),
+  LOUPE_BATCH_MAX_RUNS_PER_USER: removed(
+    "a batch is claimed round-robin across users, and a user's runs already in flight rank their waiting runs after everyone else's: no separate per-user cap",
+  ),
   LOUPE_BATCH_QUIET_MS: removed(
-    "a batch no longer waits for a quiet window: a pass starts as soon as the engine is free, and runs that arrive during a pass form the next one",
+    "a batch no longer waits for a quiet window: a batch is claimed as soon as the engine is free, and runs that arrive during a batch form the next one",
   ),
   LOUPE_BATCH_MAX_WAIT_MS: removed(
-    "no run waits for its batch to fill any more: a run waits for the pass in flight, then for its turn among users (LOUPE_BATCH_MAX_RUNS_PER_USER)",
+    "no run waits for its batch to fill any more: a run waits for the batch in flight, then for its turn among users",
   ),
-  /**
-   * The runs one model's Temporal worker takes at once (its
-   * maxConcurrentActivityTaskExecutions): they wait in the worker's batcher,
-   * where passes are filled fairly; runs beyond it wait in Temporal's task
-   * queue, first in first out, whoever they belong to.
-   */
-  LOUPE_MODEL_MAX_CONCURRENT_RUNS: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .default(DEFAULT_MODEL_MAX_CONCURRENT_RUNS),
+  LOUPE_MODEL_MAX_CONCURRENT_RUNS: removed(
+    "runs wait in PostgreSQL until a worker hosting their model claims them, not in the worker",
+  ),
   /**
    * Which models this worker hosts when an administrator asks (`loupe models
    * host`, the admin page): `all`, `none` (default: only LOUPE_MODELS), or
@@ -119,8 +111,8 @@ const schema = z.object({
   LOUPE_PLATFORM_TASK_QUEUE: z.string().min(1).optional(),
   /**
    * Fault injection for crash tests, never set in production: hold every batch
-   * this long after its runs' `started` events (heartbeats go on meanwhile), so
-   * a test can kill the worker mid-batch.
+   * this long after its runs' `started` events, so a test can kill the worker
+   * mid-batch.
    */
   LOUPE_FAULT_HOLD_BATCH_MS: z.coerce.number().int().min(0).default(0),
 });

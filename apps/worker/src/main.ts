@@ -5,15 +5,16 @@ import path from "node:path";
 import {
   createDatabase,
   createResultStorage,
+  RunRequestListener,
   removeDeadWorkers,
   resultStorageSettings,
   s3ConnectionSettings,
 } from "@loupe/db";
 import { readImportedManifest } from "@loupe/engine";
 import { PLATFORM_TASK_QUEUE } from "@loupe/workflows";
+import { Client, Connection } from "@temporalio/client";
 import { NativeConnection, Worker } from "@temporalio/worker";
 import { createActivities } from "./activities/create-activities.ts";
-import { createRunActivities } from "./activities/run-activities.ts";
 import { ModelHost } from "./hosting/model-host.ts";
 import { startHostingReconciler } from "./hosting/reconcile-hosting.ts";
 import { parseWorkerEnv } from "./env.ts";
@@ -28,9 +29,16 @@ const results = createResultStorage(db, resultStorageSettings(process.env));
 const connection = await NativeConnection.connect({
   address: env.TEMPORAL_ADDRESS,
 });
+const client = new Client({
+  connection: await Connection.connect({ address: env.TEMPORAL_ADDRESS }),
+  namespace: env.TEMPORAL_NAMESPACE,
+});
+const listener = new RunRequestListener(env.DATABASE_URL);
 const host = new ModelHost({
   db,
   connection,
+  client,
+  listener,
   namespace: env.TEMPORAL_NAMESPACE,
   workerId,
   budgetBytes: env.LOUPE_WORKER_MEMORY_BYTES,
@@ -38,9 +46,7 @@ const host = new ModelHost({
   batch: {
     maxRows: env.LOUPE_BATCH_MAX_ROWS,
     maxPaddedTokens: env.LOUPE_BATCH_MAX_PADDED_TOKENS,
-    maxRunsPerUser: env.LOUPE_BATCH_MAX_RUNS_PER_USER,
   },
-  maxConcurrentRuns: env.LOUPE_MODEL_MAX_CONCURRENT_RUNS,
   faultHoldBatchMs: env.LOUPE_FAULT_HOLD_BATCH_MS,
   s3: s3ConnectionSettings(process.env),
   cacheDir: env.LOUPE_MODEL_CACHE_DIR ?? path.join(os.tmpdir(), "loupe-models"),
@@ -68,10 +74,7 @@ const platformWorker = await Worker.create({
   taskQueue: platformTaskQueue,
   identity: workerId,
   ...workflowSource(),
-  activities: {
-    ...createActivities({ db, workerId }),
-    ...createRunActivities({ db }),
-  },
+  activities: createActivities({ db, workerId }),
 });
 
 // Rows left by workers of this host that died without a clean shutdown.
@@ -119,6 +122,8 @@ try {
 } finally {
   await hosting.stop().catch(() => undefined);
   await host.close();
+  await listener.close();
+  await client.connection.close().catch(() => undefined);
   await heartbeat.stop().catch(() => undefined);
   await connection.close();
   await db.$disconnect();

@@ -35,7 +35,6 @@ export {
   openRunResult,
   openModelTokenizer,
 } from "./results/result-download.ts";
-export { startUnscheduledRuns } from "./runs/start-unscheduled-runs.ts";
 export { LoupeError } from "./errors.ts";
 export {
   maxRequestBytes,

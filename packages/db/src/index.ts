@@ -91,11 +91,21 @@ export {
   type RunLimits,
 } from "./runs/run-limits.ts";
 export {
+  claimRuns,
+  findStalledBatches,
+  RUNS_REQUESTED_CHANNEL,
+  type ClaimableRun,
+  type ClaimedBatch,
+} from "./runs/claim-runs.ts";
+export { RunRequestListener } from "./runs/run-request-listener.ts";
+export {
   finishRun,
+  finishRuns,
   recordRunStep,
   recordRunsStarted,
   recordRunTokens,
   TERMINAL_RUN_EVENTS,
+  type RunEnding,
   type RunMetrics,
   type RunOutcomeFacts,
 } from "./runs/finish-run.ts";

@@ -1,6 +1,7 @@
 import {
   fetchS3ModelFolder,
   recordModelHosting,
+  type RunRequestListener,
   type Database,
   type ModelSource,
   type ResultStorage,
@@ -13,11 +14,17 @@ import {
   type EngineThread,
 } from "@loupe/engine";
 import { modelTaskQueue } from "@loupe/workflows";
+import type { Client } from "@temporalio/client";
 import { Worker, type NativeConnection } from "@temporalio/worker";
 import {
-  createModelActivities,
+  createBatchActivities,
+  LocalBatches,
+  StoredGraphCache,
   type HostedModel,
-} from "../models/model-activities.ts";
+} from "../models/batch-activities.ts";
+import type { BatchOptions } from "../models/fit-batch.ts";
+import { RunDispatcher } from "../models/run-dispatcher.ts";
+import { workflowSource } from "../workflow-source.ts";
 import { registerHostedModel } from "../models/register-hosted-model.ts";
 import { admitModel } from "./admit-model.ts";
 import { engineMemoryOf } from "./engine-memory.ts";
@@ -27,18 +34,17 @@ import { startModelEngine } from "./start-model-engine.ts";
 export interface ModelHostDeps {
   readonly db: Database;
   readonly connection: NativeConnection;
+  /** Starts the batch workflows of the runs this worker claims. */
+  readonly client: Client;
+  /** Wakes a model's dispatcher when runs of it are requested. */
+  readonly listener: RunRequestListener;
   readonly namespace: string;
   readonly workerId: string;
   /** LOUPE_WORKER_MEMORY_BYTES: the weight bytes this worker may hold (null: no limit). */
   readonly budgetBytes: number | null;
   readonly results: ResultStorage;
-  readonly batch: Parameters<typeof createModelActivities>[0]["batch"];
-  /**
-   * LOUPE_MODEL_MAX_CONCURRENT_RUNS: the runs each model's Temporal worker
-   * takes at once, so that they wait in its batcher, which fills passes fairly
-   * across users, rather than in Temporal's first-in-first-out task queue.
-   */
-  readonly maxConcurrentRuns: number;
+  /** How the model's dispatcher fills a batch (its rows and padded tokens). */
+  readonly batch: BatchOptions;
   readonly faultHoldBatchMs: number;
   /** For models hosted from S3: the store, and where their files are fetched to. */
   readonly s3: S3Connection;
@@ -55,6 +61,7 @@ interface Slot {
   readonly requestId: string | null;
   readonly weightBytes: number;
   readonly worker: Worker;
+  readonly dispatcher: RunDispatcher;
   readonly running: Promise<void>;
   stopping: boolean;
 }
@@ -210,33 +217,47 @@ export class ModelHost {
         results: this.deps.results,
         tokenizer: meta.tokenizer,
       }));
+      const graphs = new StoredGraphCache(db);
+      const local = new LocalBatches();
       const worker = await Worker.create({
         connection: this.deps.connection,
         namespace: this.deps.namespace,
         taskQueue: modelTaskQueue(name),
         identity: workerId,
-        // Unhosting waits this long for runs in flight, then cancels them.
+        // Unhosting waits this long for the batch in flight.
         shutdownGraceTime: "10 seconds",
-        // Runs wait in the batcher, not in Temporal's queue (first in, first
-        // out, whoever they belong to): the batcher can be fair only among
-        // the runs it holds. Each held run costs an activity slot, its graph
-        // in memory and a heartbeat to the server every 16 s (the SDK
-        // throttles the activity's 2 s beats to 80% of its 20 s timeout).
-        maxConcurrentActivityTaskExecutions: this.deps.maxConcurrentRuns,
-        activities: createModelActivities({
+        // Batch workflows run here, on a worker hosting the model, and their
+        // batch as a local activity of their workflow task.
+        ...workflowSource(),
+        activities: createBatchActivities({
           db,
           model,
           workerId,
-          batch: this.deps.batch,
+          graphs,
+          local,
           results: this.deps.results,
           faultHoldBatchMs: this.deps.faultHoldBatchMs,
         }),
       });
+      const dispatcher = new RunDispatcher(
+        {
+          db,
+          client: this.deps.client,
+          listener: this.deps.listener,
+          model: name,
+          workerId,
+          graphs,
+          local,
+          log,
+        },
+        { batch: this.deps.batch },
+      );
       const slot: Slot = {
         model,
         requestId,
         weightBytes,
         worker,
+        dispatcher,
         running: worker.run(),
         stopping: false,
       };
@@ -248,6 +269,7 @@ export class ModelHost {
       void slot.running.catch((error: unknown) =>
         this.#lost(name, slot, error),
       );
+      await dispatcher.start();
     } catch (error) {
       if (reserved) this.#reserved -= weightBytes;
       await engine?.close().catch(() => undefined);
@@ -274,6 +296,8 @@ export class ModelHost {
     const slot = this.#slots.get(name);
     if (!slot || slot.stopping) return false;
     slot.stopping = true;
+    // No more claims; the batch in flight ends first.
+    await slot.dispatcher.stop();
     if (slot.worker.getState() === "RUNNING") slot.worker.shutdown();
     await slot.running.catch(() => undefined);
     await slot.model.engine
@@ -313,6 +337,7 @@ export class ModelHost {
     if (slot.stopping) return;
     slot.stopping = true;
     this.#slots.delete(name);
+    await slot.dispatcher.stop().catch(() => undefined);
     await slot.model.engine.close().catch(() => undefined);
     const reason = `model ${name} stopped on this worker: its Temporal worker failed: ${error instanceof Error ? error.message : String(error)}`;
     this.deps.log(`[worker] ${reason}`);

@@ -1,6 +1,6 @@
 import { registerModel, type Database, type ResultStorage } from "@loupe/db";
 import { createModel } from "@loupe/graph";
-import type { HostedModel } from "./model-activities.ts";
+import type { HostedModel } from "./batch-activities.ts";
 
 /**
  * The calibration pass's input: token ids, not text, so that a model hosted

@@ -8,7 +8,7 @@ import {
 } from "../experiments/experiment-access.ts";
 import { checkGraphForModel } from "../graphs/validate-for-model.ts";
 import { assertModelRunnable } from "../models/assert-model-runnable.ts";
-import { runWorkflowId, submitRun } from "../runs/submit-run.ts";
+import { submitRun } from "../runs/submit-run.ts";
 import {
   approvedProcedure,
   readProcedure,
@@ -160,12 +160,16 @@ export const runsRouter = router({
    * `changeKey` of the status the caller has): while the run's key still
    * equals it, the answer is held until the run's next event or `waitMs`,
    * so a client learns of a change as it happens without polling on a timer.
+   * With `until: "ended"`, the answer is held until the run ends (or
+   * `waitMs`), whatever changes on the way: a script that only wants the
+   * result asks once, not once per step of the run's life.
    */
   status: readProcedure("runs:read")
     .input(
       z.object({
         runId: id,
         unlessChanged: z.string().max(100).optional(),
+        until: z.enum(["changed", "ended"]).default("changed"),
         waitMs: z.number().int().min(0).max(MAX_WAIT_MS).optional(),
       }),
     )
@@ -184,7 +188,8 @@ export const runsRouter = router({
       let status = await read();
       const deadline = Date.now() + (input.waitMs ?? 0);
       const waiting = () =>
-        input.unlessChanged === status.changeKey &&
+        (input.until === "ended" ||
+          input.unlessChanged === status.changeKey) &&
         !TERMINAL.has(status.status) &&
         Date.now() < deadline;
       while (waiting()) {
@@ -240,14 +245,15 @@ export const runsRouter = router({
 
   /**
    * Cancels a run that has not ended: `run.cancelled` and the release of its
-   * reservation are recorded first (exactly once, racing a completion safely),
-   * then its workflow is cancelled, which takes it out of its batch if it is
-   * still waiting. Returns how the run ended (an earlier ending wins).
+   * reservation are recorded, exactly once, racing a completion safely. A run
+   * still requested is then never claimed; a run in a batch is skipped if its
+   * batch has not started it, its generation stops at its next token, and its
+   * result is not recorded. Returns how the run ended (an earlier ending wins).
    */
   cancel: scopedProcedure("runs:write")
     .input(z.object({ runId: id }))
     .mutation(async ({ ctx, input }) => {
-      const { db, temporal } = ctx.services;
+      const { db } = ctx.services;
       const run = await readableRun(db, ctx.principal, input.runId);
       if (run.userId !== ctx.principal.userId && ctx.principal.role !== "admin")
         throw new TRPCError({
@@ -258,11 +264,6 @@ export const runsRouter = router({
         status: "cancelled",
         by: ctx.principal.userId,
       });
-      if (ended.appended)
-        await temporal.client.workflow
-          .getHandle(runWorkflowId(run.id))
-          .cancel()
-          .catch(() => undefined); // already closed: nothing left to stop
       return { runId: run.id, status: ended.status };
     }),
 });

@@ -9,9 +9,6 @@ import {
   type Database,
   type RunLimits,
 } from "@loupe/db";
-import type { RunRequest, runWorkflow } from "@loupe/workflows";
-import { PLATFORM_TASK_QUEUE } from "@loupe/workflows";
-import { WorkflowExecutionAlreadyStartedError } from "@temporalio/client";
 import type { Principal } from "../auth/principal.ts";
 import { LoupeError, toApiError } from "../errors.ts";
 import type { CheckedGraph } from "../graphs/validate-for-model.ts";
@@ -30,14 +27,6 @@ export interface SubmittedRun {
 }
 
 /**
- * How long a submit waits for Temporal to start the run's workflow. Past it
- * (Temporal stalled or down), the run stays recorded, with its reservation,
- * as `requested`, and the answer says so; the sweeper (startUnscheduledRuns)
- * starts it once Temporal answers again. No submit hangs on Temporal.
- */
-export const WORKFLOW_START_DEADLINE_MS = 2_000;
-
-/**
  * Submits a checked graph as a run, once per request id:
  * 1. the user's run limits (rows, tokens, nodes, constants, result bytes) and
  *    the model's (vocabulary, positions) are enforced, by name, before anything
@@ -47,8 +36,12 @@ export const WORKFLOW_START_DEADLINE_MS = 2_000;
  * 3. with `reuse`, an earlier identical run (same graph hash, same model hash)
  *    the requester may read serves the result: no worker work, no quota;
  * 4. otherwise the request, its graph (stored once, by hash) and its quota
- *    reservation are recorded atomically (or refused with QUOTA_EXCEEDED), and
- *    the run's workflow is started with the run's id and the graph's hash.
+ *    reservation are recorded atomically (or refused with QUOTA_EXCEEDED),
+ *    and the workers hosting the model are notified in the same transaction:
+ *    one of them claims the run into its next batch (claimRuns). Nothing on
+ *    this path talks to Temporal, so a stalled Temporal never holds a
+ *    submit: the run waits, recorded and reserved, until a worker can start
+ *    its batch.
  */
 export async function submitRun(
   services: ApiServices,
@@ -115,16 +108,9 @@ export async function submitRun(
   }).catch(toApiError);
   if (requested.duplicate)
     return repeated(services, checked, requestId!, requested);
-  const started = await startRunWorkflow(services, {
-    runId,
-    userId,
-    model: checked.model.name,
-    modelHash: checked.model.hash,
-    graphHash: checked.graphHash,
-  });
   return {
     runId,
-    status: started === "unavailable" ? "requested" : "queued",
+    status: "requested",
     cached: false,
     cachedFrom: null,
     duplicate: false,
@@ -147,15 +133,6 @@ async function repeated(
   const run = await services.db.run.findUniqueOrThrow({
     where: { id: earlier.runId },
   });
-  // Its first submit may have found Temporal down: a retry tries the start again.
-  if (run.status === "requested")
-    await startRunWorkflow(services, {
-      runId: run.id,
-      userId: run.userId,
-      model: run.model,
-      modelHash: run.modelHash,
-      graphHash: run.graphHash,
-    });
   return {
     runId: run.id,
     status: run.status,
@@ -172,38 +149,6 @@ async function runLimitsFor(db: Database, userId: string): Promise<RunLimits> {
   return runLimitsOf(quota);
 }
 
-/**
- * Starts a run's workflow (one per run, ever: its id is the run's), within
- * WORKFLOW_START_DEADLINE_MS: `started`, `exists` (a retry, the sweeper), or
- * `unavailable` when Temporal did not answer in time or refused: the run
- * stays `requested`, for the sweeper.
- */
-export async function startRunWorkflow(
-  services: ApiServices,
-  request: RunRequest,
-): Promise<"started" | "exists" | "unavailable"> {
-  const { client } = services.temporal;
-  try {
-    await client.withDeadline(Date.now() + WORKFLOW_START_DEADLINE_MS, () =>
-      client.workflow.start<typeof runWorkflow>("runWorkflow", {
-        taskQueue: services.runs.platformTaskQueue ?? PLATFORM_TASK_QUEUE,
-        workflowId: runWorkflowId(request.runId),
-        args: [request],
-      }),
-    );
-    return "started";
-  } catch (error) {
-    if (error instanceof WorkflowExecutionAlreadyStartedError) return "exists";
-    console.warn(
-      `[runs] run ${request.runId} is recorded but its workflow did not start (${error instanceof Error ? error.message : String(error)}); the sweeper starts it when Temporal answers`,
-    );
-    return "unavailable";
-  }
-}
-
 const isUniqueViolation = (error: unknown) =>
   error instanceof Error &&
   /unique constraint|23505|P2002/i.test(error.message);
-
-/** The workflow id of a run: one workflow per run, ever. */
-export const runWorkflowId = (runId: string) => `run-${runId}`;

@@ -183,8 +183,15 @@ export const runRequested = defineEvent({
 });
 export const runQueued = defineEvent({
   type: "run.queued",
-  version: 1,
-  schema: z.object({ runId: id }),
+  version: 2,
+  /**
+   * A worker hosting the model claimed the run into a batch (one workflow per
+   * batch runs it). Version 1 (one workflow per run) named no batch.
+   */
+  schema: z.object({ runId: id, batchId: id.nullable(), workerId: id.nullable() }),
+  upcasters: {
+    1: (payload) => ({ ...(payload as object), batchId: null, workerId: null }),
+  },
 });
 export const runStarted = defineEvent({
   type: "run.started",

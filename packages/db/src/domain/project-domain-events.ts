@@ -232,7 +232,7 @@ async function apply(tx: Transaction, e: DomainEvent, at: Date): Promise<void> {
     case "run.queued":
       await tx.run.updateMany({
         where: { id: e.payload.runId, status: { in: BEFORE.queued } },
-        data: { status: "queued" },
+        data: { status: "queued", batchId: e.payload.batchId, queuedAt: at },
       });
       return;
     case "run.started":

@@ -5,6 +5,8 @@ import {
   TRANSACTION_OPTIONS,
   VersionConflictError,
   type NewEvent,
+  type StreamAppend,
+  STORED_EVENT_FIELDS,
 } from "../events/append-events.ts";
 import { readStream } from "../events/read-stream.ts";
 import type { z } from "zod";
@@ -45,83 +47,138 @@ export type RunOutcomeFacts =
     }
   | { readonly status: "cancelled"; readonly by: string };
 
+/** One run's ending, for finishRuns. */
+export interface RunEnding {
+  readonly runId: string;
+  readonly outcome: RunOutcomeFacts;
+}
+
 /**
- * Ends a run, exactly once: its terminal event and its quota settlement are
- * appended together, at the stream version read in the same transaction, so a
- * retried or concurrent call (a worker that crashed after finishing, a cancel
- * racing a completion) finds the first ending and appends nothing. A result
- * that would take the user past maxResultBytes for the day ends the run as
- * failed (RESULT_TOO_LARGE) instead: the result is not attached to the run.
- * Returns the status the run ended with (the earlier one on a repeat).
+ * Ends a run, exactly once (see finishRuns). Returns the status the run ended
+ * with (the earlier one on a repeat).
  */
 export async function finishRun(
   db: Database,
   runId: string,
   outcome: RunOutcomeFacts,
 ): Promise<{ status: string; appended: boolean }> {
-  const stream = streams.run(runId);
+  const [ended] = await finishRuns(db, [{ runId, outcome }]);
+  return ended!;
+}
+
+/**
+ * Ends runs, each exactly once, in one transaction (a batch's endings are one
+ * write, not one per run): each run's terminal event and its quota settlement
+ * are appended together, at the stream version read in the same transaction,
+ * so a retried or concurrent call (a worker that crashed after finishing, a
+ * cancel racing a completion) finds the first ending and appends nothing for
+ * that run. A result that would take its user past maxResultBytes for the day
+ * ends the run as failed (RESULT_TOO_LARGE) instead: the result is not
+ * attached to the run. The users' quota rows are locked in a fixed order (no
+ * deadlock between batches). Returns, per run in order, the status it ended
+ * with (the earlier one on a repeat).
+ */
+export async function finishRuns(
+  db: Database,
+  endings: readonly RunEnding[],
+): Promise<{ status: string; appended: boolean }[]> {
+  if (endings.length === 0) return [];
   for (;;) {
     try {
       return await db.$transaction(async (tx) => {
-        const history = (await readStream(tx, stream)).map((e) =>
-          domainEvents.parse(e),
-        );
-        const ended = history.find((e) =>
-          (TERMINAL_RUN_EVENTS as readonly string[]).includes(e.type),
-        );
-        if (ended)
-          return { status: ended.type.slice("run.".length), appended: false };
-        const reserved = history.find((e) => e.type === "quota.reserved");
-        let ending = outcome;
-        if (reserved && outcome.status === "completed") {
-          const { userId, day } = reserved.payload as {
-            userId: string;
-            day: string;
-          };
-          await tx.$queryRaw`SELECT user_id FROM quotas WHERE user_id = ${userId} FOR UPDATE`;
-          const [quota, usage] = await Promise.all([
-            tx.quota.findUnique({ where: { userId } }),
-            tx.quotaUsage.findUnique({
-              where: { userId_day: { userId, day } },
-            }),
+        const rows = await tx.event.findMany({
+          where: {
+            stream: { in: endings.map((e) => streams.run(e.runId)) },
+          },
+          orderBy: { version: "asc" },
+          select: STORED_EVENT_FIELDS,
+        });
+        const byStream = new Map<string, typeof rows>();
+        for (const r of rows) {
+          const list = byStream.get(r.stream) ?? [];
+          list.push(r);
+          byStream.set(r.stream, list);
+        }
+        type Reserved = {
+          userId: string;
+          day: string;
+          computeSeconds: number;
+        };
+        const reservedOf = (history: typeof rows): Reserved | undefined => {
+          const e = history.find((h) => h.type === "quota.reserved");
+          return e ? (domainEvents.parse(e).payload as Reserved) : undefined;
+        };
+        // Today's result bytes per user and day, under the quota locks.
+        const users = new Set<string>();
+        for (const { runId, outcome } of endings) {
+          const history = byStream.get(streams.run(runId)) ?? [];
+          const reserved = reservedOf(history);
+          if (reserved && outcome.status === "completed")
+            users.add(reserved.userId);
+        }
+        const limits = new Map<string, number>();
+        const used = new Map<string, number>();
+        if (users.size > 0) {
+          const ids = [...users].sort();
+          await tx.$queryRaw`SELECT user_id FROM quotas WHERE user_id = ANY(${ids}) ORDER BY user_id FOR UPDATE`;
+          const [quotas, usages] = await Promise.all([
+            tx.quota.findMany({ where: { userId: { in: ids } } }),
+            tx.quotaUsage.findMany({ where: { userId: { in: ids } } }),
           ]);
-          const used = Number(usage?.resultBytes ?? 0n);
-          const limit = Number(quota?.maxResultBytes ?? 0n);
-          if (quota && used + outcome.resultBytes > limit)
-            ending = {
-              status: "failed",
-              code: "RESULT_TOO_LARGE",
-              reason: `quota maxResultBytes exceeded: the result has ${outcome.resultBytes} bytes, and ${used} of ${limit} are used today`,
-            };
+          for (const q of quotas)
+            limits.set(q.userId, Number(q.maxResultBytes));
+          for (const u of usages)
+            used.set(`${u.userId} ${u.day}`, Number(u.resultBytes));
         }
-        const events: NewEvent[] = [endingEvent(runId, ending)];
-        if (reserved) {
-          const r = reserved.payload as {
-            userId: string;
-            day: string;
-            computeSeconds: number;
-          };
-          events.push(
-            domainEvents.event(stream, "quota.settled", {
-              runId,
-              userId: r.userId,
-              day: r.day,
-              reservedSeconds: r.computeSeconds,
-              computeSeconds:
-                ending.status === "completed"
-                  ? ending.metrics.computeSeconds
-                  : 0,
-              resultBytes:
-                ending.status === "completed" ? ending.resultBytes : 0,
-            }),
+        const appends: StreamAppend[] = [];
+        const outcomes = endings.map(({ runId, outcome }) => {
+          const stream = streams.run(runId);
+          const history = byStream.get(stream) ?? [];
+          const ended = history.find((e) =>
+            (TERMINAL_RUN_EVENTS as readonly string[]).includes(e.type),
           );
-        }
-        await appendInTransaction(
-          tx,
-          [{ stream, events, expectedVersion: history.length }],
-          projectDomainEvents,
-        );
-        return { status: ending.status, appended: true };
+          if (ended)
+            return { status: ended.type.slice("run.".length), appended: false };
+          const reserved = reservedOf(history);
+          let ending = outcome;
+          if (reserved && outcome.status === "completed") {
+            const key = `${reserved.userId} ${reserved.day}`;
+            const limit = limits.get(reserved.userId);
+            const today = used.get(key) ?? 0;
+            if (limit !== undefined && today + outcome.resultBytes > limit)
+              ending = {
+                status: "failed",
+                code: "RESULT_TOO_LARGE",
+                reason: `quota maxResultBytes exceeded: the result has ${outcome.resultBytes} bytes, and ${today} of ${limit} are used today`,
+              };
+            else used.set(key, today + outcome.resultBytes);
+          }
+          const events: NewEvent[] = [endingEvent(runId, ending)];
+          if (reserved)
+            events.push(
+              domainEvents.event(stream, "quota.settled", {
+                runId,
+                userId: reserved.userId,
+                day: reserved.day,
+                reservedSeconds: reserved.computeSeconds,
+                computeSeconds:
+                  ending.status === "completed"
+                    ? ending.metrics.computeSeconds
+                    : 0,
+                resultBytes:
+                  ending.status === "completed" ? ending.resultBytes : 0,
+              }),
+            );
+          appends.push({
+            stream,
+            events,
+            expectedVersion: history.length,
+          });
+          return { status: ending.status, appended: true };
+        });
+        if (appends.length > 0)
+          await appendInTransaction(tx, appends, projectDomainEvents);
+        return outcomes;
       }, TRANSACTION_OPTIONS);
     } catch (error) {
       // A concurrent ending committed first: read again, and find it.
@@ -201,10 +258,11 @@ export async function recordRunStep(
  * Records that a batch's runs started (`run.started`, naming the worker and
  * the batch), in one transaction for the whole batch: one query reads the
  * runs' streams, one append writes every run's event. A run that already
- * started (a retried batch) or has ended (cancelled while it waited) gets
- * nothing; the others' events are appended at the versions read, and a
- * concurrent append (a cancel racing the start) makes the whole batch read
- * again. Returns the runs it recorded as started.
+ * started (a retried batch) gets no second event; a run that has ended
+ * (cancelled while it waited) gets nothing; the others' events are appended
+ * at the versions read, and a concurrent append (a cancel racing the start)
+ * makes the whole batch read again. Returns the runs to execute: those that
+ * have not ended (started now, or by an earlier attempt of the batch).
  */
 export async function recordRunsStarted(
   db: Database,
@@ -216,22 +274,28 @@ export async function recordRunsStarted(
       where: { stream: { in: runIds.map((id) => streams.run(id)) } },
       select: { stream: true, type: true, version: true },
     });
-    const state = new Map<string, { version: number; done: boolean }>();
+    const state = new Map<
+      string,
+      { version: number; started: boolean; ended: boolean }
+    >();
     for (const r of rows) {
-      const s = state.get(r.stream) ?? { version: 0, done: false };
+      const s = state.get(r.stream) ?? {
+        version: 0,
+        started: false,
+        ended: false,
+      };
       s.version = Math.max(s.version, r.version);
-      if (
-        r.type === "run.started" ||
-        (TERMINAL_RUN_EVENTS as readonly string[]).includes(r.type)
-      )
-        s.done = true;
+      if (r.type === "run.started") s.started = true;
+      if ((TERMINAL_RUN_EVENTS as readonly string[]).includes(r.type))
+        s.ended = true;
       state.set(r.stream, s);
     }
-    const starting = runIds.filter((id) => {
+    const live = runIds.filter((id) => {
       const s = state.get(streams.run(id));
-      return s !== undefined && !s.done;
+      return s !== undefined && !s.ended;
     });
-    if (starting.length === 0) return [];
+    const starting = live.filter((id) => !state.get(streams.run(id))!.started);
+    if (starting.length === 0) return live;
     try {
       await appendEvents(
         db,
@@ -247,7 +311,7 @@ export async function recordRunsStarted(
         })),
         projectDomainEvents,
       );
-      return starting;
+      return live;
     } catch (error) {
       if (!isConflict(error)) throw error;
     }

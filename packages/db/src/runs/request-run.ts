@@ -6,6 +6,7 @@ import {
 } from "../events/append-events.ts";
 import { domainEvents, streams } from "../domain/domain-events.ts";
 import { projectDomainEvents } from "../domain/project-domain-events.ts";
+import { RUNS_REQUESTED_CHANNEL } from "./claim-runs.ts";
 import { QuotaExceededError } from "./quota-exceeded-error.ts";
 import { storeGraph, type StoredGraph } from "./graphs.ts";
 import { utcDay } from "./utc-day.ts";
@@ -150,6 +151,9 @@ export async function requestRun(
       ],
       projectDomainEvents,
     );
+    // Wakes the workers hosting the model (claimRuns): a hint, committed with
+    // the run; a worker that missed it finds the run at its next claim.
+    await tx.$queryRaw`SELECT pg_notify(${RUNS_REQUESTED_CHANNEL}, ${facts.model})::text AS notified`;
     return { runId: facts.runId, duplicate: false };
   }, TRANSACTION_OPTIONS);
 }

@@ -152,7 +152,7 @@ describe("idempotent requests", () => {
 });
 
 describe("a batch's bookkeeping", () => {
-  it("records a batch's run.started once per run, in one append, skipping runs that ended or started", async () => {
+  it("records a batch's run.started once per run, in one append, and returns the runs that have not ended", async () => {
     await grant("ada");
     for (const id of ["s1", "s2", "s3", "s4"]) await request(id, "ada");
     await finishRun(db, "s3", { status: "cancelled", by: "ada" });
@@ -161,14 +161,15 @@ describe("a batch's bookkeeping", () => {
       workerId: "w1",
       batchId: "b1",
     });
-    expect(started).toEqual(["s1", "s2"]);
-    // A retried batch appends nothing.
+    // s4 started in an earlier attempt: it runs again, with no second event.
+    expect(started).toEqual(["s1", "s2", "s4"]);
+    // A retried batch appends nothing, and runs what has not ended.
     expect(
-      await recordRunsStarted(db, ["s1", "s2"], {
+      await recordRunsStarted(db, ["s1", "s2", "s3"], {
         workerId: "w1",
         batchId: "b1",
       }),
-    ).toEqual([]);
+    ).toEqual(["s1", "s2"]);
     const runs = await db.run.findMany({
       where: { id: { in: ["s1", "s2", "s3", "s4"] } },
       orderBy: { id: "asc" },
@@ -237,7 +238,7 @@ describe("quota reservation", () => {
     expect(
       await recordRunStep(
         db,
-        domainEvents.event(streams.run("r1"), "run.queued", { runId: "r1" }),
+        domainEvents.event(streams.run("r1"), "run.queued", { runId: "r1", batchId: "b1", workerId: "w1" }),
       ),
     ).toBe(false);
   });

@@ -342,7 +342,11 @@ async function followGeneration(
   if (cancel?.aborted) onCancel();
   cancel?.addEventListener("abort", onCancel, { once: true });
   try {
-    return await handle.result({ ...options, onStatus });
+    // With no one to tell of steps or tokens, the server holds one request
+    // until the run ends instead of answering at each step.
+    return await handle.result(
+      options.onStatus || onToken ? { ...options, onStatus } : options,
+    );
   } finally {
     cancel?.removeEventListener("abort", onCancel);
   }

@@ -43,9 +43,14 @@ export class RunHandle {
     return toRunStatus(await this.#read());
   }
 
-  /** The wire status; with `unlessChanged`, a long poll held up to `waitMs`. */
+  /**
+   * The wire status; with `unlessChanged`, a long poll held up to `waitMs`
+   * until it changes; with `until: "ended"`, until the run ends.
+   */
   #read(
-    long?: { unlessChanged: string; waitMs: number },
+    long?:
+      | { unlessChanged: string; waitMs: number }
+      | { until: "ended"; waitMs: number },
     signal?: AbortSignal,
   ) {
     return this.#api.call(`reading run ${this.runId}`, (t) =>
@@ -67,6 +72,7 @@ export class RunHandle {
   async wait(options: WaitOptions = {}): Promise<RunStatus> {
     const maxPollMs = options.maxPollMs ?? 1000;
     let pause = 50;
+    if (!options.onStatus) return this.#waitForEnd(maxPollMs, options.signal);
     let wire = await this.#read(undefined, options.signal);
     options.onStatus?.(toRunStatus(wire));
     for (;;) {
@@ -87,6 +93,31 @@ export class RunHandle {
         pause = Math.min(maxPollMs, pause * 2);
       }
       wire = next;
+    }
+  }
+
+  /**
+   * Follows the run to its end with no one to tell of its steps: each request
+   * is held by the server until the run ends (`until: "ended"`), so a run
+   * costs one status request however many steps it goes through. A server
+   * that answers at once is polled as in wait().
+   */
+  async #waitForEnd(
+    maxPollMs: number,
+    signal: AbortSignal | undefined,
+  ): Promise<RunStatus> {
+    let pause = 50;
+    for (;;) {
+      signal?.throwIfAborted();
+      const asked = performance.now();
+      const status = toRunStatus(
+        await this.#read({ until: "ended", waitMs: 20_000 }, signal),
+      );
+      if (TERMINAL_STATES.has(status.status)) return status;
+      if (performance.now() - asked < maxPollMs / 2) {
+        await sleep(pause, signal);
+        pause = Math.min(maxPollMs, pause * 2);
+      }
     }
   }
 
