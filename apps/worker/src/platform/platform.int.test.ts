@@ -1,12 +1,15 @@
 import { randomUUID } from "node:crypto";
-import { postgresResultStorage, readStream, streams } from "@loupe/db";
+import {
+  postgresResultStorage,
+  readStream,
+  RunRequestListener,
+  streams,
+} from "@loupe/db";
 import path from "node:path";
 import { EngineThread, loadModelFiles, type LoupeEngine } from "@loupe/engine";
 import { loadTokenizer, type Envoy, type Graph } from "@loupe/graph";
-import { NativeConnection, Worker } from "@temporalio/worker";
 import { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { createModelActivities } from "../models/model-activities.ts";
 import { registerHostedModel } from "../models/register-hosted-model.ts";
 import {
   bundledModel,
@@ -17,13 +20,14 @@ import {
   type PlatformFixture,
 } from "../testing/platform-fixture.ts";
 import {
-  gatheredStart,
+  hostInProcess,
   startInProcessPlatform,
 } from "../testing/in-process-platform.ts";
 
 // The platform end to end on real parts: the API's procedures (as the portal
-// and the SDK call them), PostgreSQL, a Temporal server, the bundled run
-// workflow, a worker's activities and an engine thread on the bundled model.
+// and the SDK call them), PostgreSQL, a Temporal server, a worker's run
+// dispatcher, the bundled batch workflow, its batch activities and an engine
+// thread on the bundled model.
 let stack: Awaited<ReturnType<typeof startInProcessPlatform>>;
 let platform: PlatformFixture;
 let engine: EngineThread;
@@ -37,7 +41,7 @@ beforeAll(async () => {
   stack = await startInProcessPlatform({
     databaseUrl: inject("databaseUrl"),
     temporalAddress: inject("temporalAddress"),
-    batch: { maxRows: 32, maxRunsPerUser: 8 },
+    batch: { maxRows: 32 },
   });
   ({ platform, engine, modelName, model } = stack);
   lm = model.lm;
@@ -83,16 +87,17 @@ async function expectEqualToSolo(
   }
 }
 
-describe("runs through the API and Temporal", () => {
+describe("runs through the API, PostgreSQL and Temporal", () => {
   let ada: { userId: string; caller: Caller };
   beforeAll(async () => {
     ada = await platform.approvedUser("ada");
   });
 
-  it("submit, then queued, then completed with the right tensors; the events say so in order", async () => {
+  it("submit, then requested, then completed with the right tensors; the events say so in order", async () => {
     const graph = probe(PROMPTS[0]!);
     const submitted = await ada.caller.runs.submit({ model: modelName, graph });
-    expect(submitted).toMatchObject({ status: "queued", cached: false });
+    // Recorded (and its workers notified), nothing more: no Temporal on the request path.
+    expect(submitted).toMatchObject({ status: "requested", cached: false });
     const early = await ada.caller.runs.status({ runId: submitted.runId });
     expect(["requested", "queued", "running"]).toContain(early.status);
     const done = await platform.settled(ada.caller, submitted.runId);
@@ -115,6 +120,27 @@ describe("runs through the API and Temporal", () => {
       "run.completed",
       "quota.settled",
     ]);
+    // Claimed by the worker into a batch, and run by that batch's workflow.
+    const events = await readStream(platform.db, streams.run(submitted.runId));
+    const queued = events.find((e) => e.type === "run.queued")!.payload;
+    expect(queued).toEqual({
+      runId: submitted.runId,
+      batchId: done.metrics!.batchId,
+      workerId: "int-worker",
+    });
+    expect(
+      events.find((e) => e.type === "run.started")!.payload,
+    ).toMatchObject({ batchId: done.metrics!.batchId, workerId: "int-worker" });
+    expect(
+      stack.observed.batches.find((b) => b.batchId === done.metrics!.batchId)
+        ?.runIds,
+    ).toEqual([submitted.runId]);
+    const batch = await platform.batchOf(submitted.runId);
+    expect(await batch.result()).toEqual({
+      completed: 1,
+      failed: 0,
+      skipped: 0,
+    });
     await expectEqualToSolo(submitted.runId, graph, 0);
     // The reservation is released and the actual charge is what the run cost.
     const me = await ada.caller.account.me();
@@ -291,10 +317,10 @@ describe("runs through the API and Temporal", () => {
 });
 
 describe("batching across users", () => {
-  // The model's worker starts only once all 20 runs wait on its task queue,
-  // and its first pass waits until all 20 are in its batcher (a test's start
-  // rule: in production a pass starts whenever the engine is free), so one
-  // pass holds runs of 4 users however fast a loaded machine delivers them.
+  // The runs are requested while no worker hosts the model's name yet (it is
+  // registered, so the API checks and records them); the model is then hosted
+  // and its dispatcher claims them, all 20 in one batch (they fit its rows),
+  // however fast a loaded machine recorded them.
   const batchModelName = `facts-batch-${randomUUID().slice(0, 8)}`;
   const batchModel = bundledModel(batchModelName);
   const batchLayer = (i: number) => batchModel.lm.transformer!.h![i]!;
@@ -319,66 +345,60 @@ describe("batching across users", () => {
       results: postgresResultStorage(platform.db),
       tokenizer: batchModel.tokenizer,
     });
-    const users = await Promise.all(
-      ["u1", "u2", "u3", "u4"].map((n) => platform.approvedUser(n)),
-    );
-    const graphs = Array.from({ length: 20 }, (_, i) =>
-      i === 3
-        ? // A run that writes its own rows (zero ablation of layer 1's MLP).
-          batchModel.lm.trace(PROMPTS[i % PROMPTS.length]!, () => {
-            batchLayer(1).mlp!.output.set(0);
-            batchModel.lm.output.item("logits").save("logits");
-          })
-        : batchProbe(PROMPTS[i % PROMPTS.length]!, i % 6),
-    );
-    const submitted = await Promise.all(
-      graphs.map((graph, i) =>
-        users[i % 4]!.caller.runs.submit({ model: batchModelName, graph }),
-      ),
-    );
-    // Queue positions: the 20 waiting runs have 0 to 19 runs ahead, each once.
-    const waiting = (
-      await Promise.all(
-        submitted.map((s, i) =>
-          users[i % 4]!.caller.runs.status({ runId: s.runId }),
+    const listener = new RunRequestListener(inject("databaseUrl"));
+    let host: Awaited<ReturnType<typeof hostInProcess>> | undefined;
+    try {
+      const users = await Promise.all(
+        ["u1", "u2", "u3", "u4"].map((n) => platform.approvedUser(n)),
+      );
+      const graphs = Array.from({ length: 20 }, (_, i) =>
+        i === 3
+          ? // A run that writes its own rows (zero ablation of layer 1's MLP).
+            batchModel.lm.trace(PROMPTS[i % PROMPTS.length]!, () => {
+              batchLayer(1).mlp!.output.set(0);
+              batchModel.lm.output.item("logits").save("logits");
+            })
+          : batchProbe(PROMPTS[i % PROMPTS.length]!, i % 6),
+      );
+      const submitted = await Promise.all(
+        graphs.map((graph, i) =>
+          users[i % 4]!.caller.runs.submit({ model: batchModelName, graph }),
         ),
-      )
-    ).map((s) => s.queuePosition);
-    expect([...waiting].sort((a, b) => a! - b!)).toEqual(
-      Array.from({ length: 20 }, (_, i) => i),
-    );
+      );
+      // Queue positions: the 20 waiting runs have 0 to 19 runs ahead, each once.
+      const waiting = (
+        await Promise.all(
+          submitted.map((s, i) =>
+            users[i % 4]!.caller.runs.status({ runId: s.runId }),
+          ),
+        )
+      ).map((s) => s.queuePosition);
+      expect([...waiting].sort((a, b) => a! - b!)).toEqual(
+        Array.from({ length: 20 }, (_, i) => i),
+      );
 
-    // Every workflow has handed its run to the model's (idle) task queue.
-    await Promise.all(
-      submitted.map((s) => waitForPendingActivity(`run-${s.runId}`)),
-    );
-    const gathering = gatheredStart();
-    gathering.gather(20);
-    const modelWorker = await Worker.create({
-      connection: await NativeConnection.connect({
-        address: inject("temporalAddress"),
-      }),
-      taskQueue: `loupe-model-${batchModelName}`,
-      activities: createModelActivities({
+      const batches: string[][] = [];
+      host = await hostInProcess({
         db: platform.db,
+        client: platform.temporal.client,
+        listener,
+        temporalAddress: inject("temporalAddress"),
         model: hosted,
+        batch: { maxRows: 32 },
         workerId: "int-batch-worker",
-        batch: {
-          maxRows: 32,
-          maxRunsPerUser: 8,
-          startWhen: gathering.startWhen,
-        },
-      }),
-    });
-    const done = await modelWorker.runUntil(
-      Promise.all(
+        onBatch: (batch) => batches.push(batch.runs.map((r) => r.runId)),
+      });
+      const done = await Promise.all(
         submitted.map((s, i) =>
           platform.settled(users[i % 4]!.caller, s.runId),
         ),
-      ),
-    );
-    try {
+      );
       expect(done.map((d) => d.status)).toEqual(Array(20).fill("completed"));
+      // One batch, one workflow, all 20 runs in it.
+      expect(batches).toHaveLength(1);
+      expect([...batches[0]!].sort()).toEqual(
+        submitted.map((s) => s.runId).sort(),
+      );
       // Forward passes, counted once per batch, from the runs' own metrics.
       const passesByBatch = new Map<string, number>();
       for (const d of done)
@@ -390,21 +410,12 @@ describe("batching across users", () => {
       // by tokens is tested in the engine's batching tests).
       expect(done.every((d) => d.metrics!.computeSeconds > 0)).toBe(true);
     } finally {
+      await host?.close();
+      await listener.close();
       await batchEngine.close();
     }
   });
 });
-
-/** Waits until a workflow has an activity scheduled and not yet finished. */
-async function waitForPendingActivity(workflowId: string) {
-  const handle = platform.temporal.client.workflow.getHandle(workflowId);
-  for (let tries = 0; tries < 600; tries++) {
-    const { raw } = await handle.describe();
-    if ((raw.pendingActivities ?? []).length > 0) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`${workflowId} never scheduled its activity`);
-}
 
 describe("result reuse", () => {
   it("a second identical run by the same user does no worker work; a changed constant misses; another user's private run is not reused", async () => {
@@ -452,12 +463,12 @@ describe("result reuse", () => {
       model: modelName,
       graph: steer(2),
     });
-    expect(changed).toMatchObject({ status: "queued", cached: false });
+    expect(changed).toMatchObject({ status: "requested", cached: false });
     const theirs = await bob.caller.runs.submit({
       model: modelName,
       graph: steer(1),
     });
-    expect(theirs).toMatchObject({ status: "queued", cached: false });
+    expect(theirs).toMatchObject({ status: "requested", cached: false });
     await platform.settled(ada.caller, changed.runId);
     await platform.settled(bob.caller, theirs.runId);
   });
@@ -523,14 +534,20 @@ describe("quotas", () => {
     expect(after).toMatchObject({ runsToday: 50, activeRuns: 0 });
   });
 
-  it("cancelling a waiting run ends it once, releases its reservation and takes it out of its batch", async () => {
+  it("cancelling a waiting run ends it once, releases its reservation, and it is never claimed", async () => {
     const user = await platform.approvedUser("cancel");
     const graph = probe(PROMPTS[4]!);
+    // The worker claims nothing until two runs are requested: the run waits.
+    stack.gatherNextPass(2);
     const { runId } = await user.caller.runs.submit({
       model: modelName,
       graph,
       reuse: false,
     });
+    expect(
+      (await platform.db.run.findUniqueOrThrow({ where: { id: runId } }))
+        .status,
+    ).toBe("requested");
     expect(await user.caller.runs.cancel({ runId })).toEqual({
       runId,
       status: "cancelled",
@@ -546,9 +563,30 @@ describe("quotas", () => {
       (e) => e.type,
     );
     expect(types.filter((t) => t === "quota.settled")).toHaveLength(1);
-    expect(types).not.toContain("run.completed");
-    expect(types).not.toContain("run.started");
     expect((await user.caller.account.me()).quota.activeRuns).toBe(0);
+    // The next claim (a later run's) passes the cancelled run by: it is in
+    // no batch, and never started.
+    stack.gatherNextPass(1);
+    const later = await user.caller.runs.submit({
+      model: modelName,
+      graph: probe(PROMPTS[3]!),
+      reuse: false,
+    });
+    expect((await platform.settled(user.caller, later.runId)).status).toBe(
+      "completed",
+    );
+    const after = await readStream(platform.db, streams.run(runId));
+    expect(after.map((e) => e.type)).toEqual(types);
+    expect(types).not.toContain("run.queued");
+    expect(types).not.toContain("run.started");
+    expect(types).not.toContain("run.completed");
+    expect(
+      (await platform.db.run.findUniqueOrThrow({ where: { id: runId } }))
+        .batchId,
+    ).toBeNull();
+    expect(
+      stack.observed.batches.some((b) => b.runIds.includes(runId)),
+    ).toBe(false);
   });
 });
 

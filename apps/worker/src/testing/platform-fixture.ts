@@ -14,7 +14,8 @@ import {
 import { readResultChunks, type Database, type RunLimits } from "@loupe/db";
 import { fromSafetensors } from "@loupe/graph";
 import { createModel, manifestSchema, type Envoy } from "@loupe/graph";
-import { Client, Connection } from "@temporalio/client";
+import { batchWorkflowId } from "@loupe/workflows";
+import { Client, Connection, type WorkflowHandle } from "@temporalio/client";
 import { TRPCError } from "@trpc/server";
 
 /** The bundled model's files. */
@@ -46,6 +47,9 @@ export function bundledModel(name: string) {
 }
 
 export type Caller = ReturnType<typeof createCaller>;
+
+/** The statuses a run ends with. */
+const TERMINAL_STATUSES = new Set(["completed", "failed", "cancelled"]);
 
 /**
  * The API as the portal and the SDK reach it, for tests: real services
@@ -126,13 +130,44 @@ export class PlatformFixture {
     return { userId, caller: await this.callerOf(userId) };
   }
 
-  /** Waits for a run's workflow to finish, then returns its status. */
-  async settled(caller: Caller, runId: string) {
-    await this.temporal.client.workflow
-      .getHandle(`run-${runId}`)
-      .result()
-      .catch(() => undefined);
-    return caller.runs.status({ runId });
+  /**
+   * Waits for a run to end (completed, failed or cancelled: its status in
+   * PostgreSQL, through the API's long poll, as the SDK waits), then returns
+   * its status. Fails naming the run and where it stood after `ms`.
+   */
+  async settled(caller: Caller, runId: string, ms = 180_000) {
+    const deadline = Date.now() + ms;
+    let status = await caller.runs.status({ runId });
+    while (!TERMINAL_STATUSES.has(status.status)) {
+      const left = deadline - Date.now();
+      if (left <= 0)
+        throw new Error(
+          `run ${runId} did not end within ${ms} ms: it is ${status.status}`,
+        );
+      status = await caller.runs.status({
+        runId,
+        until: "ended",
+        waitMs: Math.min(20_000, left),
+      });
+    }
+    return status;
+  }
+
+  /**
+   * The workflow of the batch a run was claimed into (its batch id is the
+   * run's row's), once that workflow has ended.
+   */
+  async batchOf(runId: string): Promise<WorkflowHandle> {
+    const run = await this.db.run.findUniqueOrThrow({ where: { id: runId } });
+    if (!run.batchId)
+      throw new Error(
+        `run ${runId} was never claimed into a batch (it is ${run.status})`,
+      );
+    const handle = this.temporal.client.workflow.getHandle(
+      batchWorkflowId(run.batchId),
+    );
+    await handle.result();
+    return handle;
   }
 
   /** A run's stored result, decoded from safetensors. */
