@@ -26,7 +26,7 @@ beforeAll(async () => {
   stack = await startInProcessPlatform({
     databaseUrl: inject("databaseUrl"),
     temporalAddress: inject("temporalAddress"),
-    batch: { maxRows: 32, maxRunsPerUser: 8 },
+    batch: { maxRows: 32 },
   });
   lm = stack.model.lm;
   local = await loadModelFiles(path.join(MODEL_DIR, "model.onnx"));
@@ -74,7 +74,7 @@ describe("a failing member never fails its batch", () => {
     // Bob's prompts: distinctive ids an error message would show if it leaked them.
     const good = [probe([[1001, 1002, 1003, 1004]]), probe([[1201, 1202]])];
     const before = structuredClone(stack.engine.metrics.isolation);
-    // The three runs reach the worker over time: the pass waits for all three.
+    // The three runs are requested over time: the claim waits for all three.
     stack.gatherNextPass(3);
     const [badRun, ...goodRuns] = await Promise.all([
       ada.caller.runs.submit({
@@ -98,7 +98,8 @@ describe("a failing member never fails its batch", () => {
       expect(status.status).toBe("completed");
       await expectEqualToSolo(run.runId, good[i]!);
     }
-    // They shared a pass, which failed; the engine reran it in halves ([0],
+    // They were claimed into one batch, and shared a pass, which failed; the
+    // engine reran it in halves ([0],
     // [1, 2]), and the half holding the bad graph failed too unless it ran
     // alone; the bad graph failed alone once.
     const after = stack.engine.metrics.isolation;
@@ -106,16 +107,31 @@ describe("a failing member never fails its batch", () => {
       place === 0 ? 1 : 2,
     );
     expect(after.graphsFailedAlone - before.graphsFailedAlone).toBe(1);
-    // No retry of it: its model activity ran once (one attempt in Temporal's history).
-    const history = await stack.platform.temporal.client.workflow
-      .getHandle(`run-${badRun.runId}`)
-      .fetchHistory();
-    const attempts = (history.events ?? []).filter(
-      (e) => e.activityTaskStartedEventAttributes,
+    const runs = await stack.platform.db.run.findMany({
+      where: { id: { in: [badRun.runId, ...goodRuns.map((r) => r.runId)] } },
+    });
+    expect(new Set(runs.map((r) => r.batchId)).size).toBe(1);
+    // No retry of it: the batch ran once and ended normally (its workflow's
+    // one local activity completed on its first workflow task, no batch
+    // failure recorded), with one run failed and two completed.
+    const batch = await stack.platform.batchOf(badRun.runId);
+    expect(await batch.result()).toEqual({
+      completed: 2,
+      failed: 1,
+      skipped: 0,
+    });
+    const history = await batch.fetchHistory();
+    const events = history.events ?? [];
+    expect(events.filter((e) => e.markerRecordedEventAttributes)).toHaveLength(
+      1,
     );
     expect(
-      attempts.map((e) => e.activityTaskStartedEventAttributes!.attempt),
-    ).toEqual(attempts.map(() => 1));
+      events.filter(
+        (e) =>
+          e.workflowTaskFailedEventAttributes ||
+          e.workflowTaskTimedOutEventAttributes,
+      ),
+    ).toHaveLength(0);
     await new Promise((r) => setTimeout(r, 1000));
     expect(stack.engine.metrics.isolation.graphsFailedAlone).toBe(
       after.graphsFailedAlone,
@@ -207,10 +223,10 @@ describe("the graph is stored once", () => {
       for (let i = 0; i < Number(rows[0]!.n); i++) found.push(tablename);
     }
     expect(found).toEqual(["graphs"]);
-    // Temporal's history of the run's workflow: every payload decoded.
-    const history = await stack.platform.temporal.client.workflow
-      .getHandle(`run-${runId}`)
-      .fetchHistory();
+    // Temporal's history of the run's batch workflow: every payload decoded.
+    const history = await (
+      await stack.platform.batchOf(runId)
+    ).fetchHistory();
     const text = payloadText(history);
     expect(text).toContain(run.graphHash); // the reference is there ...
     expect(text).not.toContain(marker); // ... the graph is not
