@@ -4,6 +4,7 @@ import path from "node:path";
 import { readStream, streams } from "@loupe/db";
 import { connectTestDatabase, truncateAll } from "@loupe/db/testing";
 import { loadModelFiles, type LoupeEngine } from "@loupe/engine";
+import { batchWorkflowId } from "@loupe/workflows";
 import { afterAll, beforeAll, expect, inject, it } from "vitest";
 import {
   bundledModel,
@@ -13,11 +14,14 @@ import {
 } from "../testing/platform-fixture.ts";
 
 // A worker process killed with SIGKILL in the middle of a batch (after its
-// runs' `started` events and a heartbeat), with runs in its pass and runs
-// waiting in its batcher for the next: Temporal notices the missing
-// heartbeats and retries the runs on another worker process, and every run
-// still ends with exactly one completion, one stored result and one quota
-// settlement. Real processes, the bundled model, PostgreSQL and Temporal.
+// runs' `started` events), with runs in its batch and runs still waiting in
+// PostgreSQL for its next claim: the batch's workflow task, which runs the
+// batch as a local activity, times out (the workflow task timeout, 10 s) and
+// Temporal hands it to another worker process hosting the model, which runs
+// the batch again; that worker also claims the runs left waiting. Every run
+// still ends with exactly one start, one completion, one stored result and
+// one quota settlement. Real processes, the bundled model, PostgreSQL and
+// Temporal.
 const platformTaskQueue = `test-crash-${randomUUID()}`;
 const model = bundledModel("facts-gpt2"); // the name the worker processes load it under
 const { lm } = model;
@@ -94,7 +98,7 @@ afterAll(async () => {
   await platform.close();
 });
 
-it("a worker SIGKILLed mid-batch: its runs, in its pass or waiting for the next, finish on another worker, each with one completion, one result and one settlement", async () => {
+it("a worker SIGKILLed mid-batch: its runs, in its batch or waiting for the next, finish on another worker, each with one start, one completion, one result and one settlement", async () => {
   // Worker A holds every batch after recording `started`, long enough to be killed in it.
   const a = startWorker("worker-a", { LOUPE_FAULT_HOLD_BATCH_MS: "600000" });
   await a.polling;
@@ -117,38 +121,32 @@ it("a worker SIGKILLed mid-batch: its runs, in its pass or waiting for the next,
     )
   ).map((s) => s.runId);
 
-  // Worker A has taken every run: the first to arrive started a pass (held),
-  // the others wait in its batcher for the next; then a heartbeat goes out.
-  await until("worker A to take every run", async () => {
-    const activities = await Promise.all(
-      runIds.map(async (id) => {
-        const { raw } = await platform.temporal.client.workflow
-          .getHandle(`run-${id}`)
-          .describe();
-        return raw.pendingActivities?.[0];
-      }),
-    );
-    return activities.every(
-      (a) => a?.lastStartedTime && a.lastWorkerIdentity === "worker-a",
-    )
-      ? true
-      : undefined;
-  });
-  const startedOn = await until("a pass to start on worker A", async () => {
+  // Worker A claimed a batch (the runs requested when it woke) and started
+  // it (held); the others wait in PostgreSQL for its next claim, which never
+  // comes while the batch is held.
+  const startedOn = await until("a batch to start on worker A", async () => {
     const runs = await Promise.all(
       runIds.map((id) => readStream(platform.db, streams.run(id))),
     );
     const started = runs.map(
       (events) =>
         events.find((e) => e.type === "run.started")?.payload as
-          { workerId: string; batchId: string } | undefined,
+          | { workerId: string; batchId: string }
+          | undefined,
     );
     return started.some(Boolean) ? started : undefined;
   });
-  expect(
-    startedOn.filter(Boolean).every((s) => s!.workerId === "worker-a"),
-  ).toBe(true);
-  await new Promise((r) => setTimeout(r, 2500)); // > the activity heartbeat interval (2 s)
+  const held = startedOn.find(Boolean)!;
+  expect(held.workerId).toBe("worker-a");
+  // Every run that started is in that one batch; the rest wait, unclaimed.
+  for (const [k, s] of startedOn.entries())
+    if (s) expect(s, runIds[k]).toEqual(held);
+  const rows = await platform.db.run.findMany({
+    where: { id: { in: runIds } },
+  });
+  for (const r of rows)
+    if (r.batchId !== held.batchId) expect(r.status, r.id).toBe("requested");
+  await new Promise((r) => setTimeout(r, 1000));
   a.child.kill("SIGKILL");
   await new Promise((r) => a.child.once("exit", r));
 
@@ -179,13 +177,14 @@ it("a worker SIGKILLed mid-batch: its runs, in its pass or waiting for the next,
       (e) => e.type,
     );
     const count = (t: string) => types.filter((x) => x === t).length;
+    expect(count("run.queued"), runId).toBe(1);
     expect(count("run.started"), runId).toBe(1);
     expect(count("run.completed"), runId).toBe(1);
     expect(count("quota.settled"), runId).toBe(1);
     expect(count("run.failed") + count("run.cancelled"), runId).toBe(0);
-    // Completed by worker B's batch, not by the pass it started in on A.
+    // A run of the held batch completed in that batch (its workflow, retried).
     if (startedOn[k])
-      expect(finished[k]!.metrics!.batchId).not.toBe(startedOn[k].batchId);
+      expect(finished[k]!.metrics!.batchId).toBe(startedOn[k].batchId);
     const tensors = await platform.resultOf(runId);
     const solo = (await local.run(graphs[k]!)).saves;
     expect(
@@ -211,4 +210,33 @@ it("a worker SIGKILLed mid-batch: its runs, in its pass or waiting for the next,
   expect(resultRows).toBe(referenced.length + tokenizers.length);
   expect(referenced.length).toBe(3);
   expect((await user.caller.account.me()).quota.activeRuns).toBe(0);
+
+  // The held batch's workflow: A's workflow task timed out, and worker B
+  // took the task over and completed the workflow, every run of the batch
+  // completed there.
+  const batch = platform.temporal.client.workflow.getHandle(
+    batchWorkflowId(held.batchId),
+  );
+  const heldRuns = startedOn.filter(Boolean).length;
+  expect(await batch.result()).toEqual({
+    completed: heldRuns,
+    failed: 0,
+    skipped: 0,
+  });
+  const events = (await batch.fetchHistory()).events ?? [];
+  expect(
+    events.filter((e) => e.workflowTaskTimedOutEventAttributes).length,
+  ).toBeGreaterThanOrEqual(1);
+  const startedBy = events.flatMap((e) =>
+    e.workflowTaskStartedEventAttributes
+      ? [e.workflowTaskStartedEventAttributes.identity]
+      : [],
+  );
+  expect(startedBy[0]).toBe("worker-a");
+  const completedBy = events.flatMap((e) =>
+    e.workflowTaskCompletedEventAttributes
+      ? [e.workflowTaskCompletedEventAttributes.identity]
+      : [],
+  );
+  expect(completedBy.at(-1)).toBe("worker-b");
 }, 240_000);
