@@ -204,7 +204,13 @@ it("projects domain events inline, and rebuilding from the log gives the same re
       requestId: null,
       estimatedSeconds: 2,
     });
-    await emit(e.event(streams.run(runId), "run.queued", { runId, batchId: "b1", workerId: "w1" }));
+    await emit(
+      e.event(streams.run(runId), "run.queued", {
+        runId,
+        batchId: "b1",
+        workerId: "w1",
+      }),
+    );
     await emit(
       e.event(streams.run(runId), "run.started", {
         runId,

@@ -238,7 +238,11 @@ describe("quota reservation", () => {
     expect(
       await recordRunStep(
         db,
-        domainEvents.event(streams.run("r1"), "run.queued", { runId: "r1", batchId: "b1", workerId: "w1" }),
+        domainEvents.event(streams.run("r1"), "run.queued", {
+          runId: "r1",
+          batchId: "b1",
+          workerId: "w1",
+        }),
       ),
     ).toBe(false);
   });
