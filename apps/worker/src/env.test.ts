@@ -52,23 +52,22 @@ describe("worker env: hosting", () => {
 });
 
 describe("worker env: batching", () => {
-  it("defaults: 32 rows, 32768 padded tokens, 8 runs per user, 4096 runs taken per model", () => {
-    expect(parseWorkerEnv(base)).toMatchObject({
+  it("defaults: 32 rows, 32768 padded tokens", () => {
+    const env = parseWorkerEnv(base);
+    expect(env).toMatchObject({
       LOUPE_BATCH_MAX_ROWS: 32,
       LOUPE_BATCH_MAX_PADDED_TOKENS: 32768,
-      LOUPE_BATCH_MAX_RUNS_PER_USER: 8,
-      LOUPE_MODEL_MAX_CONCURRENT_RUNS: 4096,
     });
+    expect(env.LOUPE_BATCH_MAX_RUNS_PER_USER).toBeUndefined();
+    expect(env.LOUPE_MODEL_MAX_CONCURRENT_RUNS).toBeUndefined();
   });
 
   it.each(["0", "-1", "2.5", "eight"])(
-    "refuses LOUPE_BATCH_MAX_RUNS_PER_USER=%s, naming the variable",
+    "refuses LOUPE_BATCH_MAX_ROWS=%s, naming the variable",
     (text) => {
       expect(() =>
-        parseWorkerEnv({ ...base, LOUPE_BATCH_MAX_RUNS_PER_USER: text }),
-      ).toThrow(
-        /^invalid worker environment:\n {2}LOUPE_BATCH_MAX_RUNS_PER_USER: /,
-      );
+        parseWorkerEnv({ ...base, LOUPE_BATCH_MAX_ROWS: text }),
+      ).toThrow(/^invalid worker environment:\n {2}LOUPE_BATCH_MAX_ROWS: /);
     },
   );
 
@@ -82,8 +81,24 @@ describe("worker env: batching", () => {
     ).toThrow(
       [
         "invalid worker environment:",
-        '  LOUPE_BATCH_QUIET_MS: is no longer read: a batch no longer waits for a quiet window: a pass starts as soon as the engine is free, and runs that arrive during a pass form the next one; unset it (it is set to "200")',
-        '  LOUPE_BATCH_MAX_WAIT_MS: is no longer read: no run waits for its batch to fill any more: a run waits for the pass in flight, then for its turn among users (LOUPE_BATCH_MAX_RUNS_PER_USER); unset it (it is set to "")',
+        '  LOUPE_BATCH_QUIET_MS: is no longer read: a batch no longer waits for a quiet window: a batch is claimed as soon as the engine is free, and runs that arrive during a batch form the next one; unset it (it is set to "200")',
+        '  LOUPE_BATCH_MAX_WAIT_MS: is no longer read: no run waits for its batch to fill any more: a run waits for the batch in flight, then for its turn among users; unset it (it is set to "")',
+      ].join("\n"),
+    );
+  });
+
+  it("refuses the per-user cap and the per-model run slots, saying why they went", () => {
+    expect(() =>
+      parseWorkerEnv({
+        ...base,
+        LOUPE_BATCH_MAX_RUNS_PER_USER: "8",
+        LOUPE_MODEL_MAX_CONCURRENT_RUNS: "4096",
+      }),
+    ).toThrow(
+      [
+        "invalid worker environment:",
+        `  LOUPE_BATCH_MAX_RUNS_PER_USER: is no longer read: a batch is claimed round-robin across users, and a user's runs already in flight rank their waiting runs after everyone else's: no separate per-user cap; unset it (it is set to "8")`,
+        '  LOUPE_MODEL_MAX_CONCURRENT_RUNS: is no longer read: runs wait in PostgreSQL until a worker hosting their model claims them, not in the worker; unset it (it is set to "4096")',
       ].join("\n"),
     );
   });
