@@ -128,9 +128,9 @@ describe("runs through the API, PostgreSQL and Temporal", () => {
       batchId: done.metrics!.batchId,
       workerId: "int-worker",
     });
-    expect(
-      events.find((e) => e.type === "run.started")!.payload,
-    ).toMatchObject({ batchId: done.metrics!.batchId, workerId: "int-worker" });
+    expect(events.find((e) => e.type === "run.started")!.payload).toMatchObject(
+      { batchId: done.metrics!.batchId, workerId: "int-worker" },
+    );
     expect(
       stack.observed.batches.find((b) => b.batchId === done.metrics!.batchId)
         ?.runIds,
@@ -584,9 +584,9 @@ describe("quotas", () => {
       (await platform.db.run.findUniqueOrThrow({ where: { id: runId } }))
         .batchId,
     ).toBeNull();
-    expect(
-      stack.observed.batches.some((b) => b.runIds.includes(runId)),
-    ).toBe(false);
+    expect(stack.observed.batches.some((b) => b.runIds.includes(runId))).toBe(
+      false,
+    );
   });
 });
 

@@ -224,9 +224,7 @@ describe("the graph is stored once", () => {
     }
     expect(found).toEqual(["graphs"]);
     // Temporal's history of the run's batch workflow: every payload decoded.
-    const history = await (
-      await stack.platform.batchOf(runId)
-    ).fetchHistory();
+    const history = await (await stack.platform.batchOf(runId)).fetchHistory();
     const text = payloadText(history);
     expect(text).toContain(run.graphHash); // the reference is there ...
     expect(text).not.toContain(marker); // ... the graph is not

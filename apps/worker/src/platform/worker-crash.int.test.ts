@@ -131,8 +131,7 @@ it("a worker SIGKILLed mid-batch: its runs, in its batch or waiting for the next
     const started = runs.map(
       (events) =>
         events.find((e) => e.type === "run.started")?.payload as
-          | { workerId: string; batchId: string }
-          | undefined,
+          { workerId: string; batchId: string } | undefined,
     );
     return started.some(Boolean) ? started : undefined;
   });
