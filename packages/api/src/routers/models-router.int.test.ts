@@ -2,7 +2,9 @@ import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import {
+  claimRuns,
   recordModelHosting,
+  recordRunsStarted,
   recordWorkerHeartbeat,
   registerModel,
   requestRun,
@@ -171,7 +173,7 @@ describe("models.host", () => {
 });
 
 describe("models.unhost", () => {
-  it("admits no run on the model from then on (MODEL_UNAVAILABLE, naming it), ends the runs waiting on it, and lists it as unhosted", async () => {
+  it("admits no run on the model from then on (MODEL_UNAVAILABLE, naming it), ends its runs, waiting or in a batch, and lists it as unhosted", async () => {
     const lm = await registered("facts-unhost");
     await recordModelHosting(db, {
       type: "model.online",
@@ -187,31 +189,52 @@ describe("models.unhost", () => {
       lm.trace("The Louvre is located in the city of", () => {
         lm.transformer!.h![0]!.output[0]!.save("h");
       });
-    // A run waiting for a worker when the model is unhosted.
-    const waiting = randomUUID();
-    await requestRun(db, {
-      runId: waiting,
-      userId: researcherId,
+    const request = async () => {
+      const runId = randomUUID();
+      await requestRun(db, {
+        runId,
+        userId: researcherId,
+        model: "facts-unhost",
+        modelHash: "h",
+        graph: { json: "{}", types: {} },
+        graphHash: `sha256:${runId}`,
+        experiment: null,
+        requestId: null,
+        estimatedSeconds: 0.01,
+      });
+      return runId;
+    };
+    // Runs in a batch when the model is unhosted, one of them started ...
+    const claimed = [await request(), await request()];
+    await claimRuns(db, {
       model: "facts-unhost",
-      modelHash: "h",
-      graph: { json: "{}", types: {} },
-      graphHash: `sha256:${waiting}`,
-      experiment: null,
-      requestId: null,
-      estimatedSeconds: 0.01,
+      batchId: "b1",
+      workerId: "w1",
+      limit: 2,
     });
+    await recordRunsStarted(db, [claimed[1]!], {
+      workerId: "w1",
+      batchId: "b1",
+    });
+    // ... and one waiting for a worker.
+    const waiting = await request();
     const unhosted = await admin.models.unhost({ name: "facts-unhost" });
     expect(unhosted).toEqual({
       name: "facts-unhost",
       state: "unhosted",
       changed: true,
-      endedRuns: 1,
+      endedRuns: 3,
     });
-    expect(await researcher.runs.status({ runId: waiting })).toMatchObject({
-      status: "failed",
-      error:
-        "MODEL_UNHOSTED: model facts-unhost was unhosted by an administrator",
-    });
+    for (const runId of [...claimed, waiting])
+      expect(await researcher.runs.status({ runId })).toMatchObject({
+        status: "failed",
+        error:
+          "MODEL_UNHOSTED: model facts-unhost was unhosted by an administrator",
+      });
+    // The batch, ending later, records nothing for them.
+    expect(
+      await recordRunsStarted(db, claimed, { workerId: "w1", batchId: "b1" }),
+    ).toEqual([]);
     expect((await researcher.account.me()).quota.activeRuns).toBe(0);
 
     const refused = await failure(
@@ -227,7 +250,7 @@ describe("models.unhost", () => {
     expect(refused.message).toBe(
       "model facts-unhost is not hosted (an administrator unhosted it): nothing was queued",
     );
-    expect(await db.run.count({ where: { model: "facts-unhost" } })).toBe(1);
+    expect(await db.run.count({ where: { model: "facts-unhost" } })).toBe(3);
     expect(
       (await researcher.models.list()).find((m) => m.name === "facts-unhost"),
     ).toMatchObject({ state: "unhosted", hash: lm.manifest.model.hash });
