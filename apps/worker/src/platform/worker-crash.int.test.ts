@@ -145,6 +145,9 @@ it("a worker SIGKILLed mid-batch: its runs, in its batch or waiting for the next
   });
   for (const r of rows)
     if (r.batchId !== held.batchId) expect(r.status, r.id).toBe("requested");
+  console.log(
+    `[worker crash] worker A holds batch ${held.batchId} with ${startedOn.filter(Boolean).length} of the 3 runs; the others wait, requested`,
+  );
   await new Promise((r) => setTimeout(r, 1000));
   a.child.kill("SIGKILL");
   await new Promise((r) => a.child.once("exit", r));
