@@ -97,6 +97,35 @@ describe("runs", () => {
     }
   });
 
+  it("wait() with no status callback asks once: the server holds the request until the run ends (until: ended)", async () => {
+    const lm = await loupe.model<FactsGpt2>(MODEL);
+    const handle = await lm.submit(
+      lm.graphs.trace(PROMPT, () => {
+        lm.output.item("logits").save("logits");
+      }),
+      { reuse: false },
+    );
+    const asked: unknown[] = [];
+    const realFetch = globalThis.fetch;
+    globalThis.fetch = (input, init) => {
+      const url = new URL(input instanceof Request ? input.url : String(input));
+      if (url.pathname.endsWith("/runs.status"))
+        asked.push(JSON.parse(url.searchParams.get("input") ?? "null"));
+      return realFetch(input, init);
+    };
+    let status: RunStatus;
+    try {
+      status = await handle.wait();
+    } finally {
+      globalThis.fetch = realFetch;
+    }
+    expect(status.status).toBe("completed");
+    // One request (a run of this model ends well within the 20 s hold).
+    expect(asked).toEqual([
+      { runId: handle.runId, until: "ended", waitMs: 20_000 },
+    ]);
+  });
+
   it("cancelling a run that already finished reports how it ended", async () => {
     const lm = await loupe.model<FactsGpt2>(MODEL);
     const handle = await lm.submit(
@@ -278,7 +307,9 @@ describe("the loupe CLI", () => {
     );
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('after:  " Rome" (p = 0.999)');
-    expect(run.stderr).toMatch(/run [0-9a-f]{8} (queued|running|completed)/);
+    expect(run.stderr).toMatch(
+      /run [0-9a-f]{8} (requested|queued|running|completed)/,
+    );
     expect(run.stderr).toMatch(/run [0-9a-f]{8} completed/);
 
     const ls = await cli(["runs", "ls", "-n", "1"], env);
