@@ -95,6 +95,15 @@ export async function startTemporal(
       String(settings.port + 2),
       "--db-filename",
       settings.dbFile,
+      // Write-ahead log, synced at checkpoints only (as PostgreSQL runs
+      // without fsync here): the dev server's store is this machine's
+      // convenience, not a production Temporal's (which has a database of
+      // its own); a machine that loses power may lose its last workflows,
+      // which the worker's sweeper starts again from PostgreSQL.
+      "--sqlite-pragma",
+      "journal_mode=wal",
+      "--sqlite-pragma",
+      "synchronous=normal",
       // The dev server always creates "default"; other namespaces are created on start.
       ...(settings.namespace === "default"
         ? []

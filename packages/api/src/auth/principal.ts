@@ -58,24 +58,62 @@ export async function principalOfUser(
 export const hashApiKey = (key: string) =>
   createHash("sha256").update(key).digest("hex");
 
+/**
+ * How long a process trusts an API key's principal once read: a script's
+ * submit, status poll and download reuse one read instead of three (each a
+ * key, an account and a use query). A key revoked, or an account changed, in
+ * another process takes effect there within this time; in the process that
+ * revoked it, at once (forgetApiKeys).
+ */
+export const API_KEY_CACHE_MS = 5_000;
+
+/**
+ * The cache is the process's, not the module's: a web app's bundles may load
+ * this module more than once (a server action beside a route handler), and a
+ * revoke in one must clear what the other reads.
+ */
+const shared = ((globalThis as Record<symbol, unknown>)[
+  Symbol.for("loupe.api-key-cache")
+] ??= {
+  keys: new Map<string, { principal: Principal | null; until: number }>(),
+  uses: new Map<string, number>(),
+}) as {
+  keys: Map<string, { principal: Principal | null; until: number }>;
+  uses: Map<string, number>;
+};
+const keyCache = shared.keys;
+const keyUses = shared.uses;
+
+/** Drops every cached API key principal (after a revoke or an account change here). */
+export function forgetApiKeys(): void {
+  keyCache.clear();
+}
+
 /** The principal of an API key (null when unknown or revoked). */
 export async function principalOfApiKey(
   db: Database,
   key: string,
 ): Promise<Principal | null> {
   if (!/^loupe_[0-9a-f]{8}_[A-Za-z0-9_-]{20,}$/.test(key)) return null;
-  const row = await db.apiKey.findUnique({ where: { hash: hashApiKey(key) } });
-  if (!row || row.revokedAt) return null;
-  const [account] = await Promise.all([
-    principalOfUser(db, row.userId),
-    recordKeyUse(db, row.id),
-  ]);
-  return (
-    account && {
+  const hash = hashApiKey(key);
+  const now = Date.now();
+  const cached = keyCache.get(hash);
+  if (cached && cached.until > now) return cached.principal;
+  const row = await db.apiKey.findUnique({ where: { hash } });
+  let principal: Principal | null = null;
+  if (row && !row.revokedAt) {
+    const [account] = await Promise.all([
+      principalOfUser(db, row.userId),
+      recordKeyUse(db, row.id, now),
+    ]);
+    principal = account && {
       ...account,
       via: { kind: "api-key", keyId: row.id, scopes: row.scopes },
-    }
-  );
+    };
+  }
+  if (keyCache.size > 10_000) keyCache.clear();
+  keyCache.set(hash, { principal, until: now + API_KEY_CACHE_MS });
+  return principal;
 }
 
 /**
@@ -83,7 +121,13 @@ export async function principalOfApiKey(
  * not an event (a script polling a run would write one a second): at most one
  * write a minute per key.
  */
-async function recordKeyUse(db: Database, keyId: string): Promise<void> {
+async function recordKeyUse(
+  db: Database,
+  keyId: string,
+  now: number,
+): Promise<void> {
+  if ((keyUses.get(keyId) ?? 0) > now - 60_000) return;
+  keyUses.set(keyId, now);
   await db.$executeRaw`
     INSERT INTO api_key_uses (key_id, last_used_at) VALUES (${keyId}, now())
     ON CONFLICT (key_id) DO UPDATE SET last_used_at = excluded.last_used_at

@@ -1,3 +1,4 @@
+import { forgetApiKeys } from "../auth/principal.ts";
 import {
   appendDomainEvents,
   domainEvents,
@@ -127,6 +128,8 @@ export const applicationsRouter = router({
       await appendDomainEvents(db, events, { expectedVersion: version }).catch(
         toApiError,
       );
+      // The account's keys act with its new access at once in this process.
+      forgetApiKeys();
       return {
         userId: input.userId,
         access: input.decision === "approve" ? "approved" : "rejected",

@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { appendDomainEvents, domainEvents, streams } from "@loupe/db";
+import { forgetApiKeys } from "../auth/principal.ts";
 import { z } from "zod";
 import { notFound } from "../errors.ts";
 import { TRPCError } from "@trpc/server";
@@ -101,6 +102,7 @@ export const keysRouter = router({
           }),
         ]);
       }
+      forgetApiKeys();
       return { keyId: key.id, revoked: true };
     }),
 });

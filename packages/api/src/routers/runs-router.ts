@@ -192,6 +192,15 @@ export const runsRouter = router({
           input.unlessChanged === status.changeKey) &&
         !TERMINAL.has(status.status) &&
         Date.now() < deadline;
+      // Waiting for the end, a wake-up reads only the run's status (one
+      // small query) until it has ended; the full status is read once, to answer.
+      const ended = async () => {
+        const row = await db.run.findUnique({
+          where: { id: status.runId },
+          select: { status: true },
+        });
+        return row !== null && TERMINAL.has(row.status);
+      };
       while (waiting()) {
         // Watch, then read: an event between the last read and the watch is
         // seen by this read, so none is missed.
@@ -200,6 +209,12 @@ export const runsRouter = router({
           deadline - Date.now(),
         );
         try {
+          if (input.until === "ended") {
+            // An event that did not end it: watch again, then check again.
+            if (!(await ended()) && (await watch.event)) continue;
+            status = await read();
+            continue;
+          }
           status = await read();
           if (waiting()) {
             await watch.event;

@@ -39,18 +39,17 @@ export function enforceGraphLimits(graph: Graph, limits: RunLimits): void {
 }
 
 /**
- * Measures a checked graph's rows, tokens and result and refuses it, by name,
- * when it is over one of the user's limits or the model's (a token id outside
- * the vocabulary, a row longer than the position table). Text prompts are
- * tokenized with the model's tokenizer, as the engine will; without one, a
- * prompt's UTF-8 bytes bound its tokens.
+ * Refuses a measured run (measureRun), by name, when it is over one of the
+ * model's limits (a token id outside the vocabulary, a row longer than the
+ * position table) or, given the user's limits, one of theirs. Text prompts
+ * were tokenized with the model's tokenizer, as the engine will; without
+ * one, a prompt's UTF-8 bytes bound its tokens.
  */
-export async function enforceRunLimits(
+export function enforceRunLimits(
   checked: CheckedGraph,
-  limits: RunLimits,
-): Promise<RunSize> {
-  enforceGraphLimits(checked.graph, limits);
-  const size = await measureRun(checked);
+  size: RunSize,
+  limits?: RunLimits,
+): void {
   const { tokens: model } = checked.model;
   const name = checked.model.name;
   if (model.vocabSize !== undefined && size.maxTokenId >= model.vocabSize)
@@ -67,6 +66,8 @@ export async function enforceRunLimits(
       size.longestRow,
       `a row of ${size.longestRow} tokens (prompt plus generated tokens) is longer than model ${name}'s ${model.maxPositions} positions`,
     );
+  if (!limits) return;
+  enforceGraphLimits(checked.graph, limits);
   over("maxRowsPerRun", limits.maxRowsPerRun, size.rows, "rows in one pass");
   over(
     "maxTokensPerRow",
@@ -81,7 +82,6 @@ export async function enforceRunLimits(
     size.resultBytes,
     "bytes of saved values (estimated from their shapes)",
   );
-  return size;
 }
 
 function over(
@@ -110,7 +110,7 @@ function constantBytes(graph: Graph): number {
 }
 
 /** Rows, tokens (text tokenized) and the saved bytes' bound of a checked graph. */
-async function measureRun(checked: CheckedGraph): Promise<RunSize> {
+export async function measureRun(checked: CheckedGraph): Promise<RunSize> {
   const { graph } = checked;
   const tokenizer = graph.traces.some((t) =>
     t.invokes.some((i) => i.input?.kind === "text"),

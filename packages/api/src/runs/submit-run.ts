@@ -13,7 +13,7 @@ import type { Principal } from "../auth/principal.ts";
 import { LoupeError, toApiError } from "../errors.ts";
 import type { CheckedGraph } from "../graphs/validate-for-model.ts";
 import type { ApiServices } from "../services.ts";
-import { enforceRunLimits } from "./enforce-run-limits.ts";
+import { enforceRunLimits, measureRun } from "./enforce-run-limits.ts";
 import { estimateRunSeconds } from "./estimate-run.ts";
 
 export interface SubmittedRun {
@@ -56,13 +56,15 @@ export async function submitRun(
   const { db } = services;
   const userId = principal.userId;
   const requestId = options.requestId ?? null;
-  await enforceRunLimits(checked, await runLimitsFor(db, userId)).catch(
-    toApiError,
-  );
-  if (requestId !== null) {
-    const earlier = await findRequestedRun(db, userId, requestId);
-    if (earlier) return repeated(services, checked, requestId, earlier);
+  // The model's limits now; the user's under their quota lock, as the run
+  // is recorded (one read of the quota, not two).
+  const size = await measureRun(checked).catch(toApiError);
+  try {
+    enforceRunLimits(checked, size);
+  } catch (error) {
+    toApiError(error);
   }
+  const admit = (limits: RunLimits) => enforceRunLimits(checked, size, limits);
   const runId = randomUUID();
   const facts = {
     runId,
@@ -75,6 +77,11 @@ export async function submitRun(
     requestId,
   };
   if (options.reuse) {
+    if (requestId !== null) {
+      const first = await findRequestedRun(db, userId, requestId);
+      if (first) return repeated(services, checked, requestId, first);
+    }
+    await enforceQuotaLimits(db, userId, admit);
     const earlier = await findReusableRun(db, {
       userId,
       graphHash: checked.graphHash,
@@ -101,6 +108,7 @@ export async function submitRun(
   }
   const requested = await requestRun(db, {
     ...facts,
+    admit,
     estimatedSeconds: estimateRunSeconds(
       checked.graph,
       checked.model.secondsPerToken,
@@ -142,11 +150,19 @@ async function repeated(
   };
 }
 
-/** The user's per-run limits (their quota's); QUOTA_EXCEEDED without a quota. */
-async function runLimitsFor(db: Database, userId: string): Promise<RunLimits> {
+/** Checks the user's run limits (their quota's); QUOTA_EXCEEDED without a quota. */
+async function enforceQuotaLimits(
+  db: Database,
+  userId: string,
+  admit: (limits: RunLimits) => void,
+): Promise<void> {
   const quota = await db.quota.findUnique({ where: { userId } });
   if (!quota) return toApiError(new QuotaExceededError("none", 0, 0));
-  return runLimitsOf(quota);
+  try {
+    admit(runLimitsOf(quota));
+  } catch (error) {
+    toApiError(error);
+  }
 }
 
 const isUniqueViolation = (error: unknown) =>

@@ -68,13 +68,14 @@ export async function claimRuns(
             + coalesce(f.n, 0) AS rank
         FROM runs w LEFT JOIN in_flight f USING (user_id)
         WHERE w.model = ${model} AND w.status = 'requested'
-      ), chosen AS (
-        SELECT id, rank, requested_at FROM ranked
-        ORDER BY rank, requested_at, id LIMIT ${options.limit}
       )
-      SELECT r.id, r.user_id, r.graph_hash, r.model_hash, chosen.rank, chosen.requested_at
-      FROM runs r JOIN chosen USING (id)
+      SELECT r.id, r.user_id, r.graph_hash, r.model_hash, ranked.rank, ranked.requested_at
+      FROM runs r JOIN ranked USING (id)
       WHERE r.status = 'requested'
+      ORDER BY ranked.rank, ranked.requested_at, r.id
+      -- Rows are locked as the limit takes them: rows another claimer holds
+      -- are skipped without counting, so a second worker claims the next ones.
+      LIMIT ${options.limit}
       FOR UPDATE OF r SKIP LOCKED`;
     if (rows.length === 0) return [];
     rows.sort(

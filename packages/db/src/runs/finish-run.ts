@@ -176,6 +176,9 @@ export async function finishRuns(
           });
           return { status: ending.status, appended: true };
         });
+        // In stream order, so that batches ending the same runs take their
+        // rows' locks in one order (never deadlock).
+        appends.sort((a, b) => (a.stream < b.stream ? -1 : 1));
         if (appends.length > 0)
           await appendInTransaction(tx, appends, projectDomainEvents);
         return outcomes;
@@ -212,10 +215,17 @@ function endingEvent(runId: string, outcome: RunOutcomeFacts): NewEvent {
   }
 }
 
+/**
+ * A concurrent writer got there first: a version conflict, or (writers that
+ * lock rows in different orders, such as an unhost racing a batch) a
+ * deadlock PostgreSQL broke by aborting this transaction. Read again.
+ */
 const isConflict = (error: unknown) =>
   error instanceof VersionConflictError ||
   (error instanceof Error &&
-    /unique constraint|23505|P2002/i.test(error.message));
+    /unique constraint|23505|P2002|P2034|40P01|deadlock detected/i.test(
+      error.message + String((error as { code?: unknown }).code ?? ""),
+    ));
 
 /**
  * Appends a step of a run's life (`run.queued`, `run.started`) once, and never
@@ -299,7 +309,7 @@ export async function recordRunsStarted(
     try {
       await appendEvents(
         db,
-        starting.map((runId) => ({
+        [...starting].sort().map((runId) => ({
           stream: streams.run(runId),
           expectedVersion: state.get(streams.run(runId))!.version,
           events: [

@@ -210,3 +210,20 @@ it("batches racing cancels and each other over the same runs and users: each run
   expect(await quotaStanding(db, "ada")).toMatchObject({ activeRuns: 0 });
   expect(await quotaStanding(db, "bob")).toMatchObject({ activeRuns: 0 });
 });
+
+it("ending the same runs in opposite orders, failed (no quota lock to order them), never deadlocks", async () => {
+  for (let round = 0; round < 5; round++) {
+    const runIds = Array.from(
+      { length: 30 },
+      (_, i) => `r${round}-${String(i).padStart(2, "0")}`,
+    );
+    await request(...runIds);
+    const outcomes = await Promise.all([
+      finishRuns(db, runIds.map(failed)),
+      finishRuns(db, [...runIds].reverse().map(failed)),
+    ]);
+    expect(outcomes.flat().filter((o) => o.appended)).toHaveLength(
+      runIds.length,
+    );
+  }
+});

@@ -10,6 +10,8 @@ import { RUNS_REQUESTED_CHANNEL } from "./claim-runs.ts";
 import { QuotaExceededError } from "./quota-exceeded-error.ts";
 import { storeGraph, type StoredGraph } from "./graphs.ts";
 import { utcDay } from "./utc-day.ts";
+import { runLimitsOf, type RunLimits } from "./run-limits.ts";
+import type { Quota } from "../generated/prisma/client.ts";
 
 export interface RunRequestFacts {
   readonly runId: string;
@@ -24,6 +26,11 @@ export interface RunRequestFacts {
   readonly requestId: string | null;
   /** Compute seconds to reserve: the run's estimated cost. */
   readonly estimatedSeconds: number;
+  /**
+   * Checks the run against the user's run limits (their quota's), under the
+   * quota lock, before anything is recorded; throws to refuse it.
+   */
+  readonly admit?: (limits: RunLimits) => void;
 }
 
 /** What a submitted request became: a new run, or the run an earlier request with its id made. */
@@ -56,10 +63,13 @@ export async function quotaStanding(
   tx: Transaction | Database,
   userId: string,
   at = new Date(),
+  /** Called with the quota row, when there is one, before usage is read. */
+  inspect?: (quota: Quota) => void,
 ): Promise<QuotaStanding> {
   const day = utcDay(at);
-  const [quota, usage, active] = await Promise.all([
-    tx.quota.findUnique({ where: { userId } }),
+  const quota = await tx.quota.findUnique({ where: { userId } });
+  if (quota) inspect?.(quota);
+  const [usage, active] = await Promise.all([
     tx.quotaUsage.findUnique({ where: { userId_day: { userId, day } } }),
     tx.quotaUsage.aggregate({ where: { userId }, _sum: { activeRuns: true } }),
   ]);
@@ -99,7 +109,9 @@ export async function requestRun(
       const earlier = await findRequestedRun(tx, facts.userId, facts.requestId);
       if (earlier) return { ...earlier, duplicate: true };
     }
-    const s = await quotaStanding(tx, facts.userId);
+    const s = await quotaStanding(tx, facts.userId, new Date(), (quota) =>
+      facts.admit?.(runLimitsOf(quota)),
+    );
     const limits = s.limits!;
     if (s.activeRuns + 1 > limits.maxConcurrentRuns)
       throw new QuotaExceededError(
@@ -126,7 +138,7 @@ export async function requestRun(
         limits.maxResultBytes,
         s.resultBytesToday,
       );
-    const { estimatedSeconds, graph, ...requested } = facts;
+    const { estimatedSeconds, graph, admit: _admit, ...requested } = facts;
     await storeGraph(tx, facts.graphHash, facts.modelHash, graph);
     await appendInTransaction(
       tx,

@@ -18,7 +18,9 @@ export interface WaitOptions {
   /**
    * The longest the server holds a status request when nothing happens (a
    * long poll; at most 20000), in ms; also the longest pause between polls of
-   * a server without long polls (default 1000).
+   * a server without long polls (default 1000 while telling `onStatus` of
+   * every step, so queue positions stay fresh; 20000 without a listener,
+   * when the server holds the request until the run ends).
    */
   readonly maxPollMs?: number;
 }
@@ -72,7 +74,8 @@ export class RunHandle {
   async wait(options: WaitOptions = {}): Promise<RunStatus> {
     const maxPollMs = options.maxPollMs ?? 1000;
     let pause = 50;
-    if (!options.onStatus) return this.#waitForEnd(maxPollMs, options.signal);
+    if (!options.onStatus)
+      return this.#waitForEnd(options.maxPollMs, options.signal);
     let wire = await this.#read(undefined, options.signal);
     options.onStatus?.(toRunStatus(wire));
     for (;;) {
@@ -103,20 +106,23 @@ export class RunHandle {
    * that answers at once is polled as in wait().
    */
   async #waitForEnd(
-    maxPollMs: number,
+    pollMs: number | undefined,
     signal: AbortSignal | undefined,
   ): Promise<RunStatus> {
+    // No queue positions to keep fresh: held as long as the server allows,
+    // unless the caller said otherwise.
+    const maxPollMs = Math.min(pollMs ?? 20_000, 20_000);
     let pause = 50;
     for (;;) {
       signal?.throwIfAborted();
       const asked = performance.now();
       const status = toRunStatus(
-        await this.#read({ until: "ended", waitMs: 20_000 }, signal),
+        await this.#read({ until: "ended", waitMs: maxPollMs }, signal),
       );
       if (TERMINAL_STATES.has(status.status)) return status;
       if (performance.now() - asked < maxPollMs / 2) {
         await sleep(pause, signal);
-        pause = Math.min(maxPollMs, pause * 2);
+        pause = Math.min(1000, maxPollMs, pause * 2);
       }
     }
   }
