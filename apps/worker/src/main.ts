@@ -12,7 +12,7 @@ import {
 } from "@loupe/db";
 import { readImportedManifest } from "@loupe/engine";
 import { PLATFORM_TASK_QUEUE } from "@loupe/workflows";
-import { Client, Connection } from "@temporalio/client";
+import { Client } from "@temporalio/client";
 import { NativeConnection, Worker } from "@temporalio/worker";
 import { createActivities } from "./activities/create-activities.ts";
 import { ModelHost } from "./hosting/model-host.ts";
@@ -29,8 +29,10 @@ const results = createResultStorage(db, resultStorageSettings(process.env));
 const connection = await NativeConnection.connect({
   address: env.TEMPORAL_ADDRESS,
 });
+// On the worker's own connection: a batch's workflow, started here, can be
+// handed straight to this worker (eager start; see RunDispatcher).
 const client = new Client({
-  connection: await Connection.connect({ address: env.TEMPORAL_ADDRESS }),
+  connection,
   namespace: env.TEMPORAL_NAMESPACE,
 });
 const listener = new RunRequestListener(env.DATABASE_URL);
@@ -123,7 +125,6 @@ try {
   await hosting.stop().catch(() => undefined);
   await host.close();
   await listener.close();
-  await client.connection.close().catch(() => undefined);
   await heartbeat.stop().catch(() => undefined);
   await connection.close();
   await db.$disconnect();

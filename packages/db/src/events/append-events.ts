@@ -136,13 +136,27 @@ export async function appendInTransaction(
   appends: readonly StreamAppend[],
   project?: (tx: Transaction, events: readonly StoredEvent[]) => Promise<void>,
 ): Promise<StoredEvent[]> {
-  const stored: StoredEvent[] = [];
+  // Two statements for the whole append, however many streams and events:
+  // the streams' versions, then every event in one INSERT (raw SQL: a batch's
+  // bookkeeping is on every run's path, and one statement per event was most
+  // of its cost; see docs/DESIGN.md, "Runs and batches").
+  const streams = [...new Set(appends.map((a) => a.stream))];
+  const versions = new Map<string, number>(
+    (
+      await tx.$queryRaw<{ stream: string; version: number }[]>`
+        SELECT stream, max(version)::int AS version FROM events
+        WHERE stream = ANY(${streams}::text[]) GROUP BY stream`
+    ).map((r) => [r.stream, r.version]),
+  );
+  const rows = {
+    stream: [] as string[],
+    version: [] as number[],
+    type: [] as string[],
+    payload: [] as string[],
+    metadata: [] as string[],
+  };
   for (const append of appends) {
-    const last = await tx.event.aggregate({
-      where: { stream: append.stream },
-      _max: { version: true },
-    });
-    const current = last._max.version ?? 0;
+    const current = versions.get(append.stream) ?? 0;
     if (
       append.expectedVersion !== undefined &&
       append.expectedVersion !== current
@@ -154,20 +168,28 @@ export async function appendInTransaction(
       );
     let version = current;
     for (const event of append.events) {
-      stored.push(
-        await tx.event.create({
-          data: {
-            stream: append.stream,
-            version: ++version,
-            type: event.type,
-            payload: event.payload,
-            metadata: event.metadata ?? {},
-          },
-          select: STORED_EVENT_FIELDS,
-        }),
-      );
+      rows.stream.push(append.stream);
+      rows.version.push(++version);
+      rows.type.push(event.type);
+      rows.payload.push(JSON.stringify(event.payload));
+      rows.metadata.push(JSON.stringify(event.metadata ?? {}));
     }
+    versions.set(append.stream, version);
   }
+  const stored =
+    rows.stream.length === 0
+      ? []
+      : (
+          await tx.$queryRaw<StoredEvent[]>`
+            INSERT INTO events (stream, version, type, payload, metadata)
+            SELECT e.stream, e.version, e.type, e.payload::jsonb, e.metadata::jsonb
+            FROM unnest(${rows.stream}::text[], ${rows.version}::int[],
+                        ${rows.type}::text[], ${rows.payload}::text[],
+                        ${rows.metadata}::text[])
+              WITH ORDINALITY AS e(stream, version, type, payload, metadata, n)
+            ORDER BY e.n
+            RETURNING position, stream, version, type, payload, metadata, time`
+        ).sort((a, b) => (a.position < b.position ? -1 : 1));
   if (project) await project(tx, stored);
   // The payload names the streams written (StreamWaiter wakes their waiters);
   // past NOTIFY's 8000-byte limit it is empty, which wakes every waiter.
