@@ -34,10 +34,148 @@ export async function projectDomainEvents(
   tx: Transaction,
   events: readonly StoredEvent[],
 ): Promise<void> {
-  for (const stored of events) {
-    if (!domainEvents.has(stored.type)) continue;
-    await apply(tx, domainEvents.parse(stored), stored.time);
+  const parsed = events
+    .filter((stored) => domainEvents.has(stored.type))
+    .map((stored) => ({ e: domainEvents.parse(stored), at: stored.time }));
+  if (parsed.length > 1 && (await applyRunSteps(tx, parsed))) return;
+  for (const { e, at } of parsed) await apply(tx, e, at);
+}
+
+/** The events of a run's life after its request, which a batch appends for many runs at once. */
+const RUN_STEPS = new Set([
+  "run.queued",
+  "run.started",
+  "run.completed",
+  "run.failed",
+  "run.cancelled",
+  "quota.settled",
+]);
+
+/**
+ * A batch's bookkeeping (a claim's run.queued, a start's run.started, the
+ * endings with their quota.settled) projected with one statement per event
+ * type for every run, not one per event: what a batch costs is then nearly
+ * independent of its size. Only when every event is such a step and each
+ * run has one of them, or an ending and its settlement (so order between
+ * them cannot matter: each updates its own row or columns, settlements add
+ * up); false, doing nothing, otherwise (the events are then applied one by one).
+ */
+async function applyRunSteps(
+  tx: Transaction,
+  events: readonly { e: DomainEvent; at: Date }[],
+): Promise<boolean> {
+  const byType = new Map<string, { e: DomainEvent; at: Date }[]>();
+  const ofRun = new Map<string, string[]>();
+  for (const x of events) {
+    if (!RUN_STEPS.has(x.e.type)) return false;
+    const runId = (x.e.payload as { runId: string }).runId;
+    const types = ofRun.get(runId) ?? [];
+    types.push(x.e.type);
+    ofRun.set(runId, types);
+    // One step per run, or an ending with its settlement: anything else
+    // (a rebuild's run.queued then run.started) is applied in order.
+    if (
+      types.length > 2 ||
+      (types.length === 2 &&
+        (types[1] !== "quota.settled" || types[0] === "quota.settled"))
+    )
+      return false;
+    const list = byType.get(x.e.type) ?? [];
+    list.push(x);
+    byType.set(x.e.type, list);
   }
+  for (const [type, list] of byType) {
+    const ids = list.map((x) => (x.e.payload as { runId: string }).runId);
+    const ats = list.map((x) => x.at);
+    switch (type) {
+      case "run.queued": {
+        const batches = list.map(
+          (x) => (x.e.payload as { batchId: string | null }).batchId,
+        );
+        await tx.$executeRaw`
+          UPDATE runs SET status = 'queued', batch_id = v.batch_id, queued_at = v.at
+          FROM unnest(${ids}::text[], ${batches}::text[], ${ats}::timestamptz[]) AS v(id, batch_id, at)
+          WHERE runs.id = v.id AND runs.status = ANY(${BEFORE.queued}::text[])`;
+        break;
+      }
+      case "run.started":
+        await tx.$executeRaw`
+          UPDATE runs SET status = 'running', started_at = v.at
+          FROM unnest(${ids}::text[], ${ats}::timestamptz[]) AS v(id, at)
+          WHERE runs.id = v.id AND runs.status = ANY(${BEFORE.running}::text[])`;
+        break;
+      case "run.completed": {
+        const p = list.map(
+          (x) =>
+            x.e.payload as {
+              resultHash: string;
+              resultBytes: number;
+              cached: boolean;
+              metrics: unknown;
+            },
+        );
+        await tx.$executeRaw`
+          UPDATE runs SET status = 'completed', result_hash = v.hash,
+            result_bytes = v.bytes, cached = v.cached, metrics = v.metrics::jsonb,
+            finished_at = v.at
+          FROM unnest(${ids}::text[], ${p.map((x) => x.resultHash)}::text[],
+                      ${p.map((x) => String(x.resultBytes))}::bigint[],
+                      ${p.map((x) => x.cached)}::boolean[],
+                      ${p.map((x) => JSON.stringify(x.metrics))}::text[],
+                      ${ats}::timestamptz[])
+            AS v(id, hash, bytes, cached, metrics, at)
+          WHERE runs.id = v.id`;
+        break;
+      }
+      case "run.failed": {
+        const errors = list.map((x) => {
+          const p = x.e.payload as { code: string; reason: string };
+          return `${p.code}: ${p.reason}`;
+        });
+        await tx.$executeRaw`
+          UPDATE runs SET status = 'failed', error = v.error, finished_at = v.at
+          FROM unnest(${ids}::text[], ${errors}::text[], ${ats}::timestamptz[]) AS v(id, error, at)
+          WHERE runs.id = v.id`;
+        break;
+      }
+      case "run.cancelled":
+        await tx.$executeRaw`
+          UPDATE runs SET status = 'cancelled', finished_at = v.at
+          FROM unnest(${ids}::text[], ${ats}::timestamptz[]) AS v(id, at)
+          WHERE runs.id = v.id`;
+        break;
+      case "quota.settled": {
+        const p = list.map(
+          (x) =>
+            x.e.payload as {
+              userId: string;
+              day: string;
+              reservedSeconds: number;
+              computeSeconds: number;
+              resultBytes: number;
+            },
+        );
+        await tx.$executeRaw`
+          UPDATE quota_usage SET active_runs = active_runs - v.n,
+            reserved_seconds = reserved_seconds - v.reserved,
+            used_seconds = used_seconds + v.used,
+            result_bytes = result_bytes + v.bytes
+          FROM (
+            SELECT user_id, day, count(*)::int AS n, sum(reserved) AS reserved,
+              sum(used) AS used, sum(bytes)::bigint AS bytes
+            FROM unnest(${p.map((x) => x.userId)}::text[], ${p.map((x) => x.day)}::text[],
+                        ${p.map((x) => x.reservedSeconds)}::float8[],
+                        ${p.map((x) => x.computeSeconds)}::float8[],
+                        ${p.map((x) => String(x.resultBytes))}::bigint[])
+              AS u(user_id, day, reserved, used, bytes)
+            GROUP BY user_id, day
+          ) AS v
+          WHERE quota_usage.user_id = v.user_id AND quota_usage.day = v.day`;
+        break;
+      }
+    }
+  }
+  return true;
 }
 
 async function apply(tx: Transaction, e: DomainEvent, at: Date): Promise<void> {
