@@ -195,11 +195,9 @@ export const runsRouter = router({
       // Waiting for the end, a wake-up reads only the run's status (one
       // small query) until it has ended; the full status is read once, to answer.
       const ended = async () => {
-        const row = await db.run.findUnique({
-          where: { id: status.runId },
-          select: { status: true },
-        });
-        return row !== null && TERMINAL.has(row.status);
+        const [row] = await db.$queryRaw<{ status: string }[]>`
+          SELECT status FROM runs WHERE id = ${status.runId}`;
+        return row !== undefined && TERMINAL.has(row.status);
       };
       while (waiting()) {
         // Watch, then read: an event between the last read and the watch is

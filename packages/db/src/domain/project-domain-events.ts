@@ -350,21 +350,14 @@ async function apply(tx: Transaction, e: DomainEvent, at: Date): Promise<void> {
       return;
     }
     case "run.requested": {
+      // Raw SQL on every submit's path (see applyRunSteps).
       const p = e.payload;
-      await tx.run.create({
-        data: {
-          id: p.runId,
-          userId: p.userId,
-          model: p.model,
-          modelHash: p.modelHash,
-          graphHash: p.graphHash,
-          experimentId: p.experiment?.experimentId ?? null,
-          experimentVersion: p.experiment?.version ?? null,
-          status: "requested",
-          requestId: p.requestId,
-          requestedAt: at,
-        },
-      });
+      await tx.$executeRaw`
+        INSERT INTO runs (id, user_id, model, model_hash, graph_hash,
+          experiment_id, experiment_version, status, request_id, requested_at)
+        VALUES (${p.runId}, ${p.userId}, ${p.model}, ${p.modelHash}, ${p.graphHash},
+          ${p.experiment?.experimentId ?? null}, ${p.experiment?.version ?? null}::int,
+          'requested', ${p.requestId}, ${at})`;
       return;
     }
     case "run.queued":
@@ -429,25 +422,15 @@ async function apply(tx: Transaction, e: DomainEvent, at: Date): Promise<void> {
       return;
     case "quota.reserved": {
       const p = e.payload;
-      await tx.quotaUsage.upsert({
-        where: { userId_day: { userId: p.userId, day: p.day } },
-        create: {
-          userId: p.userId,
-          day: p.day,
-          runs: 1,
-          activeRuns: 1,
-          reservedSeconds: p.computeSeconds,
-        },
-        update: {
-          runs: { increment: 1 },
-          activeRuns: { increment: 1 },
-          reservedSeconds: { increment: p.computeSeconds },
-        },
-      });
-      await tx.run.update({
-        where: { id: p.runId },
-        data: { reservedSeconds: p.computeSeconds },
-      });
+      await tx.$executeRaw`
+        INSERT INTO quota_usage (user_id, day, runs, active_runs, reserved_seconds)
+        VALUES (${p.userId}, ${p.day}, 1, 1, ${p.computeSeconds}::float8)
+        ON CONFLICT (user_id, day) DO UPDATE SET
+          runs = quota_usage.runs + 1,
+          active_runs = quota_usage.active_runs + 1,
+          reserved_seconds = quota_usage.reserved_seconds + excluded.reserved_seconds`;
+      await tx.$executeRaw`
+        UPDATE runs SET reserved_seconds = ${p.computeSeconds}::float8 WHERE id = ${p.runId}`;
       return;
     }
     case "quota.settled": {

@@ -69,10 +69,29 @@ export async function quotaStanding(
   const day = utcDay(at);
   const quota = await tx.quota.findUnique({ where: { userId } });
   if (quota) inspect?.(quota);
-  const [usage, active] = await Promise.all([
-    tx.quotaUsage.findUnique({ where: { userId_day: { userId, day } } }),
-    tx.quotaUsage.aggregate({ where: { userId }, _sum: { activeRuns: true } }),
-  ]);
+  // Today's usage and the runs still active (any day's) in one statement:
+  // on every submit's path.
+  const [row] = await tx.$queryRaw<
+    {
+      runs: number | null;
+      reserved: number | null;
+      used: number | null;
+      bytes: bigint | null;
+      active: bigint | null;
+    }[]
+  >`
+    SELECT t.runs, t.reserved_seconds AS reserved, t.used_seconds AS used,
+      t.result_bytes AS bytes,
+      (SELECT sum(active_runs) FROM quota_usage WHERE user_id = ${userId}) AS active
+    FROM (SELECT 1) AS one
+    LEFT JOIN quota_usage t ON t.user_id = ${userId} AND t.day = ${day}`;
+  const usage = row?.runs == null ? null : {
+    runs: row.runs,
+    reservedSeconds: row.reserved ?? 0,
+    usedSeconds: row.used ?? 0,
+    resultBytes: row.bytes ?? 0n,
+  };
+  const active = { _sum: { activeRuns: row?.active == null ? null : Number(row.active) } };
   return {
     limits: quota && {
       computeSecondsPerDay: quota.computeSecondsPerDay,
@@ -176,11 +195,9 @@ export async function findRequestedRun(
   userId: string,
   requestId: string,
 ): Promise<{ runId: string; graphHash: string } | null> {
-  const run = await tx.run.findUnique({
-    where: { userId_requestId: { userId, requestId } },
-    select: { id: true, graphHash: true },
-  });
-  return run && { runId: run.id, graphHash: run.graphHash };
+  const [run] = await tx.$queryRaw<{ id: string; graph_hash: string }[]>`
+    SELECT id, graph_hash FROM runs WHERE user_id = ${userId} AND request_id = ${requestId}`;
+  return run ? { runId: run.id, graphHash: run.graph_hash } : null;
 }
 
 const round = (x: number) => Math.round(x * 1000) / 1000;
