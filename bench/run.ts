@@ -272,6 +272,7 @@ async function measure(): Promise<Measurements> {
           clients,
           settings.throughputSeconds,
           settings.warmupSeconds,
+          BUNDLED_MODEL,
         );
         throughput[batching].push(t);
         log(`${clients} clients: ${t.runsPerSecond.toFixed(2)} runs/s`);

@@ -1,7 +1,7 @@
 /**
  * Loupe through the platform, as a script sees it: graphs submitted with the
- * SDK to the API, scheduled by Temporal, batched and run by the worker, the
- * result downloaded. Three measurements on one running stack:
+ * SDK to the API, claimed in batches by the worker, each batch run by a
+ * Temporal workflow, the result downloaded. Three measurements on one running stack:
  * - the comparison's tasks (batch 32 on GPT-2 small), timed end to end;
  * - the end-to-end latency of a small run, one client at a time;
  * - throughput with N concurrent clients, each submitting a small run and
@@ -34,6 +34,22 @@ export interface TimedRun {
   readonly computeMs: number;
   /** Rows of the batch it ran in (1 = alone). */
   readonly batchRows: number;
+  /**
+   * Where its time went, hop by hop (ms; one machine, so the client's and
+   * the server's clocks are one): submit answered and the run recorded
+   * (client to requested), claimed by the worker (requested to queued), its
+   * batch's workflow started and the run marked started (queued to started),
+   * executed and ended (started to finished, its forward pass included),
+   * and its result in the client's hands (finished to the end: the long
+   * poll's answer and the download).
+   */
+  readonly hops: {
+    readonly record: number;
+    readonly claim: number;
+    readonly start: number;
+    readonly execute: number;
+    readonly deliver: number;
+  };
 }
 
 async function connect(
@@ -55,10 +71,13 @@ async function timedRun(
   lm: LoupeModel,
   graph: Graph,
 ): Promise<{ run: TimedRun; saves: Record<string, SavedTensor> }> {
+  const wallStart = Date.now();
   const started = performance.now();
   const result = await lm.run(graph, { remote: true, reuse: false });
   const clientMs = performance.now() - started;
+  const wallEnd = Date.now();
   const status = result.run as RunStatus;
+  const t = (d: Date | null) => d?.getTime() ?? Number.NaN;
   const metrics = status.metrics as {
     computeSeconds?: number;
     batchRows?: number;
@@ -69,6 +88,13 @@ async function timedRun(
       serverMs: status.finishedAt!.getTime() - status.requestedAt.getTime(),
       computeMs: (metrics?.computeSeconds ?? Number.NaN) * 1000,
       batchRows: metrics?.batchRows ?? Number.NaN,
+      hops: {
+        record: t(status.requestedAt) - wallStart,
+        claim: t(status.queuedAt) - t(status.requestedAt),
+        start: t(status.startedAt) - t(status.queuedAt),
+        execute: t(status.finishedAt) - t(status.startedAt),
+        deliver: wallEnd - t(status.finishedAt),
+      },
     },
     saves: Object.fromEntries(
       Object.entries(result.saves).map(([k, t]) => [k, t.saved]),

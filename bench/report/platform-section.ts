@@ -5,7 +5,11 @@
  */
 import path from "node:path";
 import type { BatchingPolicy } from "../platform/bench-stack.ts";
-import type { LatencyModel, Throughput } from "../platform/platform-bench.ts";
+import type {
+  LatencyModel,
+  Throughput,
+  TimedRun,
+} from "../platform/platform-bench.ts";
 import { renderChart, seriesLines } from "./charts.ts";
 import type { ComparisonMeasurements } from "./comparison-section.ts";
 import { median, mib, quantile } from "./stats.ts";
@@ -44,7 +48,7 @@ export async function platformSection(
   });
   const chart = await renderChart(
     path.join(chartsDir, "platform-throughput.png"),
-    "Platform throughput: small runs on GPT-2 small, closed-loop clients",
+    "Platform throughput: small runs on the bundled model, closed-loop clients",
     seriesLines(
       (["on", "off"] as const).flatMap((policy) =>
         p.throughput[policy].map((t) => ({
@@ -92,7 +96,7 @@ export async function platformSection(
       const total = Object.values(on.cpu).reduce((a, b) => a + b, 0);
       const forward = on.runs.reduce((a, r) => a + r.computeMs, 0) / 1000;
       lines.push(
-        `- **${clients} clients: batching on gives ${(on.runsPerSecond / off.runsPerSecond).toFixed(2)}× the runs per second** (${on.runsPerSecond.toFixed(2)} against ${off.runsPerSecond.toFixed(2)}), with a median of ${median(on.runs.map((r) => r.batchRows)).toFixed(0)} rows per forward pass. Forward passes are ${((100 * forward) / Math.max(total, 1e-9)).toFixed(0)}% of the CPU the platform spent on these runs; the rest is each run's orchestration (the API, the worker's bookkeeping, Temporal, PostgreSQL), which batching does not share. With ${(total / on.seconds).toFixed(2)} of the machine's ${m.cores} cores busy, that orchestration, not the model, bounds throughput here; and runs reach the batcher only as fast as the orchestration delivers them, which keeps batches small.`,
+        `- **${clients} clients: batching on gives ${(on.runsPerSecond / off.runsPerSecond).toFixed(2)}× the runs per second** (${on.runsPerSecond.toFixed(2)} against ${off.runsPerSecond.toFixed(2)}), with a median of ${median(on.runs.map((r) => r.batchRows)).toFixed(0)} rows per batch. Forward passes are ${((100 * forward) / Math.max(total, 1e-9)).toFixed(0)}% of the CPU spent on these runs; ${(total / on.seconds).toFixed(2)} of the machine's ${m.cores} cores were busy.`,
       );
     }
     return lines.join("\n");
@@ -115,6 +119,26 @@ export async function platformSection(
     lone.map((r) => r.computeMs),
     0.5,
   );
+  const hopNames = [
+    ["record", "submit answered, run recorded (client → requested)"],
+    ["claim", "claimed into a batch (requested → queued)"],
+    ["start", "batch workflow started, run started (queued → started)"],
+    [
+      "execute",
+      "executed and ended, forward pass included (started → finished)",
+    ],
+    [
+      "deliver",
+      "result in the script's hands (finished → end: long poll, download)",
+    ],
+  ] as const;
+  const hopRows = hopNames.map(([key, label]) => {
+    // Runs measured before the hops were recorded have none.
+    const xs = lone
+      .map((r) => (r.hops as TimedRun["hops"] | undefined)?.[key] ?? NaN)
+      .filter((x) => Number.isFinite(x));
+    return `| ${label} | ${xs.length ? `${quantile(xs, 0.5).toFixed(1)} ms` : "—"} | ${xs.length ? `${quantile(xs, 0.95).toFixed(1)} ms` : "—"} |`;
+  });
   const on32 = at("on", 32);
   const off32 = at("off", 32);
   const verdict = (ok: boolean | undefined) =>
@@ -141,15 +165,16 @@ small and the bundled model, the built web app), brought up by the benchmark
 from a fresh database, on loopback; clients are the SDK
 (\`lm.run(graph, { remote: true, reuse: false })\`: every run computes, none is
 served from cache). A **small run** is one prompt with its top-5 next-token
-ids saved; throughput is measured on GPT-2 small (12 token ids, each client's
-prompts different). Two worker policies, each on a stack of its own:
+ids saved; throughput is measured on the bundled model (a text prompt, each
+client's prompts different). Two worker policies, each on a stack of its own:
 
-- **batching on** (Loupe's default, continuous batching): a run that finds
-  its model's engine idle starts at once; runs that arrive while a pass runs
-  join the next pass (up to 32 rows), filled round-robin across users.
-- **one request at a time**: a batch closes at its first run (1 row, no
-  waiting), so each run is its own forward pass, one after another: the
-  policy NDIF runs today (one request at a time per model replica).
+- **batching on** (Loupe's default): whenever the model's engine is free, the
+  worker claims the model's requested runs from PostgreSQL (up to 32 rows,
+  round-robin across users) and runs them as one batch, one Temporal
+  workflow per batch; runs that arrive meanwhile form the next batch.
+- **one request at a time**: the same build with LOUPE_BATCH_MAX_ROWS=1, so
+  each batch is one run: the policy NDIF runs today (one request at a time
+  per model replica).
 
 **Latency of a small run**, on the bundled model (facts-gpt2, a text prompt)
 and on GPT-2 small (12 token ids); one client, one run after another (after 3
@@ -162,6 +187,14 @@ ${latencyRow("on", "batching on", "facts-gpt2")}
 ${latencyRow("off", "one request at a time", "facts-gpt2")}
 ${latencyRow("on", "batching on", "gpt2-small")}
 ${latencyRow("off", "one request at a time", "gpt2-small")}
+
+**A lone small run, hop by hop** (the bundled model, batching on; each hop's
+p50 and p95 over the runs above, so the hops' p50s need not add up to the
+end-to-end p50):
+
+| hop | p50 | p95 |
+|---|---|---|
+${hopRows.join("\n")}
 
 **Throughput**: N clients, each submitting a small run and waiting for its
 result before the next (a closed loop); runs finished in a ${p.throughputSeconds} s window
@@ -200,11 +233,12 @@ ${targetRows.join("\n")}
 
 ${batchingVerdict}
 
-Small runs are the hard case for batching on a 2-core machine that also hosts
-the API, Temporal, PostgreSQL and the clients: a one-row forward pass of GPT-2
-small is a few tens of milliseconds, and everything around it is several times
-that. Batching pays where passes are the cost: big models, long prompts, and
-accelerators, whose passes cost little more for 32 rows than for one.
+What batching shares is each batch's cost: its claim, its workflow (a start
+and one workflow task), its start and end transactions, its forward pass.
+What it cannot share is each run's own: its HTTP requests to the web app
+(submit, one long poll, the download), its rows in PostgreSQL, its client.
+Where each millisecond goes, and how one workflow per batch compares with one
+per run, is in docs/DESIGN.md ("Runs and batches").
 
 Worker peak memory (resident set, GPT-2 small and the bundled model hosted): ${rss("on")} batching on, ${rss("off")} one at a time.
 `;

@@ -1,6 +1,5 @@
 import { z } from "zod";
 
-
 /**
  * A variable an earlier worker read and this one does not: set (even empty),
  * it fails the start, saying why it went, rather than being silently ignored

@@ -179,8 +179,12 @@ export function createBatchActivities(deps: {
     const endings = await Promise.all(
       results.map(async (result, k): Promise<RunEnding> => {
         const runId = runIds[k]!;
-        if (result.error) return failure(runId, "RunError", result.error.message);
-        const bytes = toSafetensors(result.saves, { run: runId, model: hosted });
+        if (result.error)
+          return failure(runId, "RunError", result.error.message);
+        const bytes = toSafetensors(result.saves, {
+          run: runId,
+          model: hosted,
+        });
         const stored = await storage.put(bytes);
         return {
           runId,
@@ -206,7 +210,8 @@ export function createBatchActivities(deps: {
     ).length;
     return {
       completed,
-      failed: refused.length + ended.filter((e) => e.appended).length - completed,
+      failed:
+        refused.length + ended.filter((e) => e.appended).length - completed,
       skipped: skipped + ended.filter((e) => !e.appended).length,
     };
   }

@@ -13,10 +13,13 @@ describe("fitBatch", () => {
   });
 
   it("bounds padded tokens: rows times the longest row", () => {
-    const taken = fitBatch([run("a", 2, 100), run("b", 2, 400), run("c", 4, 50)], {
-      maxRows: 32,
-      maxPaddedTokens: 800,
-    });
+    const taken = fitBatch(
+      [run("a", 2, 100), run("b", 2, 400), run("c", 4, 50)],
+      {
+        maxRows: 32,
+        maxPaddedTokens: 800,
+      },
+    );
     // a+b would pad 4 rows to 400 tokens (1600); a+c pads 6 rows to 100 (600).
     expect(taken.map((r) => r.id)).toEqual(["a", "c"]);
   });

@@ -148,7 +148,10 @@ export class RunDispatcher {
         const sized = await Promise.all(
           candidates.map(async (run) => {
             try {
-              return { run, ...sizeOf(await graphs.read(run.graphHash, run.modelHash)) };
+              return {
+                run,
+                ...sizeOf(await graphs.read(run.graphHash, run.modelHash)),
+              };
             } catch {
               return { run, rows: 1, longest: 1 };
             }
@@ -233,20 +236,19 @@ export class RunDispatcher {
           runs: stalled.runs.map(toBatchRun),
         };
         try {
-          await client.withDeadline(
-            Date.now() + BATCH_START_DEADLINE_MS,
-            () =>
-              client.workflow.start<typeof batchWorkflow>("batchWorkflow", {
-                taskQueue: modelTaskQueue(model),
-                workflowId: batchWorkflowId(batch.batchId),
-                args: [batch],
-              }),
+          await client.withDeadline(Date.now() + BATCH_START_DEADLINE_MS, () =>
+            client.workflow.start<typeof batchWorkflow>("batchWorkflow", {
+              taskQueue: modelTaskQueue(model),
+              workflowId: batchWorkflowId(batch.batchId),
+              args: [batch],
+            }),
           );
           log(
             `[worker] started stalled batch ${batch.batchId} (${batch.runs.length} runs of ${model})`,
           );
         } catch (error) {
-          if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+          if (!(error instanceof WorkflowExecutionAlreadyStartedError))
+            throw error;
         }
       }
     } catch (error) {

@@ -54,6 +54,8 @@ const view = (run: RunRow, position: number | null) => ({
   resultUrl: run.status === "completed" ? `/api/runs/${run.id}/result` : null,
   error: run.error,
   requestedAt: run.requestedAt,
+  /** When a worker claimed it into a batch (null: not yet, or never). */
+  queuedAt: run.queuedAt,
   startedAt: run.startedAt,
   finishedAt: run.finishedAt,
   /** A generating run's tokens so far, per prompt row (null: not a generation, or none yet). */
@@ -188,8 +190,7 @@ export const runsRouter = router({
       let status = await read();
       const deadline = Date.now() + (input.waitMs ?? 0);
       const waiting = () =>
-        (input.until === "ended" ||
-          input.unlessChanged === status.changeKey) &&
+        (input.until === "ended" || input.unlessChanged === status.changeKey) &&
         !TERMINAL.has(status.status) &&
         Date.now() < deadline;
       // Waiting for the end, a wake-up reads only the run's status (one

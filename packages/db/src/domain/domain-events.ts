@@ -188,7 +188,11 @@ export const runQueued = defineEvent({
    * A worker hosting the model claimed the run into a batch (one workflow per
    * batch runs it). Version 1 (one workflow per run) named no batch.
    */
-  schema: z.object({ runId: id, batchId: id.nullable(), workerId: id.nullable() }),
+  schema: z.object({
+    runId: id,
+    batchId: id.nullable(),
+    workerId: id.nullable(),
+  }),
   upcasters: {
     1: (payload) => ({ ...(payload as object), batchId: null, workerId: null }),
   },

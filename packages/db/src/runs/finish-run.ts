@@ -123,7 +123,12 @@ export async function finishRuns(
           // lock was granted (another batch's bytes missing).
           await tx.$queryRaw`SELECT user_id FROM quotas WHERE user_id = ANY(${ids}::text[]) ORDER BY user_id FOR UPDATE`;
           const rows = await tx.$queryRaw<
-            { user_id: string; max: bigint; day: string | null; used: bigint | null }[]
+            {
+              user_id: string;
+              max: bigint;
+              day: string | null;
+              used: bigint | null;
+            }[]
           >`
             SELECT q.user_id, q.max_result_bytes AS max, u.day, u.result_bytes AS used
             FROM quotas q LEFT JOIN quota_usage u USING (user_id)
@@ -228,7 +233,7 @@ const isConflict = (error: unknown) =>
   error instanceof VersionConflictError ||
   (error instanceof Error &&
     /unique constraint|23505|P2002|P2034|40P01|deadlock detected/i.test(
-      error.message + String((error as { code?: unknown }).code ?? ""),
+      `${error.message} ${String((error as { code?: string }).code ?? "")}`,
     ));
 
 /**

@@ -85,13 +85,18 @@ export async function quotaStanding(
       (SELECT sum(active_runs) FROM quota_usage WHERE user_id = ${userId}) AS active
     FROM (SELECT 1) AS one
     LEFT JOIN quota_usage t ON t.user_id = ${userId} AND t.day = ${day}`;
-  const usage = row?.runs == null ? null : {
-    runs: row.runs,
-    reservedSeconds: row.reserved ?? 0,
-    usedSeconds: row.used ?? 0,
-    resultBytes: row.bytes ?? 0n,
+  const usage =
+    row?.runs == null
+      ? null
+      : {
+          runs: row.runs,
+          reservedSeconds: row.reserved ?? 0,
+          usedSeconds: row.used ?? 0,
+          resultBytes: row.bytes ?? 0n,
+        };
+  const active = {
+    _sum: { activeRuns: row?.active == null ? null : Number(row.active) },
   };
-  const active = { _sum: { activeRuns: row?.active == null ? null : Number(row.active) } };
   return {
     limits: quota && {
       computeSecondsPerDay: quota.computeSecondsPerDay,

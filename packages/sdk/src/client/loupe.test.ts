@@ -29,6 +29,7 @@ it("describes a status in one line; a position left out is not called next", () 
     resultBytes: null,
     error: null,
     requestedAt: new Date(0),
+    queuedAt: new Date(10),
     startedAt: new Date(1000),
     finishedAt: new Date(1420),
     generated: null,

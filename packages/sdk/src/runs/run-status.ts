@@ -31,6 +31,8 @@ export interface RunStatus {
   /** Why a failed run failed, `CODE: reason`. */
   readonly error: string | null;
   readonly requestedAt: Date;
+  /** When a worker claimed it into a batch (null: not yet, or a server that does not say). */
+  readonly queuedAt: Date | null;
   readonly startedAt: Date | null;
   readonly finishedAt: Date | null;
   /** A generating run's tokens so far, per prompt row (null: none). */
@@ -63,6 +65,7 @@ export function toRunStatus(wire: WireStatus): RunStatus {
     resultBytes: wire.resultBytes,
     error: wire.error,
     requestedAt: date(wire.requestedAt)!,
+    queuedAt: date(wire.queuedAt),
     startedAt: date(wire.startedAt),
     finishedAt: date(wire.finishedAt),
     generated: wire.generated ?? null,
