@@ -1,7 +1,7 @@
 /**
  * Prisma CLI configuration. Prisma's native schema engine cannot be downloaded on
  * Loupe's machines, so the CLI runs on its WASM engine through the pg driver
- * adapter (see ../shared/ENVIRONMENT.md, "Prisma").
+ * adapter.
  */
 import path from "node:path";
 import { PrismaPg } from "@prisma/adapter-pg";
