@@ -98,7 +98,7 @@ function whySlower(
     const server = median(runs.map((r) => r.serverMs)) / 1000;
     const compute = median(runs.map((r) => r.computeMs)) / 1000;
     const bytes = m.platform.tasks[task].outputBytes;
-    return `Why: of a run's ${client.toFixed(2)} s (medians), the worker's forward pass is ${compute.toFixed(2)} s; the server's other ${(server - compute).toFixed(2)} s are the run's life around it (the API's checks and events, Temporal scheduling the workflow and its model activity, the batch forming (a 32-row run fills one at once), storing the ${mib(bytes)} result in PostgreSQL); the client's other ${(client - server).toFixed(2)} s are submitting the graph, the long poll's answer, and downloading and decoding the result. That is the price of a shared, queued, recorded run; in process, Loupe's engine is the row to compare, and it is the fastest.`;
+    return `Why: of a run's ${client.toFixed(2)} s (medians), the worker's forward pass is ${compute.toFixed(2)} s; the server's other ${(server - compute).toFixed(2)} s are the run's life around it (the API's checks and events, a worker claiming it into a batch and starting the batch's workflow, storing the ${mib(bytes)} result in PostgreSQL); the client's other ${(client - server).toFixed(2)} s are submitting the graph, the long poll's answer, and downloading and decoding the result. That is the price of a shared, queued, recorded run; in process, Loupe's engine is the row to compare, and it is the fastest.`;
   }
   return ENGINE_SLOWER[`${task}/${column}`] ?? "Why: not analysed yet.";
 }
