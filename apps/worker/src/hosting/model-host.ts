@@ -248,6 +248,8 @@ export class ModelHost {
           workerId,
           graphs,
           local,
+          // The client is on this worker's connection (main.ts).
+          eagerStart: true,
           log,
         },
         { batch: this.deps.batch },

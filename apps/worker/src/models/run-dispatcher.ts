@@ -71,6 +71,12 @@ export class RunDispatcher {
       readonly workerId: string;
       readonly graphs: StoredGraphCache;
       readonly local: LocalBatches;
+      /**
+       * Start each batch's workflow eagerly: only with a client on the
+       * NativeConnection of the worker that polls the model's queue (as
+       * ModelHost builds it); Temporal refuses it on any other connection.
+       */
+      readonly eagerStart?: boolean;
       readonly log: (line: string) => void;
     },
     private readonly options: DispatcherOptions,
@@ -205,7 +211,7 @@ export class RunDispatcher {
             // this worker (whose client shares the worker's connection), not
             // through its matching service: a third less of Temporal's CPU per
             // batch (docs/DESIGN.md). Without a free slot here, it is queued.
-            requestEagerStart: true,
+            requestEagerStart: this.deps.eagerStart ?? false,
           }),
         );
         return true;

@@ -7,7 +7,7 @@ import {
 import { connectTestDatabase, truncateAll } from "@loupe/db/testing";
 import { EngineThread } from "@loupe/engine";
 import { modelTaskQueue, type BatchRequest } from "@loupe/workflows";
-import type { Client } from "@temporalio/client";
+import { Client } from "@temporalio/client";
 import { NativeConnection, Worker } from "@temporalio/worker";
 import {
   createBatchActivities,
@@ -87,7 +87,7 @@ export async function startInProcessPlatform(options: {
     engine,
     model,
     modelName,
-    /** The Temporal client the dispatcher starts batch workflows with. */
+    /** The fixture's Temporal client (to read batch workflows; the dispatcher has its own, on the worker's connection). */
     client: platform.temporal.client,
     listener,
     /**
@@ -151,10 +151,17 @@ export async function hostInProcess(options: {
     }),
   });
   const running = worker.run();
+  // As ModelHost: the dispatcher's client is on the worker's connection, so
+  // batch workflows start eagerly, on this worker.
+  const client = new Client({
+    connection,
+    namespace: options.client.options.namespace,
+  });
   const dispatcher = new RunDispatcher(
     {
       db,
-      client: options.client,
+      client,
+      eagerStart: true,
       listener: options.listener,
       model: model.name,
       workerId,
