@@ -34,6 +34,9 @@ const connection = await NativeConnection.connect({
 const client = new Client({
   connection,
   namespace: env.TEMPORAL_NAMESPACE,
+  // An eagerly started batch's first workflow task is recorded under the
+  // starting client's identity: this worker's, as for the tasks it polls.
+  identity: workerId,
 });
 const listener = new RunRequestListener(env.DATABASE_URL);
 const host = new ModelHost({

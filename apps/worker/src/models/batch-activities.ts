@@ -101,6 +101,8 @@ export function createBatchActivities(deps: {
   const { db, model, graphs } = deps;
   const storage = deps.results ?? postgresResultStorage(db);
   const hosted = model.manifest.model.hash ?? model.name;
+  /** Result bytes moved since the last collection (see executeBatch). */
+  let movedBytes = 0;
 
   return {
     async executeBatch(batch) {
@@ -109,6 +111,16 @@ export function createBatchActivities(deps: {
         return await execute(batch);
       } finally {
         deps.local.ended(batch.batchId);
+        // A batch that moved large results leaves that much garbage on the
+        // main thread (the engine's tensors, the safetensors bytes). Collect
+        // it now where the process allows (node --expose-gc, as the worker
+        // runs), as unhosting does: an idle worker allocates nothing, so V8
+        // would otherwise keep it, and the process's memory, until the next
+        // batch.
+        if (movedBytes >= LARGE_BATCH_BYTES) {
+          movedBytes = 0;
+          setImmediate(() => (globalThis as { gc?: () => void }).gc?.());
+        }
       }
     },
     async failBatch({ batch, reason }) {
@@ -185,6 +197,7 @@ export function createBatchActivities(deps: {
           run: runId,
           model: hosted,
         });
+        movedBytes += bytes.byteLength;
         const stored = await storage.put(bytes);
         return {
           runId,
@@ -216,6 +229,9 @@ export function createBatchActivities(deps: {
     };
   }
 }
+
+/** Result bytes after which a batch's garbage is collected at once. */
+const LARGE_BATCH_BYTES = 64 * 2 ** 20;
 
 function failure(runId: string, code: string, reason: string): RunEnding {
   return { runId, outcome: { status: "failed", code, reason } };

@@ -156,6 +156,7 @@ export async function hostInProcess(options: {
   const client = new Client({
     connection,
     namespace: options.client.options.namespace,
+    identity: workerId,
   });
   const dispatcher = new RunDispatcher(
     {
