@@ -73,6 +73,11 @@ export class LocalBatches {
 
   ended(batchId: string): void {
     this.#ended.get(batchId)?.();
+    this.forget(batchId);
+  }
+
+  /** Stops watching a batch (one that ran in another worker ends nowhere here). */
+  forget(batchId: string): void {
     this.#began.delete(batchId);
     this.#ended.delete(batchId);
     this.#waits.delete(batchId);

@@ -2,7 +2,6 @@ import { randomUUID } from "node:crypto";
 import {
   claimRuns,
   findStalledBatches,
-  type ClaimableRun,
   type Database,
   type RunRequestListener,
 } from "@loupe/db";
@@ -56,6 +55,12 @@ export interface DispatcherOptions {
  */
 export class RunDispatcher {
   readonly #stopped = new AbortController();
+  /** Resolves once stop() is called. */
+  readonly #stoppedPromise = new Promise<void>((resolve) =>
+    this.#stopped.signal.addEventListener("abort", () => resolve(), {
+      once: true,
+    }),
+  );
   #wake: () => void = () => undefined;
   #woken = true;
   #loop: Promise<void> | undefined;
@@ -167,62 +172,80 @@ export class RunDispatcher {
       },
     });
     if (runs.length === 0) return null;
-    return { batchId, model, runs: runs.map(toBatchRun) };
+    return { batchId, model, runs };
   }
 
   /** Starts the batch's workflow (again each second until Temporal answers), then waits for its end. */
   async #startAndWait(batch: BatchRequest): Promise<void> {
     const { client, local } = this.deps;
     const watch = local.watch(batch.batchId);
-    const handle = await this.#start(batch);
-    if (!handle) return;
-    this.options.onBatch?.(batch);
-    // The batch almost always runs here (this worker polls the model's
-    // queue); if it has not begun here within seconds, another worker took
-    // it, and its workflow's result says when it ended.
-    const beganHere = await Promise.race([
-      watch.began.then(() => true),
-      sleep(3000).then(() => false),
-    ]);
-    if (beganHere) await watch.ended;
-    else
-      await Promise.race([
-        watch.ended,
-        client.workflow
-          .getHandle(batchWorkflowId(batch.batchId))
-          .result()
-          .catch(() => undefined),
-        // Stopping does not wait for a batch that runs elsewhere (or nowhere yet).
-        sleep(2 ** 31 - 1, this.#stopped.signal),
+    try {
+      if (!(await this.#start(batch))) return;
+      this.options.onBatch?.(batch);
+      // The batch almost always runs here (this worker polls the model's
+      // queue); if it has not begun here within seconds, another worker took
+      // it, and its workflow's result says when it ended.
+      let timer: NodeJS.Timeout | undefined;
+      const beganHere = await Promise.race([
+        watch.began.then(() => true),
+        new Promise<false>((r) => (timer = setTimeout(() => r(false), 3000))),
       ]);
+      clearTimeout(timer);
+      if (beganHere) await watch.ended;
+      else
+        await Promise.race([
+          watch.ended,
+          client.workflow
+            .getHandle(batchWorkflowId(batch.batchId))
+            .result()
+            .catch(() => undefined),
+          // Stopping does not wait for a batch that runs elsewhere (or nowhere yet).
+          this.#stoppedPromise,
+        ]);
+    } finally {
+      local.forget(batch.batchId);
+    }
   }
 
-  async #start(batch: BatchRequest): Promise<true | null> {
-    const { client, log } = this.deps;
+  /**
+   * Starts a batch's workflow: one per batch, ever (its id is the batch's), so
+   * a workflow that exists is success. Eagerly, on this worker, where the
+   * client allows (see deps.eagerStart): the server hands the first workflow
+   * task back in its answer, not through its matching service, a third less
+   * of Temporal's CPU per batch (docs/DESIGN.md); without a free slot here, it
+   * is queued. False when the workflow existed already.
+   */
+  async #startWorkflow(batch: BatchRequest, eager: boolean): Promise<boolean> {
+    const { client } = this.deps;
+    try {
+      await client.withDeadline(Date.now() + BATCH_START_DEADLINE_MS, () =>
+        client.workflow.start<typeof batchWorkflow>("batchWorkflow", {
+          taskQueue: modelTaskQueue(batch.model),
+          workflowId: batchWorkflowId(batch.batchId),
+          args: [batch],
+          requestEagerStart: eager && (this.deps.eagerStart ?? false),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+      return false;
+    }
+  }
+
+  async #start(batch: BatchRequest): Promise<boolean> {
     const signal = this.#stopped.signal;
     for (;;) {
       try {
-        await client.withDeadline(Date.now() + BATCH_START_DEADLINE_MS, () =>
-          client.workflow.start<typeof batchWorkflow>("batchWorkflow", {
-            taskQueue: modelTaskQueue(batch.model),
-            workflowId: batchWorkflowId(batch.batchId),
-            args: [batch],
-            // The server hands the first workflow task back in its answer to
-            // this worker (whose client shares the worker's connection), not
-            // through its matching service: a third less of Temporal's CPU per
-            // batch (docs/DESIGN.md). Without a free slot here, it is queued.
-            requestEagerStart: this.deps.eagerStart ?? false,
-          }),
-        );
+        await this.#startWorkflow(batch, true);
         return true;
       } catch (error) {
-        if (error instanceof WorkflowExecutionAlreadyStartedError) return true;
-        log(
+        this.deps.log(
           `[worker] batch ${batch.batchId} (${batch.runs.length} runs of ${batch.model}) is claimed, but its workflow did not start (${(error as Error).message}); trying again in 1 s`,
         );
         // Stopping leaves the batch claimed: the sweeper of any worker
         // hosting the model starts it.
-        if (signal.aborted) return null;
+        if (signal.aborted) return false;
         await sleep(1000, signal);
       }
     }
@@ -230,32 +253,17 @@ export class RunDispatcher {
 
   /** Starts the workflows of batches claimed long ago and never started (a worker died in between). */
   async #sweep(): Promise<void> {
-    const { db, client, model, log } = this.deps;
+    const { db, model, log } = this.deps;
     const olderThan = new Date(
       Date.now() - (this.options.stalledAfterMs ?? 60_000),
     );
     try {
       for (const stalled of await findStalledBatches(db, model, olderThan)) {
-        const batch: BatchRequest = {
-          batchId: stalled.batchId,
-          model,
-          runs: stalled.runs.map(toBatchRun),
-        };
-        try {
-          await client.withDeadline(Date.now() + BATCH_START_DEADLINE_MS, () =>
-            client.workflow.start<typeof batchWorkflow>("batchWorkflow", {
-              taskQueue: modelTaskQueue(model),
-              workflowId: batchWorkflowId(batch.batchId),
-              args: [batch],
-            }),
-          );
+        // Not eagerly: whichever worker hosting the model is free takes it.
+        if (await this.#startWorkflow(stalled, false))
           log(
-            `[worker] started stalled batch ${batch.batchId} (${batch.runs.length} runs of ${model})`,
+            `[worker] started stalled batch ${stalled.batchId} (${stalled.runs.length} runs of ${model})`,
           );
-        } catch (error) {
-          if (!(error instanceof WorkflowExecutionAlreadyStartedError))
-            throw error;
-        }
       }
     } catch (error) {
       log(
@@ -264,13 +272,6 @@ export class RunDispatcher {
     }
   }
 }
-
-const toBatchRun = (r: ClaimableRun) => ({
-  runId: r.runId,
-  userId: r.userId,
-  graphHash: r.graphHash,
-  modelHash: r.modelHash,
-});
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {

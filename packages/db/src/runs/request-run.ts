@@ -85,18 +85,6 @@ export async function quotaStanding(
       (SELECT sum(active_runs) FROM quota_usage WHERE user_id = ${userId}) AS active
     FROM (SELECT 1) AS one
     LEFT JOIN quota_usage t ON t.user_id = ${userId} AND t.day = ${day}`;
-  const usage =
-    row?.runs == null
-      ? null
-      : {
-          runs: row.runs,
-          reservedSeconds: row.reserved ?? 0,
-          usedSeconds: row.used ?? 0,
-          resultBytes: row.bytes ?? 0n,
-        };
-  const active = {
-    _sum: { activeRuns: row?.active == null ? null : Number(row.active) },
-  };
   return {
     limits: quota && {
       computeSecondsPerDay: quota.computeSecondsPerDay,
@@ -105,10 +93,10 @@ export async function quotaStanding(
       maxResultBytes: Number(quota.maxResultBytes),
     },
     day,
-    activeRuns: active._sum.activeRuns ?? 0,
-    runsToday: usage?.runs ?? 0,
-    secondsToday: (usage?.usedSeconds ?? 0) + (usage?.reservedSeconds ?? 0),
-    resultBytesToday: Number(usage?.resultBytes ?? 0n),
+    activeRuns: Number(row?.active ?? 0),
+    runsToday: row?.runs ?? 0,
+    secondsToday: (row?.used ?? 0) + (row?.reserved ?? 0),
+    resultBytesToday: Number(row?.bytes ?? 0n),
   };
 }
 
