@@ -1,5 +1,10 @@
 export { createDatabase, type Database } from "./create-database.ts";
 export {
+  PgRawSql,
+  sqlTransaction,
+  type RawTransaction,
+} from "./sql-transaction.ts";
+export {
   appendEvent,
   appendEvents,
   appendInTransaction,
@@ -115,6 +120,7 @@ export {
   type ReusableRun,
 } from "./runs/serve-cached-run.ts";
 export { queuePosition } from "./runs/queue-position.ts";
+export { findRun } from "./runs/find-run.ts";
 export {
   QuotaExceededError,
   type QuotaName,

@@ -73,16 +73,23 @@ export function startWorker(apps: AppsEnv, name = "worker"): ManagedProcess {
   );
 }
 
-/** Starts the production build of the web app (apps/web) on `port`. */
+/**
+ * Starts the production build of the web app (apps/web) on `port`: its
+ * server.ts (the API, then Next.js), in one node process as the worker is.
+ */
 export function startWeb(apps: AppsEnv, port: number): ManagedProcess {
-  const next = path.join(apps.repoRoot, "node_modules", ".bin", "next");
-  return spawnManaged("web", next, ["start", "--port", String(port)], {
-    cwd: path.join(apps.repoRoot, "apps", "web"),
-    env: serviceEnv(apps, {
-      PORT: String(port),
-      AUTH_SECRET: apps.authSecret,
-      LOUPE_OUTBOX_DIR: apps.outboxDir,
-    }),
-    logsDir: apps.logsDir,
-  });
+  return spawnManaged(
+    "web",
+    process.execPath,
+    ["--import", "tsx", "server.ts"],
+    {
+      cwd: path.join(apps.repoRoot, "apps", "web"),
+      env: serviceEnv(apps, {
+        PORT: String(port),
+        AUTH_SECRET: apps.authSecret,
+        LOUPE_OUTBOX_DIR: apps.outboxDir,
+      }),
+      logsDir: apps.logsDir,
+    },
+  );
 }

@@ -1,5 +1,5 @@
-// No "server-only" marker here: instrumentation.ts (server code outside the
-// React server graph, where that marker throws) uses these services too.
+// No "server-only" marker here: server.ts and its API (server code outside
+// the React server graph, where that marker throws) use these services too.
 import {
   createApiServices,
   resultStorageSettings,

@@ -32,7 +32,7 @@ export function parseWebEnv(env: Record<string, string | undefined>): WebEnv {
 let parsed: WebEnv | undefined;
 
 /**
- * The server's env, parsed once on first use (at start, by instrumentation.ts;
+ * The server's env, parsed once on first use (at start, by server.ts;
  * not at build time, when it is absent).
  */
 export function getWebEnv(): WebEnv {

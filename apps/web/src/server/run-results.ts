@@ -5,24 +5,14 @@ import {
   loadTokenizer,
   manifestSchema,
   parseGraphOrThrow,
-  type SavedTensor,
   type TextTokenizer,
 } from "@loupe/graph";
-import { decodeFloat16 } from "@/results/decode-float16";
+import { readAll } from "@/results/read-all";
 import { buildResultViews, type ResultView } from "@/results/result-views";
 import { getApiServices } from "./api-services";
 
 /** Results larger than this are offered for download only, not drawn. */
 const MAX_DRAWN_BYTES = 64 * 1024 ** 2;
-
-/** A stream of result (or tokenizer) chunks, whole. */
-export async function readAll(
-  chunks: AsyncIterable<Uint8Array>,
-): Promise<Uint8Array> {
-  const parts: Uint8Array[] = [];
-  for await (const c of chunks) parts.push(c);
-  return Buffer.concat(parts);
-}
 
 // Tokenizers by model and tokenizer hash: a model re-registered with another
 // tokenizer gets a fresh one.
@@ -122,29 +112,4 @@ function vocabSizeOf(stored: unknown): number | undefined {
     outputs?.find((o) => o.label === "logits") ?? outputs?.[0]
   )?.shape.at(-1);
   return typeof last === "number" ? last : undefined;
-}
-
-/**
- * A run's saved values as JSON: name → {dtype, shape, data}, data flat in
- * row-major order; int64 as strings (exact), float16 decoded to numbers.
- */
-export function tensorsToJson(tensors: Record<string, SavedTensor>): string {
-  const out: Record<
-    string,
-    { dtype: string; shape: readonly number[]; data: unknown[] }
-  > = {};
-  for (const [name, t] of Object.entries(tensors))
-    out[name] = {
-      dtype: t.dtype,
-      shape: t.shape,
-      data:
-        t.dtype === "int64"
-          ? Array.from(t.data, (v) => v.toString())
-          : t.dtype === "bool"
-            ? Array.from(t.data, (v) => v !== 0)
-            : t.dtype === "float16"
-              ? Array.from(t.data, decodeFloat16)
-              : Array.from(t.data),
-    };
-  return JSON.stringify(out);
 }

@@ -264,7 +264,7 @@ export class StoredGraphCache {
       return hit;
     }
     const stored = await readStoredGraph(
-      this.db,
+      this.db.sql,
       graphHash,
       modelHash,
       canonicalJson,

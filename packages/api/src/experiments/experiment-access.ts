@@ -1,4 +1,4 @@
-import type { Database } from "@loupe/db";
+import { findRun, type Database } from "@loupe/db";
 import { TRPCError } from "@trpc/server";
 import type { Principal } from "../auth/principal.ts";
 import { notFound } from "../errors.ts";
@@ -52,7 +52,7 @@ export async function readableRun(
   principal: Principal | null,
   runId: string,
 ) {
-  const run = await db.run.findUnique({ where: { id: runId } });
+  const run = await findRun(db, runId);
   if (!run) throw notFound(`run ${runId}`);
   if (run.userId === principal?.userId || principal?.role === "admin")
     return run;

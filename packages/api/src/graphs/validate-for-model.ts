@@ -97,11 +97,16 @@ async function checkedModel(
   name: string,
   results: ResultStorage | undefined,
 ): Promise<CheckedModel> {
-  const row = await db.model.findUnique({
-    where: { name },
-    select: { hash: true, secondsPerToken: true, tokenizerHash: true },
-  });
-  if (!row) throw notFound(`model ${name}`);
+  // Raw SQL: on every submit's path (see findRun).
+  const [found] = await db.sql.$queryRaw<
+    { hash: string; seconds_per_token: number; tokenizer_hash: string | null }[]
+  >`SELECT hash, seconds_per_token, tokenizer_hash FROM models WHERE name = ${name}`;
+  if (!found) throw notFound(`model ${name}`);
+  const row = {
+    hash: found.hash,
+    secondsPerToken: found.seconds_per_token,
+    tokenizerHash: found.tokenizer_hash,
+  };
   const key = `${name}\u0000${row.hash}`;
   const cached = models.get(key);
   if (cached) return { ...cached, secondsPerToken: row.secondsPerToken };

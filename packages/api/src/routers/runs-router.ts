@@ -179,7 +179,10 @@ export const runsRouter = router({
       const { db, streamWaiter } = ctx.services;
       const read = async () => {
         const run = await readableRun(db, ctx.principal, input.runId);
-        const position = await queuePosition(db, run.id);
+        // Only a waiting run has a position (one query saved on every other).
+        const position = WAITING.has(run.status)
+          ? await queuePosition(db, run.id)
+          : null;
         // The run left the queue between the two reads (a batch that starts
         // at once makes that common): read it again, so a waiting status
         // always comes with its position.
@@ -196,7 +199,7 @@ export const runsRouter = router({
       // Waiting for the end, a wake-up reads only the run's status (one
       // small query) until it has ended; the full status is read once, to answer.
       const ended = async () => {
-        const [row] = await db.$queryRaw<{ status: string }[]>`
+        const [row] = await db.sql.$queryRaw<{ status: string }[]>`
           SELECT status FROM runs WHERE id = ${status.runId}`;
         return row !== undefined && TERMINAL.has(row.status);
       };

@@ -1,6 +1,7 @@
 import type { Database } from "../create-database.ts";
 import type { Prisma } from "../generated/prisma/client.ts";
 import type { StoredEvent, Transaction } from "../events/append-events.ts";
+import type { RawTransaction } from "../sql-transaction.ts";
 import { domainEvents, type DomainEvent } from "./domain-events.ts";
 import { projectModelHosting } from "./project-model-hosting.ts";
 
@@ -34,12 +35,34 @@ export async function projectDomainEvents(
   tx: Transaction,
   events: readonly StoredEvent[],
 ): Promise<void> {
-  const parsed = events
+  const parsed = parseDomainEvents(events);
+  if (await applyRunSteps(tx, parsed)) return;
+  for (const { e, at } of parsed)
+    if (!(await applyRunEvent(tx, e, at))) await apply(tx, e, at);
+}
+
+/**
+ * projectDomainEvents for the run path's events (a run's request and its
+ * reservation, its steps, its ending and settlement), in raw SQL only, so it
+ * runs in sqlTransaction's transactions. Any other event is an error.
+ */
+export async function projectRunEvents(
+  tx: RawTransaction,
+  events: readonly StoredEvent[],
+): Promise<void> {
+  const parsed = parseDomainEvents(events);
+  if (await applyRunSteps(tx, parsed)) return;
+  for (const { e, at } of parsed)
+    if (!(await applyRunEvent(tx, e, at)))
+      throw new Error(
+        `projectRunEvents: ${e.type} is not an event of a run's path (project it with projectDomainEvents)`,
+      );
+}
+
+const parseDomainEvents = (events: readonly StoredEvent[]) =>
+  events
     .filter((stored) => domainEvents.has(stored.type))
     .map((stored) => ({ e: domainEvents.parse(stored), at: stored.time }));
-  if (parsed.length > 1 && (await applyRunSteps(tx, parsed))) return;
-  for (const { e, at } of parsed) await apply(tx, e, at);
-}
 
 /** The events of a run's life after its request, which a batch appends for many runs at once. */
 const RUN_STEPS = new Set([
@@ -61,7 +84,7 @@ const RUN_STEPS = new Set([
  * up); false, doing nothing, otherwise (the events are then applied one by one).
  */
 async function applyRunSteps(
-  tx: Transaction,
+  tx: RawTransaction,
   events: readonly { e: DomainEvent; at: Date }[],
 ): Promise<boolean> {
   const byType = new Map<string, { e: DomainEvent; at: Date }[]>();
@@ -176,6 +199,45 @@ async function applyRunSteps(
     }
   }
   return true;
+}
+
+/**
+ * A run-path event in raw SQL: a run's request, its reservation, or one step
+ * of its life (applyRunSteps with one event). False for any other event.
+ */
+async function applyRunEvent(
+  tx: RawTransaction,
+  e: DomainEvent,
+  at: Date,
+): Promise<boolean> {
+  if (RUN_STEPS.has(e.type)) return applyRunSteps(tx, [{ e, at }]);
+  switch (e.type) {
+    case "run.requested": {
+      // On every submit's path.
+      const p = e.payload;
+      await tx.$executeRaw`
+        INSERT INTO runs (id, user_id, model, model_hash, graph_hash,
+          experiment_id, experiment_version, status, request_id, requested_at)
+        VALUES (${p.runId}, ${p.userId}, ${p.model}, ${p.modelHash}, ${p.graphHash},
+          ${p.experiment?.experimentId ?? null}, ${p.experiment?.version ?? null}::int,
+          'requested', ${p.requestId}, ${at})`;
+      return true;
+    }
+    case "quota.reserved": {
+      const p = e.payload;
+      await tx.$executeRaw`
+        INSERT INTO quota_usage (user_id, day, runs, active_runs, reserved_seconds)
+        VALUES (${p.userId}, ${p.day}, 1, 1, ${p.computeSeconds}::float8)
+        ON CONFLICT (user_id, day) DO UPDATE SET
+          runs = quota_usage.runs + 1,
+          active_runs = quota_usage.active_runs + 1,
+          reserved_seconds = quota_usage.reserved_seconds + excluded.reserved_seconds`;
+      await tx.$executeRaw`
+        UPDATE runs SET reserved_seconds = ${p.computeSeconds}::float8 WHERE id = ${p.runId}`;
+      return true;
+    }
+  }
+  return false;
 }
 
 async function apply(tx: Transaction, e: DomainEvent, at: Date): Promise<void> {
@@ -349,54 +411,6 @@ async function apply(tx: Transaction, e: DomainEvent, at: Date): Promise<void> {
       });
       return;
     }
-    case "run.requested": {
-      // Raw SQL on every submit's path (see applyRunSteps).
-      const p = e.payload;
-      await tx.$executeRaw`
-        INSERT INTO runs (id, user_id, model, model_hash, graph_hash,
-          experiment_id, experiment_version, status, request_id, requested_at)
-        VALUES (${p.runId}, ${p.userId}, ${p.model}, ${p.modelHash}, ${p.graphHash},
-          ${p.experiment?.experimentId ?? null}, ${p.experiment?.version ?? null}::int,
-          'requested', ${p.requestId}, ${at})`;
-      return;
-    }
-    case "run.queued":
-      await tx.run.updateMany({
-        where: { id: e.payload.runId, status: { in: BEFORE.queued } },
-        data: { status: "queued", batchId: e.payload.batchId, queuedAt: at },
-      });
-      return;
-    case "run.started":
-      await tx.run.updateMany({
-        where: { id: e.payload.runId, status: { in: BEFORE.running } },
-        data: { status: "running", startedAt: at },
-      });
-      return;
-    case "run.completed": {
-      const p = e.payload;
-      await tx.run.update({
-        where: { id: p.runId },
-        data: {
-          status: "completed",
-          resultHash: p.resultHash,
-          resultBytes: BigInt(p.resultBytes),
-          cached: p.cached,
-          metrics: p.metrics,
-          finishedAt: at,
-        },
-      });
-      return;
-    }
-    case "run.failed":
-      await tx.run.update({
-        where: { id: e.payload.runId },
-        data: {
-          status: "failed",
-          error: `${e.payload.code}: ${e.payload.reason}`,
-          finishedAt: at,
-        },
-      });
-      return;
     case "run.tokens": {
       const run = await tx.run.findUnique({
         where: { id: e.payload.runId },
@@ -410,38 +424,6 @@ async function apply(tx: Transaction, e: DomainEvent, at: Date): Promise<void> {
             (run.generated as GeneratedRows | null) ?? [],
             e.payload.tokens,
           ),
-        },
-      });
-      return;
-    }
-    case "run.cancelled":
-      await tx.run.update({
-        where: { id: e.payload.runId },
-        data: { status: "cancelled", finishedAt: at },
-      });
-      return;
-    case "quota.reserved": {
-      const p = e.payload;
-      await tx.$executeRaw`
-        INSERT INTO quota_usage (user_id, day, runs, active_runs, reserved_seconds)
-        VALUES (${p.userId}, ${p.day}, 1, 1, ${p.computeSeconds}::float8)
-        ON CONFLICT (user_id, day) DO UPDATE SET
-          runs = quota_usage.runs + 1,
-          active_runs = quota_usage.active_runs + 1,
-          reserved_seconds = quota_usage.reserved_seconds + excluded.reserved_seconds`;
-      await tx.$executeRaw`
-        UPDATE runs SET reserved_seconds = ${p.computeSeconds}::float8 WHERE id = ${p.runId}`;
-      return;
-    }
-    case "quota.settled": {
-      const p = e.payload;
-      await tx.quotaUsage.update({
-        where: { userId_day: { userId: p.userId, day: p.day } },
-        data: {
-          activeRuns: { decrement: 1 },
-          reservedSeconds: { decrement: p.reservedSeconds },
-          usedSeconds: { increment: p.computeSeconds },
-          resultBytes: { increment: BigInt(p.resultBytes) },
         },
       });
       return;

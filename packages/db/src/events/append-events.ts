@@ -1,5 +1,6 @@
 import { Prisma } from "../generated/prisma/client.ts";
 import type { Database } from "../create-database.ts";
+import { sqlTransaction, type RawTransaction } from "../sql-transaction.ts";
 
 /** An event to append: its stream, type and JSON payload (already validated). */
 export interface NewEvent {
@@ -95,34 +96,64 @@ export async function appendEvents(
       TRANSACTION_OPTIONS,
     );
   } catch (error) {
-    if (error instanceof VersionConflictError || !isUniqueViolation(error))
-      throw error;
-    // Another writer committed first: report where the stream is now.
-    const conflicted = await Promise.all(
-      appends.map(async (a) => ({
-        append: a,
-        actual:
-          (
-            await db.event.aggregate({
-              where: { stream: a.stream },
-              _max: { version: true },
-            })
-          )._max.version ?? 0,
-      })),
-    );
-    const first =
-      conflicted.find(
-        (c) =>
-          c.append.expectedVersion !== undefined &&
-          c.actual !== c.append.expectedVersion,
-      ) ?? conflicted[0]!;
-    throw new VersionConflictError(
-      first.append.stream,
-      first.append.expectedVersion ?? first.actual - 1,
-      first.actual,
-      { cause: error },
-    );
+    throw await asVersionConflict(db, appends, error);
   }
+}
+
+/**
+ * appendEvents in a raw-SQL transaction (sqlTransaction), for the run path's
+ * events, whose projection (`project`) is raw SQL too.
+ */
+export async function appendRawEvents(
+  db: Database,
+  appends: readonly StreamAppend[],
+  project: (
+    tx: RawTransaction,
+    events: readonly StoredEvent[],
+  ) => Promise<void>,
+): Promise<StoredEvent[]> {
+  try {
+    return await sqlTransaction(db, (tx) =>
+      appendInTransaction(tx, appends, project),
+    );
+  } catch (error) {
+    throw await asVersionConflict(db, appends, error);
+  }
+}
+
+/** A failed append's error; a unique violation becomes the VersionConflictError it means. */
+async function asVersionConflict(
+  db: Database,
+  appends: readonly StreamAppend[],
+  error: unknown,
+): Promise<unknown> {
+  if (error instanceof VersionConflictError || !isUniqueViolation(error))
+    return error;
+  // Another writer committed first: report where the stream is now.
+  const conflicted = await Promise.all(
+    appends.map(async (a) => ({
+      append: a,
+      actual:
+        (
+          await db.event.aggregate({
+            where: { stream: a.stream },
+            _max: { version: true },
+          })
+        )._max.version ?? 0,
+    })),
+  );
+  const first =
+    conflicted.find(
+      (c) =>
+        c.append.expectedVersion !== undefined &&
+        c.actual !== c.append.expectedVersion,
+    ) ?? conflicted[0]!;
+  return new VersionConflictError(
+    first.append.stream,
+    first.append.expectedVersion ?? first.actual - 1,
+    first.actual,
+    { cause: error },
+  );
 }
 
 /**
@@ -131,10 +162,10 @@ export async function appendEvents(
  * concurrent writer of the same stream surfaces as a unique violation when
  * the transaction commits; appendEvents turns that into VersionConflictError.
  */
-export async function appendInTransaction(
-  tx: Transaction,
+export async function appendInTransaction<Tx extends RawTransaction>(
+  tx: Tx,
   appends: readonly StreamAppend[],
-  project?: (tx: Transaction, events: readonly StoredEvent[]) => Promise<void>,
+  project?: (tx: Tx, events: readonly StoredEvent[]) => Promise<void>,
 ): Promise<StoredEvent[]> {
   // Two statements for the whole append, however many streams and events:
   // the streams' versions, then every event in one INSERT (raw SQL: a batch's

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Database } from "../create-database.ts";
+import { sqlTransaction } from "../sql-transaction.ts";
 
 /** Bytes per stored chunk: small enough to stream, large enough to keep row counts low. */
 export const RESULT_CHUNK_BYTES = 1 << 20;
@@ -26,28 +27,16 @@ export async function putResult(
 ): Promise<StoredResult> {
   const hash = resultHash(bytes);
   const chunks = Math.max(1, Math.ceil(bytes.length / RESULT_CHUNK_BYTES));
-  await db.$transaction(
-    async (tx) => {
-      const inserted = await tx.$executeRaw`
+  await sqlTransaction(db, async (tx) => {
+    const inserted = await tx.$executeRaw`
       INSERT INTO results (hash, byte_size, chunks) VALUES (${hash}, ${bytes.length}, ${chunks})
       ON CONFLICT (hash) DO NOTHING`;
-      if (inserted === 0) return;
-      for (let i = 0; i < chunks; i++)
-        await tx.resultChunk.create({
-          data: {
-            hash,
-            index: i,
-            data: new Uint8Array(
-              bytes.subarray(
-                i * RESULT_CHUNK_BYTES,
-                (i + 1) * RESULT_CHUNK_BYTES,
-              ),
-            ),
-          },
-        });
-    },
-    { maxWait: 30_000, timeout: 60_000 },
-  );
+    if (inserted === 0) return;
+    for (let i = 0; i < chunks; i++)
+      await tx.$executeRaw`
+        INSERT INTO result_chunks (hash, index, data)
+        VALUES (${hash}, ${i}, ${bytes.subarray(i * RESULT_CHUNK_BYTES, (i + 1) * RESULT_CHUNK_BYTES)})`;
+  });
   return { hash, byteSize: bytes.length };
 }
 
@@ -56,8 +45,9 @@ export async function findResult(
   db: Database,
   hash: string,
 ): Promise<StoredResult | undefined> {
-  const row = await db.result.findUnique({ where: { hash } });
-  return row ? { hash, byteSize: Number(row.byteSize) } : undefined;
+  const [row] = await db.sql.$queryRaw<{ byte_size: bigint }[]>`
+    SELECT byte_size FROM results WHERE hash = ${hash}`;
+  return row ? { hash, byteSize: Number(row.byte_size) } : undefined;
 }
 
 /**
@@ -68,13 +58,17 @@ export async function* readResultChunks(
   db: Database,
   hash: string,
 ): AsyncGenerator<Uint8Array> {
-  const row = await db.result.findUnique({ where: { hash } });
+  const [row] = await db.sql.$queryRaw<{ chunks: number }[]>`
+    SELECT chunks FROM results WHERE hash = ${hash}`;
   if (!row) throw new Error(`no stored result ${hash}`);
   for (let index = 0; index < row.chunks; index++) {
-    const chunk = await db.resultChunk.findUniqueOrThrow({
-      where: { hash_index: { hash, index } },
-      select: { data: true },
-    });
-    yield new Uint8Array(chunk.data);
+    const [chunk] = await db.sql.$queryRaw<{ data: Buffer }[]>`
+      SELECT data FROM result_chunks WHERE hash = ${hash} AND index = ${index}`;
+    if (!chunk) throw new Error(`stored result ${hash} lacks chunk ${index}`);
+    yield new Uint8Array(
+      chunk.data.buffer,
+      chunk.data.byteOffset,
+      chunk.data.byteLength,
+    );
   }
 }

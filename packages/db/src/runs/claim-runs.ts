@@ -1,10 +1,8 @@
 import type { Database } from "../create-database.ts";
-import {
-  appendInTransaction,
-  TRANSACTION_OPTIONS,
-} from "../events/append-events.ts";
+import { appendInTransaction } from "../events/append-events.ts";
 import { domainEvents, streams } from "../domain/domain-events.ts";
-import { projectDomainEvents } from "../domain/project-domain-events.ts";
+import { projectRunEvents } from "../domain/project-domain-events.ts";
+import { sqlTransaction } from "../sql-transaction.ts";
 
 /**
  * The channel a run request notifies (payload: the model's name), in the
@@ -47,7 +45,7 @@ export async function claimRuns(
   },
 ): Promise<ClaimableRun[]> {
   const { model, batchId, workerId } = options;
-  return db.$transaction(async (tx) => {
+  return sqlTransaction(db, async (tx) => {
     const rows = await tx.$queryRaw<
       {
         id: string;
@@ -106,10 +104,10 @@ export async function claimRuns(
           }),
         ],
       })),
-      projectDomainEvents,
+      projectRunEvents,
     );
     return claimed;
-  }, TRANSACTION_OPTIONS);
+  });
 }
 
 /** A batch whose runs were claimed but that no workflow has ended. */

@@ -2,12 +2,11 @@ import type { Database } from "../create-database.ts";
 import {
   appendEvents,
   appendInTransaction,
-  TRANSACTION_OPTIONS,
+  appendRawEvents,
   VersionConflictError,
   type NewEvent,
   type StreamAppend,
   type StoredEvent,
-  type Transaction,
 } from "../events/append-events.ts";
 import { readStream } from "../events/read-stream.ts";
 import type { z } from "zod";
@@ -16,7 +15,11 @@ import {
   type runTokens,
   streams,
 } from "../domain/domain-events.ts";
-import { projectDomainEvents } from "../domain/project-domain-events.ts";
+import {
+  projectDomainEvents,
+  projectRunEvents,
+} from "../domain/project-domain-events.ts";
+import { sqlTransaction, type RawTransaction } from "../sql-transaction.ts";
 
 /** The event types that end a run; a run has exactly one of them. */
 export const TERMINAL_RUN_EVENTS = [
@@ -86,7 +89,7 @@ export async function finishRuns(
   if (endings.length === 0) return [];
   for (;;) {
     try {
-      return await db.$transaction(async (tx) => {
+      return await sqlTransaction(db, async (tx) => {
         const rows = await readStreams(
           tx,
           endings.map((e) => streams.run(e.runId)),
@@ -189,9 +192,9 @@ export async function finishRuns(
         // rows' locks in one order (never deadlock).
         appends.sort((a, b) => (a.stream < b.stream ? -1 : 1));
         if (appends.length > 0)
-          await appendInTransaction(tx, appends, projectDomainEvents);
+          await appendInTransaction(tx, appends, projectRunEvents);
         return outcomes;
-      }, TRANSACTION_OPTIONS);
+      });
     } catch (error) {
       // A concurrent ending committed first: read again, and find it.
       if (!isConflict(error)) throw error;
@@ -290,7 +293,7 @@ export async function recordRunsStarted(
 ): Promise<string[]> {
   for (;;) {
     const rows = await readStreams(
-      db,
+      db.sql,
       runIds.map((id) => streams.run(id)),
     );
     const state = new Map<
@@ -316,7 +319,7 @@ export async function recordRunsStarted(
     const starting = live.filter((id) => !state.get(streams.run(id))!.started);
     if (starting.length === 0) return live;
     try {
-      await appendEvents(
+      await appendRawEvents(
         db,
         [...starting].sort().map((runId) => ({
           stream: streams.run(runId),
@@ -328,7 +331,7 @@ export async function recordRunsStarted(
             }),
           ],
         })),
-        projectDomainEvents,
+        projectRunEvents,
       );
       return live;
     } catch (error) {
@@ -383,7 +386,7 @@ export async function recordRunTokens(
  * showed up; see docs/DESIGN.md, "Runs and batches").
  */
 async function readStreams(
-  db: Database | Transaction,
+  db: RawTransaction,
   names: readonly string[],
 ): Promise<StoredEvent[]> {
   return db.$queryRaw<StoredEvent[]>`

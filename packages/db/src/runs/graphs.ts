@@ -1,6 +1,5 @@
 import { createHash } from "node:crypto";
-import type { Database } from "../create-database.ts";
-import type { Transaction } from "../events/append-events.ts";
+import type { RawTransaction } from "../sql-transaction.ts";
 
 /** A checked graph as stored: its canonical JSON (what its hash covers) and its values' types on a model. */
 export interface StoredGraph {
@@ -16,7 +15,7 @@ export interface StoredGraph {
  * Runs, events and workflows name it by hash and never carry it.
  */
 export async function storeGraph(
-  tx: Transaction | Database,
+  tx: RawTransaction,
   graphHash: string,
   modelHash: string,
   graph: StoredGraph,
@@ -46,7 +45,7 @@ export class StoredGraphError extends Error {
  * `canonical` re-serializes such a document for the check.
  */
 export async function readStoredGraph(
-  db: Database | Transaction,
+  db: RawTransaction,
   graphHash: string,
   modelHash: string,
   canonical: (document: unknown) => string,

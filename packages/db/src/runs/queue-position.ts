@@ -9,7 +9,7 @@ export async function queuePosition(
   db: Database,
   runId: string,
 ): Promise<number | null> {
-  const rows = await db.$queryRaw<{ ahead: bigint | null }[]>`
+  const rows = await db.sql.$queryRaw<{ ahead: bigint | null }[]>`
     SELECT CASE WHEN me.status IN ('requested', 'queued') THEN (
       SELECT count(*) FROM runs r
       WHERE r.model = me.model

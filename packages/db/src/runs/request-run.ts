@@ -1,11 +1,8 @@
 import type { Database } from "../create-database.ts";
-import {
-  appendInTransaction,
-  TRANSACTION_OPTIONS,
-  type Transaction,
-} from "../events/append-events.ts";
+import { appendInTransaction } from "../events/append-events.ts";
 import { domainEvents, streams } from "../domain/domain-events.ts";
-import { projectDomainEvents } from "../domain/project-domain-events.ts";
+import { projectRunEvents } from "../domain/project-domain-events.ts";
+import { sqlTransaction, type RawTransaction } from "../sql-transaction.ts";
 import { RUNS_REQUESTED_CHANNEL } from "./claim-runs.ts";
 import { QuotaExceededError } from "./quota-exceeded-error.ts";
 import { storeGraph, type StoredGraph } from "./graphs.ts";
@@ -60,14 +57,16 @@ export interface QuotaStanding {
 
 /** Reads a user's quota standing (in `tx` to see it under the quota lock). */
 export async function quotaStanding(
-  tx: Transaction | Database,
+  tx: RawTransaction,
   userId: string,
   at = new Date(),
   /** Called with the quota row, when there is one, before usage is read. */
   inspect?: (quota: Quota) => void,
 ): Promise<QuotaStanding> {
   const day = utcDay(at);
-  const quota = await tx.quota.findUnique({ where: { userId } });
+  const [row0] = await tx.$queryRaw<QuotaRow[]>`
+    SELECT * FROM quotas WHERE user_id = ${userId}`;
+  const quota = row0 ? quotaOfRow(row0) : null;
   if (quota) inspect?.(quota);
   // Today's usage and the runs still active (any day's) in one statement:
   // on every submit's path.
@@ -111,7 +110,7 @@ export async function requestRun(
   db: Database,
   facts: RunRequestFacts,
 ): Promise<RequestedRun> {
-  return db.$transaction(async (tx): Promise<RequestedRun> => {
+  return sqlTransaction(db, async (tx): Promise<RequestedRun> => {
     const locked = await tx.$queryRaw<{ user_id: string }[]>`
       SELECT user_id FROM quotas WHERE user_id = ${facts.userId} FOR UPDATE`;
     if (locked.length === 0) throw new QuotaExceededError("none", 0, 0);
@@ -173,18 +172,18 @@ export async function requestRun(
           ],
         },
       ],
-      projectDomainEvents,
+      projectRunEvents,
     );
     // Wakes the workers hosting the model (claimRuns): a hint, committed with
     // the run; a worker that missed it finds the run at its next claim.
     await tx.$queryRaw`SELECT pg_notify(${RUNS_REQUESTED_CHANNEL}, ${facts.model})::text AS notified`;
     return { runId: facts.runId, duplicate: false };
-  }, TRANSACTION_OPTIONS);
+  });
 }
 
 /** The run a user's earlier request with `requestId` made, if any. */
 export async function findRequestedRun(
-  tx: Transaction | Database,
+  tx: RawTransaction,
   userId: string,
   requestId: string,
 ): Promise<{ runId: string; graphHash: string } | null> {
@@ -194,3 +193,37 @@ export async function findRequestedRun(
 }
 
 const round = (x: number) => Math.round(x * 1000) / 1000;
+
+/** A quotas row as raw SQL reads it. */
+interface QuotaRow {
+  user_id: string;
+  compute_seconds_per_day: number;
+  max_concurrent_runs: number;
+  max_result_bytes: bigint;
+  max_runs_per_day: number;
+  max_rows_per_run: number;
+  max_tokens_per_row: number;
+  max_tokens_per_run: number;
+  max_nodes_per_run: number;
+  max_constant_bytes_per_run: bigint;
+  max_result_bytes_per_run: bigint;
+  max_request_bytes: bigint;
+  updated_at: Date;
+}
+
+/** The row as Prisma's Quota (the shape every other reader of quotas sees). */
+const quotaOfRow = (r: QuotaRow): Quota => ({
+  userId: r.user_id,
+  computeSecondsPerDay: r.compute_seconds_per_day,
+  maxConcurrentRuns: r.max_concurrent_runs,
+  maxResultBytes: BigInt(r.max_result_bytes),
+  maxRunsPerDay: r.max_runs_per_day,
+  maxRowsPerRun: r.max_rows_per_run,
+  maxTokensPerRow: r.max_tokens_per_row,
+  maxTokensPerRun: r.max_tokens_per_run,
+  maxNodesPerRun: r.max_nodes_per_run,
+  maxConstantBytesPerRun: BigInt(r.max_constant_bytes_per_run),
+  maxResultBytesPerRun: BigInt(r.max_result_bytes_per_run),
+  maxRequestBytes: BigInt(r.max_request_bytes),
+  updatedAt: r.updated_at,
+});

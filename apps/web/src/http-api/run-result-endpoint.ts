@@ -1,11 +1,10 @@
 import { openRunResult } from "@loupe/api";
 import { fromSafetensors } from "@loupe/graph";
-import { readAll, tensorsToJson } from "@/server/run-results";
 import { TRPCError } from "@trpc/server";
-import { getApiServices } from "@/server/api-services";
-import { principalOf } from "@/server/principal";
-
-export const dynamic = "force-dynamic";
+import { readAll } from "../results/read-all";
+import { tensorsToJson } from "../results/tensors-to-json";
+import { getApiServices } from "../server/api-services";
+import { principalOf } from "../server/principal";
 
 /**
  * GET /api/runs/<runId>/result: the run's saved values as a safetensors file,
@@ -14,11 +13,10 @@ export const dynamic = "force-dynamic";
  * Authorised by run, never by hash. With `?format=json`, the same values as
  * JSON (name → dtype, shape, flat data) for tools that do not read safetensors.
  */
-export async function GET(
+export async function runResultEndpoint(
   req: Request,
-  { params }: { params: Promise<{ runId: string }> },
-) {
-  const { runId } = await params;
+  runId: string,
+): Promise<Response> {
   try {
     const { db, results } = getApiServices();
     const result = await openRunResult(

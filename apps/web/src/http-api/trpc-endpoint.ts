@@ -7,12 +7,11 @@ import {
   withLimitedBody,
 } from "@loupe/api";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
-import { getApiServices } from "@/server/api-services";
-import { principalOf } from "@/server/principal";
+import { getApiServices } from "../server/api-services";
+import { principalOf } from "../server/principal";
 
-export const dynamic = "force-dynamic";
-
-async function handler(req: Request) {
+/** /api/trpc/<procedures>: the tRPC API (the SDK's, the CLI's, the portal's browser code's). */
+export async function trpcEndpoint(req: Request): Promise<Response> {
   const services = getApiServices();
   // Who calls, from the headers alone; then their body limit (maxRequestBytes),
   // enforced before the body is parsed.
@@ -45,5 +44,3 @@ async function handler(req: Request) {
     },
   });
 }
-
-export { handler as GET, handler as POST };

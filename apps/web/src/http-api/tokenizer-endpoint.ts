@@ -1,24 +1,17 @@
 import { openModelTokenizer } from "@loupe/api";
 import { TRPCError } from "@trpc/server";
-import { getApiServices } from "@/server/api-services";
-
-export const dynamic = "force-dynamic";
+import { readAll } from "../results/read-all";
+import { getApiServices } from "../server/api-services";
 
 /**
  * GET /api/models/<name>/tokenizer: the hosted model's tokenizer.json (public,
  * like its manifest), so SDKs can decode the token ids in remote results.
  */
-export async function GET(
-  _req: Request,
-  { params }: { params: Promise<{ name: string }> },
-) {
-  const { name } = await params;
+export async function tokenizerEndpoint(name: string): Promise<Response> {
   try {
     const { db, results } = getApiServices();
-    const chunks = await openModelTokenizer(db, results, name);
-    const parts: Uint8Array[] = [];
-    for await (const chunk of chunks) parts.push(chunk);
-    return new Response(Buffer.concat(parts), {
+    const bytes = await readAll(await openModelTokenizer(db, results, name));
+    return new Response(new Uint8Array(bytes), {
       headers: {
         "content-type": "application/json",
         "cache-control": "public, max-age=300",

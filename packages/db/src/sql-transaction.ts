@@ -1,0 +1,106 @@
+import type pg from "pg";
+import { Prisma } from "./generated/prisma/client.ts";
+import type { Database } from "./create-database.ts";
+
+/**
+ * What the run path's statements need of a transaction: raw SQL, as tagged
+ * templates. A Prisma transaction is one; so is sqlTransaction's.
+ */
+export interface RawTransaction {
+  $queryRaw<T = unknown>(
+    query: TemplateStringsArray | Prisma.Sql,
+    ...values: unknown[]
+  ): PromiseLike<T>;
+  $executeRaw(
+    query: TemplateStringsArray | Prisma.Sql,
+    ...values: unknown[]
+  ): PromiseLike<number>;
+}
+
+/** Raw SQL on one pg client (or the pool), the same templates Prisma takes. */
+export class PgRawSql implements RawTransaction {
+  readonly #client: pg.ClientBase | pg.Pool;
+
+  constructor(client: pg.ClientBase | pg.Pool) {
+    this.#client = client;
+  }
+
+  async $queryRaw<T = unknown>(
+    query: TemplateStringsArray | Prisma.Sql,
+    ...values: unknown[]
+  ): Promise<T> {
+    const sql = toSql(query, values);
+    return (await this.#client.query(sql.text, sql.values)).rows as T;
+  }
+
+  async $executeRaw(
+    query: TemplateStringsArray | Prisma.Sql,
+    ...values: unknown[]
+  ): Promise<number> {
+    const sql = toSql(query, values);
+    return (await this.#client.query(sql.text, sql.values)).rowCount ?? 0;
+  }
+}
+
+const toSql = (query: TemplateStringsArray | Prisma.Sql, values: unknown[]) =>
+  query instanceof Prisma.Sql
+    ? query
+    : Prisma.sql(query, ...(values as Prisma.Sql[]));
+
+/** Longest a transaction waits for a connection, as Prisma's TRANSACTION_OPTIONS.maxWait. */
+const CONNECT_TIMEOUT_MS = 30_000;
+
+/**
+ * Runs `fn` in a transaction on the database's pg pool, with raw SQL only.
+ * The run path's transactions (a submit, a batch's claim, start and end) use
+ * it instead of Prisma's: Prisma's client and its WASM query machinery were
+ * about 40% of the web app's and the worker's main threads on that path
+ * (docs/DESIGN.md, "Runs and batches"). Commits when `fn` resolves, rolls
+ * back when it throws (and rethrows).
+ */
+export async function sqlTransaction<T>(
+  db: Database,
+  fn: (tx: RawTransaction) => Promise<T>,
+): Promise<T> {
+  const client = await connect(db.pool);
+  let broken: Error | undefined;
+  try {
+    await client.query("BEGIN");
+    const result = await fn(new PgRawSql(client));
+    await client.query("COMMIT");
+    return result;
+  } catch (error) {
+    await client.query("ROLLBACK").catch((e: Error) => (broken = e));
+    throw error;
+  } finally {
+    // A connection that could not roll back is closed, not reused.
+    client.release(broken);
+  }
+}
+
+async function connect(pool: pg.Pool): Promise<pg.PoolClient> {
+  let timer: NodeJS.Timeout | undefined;
+  const connecting = pool.connect();
+  try {
+    return await Promise.race([
+      connecting,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () =>
+            reject(
+              new Error(
+                `no database connection free within ${CONNECT_TIMEOUT_MS / 1000} s (the pool's ${pool.options.max ?? 10} are busy)`,
+              ),
+            ),
+          CONNECT_TIMEOUT_MS,
+        );
+      }),
+    ]);
+  } catch (error) {
+    // A connection that arrives after the timeout goes back to the pool.
+    void connecting.then((c) => c.release()).catch(() => {});
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+}
