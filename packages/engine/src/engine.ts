@@ -5,6 +5,9 @@ import {
   GraphValidationError,
   modelHashOf,
   type CheckedGraph,
+  tokenLimitBreach,
+  tokenLimits,
+  type TokenLimits,
   type Graph,
   type Manifest,
 } from "@loupe/graph";
@@ -154,6 +157,7 @@ export class LoupeEngine {
   readonly metrics: EngineMetrics = emptyMetrics();
   readonly #cache: SessionCache;
   readonly #padding: Padding;
+  #tokenLimits: TokenLimits | undefined;
   readonly #memoryBudgetBytes: number | undefined;
   #activations: ActivationModel | undefined;
 
@@ -489,6 +493,17 @@ export class LoupeEngine {
         });
       }),
     );
+    // The model's vocabulary and positions, checked here too (the API checks
+    // them at submit): a local run's bad token fails by name, not in a Gather.
+    const breach = tokenLimitBreach(
+      this.manifest.model.name,
+      (this.#tokenLimits ??= tokenLimits(this.manifest)),
+      tokenSize(graph, tokens),
+    );
+    if (breach)
+      throw new GraphValidationError([
+        { nodeId: "", op: "trace", message: breach.message },
+      ]);
     if (
       graph.traces.some((t) => t.generate?.stop?.text?.length) &&
       !this.tokenizer
@@ -517,4 +532,25 @@ export class LoupeEngine {
   async close(): Promise<void> {
     await this.#cache.clear();
   }
+}
+
+/**
+ * A run's largest token id and longest row: its prompt plus each generated
+ * token fed back (all but the last), per trace.
+ */
+function tokenSize(
+  graph: Graph,
+  tokens: readonly (readonly (readonly (readonly number[])[] | null)[])[],
+): { maxTokenId: number; longestRow: number } {
+  let maxTokenId = -1;
+  let longestRow = 0;
+  graph.traces.forEach((trace, t) => {
+    const grows = Math.max(0, (trace.generate?.maxNewTokens ?? 0) - 1);
+    for (const rows of tokens[t] ?? [])
+      for (const row of rows ?? []) {
+        for (const id of row) if (id > maxTokenId) maxTokenId = id;
+        longestRow = Math.max(longestRow, row.length + grows);
+      }
+  });
+  return { maxTokenId, longestRow };
 }

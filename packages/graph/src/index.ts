@@ -54,7 +54,12 @@ export {
   type TensorSpec,
 } from "./manifest/manifest-schema.ts";
 export { ModuleIndex } from "./manifest/module-index.ts";
-export { tokenLimits, type TokenLimits } from "./manifest/token-limits.ts";
+export {
+  tokenLimitBreach,
+  tokenLimits,
+  type TokenLimitBreach,
+  type TokenLimits,
+} from "./manifest/token-limits.ts";
 export { STANDARD_ALIASES } from "./manifest/standard-aliases.ts";
 export {
   graphSchema,

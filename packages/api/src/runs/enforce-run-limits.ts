@@ -1,6 +1,7 @@
 import { RunLimitError, type RunLimits } from "@loupe/db";
 import {
   bytesPerElement,
+  tokenLimitBreach,
   type Dim,
   type Graph,
   type TextTokenizer,
@@ -50,21 +51,17 @@ export function enforceRunLimits(
   size: RunSize,
   limits?: RunLimits,
 ): void {
-  const { tokens: model } = checked.model;
-  const name = checked.model.name;
-  if (model.vocabSize !== undefined && size.maxTokenId >= model.vocabSize)
+  const breach = tokenLimitBreach(
+    checked.model.name,
+    checked.model.tokens,
+    size,
+  );
+  if (breach)
     throw new RunLimitError(
-      "vocabSize",
-      model.vocabSize,
-      size.maxTokenId,
-      `token id ${size.maxTokenId} is outside model ${name}'s vocabulary of ${model.vocabSize} tokens (ids 0 to ${model.vocabSize - 1})`,
-    );
-  if (model.maxPositions !== undefined && size.longestRow > model.maxPositions)
-    throw new RunLimitError(
-      "maxPositions",
-      model.maxPositions,
-      size.longestRow,
-      `a row of ${size.longestRow} tokens (prompt plus generated tokens) is longer than model ${name}'s ${model.maxPositions} positions`,
+      breach.limit,
+      breach.max,
+      breach.actual,
+      breach.message,
     );
   if (!limits) return;
   enforceGraphLimits(checked.graph, limits);

@@ -3,7 +3,9 @@ import {
   checkedGraphFromStore,
   generatedIds,
   GraphValidationError,
+  tokenLimits,
   type Envoy,
+  type TraceInput,
   type Graph,
 } from "@loupe/graph";
 import type { TokenEvent } from "./generate.ts";
@@ -210,5 +212,64 @@ describe("a graph checked against another model", () => {
     expect(failed!.usage.forwardPasses).toBe(0);
     expectSameSaves(a!.saves, wantA);
     expectSameSaves(b!.saves, wantB);
+  });
+});
+
+describe("token ids and rows the model cannot take (issue 20, finding 7)", () => {
+  // Refused before anything runs, locally too, naming the limit: never a
+  // Gather failing inside ONNX Runtime.
+  const limits = () => tokenLimits(fx.engine.manifest);
+  const saveLogits = (input: TraceInput) =>
+    fx.lm.trace(input, () => {
+      fx.lm.output.item("logits").save("logits");
+    });
+
+  it("knows gpt2-tiny's limits from its manifest", () => {
+    expect(limits()).toEqual({ vocabSize: VOCAB, maxPositions: 128 });
+  });
+
+  it("refuses a token id at the vocabulary's size, naming it", async () => {
+    const before = fx.engine.metrics.isolation.failedSharedPasses;
+    await expect(
+      fx.engine.run(saveLogits({ tokens: [[5, VOCAB]] })),
+    ).rejects.toThrow(
+      new RegExp(
+        `token id ${VOCAB} is outside model .*'s vocabulary of ${VOCAB} tokens \\(ids 0 to ${VOCAB - 1}\\)`,
+      ),
+    );
+    expect(fx.engine.metrics.isolation.failedSharedPasses).toBe(before);
+  });
+
+  it("refuses a row longer than the positions, and a generation that grows past them", async () => {
+    const P = limits().maxPositions!;
+    const row = (n: number) => Array.from({ length: n }, (_, i) => i % 400);
+    await expect(
+      fx.engine.run(saveLogits({ tokens: [row(P + 1)] })),
+    ).rejects.toThrow(`a row of ${P + 1} tokens`);
+    const growing = fx.lm.generate(
+      { tokens: [row(P - 1)] },
+      { maxNewTokens: 3 },
+      () => {
+        fx.lm.output.item("logits").save("logits");
+      },
+    );
+    await expect(fx.engine.run(growing)).rejects.toThrow(
+      `a row of ${P + 1} tokens (prompt plus generated tokens) is longer than model`,
+    );
+    // At the limit, it runs.
+    const { saves } = await fx.engine.run(saveLogits({ tokens: [row(P)] }));
+    expect(saves.logits!.shape).toEqual([1, P, VOCAB]);
+  });
+
+  it("fails alone in a batch; the others run", async () => {
+    const wantA = (await fx.engine.run(good(GOOD_A))).saves;
+    const [a, bad] = await fx.engine.runMany([
+      { checked: fx.engine.check(good(GOOD_A)) },
+      { checked: fx.engine.check(saveLogits({ tokens: [[VOCAB + 7]] })) },
+    ]);
+    expect(bad!.error).toBeInstanceOf(GraphValidationError);
+    expect(bad!.error!.message).toContain(`token id ${VOCAB + 7}`);
+    expect(bad!.usage.forwardPasses).toBe(0);
+    expectSameSaves(a!.saves, wantA);
   });
 });

@@ -45,3 +45,43 @@ export function tokenLimits(manifest: Manifest): TokenLimits {
     ...(table !== undefined ? { maxPositions: table } : {}),
   };
 }
+
+/** A run's tokens over one of its model's token limits. */
+export interface TokenLimitBreach {
+  readonly limit: "vocabSize" | "maxPositions";
+  readonly max: number;
+  readonly actual: number;
+  /** Names the limit, the model and the offending value. */
+  readonly message: string;
+}
+
+/**
+ * The first of `model`'s token limits a run breaks, given its largest token
+ * id and its longest row (prompt plus generated tokens fed back), or
+ * undefined. The API refuses such a run at submit and the engine before it
+ * runs (a local run too), with the same message.
+ */
+export function tokenLimitBreach(
+  model: string,
+  limits: TokenLimits,
+  size: { readonly maxTokenId: number; readonly longestRow: number },
+): TokenLimitBreach | undefined {
+  if (limits.vocabSize !== undefined && size.maxTokenId >= limits.vocabSize)
+    return {
+      limit: "vocabSize",
+      max: limits.vocabSize,
+      actual: size.maxTokenId,
+      message: `token id ${size.maxTokenId} is outside model ${model}'s vocabulary of ${limits.vocabSize} tokens (ids 0 to ${limits.vocabSize - 1})`,
+    };
+  if (
+    limits.maxPositions !== undefined &&
+    size.longestRow > limits.maxPositions
+  )
+    return {
+      limit: "maxPositions",
+      max: limits.maxPositions,
+      actual: size.longestRow,
+      message: `a row of ${size.longestRow} tokens (prompt plus generated tokens) is longer than model ${model}'s ${limits.maxPositions} positions`,
+    };
+  return undefined;
+}

@@ -185,7 +185,7 @@ export function makeEnvoy(
         module: path,
         call: callIndex,
       });
-      builder.markSkipped(real, id);
+      builder.markSkipped(real, callIndex, id);
     },
   };
   // A module list (children 0..n-1, as transformer.h) is also an array of its

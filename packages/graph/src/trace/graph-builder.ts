@@ -26,7 +26,7 @@ type DistributiveOmit<T, K extends PropertyKey> = T extends unknown
 interface InvokeState {
   lastEvent: number;
   lastAccess: string;
-  skipped: { real: string; by: string }[];
+  skipped: { real: string; call: number; by: string }[];
 }
 
 /** What a module access resolved to. */
@@ -168,6 +168,17 @@ export class GraphBuilder {
         { module: path, nodeId: skipper.by },
       );
     }
+    const skippedItself =
+      slot === "input" &&
+      state.skipped.find((s) => s.real === resolved.real && s.call === call);
+    if (skippedItself) {
+      // NNsight's test_out_of_order_skip: a write here would be dropped.
+      throw new TraceError(
+        "SKIPPED_MODULE",
+        `${what} is accessed after node ${skippedItself.by} skipped "${resolved.real}": a skipped module never reads its input, so a write to it would do nothing (access the input before the skip)`,
+        { module: path, nodeId: skippedItself.by },
+      );
+    }
     const event = slot === "input" ? callSpec.enter : callSpec.exit;
     if (event < state.lastEvent) {
       throw new TraceError(
@@ -181,9 +192,9 @@ export class GraphBuilder {
     return { real: resolved.real, spec, call: callSpec };
   }
 
-  /** Records that the current invoke skips `real` (its descendants never run). */
-  markSkipped(real: string, by: string): void {
-    this.#states.get(this.#stateKey())!.skipped.push({ real, by });
+  /** Records that the current invoke skips call `call` of `real` (its descendants never run, its input is never read). */
+  markSkipped(real: string, call: number, by: string): void {
+    this.#states.get(this.#stateKey())!.skipped.push({ real, call, by });
   }
 
   /** Forward order is checked per invoke, and per step scope when generating. */

@@ -75,6 +75,16 @@ describe("tracing", () => {
       'transformer.h.2.mlp.output is never computed: its ancestor "transformer.h.2" is skipped by node n1',
     ],
     [
+      // NNsight's test_out_of_order_skip: the write would be silently dropped.
+      "a write to a skipped module's input",
+      (lm) =>
+        lm.trace("x", () => {
+          lm.transformer.h[1].skip(lm.transformer.h[0].output[0]);
+          lm.transformer.h[1].input.set(0);
+        }),
+      'transformer.h.1.input is accessed after node n1 skipped "transformer.h.1": a skipped module never reads its input, so a write to it would do nothing (access the input before the skip)',
+    ],
+    [
       "an unknown module",
       (lm) =>
         lm.trace(

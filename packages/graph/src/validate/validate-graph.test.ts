@@ -138,6 +138,25 @@ describe("validateGraph", () => {
       ],
     ],
     [
+      "a write to a skipped module's input",
+      [
+        read("transformer.h.0"),
+        { op: "skip", module: "transformer.h.1", call: 0, args: ["n0"] },
+        {
+          op: "write",
+          module: "transformer.h.1",
+          call: 0,
+          slot: "input",
+          item: 0,
+          index: null,
+          args: ["n0"],
+        },
+      ],
+      [
+        'node n2 (write): transformer.h.1.input is accessed after node n1 skipped "transformer.h.1": a skipped module never reads its input, so a write to it would do nothing (access the input before the skip)',
+      ],
+    ],
+    [
       "a value written before the pass computes it",
       [
         read("transformer.h.5"),

@@ -52,7 +52,7 @@ export class GraphValidationError extends Error {
 interface InvokeOrder {
   lastEvent: number;
   lastAccess: string;
-  skipped: { real: string; by: string }[];
+  skipped: { real: string; call: number; by: string }[];
 }
 
 /**
@@ -187,6 +187,14 @@ export function validateGraph(
         report(
           node,
           `${what} is never computed: its ancestor "${skipper.real}" is skipped by node ${skipper.by}`,
+        );
+      const skippedItself =
+        slot === "input" &&
+        order.skipped.find((s) => s.real === resolved.real && s.call === call);
+      if (skippedItself)
+        report(
+          node,
+          `${what} is accessed after node ${skippedItself.by} skipped "${resolved.real}": a skipped module never reads its input, so a write to it would do nothing (access the input before the skip)`,
         );
       const event = slot === "input" ? callSpec.enter : callSpec.exit;
       if (event < order.lastEvent) {
@@ -356,7 +364,11 @@ export function validateGraph(
             );
           }
           const key = orderKey(node);
-          orders.get(key)!.skipped.push({ real: h.real, by: node.id });
+          orders.get(key)!.skipped.push({
+            real: h.real,
+            call: node.call,
+            by: node.id,
+          });
         }
         type = null;
         break;

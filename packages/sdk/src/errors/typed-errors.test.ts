@@ -2,6 +2,7 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { createLoupe } from "../client/loupe.ts";
 import { constant, TraceError } from "../index.ts";
+import { tokenLimits } from "@loupe/graph";
 import {
   GraphInvalidError,
   LoupeClientError,
@@ -72,6 +73,29 @@ describe("typed errors", () => {
     );
     expect(issues[0]!.message).toMatch(
       new RegExp(`^node ${issues[0]!.nodeId} \\(matmul\\): `),
+    );
+  });
+
+  it("a local run refuses token ids outside the vocabulary and rows past the positions, naming the limit, before it runs", async () => {
+    const lm = await loupe.model("facts-gpt2");
+    const { vocabSize, maxPositions } = tokenLimits(lm.manifest);
+    const saveLogits = (tokens: number[]) =>
+      lm
+        .trace({ tokens: [tokens] }, () => {
+          lm.output.item("logits").save("logits");
+        })
+        .catch((e: unknown) => e);
+    const badId = await saveLogits([5, vocabSize!]);
+    expect(badId).toBeInstanceOf(GraphInvalidError);
+    expect((badId as Error).message).toContain(
+      `token id ${vocabSize} is outside model facts-gpt2's vocabulary of ${vocabSize} tokens (ids 0 to ${vocabSize! - 1})`,
+    );
+    const tooLong = await saveLogits(
+      Array.from({ length: maxPositions! + 1 }, () => 5),
+    );
+    expect(tooLong).toBeInstanceOf(GraphInvalidError);
+    expect((tooLong as Error).message).toContain(
+      `a row of ${maxPositions! + 1} tokens (prompt plus generated tokens) is longer than model facts-gpt2's ${maxPositions} positions`,
     );
   });
 
