@@ -96,6 +96,12 @@ export interface RunResult {
    * (the ids are in `saves` too, as `generated/<trace>/<invoke>/<row>`).
    */
   readonly generated: readonly GeneratedRow[];
+  /**
+   * What ran otherwise than the graph asked: a generation that asked for the
+   * key/value cache (`kvCache: true`) on an export that cannot use one
+   * recomputes every step, and says so here.
+   */
+  readonly warnings: readonly string[];
 }
 
 export interface EngineOptions {
@@ -329,8 +335,19 @@ export class LoupeEngine {
     }
     return prepared.map((p) =>
       p.error
-        ? { saves: {}, usage: p.usage, error: p.error, generated: p.generated }
-        : { saves: p.saves, usage: p.usage, generated: p.generated },
+        ? {
+            saves: {},
+            usage: p.usage,
+            error: p.error,
+            generated: p.generated,
+            warnings: p.warnings,
+          }
+        : {
+            saves: p.saves,
+            usage: p.usage,
+            generated: p.generated,
+            warnings: p.warnings,
+          },
     );
   }
 
@@ -417,6 +434,7 @@ export class LoupeEngine {
         tokens: [],
         usage: { forwardPasses: 0, rows: 0, tokens: 0, computeSeconds: 0 },
         generated: [],
+        warnings: [],
         error,
       };
     }
@@ -524,6 +542,7 @@ export class LoupeEngine {
       tokens,
       usage: { forwardPasses: 0, rows: 0, tokens: 0, computeSeconds: 0 },
       generated: [],
+      warnings: [],
       ...(request.signal ? { signal: request.signal } : {}),
     };
   }

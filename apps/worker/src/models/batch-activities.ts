@@ -217,6 +217,9 @@ export function createBatchActivities(deps: {
               runRows: rows[k]!,
               // The engine charges each pass's time by the graphs' token shares.
               computeSeconds: result.usage.computeSeconds,
+              ...(result.warnings.length > 0
+                ? { warnings: [...result.warnings] }
+                : {}),
             },
           },
         };

@@ -47,6 +47,7 @@ const view = (run: RunRow, position: number | null) => ({
     batchRows: number;
     runRows: number;
     computeSeconds: number;
+    warnings?: string[];
   } | null,
   reservedSeconds: run.reservedSeconds,
   resultBytes: run.resultBytes === null ? null : Number(run.resultBytes),

@@ -218,6 +218,8 @@ export const runCompleted = defineEvent({
       batchRows: z.number().int().nonnegative(),
       runRows: z.number().int().nonnegative(),
       computeSeconds: z.number().nonnegative(),
+      /** What ran otherwise than the graph asked (absent: nothing). */
+      warnings: z.array(z.string()).optional(),
     }),
   }),
 });

@@ -34,6 +34,8 @@ export interface RunMetrics {
   readonly batchRows: number;
   readonly runRows: number;
   readonly computeSeconds: number;
+  /** What ran otherwise than the graph asked (the engine's warnings). */
+  readonly warnings?: string[];
 }
 
 /** How a run ended. */

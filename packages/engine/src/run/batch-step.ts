@@ -21,6 +21,8 @@ export interface PreparedGraph {
   readonly usage: RunUsage;
   /** The rows its generating traces generated, as they grow. */
   readonly generated: GeneratedRow[];
+  /** What ran otherwise than the graph asked (a key/value cache it could not have). */
+  readonly warnings: string[];
   /** Stops this graph's generation (at the next step) when aborted. */
   readonly signal?: AbortSignal;
 }

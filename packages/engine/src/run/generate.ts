@@ -82,6 +82,16 @@ export async function runGeneration(
   const all = graphs.map(({ prepared, g }) =>
     start(prepared, g, t, kv !== undefined),
   );
+  if (!kv)
+    for (const x of all)
+      if (x.options.kvCache === true)
+        x.prepared.warnings.push(
+          `trace ${t} asked for the key/value cache (kvCache: true), but ${
+            kvLayout(plan) === undefined
+              ? "the model's export has none (no past_key_values.* inputs with present.* outputs)"
+              : "the model's export has no position_ids input, so its rows are padded on the right, where a cache cannot follow them"
+          }: every step recomputed the whole sequence (same tokens, more time)`,
+        );
   const cached = all.filter((x) => kv && x.options.kvCache !== false);
   const recomputed = all.filter((x) => !cached.includes(x));
   if (cached.length > 0)

@@ -400,3 +400,41 @@ describe("generation's options and failures", () => {
     );
   });
 });
+
+describe("a key/value cache asked for and not there (issue 20, finding 8)", () => {
+  const spec = reference.models["llama-tiny"]!;
+  const prompt = { tokens: spec.prompts.A.ids };
+  const loaded: LoupeEngine[] = [];
+  afterAll(async () => {
+    for (const engine of loaded) await engine.close();
+  });
+  const generate = async (file: string, kvCache: boolean | undefined) => {
+    const { engine, manifest } = await load(file, "llama-tiny");
+    loaded.push(engine);
+    const lm = createModel(manifest);
+    return engine.run(
+      lm.generate(
+        prompt,
+        { maxNewTokens: 2, ...(kvCache !== undefined && { kvCache }) },
+        () => {},
+      ),
+    );
+  };
+
+  it("says so in the result's warnings when kvCache: true meets an export without a cache; the tokens are the same", async () => {
+    const without = await generate(spec.onnx, true);
+    expect(without.warnings).toEqual([
+      "trace 0 asked for the key/value cache (kvCache: true), but the model's export has none (no past_key_values.* inputs with present.* outputs): every step recomputed the whole sequence (same tokens, more time)",
+    ]);
+    expect(without.generated[0]!.kvCache).toBe(false);
+    const withCache = await generate(spec.kv_onnx, true);
+    expect(withCache.warnings).toEqual([]);
+    expect(withCache.generated[0]!.kvCache).toBe(true);
+    expect(generatedIds(without.saves)).toEqual(generatedIds(withCache.saves));
+  });
+
+  it("stays quiet when the cache was not asked for (the default: use one if the export has it) or was turned off", async () => {
+    expect((await generate(spec.onnx, undefined)).warnings).toEqual([]);
+    expect((await generate(spec.onnx, false)).warnings).toEqual([]);
+  });
+});

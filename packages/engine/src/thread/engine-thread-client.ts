@@ -168,9 +168,15 @@ export class EngineThread {
             saves: r.saves,
             usage: r.usage,
             generated: r.generated,
+            warnings: r.warnings,
             error: new EngineThreadError(r.error),
           }
-        : { saves: r.saves, usage: r.usage, generated: r.generated },
+        : {
+            saves: r.saves,
+            usage: r.usage,
+            generated: r.generated,
+            warnings: r.warnings,
+          },
     );
   }
 

@@ -168,3 +168,16 @@ it("keeps each graph's error of a batch, its name, code and message, across the 
   expect(good!.saves.h!.shape).toEqual([1, 2, 64]);
   expect(thread.metrics.isolation.graphsFailedAlone).toBeGreaterThan(0);
 });
+
+it("carries a graph's warnings across the thread (a cache asked for on an export without one)", async () => {
+  const graph = lm.generate(
+    { tokens: [3, 14, 15] },
+    { maxNewTokens: 2, kvCache: true },
+    () => {},
+  );
+  const result = await thread.run({ graph });
+  expect(result.warnings).toHaveLength(1);
+  expect(result.warnings[0]).toMatch(
+    /^trace 0 asked for the key\/value cache \(kvCache: true\), but the model's export has none/,
+  );
+});

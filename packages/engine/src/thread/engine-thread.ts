@@ -61,6 +61,7 @@ port.on("message", (message: ThreadRequest) => {
             saves: r.saves,
             usage: r.usage,
             generated: r.generated,
+            warnings: r.warnings,
             ...(r.error ? { error: serializeError(r.error) } : {}),
           })),
           metrics: { ...engine.metrics },

@@ -55,6 +55,7 @@ export type ThreadReply =
         usage: RunUsage;
         error?: SerializedError;
         generated: readonly GeneratedRow[];
+        warnings: readonly string[];
       }[];
       readonly metrics: EngineMetrics;
       /** The loaded model's manifest (in the thread's first reply only). */

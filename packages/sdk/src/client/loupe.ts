@@ -244,11 +244,11 @@ export class Loupe {
       const engine = await this.#local.engine(file);
       try {
         const { onToken } = options;
-        const { saves } = await engine.run(
+        const { saves, warnings } = await engine.run(
           { graph, ...(options.cancel && { signal: options.cancel }) },
           onToken ? { onToken: (e) => onToken(toGeneratedToken(e)) } : {},
         );
-        return new TraceResult(saves, null);
+        return emitWarnings(new TraceResult(saves, null, warnings));
       } catch (error) {
         if (error instanceof GraphValidationError)
           throw new GraphInvalidError(error.issues, error.message, {
@@ -264,7 +264,7 @@ export class Loupe {
         if (!remote) return runLocal(graph, options);
         if (file) await checkHosted();
         const handle = await this.submit(name, graph, options);
-        return followGeneration(handle, options);
+        return emitWarnings(await followGeneration(handle, options));
       },
       submit: (graph, options) => this.submit(name, graph, options),
       tokenizer: () =>
@@ -371,4 +371,11 @@ async function withRetries<T>(call: () => Promise<T>): Promise<T> {
       await new Promise((r) => setTimeout(r, 500 * 2 ** (attempt - 1)));
     }
   }
+}
+
+/** A run's warnings, as process warnings (once each), for scripts that never read `result.warnings`. */
+function emitWarnings(result: TraceResult): TraceResult {
+  for (const warning of result.warnings)
+    process.emitWarning(warning, { code: "LOUPE_RUN_WARNING" });
+  return result;
 }

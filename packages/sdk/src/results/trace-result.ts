@@ -12,6 +12,13 @@ import { Tensor } from "./tensor.ts";
  */
 export class TraceResult {
   readonly saves: Readonly<Record<string, Tensor>>;
+  /**
+   * What ran otherwise than the graph asked: a generation that asked for the
+   * key/value cache (`kvCache: true`) on an export that cannot use one
+   * recomputed every step. `lm.trace` and `lm.generate` also emit each as a
+   * process warning (code LOUPE_RUN_WARNING).
+   */
+  readonly warnings: readonly string[];
 
   readonly #saved: Readonly<Record<string, SavedTensor>>;
 
@@ -19,7 +26,10 @@ export class TraceResult {
     saved: Readonly<Record<string, SavedTensor>>,
     /** The platform's record of the run; null for a run on this machine. */
     readonly run: RunStatus | null,
+    /** The engine's warnings (a remote run's are in its metrics). */
+    warnings?: readonly string[],
   ) {
+    this.warnings = warnings ?? run?.metrics?.warnings ?? [];
     this.#saved = saved;
     this.saves = Object.fromEntries(
       Object.entries(saved).map(([name, t]) => [name, new Tensor(t)]),
