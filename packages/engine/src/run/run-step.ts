@@ -128,23 +128,40 @@ export async function runStep(
     for (const p of [...step.segments.keys(), ...step.gradSegments.keys()])
       if (p >= 0) cutSet.add(p);
   const cuts = [...cutSet].sort((a, b) => a - b);
-  // Writes to a tensor without a batch axis would reach every graph's rows.
-  if (steps.length > 1)
-    for (const step of steps)
-      for (const entries of step.segments.values())
-        for (const e of entries)
-          if (
-            e.kind === "node" &&
-            (e.node.op === "write" || e.node.op === "skip") &&
-            e.hook &&
-            e.hook.batchAxes.length === 0
-          )
-            fail(
-              step,
-              new RunError(
-                `graph ${step.g}: node ${e.node.id} writes ${e.hook.module}.${e.hook.slot}, a tensor shared by every row of the batch; it cannot run beside other graphs`,
-              ),
-            );
+  // Writes to a tensor without a batch axis would reach every row of the
+  // pass: another graph's, or (from an invoke that has only some of its
+  // graph's rows) another invoke's. The validator refuses the second case;
+  // this guard keeps graphs read back from the store to the same rule.
+  for (const step of steps)
+    for (const entries of step.segments.values())
+      for (const e of entries) {
+        if (
+          e.kind !== "node" ||
+          (e.node.op !== "write" && e.node.op !== "skip") ||
+          !e.hook ||
+          e.hook.batchAxes.length > 0
+        )
+          continue;
+        const w = step.windows[e.node.invoke];
+        const all = step.windows.reduce(
+          (r, x) => ({ r0: Math.min(r.r0, x.r0), r1: Math.max(r.r1, x.r1) }),
+          { r0: Infinity, r1: -Infinity },
+        );
+        if (steps.length > 1)
+          fail(
+            step,
+            new RunError(
+              `graph ${step.g}: node ${e.node.id} writes ${e.hook.module}.${e.hook.slot}, a tensor shared by every row of the batch; it cannot run beside other graphs`,
+            ),
+          );
+        else if (w && (w.r0 !== all.r0 || w.r1 !== all.r1))
+          fail(
+            step,
+            new RunError(
+              `graph ${step.g}: node ${e.node.id} writes ${e.hook.module}.${e.hook.slot}, a tensor without a batch axis that every invoke's rows share, from invoke ${e.node.invoke}, which has only some of them: write it in a trace with one invoke, or from invoke(null)`,
+            ),
+          );
+      }
 
   // call_module: the piece holding the module computes it, on a clone of its nodes.
   const clonesByPiece = new Map<

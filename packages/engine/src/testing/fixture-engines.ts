@@ -20,7 +20,8 @@ export const FIXTURES = path.resolve(
 
 /** The fixture models: random-init GPT-2 and Llama exports (see fixtures/README.md). */
 export const FIXTURE_MODELS = ["gpt2-tiny", "llama-tiny"] as const;
-export type FixtureModel = (typeof FIXTURE_MODELS)[number];
+/** Those, and gpt2-tiny as first exported, without a position_ids input (no batch axis on its position embeddings). */
+export type FixtureModel = (typeof FIXTURE_MODELS)[number] | "gpt2-tiny-nopos";
 
 /** A fixture model loaded into an engine, with its manifest and a tracing model. */
 export interface LoadedFixture {

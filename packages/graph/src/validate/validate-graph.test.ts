@@ -69,6 +69,31 @@ describe("validateGraph", () => {
     });
   });
 
+  it("refuses a write from one of several invokes to a tensor without a batch axis (every invoke's rows share it), and allows it from a trace's only invoke or from invoke(null)", () => {
+    const lm = gpt2();
+    const zero = () => {
+      const wpe = lm.transformer.wpe.output;
+      wpe.set(wpe.mul(0));
+    };
+    const twoInvokes = lm.trace((tracer) => {
+      tracer.invoke({ tokens: [[1, 2, 3]] }, zero);
+      tracer.invoke({ tokens: [[4, 5]] }, () => {
+        lm.output.logits.save("logits");
+      });
+    });
+    expect(messages(twoInvokes)).toEqual([
+      "node n3 (write): transformer.wpe.output has no batch axis (shape [1,seq,768]): every invoke's rows share it, so a write from one of the trace's 2 invokes would change the others' results too; write it in a trace with one invoke, or from invoke(null)",
+    ]);
+    const oneInvoke = lm.trace({ tokens: [[1, 2, 3]] }, zero);
+    expect(messages(oneInvoke)).toEqual([]);
+    const fromNull = lm.trace((tracer) => {
+      tracer.invoke({ tokens: [[1, 2, 3]] }, () => {});
+      tracer.invoke({ tokens: [[4, 5]] }, () => {});
+      tracer.invoke(null, zero);
+    });
+    expect(messages(fromNull)).toEqual([]);
+  });
+
   it.each<[string, Partial<GraphNode>[], string[]]>([
     [
       "an unknown module, with suggestions",

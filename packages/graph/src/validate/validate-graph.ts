@@ -149,6 +149,25 @@ export function validateGraph(
     }
 
     /** Resolves a module hook, checks order and availability of the value it consumes. */
+    // A tensor without a batch axis (GPT-2's position embeddings, [1, seq, d])
+    // is shared by every row of the pass: written from one invoke, it would
+    // change the others' results too. Only an invoke that has every row (a
+    // trace's only invoke with an input, or invoke(null)) may write it.
+    const sharedByInvokes = (
+      node: GraphNode,
+      shape: readonly unknown[],
+      what: string,
+    ) => {
+      if (shape.includes("batch")) return;
+      const invokes = graph.traces[node.trace]?.invokes ?? [];
+      if (!invokes[node.invoke]?.input) return;
+      const withInput = invokes.filter((i) => i.input).length;
+      if (withInput > 1)
+        report(
+          node,
+          `${what} has no batch axis (shape ${formatShape(shape as Dim[])}): every invoke's rows share it, so a write from one of the trace's ${withInput} invokes would change the others' results too; write it in a trace with one invoke, or from invoke(null)`,
+        );
+    };
     const hook = (
       module: string,
       call: number,
@@ -267,6 +286,8 @@ export function validateGraph(
       case "write": {
         const h = hook(node.module, node.call, node.slot);
         const spec = h && tensorAt(h.call, node.slot, node.item, node.module);
+        if (spec)
+          sharedByInvokes(node, spec.shape, `${node.module}.${node.slot}`);
         if (spec && argsOk) {
           const target = { dtype: spec.dtype, shape: bind(spec.shape) };
           const value = argTypes[0]!;
@@ -356,6 +377,7 @@ export function validateGraph(
         const h = hook(node.module, node.call, "input");
         if (h) {
           const out = h.call.outputs[0];
+          if (out) sharedByInvokes(node, out.shape, `${node.module}.output`);
           const value = argTypes[0];
           if (out && value && !fitsInto(value.shape, bind(out.shape))) {
             report(
