@@ -31,7 +31,7 @@ import {
 import type { GeneratedRow, RunUsage } from "./run/batch-step.ts";
 import type { GenerationEvents, TokenEvent } from "./run/generate.ts";
 import { kvLayout } from "./run/kv-cache.ts";
-import { constantTensor, fromSaved } from "./run/tensors.ts";
+import { constantTensor, fromSaved, transpose2d } from "./run/tensors.ts";
 import { readRawModel } from "./onnx/onnx-bytes.ts";
 import { admitModel, formatBytes } from "./weights/admit-model.ts";
 import { recordMemory } from "./run/memory-metrics.ts";
@@ -474,12 +474,13 @@ export class LoupeEngine {
       } else if (node.op === "param") {
         const spec = this.plan.index.module(node.module)!;
         const param = spec.params.find((p) => p.name === node.name)!;
+        const weight = readWeight(
+          this.plan.initializers.get(param.tensor)!,
+          this.weightsFolder,
+        );
         values.set(
           `v:${node.id}`,
-          readWeight(
-            this.plan.initializers.get(param.tensor)!,
-            this.weightsFolder,
-          ),
+          param.transpose ? transpose2d(weight) : weight,
         );
       }
     }

@@ -5,15 +5,12 @@ import {
   type ModuleSpec,
 } from "@loupe/graph";
 import { extractModuleTree } from "../onnx/extract-module-tree.ts";
-import {
-  decodeOnnxModel,
-  OnnxDecodeError,
-  type RawModel,
-} from "../onnx/onnx-bytes.ts";
+import { decodeOnnxModel, OnnxDecodeError } from "../onnx/onnx-bytes.ts";
 import { externalDataFiles } from "../weights/external-data-files.ts";
 import { modelHash } from "./model-hash.ts";
 import { ARCHITECTURE_PROFILES } from "./architecture-profiles.ts";
 import { probeTensorTypes } from "./probe-tensor-types.ts";
+import { placeParams, type UnplacedParam } from "./place-params.ts";
 import { assertWeightTypes } from "./assert-weight-types.ts";
 
 /** A manifest imported from an ONNX file, and what could not be placed in it. */
@@ -21,6 +18,8 @@ export interface ImportedModel {
   readonly manifest: Manifest;
   /** Modules found in the file but left out, with the reason (never guessed). */
   readonly unresolved: readonly { path: string; reason: string }[];
+  /** Weights of the file no module could claim, with the modules that read them. */
+  readonly unplacedParams: readonly UnplacedParam[];
 }
 
 /** Where an export's external data files are. */
@@ -104,6 +103,7 @@ export async function importOnnxModel(
     return { dtype: probedType.dtype, shape: [...probedType.shape] };
   };
 
+  const placement = placeParams(onnx, tree, ELEMENT_TYPES);
   const modules: ModuleSpec[] = tree.modules.map((m) => ({
     path: m.path,
     type: m.path === "" ? (profile?.architecture ?? "Model") : "Module",
@@ -122,7 +122,7 @@ export async function importOnnxModel(
         m.path === "" ||
         (profile?.tupleModules.some((r) => r.test(m.path)) ?? false),
     })),
-    params: paramsOf(onnx, m.path),
+    params: [...(placement.params.get(m.path) ?? [])],
   }));
   const manifest: Manifest = manifestSchema.parse({
     format: "loupe.manifest",
@@ -140,33 +140,6 @@ export async function importOnnxModel(
       },
     },
     unresolved: tree.unresolved,
+    unplacedParams: placement.unplaced,
   };
-}
-
-/** Constants torch.export lifts out of forward (`transformer.lifted_tensor_0`): no module attribute. */
-const LIFTED_CONSTANT = /^lifted_tensor_\d+$/;
-
-/**
- * Weights named `<module path>.<name>` in the file; exporters keep most names
- * (Llama's transposed ones TorchScript does not; dynamo names a tied weight once,
- * `lm_head.weight`, and keeps buffers such as GPT-2's `attn.bias`).
- */
-function paramsOf(onnx: RawModel, path: string): ModuleSpec["params"] {
-  const prefix = path === "" ? "" : `${path}.`;
-  return onnx.initializers
-    .filter((t) => {
-      const name = t.name.slice(prefix.length);
-      return (
-        t.name.startsWith(prefix) &&
-        !name.includes(".") &&
-        !LIFTED_CONSTANT.test(name) &&
-        ELEMENT_TYPES[t.dataType]
-      );
-    })
-    .map((t) => ({
-      name: t.name.slice(prefix.length),
-      tensor: t.name,
-      dtype: ELEMENT_TYPES[t.dataType]!,
-      shape: [...t.dims],
-    }));
 }

@@ -129,3 +129,19 @@ function rawDataOf(bytes: Uint8Array): Uint8Array {
     "weight without raw data (only raw_data and packed float_data are read)",
   );
 }
+
+/** A 2-D tensor transposed (a weight the file holds as `[in, out]`, read as PyTorch's `[out, in]`). */
+export function transpose2d(t: ort.Tensor): ort.Tensor {
+  if (t.dims.length !== 2)
+    throw new Error(
+      `transpose2d: expected a 2-D tensor, got [${t.dims.join(", ")}]`,
+    );
+  const [rows, cols] = t.dims as [number, number];
+  type Elements = { length: number; [i: number]: number | bigint };
+  const src = t.data as unknown as Elements;
+  // The same typed array kind (float32, float16's Uint16Array, ...), element for element.
+  const out = new (src.constructor as new (n: number) => Elements)(src.length);
+  for (let r = 0; r < rows; r++)
+    for (let c = 0; c < cols; c++) out[c * rows + r] = src[r * cols + c]!;
+  return new ort.Tensor(t.type, out as unknown as Float32Array, [cols, rows]);
+}

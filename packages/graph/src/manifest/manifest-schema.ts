@@ -37,7 +37,13 @@ export const parameterSpecSchema = z.object({
   name: z.string().min(1),
   tensor: z.string().min(1),
   dtype: z.enum(DTYPES),
+  /** PyTorch's shape (`[out, in]` for a Linear's weight). */
   shape: z.array(z.number().int().min(0)),
+  /**
+   * The file holds the 2-D weight transposed (an exporter's MatMul by
+   * `weight.T`, folded into a constant): reading it transposes it back.
+   */
+  transpose: z.boolean().optional(),
 });
 
 /** A module of the model, by its dotted path (`transformer.h.0.mlp`; "" is the model). */

@@ -22,6 +22,14 @@ it("lists every unresolved module with its reason", () => {
         { path: "model.rotary_emb", reason: "called 2 times with no suffix" },
         { path: "", reason: "no output" },
       ],
+      unplacedParams: [
+        {
+          tensor: "onnx::MatMul_12",
+          usedBy: ["model.a", "model.b"],
+          reason:
+            "2 nodes read it, in 2 modules: which one's parameter it is cannot be told",
+        },
+      ],
     },
   });
   expect(text).toBe(
@@ -34,6 +42,8 @@ it("lists every unresolved module with its reason", () => {
       "  unresolved  2 modules left out of the manifest (never guessed):",
       "    model.rotary_emb: called 2 times with no suffix",
       "    (model): no output",
+      "  parameters  1 weights no module claims (not reachable with .param()):",
+      "    onnx::MatMul_12, read by model.a, model.b: 2 nodes read it, in 2 modules: which one's parameter it is cannot be told",
       "",
     ].join("\n"),
   );

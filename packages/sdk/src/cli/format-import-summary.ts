@@ -28,5 +28,16 @@ export function formatImportSummary({
       ),
     );
   }
+  const unplaced = file.unplacedParams ?? [];
+  if (unplaced.length === 0)
+    lines.push("  parameters  every weight placed on its module");
+  else
+    lines.push(
+      `  parameters  ${unplaced.length} weights no module claims (not reachable with .param()):`,
+      ...unplaced.map(
+        (u) =>
+          `    ${u.tensor}, read by ${u.usedBy.map((p) => (p === "" ? "(model)" : p)).join(", ") || "nothing"}: ${u.reason}`,
+      ),
+    );
   return `${lines.join("\n")}\n`;
 }

@@ -110,6 +110,7 @@ describe("loupe models import", { timeout: 60_000 }, () => {
         `  tokenizer   tokenizer.json (sha256:${tokenizerHash})`,
         `  manifest    ${manifestPath}`,
         "  unresolved  none",
+        "  parameters  every weight placed on its module",
         "",
       ].join("\n"),
     );

@@ -85,6 +85,7 @@ export async function importModelFile(
     manifest: imported.manifest,
     tokenizer,
     unresolved: imported.unresolved,
+    unplacedParams: imported.unplacedParams,
   };
   try {
     await writeFileAtomically(

@@ -19,4 +19,14 @@ export interface ImportedModelFile {
     readonly path: string;
     readonly reason: string;
   }[];
+  /**
+   * Weights in the ONNX file no module could claim as a parameter, with the
+   * modules that read them and the reason (absent in files written before
+   * parameters were placed: read it as none).
+   */
+  readonly unplacedParams?: readonly {
+    readonly tensor: string;
+    readonly usedBy: readonly string[];
+    readonly reason: string;
+  }[];
 }
