@@ -9,8 +9,12 @@ export interface ArchitectureProfile {
   readonly architecture: string;
   /** Recognises the architecture from its module paths. */
   readonly detect: (paths: ReadonlySet<string>) => boolean;
-  /** Modules whose forward returns a tuple, by path pattern. */
-  readonly tupleModules: readonly RegExp[];
+  /**
+   * Modules whose forward returns a tuple, by path pattern (`*`: one
+   * segment): an assumption about the transformers version that was
+   * exported, since the export cannot tell (see decideTuples).
+   */
+  readonly tupleModules: readonly string[];
   readonly aliases: Readonly<Record<string, string>>;
 }
 
@@ -19,11 +23,7 @@ export const ARCHITECTURE_PROFILES: readonly ArchitectureProfile[] = [
   {
     architecture: "GPT2LMHeadModel",
     detect: (paths) => paths.has("transformer.h.0") && paths.has("lm_head"),
-    tupleModules: [
-      /^transformer$/,
-      /^transformer\.h\.\d+$/,
-      /^transformer\.h\.\d+\.attn$/,
-    ],
+    tupleModules: ["transformer", "transformer.h.*", "transformer.h.*.attn"],
     aliases: STANDARD_ALIASES.GPT2LMHeadModel,
   },
   {
@@ -31,11 +31,7 @@ export const ARCHITECTURE_PROFILES: readonly ArchitectureProfile[] = [
     detect: (paths) => paths.has("model.layers.0") && paths.has("lm_head"),
     // transformers 4.46: decoder layers and attention return tuples; the model's
     // body returns a BaseModelOutput (read as a tuple).
-    tupleModules: [
-      /^model$/,
-      /^model\.layers\.\d+$/,
-      /^model\.layers\.\d+\.self_attn$/,
-    ],
+    tupleModules: ["model", "model.layers.*", "model.layers.*.self_attn"],
     aliases: STANDARD_ALIASES.LlamaForCausalLM,
   },
 ];

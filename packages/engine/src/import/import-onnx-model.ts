@@ -11,6 +11,7 @@ import { modelHash } from "./model-hash.ts";
 import { ARCHITECTURE_PROFILES } from "./architecture-profiles.ts";
 import { probeTensorTypes } from "./probe-tensor-types.ts";
 import { placeParams, type UnplacedParam } from "./place-params.ts";
+import { decideTuples, type TupleAssumption } from "./decide-tuples.ts";
 import { assertWeightTypes } from "./assert-weight-types.ts";
 
 /** A manifest imported from an ONNX file, and what could not be placed in it. */
@@ -20,6 +21,8 @@ export interface ImportedModel {
   readonly unresolved: readonly { path: string; reason: string }[];
   /** Weights of the file no module could claim, with the modules that read them. */
   readonly unplacedParams: readonly UnplacedParam[];
+  /** Which modules return tuples where the export could not tell (see decideTuples). */
+  readonly assumptions: readonly TupleAssumption[];
 }
 
 /** Where an export's external data files are. */
@@ -29,6 +32,11 @@ export interface ImportOptions {
    * .onnx file's folder); required when weights live in external files.
    */
   readonly externalDataDir?: string;
+  /**
+   * Whether modules return tuples, by path pattern (`transformer.h.*`:
+   * false), over what the importer would assume (see decideTuples).
+   */
+  readonly tuple?: Readonly<Record<string, boolean>>;
 }
 
 const ELEMENT_TYPES: Partial<Record<number, DType>> = {
@@ -104,6 +112,12 @@ export async function importOnnxModel(
   };
 
   const placement = placeParams(onnx, tree, ELEMENT_TYPES);
+  const tuples = decideTuples(
+    tree,
+    onnx.outputs.map((o) => o.name),
+    profile,
+    options.tuple,
+  );
   const modules: ModuleSpec[] = tree.modules.map((m) => ({
     path: m.path,
     type: m.path === "" ? (profile?.architecture ?? "Model") : "Module",
@@ -118,9 +132,7 @@ export async function importOnnxModel(
           ...typeOf(lastOutputs.get(m.path)![k]!),
         },
       ],
-      tuple:
-        m.path === "" ||
-        (profile?.tupleModules.some((r) => r.test(m.path)) ?? false),
+      tuple: tuples.tuple.get(m.path) ?? false,
     })),
     params: [...(placement.params.get(m.path) ?? [])],
   }));
@@ -141,5 +153,6 @@ export async function importOnnxModel(
     },
     unresolved: tree.unresolved,
     unplacedParams: placement.unplaced,
+    assumptions: tuples.assumptions,
   };
 }

@@ -103,10 +103,20 @@ export function buildModelsCommand(
         "the model's name (default: the file's stem)",
       ).argParser(parseName),
     )
+    .addOption(
+      new Option(
+        "--tuple <pattern=true|false>",
+        "whether modules return tuples (.output[0]) or a single tensor, by path pattern (* is one segment: 'transformer.h.*=false'); repeatable. The export cannot tell: the import report says what it assumed",
+      ).argParser(parseTuple),
+    )
     .action(
       async (
         modelPath: string,
-        opts: { tokenizer?: string; name?: string },
+        opts: {
+          tokenizer?: string;
+          name?: string;
+          tuple?: Record<string, boolean>;
+        },
       ) => {
         const engine = await deps.loadEngine();
         const result = await importModelFile(
@@ -116,6 +126,7 @@ export function buildModelsCommand(
               tokenizerPath: opts.tokenizer,
             }),
             ...(opts.name !== undefined && { name: opts.name }),
+            ...(opts.tuple !== undefined && { tuple: opts.tuple }),
           },
           engine,
         );
@@ -123,6 +134,18 @@ export function buildModelsCommand(
       },
     );
   return models;
+}
+
+function parseTuple(
+  value: string,
+  previous: Record<string, boolean> | undefined,
+): Record<string, boolean> {
+  const m = /^([^=\s]+)=(true|false)$/.exec(value.trim());
+  if (!m)
+    throw new InvalidArgumentError(
+      `expected <module pattern>=true or =false (e.g. 'transformer.h.*=false'), got '${value}'.`,
+    );
+  return { ...previous, [m[1]!]: m[2] === "true" };
 }
 
 function parseName(value: string): string {

@@ -28,6 +28,15 @@ export function formatImportSummary({
       ),
     );
   }
+  const overrides = Object.entries(file.tuple ?? {});
+  for (const [pattern, tuple] of overrides)
+    lines.push(
+      `  tuple       ${pattern} ${tuple ? "returns a tuple" : "returns a single tensor"} (--tuple)`,
+    );
+  for (const a of file.assumptions ?? [])
+    lines.push(
+      `  assumed     ${a.modules} ${a.tuple ? "returns a tuple" : "returns a single tensor"}: ${a.reason}`,
+    );
   const unplaced = file.unplacedParams ?? [];
   if (unplaced.length === 0)
     lines.push("  parameters  every weight placed on its module");

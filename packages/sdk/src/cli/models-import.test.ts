@@ -110,6 +110,10 @@ describe("loupe models import", { timeout: 60_000 }, () => {
         `  tokenizer   tokenizer.json (sha256:${tokenizerHash})`,
         `  manifest    ${manifestPath}`,
         "  unresolved  none",
+        "  assumed     transformer returns a tuple: 1 module(s); GPT2LMHeadModel's do in transformers 4.x, and the export cannot tell (plain tensors: --tuple 'transformer=false')",
+        "  assumed     transformer.h.* returns a tuple: 2 module(s); GPT2LMHeadModel's do in transformers 4.x, and the export cannot tell (plain tensors: --tuple 'transformer.h.*=false')",
+        "  assumed     transformer.h.*.attn returns a tuple: 2 module(s); GPT2LMHeadModel's do in transformers 4.x, and the export cannot tell (plain tensors: --tuple 'transformer.h.*.attn=false')",
+        `  assumed     * returns a single tensor: ${manifest.modules.length - 6} module(s); the export cannot tell (a tuple: --tuple '<pattern>=true')`,
         "  parameters  every weight placed on its module",
         "",
       ].join("\n"),
@@ -145,6 +149,39 @@ describe("loupe models import", { timeout: 60_000 }, () => {
     expect(result.status).toBe(0);
     const file = readJson(path.join(dir, "gpt2-tiny.manifest.json"));
     expect(file.tokenizer).toMatchObject({ file: "tok/tokenizer.json" });
+  });
+
+  it("takes --tuple overrides by module pattern, records them, and says so", () => {
+    const dir = workspace();
+    const model = path.join(dir, "gpt2-tiny.onnx");
+    const result = loupe(
+      "models",
+      "import",
+      model,
+      "--tuple",
+      "transformer.h.*=false",
+      "--tuple",
+      "transformer.h.*.attn=false",
+    );
+    expect(result.stderr).toBe("");
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain(
+      "  tuple       transformer.h.* returns a single tensor (--tuple)\n",
+    );
+    expect(result.stdout).not.toContain("assumed     transformer.h.* ");
+    const file = readJson(path.join(dir, "gpt2-tiny.manifest.json"));
+    expect(file.tuple).toEqual({
+      "transformer.h.*": false,
+      "transformer.h.*.attn": false,
+    });
+    const manifest = manifestSchema.parse(file.manifest);
+    const block = manifest.modules.find((m) => m.path === "transformer.h.1")!;
+    expect(block.calls[0]!.tuple).toBe(false);
+    const bad = loupe("models", "import", model, "--tuple", "transformer.h.*");
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toContain(
+      "expected <module pattern>=true or =false (e.g. 'transformer.h.*=false'), got 'transformer.h.*'.",
+    );
   });
 
   const failures: [string, (dir: string) => string[], RegExp][] = [

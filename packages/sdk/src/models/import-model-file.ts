@@ -15,6 +15,8 @@ export interface ImportModelFileOptions {
   readonly tokenizerPath?: string;
   /** The model's name in the manifest; by default the model file's stem. */
   readonly name?: string;
+  /** Whether modules return tuples, by path pattern, over the importer's assumptions. */
+  readonly tuple?: Readonly<Record<string, boolean>>;
 }
 
 /** The written file and where it is. */
@@ -59,6 +61,7 @@ export async function importModelFile(
     // External data files (model.onnx.data) are found beside the model.
     imported = await engine.importOnnxModel(modelBytes, options.name ?? stem, {
       externalDataDir: path.dirname(modelPath),
+      ...(options.tuple && { tuple: options.tuple }),
     });
   } catch (error) {
     const message = (error as Error).message;
@@ -86,6 +89,9 @@ export async function importModelFile(
     tokenizer,
     unresolved: imported.unresolved,
     unplacedParams: imported.unplacedParams,
+    assumptions: imported.assumptions,
+    ...(options.tuple &&
+      Object.keys(options.tuple).length > 0 && { tuple: options.tuple }),
   };
   try {
     await writeFileAtomically(

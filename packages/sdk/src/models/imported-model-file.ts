@@ -29,4 +29,15 @@ export interface ImportedModelFile {
     readonly usedBy: readonly string[];
     readonly reason: string;
   }[];
+  /**
+   * Which modules return tuples where the export could not tell, as the
+   * importer took it (absent in older files).
+   */
+  readonly assumptions?: readonly {
+    readonly modules: string;
+    readonly tuple: boolean;
+    readonly reason: string;
+  }[];
+  /** The `--tuple` overrides the import was given, by module pattern. */
+  readonly tuple?: Readonly<Record<string, boolean>>;
 }
