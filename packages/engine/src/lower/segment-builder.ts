@@ -21,6 +21,16 @@ export type InputSource =
       readonly batchAxes: readonly number[];
       readonly seqAxes: readonly number[];
     }
+  /**
+   * Rows of an invoke's right-padded view moved to the right (or back, with
+   * `inverse`): for each row r and position j of the flattened [rows·W]
+   * axis, the position it is read from (see run-segment's align).
+   */
+  | {
+      readonly kind: "align";
+      readonly invoke: number;
+      readonly inverse: boolean;
+    }
   /** Integers of an index (positions, index lists): data, not structure. */
   | {
       readonly kind: "ints";

@@ -56,6 +56,12 @@ export interface InvokeWindow {
   readonly r0: number;
   readonly r1: number;
   readonly length: number;
+  /**
+   * Each row's own token count, when the rows differ (absent: every row has
+   * `length`). Right-padded rows are then shown right-aligned, as left
+   * padding lays them out: position -1 is each row's last token.
+   */
+  readonly rowLengths?: readonly number[];
 }
 
 export interface GraphStep {

@@ -24,6 +24,7 @@ function readsInPlace(
   env: ReadonlyMap<string, ort.Tensor>,
   step: GraphStep,
   entries: readonly SegmentEntry[],
+  padding: Padding,
 ): boolean {
   const views: { target: string; tensor: ort.Tensor }[] = [];
   for (const e of entries) {
@@ -36,6 +37,8 @@ function readsInPlace(
     const w = step.windows[invoke]!;
     const dims = full.dims;
     if (h.seqAxes.some((a) => w.length !== dims[a])) return false;
+    if (padding === "right" && w.rowLengths && h.seqAxes.length > 0)
+      return false;
     const row = dims.slice(1).reduce((p, d) => p * d, 1);
     const data = full.data as Float32Array;
     // The graph owns every row of the batch: its value is the tensor itself.
@@ -82,7 +85,7 @@ export async function runSegment(
   padding: Padding,
   record?: (entry: TapeEntry) => void,
 ): Promise<void> {
-  if (!record && readsInPlace(env, step, entries)) return;
+  if (!record && readsInPlace(env, step, entries, padding)) return;
   const b = new SegmentBuilder();
   const { types, values } = step.prepared;
   const current = new Map<string, string>();
@@ -113,6 +116,43 @@ export async function runSegment(
     return v;
   };
   const windowAxes = (h: HookPoint) => [...h.batchAxes, ...h.seqAxes];
+  /**
+   * Right-padded rows of different lengths, moved so that each row ends at
+   * the view's last position (or back, `inverse`), as left padding lays
+   * them out: along each sequence axis, the (rows, positions) plane is
+   * flattened and gathered by an index fed at run time. Every op here has a
+   * gradient rule, so reads, writes and their gradients agree.
+   */
+  const aligned = (h: HookPoint, invoke: number) =>
+    padding === "right" &&
+    step.windows[invoke]!.rowLengths !== undefined &&
+    h.batchAxes.length === 1 &&
+    h.seqAxes.length > 0;
+  const align = (x: string, h: HookPoint, invoke: number, inverse: boolean) => {
+    const rank = h.shape.length;
+    const batch = h.batchAxes[0]!;
+    const index = b.input(7, { kind: "align", invoke, inverse });
+    for (const seq of h.seqAxes) {
+      const perm = [
+        batch,
+        seq,
+        ...[...Array(rank).keys()].filter((a) => a !== batch && a !== seq),
+      ];
+      const back = perm.map((_, i) => perm.indexOf(i));
+      const moved = b.op("Transpose", [x], { perm: { ints: perm } });
+      const shape = b.op("Shape", [moved]);
+      const rest = b.op("Slice", [shape, b.ints([2]), b.ints([rank])]);
+      const flat = b.op("Reshape", [
+        moved,
+        b.op("Concat", [b.ints([-1]), rest], { axis: { int: 0 } }),
+      ]);
+      const gathered = b.op("Gather", [flat, index], { axis: { int: 0 } });
+      x = b.op("Transpose", [b.op("Reshape", [gathered, shape])], {
+        perm: { ints: back },
+      });
+    }
+    return x;
+  };
   const view = (h: HookPoint, invoke: number) => {
     const T = hookInput(h);
     if (windowAxes(h).length === 0) return T;
@@ -124,16 +164,18 @@ export async function runSegment(
       batchAxes: h.batchAxes,
       seqAxes: h.seqAxes,
     });
-    return b.op("Slice", [
+    const sliced = b.op("Slice", [
       T,
       b.input(7, source("starts")),
       b.input(7, source("ends")),
       b.ints(windowAxes(h)),
     ]);
+    return aligned(h, invoke) ? align(sliced, h, invoke, false) : sliced;
   };
   const written = new Set<HookPoint>();
-  const splice = (h: HookPoint, invoke: number, region: string) => {
+  const splice = (h: HookPoint, invoke: number, viewed: string) => {
     const T = hookInput(h);
+    const region = aligned(h, invoke) ? align(viewed, h, invoke, true) : viewed;
     if (windowAxes(h).length === 0) {
       current.set(h.tensor, region);
     } else {
@@ -280,6 +322,19 @@ function feedFor(
         end[axis] = dims[axis]! - ends[i]!;
       });
       return ortTensor("int64", [...begin, ...end], [2 * dims.length]);
+    }
+    case "align": {
+      // Row r of the view holds its l_r tokens at [W - l_r, W) when aligned,
+      // at [0, l_r) as computed; positions outside move round (pads).
+      const w = step.windows[source.invoke]!;
+      const W = w.length;
+      const index: number[] = [];
+      w.rowLengths!.forEach((l, r) => {
+        const shift = W - l;
+        for (let j = 0; j < W; j++)
+          index.push(r * W + ((j + (source.inverse ? shift : W - shift)) % W));
+      });
+      return ortTensor("int64", index, [index.length]);
     }
   }
 }

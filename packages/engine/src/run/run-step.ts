@@ -56,19 +56,11 @@ export async function runStep(
       }
       const r0 = rows.length;
       rows.push(...prompts);
-      windows.push({
-        r0,
-        r1: rows.length,
-        length: Math.max(...prompts.map((p) => p.length)),
-      });
+      windows.push(windowOf(r0, rows.length, prompts));
     });
     if (rows.length === start)
       throw new RunError(`graph ${g}: trace ${t} has no invoke with an input`);
-    const whole: InvokeWindow = {
-      r0: start,
-      r1: rows.length,
-      length: Math.max(...windows.map((w) => w?.length ?? 0)),
-    };
+    const whole = windowOf(start, rows.length, rows.slice(start));
     steps.push(
       placeGraph(
         plan,
@@ -359,4 +351,17 @@ export function pieceKey(
   clones: readonly CloneRequest[],
 ): string {
   return `piece:${a}:${b}:${extra.join(",")}:${clones.map((r) => `${r.span}<${r.input}`).join(",")}`;
+}
+
+/** The window of rows [r0, r1): its longest row, and each row's length when they differ. */
+function windowOf(
+  r0: number,
+  r1: number,
+  rows: readonly (readonly number[])[],
+): InvokeWindow {
+  const lengths = rows.map((p) => p.length);
+  const length = Math.max(...lengths);
+  return lengths.every((n) => n === length)
+    ? { r0, r1, length }
+    : { r0, r1, length, rowLengths: lengths };
 }
