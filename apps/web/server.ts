@@ -7,7 +7,7 @@
  */
 import { createServer } from "node:http";
 import { sendFetchResponse, toFetchRequest } from "./src/http-api/node-bridge";
-import { isApiPath, serveApi } from "./src/http-api/serve-api";
+import { apiRoute } from "./src/http-api/serve-api";
 import { getWebEnv } from "./src/server/env";
 
 const dev = process.argv.includes("--dev");
@@ -32,13 +32,25 @@ await app.prepare();
 
 const server = createServer((req, res) => {
   const pathname = (req.url ?? "/").split("?", 1)[0]!;
-  const api = isApiPath(pathname) ? serveApi(toFetchRequest(req, res)) : null;
-  if (!api) {
-    void handleWithNext(req, res);
+  let answer: Promise<Response> | null;
+  try {
+    const endpoint = apiRoute(req.method ?? "GET", pathname);
+    // Not the API's: Next.js serves it (the body untouched).
+    if (!endpoint) {
+      void handleWithNext(req, res);
+      return;
+    }
+    answer = endpoint(toFetchRequest(req, res));
+  } catch (error) {
+    // A path whose escapes do not decode, a Host header that is no host.
+    res.writeHead(400, { "content-type": "application/json" });
+    res.end(
+      JSON.stringify({ error: `bad request: ${(error as Error).message}` }),
+    );
     return;
   }
-  api
-    .then((response) => sendFetchResponse(res, response))
+  answer
+    .then((response) => sendFetchResponse(req, res, response))
     .catch((error: unknown) => {
       console.error(`[api] ${req.method} ${pathname}:`, error);
       if (res.headersSent) res.destroy();

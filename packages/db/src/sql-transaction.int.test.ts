@@ -44,6 +44,21 @@ describe("sqlTransaction", () => {
     expect(db.pool.totalCount).toBeLessThanOrEqual(10);
   });
 
+  it("fails the transaction, not the process, when its connection is lost mid-way; the pool serves on", async () => {
+    const lost = sqlTransaction(db, async (tx) => {
+      const [me] = await tx.$queryRaw<{ pid: number }[]>`
+        SELECT pg_backend_pid() AS pid`;
+      await db.sql.$queryRaw`SELECT pg_terminate_backend(${me!.pid}::int)`;
+      await tx.$queryRaw`SELECT 1`;
+    });
+    await expect(lost).rejects.toThrow();
+    const [one] = await sqlTransaction(
+      db,
+      async (tx) => tx.$queryRaw<{ one: number }[]>`SELECT 1 AS one`,
+    );
+    expect(one!.one).toBe(1);
+  });
+
   it("reads every column type the run path uses as Prisma's raw queries do", async () => {
     const probe = (tx: typeof db.sql | typeof db) =>
       tx.$queryRaw<Record<string, unknown>[]>`

@@ -64,16 +64,27 @@ export async function sqlTransaction<T>(
 ): Promise<T> {
   const client = await connect(db.pool);
   let broken: Error | undefined;
+  // A connection lost mid-transaction (a restart, a terminated backend)
+  // emits "error" on the client: kept here, so it fails this transaction
+  // instead of crashing the process as an unhandled event.
+  const onError = (error: Error) => (broken = error);
+  client.on("error", onError);
   try {
-    await client.query("BEGIN");
+    // As Prisma's transactions did (TRANSACTION_OPTIONS), nothing holds a
+    // connection of the shared pool for long: a statement waiting on a lock,
+    // or a transaction left idle, ends after 30 s.
+    await client.query(
+      "BEGIN; SET LOCAL statement_timeout = '30s'; SET LOCAL idle_in_transaction_session_timeout = '30s'",
+    );
     const result = await fn(new PgRawSql(client));
     await client.query("COMMIT");
     return result;
   } catch (error) {
-    await client.query("ROLLBACK").catch((e: Error) => (broken = e));
+    await client.query("ROLLBACK").catch((e: Error) => (broken ??= e));
     throw error;
   } finally {
-    // A connection that could not roll back is closed, not reused.
+    client.off("error", onError);
+    // A connection that broke, or could not roll back, is closed, not reused.
     client.release(broken);
   }
 }

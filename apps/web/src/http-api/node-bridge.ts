@@ -1,4 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type { ReadableStream as NodeReadableStream } from "node:stream/web";
 import { incomingMessageToRequest } from "@trpc/server/adapters/node-http";
 
 /**
@@ -14,11 +17,14 @@ export function toFetchRequest(
 }
 
 /**
- * Writes a Fetch Response to a Node response, streaming its body with
- * backpressure. (tRPC writes its responses this way inside its Node adapter
- * but does not export it.)
+ * Writes a Fetch Response to a Node response, its body streamed with
+ * backpressure by Node's own pipeline: a client that goes away (a long poll
+ * or a download it dropped) destroys the pipe, which cancels the body's
+ * stream (a result's chunk reader among them) instead of leaving it waiting.
+ * A HEAD request, or a status without a body, gets the headers only.
  */
 export async function sendFetchResponse(
+  req: IncomingMessage,
   res: ServerResponse,
   response: Response,
 ): Promise<void> {
@@ -30,36 +36,22 @@ export async function sendFetchResponse(
   const cookies = response.headers.getSetCookie();
   if (cookies.length) headers["set-cookie"] = cookies;
   res.writeHead(response.status, response.statusText, headers);
-  if (!response.body) {
+  const body = response.body;
+  if (
+    !body ||
+    req.method === "HEAD" ||
+    response.status === 204 ||
+    response.status === 304
+  ) {
+    await body?.cancel().catch(() => {});
     res.end();
     return;
   }
-  const reader = response.body.getReader();
   try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      if (!res.write(value))
-        await new Promise<void>((resolve, reject) => {
-          const cleanup = () => {
-            res.off("drain", onDrain);
-            res.off("close", onClose);
-          };
-          const onDrain = () => {
-            cleanup();
-            resolve();
-          };
-          const onClose = () => {
-            cleanup();
-            reject(new Error("the client closed the connection"));
-          };
-          res.on("drain", onDrain);
-          res.on("close", onClose);
-        });
-    }
-    res.end();
-  } catch (error) {
-    await reader.cancel().catch(() => {});
-    res.destroy(error instanceof Error ? error : undefined);
+    await pipeline(Readable.fromWeb(body as NodeReadableStream), res);
+  } catch {
+    // The client went away, or the body failed mid-stream: the pipeline has
+    // destroyed the response (the client sees a cut connection, never a
+    // truncated body that looks whole).
   }
 }

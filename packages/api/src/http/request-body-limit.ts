@@ -58,7 +58,11 @@ export async function withLimitedBody(
   if (request.method === "GET" || request.method === "HEAD" || !request.body)
     return request;
   const declared = Number(request.headers.get("content-length") ?? NaN);
-  if (declared > max) throw new RequestTooLargeError(max, declared);
+  if (declared > max) {
+    // Not read: stop the body's stream, so nothing buffers it.
+    await request.body.cancel().catch(() => {});
+    throw new RequestTooLargeError(max, declared);
+  }
   const reader = request.body.getReader();
   const parts: Uint8Array[] = [];
   let total = 0;

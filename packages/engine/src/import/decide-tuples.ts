@@ -33,10 +33,13 @@ export function matchesModulePattern(pattern: string, path: string): boolean {
  * records a module's return structure: a Python tuple leaves no node. In
  * order, the first that applies decides:
  *
- * 1. an override the importer was given (`--tuple 'transformer.h.*=false'`);
- * 2. the export itself: the model returns a ModelOutput (logits first), and a
- *    module whose call hands a `present.*` key/value output to the graph's
- *    outputs returns it beside its hidden state;
+ * 1. an override the importer was given (`--tuple 'transformer.h.*=false'`;
+ *    the first pattern listed that matches wins);
+ * 2. the export itself: the model returns a ModelOutput (logits first), and
+ *    the innermost module whose call hands a `present.*` key/value output to
+ *    the graph's outputs (the attention) returns it beside its hidden state
+ *    (the modules around it pass the cache on in ways the export does not
+ *    show, so they are left to the next rules);
  * 3. the architecture's profile (transformers 4.x's blocks and attention
  *    return tuples), recorded as an assumption;
  * 4. otherwise a single tensor, also recorded as an assumption.
@@ -53,7 +56,18 @@ export function decideTuples(
   readonly tuple: ReadonlyMap<string, boolean>;
   readonly assumptions: readonly TupleAssumption[];
 } {
-  const presents = new Set(graphOutputs.filter((o) => /^present/.test(o)));
+  // For each present.* output, the innermost module whose call hands it out.
+  const handsOutCache = new Set<string>();
+  for (const present of graphOutputs.filter((o) => /^present/.test(o))) {
+    let innermost: string | undefined;
+    for (const m of tree.modules)
+      if (
+        m.calls.some((c) => c.outputs.includes(present)) &&
+        (innermost === undefined || m.path.length > innermost.length)
+      )
+        innermost = m.path;
+    if (innermost !== undefined) handsOutCache.add(innermost);
+  }
   const tuple = new Map<string, boolean>();
   const byProfile = new Map<string, number>();
   let singles = 0;
@@ -65,10 +79,7 @@ export function decideTuples(
       tuple.set(m.path, override[1]);
       continue;
     }
-    if (
-      m.path === "" ||
-      m.calls.some((c) => c.outputs.some((o) => presents.has(o)))
-    ) {
+    if (m.path === "" || handsOutCache.has(m.path)) {
       tuple.set(m.path, true);
       continue;
     }

@@ -111,7 +111,13 @@ export function placeParams(
           owner.set(i, m.path);
       }
   // A tied table (dynamo names it once, `lm_head.weight`): also the weight
-  // of the embedding whose Gather indexes it.
+  // of the embedding whose Gather indexes it, when it is another module's
+  // 2-D `weight`.
+  const weights = new Set(
+    [...params.values()].flatMap((list) =>
+      list.filter((p) => p.name === "weight").map((p) => p.tensor),
+    ),
+  );
   onnx.nodes.forEach((node, i) => {
     const t = byName.get(node.input[0] ?? "");
     const path = owner.get(i);
@@ -121,7 +127,8 @@ export function placeParams(
       path !== undefined &&
       path !== "" &&
       t.dims.length === 2 &&
-      placed.has(t.name)
+      weights.has(t.name) &&
+      !params.get(path)!.some((p) => p.tensor === t.name)
     )
       add(path, "weight", t.name);
   });
@@ -163,7 +170,7 @@ export function placeParams(
     } else if (t.dims.length === 2 && only.op === "Gemm" && only.slot === 1) {
       if (add(only.path, "weight", t.name, only.transB === 0)) continue;
       reason = `module "${only.path}" already has a weight`;
-    } else if (only.op === "Gather" && only.slot === 0) {
+    } else if (t.dims.length === 2 && only.op === "Gather" && only.slot === 0) {
       if (add(only.path, "weight", t.name)) continue;
       reason = `module "${only.path}" already has a weight`;
     } else
