@@ -29,7 +29,13 @@ const types: pg.CustomTypesConfig = { getTypeParser };
  * close (it ends the pool too).
  */
 export function createDatabase(url: string): Database {
-  const pool = new pg.Pool({ connectionString: url, types });
+  // A transaction waits at most 30 s for a connection of the pool, as
+  // Prisma's TRANSACTION_OPTIONS.maxWait did.
+  const pool = new pg.Pool({
+    connectionString: url,
+    types,
+    connectionTimeoutMillis: 30_000,
+  });
   const client = new PrismaClient({
     adapter: new PrismaPg(pool, { disposeExternalPool: true }),
   });

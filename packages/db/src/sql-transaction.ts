@@ -47,9 +47,6 @@ const toSql = (query: TemplateStringsArray | Prisma.Sql, values: unknown[]) =>
     ? query
     : Prisma.sql(query, ...(values as Prisma.Sql[]));
 
-/** Longest a transaction waits for a connection, as Prisma's TRANSACTION_OPTIONS.maxWait. */
-const CONNECT_TIMEOUT_MS = 30_000;
-
 /**
  * Runs `fn` in a transaction on the database's pg pool, with raw SQL only.
  * The run path's transactions (a submit, a batch's claim, start and end) use
@@ -62,7 +59,7 @@ export async function sqlTransaction<T>(
   db: Database,
   fn: (tx: RawTransaction) => Promise<T>,
 ): Promise<T> {
-  const client = await connect(db.pool);
+  const client = await db.pool.connect();
   let broken: Error | undefined;
   // A connection lost mid-transaction (a restart, a terminated backend)
   // emits "error" on the client: kept here, so it fails this transaction
@@ -86,32 +83,5 @@ export async function sqlTransaction<T>(
     client.off("error", onError);
     // A connection that broke, or could not roll back, is closed, not reused.
     client.release(broken);
-  }
-}
-
-async function connect(pool: pg.Pool): Promise<pg.PoolClient> {
-  let timer: NodeJS.Timeout | undefined;
-  const connecting = pool.connect();
-  try {
-    return await Promise.race([
-      connecting,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () =>
-            reject(
-              new Error(
-                `no database connection free within ${CONNECT_TIMEOUT_MS / 1000} s (the pool's ${pool.options.max ?? 10} are busy)`,
-              ),
-            ),
-          CONNECT_TIMEOUT_MS,
-        );
-      }),
-    ]);
-  } catch (error) {
-    // A connection that arrives after the timeout goes back to the pool.
-    void connecting.then((c) => c.release()).catch(() => {});
-    throw error;
-  } finally {
-    clearTimeout(timer);
   }
 }

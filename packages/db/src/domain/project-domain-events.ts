@@ -35,10 +35,7 @@ export async function projectDomainEvents(
   tx: Transaction,
   events: readonly StoredEvent[],
 ): Promise<void> {
-  const parsed = parseDomainEvents(events);
-  if (await applyRunSteps(tx, parsed)) return;
-  for (const { e, at } of parsed)
-    if (!(await applyRunEvent(tx, e, at))) await apply(tx, e, at);
+  await project(tx, events, (e, at) => apply(tx, e, at));
 }
 
 /**
@@ -50,19 +47,26 @@ export async function projectRunEvents(
   tx: RawTransaction,
   events: readonly StoredEvent[],
 ): Promise<void> {
-  const parsed = parseDomainEvents(events);
-  if (await applyRunSteps(tx, parsed)) return;
-  for (const { e, at } of parsed)
-    if (!(await applyRunEvent(tx, e, at)))
-      throw new Error(
-        `projectRunEvents: ${e.type} is not an event of a run's path (project it with projectDomainEvents)`,
-      );
+  await project(tx, events, (e) => {
+    throw new Error(
+      `projectRunEvents: ${e.type} is not an event of a run's path (project it with projectDomainEvents)`,
+    );
+  });
 }
 
-const parseDomainEvents = (events: readonly StoredEvent[]) =>
-  events
+/** The run path's events in raw SQL; any other event goes to `other`. */
+async function project(
+  tx: RawTransaction,
+  events: readonly StoredEvent[],
+  other: (e: DomainEvent, at: Date) => Promise<void>,
+): Promise<void> {
+  const parsed = events
     .filter((stored) => domainEvents.has(stored.type))
     .map((stored) => ({ e: domainEvents.parse(stored), at: stored.time }));
+  if (await applyRunSteps(tx, parsed)) return;
+  for (const { e, at } of parsed)
+    if (!(await applyRunEvent(tx, e, at))) await other(e, at);
+}
 
 /** The events of a run's life after its request, which a batch appends for many runs at once. */
 const RUN_STEPS = new Set([
