@@ -2,63 +2,343 @@
 import type {
   ModelBase,
   ModuleEnvoy,
+  SourceOpEnvoy,
   TensorValue,
   TupleValue,
 } from "@loupe/sdk";
 
-type M0 = Omit<ModuleEnvoy, "output"> & { readonly output: TensorValue };
-type M1 = Omit<ModuleEnvoy, "output"> & {
-  readonly output: TupleValue & { readonly 0: TensorValue };
-  readonly c_attn: M0;
-  readonly c_proj: M0;
-};
-type M2 = Omit<ModuleEnvoy, "output"> & {
+type M0 = Omit<ModuleEnvoy, "output" | "source"> & {
   readonly output: TensorValue;
-  readonly c_fc: M0;
-  readonly act: M0;
-  readonly c_proj: M0;
+  readonly source: {
+    readonly names: readonly string[];
+    readonly gather_0: Omit<SourceOpEnvoy, "output"> & {
+      readonly output: TensorValue;
+    };
+  };
 };
-type M3 = Omit<ModuleEnvoy, "output"> & {
-  readonly output: TupleValue & { readonly 0: TensorValue };
-  readonly ln_1: M0;
-  readonly attn: M1;
-  readonly ln_2: M0;
-  readonly mlp: M2;
+type M1 = Omit<ModuleEnvoy, "output" | "source"> & {
+  readonly output: TensorValue;
+  readonly source: {
+    readonly names: readonly string[];
+    readonly reducemean_0: Omit<SourceOpEnvoy, "output"> & {
+      readonly output: TensorValue;
+    };
+    readonly sub_0: Omit<SourceOpEnvoy, "output"> & {
+      readonly output: TensorValue;
+    };
+    readonly pow_0: Omit<SourceOpEnvoy, "output"> & {
+      readonly output: TensorValue;
+    };
+    readonly reducemean_1: Omit<SourceOpEnvoy, "output"> & {
+      readonly output: TensorValue;
+    };
+    readonly add_0: Omit<SourceOpEnvoy, "output"> & {
+      readonly output: TensorValue;
+    };
+    readonly sqrt_0: Omit<SourceOpEnvoy, "output"> & {
+      readonly output: TensorValue;
+    };
+    readonly div_0: Omit<SourceOpEnvoy, "output"> & {
+      readonly output: TensorValue;
+    };
+    readonly mul_0: Omit<SourceOpEnvoy, "output"> & {
+      readonly output: TensorValue;
+    };
+    readonly add_1: Omit<SourceOpEnvoy, "output"> & {
+      readonly output: TensorValue;
+    };
+  };
 };
-type M4 = {} & readonly [M3, M3, M3, M3, M3, M3];
-type M5 = Omit<ModuleEnvoy, "output"> & {
+type M2 = Omit<ModuleEnvoy, "output" | "source"> & {
+  readonly output: TensorValue;
+  readonly source: {
+    readonly names: readonly string[];
+    readonly reshape_0: Omit<SourceOpEnvoy, "output"> & {
+      readonly output: TensorValue;
+    };
+    readonly gemm_0: Omit<SourceOpEnvoy, "output"> & {
+      readonly output: TensorValue;
+    };
+    readonly reshape_1: Omit<SourceOpEnvoy, "output"> & {
+      readonly output: TensorValue;
+    };
+  };
+};
+type M3 = Omit<ModuleEnvoy, "output" | "source"> & {
   readonly output: TupleValue & { readonly 0: TensorValue };
+  readonly source: {
+    readonly names: readonly string[];
+    readonly split_0: Omit<SourceOpEnvoy, "output"> & {
+      readonly output: TupleValue & {
+        readonly 0: TensorValue;
+        readonly 1: TensorValue;
+        readonly 2: TensorValue;
+      };
+    };
+    readonly reshape_0: Omit<SourceOpEnvoy, "output"> & {
+      readonly output: TensorValue;
+    };
+    readonly transpose_0: Omit<SourceOpEnvoy, "output"> & {
+      readonly output: TensorValue;
+    };
+    readonly reshape_1: Omit<SourceOpEnvoy, "output"> & {
+      readonly output: TensorValue;
+    };
+    readonly transpose_1: Omit<SourceOpEnvoy, "output"> & {
+      readonly output: TensorValue;
+    };
+    readonly reshape_2: Omit<SourceOpEnvoy, "output"> & {
+      readonly output: TensorValue;
+    };
+    readonly transpose_2: Omit<SourceOpEnvoy, "output"> & {
+      readonly output: TensorValue;
+    };
+    readonly concat_0: Omit<SourceOpEnvoy, "output"> & {
+      readonly output: TensorValue;
+    };
+    readonly concat_1: Omit<SourceOpEnvoy, "output"> & {
+      readonly output: TensorValue;
+    };
+    readonly transpose_3: Omit<SourceOpEnvoy, "output"> & {
+      readonly output: TensorValue;
+    };
+    readonly matmul_0: Omit<SourceOpEnvoy, "output"> & {
+      readonly output: TensorValue;
+    };
+    readonly div_0: Omit<SourceOpEnvoy, "output"> & {
+      readonly output: TensorValue;
+    };
+    readonly cast_0: Omit<SourceOpEnvoy, "output"> & {
+      readonly output: TensorValue;
+    };
+    readonly where_0: Omit<SourceOpEnvoy, "output"> & {
+      readonly output: TensorValue;
+    };
+    readonly add_0: Omit<SourceOpEnvoy, "output"> & {
+      readonly output: TensorValue;
+    };
+    readonly softmax_0: Omit<SourceOpEnvoy, "output"> & {
+      readonly output: TensorValue;
+    };
+    readonly cast_1: Omit<SourceOpEnvoy, "output"> & {
+      readonly output: TensorValue;
+    };
+    readonly matmul_1: Omit<SourceOpEnvoy, "output"> & {
+      readonly output: TensorValue;
+    };
+    readonly transpose_4: Omit<SourceOpEnvoy, "output"> & {
+      readonly output: TensorValue;
+    };
+    readonly reshape_3: Omit<SourceOpEnvoy, "output"> & {
+      readonly output: TensorValue;
+    };
+  };
+  readonly c_attn: M2;
+  readonly c_proj: M2;
+};
+type M4 = Omit<ModuleEnvoy, "output" | "source"> & {
+  readonly output: TensorValue;
+  readonly source: {
+    readonly names: readonly string[];
+    readonly mul_0: Omit<SourceOpEnvoy, "output"> & {
+      readonly output: TensorValue;
+    };
+    readonly pow_0: Omit<SourceOpEnvoy, "output"> & {
+      readonly output: TensorValue;
+    };
+    readonly mul_1: Omit<SourceOpEnvoy, "output"> & {
+      readonly output: TensorValue;
+    };
+    readonly add_0: Omit<SourceOpEnvoy, "output"> & {
+      readonly output: TensorValue;
+    };
+    readonly mul_2: Omit<SourceOpEnvoy, "output"> & {
+      readonly output: TensorValue;
+    };
+    readonly tanh_0: Omit<SourceOpEnvoy, "output"> & {
+      readonly output: TensorValue;
+    };
+    readonly add_1: Omit<SourceOpEnvoy, "output"> & {
+      readonly output: TensorValue;
+    };
+    readonly mul_3: Omit<SourceOpEnvoy, "output"> & {
+      readonly output: TensorValue;
+    };
+  };
+};
+type M5 = Omit<ModuleEnvoy, "output" | "source"> & {
+  readonly output: TensorValue;
+  readonly source: { readonly names: readonly string[] };
+  readonly c_fc: M2;
+  readonly act: M4;
+  readonly c_proj: M2;
+};
+type M6 = Omit<ModuleEnvoy, "output" | "source"> & {
+  readonly output: TupleValue & { readonly 0: TensorValue };
+  readonly source: {
+    readonly names: readonly string[];
+    readonly add_0: Omit<SourceOpEnvoy, "output"> & {
+      readonly output: TensorValue;
+    };
+    readonly add_1: Omit<SourceOpEnvoy, "output"> & {
+      readonly output: TensorValue;
+    };
+  };
+  readonly ln_1: M1;
+  readonly attn: M3;
+  readonly ln_2: M1;
+  readonly mlp: M5;
+};
+type M7 = {} & readonly [M6, M6, M6, M6, M6, M6];
+type M8 = Omit<ModuleEnvoy, "output" | "source"> & {
+  readonly output: TupleValue & { readonly 0: TensorValue };
+  readonly source: {
+    readonly names: readonly string[];
+    readonly reshape_0: Omit<SourceOpEnvoy, "output"> & {
+      readonly output: TensorValue;
+    };
+    readonly add_0: Omit<SourceOpEnvoy, "output"> & {
+      readonly output: TensorValue;
+    };
+    readonly reshape_1: Omit<SourceOpEnvoy, "output"> & {
+      readonly output: TensorValue;
+    };
+    readonly unsqueeze_0: Omit<SourceOpEnvoy, "output"> & {
+      readonly output: TensorValue;
+    };
+    readonly unsqueeze_1: Omit<SourceOpEnvoy, "output"> & {
+      readonly output: TensorValue;
+    };
+    readonly cast_0: Omit<SourceOpEnvoy, "output"> & {
+      readonly output: TensorValue;
+    };
+    readonly sub_0: Omit<SourceOpEnvoy, "output"> & {
+      readonly output: TensorValue;
+    };
+    readonly mul_0: Omit<SourceOpEnvoy, "output"> & {
+      readonly output: TensorValue;
+    };
+    readonly reshape_2: Omit<SourceOpEnvoy, "output"> & {
+      readonly output: TensorValue;
+    };
+  };
   readonly wte: M0;
   readonly wpe: M0;
-  readonly h: M4;
-  readonly ln_f: M0;
+  readonly h: M7;
+  readonly ln_f: M1;
 };
-type M6 = Omit<ModuleEnvoy, "output"> & {
+type M9 = Omit<ModuleEnvoy, "output" | "source"> & {
   readonly output: TensorValue;
-  readonly c_fc: M0;
-  readonly act: M0;
-  readonly c_proj: M0;
-  readonly up_proj: M0;
-  readonly act_fn: M0;
-  readonly down_proj: M0;
+  readonly source: {
+    readonly names: readonly string[];
+    readonly matmul_0: Omit<SourceOpEnvoy, "output"> & {
+      readonly output: TensorValue;
+    };
+  };
 };
-type M7 = Omit<ModuleEnvoy, "output"> & {
+type M10 = Omit<ModuleEnvoy, "output" | "source"> & {
+  readonly output: TensorValue;
+  readonly source: { readonly names: readonly string[] };
+  readonly c_fc: M2;
+  readonly act: M4;
+  readonly c_proj: M2;
+  readonly up_proj: M2;
+  readonly act_fn: M4;
+  readonly down_proj: M2;
+};
+type M11 = Omit<ModuleEnvoy, "output" | "source"> & {
   readonly output: TupleValue & { readonly 0: TensorValue };
-  readonly c_attn: M0;
-  readonly c_proj: M0;
-  readonly o_proj: M0;
+  readonly source: {
+    readonly names: readonly string[];
+    readonly split_0: Omit<SourceOpEnvoy, "output"> & {
+      readonly output: TupleValue & {
+        readonly 0: TensorValue;
+        readonly 1: TensorValue;
+        readonly 2: TensorValue;
+      };
+    };
+    readonly reshape_0: Omit<SourceOpEnvoy, "output"> & {
+      readonly output: TensorValue;
+    };
+    readonly transpose_0: Omit<SourceOpEnvoy, "output"> & {
+      readonly output: TensorValue;
+    };
+    readonly reshape_1: Omit<SourceOpEnvoy, "output"> & {
+      readonly output: TensorValue;
+    };
+    readonly transpose_1: Omit<SourceOpEnvoy, "output"> & {
+      readonly output: TensorValue;
+    };
+    readonly reshape_2: Omit<SourceOpEnvoy, "output"> & {
+      readonly output: TensorValue;
+    };
+    readonly transpose_2: Omit<SourceOpEnvoy, "output"> & {
+      readonly output: TensorValue;
+    };
+    readonly concat_0: Omit<SourceOpEnvoy, "output"> & {
+      readonly output: TensorValue;
+    };
+    readonly concat_1: Omit<SourceOpEnvoy, "output"> & {
+      readonly output: TensorValue;
+    };
+    readonly transpose_3: Omit<SourceOpEnvoy, "output"> & {
+      readonly output: TensorValue;
+    };
+    readonly matmul_0: Omit<SourceOpEnvoy, "output"> & {
+      readonly output: TensorValue;
+    };
+    readonly div_0: Omit<SourceOpEnvoy, "output"> & {
+      readonly output: TensorValue;
+    };
+    readonly cast_0: Omit<SourceOpEnvoy, "output"> & {
+      readonly output: TensorValue;
+    };
+    readonly where_0: Omit<SourceOpEnvoy, "output"> & {
+      readonly output: TensorValue;
+    };
+    readonly add_0: Omit<SourceOpEnvoy, "output"> & {
+      readonly output: TensorValue;
+    };
+    readonly softmax_0: Omit<SourceOpEnvoy, "output"> & {
+      readonly output: TensorValue;
+    };
+    readonly cast_1: Omit<SourceOpEnvoy, "output"> & {
+      readonly output: TensorValue;
+    };
+    readonly matmul_1: Omit<SourceOpEnvoy, "output"> & {
+      readonly output: TensorValue;
+    };
+    readonly transpose_4: Omit<SourceOpEnvoy, "output"> & {
+      readonly output: TensorValue;
+    };
+    readonly reshape_3: Omit<SourceOpEnvoy, "output"> & {
+      readonly output: TensorValue;
+    };
+  };
+  readonly c_attn: M2;
+  readonly c_proj: M2;
+  readonly o_proj: M2;
 };
-type M8 = Omit<ModuleEnvoy, "output"> & {
+type M12 = Omit<ModuleEnvoy, "output" | "source"> & {
   readonly output: TupleValue & { readonly 0: TensorValue };
-  readonly ln_1: M0;
-  readonly attn: M1;
-  readonly ln_2: M0;
-  readonly mlp: M6;
-  readonly input_layernorm: M0;
-  readonly self_attn: M7;
-  readonly post_attention_layernorm: M0;
+  readonly source: {
+    readonly names: readonly string[];
+    readonly add_0: Omit<SourceOpEnvoy, "output"> & {
+      readonly output: TensorValue;
+    };
+    readonly add_1: Omit<SourceOpEnvoy, "output"> & {
+      readonly output: TensorValue;
+    };
+  };
+  readonly ln_1: M1;
+  readonly attn: M3;
+  readonly ln_2: M1;
+  readonly mlp: M10;
+  readonly input_layernorm: M1;
+  readonly self_attn: M11;
+  readonly post_attention_layernorm: M1;
 };
-type M9 = {} & readonly [M8, M8, M8, M8, M8, M8];
+type M13 = {} & readonly [M12, M12, M12, M12, M12, M12];
 
 /** The envoy tree of facts-gpt2. */
 export type FactsGpt2 = ModelBase & {
@@ -66,9 +346,9 @@ export type FactsGpt2 = ModelBase & {
     readonly 0: TensorValue;
     readonly logits: TensorValue;
   };
-  readonly transformer: M5;
-  readonly lm_head: M0;
+  readonly transformer: M8;
+  readonly lm_head: M9;
   readonly embed_tokens: M0;
-  readonly layers: M9;
-  readonly ln_final: M0;
+  readonly layers: M13;
+  readonly ln_final: M1;
 };

@@ -28,6 +28,8 @@ export type {
   Envoy,
   ModuleEnvoy,
   ModuleValue,
+  SourceEnvoy,
+  SourceOpEnvoy,
   TupleValue,
 } from "./trace/envoy.ts";
 export {
@@ -51,9 +53,18 @@ export {
   type Manifest,
   type ModuleSpec,
   type ModuleCall,
+  type SourceOp,
   type TensorSpec,
 } from "./manifest/manifest-schema.ts";
 export { ModuleIndex } from "./manifest/module-index.ts";
+export {
+  describeSite,
+  siteTensors,
+  sourceOp,
+  type HookSite,
+  type HookSlot,
+  type SiteTensors,
+} from "./manifest/hook-site.ts";
 export {
   tokenLimitBreach,
   tokenLimits,

@@ -68,6 +68,8 @@ export {
   where,
   type Envoy,
   type ModuleEnvoy,
+  type SourceEnvoy,
+  type SourceOpEnvoy,
   type ModuleValue,
   type TupleValue,
   type TensorValue,

@@ -3,8 +3,12 @@ import {
   type DType,
   type Manifest,
   type ModuleSpec,
+  type SourceOp,
 } from "@loupe/graph";
-import { extractModuleTree } from "../onnx/extract-module-tree.ts";
+import {
+  extractModuleTree,
+  type RecoveredCall,
+} from "../onnx/extract-module-tree.ts";
 import { decodeOnnxModel, OnnxDecodeError } from "../onnx/onnx-bytes.ts";
 import { externalDataFiles } from "../weights/external-data-files.ts";
 import { modelHash } from "./model-hash.ts";
@@ -23,6 +27,18 @@ export interface ImportedModel {
   readonly unplacedParams: readonly UnplacedParam[];
   /** Which modules return tuples where the export could not tell (see decideTuples). */
   readonly assumptions: readonly TupleAssumption[];
+  /**
+   * What `.source` cannot reach: fused operators (their inner tensors, such as
+   * an attention pattern, stay inside ONNX Runtime's kernel) and inner
+   * tensors of a type the graph language does not handle.
+   */
+  readonly unreachable: readonly {
+    path: string;
+    call: number;
+    /** The source op's name, or the tensor's. */
+    name: string;
+    reason: string;
+  }[];
 }
 
 /** Where an export's external data files are. */
@@ -90,7 +106,24 @@ export async function importOnnxModel(
       ),
     ),
   ].filter((t) => !graphInputs.has(t));
-  const types = await probeTensorTypes(bytes, probed, options);
+  // A module call's own operations (`.source`), typed by the same probe.
+  const inner = tree.modules.flatMap((m) =>
+    m.calls.flatMap((c) =>
+      c.source.flatMap(({ node }) =>
+        onnx.nodes[node]!.output.filter((t) => t !== ""),
+      ),
+    ),
+  );
+  const boundary = new Set(probed);
+  const optional = new Set(
+    inner.filter((t) => !boundary.has(t) && !graphInputs.has(t)),
+  );
+  const types = await probeTensorTypes(bytes, [...boundary, ...optional], {
+    ...(options.externalDataDir === undefined
+      ? {}
+      : { externalDataDir: options.externalDataDir }),
+    optional,
+  });
   const typeOf = (tensor: string) => {
     const input = graphInputs.get(tensor);
     if (input) {
@@ -118,6 +151,51 @@ export async function importOnnxModel(
     profile,
     options.tuple,
   );
+  const unreachable: ImportedModel["unreachable"][number][] = [];
+  const sourceOf = (path: string, k: number, call: RecoveredCall) => {
+    const counts = new Map<string, number>();
+    return call.source.flatMap(({ node: index, event }): SourceOp[] => {
+      const node = onnx.nodes[index]!;
+      const base = node.opType.toLowerCase().replace(/[^a-z0-9]/g, "");
+      const n = counts.get(base) ?? 0;
+      counts.set(base, n + 1);
+      const name = `${base}_${n}`;
+      const outputs = node.output.filter((t) => t !== "");
+      const untyped = outputs.filter(
+        (t) => !graphInputs.has(t) && !types.has(t),
+      );
+      if (untyped.length > 0) {
+        unreachable.push({
+          path,
+          call: k,
+          name,
+          reason: `its output ${untyped[0]} has a type the graph language does not handle`,
+        });
+        return [];
+      }
+      const fused = isFused(node.opType, node.domain);
+      if (fused)
+        unreachable.push({
+          path,
+          call: k,
+          name,
+          reason: `${node.opType} is a fused operator: the tensors it computes inside (an attention pattern) stay inside ONNX Runtime's kernel`,
+        });
+      return [
+        {
+          name,
+          op:
+            node.domain && node.domain !== "ai.onnx"
+              ? `${node.domain}.${node.opType}`
+              : node.opType,
+          ...(node.name ? { node: node.name } : {}),
+          event,
+          outputs: outputs.map((tensor) => ({ tensor, ...typeOf(tensor) })),
+          ...(fused ? { fused: true } : {}),
+        },
+      ];
+    });
+  };
   const modules: ModuleSpec[] = tree.modules.map((m) => ({
     path: m.path,
     type: m.path === "" ? (profile?.architecture ?? "Model") : "Module",
@@ -133,6 +211,7 @@ export async function importOnnxModel(
         },
       ],
       tuple: tuples.tuple.get(m.path) ?? false,
+      source: sourceOf(m.path, k, call),
     })),
     params: [...(placement.params.get(m.path) ?? [])],
   }));
@@ -154,5 +233,24 @@ export async function importOnnxModel(
     unresolved: tree.unresolved,
     unplacedParams: placement.unplaced,
     assumptions: tuples.assumptions,
+    unreachable,
   };
+}
+
+/**
+ * Operators that compute a whole attention (or another fused block) in one
+ * kernel: ONNX's `Attention` (opset 23) and ONNX Runtime's contrib kernels.
+ */
+const FUSED_OPS = new Set([
+  "Attention",
+  "MultiHeadAttention",
+  "GroupQueryAttention",
+  "PackedAttention",
+  "PackedMultiHeadAttention",
+  "SparseAttention",
+  "DecoderMaskedMultiHeadAttention",
+]);
+
+function isFused(opType: string, domain: string): boolean {
+  return FUSED_OPS.has(opType) || domain === "com.microsoft";
 }

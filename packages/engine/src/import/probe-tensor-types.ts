@@ -41,7 +41,17 @@ const PROBES = [
 export async function probeTensorTypes(
   model: Uint8Array,
   names: readonly string[],
-  { externalDataDir }: { readonly externalDataDir?: string } = {},
+  {
+    externalDataDir,
+    optional,
+  }: {
+    readonly externalDataDir?: string;
+    /**
+     * Tensors typed only where the graph language handles their type (a
+     * module's inner operations): the others are left out of the result.
+     */
+    readonly optional?: ReadonlySet<string>;
+  } = {},
 ): Promise<Map<string, ProbedType>> {
   const session = await ort.InferenceSession.create(
     appendGraphOutputs(model, names),
@@ -81,6 +91,7 @@ export async function probeTensorTypes(
     for (const name of names) {
       const [a, b] = runs.map((r) => r[name]!);
       const dtype = DTYPES[a!.type];
+      if (!dtype && optional?.has(name)) continue;
       if (!dtype)
         throw new UnsupportedTensorError(
           `tensor "${name}" has type ${a!.type}, which the graph language does not handle`,

@@ -1,4 +1,10 @@
-import { ModuleIndex, type Dim, type DType, type Manifest } from "@loupe/graph";
+import {
+  ModuleIndex,
+  type Dim,
+  type DType,
+  type HookSlot,
+  type Manifest,
+} from "@loupe/graph";
 import {
   extractModuleTree,
   type RecoveredCall,
@@ -23,11 +29,13 @@ export type PlanNode =
       readonly metadata: Record<string, string>;
     });
 
-/** A hook point of the forward pass: a module call's input or output tensor. */
+/** A hook point of the forward pass: a module call's input or output tensor, or an output of an operation inside it (`.source`). */
 export interface HookPoint {
   readonly module: string;
   readonly call: number;
-  readonly slot: "input" | "output";
+  readonly slot: HookSlot;
+  /** For slot `source`: the operation's name (`softmax_0`). */
+  readonly source?: string;
   readonly item: number;
   /** The tensor in the planned model (an input identity's output for inputs). */
   readonly tensor: string;
@@ -75,7 +83,7 @@ export interface ModelPlan {
   readonly types: ReadonlyMap<string, number>;
   readonly inputs: readonly ValueInfo[];
   readonly outputs: readonly ValueInfo[];
-  /** `${path}#${call}/${slot}/${item}` -> hook point. */
+  /** `${path}#${call}/${slot}/${item}` (`/source:${name}/${item}`) -> hook point. */
   readonly hooks: ReadonlyMap<string, HookPoint>;
   readonly spans: ReadonlyMap<string, CallSpan>;
   /** Cut positions of the stages made at load (layer boundaries). */
@@ -87,9 +95,11 @@ export interface ModelPlan {
 export const hookKey = (
   module: string,
   call: number,
-  slot: "input" | "output",
+  slot: HookSlot,
   item: number,
-) => `${module}#${call}/${slot}/${item}`;
+  source?: string,
+) =>
+  `${module}#${call}/${slot}${slot === "source" ? `:${source ?? ""}` : ""}/${item}`;
 
 /** Raised when a model cannot be prepared for hooked execution. */
 export class ModelPlanError extends Error {
@@ -256,6 +266,23 @@ export function planModel(
           ...axesOf(spec.shape),
         });
       });
+      for (const op of c.source ?? [])
+        op.outputs.forEach((spec, i) => {
+          const p = producer.get(spec.tensor);
+          hooks.set(hookKey(m.path, k, "source", i, op.name), {
+            module: m.path,
+            call: k,
+            slot: "source",
+            source: op.name,
+            item: i,
+            tensor: spec.tensor,
+            position: p === undefined ? 0 : p + 1,
+            event: op.event,
+            dtype: spec.dtype,
+            shape: spec.shape,
+            ...axesOf(spec.shape),
+          });
+        });
       if (rec) {
         const planned = rec.nodes.map((n) => newIndex[n]!);
         spans.set(key, {

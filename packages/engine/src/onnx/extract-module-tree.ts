@@ -20,6 +20,12 @@ export interface RecoveredCall {
   readonly outputs: readonly string[];
   /** Indexes (in the model's node list) of the nodes that make up the call. */
   readonly nodes: readonly number[];
+  /**
+   * The call's own operations (its `.source`): nodes whose innermost scope is
+   * this call, in forward order, with their hook events. Nodes computed from
+   * weights and constants alone are left out (they are part of the weights).
+   */
+  readonly source: readonly { readonly node: number; readonly event: number }[];
 }
 
 /** A module recovered from node scopes, with its calls in forward order. */
@@ -36,6 +42,23 @@ export interface ModuleTree {
 }
 
 const CONSTANT_OPS = new Set(["Constant", "ConstantOfShape"]);
+/** Operators whose outputs are sequences or optionals, not tensors: no hook reads them. */
+const NON_TENSOR_OPS = new Set([
+  "SplitToSequence",
+  "SequenceConstruct",
+  "SequenceEmpty",
+  "SequenceInsert",
+  "SequenceErase",
+  "Optional",
+]);
+const RANDOM_OPS = new Set([
+  "RandomNormal",
+  "RandomUniform",
+  "RandomNormalLike",
+  "RandomUniformLike",
+  "Multinomial",
+  "Bernoulli",
+]);
 
 /**
  * Splits a TorchScript exporter node name (`/transformer/h.0/mlp/c_fc/MatMul`)
@@ -106,14 +129,18 @@ function readTorchScriptScopes(model: ScopedModel): NodeScopes {
 function buildModuleTree(model: ScopedModel, scopes: NodeScopes): ModuleTree {
   const initializers = new Set(model.initializers.map((t) => t.name));
   const graphOutputs = new Set(model.outputs.map((o) => o.name));
+  // Weights and what is computed from them alone (an Identity of a deduplicated
+  // initializer, a Cast widening a float16 weight, a folded-late transpose) are
+  // constants: never a module's input, never a hook point.
   const constants = new Set<string>();
   for (const n of model.nodes)
-    if (CONSTANT_OPS.has(n.opType)) n.output.forEach((o) => constants.add(o));
-  // Identity nodes of deduplicated initializers are weights too.
-  for (const n of model.nodes)
     if (
-      n.opType === "Identity" &&
-      n.input.every((i) => initializers.has(i) || constants.has(i))
+      CONSTANT_OPS.has(n.opType) ||
+      (!RANDOM_OPS.has(n.opType) &&
+        n.input.length > 0 &&
+        n.input.every(
+          (i) => i === "" || initializers.has(i) || constants.has(i),
+        ))
     )
       n.output.forEach((o) => constants.add(o));
 
@@ -147,38 +174,79 @@ function buildModuleTree(model: ScopedModel, scopes: NodeScopes): ModuleTree {
     ),
   );
 
-  // Events: at each node index, enters (outer first) come before exits (inner first).
+  // Shape arithmetic (a Shape node and what is computed from shapes and
+  // constants alone: sizes, the attention scale, a causal mask's slice) is
+  // not an operation of the model's math: it stays out of `.source`.
+  const shapeDerived = new Set<string>();
+  for (const n of model.nodes) {
+    const derived =
+      n.opType === "Shape" ||
+      n.opType === "Size" ||
+      (n.input.some((i) => shapeDerived.has(i)) &&
+        n.input.every(
+          (i) =>
+            i === "" ||
+            shapeDerived.has(i) ||
+            initializers.has(i) ||
+            constants.has(i),
+        ));
+    if (derived) n.output.forEach((o) => shapeDerived.add(o));
+  }
+
+  // Events: at each node index, enters (outer first), then the node's own
+  // operation (a `.source` hook of its innermost call), then exits (inner first).
+  const RANK = { enter: 0, op: 1, exit: 2 } as const;
   const events: {
     at: number;
-    kind: "enter" | "exit";
+    kind: "enter" | "op" | "exit";
     depth: number;
     key: string;
   }[] = [];
   for (const [key, span] of spans) {
-    const depth = spans.get(key)!.depth;
     events.push(
-      { at: span.first, kind: "enter", depth, key },
-      { at: span.last, kind: "exit", depth, key },
+      { at: span.first, kind: "enter", depth: span.depth, key },
+      { at: span.last, kind: "exit", depth: span.depth, key },
     );
   }
+  scopes.chains.forEach((chain, index) => {
+    const node = model.nodes[index]!;
+    const innermost = chain.at(-1);
+    if (
+      innermost === undefined ||
+      node.output.length === 0 ||
+      NON_TENSOR_OPS.has(node.opType) ||
+      node.output.every(
+        (o) => o === "" || constants.has(o) || shapeDerived.has(o),
+      )
+    )
+      return;
+    events.push({
+      at: index,
+      kind: "op",
+      depth: chain.length - 1,
+      key: keyOf(innermost.path, innermost.call),
+    });
+  });
   events.sort(
     (a, b) =>
       a.at - b.at ||
-      (a.kind === b.kind
-        ? a.kind === "enter"
-          ? a.depth - b.depth
-          : b.depth - a.depth
-        : a.kind === "enter"
-          ? -1
-          : 1),
+      RANK[a.kind] - RANK[b.kind] ||
+      (a.kind === "enter" ? a.depth - b.depth : b.depth - a.depth),
   );
   const numbers = new Map<string, { enter: number; exit: number }>();
-  events.forEach((e, i) =>
+  const sourceOf = new Map<string, { node: number; event: number }[]>();
+  events.forEach((e, i) => {
+    if (e.kind === "op") {
+      const list = sourceOf.get(e.key) ?? [];
+      list.push({ node: e.at, event: i });
+      sourceOf.set(e.key, list);
+      return;
+    }
     numbers.set(e.key, {
       ...(numbers.get(e.key) ?? { enter: -1, exit: -1 }),
       [e.kind]: i,
-    }),
-  );
+    });
+  });
 
   const calls = new Map<
     string,
@@ -237,6 +305,7 @@ function buildModuleTree(model: ScopedModel, scopes: NodeScopes): ModuleTree {
         inputs,
         outputs,
         nodes: span.nodes,
+        source: sourceOf.get(key) ?? [],
       },
     });
   }

@@ -1,4 +1,4 @@
-import type { GraphNode } from "@loupe/graph";
+import { describeSite, type GraphNode, type HookSlot } from "@loupe/graph";
 import { hookKey, type ModelPlan } from "../model/model-plan.ts";
 import {
   RunError,
@@ -32,14 +32,15 @@ export function placeGraph(
     node: GraphNode,
     module: string,
     call: number,
-    slot: "input" | "output",
+    slot: HookSlot,
     item: number,
+    source?: string,
   ) => {
     const real = plan.index.resolve(module)?.real ?? module;
-    const h = plan.hooks.get(hookKey(real, call, slot, item));
+    const h = plan.hooks.get(hookKey(real, call, slot, item, source));
     if (!h)
       throw new RunError(
-        `graph ${g}: node ${node.id}: ${module} has no ${slot} ${item} of call ${call}`,
+        `graph ${g}: node ${node.id}: ${describeSite({ module, call, slot, source })} has no item ${item}`,
       );
     return h;
   };
@@ -56,11 +57,18 @@ export function placeGraph(
     // (the lowest position: the backward pass runs from the end).
     const gradArgs = node.args.filter((a) => gradPosition.has(a));
     if (node.op === "grad" || node.op === "write_grad") {
-      const h = hookOf(node, node.module, node.call, node.slot, node.item ?? 0);
+      const h = hookOf(
+        node,
+        node.module,
+        node.call,
+        node.slot,
+        node.item ?? 0,
+        node.source,
+      );
       const valueAt = gradArgs.map((a) => gradPosition.get(a)!);
       if (valueAt.some((p) => p < h.position))
         throw new RunError(
-          `graph ${g}: node ${node.id} writes the gradient of ${node.module}.${node.slot} with a value computed from a gradient the backward pass reaches only later (a module earlier in the forward pass)`,
+          `graph ${g}: node ${node.id} writes the gradient of ${describeSite(node)} with a value computed from a gradient the backward pass reaches only later (a module earlier in the forward pass)`,
         );
       gradPosition.set(node.id, h.position);
       const list = gradSegments.get(h.position) ?? [];
@@ -97,6 +105,7 @@ export function placeGraph(
           node.call,
           node.slot,
           node.item ?? 0,
+          node.source,
         );
         position.set(node.id, h.position);
         lastHook = Math.max(lastHook, h.position);

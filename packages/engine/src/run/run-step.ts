@@ -1,7 +1,7 @@
 import * as ort from "onnxruntime-node";
 import { buildPiece, type CloneRequest } from "../model/build-piece.ts";
 import type { ModelPlan } from "../model/model-plan.ts";
-import type { GraphNode } from "@loupe/graph";
+import { describeSite, type GraphNode } from "@loupe/graph";
 import {
   fail,
   RunError,
@@ -143,14 +143,14 @@ export async function runStep(
           fail(
             step,
             new RunError(
-              `graph ${step.g}: node ${e.node.id} writes ${e.hook.module}.${e.hook.slot}, a tensor shared by every row of the batch; it cannot run beside other graphs`,
+              `graph ${step.g}: node ${e.node.id} writes ${describeSite(e.hook)}, a tensor shared by every row of the batch; it cannot run beside other graphs`,
             ),
           );
         else if (w && (w.r0 !== all.r0 || w.r1 !== all.r1))
           fail(
             step,
             new RunError(
-              `graph ${step.g}: node ${e.node.id} writes ${e.hook.module}.${e.hook.slot}, a tensor without a batch axis that every invoke's rows share, from invoke ${e.node.invoke}, which has only some of them: write it in a trace with one invoke, or from invoke(null)`,
+              `graph ${step.g}: node ${e.node.id} writes ${describeSite(e.hook)}, a tensor without a batch axis that every invoke's rows share, from invoke ${e.node.invoke}, which has only some of them: write it in a trace with one invoke, or from invoke(null)`,
             ),
           );
       }

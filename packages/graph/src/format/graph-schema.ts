@@ -94,7 +94,13 @@ const reduceAttrs = { dims: z.array(axis).nullable(), keepdim: z.boolean() };
 const target = {
   module: modulePath,
   call: z.number().int().min(0),
-  slot: z.enum(["input", "output"]),
+  /** A module's inputs or outputs, or the outputs of an operation inside it (`source`). */
+  slot: z.enum(["input", "output", "source"]),
+  /** For slot `source`: the operation's name in the manifest (`softmax_0`). */
+  source: z
+    .string()
+    .regex(/^[a-z][a-z0-9_]*_\d+$/, "expected an operation name like softmax_0")
+    .optional(),
   /** Which input or tuple element; null for a module's single (non-tuple) tensor. */
   item: z.number().int().min(0).nullable(),
 };

@@ -66,7 +66,9 @@ describe("parseGraph", () => {
     [
       "a bad slot",
       withNode(0, { slot: "middle" }),
-      ['nodes[0].slot: expected one of "input", "output", got "middle"'],
+      [
+        'nodes[0].slot: expected one of "input", "output", "source", got "middle"',
+      ],
     ],
     [
       "a reference to a later node",

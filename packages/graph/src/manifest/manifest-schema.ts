@@ -15,6 +15,28 @@ export const tensorSpecSchema = z.object({
 });
 
 /**
+ * One operation inside a module call (what NNsight calls `.source`): an ONNX
+ * node whose innermost module is this call. Its outputs are hook points like a
+ * module's, read, written and differentiated at `event`.
+ */
+export const sourceOpSchema = z.object({
+  /** Readable and unique in the call: the op type in snake case and its index among the call's ops of that type (`softmax_0`, `mat_mul_1`). */
+  name: z.string().regex(/^[a-z][a-z0-9_]*_\d+$/),
+  /** The ONNX operator (`Softmax`; `com.microsoft.Attention` outside the default domain). */
+  op: z.string().min(1),
+  /** The exporter's node name, where it gave one. */
+  node: z.string().optional(),
+  /** The hook event at which the outputs exist (between the call's enter and exit). */
+  event: z.number().int().min(0),
+  outputs: z.array(tensorSpecSchema),
+  /**
+   * A fused operator (ONNX's `Attention`, ONNX Runtime's contrib kernels): the
+   * tensors it computes inside (an attention pattern) cannot be reached.
+   */
+  fused: z.boolean().optional(),
+});
+
+/**
  * One call of a module in the forward pass. `enter` and `exit` number the hook
  * events of the whole forward pass: a module's input exists at `enter`, its output
  * at `exit`, and interventions must follow that order.
@@ -30,6 +52,8 @@ export const moduleCallSchema = z.object({
    * `.output` is the tensor itself.
    */
   tuple: z.boolean(),
+  /** The call's own operations in forward order (absent in manifests imported before `.source`). */
+  source: z.array(sourceOpSchema).optional(),
 });
 
 /** A parameter (weight) of a module. */
@@ -81,5 +105,7 @@ export type Manifest = z.infer<typeof manifestSchema>;
 export type ModuleSpec = z.infer<typeof moduleSpecSchema>;
 /** One call of a module. */
 export type ModuleCall = z.infer<typeof moduleCallSchema>;
+/** An operation inside a module call. */
+export type SourceOp = z.infer<typeof sourceOpSchema>;
 /** A tensor at a module boundary. */
 export type TensorSpec = z.infer<typeof tensorSpecSchema>;

@@ -1,3 +1,12 @@
+/** Llama's names, which Mistral, Qwen2, Gemma 2 and Phi-3 share. */
+const LLAMA_LIKE = {
+  embed_tokens: "model.embed_tokens",
+  layers: "model.layers",
+  "layers.*": "model.layers.*",
+  ln_final: "model.norm",
+  lm_head: "lm_head",
+} as const;
+
 /**
  * Loupe's one vocabulary across architectures (`layers[i].mlp`, `ln_final`,
  * `lm_head`, …), mapped onto each known architecture's module names. Importers
@@ -19,11 +28,49 @@ export const STANDARD_ALIASES = {
     ln_final: "transformer.ln_f",
     lm_head: "lm_head",
   },
-  LlamaForCausalLM: {
-    embed_tokens: "model.embed_tokens",
-    layers: "model.layers",
-    "layers.*": "model.layers.*",
-    ln_final: "model.norm",
+  LlamaForCausalLM: LLAMA_LIKE,
+  MistralForCausalLM: LLAMA_LIKE,
+  Qwen2ForCausalLM: LLAMA_LIKE,
+  Gemma2ForCausalLM: LLAMA_LIKE,
+  Phi3ForCausalLM: LLAMA_LIKE,
+  GPTNeoXForCausalLM: {
+    embed_tokens: "gpt_neox.embed_in",
+    layers: "gpt_neox.layers",
+    "layers.*": "gpt_neox.layers.*",
+    "layers.*.self_attn": "gpt_neox.layers.*.attention",
+    ln_final: "gpt_neox.final_layer_norm",
+    lm_head: "embed_out",
+  },
+  GPTJForCausalLM: {
+    embed_tokens: "transformer.wte",
+    layers: "transformer.h",
+    "layers.*": "transformer.h.*",
+    "layers.*.input_layernorm": "transformer.h.*.ln_1",
+    "layers.*.self_attn": "transformer.h.*.attn",
+    "layers.*.mlp": "transformer.h.*.mlp",
+    ln_final: "transformer.ln_f",
     lm_head: "lm_head",
+  },
+  OPTForCausalLM: {
+    embed_tokens: "model.decoder.embed_tokens",
+    layers: "model.decoder.layers",
+    "layers.*": "model.decoder.layers.*",
+    "layers.*.self_attn": "model.decoder.layers.*.self_attn",
+    ln_final: "model.decoder.final_layer_norm",
+    lm_head: "lm_head",
+  },
+  /**
+   * BERT has no final norm. Its `BertOutput` and `BertSelfOutput` modules are
+   * called `output`, which `.output` shadows on an envoy: these aliases are
+   * the way to reach them (`layers[0].ffn_output.dense`).
+   */
+  BertForMaskedLM: {
+    embed_tokens: "bert.embeddings.word_embeddings",
+    layers: "bert.encoder.layer",
+    "layers.*": "bert.encoder.layer.*",
+    "layers.*.self_attn": "bert.encoder.layer.*.attention",
+    "layers.*.attention_output": "bert.encoder.layer.*.attention.output",
+    "layers.*.ffn_output": "bert.encoder.layer.*.output",
+    lm_head: "cls",
   },
 } as const satisfies Record<string, Record<string, string>>;

@@ -2,17 +2,13 @@ import type { GraphNode } from "../format/graph-schema.ts";
 import { formatIndex } from "../ir/index-spec.ts";
 import { formatShape } from "../ir/shape.ts";
 import { decodeElements } from "../trace/encode-constant.ts";
+import { describeSite, type HookSite } from "../manifest/hook-site.ts";
 
 const PREVIEW = 6;
 
 /** How a module tensor reads: `layers.5.output[0]`, `model.output`, `mlp.calls[1].input`. */
-function target(n: {
-  module: string;
-  call: number;
-  slot: string;
-  item: number | null;
-}): string {
-  return `${n.module || "model"}${n.call > 0 ? `.calls[${n.call}]` : ""}.${n.slot}${n.item === null || (n.slot === "input" && n.item === 0) ? "" : `[${n.item}]`}`;
+function target(n: HookSite): string {
+  return `${describeSite(n)}${n.item === null || (n.slot === "input" && n.item === 0) ? "" : `[${n.item}]`}`;
 }
 
 /**

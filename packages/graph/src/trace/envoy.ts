@@ -7,6 +7,13 @@ import {
 } from "./tensor-value.ts";
 import { TraceError } from "./trace-error.ts";
 import {
+  describeSite,
+  siteTensors,
+  sourceOp,
+  unknownSourceMessage,
+  type HookSlot,
+} from "../manifest/hook-site.ts";
+import {
   unknownModuleMessage,
   type ModuleIndex,
 } from "../manifest/module-index.ts";
@@ -26,6 +33,29 @@ export interface TupleValue {
 /** What `.output` gives: the tensor itself, or a tuple when the module returns one. */
 export type ModuleValue = TensorValue & TupleValue;
 
+/**
+ * An operation inside a module (NNsight's `.source`): `attn.source.softmax_0`.
+ * Its output is read, written and differentiated like a module's output.
+ */
+export interface SourceOpEnvoy {
+  /** Its name in the module call: op type and index (`softmax_0`). */
+  readonly name: string;
+  /** The ONNX operator (`Softmax`). */
+  readonly op: string;
+  /** The exporter's node name, where it gave one. */
+  readonly node: string | undefined;
+  /** What it computes (a tuple when it has several outputs, as a Split). */
+  readonly output: ModuleValue;
+}
+
+/**
+ * A module call's own operations, by name (`.source.softmax_0`), in forward
+ * order; `.names` lists them.
+ */
+export type SourceEnvoy = {
+  readonly [op: string]: SourceOpEnvoy;
+} & { readonly names: readonly string[] };
+
 /** A module of the model, reached by its path (`lm.transformer.h[5].mlp`). */
 export interface ModuleEnvoy {
   /** The path as written (aliases kept, so a graph can move to another architecture). */
@@ -38,6 +68,12 @@ export interface ModuleEnvoy {
   readonly inputs: TupleValue;
   /** The module's calls, for modules called more than once per forward pass. */
   readonly calls: readonly ModuleEnvoy[];
+  /**
+   * The operations the module computes itself (not in a submodule), each a
+   * hook point: `lm.transformer.h[0].attn.source.softmax_0.output` is the
+   * attention pattern.
+   */
+  readonly source: SourceEnvoy;
   /** A parameter (weight) of the module: `lm.lm_head.param("weight")`. */
   param(name: string): TensorValue;
   /** Applies the module to a value: `lm.lm_head.call(lm.ln_final.call(h))` (logit lens). */
@@ -58,6 +94,7 @@ const RESERVED = new Set([
   "input",
   "inputs",
   "calls",
+  "source",
   "param",
   "call",
   "skip",
@@ -72,22 +109,39 @@ export function makeEnvoy(
 ): Envoy {
   const join = (name: string) => (path === "" ? name : `${path}.${name}`);
   const target = (
-    slot: "input" | "output",
+    slot: HookSlot,
     item: number | null,
-  ): ModuleTarget => ({ module: path, call: callIndex, slot, item });
-  const read = (slot: "input" | "output", item: number | null): TensorValue => {
+    source?: string,
+  ): ModuleTarget => ({
+    module: path,
+    call: callIndex,
+    slot,
+    ...(source === undefined ? {} : { source }),
+    item,
+  });
+  const read = (
+    slot: HookSlot,
+    item: number | null,
+    source?: string,
+  ): TensorValue => {
     const builder = activeBuilder();
-    builder.access(path, callIndex, slot);
-    const id = builder.add({ op: "read", args: [], ...target(slot, item) });
+    builder.access(path, callIndex, slot, source);
+    const id = builder.add({
+      op: "read",
+      args: [],
+      ...target(slot, item, source),
+    });
     return guardTensor(
-      new TensorValue(id, builder, target(slot, item)),
-      `${path}.${slot}`,
+      new TensorValue(id, builder, target(slot, item, source)),
+      describeSite({ module: path, call: callIndex, slot, source }),
     );
   };
-  const tuple = (slot: "input" | "output"): TupleValue => {
+  const tuple = (slot: HookSlot, source?: string): TupleValue => {
     const builder = activeBuilder();
-    const { call } = builder.access(path, callIndex, slot);
-    const specs = slot === "input" ? call.inputs : call.outputs;
+    const { call } = builder.access(path, callIndex, slot, source);
+    const site = siteTensors(call, { module: path, slot, source });
+    const specs = site.ok ? site.tensors : [];
+    const what = describeSite({ module: path, call: callIndex, slot, source });
     const elementAt = (which: number | string): TensorValue => {
       const item =
         typeof which === "number"
@@ -97,11 +151,11 @@ export function makeEnvoy(
         const labels = specs.map((s, i) => s.label ?? String(i)).join(", ");
         throw new TraceError(
           "BAD_ARGUMENT",
-          `${path || "model"}.${slot} has no element ${JSON.stringify(which)}; it has: ${labels}`,
+          `${what} has no element ${JSON.stringify(which)}; it has: ${labels}`,
           { module: path },
         );
       }
-      return read(slot, item);
+      return read(slot, item, source);
     };
     return new Proxy(
       { item: elementAt, length: specs.length },
@@ -116,7 +170,7 @@ export function makeEnvoy(
           if (typeof key === "string" && key in TensorValue.prototype) {
             throw new TraceError(
               "BAD_ARGUMENT",
-              `${path || "model"}.${slot} is a tuple: pick an element first, e.g. .${slot}[0].${key}(…)`,
+              `${what} is a tuple: pick an element first, e.g. .${slot === "source" ? "output" : slot}[0].${key}(…)`,
               { module: path },
             );
           }
@@ -141,6 +195,9 @@ export function makeEnvoy(
     get calls() {
       const spec = index.module(path);
       return (spec?.calls ?? []).map((_, k) => makeEnvoy(index, path, k));
+    },
+    get source() {
+      return sourceEnvoy(index, path, callIndex, read, tuple);
     },
     param(name) {
       const builder = activeBuilder();
@@ -232,6 +289,76 @@ export function makeEnvoy(
         );
       }
       return makeEnvoy(index, child);
+    },
+  });
+}
+
+/** The `.source` of a module call: its operations by name. */
+function sourceEnvoy(
+  index: ModuleIndex,
+  path: string,
+  callIndex: number,
+  read: (slot: HookSlot, item: number | null, source?: string) => TensorValue,
+  tuple: (slot: HookSlot, source?: string) => TupleValue,
+): SourceEnvoy {
+  const where = path || "model";
+  const callSpec = () => {
+    const spec = index.module(path);
+    if (!spec)
+      throw new TraceError(
+        "UNKNOWN_MODULE",
+        `"${path}" is a container of modules, not a module: index into it`,
+        { module: path },
+      );
+    const call = spec.calls[callIndex];
+    if (!call)
+      throw new TraceError(
+        "BAD_ARGUMENT",
+        `module "${path}" has ${spec.calls.length} call(s); call ${callIndex} does not exist`,
+        { module: path },
+      );
+    return call;
+  };
+  const opEnvoy = (name: string): SourceOpEnvoy => {
+    const call = callSpec();
+    const op = sourceOp(call, name);
+    if (!op)
+      throw new TraceError(
+        "BAD_ARGUMENT",
+        unknownSourceMessage(path, call, name),
+        { module: path },
+      );
+    const envoy: SourceOpEnvoy = {
+      name,
+      op: op.op,
+      node: op.node,
+      get output() {
+        return (
+          op.outputs.length > 1
+            ? tuple("source", name)
+            : read("source", null, name)
+        ) as ModuleValue;
+      },
+    };
+    if (!op.fused) return envoy;
+    return new Proxy(envoy, {
+      get(t, key, receiver) {
+        if (key === "source")
+          throw new TraceError(
+            "BAD_ARGUMENT",
+            `${where}.source.${name} is ${op.op}, a fused operator: what it computes inside (its attention pattern) stays inside ONNX Runtime's kernel and cannot be read or written; only its output can (export with eager attention to reach the pattern)`,
+            { module: path },
+          );
+        return Reflect.get(t, key, receiver) as unknown;
+      },
+    });
+  };
+  return new Proxy({} as SourceEnvoy, {
+    get(_t, key) {
+      if (typeof key === "symbol" || key === "then" || key === "toJSON")
+        return undefined;
+      if (key === "names") return (callSpec().source ?? []).map((s) => s.name);
+      return opEnvoy(key);
     },
   });
 }

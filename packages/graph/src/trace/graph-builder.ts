@@ -11,9 +11,13 @@ import {
   unknownModuleMessage,
   type ModuleIndex,
 } from "../manifest/module-index.ts";
+import {
+  describeSite,
+  siteTensors,
+  type HookSlot,
+} from "../manifest/hook-site.ts";
 import { TraceError } from "./trace-error.ts";
 
-type Slot = "input" | "output";
 /** A node as the builder receives it: everything but its id and position. */
 export type NodeDraft = DistributiveOmit<
   GraphNode,
@@ -123,7 +127,12 @@ export class GraphBuilder {
    * an access earlier in the forward pass than one already made is an error, as is
    * any access inside a module that this invoke skips.
    */
-  access(path: string, call: number, slot: Slot): ModuleAccess {
+  access(
+    path: string,
+    call: number,
+    slot: HookSlot,
+    source?: string,
+  ): ModuleAccess {
     const resolved = this.index.resolve(path);
     if (!resolved) {
       throw new TraceError(
@@ -157,7 +166,10 @@ export class GraphBuilder {
       skipped: [],
     };
     this.#states.set(key, state);
-    const what = `${path}${call > 0 ? `.calls[${call}]` : ""}.${slot}`;
+    const what = describeSite({ module: path, call, slot, source });
+    const site = siteTensors(callSpec, { module: path, slot, source });
+    if (!site.ok)
+      throw new TraceError("BAD_ARGUMENT", site.reason, { module: path });
     const skipper = state.skipped.find((s) =>
       resolved.real.startsWith(`${s.real}.`),
     );
@@ -169,17 +181,19 @@ export class GraphBuilder {
       );
     }
     const skippedItself =
-      slot === "input" &&
+      slot !== "output" &&
       state.skipped.find((s) => s.real === resolved.real && s.call === call);
     if (skippedItself) {
       // NNsight's test_out_of_order_skip: a write here would be dropped.
       throw new TraceError(
         "SKIPPED_MODULE",
-        `${what} is accessed after node ${skippedItself.by} skipped "${resolved.real}": a skipped module never reads its input, so a write to it would do nothing (access the input before the skip)`,
+        slot === "input"
+          ? `${what} is accessed after node ${skippedItself.by} skipped "${resolved.real}": a skipped module never reads its input, so a write to it would do nothing (access the input before the skip)`
+          : `${what} is never computed: node ${skippedItself.by} skips "${resolved.real}", so its operations never run`,
         { module: path, nodeId: skippedItself.by },
       );
     }
-    const event = slot === "input" ? callSpec.enter : callSpec.exit;
+    const event = site.event;
     if (event < state.lastEvent) {
       throw new TraceError(
         "OUT_OF_ORDER",

@@ -5,6 +5,7 @@ import type { Dim } from "../ir/shape.ts";
 import { encodeConstant, type NestedValues } from "./encode-constant.ts";
 import { activeBuilder, type GraphBuilder } from "./graph-builder.ts";
 import { TraceError } from "./trace-error.ts";
+import type { HookSlot } from "../manifest/hook-site.ts";
 
 /** A value an operation accepts: a graph value, or numbers/booleans as a constant. */
 export type Operand = TensorValue | NestedValues;
@@ -13,7 +14,9 @@ export type Operand = TensorValue | NestedValues;
 export interface ModuleTarget {
   readonly module: string;
   readonly call: number;
-  readonly slot: "input" | "output";
+  readonly slot: HookSlot;
+  /** For slot `source`: the operation inside the module (`softmax_0`). */
+  readonly source?: string;
   readonly item: number | null;
 }
 
@@ -326,7 +329,7 @@ function gradTarget(value: TensorValue): ModuleTarget {
   if (!value.target)
     throw new TraceError(
       "BAD_ARGUMENT",
-      `value ${value.id} is not a module's input or output: .grad exists on those only (e.g. lm.transformer.h[5].mlp.output.grad)`,
+      `value ${value.id} is not a module's input or output (or an operation's output inside one): .grad exists on those only (e.g. lm.transformer.h[5].mlp.output.grad)`,
       { nodeId: value.id },
     );
   if (value.isGrad)

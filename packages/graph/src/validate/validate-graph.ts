@@ -8,6 +8,12 @@ import type {
   TensorSpec,
 } from "../manifest/manifest-schema.ts";
 import { ModuleIndex, unknownModuleMessage } from "../manifest/module-index.ts";
+import {
+  describeSite,
+  siteTensors,
+  type HookSite,
+  type SiteTensors,
+} from "../manifest/hook-site.ts";
 import { shapeRules } from "./shape-rules.ts";
 import { formatType, type ValueType } from "./value-type.ts";
 import { applyModule, bindSymbols, fitsInto } from "./module-shapes.ts";
@@ -169,10 +175,11 @@ export function validateGraph(
         );
     };
     const hook = (
-      module: string,
-      call: number,
-      slot: "input" | "output",
-    ): { real: string; call: ModuleCall } | undefined => {
+      target: HookSite,
+    ):
+      | { real: string; call: ModuleCall; site: SiteTensors & { ok: true } }
+      | undefined => {
+      const { module, call, slot } = target;
       const resolved = index.resolve(module);
       if (!resolved?.spec) {
         report(
@@ -191,6 +198,11 @@ export function validateGraph(
         );
         return undefined;
       }
+      const site = siteTensors(callSpec, target);
+      if (!site.ok) {
+        report(node, site.reason);
+        return undefined;
+      }
       const key = orderKey(node);
       const order = orders.get(key) ?? {
         lastEvent: -1,
@@ -198,7 +210,7 @@ export function validateGraph(
         skipped: [],
       };
       orders.set(key, order);
-      const what = `${module}${call > 0 ? `.calls[${call}]` : ""}.${slot}`;
+      const what = describeSite(target);
       const skipper = order.skipped.find((s) =>
         resolved.real.startsWith(`${s.real}.`),
       );
@@ -208,14 +220,16 @@ export function validateGraph(
           `${what} is never computed: its ancestor "${skipper.real}" is skipped by node ${skipper.by}`,
         );
       const skippedItself =
-        slot === "input" &&
+        slot !== "output" &&
         order.skipped.find((s) => s.real === resolved.real && s.call === call);
       if (skippedItself)
         report(
           node,
-          `${what} is accessed after node ${skippedItself.by} skipped "${resolved.real}": a skipped module never reads its input, so a write to it would do nothing (access the input before the skip)`,
+          slot === "input"
+            ? `${what} is accessed after node ${skippedItself.by} skipped "${resolved.real}": a skipped module never reads its input, so a write to it would do nothing (access the input before the skip)`
+            : `${what} is never computed: node ${skippedItself.by} skips "${resolved.real}", so its operations never run`,
         );
-      const event = slot === "input" ? callSpec.enter : callSpec.exit;
+      const event = site.event;
       if (event < order.lastEvent) {
         report(
           node,
@@ -246,21 +260,21 @@ export function validateGraph(
         );
       }
       times.set(node.id, here);
-      return { real: resolved.real, call: callSpec };
+      return { real: resolved.real, call: callSpec, site };
     };
     const tensorAt = (
-      call: ModuleCall,
-      slot: "input" | "output",
-      item: number | null,
-      module: string,
+      site: SiteTensors & { ok: true },
+      target: HookSite,
     ): TensorSpec | undefined => {
-      const specs = slot === "input" ? call.inputs : call.outputs;
-      if (slot === "output" && call.tuple !== (item !== null)) {
+      const { slot, item } = target;
+      const what = describeSite(target);
+      const specs = site.tensors;
+      if (slot !== "input" && site.tuple !== (item !== null)) {
         report(
           node,
-          call.tuple
-            ? `${module}.output is a tuple: pick an element (item 0…${specs.length - 1})`
-            : `${module}.output is a single tensor, not a tuple: item must be null`,
+          site.tuple
+            ? `${what} is a tuple: pick an element (item 0…${specs.length - 1})`
+            : `${what} is a single tensor, not a tuple: item must be null`,
         );
         return undefined;
       }
@@ -268,7 +282,7 @@ export function validateGraph(
       if (!spec)
         report(
           node,
-          `${module}.${slot} has ${specs.length} element(s); item ${item} does not exist`,
+          `${what} has ${specs.length} element(s); item ${item} does not exist`,
         );
       return spec;
     };
@@ -276,28 +290,26 @@ export function validateGraph(
     let type: ValueType | null | undefined;
     switch (node.op) {
       case "read": {
-        const h = hook(node.module, node.call, node.slot);
-        const spec = h && tensorAt(h.call, node.slot, node.item, node.module);
+        const h = hook(node);
+        const spec = h && tensorAt(h.site, node);
         type = spec
           ? { dtype: spec.dtype, shape: bind(spec.shape) }
           : undefined;
         break;
       }
       case "write": {
-        const h = hook(node.module, node.call, node.slot);
-        const spec = h && tensorAt(h.call, node.slot, node.item, node.module);
-        if (spec)
-          sharedByInvokes(node, spec.shape, `${node.module}.${node.slot}`);
+        const h = hook(node);
+        const spec = h && tensorAt(h.site, node);
+        if (spec) sharedByInvokes(node, spec.shape, describeSite(node));
         if (spec && argsOk) {
           const target = { dtype: spec.dtype, shape: bind(spec.shape) };
           const value = argTypes[0]!;
           const misfit = regionMisfit(target.shape, node.index, value.shape);
-          if (misfit !== undefined)
-            report(node, misfit(`${node.module}.${node.slot}`));
+          if (misfit !== undefined) report(node, misfit(describeSite(node)));
           else if (!isFloat(spec.dtype) && isFloat(value.dtype)) {
             report(
               node,
-              `cannot write ${value.dtype} values into ${node.module}.${node.slot}, which is ${spec.dtype}`,
+              `cannot write ${value.dtype} values into ${describeSite(node)}, which is ${spec.dtype}`,
             );
           }
           type = target;
@@ -321,12 +333,17 @@ export function validateGraph(
           );
           break;
         }
-        const spec = tensorAt(callSpec, node.slot, node.item, node.module);
+        const site = siteTensors(callSpec, node);
+        if (!site.ok) {
+          report(node, site.reason);
+          break;
+        }
+        const spec = tensorAt(site, node);
         if (!spec) break;
         if (!isFloat(spec.dtype)) {
           report(
             node,
-            `${node.module}.${node.slot} is ${spec.dtype}: only float tensors have gradients`,
+            `${describeSite(node)} is ${spec.dtype}: only float tensors have gradients`,
           );
           break;
         }
@@ -338,7 +355,7 @@ export function validateGraph(
             argTypes[0]!.shape,
           );
           if (misfit !== undefined)
-            report(node, misfit(`the gradient of ${node.module}.${node.slot}`));
+            report(node, misfit(`the gradient of ${describeSite(node)}`));
         }
         type = target;
         break;
@@ -374,7 +391,12 @@ export function validateGraph(
         break;
       }
       case "skip": {
-        const h = hook(node.module, node.call, "input");
+        const h = hook({
+          module: node.module,
+          call: node.call,
+          slot: "input",
+          item: 0,
+        });
         if (h) {
           const out = h.call.outputs[0];
           if (out) sharedByInvokes(node, out.shape, `${node.module}.output`);
@@ -495,7 +517,7 @@ export function validateGraph(
     if (!backwards.has(node.trace))
       report(
         node,
-        `trace ${node.trace} has no backward pass, so ${node.module}.${node.slot} has no gradient: call .backward() on a scalar of the trace`,
+        `trace ${node.trace} has no backward pass, so ${describeSite(node)} has no gradient: call .backward() on a scalar of the trace`,
       );
   return issues.length > 0 ? { ok: false, issues } : { ok: true, types };
 }

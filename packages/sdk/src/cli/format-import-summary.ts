@@ -48,5 +48,17 @@ export function formatImportSummary({
           `    ${u.tensor}, read by ${u.usedBy.map((p) => (p === "" ? "(model)" : p)).join(", ") || "nothing"}: ${u.reason}`,
       ),
     );
+  const ops = modules.reduce(
+    (n, m) => n + m.calls.reduce((k, c) => k + (c.source?.length ?? 0), 0),
+    0,
+  );
+  const unreachable = file.unreachable ?? [];
+  lines.push(
+    `  source      ${ops} operations inside modules (.source); ${unreachable.length === 0 ? "nothing unreachable" : `${unreachable.length} unreachable:`}`,
+    ...unreachable.map(
+      (u) =>
+        `    ${u.path === "" ? "(model)" : u.path}${u.call > 0 ? `.calls[${u.call}]` : ""}.source.${u.name}: ${u.reason}`,
+    ),
+  );
   return `${lines.join("\n")}\n`;
 }

@@ -115,6 +115,7 @@ describe("loupe models import", { timeout: 60_000 }, () => {
         "  assumed     transformer.h.*.attn returns a tuple: 2 module(s); GPT2LMHeadModel's do in transformers 4.x, and the export cannot tell (plain tensors: --tuple 'transformer.h.*.attn=false')",
         `  assumed     * returns a single tensor: ${manifest.modules.length - 6} module(s); the export cannot tell (a tuple: --tuple '<pattern>=true')`,
         "  parameters  every weight placed on its module",
+        `  source      ${manifest.modules.reduce((n, m) => n + (m.calls[0]?.source?.length ?? 0), 0)} operations inside modules (.source); nothing unreachable`,
         "",
       ].join("\n"),
     );

@@ -90,6 +90,7 @@ export async function importModelFile(
     unresolved: imported.unresolved,
     unplacedParams: imported.unplacedParams,
     assumptions: imported.assumptions,
+    unreachable: imported.unreachable,
     ...(options.tuple &&
       Object.keys(options.tuple).length > 0 && { tuple: options.tuple }),
   };

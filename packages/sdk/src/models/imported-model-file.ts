@@ -38,6 +38,16 @@ export interface ImportedModelFile {
     readonly tuple: boolean;
     readonly reason: string;
   }[];
+  /**
+   * What `.source` cannot reach inside modules: fused operators and inner
+   * tensors of a type the graph language does not handle (absent in older files).
+   */
+  readonly unreachable?: readonly {
+    readonly path: string;
+    readonly call: number;
+    readonly name: string;
+    readonly reason: string;
+  }[];
   /** The `--tuple` overrides the import was given, by module pattern. */
   readonly tuple?: Readonly<Record<string, boolean>>;
 }
