@@ -85,12 +85,14 @@ export interface GraphStep {
   /** Module calls and the nodes computed from them, placed by placeCalls. */
   readonly pending: GraphNode[];
   /**
-   * Gradient reads and writes and what is computed from them, by the cut
-   * position of their hook: they run in the backward pass once the gradient
-   * at that position is complete.
+   * Gradient reads and writes and what is computed from them, by gradient
+   * slot: 2p + 1 for the gradient of what the model continued with at cut
+   * position p (after that position's writes), 2p for the gradient from
+   * before those writes (a handle read before them). They run in the
+   * backward pass once that gradient is complete, higher slots first.
    */
   readonly gradSegments: Map<number, SegmentEntry[]>;
-  /** Cut position of each node computed from gradients. */
+  /** Gradient slot of each node computed from gradients. */
   readonly gradPosition: Map<string, number>;
   /** The trace's backward node, if it has one. */
   readonly backward: (GraphNode & { op: "backward" }) | undefined;

@@ -120,7 +120,8 @@ describe.each(MODELS)(
     const graphOf = (
       prompt: string,
       edit: {
-        forward?: (key: string, value: TensorValue) => void;
+        /** Intervenes on a point's value; returns the written value, if it writes one. */
+        forward?: (key: string, value: TensorValue) => TensorValue | undefined;
         gradient?: (key: string, value: TensorValue) => void;
       } = {},
     ): Graph => {
@@ -128,8 +129,10 @@ describe.each(MODELS)(
       current = lm;
       const [a, b] = spec.metric_ids[prompt]!;
       return lm.trace({ tokens: [spec.prompts[prompt]!.ids] }, () => {
-        const point = (key: string, value: TensorValue) => {
-          edit.forward?.(key, value);
+        // The reference's gradients are those of the tensors PyTorch's hooks
+        // return: the written value's, where the case writes one.
+        const point = (key: string, read: TensorValue) => {
+          const value = edit.forward?.(key, read) ?? read;
           if (edit.gradient) edit.gradient(key, value);
           else value.grad.save(key);
         };
@@ -176,8 +179,9 @@ describe.each(MODELS)(
     it("with interventions in the forward pass (MLP 0 halved, block 0 zeroed at position 1)", async () => {
       const graph = graphOf("A", {
         forward: (key, value) => {
-          if (key === "mlp0") value.set(value.mul(0.5));
-          if (key === "block0") value.set([":", 1, ":"], 0);
+          if (key === "mlp0") return value.set(value.mul(0.5));
+          if (key === "block0") return value.set([":", 1, ":"], 0);
+          return undefined;
         },
       });
       const { saves } = await engine.run(graph);

@@ -1,5 +1,9 @@
 import { describeSite, type GraphNode, type HookSlot } from "@loupe/graph";
-import { hookKey, type ModelPlan } from "../model/model-plan.ts";
+import {
+  hookKey,
+  type HookPoint,
+  type ModelPlan,
+} from "../model/model-plan.ts";
 import {
   RunError,
   type GraphStep,
@@ -44,6 +48,40 @@ export function placeGraph(
       );
     return h;
   };
+  // Which gradient a `.grad` is (graph-schema's `of`): a handle read before
+  // a write to its tensor has the gradient from before the write, taken at
+  // the position's "pre" slot, after the write's backward; otherwise the
+  // gradient of the value the model continued with, at the "post" slot.
+  // Slots order the backward pass: 2p + 1 (post) runs before 2p (pre).
+  const order = new Map(nodes.map((n, i) => [n.id, i]));
+  const writesTo = new Map<string, number[]>();
+  nodes.forEach((n, i) => {
+    if (n.op !== "write" && n.op !== "skip") return;
+    const real = plan.index.resolve(n.module)?.real ?? n.module;
+    const h =
+      n.op === "skip"
+        ? plan.hooks.get(hookKey(real, n.call, "output", 0))
+        : plan.hooks.get(hookKey(real, n.call, n.slot, n.item ?? 0, n.source));
+    if (!h) return;
+    const list = writesTo.get(h.tensor) ?? [];
+    list.push(i);
+    writesTo.set(h.tensor, list);
+  });
+  const gradSlot = (
+    node: GraphNode & { op: "grad" | "write_grad" },
+    h: HookPoint,
+  ) => {
+    const at = node.of === undefined ? undefined : order.get(node.of);
+    const writes = writesTo.get(h.tensor) ?? [];
+    if (at === undefined || writes.length === 0) return 2 * h.position + 1;
+    // A write node is the written value: it counts itself.
+    const before = writes.filter((w) => w <= at).length;
+    if (before === 0) return 2 * h.position;
+    if (before === writes.length) return 2 * h.position + 1;
+    throw new RunError(
+      `graph ${g}: node ${node.id}: the gradient of ${describeSite(node)} between two writes to its tensor (nodes ${nodes[writes[before - 1]!]!.id} and ${nodes[writes[before]!]!.id}) is not supported: take it before the first write or after the last`,
+    );
+  };
   let lastHook = -1;
   let stopAt: number | undefined;
   const pending: GraphNode[] = [];
@@ -65,15 +103,16 @@ export function placeGraph(
         node.item ?? 0,
         node.source,
       );
+      const slot = gradSlot(node, h);
       const valueAt = gradArgs.map((a) => gradPosition.get(a)!);
-      if (valueAt.some((p) => p < h.position))
+      if (valueAt.some((p) => p < slot))
         throw new RunError(
           `graph ${g}: node ${node.id} writes the gradient of ${describeSite(node)} with a value computed from a gradient the backward pass reaches only later (a module earlier in the forward pass)`,
         );
-      gradPosition.set(node.id, h.position);
-      const list = gradSegments.get(h.position) ?? [];
+      gradPosition.set(node.id, slot);
+      const list = gradSegments.get(slot) ?? [];
       list.push({ kind: "node", node, hook: h });
-      gradSegments.set(h.position, list);
+      gradSegments.set(slot, list);
       continue;
     }
     if (gradArgs.length > 0) {

@@ -17,7 +17,8 @@ export type TapeItem =
   | { readonly kind: "program"; readonly entry: TapeEntry }
   | {
       readonly kind: "mark";
-      readonly position: number;
+      /** The gradient slot (GraphStep.gradSegments): 2p + 1 after position p's writes, 2p before them. */
+      readonly slot: number;
       readonly tensors: ReadonlyMap<string, ort.Tensor>;
     };
 
@@ -89,7 +90,7 @@ export async function runBackward(
           new ort.Tensor("float32", new Float32Array(t.size), t.dims),
       );
     for (const step of steps) {
-      const entries = step.gradSegments.get(mark.position);
+      const entries = step.gradSegments.get(mark.slot);
       if (!entries?.length || step.prepared.error) continue;
       try {
         await runSegment(cache, genv, step, entries, padding);
@@ -110,12 +111,13 @@ export async function runBackward(
     }
     const entry = item.entry;
     const produced = new Set(Object.values(entry.outputs));
-    for (let k = pending.length - 1; k >= 0; k--) {
-      const mark = pending[k]!;
-      if ([...mark.tensors.values()].some((t) => produced.has(t))) {
-        pending.splice(k, 1);
-        await runMark(mark);
-      }
+    // Marks in the order the backward pass meets them (later in the tape first).
+    const due = pending.filter((mark) =>
+      [...mark.tensors.values()].some((t) => produced.has(t)),
+    );
+    for (const mark of due) {
+      pending.splice(pending.indexOf(mark), 1);
+      await runMark(mark);
     }
     const seeds = Object.keys(entry.outputs).filter((name) =>
       grads.has(entry.outputs[name]!),
@@ -160,5 +162,5 @@ export async function runBackward(
     for (const name of session.outputNames)
       add(entry.feeds[name.slice(GRAD_OUTPUT_PREFIX.length)]!, out[name]!);
   }
-  for (let k = pending.length - 1; k >= 0; k--) await runMark(pending[k]!);
+  for (const mark of pending) await runMark(mark);
 }

@@ -117,7 +117,10 @@ export async function runStep(
   const N = plan.nodes.length;
   const cutSet = new Set<number>([0, N, ...plan.stageCuts]);
   for (const step of steps)
-    for (const p of [...step.segments.keys(), ...step.gradSegments.keys()])
+    for (const p of [
+      ...step.segments.keys(),
+      ...[...step.gradSegments.keys()].map((slot) => Math.floor(slot / 2)),
+    ])
       if (p >= 0) cutSet.add(p);
   const cuts = [...cutSet].sort((a, b) => a - b);
   // Writes to a tensor without a batch axis would reach every row of the
@@ -200,21 +203,24 @@ export async function runStep(
   for (const step of steps) if (!step.stopped) placeCalls(step);
 
   const hooksAt = new Map<number, Set<string>>();
+  /** Tensors whose gradient a `.grad` reads, by gradient slot (see GraphStep.gradSegments). */
   const gradHooksAt = new Map<number, Set<string>>();
-  for (const step of steps)
-    for (const [segments, at] of [
-      [step.segments, hooksAt],
-      [step.gradSegments, gradHooksAt],
-    ] as const)
-      for (const [p, entries] of segments)
-        for (const e of entries)
-          if (e.kind === "cache" || e.hook) {
-            for (const map of at === hooksAt ? [hooksAt] : [hooksAt, at]) {
-              const set = map.get(p) ?? new Set();
-              set.add(e.hook!.tensor);
-              map.set(p, set);
-            }
-          }
+  const note = (map: Map<number, Set<string>>, at: number, tensor: string) => {
+    const set = map.get(at) ?? new Set();
+    set.add(tensor);
+    map.set(at, set);
+  };
+  for (const step of steps) {
+    for (const [p, entries] of step.segments)
+      for (const e of entries)
+        if (e.kind === "cache" || e.hook) note(hooksAt, p, e.hook!.tensor);
+    for (const [slot, entries] of step.gradSegments)
+      for (const e of entries)
+        if (e.kind === "node" && e.hook) {
+          note(hooksAt, Math.floor(slot / 2), e.hook.tensor);
+          note(gradHooksAt, slot, e.hook.tensor);
+        }
+  }
 
   // With a backward pass, every program run is recorded for it.
   const differentiate = steps.some((s) => s.backward && !s.stopped);
@@ -223,7 +229,23 @@ export async function runStep(
     ? (entry: TapeEntry) => tape.push({ kind: "program", entry })
     : undefined;
 
+  const mark = (slot: number) => {
+    const marked = gradHooksAt.get(slot);
+    if (differentiate && marked)
+      tape.push({
+        kind: "mark",
+        slot,
+        tensors: new Map(
+          [...marked].flatMap((t) => {
+            const value = env.get(t);
+            return value ? [[t, value] as const] : [];
+          }),
+        ),
+      });
+  };
   const runSegments = async (p: number) => {
+    // The tensors before this position's writes, then after them.
+    if (p >= 0) mark(2 * p);
     for (const step of steps) {
       if (step.stopped) continue;
       const entries = step.segments.get(p);
@@ -237,18 +259,7 @@ export async function runStep(
       }
       if (step.stopAt === p) step.stopped = true;
     }
-    const marked = gradHooksAt.get(p);
-    if (differentiate && marked)
-      tape.push({
-        kind: "mark",
-        position: p,
-        tensors: new Map(
-          [...marked].flatMap((t) => {
-            const value = env.get(t);
-            return value ? [[t, value] as const] : [];
-          }),
-        ),
-      });
+    if (p >= 0) mark(2 * p + 1);
   };
 
   // The model's inputs and outputs stay: a generation's next step grows them.

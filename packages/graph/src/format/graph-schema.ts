@@ -106,6 +106,14 @@ const target = {
 };
 
 /**
+ * The read or write whose value a gradient is of: a handle read before a
+ * write to its tensor has the gradient from before the write (it flows
+ * through it), a handle to the written value the written value's. Absent:
+ * the value after every write at that point (graphs made before the rule).
+ */
+const handle = nodeId.optional();
+
+/**
  * The schema of each node kind. Parsing looks the kind up here first, so an error
  * names the field of that kind that is wrong, not a failed union.
  */
@@ -120,9 +128,13 @@ export const nodeSchemas = {
   }),
   cache: node("cache", none, { modules: z.array(modulePath).min(1) }),
   /** The gradient of a module's input or output (this invoke's rows), from the trace's backward pass. */
-  grad: node("grad", none, target),
+  grad: node("grad", none, { ...target, of: handle }),
   /** Replaces that gradient: what flows further back is this value. */
-  write_grad: node("write_grad", one, { ...target, index: index.nullable() }),
+  write_grad: node("write_grad", one, {
+    ...target,
+    index: index.nullable(),
+    of: handle,
+  }),
   /** Differentiates a scalar of the trace: its gradients flow back through the model. */
   backward: node("backward", one, {}),
   stop: node("stop", none, {}),

@@ -34,6 +34,8 @@ export class TensorValue {
     /** @internal */ readonly target?: ModuleTarget,
     /** @internal True for the gradient of `target` (`.grad`). */
     readonly isGrad = false,
+    /** @internal For a gradient: the read or write node whose value it is the gradient of. */
+    readonly of?: string,
   ) {}
 
   /**
@@ -50,10 +52,11 @@ export class TensorValue {
   get grad(): TensorValue {
     const target = gradTarget(this);
     return new TensorValue(
-      activeBuilder().add({ op: "grad", args: [], ...target }),
+      activeBuilder().add({ op: "grad", args: [], ...target, of: this.id }),
       this.builder,
       target,
       true,
+      this.id,
     );
   }
 
@@ -64,6 +67,7 @@ export class TensorValue {
       args: [toValue(value).id],
       ...target,
       index: null,
+      of: this.id,
     });
   }
 
@@ -107,10 +111,12 @@ export class TensorValue {
           args: [value.id],
           ...this.target,
           index,
+          ...(this.of === undefined ? {} : { of: this.of }),
         }),
         this.builder,
         this.target,
         true,
+        this.of,
       );
     }
     if (this.target) {

@@ -320,6 +320,24 @@ export function validateGraph(
       case "write_grad": {
         gradNodes.push(node);
         fromGradients.add(node.id);
+        if (node.of !== undefined) {
+          const of = byId.get(node.of);
+          const same =
+            of &&
+            (of.op === "read" || of.op === "write") &&
+            of.trace === node.trace &&
+            of.module === node.module &&
+            of.call === node.call &&
+            of.slot === node.slot &&
+            of.source === node.source &&
+            of.item === node.item &&
+            graph.nodes.indexOf(of) < graph.nodes.indexOf(node);
+          if (!same)
+            report(
+              node,
+              `"of" must name an earlier read or write of ${describeSite(node)} in the same trace (the value this is the gradient of), got ${node.of}`,
+            );
+        }
         const resolved = index.resolve(node.module);
         const callSpec = resolved?.spec?.calls[node.call];
         if (!resolved?.spec || !callSpec) {
