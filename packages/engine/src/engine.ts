@@ -230,7 +230,11 @@ export class LoupeEngine {
    * hook sets compile only the stages they cut into.
    */
   async #compileStages(): Promise<void> {
-    const cuts = [0, ...this.plan.stageCuts, this.plan.nodes.length];
+    // A last layer that is the model's output (an encoder without a final
+    // norm) cuts at the end: no empty stage after it.
+    const cuts = [
+      ...new Set([0, ...this.plan.stageCuts, this.plan.nodes.length]),
+    ];
     for (let i = 0; i + 1 < cuts.length; i++) {
       const [a, b] = [cuts[i]!, cuts[i + 1]!];
       await this.#cache.get(

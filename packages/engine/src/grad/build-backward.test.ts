@@ -255,6 +255,48 @@ describe("buildBackward: each rule against finite differences (float64)", () => 
     );
   });
 
+  it.each(["none", "tanh"])(
+    "Gelu, approximate=%s (opset 20, float32 kernel: finite differences at eps 1e-2)",
+    async (approximate) => {
+      await check(
+        [node("Gelu", ["x"], "out", { approximate: { string: approximate } })],
+        [x([3, 4], { type: "float" })],
+        ["out"],
+        { wrt: ["x"], outputType: "float", tolerance: 2e-3, opset: 20 },
+      );
+    },
+  );
+
+  it("ReduceMean with axes folded from a constant subgraph (dynamo: Reshape(Constant, Constant))", async () => {
+    await check(
+      [
+        node("Constant", [], "axes_flat", {
+          value: {
+            tensor: {
+              dataType: 7,
+              dims: [],
+              raw: new Uint8Array(new BigInt64Array([-1n]).buffer),
+            },
+          },
+        }),
+        node("Constant", [], "shape1", {
+          value: {
+            tensor: {
+              dataType: 7,
+              dims: [1],
+              raw: new Uint8Array(new BigInt64Array([1n]).buffer),
+            },
+          },
+        }),
+        node("Reshape", ["axes_flat", "shape1"], "axes"),
+        node("ReduceMean", ["x", "axes"], "out", { keepdims: { int: 1 } }),
+      ],
+      [x([3, 4])],
+      ["out"],
+      { wrt: ["x"] },
+    );
+  });
+
   it.each([
     [
       [2, 3, 4],

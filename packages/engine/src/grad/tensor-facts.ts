@@ -194,9 +194,16 @@ export function tensorFacts(
         out(0, { rank: r0, dims });
         break;
       }
-      case "Reshape":
-        out(0, { rank: length(n.input[1]) });
+      case "Reshape": {
+        // A constant reshaped (a dynamo export's axes: Reshape(Constant, Constant)) keeps its values.
+        const r = length(n.input[1]);
+        const v = value(n.input[0]);
+        out(0, {
+          rank: r,
+          ...(v && r === 1 ? { value: v, dims: [v.length] } : {}),
+        });
         break;
+      }
       case "Expand": {
         const l = length(n.input[1]);
         out(0, {

@@ -659,6 +659,45 @@ export const VJP_RULES: Record<string, VjpRule> = {
     const ex = e.op("Exp", [e.op("Neg", [mul(e, x, x)])]);
     return mul(e, mul(e, g, k), ex);
   }),
+  // Opset 20's Gelu (the dynamo exporter's GELU). Exact: Φ(x) + x·φ(x);
+  // tanh: with u = √(2/π)(x + 0.044715x³),
+  // ½(1 + tanh u) + ½x(1 − tanh²u)·√(2/π)(1 + 3·0.044715x²).
+  Gelu: unary((c, g, x) => {
+    const e = c.e;
+    const k = (v: number) => e.scalar(v, x);
+    const add = (a: string, b: string) => e.op("Add", [a, b]);
+    if ((c.n.string("approximate") ?? "none") === "tanh") {
+      const x2 = mul(e, x, x);
+      const inner = mul(
+        e,
+        k(Math.sqrt(2 / Math.PI)),
+        add(x, mul(e, k(0.044715), mul(e, x2, x))),
+      );
+      const t = e.op("Tanh", [inner]);
+      const du = mul(
+        e,
+        k(Math.sqrt(2 / Math.PI)),
+        add(k(1), mul(e, k(3 * 0.044715), x2)),
+      );
+      const sech2 = e.op("Sub", [k(1), mul(e, t, t)]);
+      const d = add(
+        mul(e, k(0.5), add(k(1), t)),
+        mul(e, mul(e, k(0.5), x), mul(e, sech2, du)),
+      );
+      return mul(e, g, d);
+    }
+    const cdf = mul(
+      e,
+      k(0.5),
+      add(k(1), e.op("Erf", [mul(e, x, k(Math.SQRT1_2))])),
+    );
+    const pdf = mul(
+      e,
+      k(1 / Math.sqrt(2 * Math.PI)),
+      e.op("Exp", [mul(e, k(-0.5), mul(e, x, x))]),
+    );
+    return mul(e, g, add(cdf, mul(e, x, pdf)));
+  }),
   Sin: unary((c, g, x) => mul(c.e, g, c.e.op("Cos", [x]))),
   Cos: unary((c, g, x) => c.e.op("Neg", [mul(c.e, g, c.e.op("Sin", [x]))])),
   Softmax: unary((c, g, _x, y) => {

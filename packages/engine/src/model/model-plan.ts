@@ -52,7 +52,10 @@ export interface HookPoint {
 
 /** A module call's nodes, for cloning it in `module.call(x)`. */
 export interface CallSpan {
-  /** Indexes of the call's nodes in the planned list (its input identities excluded). */
+  /**
+   * Indexes of the call's nodes in the planned list: its own input
+   * identities excluded, its submodules' included.
+   */
   readonly nodes: readonly number[];
   readonly first: number;
   readonly last: number;
@@ -226,6 +229,11 @@ export function planModel(
       n.output.forEach((t) => free.add(t));
   }
 
+  /** The input identities the plan inserted, by the module call they feed. */
+  const inputIdentities = nodes.flatMap((n, index) => {
+    const m = /^loupe\/input\/(.*)#\d+\/\d+$/.exec(n.name ?? "");
+    return m && !("bytes" in n) ? [{ path: m[1]!, index }] : [];
+  });
   const index = new ModuleIndex(manifest);
   const hooks = new Map<string, HookPoint>();
   const spans = new Map<string, CallSpan>();
@@ -284,7 +292,23 @@ export function planModel(
           });
         });
       if (rec) {
-        const planned = rec.nodes.map((n) => newIndex[n]!);
+        const own = rec.nodes.map((n) => newIndex[n]!);
+        // A child's identity sits just before its first consumer, beside
+        // (after) this call's own identities.
+        const lo = Math.min(
+          ...own,
+          ...identities.filter((i): i is number => i !== undefined),
+        );
+        const hi = Math.max(...own);
+        // A clone of a composite module must feed its children the clone's
+        // values: their input identities are part of the call.
+        const inner = inputIdentities
+          .filter(
+            (x) =>
+              x.path.startsWith(`${m.path}.`) && x.index > lo && x.index < hi,
+          )
+          .map((x) => x.index);
+        const planned = [...own, ...inner].sort((a, b) => a - b);
         spans.set(key, {
           nodes: planned,
           first: Math.min(...planned),
