@@ -73,4 +73,13 @@ export const STANDARD_ALIASES = {
     "layers.*.ffn_output": "bert.encoder.layer.*.output",
     lm_head: "cls",
   },
+  /** A bare BERT encoder (sentence-transformers' all-MiniLM-L6-v2): no head. */
+  BertModel: {
+    embed_tokens: "embeddings.word_embeddings",
+    layers: "encoder.layer",
+    "layers.*": "encoder.layer.*",
+    "layers.*.self_attn": "encoder.layer.*.attention",
+    "layers.*.attention_output": "encoder.layer.*.attention.output",
+    "layers.*.ffn_output": "encoder.layer.*.output",
+  },
 } as const satisfies Record<string, Record<string, string>>;
