@@ -24,8 +24,10 @@ test("the health page shows every part healthy, Temporal going down and coming b
   const worker = page.getByTestId("worker-row");
   await expect(worker).toHaveCount(1);
   await expect(worker).toHaveAttribute("data-status", "healthy");
-  // npm start's worker hosts the bundled model.
-  await expect(worker.getByTestId("worker-models")).toHaveText("facts-gpt2");
+  // npm start's worker hosts the bundled models.
+  await expect(worker.getByTestId("worker-models")).toHaveText(
+    "all-minilm-l6-v2, facts-gpt2",
+  );
   await page.screenshot({
     path: path.join(screenshotsDir, "health.png"),
     fullPage: true,

@@ -41,6 +41,17 @@ export const WORKER_MALLOC_ENV: Readonly<Record<string, string>> = {
   MALLOC_TRIM_THRESHOLD_: "131072",
 };
 
+/**
+ * The models `npm start` hosts unless LOUPE_MODELS names others: the bundled
+ * facts model and all-MiniLM-L6-v2 (ONNX paths, comma-separated, as the
+ * worker reads LOUPE_MODELS).
+ */
+function defaultModels(repoRoot: string): string {
+  return ["facts", "minilm"]
+    .map((folder) => path.join(repoRoot, "models", folder, "model.onnx"))
+    .join(",");
+}
+
 /** Starts the Temporal worker (apps/worker) with the stack's services. */
 export function startWorker(apps: AppsEnv, name = "worker"): ManagedProcess {
   // One process (node with tsx's loader), not the tsx CLI, which forks a child:
@@ -52,13 +63,12 @@ export function startWorker(apps: AppsEnv, name = "worker"): ManagedProcess {
     ["--expose-gc", "--import", "tsx", "src/main.ts"],
     {
       cwd: path.join(apps.repoRoot, "apps", "worker"),
-      // The bundled model (models/facts), unless the environment names others;
-      // and every model an administrator hosts while the stack runs.
+      // The bundled models (models/facts, and models/minilm: the real
+      // all-MiniLM-L6-v2), unless the environment names others; and every
+      // model an administrator hosts while the stack runs.
       env: serviceEnv(apps, {
         ...WORKER_MALLOC_ENV,
-        LOUPE_MODELS:
-          process.env.LOUPE_MODELS ??
-          path.join(apps.repoRoot, "models", "facts", "model.onnx"),
+        LOUPE_MODELS: process.env.LOUPE_MODELS ?? defaultModels(apps.repoRoot),
         LOUPE_HOSTING: process.env.LOUPE_HOSTING ?? "all",
         LOUPE_MODEL_CACHE_DIR:
           process.env.LOUPE_MODEL_CACHE_DIR ??

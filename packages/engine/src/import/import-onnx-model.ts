@@ -206,7 +206,9 @@ export async function importOnnxModel(
       outputs: [
         {
           tensor: lastOutputs.get(m.path)![k]!,
-          ...(m.path === "" ? { label: "logits" } : {}),
+          ...(m.path === ""
+            ? { label: rootLabel(lastOutputs.get(m.path)![k]!) }
+            : {}),
           ...typeOf(lastOutputs.get(m.path)![k]!),
         },
       ],
@@ -235,6 +237,14 @@ export async function importOnnxModel(
     assumptions: tuples.assumptions,
     unreachable,
   };
+}
+
+/**
+ * The model output's label: `last_hidden_state` for an encoder exported
+ * without a head (its output's name says so), else `logits`.
+ */
+function rootLabel(tensor: string): string {
+  return tensor === "last_hidden_state" ? "last_hidden_state" : "logits";
 }
 
 /**

@@ -1,8 +1,9 @@
 import fs from "node:fs";
 import path from "node:path";
-import type { Envoy, Manifest } from "@loupe/graph";
+import { createModel, type Envoy, type Manifest } from "@loupe/graph";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { importOnnxModel } from "./import-onnx-model.ts";
+import { LoupeEngine } from "../engine.ts";
 import {
   loadFixture,
   maxAbsDiff,
@@ -17,6 +18,15 @@ import {
  * none"; it stores equal initial values once (Identity nodes name the rest).
  */
 const fixtures = path.resolve(import.meta.dirname, "..", "..", "fixtures");
+const MINILM = path.resolve(
+  import.meta.dirname,
+  "..",
+  "..",
+  "..",
+  "..",
+  "models",
+  "minilm",
+);
 const manifestOf = async (file: string) =>
   importOnnxModel(fs.readFileSync(path.join(fixtures, file)), "m");
 const paramsOf = (m: Manifest, module: string) =>
@@ -69,6 +79,82 @@ describe("where parameters are placed", () => {
       tensor: "lm_head.weight",
       shape: [466, 64],
     });
+  });
+});
+
+describe("float16 weights widened by a Cast (models/minilm)", () => {
+  // all-MiniLM-L6-v2 stores each weight as float16 ("<name>::float16") and
+  // a Cast(to=FLOAT) gives it back under the exported name, so the file is
+  // half the size; the parameter is the stored weight, as shipped.
+  let bytes: Uint8Array;
+  let manifest: Manifest;
+  let unplaced: readonly unknown[];
+  beforeAll(async () => {
+    bytes = new Uint8Array(fs.readFileSync(path.join(MINILM, "model.onnx")));
+    const imported = await importOnnxModel(bytes, "minilm");
+    manifest = imported.manifest;
+    unplaced = imported.unplacedParams;
+  });
+
+  it("places every weight on its module, as float16, Linear weights transposed", () => {
+    expect(unplaced).toEqual([]);
+    expect(paramsOf(manifest, "")).toEqual([]);
+    expect(paramsOf(manifest, "encoder.layer.0.attention.self.query")).toEqual([
+      {
+        name: "bias",
+        tensor: "encoder.layer.0.attention.self.query.bias::float16",
+        dtype: "float16",
+        shape: [384],
+      },
+      {
+        name: "weight",
+        tensor: "onnx::MatMul_843::float16",
+        dtype: "float16",
+        shape: [384, 384],
+        transpose: true,
+      },
+    ]);
+    expect(paramsOf(manifest, "embeddings.word_embeddings")).toEqual([
+      {
+        name: "weight",
+        tensor: "embeddings.word_embeddings.weight::float16",
+        dtype: "float16",
+        shape: [30522, 384],
+      },
+    ]);
+    const placed = manifest.modules.flatMap((m) => m.params);
+    expect(placed).toHaveLength(101);
+    expect(placed.every((p) => p.dtype === "float16")).toBe(true);
+  });
+
+  it("reads a weight as shipped: query's output is its input times weight.T plus bias", async () => {
+    const engine = await LoupeEngine.load(bytes, manifest);
+    try {
+      const model = createModel<Envoy>(manifest);
+      const query = (model as unknown as Envoy).encoder!.layer![0]!.attention!
+        .self!.query!;
+      // Ids below 384: the run must not depend on how the vocabulary is read.
+      const { saves } = await engine.run(
+        model.trace({ tokens: [[101, 200, 300, 102]] }, () => {
+          query.param("weight").save("weight");
+          query.input
+            .matmul(query.param("weight").cast("float32").transpose(0, 1))
+            .add(query.param("bias").cast("float32"))
+            .save("recomputed");
+          query.output.save("output");
+        }),
+      );
+      expect(saves.weight!.dtype).toBe("float16");
+      expect(saves.weight!.shape).toEqual([384, 384]);
+      expect(
+        maxAbsDiff(
+          saves.recomputed!.data as Float32Array,
+          saves.output!.data as Float32Array,
+        ),
+      ).toBeLessThan(1e-5);
+    } finally {
+      await engine.close();
+    }
   });
 });
 

@@ -15,6 +15,9 @@ const LIFTED_CONSTANT = /^lifted_tensor_\d+$/;
 /** A PyTorch attribute name: what a parameter is called on its module. */
 const ATTRIBUTE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const FLOATS = new Set<DType>(["float32", "float16"]);
+/** ONNX TensorProto.DataType codes. */
+const ONNX_FLOAT = 1;
+const ONNX_FLOAT16 = 10;
 
 /**
  * Every parameter reachable from its module, in PyTorch's orientation, the
@@ -23,6 +26,10 @@ const FLOATS = new Set<DType>(["float32", "float16"]);
  *
  * - **A deduplicated weight.** TorchScript stores equal initial values once
  *   and gives the others as `Identity` nodes named `<module path>.<name>`.
+ * - **A weight stored narrower than it is computed**: a float16 initializer
+ *   widened by a `Cast(to=FLOAT)` node (models/minilm ships its weights so, to
+ *   halve the file). The Cast's output is the weight the graph reads, under
+ *   the exported name; the parameter is the initializer, as shipped (float16).
  * - **A Linear weight stored transposed**, under a generated name
  *   (`onnx::MatMul_683`): the only module whose nodes multiply by it owns it
  *   as `weight`, marked `transpose` (the file holds `[in, out]`; PyTorch's
@@ -87,12 +94,30 @@ export function placeParams(
     const at = split(t.name);
     if (at) add(at.path, at.name, t.name);
   }
-  // Deduplicated: Identity(<weight>) named as another module's weight
-  // (`transformer.ln_f.bias`; never a bare name such as dynamo's `clone`).
-  for (const node of onnx.nodes) {
+  // Widened: Cast(to=FLOAT) of a float16 initializer. Each output of one
+  // stands for its initializer wherever nodes read it.
+  const widening = new Set<number>();
+  const widened = new Map<string, string>();
+  onnx.nodes.forEach((node, i) => {
+    const source = byName.get(node.input[0] ?? "");
+    if (
+      node.opType === "Cast" &&
+      node.ints.to === ONNX_FLOAT &&
+      source?.dataType === ONNX_FLOAT16 &&
+      node.output[0]
+    ) {
+      widening.add(i);
+      widened.set(node.output[0], source.name);
+    }
+  });
+  const stored = (tensor: string) => widened.get(tensor) ?? tensor;
+  // Deduplicated or widened: Identity(<weight>) or a widening Cast named as a
+  // module's weight (`transformer.ln_f.bias`; never a bare name such as
+  // dynamo's `clone`).
+  for (const [i, node] of onnx.nodes.entries()) {
     const source = node.input[0] ?? "";
     if (
-      node.opType !== "Identity" ||
+      (node.opType !== "Identity" && !widening.has(i)) ||
       !byName.has(source) ||
       LIFTED_CONSTANT.test(source.slice(source.lastIndexOf(".") + 1)) ||
       !(node.output[0] ?? "").includes(".")
@@ -119,7 +144,7 @@ export function placeParams(
     ),
   );
   onnx.nodes.forEach((node, i) => {
-    const t = byName.get(node.input[0] ?? "");
+    const t = byName.get(stored(node.input[0] ?? ""));
     const path = owner.get(i);
     if (
       node.opType === "Gather" &&
@@ -138,8 +163,9 @@ export function placeParams(
     { path: string; op: string; slot: number; transB: number }[]
   >();
   onnx.nodes.forEach((node, i) =>
-    node.input.forEach((input, slot) => {
-      if (!byName.has(input) || placed.has(input)) return;
+    node.input.forEach((read, slot) => {
+      const input = stored(read);
+      if (widening.has(i) || !byName.has(input) || placed.has(input)) return;
       const list = uses.get(input) ?? [];
       list.push({
         path: owner.get(i) ?? "",

@@ -36,6 +36,15 @@ describe("tokenLimits", () => {
     ).toEqual({ vocabSize: 50257, maxPositions: 1024 });
   });
 
+  it("reads an encoder's vocabulary from its token table (no logits: all-MiniLM-L6-v2's last_hidden_state)", () => {
+    // Its output's last dimension is the width, 384; the vocabulary is 30522.
+    expect(
+      tokenLimits(
+        read(path.join(root, "models", "minilm", "model.manifest.json")),
+      ),
+    ).toEqual({ vocabSize: 30522, maxPositions: 512 });
+  });
+
   it("gives no position limit for a model without a position table", () => {
     const manifest = read(
       path.join(root, "models", "facts", "model.manifest.json"),

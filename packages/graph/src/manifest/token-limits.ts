@@ -19,18 +19,27 @@ const POSITION_TABLE = /(^|\.)(wpe|position_embeddings|embed_positions)$/;
  * A model's token limits from its manifest, so that a prompt it cannot run (a
  * token id outside its vocabulary, a row longer than its position table) is
  * refused when the run is submitted, by name, instead of failing inside ONNX
- * Runtime. The vocabulary is the root call's `logits` output's last dimension;
- * the position table is the weight of the module whose input is `position_ids`.
+ * Runtime. The vocabulary is the root call's `logits` output's last dimension
+ * (an encoder without logits: its token table's rows); the position table is the weight of the module whose input is `position_ids`.
  */
 export function tokenLimits(manifest: Manifest): TokenLimits {
   const root = manifest.modules.find((m) => m.path === "");
   const logits = root?.calls[0]?.outputs.find(
     (o) => o.label === "logits" || o.tensor === "logits",
   );
-  const vocab = logits?.shape.at(-1);
   const isTable = (m: Manifest["modules"][number]) =>
     m.path !== "" &&
     m.params.some((p) => p.name === "weight" && p.shape.length === 2);
+  // An encoder has no logits: its vocabulary is the token table's rows (the
+  // table module whose input is input_ids).
+  const tokenTable = manifest.modules.find(
+    (m) =>
+      isTable(m) &&
+      m.calls.some((c) => c.inputs.some((i) => i.tensor === "input_ids")),
+  );
+  const vocab = logits
+    ? logits.shape.at(-1)
+    : tokenTable?.params.find((p) => p.name === "weight")?.shape[0];
   const positions =
     manifest.modules.find(
       (m) =>
