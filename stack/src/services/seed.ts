@@ -16,9 +16,10 @@ export interface SeedReport {
 }
 
 /**
- * Seeds the running platform: the administrator and the demo experiment. Runs
- * the API's seed command as a child process (the stack imports no internal
- * package) and reads its one-line JSON report.
+ * Seeds the running platform: the administrator and the gallery's example
+ * experiments on each hosted bundled model (models/facts, models/minilm), each
+ * with a completed run. Runs the API's seed command as a child process (the
+ * stack imports no internal package) and reads its one-line JSON report.
  */
 export async function seedPlatform(
   apps: AppsEnv,

@@ -1,5 +1,6 @@
 import type { SavedTensor } from "@loupe/graph";
 import { describe, expect, it } from "vitest";
+import { decodeFloat16 } from "./decode-float16";
 import {
   buildResultViews,
   parseSaveName,
@@ -367,5 +368,163 @@ describe("parseSaveName", () => {
     ["layer 3", "layer 3", []],
   ])("%j", (name, base, axes) => {
     expect(parseSaveName(name)).toEqual({ base, axes });
+  });
+});
+
+/** Row-wise softmax of `wave` values: `rows` probability rows of `keys` weights. */
+function softmaxRows(rows: number, keys: number, seed = 1): Float32Array {
+  const logits = wave(rows * keys, seed);
+  return Float32Array.from(
+    Array.from({ length: rows }, (_, r) =>
+      softmaxReference([...logits.slice(r * keys, (r + 1) * keys)]),
+    ).flat(),
+  );
+}
+
+/** A causal pattern: query q attends to keys 0..q only, rows summing to 1. */
+function causalRows(heads: number, n: number): Float32Array {
+  const out = new Float32Array(heads * n * n);
+  for (let h = 0; h < heads; h++)
+    for (let q = 0; q < n; q++) {
+      const p = softmaxReference([...wave(q + 1, h * n + q)]);
+      p.forEach((w, k) => (out[(h * n + q) * n + k] = w));
+    }
+  return out;
+}
+
+describe("buildResultViews: attention", () => {
+  const tokens = ["[CLS]", "the", " cat", "[SEP]"];
+
+  it("reads [batch, heads, q, k] probabilities per head, tokens on both axes, exactly", () => {
+    const data = softmaxRows(2 * 4, 4);
+    const view = only(
+      buildResultViews(
+        { "layer0.attn": f32([1, 2, 4, 4], data) },
+        { promptTokens: tokens },
+      ),
+    );
+    expect(view).toMatchObject({
+      kind: "attention",
+      name: "layer0.attn",
+      queryLabels: ['0: "[CLS]"', '1: "the"', '2: " cat"', '3: "[SEP]"'],
+      keyLabels: ['0: "[CLS]"', '1: "the"', '2: " cat"', '3: "[SEP]"'],
+      generic: { kind: "tensor", shape: [1, 2, 4, 4] },
+    });
+    if (view.kind !== "attention") throw new Error("not attention");
+    expect(view.patterns).toHaveLength(1);
+    expect(view.patterns[0]).toHaveLength(2);
+    for (let h = 0; h < 2; h++)
+      for (let q = 0; q < 4; q++)
+        for (let k = 0; k < 4; k++)
+          expect(
+            Object.is(view.patterns[0]![h]![q]![k], data[(h * 4 + q) * 4 + k]),
+          ).toBe(true);
+  });
+
+  it("takes [heads, q, k] and causal patterns; with a longer key axis, queries are the last tokens", () => {
+    const [causal, cached] = buildResultViews(
+      {
+        causal: f32([3, 4, 4], causalRows(3, 4)),
+        cached: f32([2, 1, 4], softmaxRows(2, 4)),
+      },
+      { promptTokens: tokens },
+    );
+    expect(causal).toMatchObject({ kind: "attention" });
+    expect(cached).toMatchObject({
+      kind: "attention",
+      queryLabels: ['3: "[SEP]"'],
+      keyLabels: ['0: "[CLS]"', '1: "the"', '2: " cat"', '3: "[SEP]"'],
+    });
+  });
+
+  it("offers the heatmap as the generic view of a single head of a single row", () => {
+    const view = only(
+      buildResultViews({ pattern: f32([1, 1, 3, 3], softmaxRows(3, 3)) }, {}),
+    );
+    expect(view).toMatchObject({
+      kind: "attention",
+      queryLabels: ["0", "1", "2"],
+      keyLabels: ["0", "1", "2"],
+      generic: { kind: "heatmap", rowAxis: "dim 0", colAxis: "dim 1" },
+    });
+  });
+
+  it("labels with indices when there are several batch rows or the prompt has another length", () => {
+    const [batched, other] = buildResultViews(
+      {
+        batched: f32([2, 1, 4, 4], softmaxRows(8, 4)),
+        other: f32([1, 2, 3, 3], softmaxRows(6, 3)),
+      },
+      { promptTokens: tokens },
+    );
+    expect(batched).toMatchObject({
+      kind: "attention",
+      queryLabels: ["0", "1", "2", "3"],
+      keyLabels: ["0", "1", "2", "3"],
+    });
+    if (batched?.kind !== "attention") throw new Error("not attention");
+    expect(batched.patterns.map((b) => b.length)).toEqual([1, 1]);
+    expect(other).toMatchObject({
+      kind: "attention",
+      keyLabels: ["0", "1", "2"],
+    });
+  });
+
+  it("keeps a head zeroed before the save, and decodes float16 within its precision", () => {
+    const data = softmaxRows(2 * 3, 3);
+    data.fill(0, 9, 18);
+    const half = {
+      dtype: "float16" as const,
+      shape: [1, 2, 2],
+      // 0.33350, 0.66650 | 0.25, 0.75: rows sum to 1 within float16's rounding.
+      data: Uint16Array.from([0x3556, 0x3955, 0x3400, 0x3a00]),
+    };
+    const [ablated, f16] = buildResultViews(
+      { ablated: f32([2, 3, 3], data), f16: half },
+      {},
+    );
+    expect(ablated).toMatchObject({ kind: "attention" });
+    if (ablated?.kind !== "attention") throw new Error("not attention");
+    expect(ablated.patterns[0]![1]!.flat().every((w) => w === 0)).toBe(true);
+    expect(f16).toMatchObject({
+      kind: "attention",
+      patterns: [
+        [
+          [
+            [decodeFloat16(0x3556), decodeFloat16(0x3955)],
+            [0.25, 0.75],
+          ],
+        ],
+      ],
+    });
+  });
+
+  it.each([
+    ["values outside [0, 1]", [2, 3, 3], () => wave(18)],
+    [
+      "rows not summing to 1",
+      [2, 3, 3],
+      () => softmaxRows(6, 3).map((w) => w / 2),
+    ],
+    ["more queries than keys", [2, 4, 3], () => softmaxRows(8, 3)],
+    ["a 2-D softmax", [3, 3], () => softmaxRows(3, 3)],
+    ["five dims", [1, 2, 1, 3, 3], () => softmaxRows(6, 3)],
+    ["all zeros", [2, 3, 3], () => new Float32Array(18)],
+    ["a NaN", [1, 2, 2], () => Float32Array.from([0.5, 0.5, NaN, 1])],
+    ["keys past 128", [1, 1, 129], () => softmaxRows(1, 129)],
+  ])("is not attention with %s", (_, shape, values) => {
+    const view = only(buildResultViews({ x: f32(shape, values()) }, {}));
+    expect(view.kind).not.toBe("attention");
+  });
+
+  it("is not attention when not a float, or when the last dim is the vocabulary", () => {
+    const views = buildResultViews(
+      {
+        ints: { dtype: "int32", shape: [1, 1, 1], data: Int32Array.from([1]) },
+        probs: f32([1, 2, 3], softmaxRows(2, 3)),
+      },
+      { vocabSize: 3, decode },
+    );
+    expect(views.map((v) => v.kind)).toEqual(["tensor", "top-k"]);
   });
 });

@@ -1,4 +1,5 @@
 import type { SavedTensor } from "@loupe/graph";
+import { findAttentionPattern } from "./attention-pattern";
 import { labelAxis } from "./label-axis";
 import { readElement } from "./read-element";
 import { findTopTokens, type TokenEntry } from "./top-tokens";
@@ -7,6 +8,20 @@ export type { TokenEntry } from "./top-tokens";
 
 /** How the portal shows one result: plain, serialisable data (a server component can pass it to a client one). */
 export type ResultView =
+  | GenericResultView
+  | {
+      kind: "attention";
+      name: string;
+      /** By batch row, head, query and key (see findAttentionPattern). */
+      patterns: number[][][][];
+      queryLabels: string[];
+      keyLabels: string[];
+      /** The view the other rules give the same tensor, which a reader can switch to. */
+      generic: GenericResultView;
+    };
+
+/** The views any tensor can get by its shape alone (every kind but "attention"). */
+export type GenericResultView =
   | {
       kind: "heatmap";
       name: string;
@@ -89,6 +104,11 @@ interface Entry {
  * 6. Anything else (scalars, ints, bools, bigger tensors) → "tensor": dtype,
  *    shape, the first 16 elements, and min/max/mean over all elements (NaN when
  *    the tensor is empty or holds a NaN).
+ * 7. A float tensor saved as `[heads, query, key]` or `[batch, heads, query,
+ *    key]` whose rows are probability distributions (findAttentionPattern) →
+ *    "attention": every head's weights with the prompt's tokens on both axes,
+ *    carrying the view rules 4–6 give it as `generic`, so a reader can switch.
+ *    Rule 3 wins over it (a vocabulary-sized last dim is a top-k).
  *
  * Views come in the record's order, a logit-lens group where its first member
  * was. Float16 is decoded exactly; int64 goes through `Number`. Without a
@@ -233,6 +253,22 @@ function lastPositionTop(
 }
 
 function buildView(entry: Entry, context: ResultContext): ResultView {
+  const generic = buildGenericView(entry, context);
+  if (generic.kind === "top-k" || !isFloat(entry)) return generic;
+  const pattern = findAttentionPattern(
+    entry.tensor,
+    readElement(entry.tensor),
+    context.promptTokens,
+  );
+  return pattern === undefined
+    ? generic
+    : { kind: "attention", name: entry.name, ...pattern, generic };
+}
+
+function buildGenericView(
+  entry: Entry,
+  context: ResultContext,
+): GenericResultView {
   const { name, shape } = entry;
   const read = readElement(entry.tensor);
   if (isLogits(entry, context.vocabSize))
@@ -274,7 +310,10 @@ function buildView(entry: Entry, context: ResultContext): ResultView {
   return summarize(entry, read);
 }
 
-function summarize(entry: Entry, read: (i: number) => number): ResultView {
+function summarize(
+  entry: Entry,
+  read: (i: number) => number,
+): GenericResultView {
   const count = entry.tensor.data.length;
   let min = count === 0 ? NaN : Infinity;
   let max = count === 0 ? NaN : -Infinity;

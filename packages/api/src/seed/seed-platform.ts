@@ -1,12 +1,22 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { loadTokenizer, manifestSchema } from "@loupe/graph";
+import {
+  loadTokenizer,
+  manifestSchema,
+  type Manifest,
+  type TextTokenizer,
+} from "@loupe/graph";
 import { seedAdmin } from "../auth/accounts.ts";
 import { principalOfUser } from "../auth/principal.ts";
 import { createApiContext } from "../context.ts";
 import { createCaller } from "../root-router.ts";
 import { createApiServices } from "../services.ts";
-import { DEMO_TITLE, demoExperiments } from "./demo-experiments.ts";
+import {
+  DEMO_TITLE,
+  demoExperiments,
+  type DemoExperiment,
+} from "./demo-experiments.ts";
+import { minilmExperiments } from "./minilm-experiments.ts";
 
 /** What seeding did, for the start banner. */
 export interface SeedReport {
@@ -27,10 +37,20 @@ export { DEMO_TITLE };
 /** How long seeding waits for each example's run (the worker is up and warm by then). */
 const RUN_WAIT_MS = 120_000;
 
+/** The bundled models (folders of models/) and the gallery examples on each. */
+const BUNDLED: {
+  folder: string;
+  examples: (manifest: Manifest, tokenizer: TextTokenizer) => DemoExperiment[];
+}[] = [
+  { folder: "facts", examples: demoExperiments },
+  { folder: "minilm", examples: minilmExperiments },
+];
+
 /**
  * Seeds a running platform: the administrator account (with a quota) and,
- * when the bundled model is registered, the gallery's public example
- * experiments (see demo-experiments.ts), each run once so it has results.
+ * for each bundled model that is registered (models/facts, models/minilm), the
+ * gallery's public example experiments on it (demo-experiments.ts,
+ * minilm-experiments.ts), each run once so it has results.
  * Idempotent: experiments are found by title, runs by their completion. Goes
  * through the API, so the graphs are validated like any researcher's.
  */
@@ -47,21 +67,25 @@ export async function seedPlatform(options: {
     const caller = createCaller(
       createApiContext(services, await principalOfUser(services.db, userId)),
     );
-    const facts = path.join(options.repoRoot, "models", "facts");
-    const imported = JSON.parse(
-      readFileSync(path.join(facts, "model.manifest.json"), "utf8"),
-    ) as { manifest: unknown };
-    const manifest = manifestSchema.parse(imported.manifest);
-    const registered = await services.db.model.findUnique({
-      where: { name: manifest.model.name },
-    });
     const seeded: SeedReport["demoExperiments"] = [];
-    if (registered) {
+    const mine = await caller.experiments.mine();
+    for (const bundled of BUNDLED) {
+      const dir = path.join(options.repoRoot, "models", bundled.folder);
+      const manifestFile = path.join(dir, "model.manifest.json");
+      // A model not built into this checkout (or not hosted) has no examples.
+      if (!existsSync(manifestFile)) continue;
+      const imported = JSON.parse(readFileSync(manifestFile, "utf8")) as {
+        manifest: unknown;
+      };
+      const manifest = manifestSchema.parse(imported.manifest);
+      const registered = await services.db.model.findUnique({
+        where: { name: manifest.model.name },
+      });
+      if (!registered) continue;
       const tokenizer = loadTokenizer(
-        JSON.parse(readFileSync(path.join(facts, "tokenizer.json"), "utf8")),
+        JSON.parse(readFileSync(path.join(dir, "tokenizer.json"), "utf8")),
       );
-      const mine = await caller.experiments.mine();
-      for (const demo of demoExperiments(manifest, tokenizer)) {
+      for (const demo of bundled.examples(manifest, tokenizer)) {
         const experimentId =
           mine.find((e) => e.title === demo.title)?.id ??
           (

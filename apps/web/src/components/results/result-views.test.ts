@@ -87,6 +87,45 @@ describe("ResultViews", () => {
     expect(Number(cells[0]![2])).toBe(data[0]);
   });
 
+  it("draws an attention pattern per head with token labels and a table to 3 decimals, switchable to the tensor summary", () => {
+    // Two heads over [CLS] a b: head 0 attends evenly, head 1 to itself.
+    const third = 1 / 3;
+    const data = Float32Array.from([
+      ...[third, third, third, third, third, third, third, third, third],
+      ...[1, 0, 0, 0, 1, 0, 0, 0, 1],
+    ]);
+    const html = render(
+      buildResultViews(
+        {
+          "attn[head,query,key]": {
+            dtype: "float32",
+            shape: [1, 2, 3, 3],
+            data,
+          },
+        },
+        { promptTokens: ["[CLS]", " a", " b"] },
+      ),
+    );
+    expect(html).toContain('data-testid="view-switch"');
+    expect(html).toContain('data-shown="Attention"');
+    expect(html).toMatch(
+      /<button type="button" aria-pressed="true">Attention<\/button><button type="button" aria-pressed="false">Tensor summary<\/button>/,
+    );
+    expect(
+      attrs(html, "data-testid").filter((t) => t!.startsWith("result-")),
+    ).toEqual(["result-attention"]);
+    expect(attrs(html, "data-head")).toEqual(["0", "1", "0"]);
+    expect(html).toContain('<th scope="col">0: &quot;[CLS]&quot;</th>');
+    expect(html).toContain('<th scope="row">2: &quot; b&quot;</th>');
+    const cells = [
+      ...html.matchAll(
+        /data-testid="attention-cell" data-query="(\d)" data-key="(\d)" data-value="([^"]*)">([^<]*)<\/td>/g,
+      ),
+    ].map((m) => [Number(m[1]), Number(m[2]), m[3], m[4]]);
+    expect(cells).toHaveLength(9);
+    expect(cells[0]).toEqual([0, 0, String(data[0]), "0.333"]);
+  });
+
   it("says so when a run saved nothing", () => {
     expect(render([])).toContain("This run saved no tensors.");
   });

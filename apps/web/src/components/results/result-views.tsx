@@ -1,12 +1,14 @@
 "use client";
 import type { ReactNode } from "react";
-import type { ResultView } from "../../results/result-views";
+import type { GenericResultView, ResultView } from "../../results/result-views";
+import { AttentionView } from "./attention-view";
 import { Heatmap } from "./heatmap";
 import { LineChart } from "./line-chart";
 import { LogitLensTable } from "./logit-lens-table";
 import styles from "./results.module.css";
 import { TensorSummary } from "./tensor-summary";
 import { TopKList } from "./top-k-list";
+import { ViewSwitch } from "./view-switch";
 
 type Renderers = {
   [K in ResultView["kind"]]: (props: {
@@ -21,6 +23,16 @@ const RENDERERS: Renderers = {
   "top-k": TopKList,
   line: LineChart,
   tensor: TensorSummary,
+  attention: AttentionResult,
+};
+
+/** What the switch calls each generic view, when an attention view offers it. */
+const GENERIC_LABELS: Record<GenericResultView["kind"], string> = {
+  heatmap: "Heatmap",
+  "logit-lens": "Logit lens",
+  "top-k": "Top tokens",
+  line: "Line chart",
+  tensor: "Tensor summary",
 };
 
 /**
@@ -40,6 +52,26 @@ export function ResultViews({ views }: { views: ResultView[] }) {
         <ViewOf key={`${i}:${view.kind}:${view.name}`} view={view} />
       ))}
     </div>
+  );
+}
+
+/** An attention pattern, switchable to the view any tensor of its shape gets. */
+function AttentionResult({
+  view,
+}: {
+  view: Extract<ResultView, { kind: "attention" }>;
+}) {
+  return (
+    <ViewSwitch
+      name={view.name}
+      choices={[
+        { label: "Attention", content: <AttentionView view={view} /> },
+        {
+          label: GENERIC_LABELS[view.generic.kind],
+          content: <ViewOf view={view.generic} />,
+        },
+      ]}
+    />
   );
 }
 
