@@ -298,7 +298,7 @@ describe("the loupe CLI", () => {
 
     const models = await cli(["models"], env);
     expect(models.stdout).toMatch(
-      /^NAME\s+STATE\s+WORKERS\s+HASH\nfacts-gpt2\s+online\s+1\s+sha256:/,
+      /^NAME\s+STATE\s+WORKERS\s+HASH\nall-minilm-l6-v2\s+online\s+1\s+sha256:\S+\nfacts-gpt2\s+online\s+1\s+sha256:/,
     );
 
     const run = await cli(

@@ -1,7 +1,7 @@
 import { expect, it } from "vitest";
 import { formatImportSummary } from "./format-import-summary.ts";
 
-it("lists every unresolved module with its reason", () => {
+it("lists every unresolved module, unplaced weight and what .source cannot reach, with the reasons", () => {
   const text = formatImportSummary({
     manifestPath: "/m/llama.manifest.json",
     file: {
@@ -30,6 +30,14 @@ it("lists every unresolved module with its reason", () => {
             "2 nodes read it, in 2 modules: which one's parameter it is cannot be told",
         },
       ],
+      unreachable: [
+        {
+          path: "model",
+          call: 1,
+          name: "attention_0",
+          reason: "Attention is a fused operator",
+        },
+      ],
     },
   });
   expect(text).toBe(
@@ -44,6 +52,8 @@ it("lists every unresolved module with its reason", () => {
       "    (model): no output",
       "  parameters  1 weights no module claims (not reachable with .param()):",
       "    onnx::MatMul_12, read by model.a, model.b: 2 nodes read it, in 2 modules: which one's parameter it is cannot be told",
+      "  source      0 operations inside modules (.source); 1 unreachable:",
+      "    model.calls[1].source.attention_0: Attention is a fused operator",
       "",
     ].join("\n"),
   );
