@@ -4,6 +4,7 @@ export {
   createApiServices,
   type ApiConfig,
   type ApiServices,
+  type Mailer,
 } from "./services.ts";
 export type { HealthReport } from "./routers/system-router.ts";
 export type { PartHealth } from "./health/part-health.ts";
@@ -31,6 +32,20 @@ export {
   TooManyLinksError,
 } from "./auth/magic-links.ts";
 export { DEFAULT_QUOTA } from "./auth/default-quota.ts";
+export {
+  DEFAULT_RATE_LIMITS,
+  RateLimitedError,
+  rateLimitSettings,
+  type RateLimit,
+  type RateLimits,
+} from "./auth/rate-limit.ts";
+export {
+  CLIENT_ADDRESS_HEADER,
+  clientAddressFromHeaders,
+  clientAddressOf,
+  parseTrustedProxies,
+  type TrustedProxies,
+} from "./auth/client-address.ts";
 export {
   openRunResult,
   openModelTokenizer,

@@ -7,6 +7,16 @@ import {
   type ResultStorageSettings,
 } from "@loupe/db";
 import { Client, Connection } from "@temporalio/client";
+import { DEFAULT_RATE_LIMITS, type RateLimits } from "./auth/rate-limit.ts";
+
+/** Sends an email (the web app's outbox in development); absent: no email is sent. */
+export interface Mailer {
+  send(message: {
+    to: string;
+    subject: string;
+    text: string;
+  }): Promise<unknown>;
+}
 
 /** Connection settings of the API's services; the app parses them from env. */
 export interface ApiConfig {
@@ -17,6 +27,10 @@ export interface ApiConfig {
   readonly platformTaskQueue?: string;
   /** Where results are read from (default PostgreSQL; see resultStorageSettings). */
   readonly resultStorage?: ResultStorageSettings;
+  /** Limits on sign-in, sign-up and sign-in links (default DEFAULT_RATE_LIMITS; see rateLimitSettings). */
+  readonly rateLimits?: RateLimits;
+  /** How account emails go out (sign-up to a taken address); absent: none do. */
+  readonly mailer?: Mailer;
 }
 
 /** Long-lived clients the API's procedures use: one set per server process. */
@@ -31,6 +45,8 @@ export interface ApiServices {
   /** Wakes long polls (runs.status with waitMs) at their run's next event. */
   readonly streamWaiter: StreamWaiter;
   readonly results: ResultStorage;
+  readonly rateLimits: RateLimits;
+  readonly mailer?: Mailer;
   close(): Promise<void>;
 }
 
@@ -58,6 +74,8 @@ export function createApiServices(config: ApiConfig): ApiServices {
       ? { platformTaskQueue: config.platformTaskQueue }
       : {},
     streamWaiter,
+    rateLimits: config.rateLimits ?? DEFAULT_RATE_LIMITS,
+    ...(config.mailer ? { mailer: config.mailer } : {}),
     async close() {
       await streamWaiter.close();
       await connection.close();

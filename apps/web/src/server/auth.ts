@@ -1,10 +1,12 @@
 import "server-only";
 import {
   accountOfOAuthIdentity,
+  clientAddressFromHeaders,
+  RateLimitedError,
   signInWithMagicLink,
   signInWithPassword,
 } from "@loupe/api";
-import NextAuth from "next-auth";
+import NextAuth, { CredentialsSignin } from "next-auth";
 import Credentials from "next-auth/providers/credentials";
 import GitHub from "next-auth/providers/github";
 import type { Provider } from "next-auth/providers";
@@ -17,23 +19,33 @@ import { getApiServices } from "./api-services";
  * cookie (Auth.js requires JWT sessions with credentials); the token's subject
  * is the Loupe account id, and every domain fact about the account is an event.
  */
+/** A client that failed too many sign-ins lately (the sign-in form says so). */
+export class SignInThrottled extends CredentialsSignin {
+  override code = "rate_limited";
+}
+
 const providers: Provider[] = [
   Credentials({
     credentials: {
       email: { label: "Email", type: "email" },
       password: { label: "Password", type: "password" },
     },
-    async authorize(credentials) {
+    async authorize(credentials, request) {
       const email =
         typeof credentials.email === "string" ? credentials.email : "";
       const password =
         typeof credentials.password === "string" ? credentials.password : "";
       if (!email || !password) return null;
-      const account = await signInWithPassword(
-        getApiServices().db,
+      const { db, rateLimits } = getApiServices();
+      const account = await signInWithPassword(db, {
         email,
         password,
-      );
+        client: clientAddressFromHeaders(request.headers),
+        limits: rateLimits,
+      }).catch((error: unknown) => {
+        if (error instanceof RateLimitedError) throw new SignInThrottled();
+        throw error;
+      });
       return (
         account && {
           id: account.userId,

@@ -7,6 +7,12 @@ import {
 } from "@loupe/db";
 import { DEFAULT_QUOTA } from "./default-quota.ts";
 import { hashPassword, verifyPassword } from "./passwords.ts";
+import {
+  DEFAULT_RATE_LIMITS,
+  returnRateLimitHit,
+  takeRateLimitHit,
+  type RateLimits,
+} from "./rate-limit.ts";
 
 /** Raised when an email already has an account. */
 export class EmailTakenError extends Error {
@@ -62,20 +68,40 @@ export async function createPasswordAccount(
   return { userId };
 }
 
-/** The account a password signs in to, or null (unknown email or wrong password). */
+/**
+ * The account a password signs in to, or null (unknown email or wrong
+ * password). Each attempt takes a hit from the client's sign-in limit before
+ * any password is checked (RateLimitedError once it is used up); a success
+ * gives its hit back, so the limit counts failures.
+ */
 export async function signInWithPassword(
   db: Database,
-  email: string,
-  password: string,
+  input: {
+    email: string;
+    password: string;
+    client: string;
+    limits?: RateLimits;
+  },
 ): Promise<{ userId: string; email: string; name: string } | null> {
+  const key = `sign-in:client:${input.client}`;
+  await takeRateLimitHit(
+    db,
+    key,
+    (input.limits ?? DEFAULT_RATE_LIMITS).signInPerClient,
+    `failed sign-ins from ${input.client}`,
+  );
   const credential = await db.authCredential.findUnique({
-    where: { email: normalize(email) },
+    where: { email: normalize(input.email) },
   });
-  if (!credential || !(await verifyPassword(password, credential.passwordHash)))
+  if (
+    !credential ||
+    !(await verifyPassword(input.password, credential.passwordHash))
+  )
     return null;
   const account = await db.account.findUniqueOrThrow({
     where: { id: credential.userId },
   });
+  await returnRateLimitHit(db, key);
   return { userId: account.id, email: account.email, name: account.name };
 }
 

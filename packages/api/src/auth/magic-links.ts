@@ -1,5 +1,11 @@
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import {
+  DEFAULT_RATE_LIMITS,
+  RateLimitedError,
+  takeRateLimitHit,
+  type RateLimits,
+} from "./rate-limit.ts";
+import {
   appendDomainEvents,
   domainEvents,
   streams,
@@ -8,16 +14,19 @@ import {
 
 /** How long a sign-in link works. */
 export const MAGIC_LINK_TTL_MS = 15 * 60_000;
-/** At most this many links per email an hour: a mailbox is not a target. */
-const MAX_LINKS_PER_HOUR = 5;
 
-/** Raised when an email asked for too many sign-in links. */
+/** Raised when an email was sent too many sign-in links: a mailbox is not a target. */
 export class TooManyLinksError extends Error {
   override readonly name = "TooManyLinksError";
   readonly code = "TOO_MANY_LINKS";
-  constructor(email: string) {
+  constructor(
+    readonly email: string,
+    readonly retryAfterSeconds: number,
+    options: { cause: RateLimitedError },
+  ) {
     super(
-      `${MAX_LINKS_PER_HOUR} sign-in links were sent to ${email} in the last hour: use one of them, or wait`,
+      `${options.cause.limit.max} sign-in links were sent to ${email} lately: use one of them, or try again in ${retryAfterSeconds} s`,
+      options,
     );
   }
 }
@@ -29,17 +38,35 @@ const normalize = (email: string) => email.trim().toLowerCase();
 /**
  * A one-time sign-in link's token for `email` (an account is created on first
  * use if the email has none). Only the token's hash is stored; the caller
- * mails the token and forgets it.
+ * mails the token and forgets it. Limited per client (RateLimitedError: one
+ * client cannot mail many people) and per email (TooManyLinksError), both
+ * exactly under concurrency (takeRateLimitHit).
  */
 export async function createMagicLink(
   db: Database,
   rawEmail: string,
+  options: { client: string; limits?: RateLimits },
 ): Promise<{ token: string; email: string; expiresAt: Date }> {
   const email = normalize(rawEmail);
-  const recent = await db.magicLink.count({
-    where: { email, createdAt: { gte: new Date(Date.now() - 3_600_000) } },
+  const limits = options.limits ?? DEFAULT_RATE_LIMITS;
+  await takeRateLimitHit(
+    db,
+    `links:client:${options.client}`,
+    limits.linksPerClient,
+    `sign-in links asked for from ${options.client}`,
+  );
+  await takeRateLimitHit(
+    db,
+    `links:email:${email}`,
+    limits.linksPerEmail,
+    `sign-in links sent to ${email}`,
+  ).catch((error: unknown) => {
+    if (error instanceof RateLimitedError)
+      throw new TooManyLinksError(email, error.retryAfterSeconds, {
+        cause: error,
+      });
+    throw error;
   });
-  if (recent >= MAX_LINKS_PER_HOUR) throw new TooManyLinksError(email);
   const token = randomBytes(32).toString("base64url");
   const expiresAt = new Date(Date.now() + MAGIC_LINK_TTL_MS);
   await db.magicLink.create({

@@ -1,7 +1,8 @@
 import { quotaStanding } from "@loupe/db";
 import { z } from "zod";
 import { createPasswordAccount } from "../auth/accounts.ts";
-import { toApiError } from "../errors.ts";
+import { RateLimitedError, takeRateLimitHit } from "../auth/rate-limit.ts";
+import { LoupeError, toApiError } from "../errors.ts";
 import { publicProcedure, router, signedInProcedure } from "../trpc.ts";
 
 /** The caller's own account: sign-up with a password, and who am I. */
@@ -15,10 +16,19 @@ export const accountRouter = router({
       }),
     )
     .mutation(async ({ ctx, input }) => {
-      const { userId } = await createPasswordAccount(
-        ctx.services.db,
-        input,
-      ).catch(toApiError);
+      const { db, rateLimits } = ctx.services;
+      // A request with an API key is its account's, under its quotas; anonymous
+      // sign-ups are limited per client.
+      if (ctx.principal?.via.kind !== "api-key")
+        await takeRateLimitHit(
+          db,
+          `sign-up:client:${ctx.clientAddress}`,
+          rateLimits.signUpPerClient,
+          `sign-ups from ${ctx.clientAddress}`,
+        ).catch(toRateLimitedApiError);
+      const { userId } = await createPasswordAccount(db, input).catch(
+        toApiError,
+      );
       return { userId };
     }),
 
@@ -39,3 +49,19 @@ export const accountRouter = router({
     };
   }),
 });
+
+/** RateLimitedError as the client sees it: 429 with when to retry. */
+export function toRateLimitedApiError(error: unknown): never {
+  if (error instanceof RateLimitedError)
+    throw new LoupeError(
+      "TOO_MANY_REQUESTS",
+      {
+        code: error.code,
+        max: error.limit.max,
+        windowSeconds: error.limit.windowMs / 1000,
+        retryAfterSeconds: error.retryAfterSeconds,
+      },
+      error.message,
+    );
+  throw error;
+}

@@ -1,7 +1,13 @@
 "use server";
 import { formText } from "../form-fields";
-import { createMagicLink } from "@loupe/api";
-import { AuthError } from "next-auth";
+import {
+  clientAddressFromHeaders,
+  createApiContext,
+  createCaller,
+  createMagicLink,
+} from "@loupe/api";
+import { AuthError, CredentialsSignin } from "next-auth";
+import { headers } from "next/headers";
 import { getApiServices } from "../api-services";
 import { sendEmail } from "../outbox";
 import { requestOrigin } from "../request-origin";
@@ -27,14 +33,24 @@ export async function signInAction(form: FormData) {
     // A successful sign-in "throws" Next's redirect; only Auth.js errors are failures.
     if (error instanceof AuthError)
       backWith(`/signin?callbackUrl=${encodeURIComponent(callbackUrl)}`, {
-        error: "That email and password do not match an account.",
+        error:
+          error instanceof CredentialsSignin && error.code === "rate_limited"
+            ? "Too many failed sign-ins from your address: wait a few minutes, or ask for a sign-in link."
+            : "That email and password do not match an account.",
       });
     throw error;
   }
 }
 
 export async function signUpAction(form: FormData) {
-  const caller = await getServerCaller();
+  // Sign-ups are limited per client address: the caller carries it.
+  const caller = createCaller(
+    createApiContext(
+      getApiServices(),
+      null,
+      clientAddressFromHeaders(await headers()),
+    ),
+  );
   const input = {
     email: formText(form, "email").trim(),
     name: formText(form, "name"),
@@ -86,7 +102,10 @@ export async function sendMagicLinkAction(form: FormData) {
     backWith("/signin", { error: `"${email}" is not an email address` });
   let link: Awaited<ReturnType<typeof createMagicLink>>;
   try {
-    link = await createMagicLink(getApiServices().db, email);
+    link = await createMagicLink(getApiServices().db, email, {
+      client: clientAddressFromHeaders(await headers()),
+      limits: getApiServices().rateLimits,
+    });
   } catch (error) {
     backWith("/signin", {
       error: error instanceof Error ? error.message : String(error),
