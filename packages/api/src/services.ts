@@ -8,15 +8,9 @@ import {
 } from "@loupe/db";
 import { Client, Connection } from "@temporalio/client";
 import { DEFAULT_RATE_LIMITS, type RateLimits } from "./auth/rate-limit.ts";
+import type { Mailer } from "./auth/mailer.ts";
 
-/** Sends an email (the web app's outbox in development); absent: no email is sent. */
-export interface Mailer {
-  send(message: {
-    to: string;
-    subject: string;
-    text: string;
-  }): Promise<unknown>;
-}
+export type { Mailer } from "./auth/mailer.ts";
 
 /** Connection settings of the API's services; the app parses them from env. */
 export interface ApiConfig {

@@ -5,6 +5,7 @@ import {
   streams,
   type Database,
 } from "@loupe/db";
+import type { Mailer } from "./mailer.ts";
 import { DEFAULT_QUOTA } from "./default-quota.ts";
 import { hashPassword, verifyPassword } from "./passwords.ts";
 import {
@@ -14,7 +15,10 @@ import {
   type RateLimits,
 } from "./rate-limit.ts";
 
-/** Raised when an email already has an account. */
+/**
+ * Raised when an email already has an account: for seeding and tests; the API
+ * never answers it (signUpWithPassword).
+ */
 export class EmailTakenError extends Error {
   override readonly name = "EmailTakenError";
   readonly code = "EMAIL_TAKEN";
@@ -69,8 +73,41 @@ export async function createPasswordAccount(
 }
 
 /**
+ * A hash no password matches, checked for unknown emails: a sign-in then
+ * costs one scrypt whether or not the email has an account, so its time does
+ * not tell (accounts.int.test.ts measures it).
+ */
+const DUMMY_PASSWORD_HASH = hashPassword(randomUUID());
+
+/**
+ * Signs up with a password without telling whether the email has an account
+ * (sign-up answers the same, in the same time): a new email gets its account;
+ * for a taken one the owner is emailed instead (when a mailer is configured),
+ * and the answer's userId names no account.
+ */
+export async function signUpWithPassword(
+  db: Database,
+  input: { email: string; name: string; password: string },
+  mailer: Mailer | undefined,
+): Promise<{ userId: string }> {
+  try {
+    return await createPasswordAccount(db, input);
+  } catch (error) {
+    if (!(error instanceof EmailTakenError)) throw error;
+    // As long as creating it would have taken.
+    await hashPassword(input.password);
+    await mailer?.send({
+      to: normalize(input.email),
+      subject: "Your Loupe account",
+      text: `Someone, perhaps you, tried to create a Loupe account with this email address. It already has one.\r\n\r\nTo use it, sign in with your password, or ask for a sign-in link on the sign-in page. If this was not you, ignore this email: nothing about your account has changed.`,
+    });
+    return { userId: randomUUID() };
+  }
+}
+
+/**
  * The account a password signs in to, or null (unknown email or wrong
- * password). Each attempt takes a hit from the client's sign-in limit before
+ * password, told apart neither by the answer nor by its time). Each attempt takes a hit from the client's sign-in limit before
  * any password is checked (RateLimitedError once it is used up); a success
  * gives its hit back, so the limit counts failures.
  */
@@ -93,11 +130,11 @@ export async function signInWithPassword(
   const credential = await db.authCredential.findUnique({
     where: { email: normalize(input.email) },
   });
-  if (
-    !credential ||
-    !(await verifyPassword(input.password, credential.passwordHash))
-  )
-    return null;
+  const matches = await verifyPassword(
+    input.password,
+    credential?.passwordHash ?? (await DUMMY_PASSWORD_HASH),
+  );
+  if (!credential || !matches) return null;
   const account = await db.account.findUniqueOrThrow({
     where: { id: credential.userId },
   });

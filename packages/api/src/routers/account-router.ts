@@ -1,6 +1,6 @@
 import { quotaStanding } from "@loupe/db";
 import { z } from "zod";
-import { createPasswordAccount } from "../auth/accounts.ts";
+import { signUpWithPassword } from "../auth/accounts.ts";
 import { RateLimitedError, takeRateLimitHit } from "../auth/rate-limit.ts";
 import { LoupeError, toApiError } from "../errors.ts";
 import { publicProcedure, router, signedInProcedure } from "../trpc.ts";
@@ -26,9 +26,12 @@ export const accountRouter = router({
           rateLimits.signUpPerClient,
           `sign-ups from ${ctx.clientAddress}`,
         ).catch(toRateLimitedApiError);
-      const { userId } = await createPasswordAccount(db, input).catch(
-        toApiError,
-      );
+      // The same answer whether or not the email has an account (its owner is emailed).
+      const { userId } = await signUpWithPassword(
+        db,
+        input,
+        ctx.services.mailer,
+      ).catch(toApiError);
       return { userId };
     }),
 

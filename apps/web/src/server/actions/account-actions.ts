@@ -9,7 +9,7 @@ import {
 import { AuthError, CredentialsSignin } from "next-auth";
 import { headers } from "next/headers";
 import { getApiServices } from "../api-services";
-import { sendEmail } from "../outbox";
+import { canSendEmail, sendEmail } from "../outbox";
 import { requestOrigin } from "../request-origin";
 import { redirect } from "next/navigation";
 import { getServerCaller } from "../caller";
@@ -43,10 +43,12 @@ export async function signInAction(form: FormData) {
 }
 
 export async function signUpAction(form: FormData) {
-  // Sign-ups are limited per client address: the caller carries it.
+  // Sign-ups are limited per client address, and a taken email's owner is
+  // emailed: the caller carries both.
+  const services = getApiServices();
   const caller = createCaller(
     createApiContext(
-      getApiServices(),
+      canSendEmail() ? { ...services, mailer: { send: sendEmail } } : services,
       null,
       clientAddressFromHeaders(await headers()),
     ),
@@ -61,11 +63,21 @@ export async function signUpAction(form: FormData) {
   } catch (error) {
     backWith("/signup", { error: describeError(error) });
   }
-  await signIn("credentials", {
-    email: input.email,
-    password: input.password,
-    redirectTo: "/apply",
-  });
+  try {
+    await signIn("credentials", {
+      email: input.email,
+      password: input.password,
+      redirectTo: "/apply",
+    });
+  } catch (error) {
+    // The email had an account already (sign-up said nothing of it; its
+    // owner got an email), and this is not its password.
+    if (error instanceof AuthError)
+      backWith("/signin", {
+        notice: `If ${input.email} already had an account, we emailed it: sign in with its password, or ask for a sign-in link.`,
+      });
+    throw error;
+  }
 }
 
 export async function signOutAction() {
