@@ -50,7 +50,16 @@ export {
   openRunResult,
   openModelTokenizer,
 } from "./results/result-download.ts";
-export { LoupeError } from "./errors.ts";
+export {
+  LoupeError,
+  isDatabaseUnavailable,
+  DATABASE_RETRY_AFTER_S,
+} from "./errors.ts";
+export {
+  findUnstorableString,
+  describeUnstorableString,
+  type UnstorableString,
+} from "./http/find-unstorable-string.ts";
 export {
   maxRequestBytes,
   withLimitedBody,

@@ -1,7 +1,11 @@
 import { initTRPC, TRPCError } from "@trpc/server";
 import type { ApiKeyScope, Principal } from "./auth/principal.ts";
 import type { ApiContext } from "./context.ts";
-import { LoupeError } from "./errors.ts";
+import { databaseUnavailable, LoupeError } from "./errors.ts";
+import {
+  describeUnstorableString,
+  findUnstorableString,
+} from "./http/find-unstorable-string.ts";
 
 const t = initTRPC.context<ApiContext>().create({
   errorFormatter({ shape, error }) {
@@ -21,11 +25,33 @@ const t = initTRPC.context<ApiContext>().create({
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
-/** Anyone, signed in or not. */
-export const publicProcedure = t.procedure;
+/**
+ * Anyone, signed in or not; the base of every procedure. Refuses, before the
+ * procedure's own schema, input holding a string PostgreSQL cannot store (a
+ * NUL, a lone surrogate): a 400 naming the field, for every procedure at once.
+ * A database that cannot be reached is a 503 (SERVICE_UNAVAILABLE, the
+ * client may retry), not an internal error.
+ */
+export const publicProcedure = t.procedure.use(
+  async ({ getRawInput, next }) => {
+    const found = findUnstorableString(await getRawInput());
+    if (found)
+      throw new LoupeError(
+        "BAD_REQUEST",
+        { code: "UNSTORABLE_STRING", path: found.path, problem: found.problem },
+        describeUnstorableString(found),
+      );
+    const result = await next();
+    if (!result.ok) {
+      const unavailable = databaseUnavailable(result.error);
+      if (unavailable) throw unavailable;
+    }
+    return result;
+  },
+);
 
 /** A signed-in account (session or API key). */
-export const signedInProcedure = t.procedure.use(({ ctx, next }) => {
+export const signedInProcedure = publicProcedure.use(({ ctx, next }) => {
   if (!ctx.principal)
     throw new TRPCError({ code: "UNAUTHORIZED", message: "sign in first" });
   return next({ ctx: { ...ctx, principal: ctx.principal } });

@@ -5,6 +5,7 @@ import { readAll } from "../results/read-all";
 import { tensorsToJson } from "../results/tensors-to-json";
 import { getApiServices } from "../server/api-services";
 import { principalOf } from "../server/principal";
+import { failureResponse } from "./failure-response";
 
 /**
  * GET /api/runs/<runId>/result: the run's saved values as a safetensors file,
@@ -57,6 +58,8 @@ export async function runResultEndpoint(
   } catch (error) {
     if (error instanceof TRPCError && error.code === "NOT_FOUND")
       return Response.json({ error: error.message }, { status: 404 });
+    const failure = failureResponse(error);
+    if (failure) return failure;
     throw error;
   }
 }

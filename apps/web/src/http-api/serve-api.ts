@@ -1,3 +1,4 @@
+import { describeUnstorableString, findUnstorableString } from "@loupe/api";
 import { runResultEndpoint } from "./run-result-endpoint";
 import { tokenizerEndpoint } from "./tokenizer-endpoint";
 import { trpcEndpoint } from "./trpc-endpoint";
@@ -15,20 +16,34 @@ export type ApiHandler = (req: Request) => Promise<Response>;
  *
  * Returns the endpoint for a method and path, or null for a path that is not
  * the API's (Next.js serves it). Throws URIError for a path whose escapes do
- * not decode.
+ * not decode, or BadPathError for a path segment that holds a string no
+ * column can store (a NUL, a lone surrogate): both are 400s.
  */
 export function apiRoute(method: string, pathname: string): ApiHandler | null {
   if (pathname.startsWith("/api/trpc/")) return trpcEndpoint;
   const reading = method === "GET" || method === "HEAD";
   const result = /^\/api\/runs\/([^/]+)\/result$/.exec(pathname);
   if (result && reading) {
-    const runId = decodeURIComponent(result[1]!);
+    const runId = decodePathSegment(result[1]!, "runId");
     return (req) => runResultEndpoint(req, runId);
   }
   const tokenizer = /^\/api\/models\/([^/]+)\/tokenizer$/.exec(pathname);
   if (tokenizer && reading) {
-    const name = decodeURIComponent(tokenizer[1]!);
+    const name = decodePathSegment(tokenizer[1]!, "name");
     return () => tokenizerEndpoint(name);
   }
   return null;
+}
+
+/** A path segment that decodes to a string no column can store. */
+export class BadPathError extends Error {
+  override readonly name = "BadPathError";
+}
+
+/** A decoded path segment, refused (BadPathError) when it is no storable string. */
+function decodePathSegment(segment: string, name: string): string {
+  const value = decodeURIComponent(segment);
+  const found = findUnstorableString(value, name);
+  if (found) throw new BadPathError(describeUnstorableString(found));
+  return value;
 }

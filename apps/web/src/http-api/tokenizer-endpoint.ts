@@ -2,6 +2,7 @@ import { openModelTokenizer } from "@loupe/api";
 import { TRPCError } from "@trpc/server";
 import { readAll } from "../results/read-all";
 import { getApiServices } from "../server/api-services";
+import { failureResponse } from "./failure-response";
 
 /**
  * GET /api/models/<name>/tokenizer: the hosted model's tokenizer.json (public,
@@ -20,6 +21,8 @@ export async function tokenizerEndpoint(name: string): Promise<Response> {
   } catch (error) {
     if (error instanceof TRPCError && error.code === "NOT_FOUND")
       return Response.json({ error: error.message }, { status: 404 });
+    const failure = failureResponse(error);
+    if (failure) return failure;
     throw error;
   }
 }

@@ -12,6 +12,26 @@ const schema = z.object({
    * sign-in, since Loupe has no mail server configured.
    */
   LOUPE_OUTBOX_DIR: z.string().min(1).optional(),
+  /**
+   * The interface the server listens on: loopback unless told otherwise (as
+   * the dev stack's PostgreSQL and Temporal); containers set 0.0.0.0.
+   */
+  LOUPE_WEB_HOST: z
+    .string()
+    .regex(/^[0-9A-Za-z.:[\]-]+$/, "expected a host name or IP address")
+    .default("127.0.0.1"),
+  /** The most procedures one batched tRPC request may call (the portal's client splits its batches to fit). */
+  LOUPE_MAX_BATCH_PROCEDURES: z.coerce.number().int().min(1).default(20),
+  /**
+   * The largest body a request to a page may declare (form posts, server
+   * actions, Auth.js): refused before Next.js reads it. The API's limit is
+   * the caller's maxRequestBytes.
+   */
+  LOUPE_MAX_PAGE_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(1024 ** 2),
 });
 
 /** The web app's server configuration. */

@@ -9,8 +9,49 @@ import { getWebEnv } from "./env";
 const SECURE_SESSION_COOKIE = /(?:^|;\s*)__Secure-authjs\.session-token/;
 
 /**
+ * Credentials were sent and do not name a caller: an API key that is revoked,
+ * unknown or malformed, or an Authorization header that is not a bearer key.
+ * Answered 401, never read as anonymous (as GitHub's API answers a revoked
+ * token): a script whose key was revoked must learn it, not silently see
+ * only public data.
+ */
+export class InvalidCredentialsError extends Error {
+  override readonly name = "InvalidCredentialsError";
+  readonly code = "INVALID_CREDENTIALS";
+  constructor() {
+    super(
+      "the Authorization header's API key is not valid: it is revoked, unknown or malformed (expected `Bearer loupe_<prefix>_<secret>`)",
+    );
+  }
+}
+
+/** The 401 for InvalidCredentialsError, as a tRPC error body (what the SDK reads). */
+export function invalidCredentialsResponse(
+  error: InvalidCredentialsError,
+): Response {
+  return Response.json(
+    {
+      error: {
+        message: error.message,
+        code: -32001,
+        data: {
+          code: "UNAUTHORIZED",
+          httpStatus: 401,
+          loupe: { code: error.code },
+        },
+      },
+    },
+    {
+      status: 401,
+      headers: { "www-authenticate": 'Bearer error="invalid_token"' },
+    },
+  );
+}
+
+/**
  * Who is calling: a bearer API key (scripts, the SDK) or the Auth.js session
- * (the portal). Null when neither. The session is read from its cookie with
+ * (the portal). Null when neither; InvalidCredentialsError when an
+ * Authorization header is sent that names no caller. The session is read from its cookie with
  * Auth.js's own decoder (the JWT Auth.js wrote, checked and decrypted with
  * AUTH_SECRET), so pages and the API (served outside Next.js) read it alike.
  */
@@ -25,8 +66,10 @@ export async function principalOf(headers: Headers): Promise<Principal | null> {
     });
     sessionUserId = typeof token?.sub === "string" ? token.sub : null;
   }
-  return resolvePrincipal(getApiServices().db, {
+  const principal = await resolvePrincipal(getApiServices().db, {
     authorization,
     sessionUserId,
   });
+  if (authorization && !principal) throw new InvalidCredentialsError();
+  return principal;
 }

@@ -59,7 +59,8 @@ export async function withLimitedBody(
     return request;
   const declared = Number(request.headers.get("content-length") ?? NaN);
   if (declared > max) {
-    // Not read: stop the body's stream, so nothing buffers it.
+    // Not read: cancelling the body's stream discards it (the server's
+    // bridge drops the rest unread, so the client still gets the 413).
     await request.body.cancel().catch(() => {});
     throw new RequestTooLargeError(max, declared);
   }
@@ -106,6 +107,7 @@ export function requestTooLargeResponse(
         },
       },
     },
-    { status: 413 },
+    // The rest of the body is not read: this connection takes no more requests.
+    { status: 413, headers: { connection: "close" } },
   );
 }

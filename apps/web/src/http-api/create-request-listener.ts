@@ -1,0 +1,136 @@
+import type {
+  IncomingMessage,
+  RequestListener,
+  ServerResponse,
+} from "node:http";
+import { principalOf } from "../server/principal";
+import { failureResponse } from "./failure-response";
+import { sendFetchResponse, toFetchRequest } from "./node-bridge";
+import {
+  API_CONTENT_SECURITY_POLICY,
+  COMMON_SECURITY_HEADERS,
+  createNonce,
+  pageContentSecurityPolicy,
+} from "./security-headers";
+import { apiRoute } from "./serve-api";
+
+/** What the web app's request listener needs. */
+export interface RequestListenerOptions {
+  /** Serves every request that is not the API's: Next.js's request handler. */
+  readonly handleWithNext: (
+    req: IncomingMessage,
+    res: ServerResponse,
+  ) => Promise<void>;
+  /** Development: the pages' CSP allows what Next.js's hot reload needs. */
+  readonly dev: boolean;
+  /** The largest body a request for Next.js may declare (LOUPE_MAX_PAGE_BODY_BYTES). */
+  readonly maxPageBodyBytes: number;
+}
+
+/**
+ * The web app's request listener: every response gets the security headers
+ * (a page its own CSP nonce, which Next.js reads from the request's
+ * content-security-policy header and puts on its scripts); the API's
+ * endpoints (src/http-api) answer their paths; everything else goes to
+ * Next.js, once its body is known to fit LOUPE_MAX_PAGE_BODY_BYTES.
+ *
+ * @example
+ *   createServer(createRequestListener({ handleWithNext, dev, maxPageBodyBytes }))
+ */
+export function createRequestListener(
+  options: RequestListenerOptions,
+): RequestListener {
+  return (req, res) => {
+    for (const [name, value] of Object.entries(COMMON_SECURITY_HEADERS))
+      res.setHeader(name, value);
+    // The API's, until servePage gives a page its own.
+    res.setHeader("content-security-policy", API_CONTENT_SECURITY_POLICY);
+    const pathname = (req.url ?? "/").split("?", 1)[0]!;
+    let answer: Promise<Response>;
+    try {
+      const endpoint = apiRoute(req.method ?? "GET", pathname);
+      if (!endpoint) {
+        servePage(req, res, options).catch((error: unknown) => {
+          console.error(`[web] ${req.method} ${pathname}:`, error);
+          if (res.headersSent) res.destroy();
+          else sendJson(res, 500, "internal server error");
+        });
+        return;
+      }
+      answer = endpoint(toFetchRequest(req, res));
+    } catch (error) {
+      // A path whose escapes do not decode or hold a NUL, a Host header that is no host.
+      sendJson(res, 400, `bad request: ${(error as Error).message}`);
+      return;
+    }
+    answer
+      .catch((error: unknown) => {
+        const failure = failureResponse(error);
+        if (failure) return failure;
+        throw error;
+      })
+      .then((response) => sendFetchResponse(req, res, response))
+      .catch((error: unknown) => {
+        console.error(`[api] ${req.method} ${pathname}:`, error);
+        if (res.headersSent) res.destroy();
+        else sendJson(res, 500, "internal server error");
+      });
+  };
+}
+
+/**
+ * Hands a request to Next.js with a fresh CSP nonce, unless its body could
+ * cost more than a page may (a body must declare its length, as browsers'
+ * forms and fetches do, at most maxPageBodyBytes; refused unread), or it
+ * carries an Authorization header that names no caller (a revoked API key
+ * is a 401 on a page too, never read as anonymous).
+ */
+async function servePage(
+  req: IncomingMessage,
+  res: ServerResponse,
+  options: RequestListenerOptions,
+): Promise<void> {
+  const length = req.headers["content-length"];
+  const chunked = req.headers["transfer-encoding"] !== undefined;
+  if (chunked && length === undefined) {
+    res.setHeader("connection", "close");
+    sendJson(
+      res,
+      411,
+      "a request body for a page must declare its Content-Length",
+    );
+    return;
+  }
+  if (length !== undefined && Number(length) > options.maxPageBodyBytes) {
+    res.setHeader("connection", "close");
+    sendJson(
+      res,
+      413,
+      `the request body has ${length} bytes, and a page accepts at most ${options.maxPageBodyBytes} (LOUPE_MAX_PAGE_BODY_BYTES)`,
+    );
+    return;
+  }
+  if (req.headers.authorization !== undefined) {
+    try {
+      await principalOf(
+        new Headers({ authorization: req.headers.authorization }),
+      );
+    } catch (error) {
+      const failure = failureResponse(error);
+      if (!failure) throw error;
+      await sendFetchResponse(req, res, failure);
+      return;
+    }
+  }
+  const policy = pageContentSecurityPolicy(createNonce(), options.dev);
+  // Next.js reads the nonce from the request's header; the client's own is replaced.
+  req.headers["content-security-policy"] = policy;
+  delete req.headers["content-security-policy-report-only"];
+  res.setHeader("content-security-policy", policy);
+  void options.handleWithNext(req, res);
+}
+
+function sendJson(res: ServerResponse, status: number, error: string): void {
+  res.writeHead(status, { "content-type": "application/json" });
+  res.end(JSON.stringify({ error }));
+}
