@@ -202,6 +202,11 @@ const MATRIX: Record<string, Case[]> = {
       expect: everyone,
     },
   ],
+  // Each caller resets its own password (its sessions and keys end; the
+  // matrix's principals are read from the accounts, not from sessions).
+  "account.resetPassword": [
+    { input: () => ({ newPassword: "a-new-long-password" }), expect: signedIn },
+  ],
   "account.me": [{ input: () => undefined, expect: signedIn }],
   "applications.submit": [
     {
@@ -238,6 +243,21 @@ const MATRIX: Record<string, Case[]> = {
     },
   ],
   "admin.accounts": [{ input: () => undefined, expect: adminOnly }],
+  "admin.disableAccount": [
+    {
+      input: async () => ({
+        userId: await fx.pendingApplicant(),
+        reason: "authz",
+      }),
+      expect: adminOnly,
+    },
+  ],
+  "admin.enableAccount": [
+    {
+      input: async () => ({ userId: await fx.pendingApplicant() }),
+      expect: adminOnly,
+    },
+  ],
   "admin.setQuota": [
     {
       input: () => ({

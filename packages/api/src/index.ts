@@ -13,6 +13,7 @@ export {
   resolvePrincipal,
   principalOfUser,
   principalOfApiKey,
+  principalOfSession,
   API_KEY_SCOPES,
   ADMIN_API_KEY_SCOPES,
   DEFAULT_API_KEY_SCOPES,
@@ -32,6 +33,12 @@ export {
   TooManyLinksError,
 } from "./auth/magic-links.ts";
 export { DEFAULT_QUOTA } from "./auth/default-quota.ts";
+export {
+  AccountDisabledError,
+  endSession,
+  SESSION_MAX_AGE_S,
+  startSession,
+} from "./auth/sessions.ts";
 export {
   DEFAULT_RATE_LIMITS,
   RateLimitedError,

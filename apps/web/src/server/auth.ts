@@ -2,7 +2,10 @@ import "server-only";
 import {
   accountOfOAuthIdentity,
   clientAddressFromHeaders,
+  endSession,
   RateLimitedError,
+  SESSION_MAX_AGE_S,
+  startSession,
   signInWithMagicLink,
   signInWithPassword,
 } from "@loupe/api";
@@ -81,14 +84,20 @@ if (process.env.AUTH_GITHUB_ID && process.env.AUTH_GITHUB_SECRET)
 
 export const { handlers, auth, signIn, signOut } = NextAuth({
   providers,
-  session: { strategy: "jwt" },
+  session: { strategy: "jwt", maxAge: SESSION_MAX_AGE_S },
   // The portal's own pages (a plain form posting to a server action).
   pages: { signIn: "/signin" },
   // The portal runs behind whatever host it is served on (loopback, a proxy).
   trustHost: true,
+  events: {
+    async signOut(message) {
+      const sid = "token" in message ? message.token?.sid : undefined;
+      if (typeof sid === "string") await endSession(getApiServices().db, sid);
+    },
+  },
   callbacks: {
     async jwt({ token, user, account, profile }) {
-      if (account && account.provider !== "credentials") {
+      if (account && (account.type === "oauth" || account.type === "oidc")) {
         // OAuth: the Loupe account linked to this identity (created on first sign-in).
         token.sub = await accountOfOAuthIdentity(getApiServices().db, {
           provider: account.provider,
@@ -97,6 +106,9 @@ export const { handlers, auth, signIn, signOut } = NextAuth({
           name: profile?.name ?? user?.name ?? "",
         });
       } else if (user?.id) token.sub = user.id;
+      // Signing in (not a later read of the cookie): a new revocable session.
+      if (user && token.sub)
+        token.sid = await startSession(getApiServices().db, token.sub);
       return token;
     },
     session({ session, token }) {

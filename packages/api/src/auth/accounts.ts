@@ -138,6 +138,7 @@ export async function signInWithPassword(
   const account = await db.account.findUniqueOrThrow({
     where: { id: credential.userId },
   });
+  if (account.disabledAt) return null;
   await returnRateLimitHit(db, key);
   return { userId: account.id, email: account.email, name: account.name };
 }

@@ -107,5 +107,6 @@ export async function signInWithMagicLink(
     );
     account = await db.account.findUniqueOrThrow({ where: { id: userId } });
   }
+  if (account.disabledAt) return null;
   return { userId: account.id, email: account.email, name: account.name };
 }

@@ -38,13 +38,13 @@ export interface Principal {
       };
 }
 
-/** The principal of a signed-in account (null when the account does not exist). */
+/** The principal of an account (null when it does not exist or is disabled). */
 export async function principalOfUser(
   db: Database,
   userId: string,
 ): Promise<Principal | null> {
   const account = await db.account.findUnique({ where: { id: userId } });
-  return account
+  return account && !account.disabledAt
     ? {
         userId,
         role: account.role as Principal["role"],
@@ -135,14 +135,49 @@ async function recordKeyUse(
 }
 
 /**
+ * The principal of a session cookie's account and session id: null unless the
+ * session (startSession) is live — not signed out, not revoked (a password
+ * reset, a disabled account), not expired — and the account is enabled. One
+ * query a request, in place of reading the account alone.
+ */
+export async function principalOfSession(
+  db: Database,
+  session: { userId: string; sessionId: string },
+): Promise<Principal | null> {
+  const [account] = await db.$queryRaw<{ role: string; access: string }[]>`
+    SELECT a.role, a.access FROM sessions s JOIN accounts a ON a.id = s.user_id
+     WHERE s.id = ${session.sessionId} AND s.user_id = ${session.userId}
+       AND s.revoked_at IS NULL AND s.expires_at > now() AND a.disabled_at IS NULL`;
+  return account
+    ? {
+        userId: session.userId,
+        role: account.role as Principal["role"],
+        access: account.access as Principal["access"],
+        via: { kind: "session" },
+      }
+    : null;
+}
+
+/**
  * Resolves a request's principal: a bearer API key wins (scripts), else the
- * signed-in session's account (the portal).
+ * signed-in session's account (the portal): its cookie's subject and session
+ * id (`sid`). A cookie without a session id (written before sessions could be
+ * revoked) names nobody.
  */
 export async function resolvePrincipal(
   db: Database,
-  from: { authorization?: string | null; sessionUserId?: string | null },
+  from: {
+    authorization?: string | null;
+    sessionUserId?: string | null;
+    sessionId?: string | null;
+  },
 ): Promise<Principal | null> {
   const bearer = from.authorization?.match(/^Bearer\s+(\S+)$/i)?.[1];
   if (bearer) return principalOfApiKey(db, bearer);
-  return from.sessionUserId ? principalOfUser(db, from.sessionUserId) : null;
+  return from.sessionUserId && from.sessionId
+    ? principalOfSession(db, {
+        userId: from.sessionUserId,
+        sessionId: from.sessionId,
+      })
+    : null;
 }

@@ -1,9 +1,16 @@
-import { quotaStanding } from "@loupe/db";
+import { domainEvents, quotaStanding, streams } from "@loupe/db";
 import { z } from "zod";
 import { signUpWithPassword } from "../auth/accounts.ts";
 import { RateLimitedError, takeRateLimitHit } from "../auth/rate-limit.ts";
 import { LoupeError, toApiError } from "../errors.ts";
-import { publicProcedure, router, signedInProcedure } from "../trpc.ts";
+import { hashPassword } from "../auth/passwords.ts";
+import { revokeAccountAccess } from "../auth/sessions.ts";
+import {
+  publicProcedure,
+  router,
+  sessionProcedure,
+  signedInProcedure,
+} from "../trpc.ts";
 
 /** The caller's own account: sign-up with a password, and who am I. */
 export const accountRouter = router({
@@ -33,6 +40,43 @@ export const accountRouter = router({
         ctx.services.mailer,
       ).catch(toApiError);
       return { userId };
+    }),
+
+  /**
+   * Sets a new password for the signed-in account (a session: its owner,
+   * perhaps signed in by a sign-in link because the old one is lost) and ends
+   * at once every session, sign-in link and API key of the account, this
+   * session included.
+   */
+  resetPassword: sessionProcedure
+    .input(
+      z.object({
+        newPassword: z.string().min(10, "use at least 10 characters").max(200),
+      }),
+    )
+    .mutation(async ({ ctx, input }) => {
+      const { db } = ctx.services;
+      const { userId } = ctx.principal;
+      const account = await db.account.findUniqueOrThrow({
+        where: { id: userId },
+      });
+      const passwordHash = await hashPassword(input.newPassword);
+      const { revokedKeys } = await revokeAccountAccess(db, {
+        userId,
+        by: userId,
+        events: [
+          domainEvents.event(streams.user(userId), "account.password_reset", {
+            userId,
+          }),
+        ],
+        alsoInTransaction: (tx) =>
+          tx.authCredential.upsert({
+            where: { userId },
+            create: { userId, email: account.email, passwordHash },
+            update: { passwordHash },
+          }),
+      });
+      return { revokedKeys, signedOut: true };
     }),
 
   me: signedInProcedure.query(async ({ ctx }) => {

@@ -9,6 +9,8 @@ import {
 import { z } from "zod";
 import { completeQuota, quotaInput } from "../auth/default-quota.ts";
 import { notFound } from "../errors.ts";
+import { revokeAccountAccess } from "../auth/sessions.ts";
+import { TRPCError } from "@trpc/server";
 import { adminProcedure, router } from "../trpc.ts";
 
 /** Administration: accounts, quotas and what each account has used. */
@@ -24,8 +26,62 @@ export const adminRouter = router({
       role: a.role,
       access: a.access,
       createdAt: a.createdAt,
+      disabledAt: a.disabledAt,
     }));
   }),
+
+  /**
+   * Disables an account: it signs in no more, and its sessions, sign-in links
+   * and API keys end at once (api_key.revoked for each key).
+   */
+  disableAccount: adminProcedure
+    .input(
+      z.object({
+        userId: z.string().min(1),
+        reason: z.string().trim().min(1).max(500),
+      }),
+    )
+    .mutation(async ({ ctx, input }) => {
+      const { db } = ctx.services;
+      if (!(await db.account.findUnique({ where: { id: input.userId } })))
+        throw notFound(`account ${input.userId}`);
+      if (input.userId === ctx.principal.userId)
+        throw new TRPCError({
+          code: "BAD_REQUEST",
+          message: "administrators cannot disable their own account",
+        });
+      const { revokedKeys } = await revokeAccountAccess(db, {
+        userId: input.userId,
+        by: ctx.principal.userId,
+        events: [
+          domainEvents.event(streams.user(input.userId), "account.disabled", {
+            userId: input.userId,
+            by: ctx.principal.userId,
+            reason: input.reason,
+          }),
+        ],
+      });
+      return { userId: input.userId, disabled: true, revokedKeys };
+    }),
+
+  /** Enables a disabled account: it may sign in again (its old sessions and keys stay ended). */
+  enableAccount: adminProcedure
+    .input(z.object({ userId: z.string().min(1) }))
+    .mutation(async ({ ctx, input }) => {
+      const { db } = ctx.services;
+      const account = await db.account.findUnique({
+        where: { id: input.userId },
+      });
+      if (!account) throw notFound(`account ${input.userId}`);
+      if (account.disabledAt)
+        await appendDomainEvents(db, [
+          domainEvents.event(streams.user(input.userId), "account.enabled", {
+            userId: input.userId,
+            by: ctx.principal.userId,
+          }),
+        ]);
+      return { userId: input.userId, disabled: false };
+    }),
 
   setQuota: adminProcedure
     .input(quotaInput.extend({ userId: z.string().min(1) }))

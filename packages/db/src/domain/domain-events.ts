@@ -29,6 +29,27 @@ export const accountCreated = defineEvent({
     role: z.enum(["researcher", "admin"]),
   }),
 });
+/** An administrator disabled an account: it signs in no more; its sessions, links and keys end. */
+export const accountDisabled = defineEvent({
+  type: "account.disabled",
+  version: 1,
+  schema: z.object({ userId: id, by: id, reason: z.string().min(1) }),
+});
+/** An administrator enabled a disabled account again (its old sessions and keys stay ended). */
+export const accountEnabled = defineEvent({
+  type: "account.enabled",
+  version: 1,
+  schema: z.object({ userId: id, by: id }),
+});
+/**
+ * The account's owner set a new password: every session, sign-in link and API
+ * key of the account ended with it. The password is never in the event.
+ */
+export const accountPasswordReset = defineEvent({
+  type: "account.password_reset",
+  version: 1,
+  schema: z.object({ userId: id }),
+});
 export const applicationSubmitted = defineEvent({
   type: "application.submitted",
   version: 1,
@@ -412,6 +433,9 @@ export const modelUnloaded = defineEvent({
 /** Every domain event type, for writing (validated) and reading (parsed). */
 export const domainEvents = new EventCatalog([
   accountCreated,
+  accountDisabled,
+  accountEnabled,
+  accountPasswordReset,
   applicationSubmitted,
   applicationApproved,
   applicationRejected,

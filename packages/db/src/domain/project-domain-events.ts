@@ -262,6 +262,22 @@ async function apply(tx: Transaction, e: DomainEvent, at: Date): Promise<void> {
       });
       return;
     }
+    case "account.disabled":
+      await tx.account.update({
+        where: { id: e.payload.userId },
+        data: { disabledAt: at, updatedAt: at },
+      });
+      return;
+    case "account.enabled":
+      await tx.account.update({
+        where: { id: e.payload.userId },
+        data: { disabledAt: null, updatedAt: at },
+      });
+      return;
+    // Its effects are operational state (sessions, links, the credential)
+    // and the api_key.revoked events beside it.
+    case "account.password_reset":
+      return;
     case "application.submitted": {
       const { userId, ...application } = e.payload;
       await tx.account.update({
