@@ -252,6 +252,18 @@ const MATRIX: Record<string, Case[]> = {
       expect: adminOnly,
     },
   ],
+  "admin.apiKeys": [
+    { input: () => ({ userId: users.approved }), expect: adminOnly },
+  ],
+  "admin.revokeApiKeys": [
+    {
+      input: async () => ({
+        userId: users.approved,
+        keyId: (await fx.key()).keyId,
+      }),
+      expect: adminOnly,
+    },
+  ],
   "admin.enableAccount": [
     {
       input: async () => ({ userId: await fx.pendingApplicant() }),

@@ -10,6 +10,7 @@ import { z } from "zod";
 import { completeQuota, quotaInput } from "../auth/default-quota.ts";
 import { notFound } from "../errors.ts";
 import { revokeAccountAccess } from "../auth/sessions.ts";
+import { forgetApiKeys } from "../auth/principal.ts";
 import { TRPCError } from "@trpc/server";
 import { adminProcedure, router } from "../trpc.ts";
 
@@ -62,6 +63,70 @@ export const adminRouter = router({
         ],
       });
       return { userId: input.userId, disabled: true, revokedKeys };
+    }),
+
+  /** A user's API keys (never their secrets or hashes), newest first. */
+  apiKeys: adminProcedure
+    .input(z.object({ userId: z.string().min(1) }))
+    .query(async ({ ctx, input }) => {
+      const rows = await ctx.services.db.apiKey.findMany({
+        where: { userId: input.userId },
+        orderBy: { createdAt: "desc" },
+      });
+      return rows.map((k) => ({
+        keyId: k.id,
+        name: k.name,
+        prefix: k.prefix,
+        scopes: k.scopes,
+        createdAt: k.createdAt,
+        revokedAt: k.revokedAt,
+      }));
+    }),
+
+  /**
+   * Revokes one of a user's API keys (`keyId`), or all that are not revoked
+   * yet: `api_key.revoked` by the administrator, refused from then on (at once
+   * in this process, within API_KEY_CACHE_MS in others).
+   */
+  revokeApiKeys: adminProcedure
+    .input(
+      z.object({
+        userId: z.string().min(1),
+        keyId: z.string().min(1).optional(),
+      }),
+    )
+    .mutation(async ({ ctx, input }) => {
+      const { db } = ctx.services;
+      if (!(await db.account.findUnique({ where: { id: input.userId } })))
+        throw notFound(`account ${input.userId}`);
+      const keys = await db.apiKey.findMany({
+        where: {
+          userId: input.userId,
+          revokedAt: null,
+          ...(input.keyId ? { id: input.keyId } : {}),
+        },
+      });
+      if (
+        input.keyId &&
+        keys.length === 0 &&
+        !(await db.apiKey.findFirst({
+          where: { id: input.keyId, userId: input.userId },
+        }))
+      )
+        throw notFound(`API key ${input.keyId} of account ${input.userId}`);
+      if (keys.length > 0)
+        await appendDomainEvents(
+          db,
+          keys.map((k) =>
+            domainEvents.event(streams.user(input.userId), "api_key.revoked", {
+              keyId: k.id,
+              userId: input.userId,
+              by: ctx.principal.userId,
+            }),
+          ),
+        );
+      forgetApiKeys();
+      return { userId: input.userId, revokedKeys: keys.length };
     }),
 
   /** Enables a disabled account: it may sign in again (its old sessions and keys stay ended). */
