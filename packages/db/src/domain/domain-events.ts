@@ -105,7 +105,11 @@ export const apiKeyCreated = defineEvent({
     userId: id,
     name: z.string().min(1),
     prefix: z.string().min(4),
-    /** SHA-256 (hex) of the secret; the secret itself is never stored. */
+    /**
+     * SHA-256 (hex) of the key, which the api_keys read model needs to
+     * recognise it when rebuilt; not a secret (the key holds 192 random bits).
+     * The key itself is never stored.
+     */
     hash: z.string().regex(/^[0-9a-f]{64}$/),
     scopes: z.array(z.string().min(1)),
   }),
