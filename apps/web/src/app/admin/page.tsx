@@ -1,7 +1,10 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import {
+  disableAccountAction,
+  enableAccountAction,
   hostModelAction,
+  revokeUserKeysAction,
   reviewAction,
   setQuotaAction,
   unhostModelAction,
@@ -45,6 +48,7 @@ export default async function AdminPage({
       caller.admin.accounts(),
     ]);
   const accessOf = new Map(accounts.map((a) => [a.userId, a.access]));
+  const disabledOf = new Map(accounts.map((a) => [a.userId, a.disabledAt]));
   return (
     <section className="page">
       <h1>Administration</h1>
@@ -273,6 +277,7 @@ export default async function AdminPage({
             <th scope="col">Access</th>
             <th scope="col">Today</th>
             <th scope="col">Quota</th>
+            <th scope="col">Sign-in</th>
           </tr>
         </thead>
         <tbody>
@@ -300,11 +305,77 @@ export default async function AdminPage({
                   </button>
                 </form>
               </td>
+              <td>
+                <AccountControls
+                  userId={u.userId}
+                  email={u.email}
+                  self={u.userId === me.userId}
+                  disabledAt={disabledOf.get(u.userId) ?? null}
+                />
+              </td>
             </tr>
           ))}
         </tbody>
       </table>
     </section>
+  );
+}
+
+/**
+ * Disable or enable an account, and revoke its API keys: disabling ends its
+ * sessions, sign-in links and keys at once (administrators cannot disable
+ * themselves).
+ */
+function AccountControls({
+  userId,
+  email,
+  self,
+  disabledAt,
+}: {
+  userId: string;
+  email: string;
+  self: boolean;
+  disabledAt: Date | null;
+}) {
+  return (
+    <div className="filters compact">
+      {disabledAt ? (
+        <form action={enableAccountAction}>
+          <input type="hidden" name="userId" value={userId} />
+          <input type="hidden" name="email" value={email} />
+          <span className="small" data-testid="account-disabled">
+            disabled <When at={disabledAt} />
+          </span>{" "}
+          <button type="submit" className="secondary">
+            Enable <span className="visually-hidden">{email}</span>
+          </button>
+        </form>
+      ) : (
+        !self && (
+          <form action={disableAccountAction}>
+            <input type="hidden" name="userId" value={userId} />
+            <input type="hidden" name="email" value={email} />
+            <label htmlFor={`disable-reason-${userId}`}>Reason</label>
+            <input
+              id={`disable-reason-${userId}`}
+              name="reason"
+              required
+              maxLength={500}
+            />
+            <button type="submit" className="danger">
+              Disable <span className="visually-hidden">{email}</span>
+            </button>
+          </form>
+        )
+      )}
+      <form action={revokeUserKeysAction}>
+        <input type="hidden" name="userId" value={userId} />
+        <input type="hidden" name="email" value={email} />
+        <button type="submit" className="secondary">
+          Revoke API keys <span className="visually-hidden">of {email}</span>
+        </button>
+      </form>
+    </div>
   );
 }
 

@@ -3,11 +3,18 @@ import Link from "next/link";
 import { requireAccount } from "@/server/session";
 import { AccessBadge } from "@/components/access-badge";
 import { QuotaTable } from "@/components/quota-table";
+import { FormMessage } from "@/components/form-message";
+import { resetPasswordAction } from "@/server/actions/account-actions";
 
 export const metadata: Metadata = { title: "Profile" };
 export const dynamic = "force-dynamic";
 
-export default async function ProfilePage() {
+export default async function ProfilePage({
+  searchParams,
+}: {
+  searchParams: Promise<Record<string, string | undefined>>;
+}) {
+  const { error, notice } = await searchParams;
   const { caller, me } = await requireAccount("/profile");
   const [experiments, runs] = await Promise.all([
     caller.experiments.mine(),
@@ -16,6 +23,7 @@ export default async function ProfilePage() {
   return (
     <section className="page">
       <h1>{me.name}</h1>
+      <FormMessage error={error} notice={notice} />
       <dl className="facts">
         <dt>Email</dt>
         <dd data-testid="profile-email">{me.email}</dd>
@@ -67,6 +75,36 @@ export default async function ProfilePage() {
       <p>
         <Link href="/keys">API keys</Link> · <Link href="/runs">All runs</Link>
       </p>
+      <h2>Password</h2>
+      <p className="muted small">
+        A new password ends every session of your account, this one too, and
+        revokes its API keys and unused sign-in links.
+      </p>
+      <form action={resetPasswordAction} className="form">
+        <label htmlFor="new-password">New password</label>
+        <input
+          id="new-password"
+          name="newPassword"
+          type="password"
+          autoComplete="new-password"
+          minLength={10}
+          maxLength={200}
+          required
+        />
+        <label htmlFor="confirm-password">The same again</label>
+        <input
+          id="confirm-password"
+          name="confirmPassword"
+          type="password"
+          autoComplete="new-password"
+          minLength={10}
+          maxLength={200}
+          required
+        />
+        <button type="submit" className="danger">
+          Set the new password and sign out everywhere
+        </button>
+      </form>
     </section>
   );
 }

@@ -84,6 +84,28 @@ export async function signOutAction() {
   await signOut({ redirectTo: "/" });
 }
 
+/**
+ * Sets a new password for the signed-in account; every session (this one
+ * too), sign-in link and API key of the account ends, so it signs in again.
+ */
+export async function resetPasswordAction(form: FormData) {
+  const caller = await getServerCaller();
+  const newPassword = formText(form, "newPassword");
+  if (newPassword !== formText(form, "confirmPassword"))
+    backWith("/profile", { error: "The two passwords differ." });
+  let revokedKeys = 0;
+  try {
+    ({ revokedKeys } = await caller.account.resetPassword({ newPassword }));
+  } catch (error) {
+    backWith("/profile", { error: describeError(error) });
+  }
+  await signOut({
+    redirectTo: `/signin?notice=${encodeURIComponent(
+      `Password changed: every session of your account ended${revokedKeys > 0 ? ` and its ${revokedKeys} API key${revokedKeys === 1 ? " was" : "s were"} revoked` : ""}. Sign in with the new password.`,
+    )}`,
+  });
+}
+
 export async function applyAction(form: FormData) {
   const caller = await getServerCaller();
   try {

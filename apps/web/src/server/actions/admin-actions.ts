@@ -83,3 +83,53 @@ export async function unhostModelAction(form: FormData) {
     notice: `${name} unhosted${endedRuns > 0 ? `; ${endedRuns} waiting run${endedRuns === 1 ? "" : "s"} ended` : ""}.`,
   });
 }
+
+/** Disables an account: its sessions, sign-in links and API keys end at once. */
+export async function disableAccountAction(form: FormData) {
+  const caller = await getServerCaller();
+  const email = formText(form, "email");
+  let revokedKeys = 0;
+  try {
+    ({ revokedKeys } = await caller.admin.disableAccount({
+      userId: formText(form, "userId"),
+      reason: formText(form, "reason"),
+    }));
+  } catch (error) {
+    backWith("/admin", { error: describeError(error) });
+  }
+  revalidatePath("/admin");
+  backWith("/admin", {
+    notice: `${email} disabled: its sessions and sign-in links ended, ${revokedKeys} API key${revokedKeys === 1 ? "" : "s"} revoked.`,
+  });
+}
+
+/** Enables a disabled account (what disabling ended stays ended). */
+export async function enableAccountAction(form: FormData) {
+  const caller = await getServerCaller();
+  try {
+    await caller.admin.enableAccount({ userId: formText(form, "userId") });
+  } catch (error) {
+    backWith("/admin", { error: describeError(error) });
+  }
+  revalidatePath("/admin");
+  backWith("/admin", {
+    notice: `${formText(form, "email")} enabled: it may sign in again.`,
+  });
+}
+
+/** Revokes every API key of an account. */
+export async function revokeUserKeysAction(form: FormData) {
+  const caller = await getServerCaller();
+  let revokedKeys = 0;
+  try {
+    ({ revokedKeys } = await caller.admin.revokeApiKeys({
+      userId: formText(form, "userId"),
+    }));
+  } catch (error) {
+    backWith("/admin", { error: describeError(error) });
+  }
+  revalidatePath("/admin");
+  backWith("/admin", {
+    notice: `${formText(form, "email")}: ${revokedKeys} API key${revokedKeys === 1 ? "" : "s"} revoked.`,
+  });
+}
