@@ -71,8 +71,10 @@ const child = spawn(
     },
   },
 );
-// The child owns shutdown: on Ctrl-C it stops the services, then exits.
-for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => undefined);
+// The child owns shutdown: on Ctrl-C (or a closed terminal) it stops the
+// services, then exits; this process waits for it and exits with its code.
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"])
+  process.on(signal, () => undefined);
 child.on("exit", (code, signal) =>
   process.exit(code ?? (signal === "SIGINT" ? 130 : 1)),
 );

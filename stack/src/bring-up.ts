@@ -30,6 +30,9 @@ export interface BringUpOptions {
   readonly log?: (line: string) => void;
 }
 
+/** The apps a stack can restart on their own: the worker and the web app. */
+export type AppName = "worker" | "web";
+
 /** A running stack and the means to stop it, or to stop and restart Temporal. */
 export interface RunningStack {
   readonly databaseUrl: string;
@@ -41,6 +44,13 @@ export interface RunningStack {
   readonly outboxDir: string;
   /** The managed processes by name, for state files and leak checks. */
   processes(): ReadonlyMap<string, ManagedProcess>;
+  /** The managed PostgreSQL server's pid; undefined with an external one. */
+  readonly postgresPid: number | undefined;
+  /**
+   * Stops what is left of the worker or the web app (its process group) and
+   * starts it again with the same settings; rejects once `stop` has begun.
+   */
+  restartApp(name: AppName): Promise<ManagedProcess>;
   stopTemporal(): Promise<void>;
   startTemporal(): Promise<void>;
   /** Stops everything this stack started, apps first, PostgreSQL last. */
@@ -60,6 +70,8 @@ export async function bringUp(
   const checkpoint = () => options.signal?.throwIfAborted();
   const processes = new Map<string, ManagedProcess>();
   let postgres: PostgresHandle | undefined;
+  let appsEnv: AppsEnv | undefined;
+  let stopping = false;
 
   const startManagedTemporal = async () => {
     if (config.temporal.kind !== "managed")
@@ -74,7 +86,11 @@ export async function bringUp(
       }),
     );
   };
+  const startApp = (apps: AppsEnv, name: AppName) =>
+    name === "worker" ? startWorker(apps) : startWeb(apps, config.web.port);
   const stopAll = async () => {
+    // No restart may start an app once stopping has begun (see restartApp).
+    stopping = true;
     for (const name of ["web", "worker", "temporal"]) {
       await processes.get(name)?.stop();
       processes.delete(name);
@@ -124,8 +140,9 @@ export async function bringUp(
         ...(options.workerEnv && { workerEnv: options.workerEnv }),
       };
       log("starting the worker and the web app");
-      processes.set("worker", startWorker(apps));
-      processes.set("web", startWeb(apps, config.web.port));
+      appsEnv = apps;
+      for (const name of ["worker", "web"] as const)
+        processes.set(name, startApp(apps, name));
       webUrl = `http://localhost:${config.web.port}`;
       const url = webUrl;
       await waitFor(
@@ -157,6 +174,21 @@ export async function bringUp(
       seeded,
       outboxDir: path.join(config.home, "outbox"),
       processes: () => processes,
+      postgresPid: postgres?.pid,
+      async restartApp(name) {
+        const apps = appsEnv;
+        if (apps === undefined)
+          throw new Error(
+            `this stack runs no apps: cannot restart the ${name}`,
+          );
+        await processes.get(name)?.stop(5000);
+        // Checked after the await: stop() may have begun meanwhile.
+        if (stopping)
+          throw new Error(`the stack is stopping: the ${name} stays stopped`);
+        const app = startApp(apps, name);
+        processes.set(name, app);
+        return app;
+      },
       async stopTemporal() {
         await processes.get("temporal")?.stop();
         processes.delete("temporal");

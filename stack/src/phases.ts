@@ -2,9 +2,16 @@
 export class PhaseClock {
   readonly #done: { name: string; seconds: number; ok: boolean }[] = [];
 
+  readonly #print: (line: string) => void;
+
+  /** `print` receives each line (console.log unless told otherwise). */
+  constructor(print = (line: string) => console.log(line)) {
+    this.#print = print;
+  }
+
   /** Runs one phase, printing its start and how long it took (also when it fails). */
   async run<T>(name: string, body: () => Promise<T> | T): Promise<T> {
-    console.log(`\n▶ ${name}`);
+    this.#print(`\n▶ ${name}`);
     const started = performance.now();
     let ok = false;
     try {
@@ -14,7 +21,7 @@ export class PhaseClock {
     } finally {
       const seconds = (performance.now() - started) / 1000;
       this.#done.push({ name, seconds, ok });
-      console.log(`${ok ? "✔" : "✘"} ${name} (${seconds.toFixed(1)} s)`);
+      this.#print(`${ok ? "✔" : "✘"} ${name} (${seconds.toFixed(1)} s)`);
     }
   }
 

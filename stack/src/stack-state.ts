@@ -43,7 +43,7 @@ export function clearStackState(home: string): void {
 const COMMAND_MARKERS: Record<string, string> = {
   temporal: "start-dev",
   worker: "src/main.ts",
-  web: "next",
+  web: "server.ts",
 };
 
 /**

@@ -1,23 +1,29 @@
 /**
  * `npm start`: brings Loupe up on this machine (PostgreSQL, Temporal, worker, web
- * app), prints the URL, stays up until Ctrl-C, then stops everything it started.
+ * app), prints the URL, and stays up until Ctrl-C, then stops everything it
+ * started. While up it restarts a worker or web app that dies (with backoff),
+ * and stops everything, naming the service, when PostgreSQL or Temporal dies.
+ * Its lines also go to <logs>/supervisor.log, so that losing its stdout (the
+ * reader of `npm start | tee log` gone after Ctrl-C) costs no line and no crash.
  */
+import fs from "node:fs";
 import path from "node:path";
 import { bringUp, type RunningStack } from "../bring-up.ts";
 import { resolveStackConfig } from "../config.ts";
 import { repoRoot } from "../repo-root.ts";
 import { PhaseClock } from "../phases.ts";
-import { tailOf } from "../services/managed-process.ts";
 import { runToolOrThrow } from "../services/run-tool.ts";
+import { tailOf } from "../services/managed-process.ts";
 import {
   clearStackState,
   findLiveStack,
   stopLeftovers,
   writeStackState,
 } from "../stack-state.ts";
+import { superviseStack, type Supervisor } from "../supervise-stack.ts";
+import { createSupervisorOutput } from "../supervisor-output.ts";
 
 const config = resolveStackConfig("dev", process.env, repoRoot);
-const clock = new PhaseClock();
 
 const live = findLiveStack(config.home);
 if (live) {
@@ -26,32 +32,73 @@ if (live) {
   );
   process.exit(1);
 }
+const supervisorLog = path.join(config.logsDir, "supervisor.log");
+fs.mkdirSync(config.logsDir, { recursive: true });
+fs.writeFileSync(supervisorLog, "");
+const output = createSupervisorOutput(supervisorLog);
+output.log(
+  `npm start: supervisor pid ${process.pid}; its log: ${supervisorLog}`,
+);
+const clock = new PhaseClock((line) => output.log(line));
+
 const leftovers = await stopLeftovers(config.home);
 if (leftovers.length > 0) {
-  console.log(
+  output.log(
     `The previous run did not stop cleanly; stopped its leftovers: ${leftovers.join(", ")}`,
   );
 }
 
 let stack: RunningStack | undefined;
+// Set once the stack is up; read by shutdown, which may run before.
+let supervisor: Supervisor | undefined = undefined;
 let startup: Promise<unknown> = Promise.resolve();
 let stopping = false;
 const starting = new AbortController();
+const recordState = (running?: RunningStack) =>
+  writeStackState(config.home, {
+    supervisorPid: process.pid,
+    ...(running?.webUrl ? { webUrl: running.webUrl } : {}),
+    processes: Object.fromEntries(
+      [...(running?.processes() ?? [])].map(([name, p]) => [name, p.pid]),
+    ),
+  });
 const shutdown = async (reason: string, code: number) => {
   if (stopping) return;
   stopping = true;
-  console.log(`\n${reason}: stopping Loupe…`);
+  output.log(`\n${reason}: stopping Loupe…`);
+  supervisor?.stop();
   // While still starting, abort: bring-up stops what it had started, then rejects.
   starting.abort();
   await startup.catch(() => undefined);
-  await stack?.stop();
-  clearStackState(config.home);
-  console.log("Loupe stopped.");
+  try {
+    await stack?.stop();
+    clearStackState(config.home);
+    output.log("Loupe stopped.");
+  } catch (error) {
+    // The state file stays: the next `npm start` stops what is left.
+    output.error(
+      `Loupe did not stop cleanly: ${error instanceof Error ? error.message : String(error)}`,
+    );
+    code = code || 1;
+  }
   process.exit(code);
 };
-process.on("SIGINT", () => void shutdown("Ctrl-C", 0));
-process.on("SIGTERM", () => void shutdown("SIGTERM", 0));
-writeStackState(config.home, { supervisorPid: process.pid, processes: {} });
+for (const [signal, reason] of [
+  ["SIGINT", "Ctrl-C"],
+  ["SIGTERM", "SIGTERM"],
+  ["SIGHUP", "the terminal closed (SIGHUP)"],
+] as const)
+  process.on(signal, () => void shutdown(reason, 0));
+// A bug in the supervisor must not leave the services running unsupervised.
+const crashed = (error: unknown) => {
+  output.error(
+    `\nthe supervisor failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+  );
+  void shutdown("supervisor error", 1);
+};
+process.on("uncaughtException", crashed);
+process.on("unhandledRejection", crashed);
+recordState();
 
 try {
   startup = (async () => {
@@ -69,17 +116,17 @@ try {
       bringUp(config, {
         apps: true,
         signal: starting.signal,
-        log: (line) => console.log(`  ${line}`),
+        log: (line) => output.log(`  ${line}`),
       }),
     );
   })();
   await startup;
 } catch (error) {
   if (!stopping) {
-    console.error(
+    output.error(
       `\nLoupe did not start: ${error instanceof Error ? error.message : String(error)}`,
     );
-    console.error(`Logs: ${config.logsDir}`);
+    output.error(`Logs: ${config.logsDir}`);
     await shutdown("start failed", 1);
   }
   // Ctrl-C during start-up: shutdown() is finishing and exits the process.
@@ -87,24 +134,23 @@ try {
 }
 
 const running = stack!;
-writeStackState(config.home, {
-  supervisorPid: process.pid,
-  ...(running.webUrl ? { webUrl: running.webUrl } : {}),
-  processes: Object.fromEntries(
-    [...running.processes()].map(([name, p]) => [name, p.pid]),
-  ),
-});
-for (const [name, p] of running.processes()) {
-  void p.exited.then((code) => {
-    if (stopping) return;
-    console.error(
-      `\nThe ${name} exited unexpectedly (code ${code}). Last lines of ${p.logFile}:\n${tailOf(p.logFile)}`,
+recordState(running);
+supervisor = superviseStack(running, {
+  log: (line) => output.error(`\n${line}`),
+  restarted: () => recordState(running),
+  dataServiceDied: (service, detail) => {
+    const logFile = path.join(
+      config.logsDir,
+      `${service === "PostgreSQL" ? "postgres" : "temporal"}.log`,
     );
-    void shutdown(`${name} died`, 1);
-  });
-}
+    output.error(
+      `\n${service} stopped unexpectedly: ${detail}\nLoupe cannot run without ${service}; stopping everything. Last lines of ${logFile}:\n${tailOf(logFile, 15)}`,
+    );
+    void shutdown(`${service} died`, 1);
+  },
+});
 const seeded = running.seeded!;
-console.log(`
+output.log(`
 Loupe is up at ${running.webUrl}
   sign in:   ${running.webUrl}/signin as ${seeded.admin.email}, password ${seeded.admin.password}
              (the administrator${seeded.admin.created ? ", created now" : ""}; the password is kept in ${config.home}/secrets.json)
@@ -113,5 +159,6 @@ Loupe is up at ${running.webUrl}
   health:    ${running.webUrl}/health
   database:  ${running.databaseUrl}
   temporal:  ${running.temporalAddress}${config.temporal.kind === "managed" ? ` (web UI http://localhost:${config.temporal.port + 1000})` : ""}
-  logs:      ${config.logsDir}
+  logs:      ${config.logsDir} (this supervisor's: supervisor.log)
+  a worker or web app that dies is restarted; if PostgreSQL or Temporal dies, Loupe stops
 Press Ctrl-C to stop.`);

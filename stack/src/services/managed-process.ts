@@ -9,8 +9,16 @@ export interface ManagedProcess {
   readonly logFile: string;
   /** Resolves with the exit code (or null when killed by a signal). */
   readonly exited: Promise<number | null>;
+  /** Resolves with the exit code and the signal that ended it, if any. */
+  readonly ended: Promise<ProcessEnd>;
   /** SIGTERM to the whole group, SIGKILL after `graceMs`; resolves once it is gone. */
   stop(graceMs?: number): Promise<void>;
+}
+
+/** How a process ended: its exit code, or the signal that killed it. */
+export interface ProcessEnd {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
 }
 
 export interface SpawnOptions {
@@ -45,16 +53,18 @@ export function spawnManaged(
     );
   }
   const pid = child.pid;
-  const exited = new Promise<number | null>((resolve) => {
-    child.once("exit", (code) => resolve(code));
-    child.once("error", () => resolve(-1));
+  const ended = new Promise<ProcessEnd>((resolve) => {
+    child.once("exit", (code, signal) => resolve({ code, signal }));
+    child.once("error", () => resolve({ code: -1, signal: null }));
   });
+  const exited = ended.then((end) => end.code);
   let stopping: Promise<void> | undefined;
   return {
     name,
     pid,
     logFile,
     exited,
+    ended,
     stop(graceMs = 10_000) {
       stopping ??= (async () => {
         if (!signalGroup(pid, "SIGTERM")) return;
@@ -70,6 +80,12 @@ export function spawnManaged(
       return stopping;
     },
   };
+}
+
+/** Waits for a managed process to end; resolves with "code 1" or "signal SIGKILL". */
+export async function describeExit(process: ManagedProcess): Promise<string> {
+  const { code, signal } = await process.ended;
+  return signal === null ? `code ${code}` : `signal ${signal}`;
 }
 
 /** Sends a signal to a process group; false when the group no longer exists. */
@@ -90,6 +106,24 @@ export function isAlive(pid: number): boolean {
     return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * True while a process with this pid exists and has not exited: unlike
+ * isAlive, false for a zombie (exited, not yet reaped by its parent), which a
+ * daemon such as the postmaster, whose parent is init, may be for a while.
+ */
+export function isRunning(pid: number): boolean {
+  if (!isAlive(pid)) return false;
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    // The state follows the parenthesised command name, which may hold spaces.
+    return (
+      stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z"
+    );
+  } catch {
+    return true;
   }
 }
 

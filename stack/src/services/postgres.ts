@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { ensureDebianPackages } from "./debian-packages.ts";
+import { isRunning } from "./managed-process.ts";
 import { isPortOpen, waitFor } from "./wait-for.ts";
 
 /** Settings of a PostgreSQL server that the stack runs itself. */
@@ -16,9 +17,24 @@ export interface ManagedPostgres {
 /** A running managed PostgreSQL server. */
 export interface PostgresHandle {
   readonly url: string;
+  /** The postmaster's pid (from postmaster.pid), for watching the server. */
+  readonly pid: number | undefined;
   /** Creates the database if it does not exist yet. */
   ensureDatabase(name: string): void;
   stop(): Promise<void>;
+}
+
+/** The pid on the first line of a data folder's postmaster.pid, if it has one. */
+function readPostmasterPid(dataDir: string): number | undefined {
+  try {
+    const first = fs
+      .readFileSync(path.join(dataDir, "postmaster.pid"), "utf8")
+      .split("\n")[0];
+    const pid = Number(first);
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Finds the newest installed PostgreSQL server's bin folder (Debian layout). */
@@ -160,6 +176,7 @@ export async function startPostgres(
     `postgresql://${settings.user}:${settings.password}@127.0.0.1:${settings.port}/${db}`;
   const handle: PostgresHandle = {
     url: urlFor(settings.database),
+    pid: readPostmasterPid(settings.dataDir),
     ensureDatabase(name) {
       if (!/^[a-z_][a-z0-9_]*$/.test(name))
         throw new Error(`bad database name "${name}"`);
@@ -188,7 +205,17 @@ export async function startPostgres(
           new Error(`PostgreSQL did not stop:\n${stop.output}`),
         );
       }
-      return Promise.resolve();
+      // pg_ctl returns once postmaster.pid is gone, a moment before the
+      // postmaster itself has exited: wait for that too (pg_ctl has already
+      // said it stopped, so a slow exit is not an error).
+      const pid = handle.pid;
+      return pid === undefined
+        ? Promise.resolve()
+        : waitFor(
+            `PostgreSQL (pid ${pid}) to exit`,
+            () => Promise.resolve(!isRunning(pid)),
+            { timeoutMs: 10_000, intervalMs: 50 },
+          ).catch(() => undefined);
     },
   };
   handle.ensureDatabase(settings.database);
