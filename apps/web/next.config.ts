@@ -18,6 +18,9 @@ const config: NextConfig = {
     "@grpc/grpc-js",
   ],
   poweredByHeader: false,
+  // forbidden() from next/navigation: /admin and /events answer a
+  // non-administrator with 403 (app/forbidden.tsx), not a 200 that says so.
+  experimental: { authInterrupts: true },
   reactStrictMode: true,
   typescript: { ignoreBuildErrors: false },
 };

@@ -58,6 +58,7 @@ export function invalidCredentialsResponse(
 export async function principalOf(headers: Headers): Promise<Principal | null> {
   const authorization = headers.get("authorization");
   let sessionUserId: string | null = null;
+  let sessionId: string | null = null;
   if (!authorization) {
     const token = await getToken({
       req: { headers },
@@ -65,10 +66,13 @@ export async function principalOf(headers: Headers): Promise<Principal | null> {
       secureCookie: SECURE_SESSION_COOKIE.test(headers.get("cookie") ?? ""),
     });
     sessionUserId = typeof token?.sub === "string" ? token.sub : null;
+    // The revocable session the cookie was issued for (auth.ts, token.sid).
+    sessionId = typeof token?.sid === "string" ? token.sid : null;
   }
   const principal = await resolvePrincipal(getApiServices().db, {
     authorization,
     sessionUserId,
+    sessionId,
   });
   if (authorization && !principal) throw new InvalidCredentialsError();
   return principal;

@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import { forbidden } from "next/navigation";
 import {
   disableAccountAction,
   enableAccountAction,
@@ -29,15 +30,8 @@ export default async function AdminPage({
 }) {
   const { error, notice } = await searchParams;
   const { caller, me } = await requireAccount("/admin");
-  if (me.role !== "admin")
-    return (
-      <section className="page">
-        <h1>Administration</h1>
-        <p data-testid="admin-forbidden">
-          This account is not an administrator.
-        </p>
-      </section>
-    );
+  // A 403 (app/forbidden.tsx), not a page that says so with a 200.
+  if (me.role !== "admin") forbidden();
   const [pending, usage, history, workers, models, accounts] =
     await Promise.all([
       caller.applications.pending(),

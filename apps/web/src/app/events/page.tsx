@@ -1,33 +1,16 @@
 import type { Metadata } from "next";
-import { TRPCError } from "@trpc/server";
-import { getServerCaller } from "@/server/caller";
+import { forbidden } from "next/navigation";
+import { requireAccount } from "@/server/session";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Events" };
 
 export default async function EventsPage() {
-  const caller = await getServerCaller();
-  const events = await caller.system
-    .recentEvents({ limit: 50 })
-    .catch((error: unknown) => {
-      if (error instanceof TRPCError) return error.code;
-      throw error;
-    });
-  if (typeof events === "string")
-    return (
-      <section className="page">
-        <h1>Event log</h1>
-        <p data-testid="events-forbidden">
-          The event log holds every account&apos;s private graphs: it is for
-          administrators.{" "}
-          {events === "UNAUTHORIZED" ? (
-            <a href="/api/auth/signin?callbackUrl=/events">Sign in</a>
-          ) : (
-            "This account is not an administrator."
-          )}
-        </p>
-      </section>
-    );
+  // The event log holds every account's private graphs: administrators only.
+  // Anyone else is sent to sign in, or answered 403 (app/forbidden.tsx).
+  const { caller, me } = await requireAccount("/events");
+  if (me.role !== "admin") forbidden();
+  const events = await caller.system.recentEvents({ limit: 50 });
   return (
     <section className="page">
       <h1>Event log</h1>
