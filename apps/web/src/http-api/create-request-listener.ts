@@ -3,6 +3,8 @@ import type {
   RequestListener,
   ServerResponse,
 } from "node:http";
+import { DATABASE_RETRY_AFTER_S } from "@loupe/api";
+import { databaseOutageRecent } from "../server/database-outage";
 import { principalOf } from "../server/principal";
 import { failureResponse } from "./failure-response";
 import { sendFetchResponse, toFetchRequest } from "./node-bridge";
@@ -127,7 +129,28 @@ async function servePage(
   req.headers["content-security-policy"] = policy;
   delete req.headers["content-security-policy-report-only"];
   res.setHeader("content-security-policy", policy);
-  void options.handleWithNext(req, res);
+  answerOutageAs503(res);
+  await options.handleWithNext(req, res);
+}
+
+/**
+ * Makes a page's 500 a 503 with Retry-After while the database is out
+ * (databaseOutageRecent): Next.js renders a failed page as a 500 whatever
+ * the cause, and the page's tRPC caller and the principal record an outage
+ * as they meet it.
+ */
+function answerOutageAs503(res: ServerResponse): void {
+  const writeHead = res.writeHead.bind(res) as (
+    status: number,
+    ...rest: unknown[]
+  ) => ServerResponse;
+  res.writeHead = (status: number, ...rest: unknown[]) => {
+    if (status !== 500 || !databaseOutageRecent())
+      return writeHead(status, ...rest);
+    res.setHeader("retry-after", String(DATABASE_RETRY_AFTER_S));
+    if (typeof rest[0] === "string") rest[0] = "Service Unavailable";
+    return writeHead(503, ...rest);
+  };
 }
 
 function sendJson(res: ServerResponse, status: number, error: string): void {

@@ -3,6 +3,7 @@ import { createApiContext, createCaller } from "@loupe/api";
 import { headers } from "next/headers";
 import { cache } from "react";
 import { getApiServices } from "./api-services";
+import { noteDatabaseOutage } from "./database-outage";
 import { principalOf } from "./principal";
 
 /**
@@ -13,5 +14,11 @@ import { principalOf } from "./principal";
 export const getServerCaller = cache(async () =>
   createCaller(
     createApiContext(getApiServices(), await principalOf(await headers())),
+    {
+      // The page's render fails with it; server.ts then answers 503, not 500.
+      onError: ({ error }) => {
+        if (error.code === "SERVICE_UNAVAILABLE") noteDatabaseOutage();
+      },
+    },
   ),
 );

@@ -1,8 +1,13 @@
 // No "server-only" marker here: server.ts's API (outside the React server
 // graph, where that marker throws) resolves principals too.
-import { resolvePrincipal, type Principal } from "@loupe/api";
+import {
+  isDatabaseUnavailable,
+  resolvePrincipal,
+  type Principal,
+} from "@loupe/api";
 import { getToken } from "next-auth/jwt";
 import { getApiServices } from "./api-services";
+import { noteDatabaseOutage } from "./database-outage";
 import { getWebEnv } from "./env";
 
 // Auth.js names its session cookie by whether it was set over HTTPS.
@@ -73,6 +78,9 @@ export async function principalOf(headers: Headers): Promise<Principal | null> {
     authorization,
     sessionUserId,
     sessionId,
+  }).catch((error: unknown) => {
+    if (isDatabaseUnavailable(error)) noteDatabaseOutage();
+    throw error;
   });
   if (authorization && !principal) throw new InvalidCredentialsError();
   return principal;
