@@ -36,6 +36,7 @@ const server = createServer(
     handleWithNext,
     dev,
     maxPageBodyBytes: env.LOUPE_MAX_PAGE_BODY_BYTES,
+    trustedProxies: env.LOUPE_TRUSTED_PROXIES,
   }),
 );
 server.listen(port, env.LOUPE_WEB_HOST, () => {

@@ -3,7 +3,12 @@ import type {
   RequestListener,
   ServerResponse,
 } from "node:http";
-import { DATABASE_RETRY_AFTER_S } from "@loupe/api";
+import {
+  CLIENT_ADDRESS_HEADER,
+  clientAddressOf,
+  DATABASE_RETRY_AFTER_S,
+  type TrustedProxies,
+} from "@loupe/api";
 import { databaseOutageRecent } from "../server/database-outage";
 import { principalOf } from "../server/principal";
 import { failureResponse } from "./failure-response";
@@ -27,6 +32,8 @@ export interface RequestListenerOptions {
   readonly dev: boolean;
   /** The largest body a request for Next.js may declare (LOUPE_MAX_PAGE_BODY_BYTES). */
   readonly maxPageBodyBytes: number;
+  /** Peers that may say whom they forward for (LOUPE_TRUSTED_PROXIES). */
+  readonly trustedProxies: TrustedProxies;
 }
 
 /**
@@ -43,6 +50,13 @@ export function createRequestListener(
   options: RequestListenerOptions,
 ): RequestListener {
   return (req, res) => {
+    // The client's address, for the rate limits: stamped here, over whatever
+    // the client sent under that name.
+    req.headers[CLIENT_ADDRESS_HEADER] = clientAddressOf({
+      remoteAddress: req.socket.remoteAddress,
+      forwardedFor: req.headers["x-forwarded-for"]?.toString(),
+      trustedProxies: options.trustedProxies,
+    });
     for (const [name, value] of Object.entries(COMMON_SECURITY_HEADERS))
       res.setHeader(name, value);
     // The API's, until servePage gives a page its own.

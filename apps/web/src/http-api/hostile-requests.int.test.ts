@@ -2,6 +2,8 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import {
+  CLIENT_ADDRESS_HEADER,
+  parseTrustedProxies,
   createApiContext,
   createApiServices,
   createCaller,
@@ -25,7 +27,11 @@ Object.assign(process.env, {
 const { createRequestListener } = await import("./create-request-listener");
 const { getApiServices } = await import("../server/api-services");
 
-const pagesServed: { url: string; csp: string | undefined }[] = [];
+const pagesServed: {
+  url: string;
+  csp: string | undefined;
+  client: string | undefined;
+}[] = [];
 let server: Server;
 let base: string;
 
@@ -34,10 +40,12 @@ beforeAll(async () => {
     createRequestListener({
       dev: false,
       maxPageBodyBytes: 1024 ** 2,
+      trustedProxies: parseTrustedProxies(undefined),
       handleWithNext: async (req, res) => {
         pagesServed.push({
           url: req.url ?? "",
           csp: req.headers["content-security-policy"] as string | undefined,
+          client: req.headers[CLIENT_ADDRESS_HEADER] as string | undefined,
         });
         let bytes = 0;
         for await (const chunk of req) bytes += (chunk as Buffer).byteLength;
@@ -71,6 +79,19 @@ async function researcherWithKey() {
   const { keyId, key } = await caller.keys.create({ name: "script" });
   return { caller, keyId, key };
 }
+
+describe("finding 2: the rate limits' client is the connection's peer", () => {
+  it("stamps the peer's address on every request, over what the client sends, and ignores X-Forwarded-For from an untrusted peer", async () => {
+    await fetch(`${base}/signin?stamp`, {
+      headers: {
+        [CLIENT_ADDRESS_HEADER]: "203.0.113.9",
+        "x-forwarded-for": "198.51.100.7",
+      },
+    });
+    const served = pagesServed.find((p) => p.url === "/signin?stamp");
+    expect(served?.client).toBe("127.0.0.1");
+  });
+});
 
 describe("finding 1: a string no column can store is a 400 naming the field", () => {
   it("refuses a NUL in experiments.get's experimentId", async () => {

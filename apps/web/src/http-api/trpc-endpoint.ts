@@ -1,5 +1,6 @@
 import {
   appRouter,
+  clientAddressFromHeaders,
   createApiContext,
   DATABASE_RETRY_AFTER_S,
   maxRequestBytes,
@@ -60,7 +61,12 @@ export async function trpcEndpoint(req: Request): Promise<Response> {
     req: limited,
     router: appRouter,
     maxBatchSize: maxBatch,
-    createContext: () => createApiContext(services, principal),
+    createContext: () =>
+      createApiContext(
+        services,
+        principal,
+        clientAddressFromHeaders(req.headers),
+      ),
     responseMeta({ errors }) {
       return errors.some((e) => e.code === "SERVICE_UNAVAILABLE")
         ? { headers: { "retry-after": String(DATABASE_RETRY_AFTER_S) } }

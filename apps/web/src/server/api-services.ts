@@ -2,6 +2,7 @@
 // the React server graph, where that marker throws) use these services too.
 import {
   createApiServices,
+  rateLimitSettings,
   resultStorageSettings,
   type ApiServices,
 } from "@loupe/api";
@@ -18,6 +19,7 @@ export function getApiServices(): ApiServices {
       temporalAddress: env.TEMPORAL_ADDRESS,
       temporalNamespace: env.TEMPORAL_NAMESPACE,
       resultStorage: resultStorageSettings(process.env),
+      rateLimits: rateLimitSettings(process.env),
     });
   }
   return holder.__loupeApiServices;

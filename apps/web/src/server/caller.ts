@@ -1,5 +1,9 @@
 import "server-only";
-import { createApiContext, createCaller } from "@loupe/api";
+import {
+  clientAddressFromHeaders,
+  createApiContext,
+  createCaller,
+} from "@loupe/api";
 import { headers } from "next/headers";
 import { cache } from "react";
 import { getApiServices } from "./api-services";
@@ -11,14 +15,19 @@ import { principalOf } from "./principal";
  * procedures, no HTTP hop. Once per request (React's cache): the header and
  * the page resolve the principal (session, database) once between them.
  */
-export const getServerCaller = cache(async () =>
-  createCaller(
-    createApiContext(getApiServices(), await principalOf(await headers())),
+export const getServerCaller = cache(async () => {
+  const requestHeaders = await headers();
+  return createCaller(
+    createApiContext(
+      getApiServices(),
+      await principalOf(requestHeaders),
+      clientAddressFromHeaders(requestHeaders),
+    ),
     {
       // The page's render fails with it; server.ts then answers 503, not 500.
       onError: ({ error }) => {
         if (error.code === "SERVICE_UNAVAILABLE") noteDatabaseOutage();
       },
     },
-  ),
-);
+  );
+});

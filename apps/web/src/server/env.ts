@@ -1,3 +1,4 @@
+import { parseTrustedProxies } from "@loupe/api";
 import { z } from "zod";
 
 const schema = z.object({
@@ -20,6 +21,21 @@ const schema = z.object({
     .string()
     .regex(/^[0-9A-Za-z.:[\]-]+$/, "expected a host name or IP address")
     .default("127.0.0.1"),
+  /**
+   * Proxies whose X-Forwarded-For names the client (addresses and CIDR
+   * ranges, comma-separated); none by default: the client is the TCP peer.
+   */
+  LOUPE_TRUSTED_PROXIES: z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      try {
+        return parseTrustedProxies(value);
+      } catch (error) {
+        ctx.addIssue({ code: "custom", message: (error as Error).message });
+        return z.NEVER;
+      }
+    }),
   /** The most procedures one batched tRPC request may call (the portal's client splits its batches to fit). */
   LOUPE_MAX_BATCH_PROCEDURES: z.coerce.number().int().min(1).default(20),
   /**
