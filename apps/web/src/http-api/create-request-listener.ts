@@ -95,6 +95,50 @@ export function createRequestListener(
 }
 
 /**
+ * Why a page's URL cannot be served, or undefined: a path segment or query
+ * value whose escapes do not decode, or that holds a NUL or a lone UTF-16
+ * surrogate (no page can look it up; PostgreSQL cannot store it), or an
+ * Auth.js callbackUrl that is not a URL (Auth.js would throw, a 500).
+ */
+export function unreadablePageUrl(url: string): string | undefined {
+  const [path = "/", query = ""] = url.split("?", 2);
+  const decode = (part: string, what: string) => {
+    let text: string;
+    try {
+      text = decodeURIComponent(part.replace(/\+/g, " "));
+    } catch {
+      return `${what}: its percent-escapes are not UTF-8`;
+    }
+    // A NUL, or a surrogate half without its pair.
+    if (
+      /\0|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(
+        text,
+      )
+    )
+      return `${what}: holds a NUL or a lone UTF-16 surrogate`;
+    return undefined;
+  };
+  for (const segment of path.split("/")) {
+    const problem = decode(segment, "the path");
+    if (problem) return problem;
+  }
+  for (const pair of query.split("&")) {
+    if (!pair) continue;
+    const [name = "", value = ""] = pair.split("=", 2);
+    const problem =
+      decode(name, "a query name") ?? decode(value, `query "${name}"`);
+    if (problem) return problem;
+    if (path.startsWith("/api/auth/") && name === "callbackUrl") {
+      const target = decodeURIComponent(value.replace(/\+/g, " "));
+      const local = /^\/(?![/\\])/.test(target);
+      if (!local && !URL.canParse(target))
+        return 'callbackUrl: expected a path on this site ("/runs") or a URL';
+    }
+  }
+  return undefined;
+}
+
+/**
  * Hands a request to Next.js with a fresh CSP nonce, unless its body could
  * cost more than a page may (a body must declare its length, as browsers'
  * forms and fetches do, at most maxPageBodyBytes; refused unread), or it
@@ -124,6 +168,11 @@ async function servePage(
       413,
       `the request body has ${length} bytes, and a page accepts at most ${options.maxPageBodyBytes} (LOUPE_MAX_PAGE_BODY_BYTES)`,
     );
+    return;
+  }
+  const unreadable = unreadablePageUrl(req.url ?? "/");
+  if (unreadable) {
+    sendJson(res, 400, `bad request: ${unreadable}`);
     return;
   }
   if (req.headers.authorization !== undefined) {

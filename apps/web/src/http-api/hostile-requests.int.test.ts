@@ -93,6 +93,31 @@ describe("finding 2: the rate limits' client is the connection's peer", () => {
   });
 });
 
+describe("the fuzz test's pages: a URL no page can read is a 400 before Next.js", () => {
+  it.each([
+    ["/experiments/%ED%A0%BD", "the path"],
+    ["/models/a%00b", "the path"],
+    ["/events?cursor=%ED%A0%80", "cursor"],
+    ["/api/auth/signin?callbackUrl=null", "callbackUrl"],
+    ["/api/auth/signin?callbackUrl=..%2F..%2Fetc%2Fpasswd", "callbackUrl"],
+    ["/api/auth/signin?callbackUrl=%2F%2Fevil.example", "callbackUrl"],
+  ])("%s", async (url, what) => {
+    const before = pagesServed.length;
+    const response = await fetch(`${base}${url}`);
+    expect(response.status).toBe(400);
+    expect(await response.text()).toContain(what);
+    expect(pagesServed.length).toBe(before);
+  });
+
+  it("hands a page a good callbackUrl and well-formed text", async () => {
+    for (const url of [
+      "/api/auth/signin?callbackUrl=%2Fruns%3Fx%3D1",
+      "/experiments/%F0%9D%95%83",
+    ])
+      expect((await fetch(`${base}${url}`)).status, url).toBe(200);
+  });
+});
+
 describe("finding 1: a string no column can store is a 400 naming the field", () => {
   it("refuses a NUL in experiments.get's experimentId", async () => {
     const response = await query(

@@ -16,7 +16,11 @@ import { principalOf } from "./principal";
  * the page resolve the principal (session, database) once between them.
  */
 export const getServerCaller = cache(async () => {
-  const requestHeaders = await headers();
+  // Pages act for the browser's session only: an API key is for the API
+  // (server.ts answers a bad one with 401 before the page; a good one does
+  // not make a page act as its account, whose session-only reads would fail).
+  const requestHeaders = new Headers(await headers());
+  requestHeaders.delete("authorization");
   return createCaller(
     createApiContext(
       getApiServices(),

@@ -14,7 +14,8 @@ export const loadExperiment = cache(async (id: string) => {
   const experiment = await caller.experiments
     .get({ experimentId: id })
     .catch((e: unknown) => {
-      if (errorCode(e) === "NOT_FOUND") notFound();
+      // An id its schema refuses names nothing either: a 404, not a 500.
+      if (["NOT_FOUND", "BAD_REQUEST"].includes(errorCode(e))) notFound();
       throw e;
     });
   return { caller, experiment, me };

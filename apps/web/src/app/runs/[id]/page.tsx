@@ -26,7 +26,8 @@ export default async function RunPage({
   const caller = await getServerCaller();
   // Authorises the reader: a run they may not read is a 404, like one that does not exist.
   const run = await caller.runs.status({ runId: id }).catch((e: unknown) => {
-    if (errorCode(e) === "NOT_FOUND") notFound();
+    // An id its schema refuses names nothing either: a 404, not a 500.
+    if (["NOT_FOUND", "BAD_REQUEST"].includes(errorCode(e))) notFound();
     throw e;
   });
   const experimentTitle = run.experiment
