@@ -47,8 +47,14 @@ test("the review's attacks, replayed: each gets the safe answer", async ({
     "runs.submit",
     JSON.stringify({ graph: { nodes: "x".repeat(64 * 1024 ** 2) } }),
   ).catch((error: unknown) => ({ status: `reset: ${String(error)}` }));
-  expect(huge.status).toBe(413);
+  // The server answers 413 and drops the rest; on a busy machine the client
+  // may still be writing when the connection closes (then fetch sees it
+  // reset). Either way the body was refused, fast, and nothing froze.
+  expect([413, "reset: TypeError: fetch failed"]).toContain(huge.status);
   expect(performance.now() - started).toBeLessThan(5_000);
+  const after = performance.now();
+  expect((await trpc("experiments.gallery", {})).status).toBe(200);
+  expect(performance.now() - after).toBeLessThan(2_000);
 
   // 8. A revoked API key is a 401, not anonymous, even on a public read.
   const admin = await playwrightRequest.newContext({ baseURL });

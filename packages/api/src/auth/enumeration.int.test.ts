@@ -53,16 +53,29 @@ it("sign-in takes as long for an unknown email as for a known one: medians withi
     expect(account).toBeNull();
     return performance.now() - started;
   };
+  // Paired tries, in alternating order: under npm test the machine is busy
+  // with other packages' tests, and a known and an unknown try taken side by
+  // side see the same load. The medians are reported; the bound is on the
+  // median of the pairs' differences, which load drifts cannot move.
   const known: number[] = [];
   const unknown: number[] = [];
+  const differences: number[] = [];
   for (let i = 0; i < 50; i++) {
-    known.push(await time("known@loupe.test"));
-    unknown.push(await time(`nobody${i}@loupe.test`));
+    const [k, u] =
+      i % 2 === 0
+        ? [await time("known@loupe.test"), await time(`nobody${i}@loupe.test`)]
+        : await time(`nobody${i}@loupe.test`).then(async (u) => [
+            await time("known@loupe.test"),
+            u,
+          ]);
+    known.push(k!);
+    unknown.push(u!);
+    differences.push(k! - u!);
   }
-  const [k, u] = [median(known), median(unknown)];
+  const [k, u, d] = [median(known), median(unknown), median(differences)];
   expect(
-    Math.abs(k - u),
-    `median ${k.toFixed(1)} ms for a known email, ${u.toFixed(1)} ms for an unknown one`,
+    Math.abs(d),
+    `median ${k.toFixed(1)} ms for a known email, ${u.toFixed(1)} ms for an unknown one; median paired difference ${d.toFixed(1)} ms`,
   ).toBeLessThanOrEqual(10);
 });
 
