@@ -145,15 +145,12 @@ describe("typed errors", () => {
       url: webUrl,
       apiKey: "loupe_00000000_not-a-key",
     });
-    const lm = await stranger.model(MODEL); // manifests are public
-    const error = await lm
-      .trace(PROMPT, () => lm.output.item("logits").save("logits"), {
-        remote: true,
-      })
-      .catch((e: unknown) => e);
+    // Manifests are public, but a key that names no one is refused even
+    // there (issue 21, finding 8): never read as anonymous.
+    const error = await stranger.model(MODEL).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UnauthorizedError);
     expect((error as Error).message).toMatch(
-      /^the server did not accept the API key while submitting a run of facts-gpt2 \(.+\): create an API key on the portal's API keys page \(\/keys\) and run `loupe login`, or set LOUPE_API_KEY$/,
+      /^the server did not accept the API key while reading model facts-gpt2 \(.+\): create an API key on the portal's API keys page \(\/keys\) and run `loupe login`, or set LOUPE_API_KEY$/,
     );
   });
 
