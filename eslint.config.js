@@ -1,5 +1,5 @@
 // ESLint for the whole monorepo: type-checked rules, import cycles, and the
-// dependency direction of STYLE.md ("dependencies point toward pure code").
+// dependency direction of docs/DESIGN.md, "Layers" ("dependencies point toward pure code").
 import { builtinModules } from "node:module";
 import js from "@eslint/js";
 import { createTypeScriptImportResolver } from "eslint-import-resolver-typescript";
@@ -20,7 +20,7 @@ const packages = [
   "examples",
 ];
 
-/** Which internal packages each workspace may import (STYLE.md, "Layout"). */
+/** Which internal packages each workspace may import (docs/DESIGN.md, "Layers"). */
 const allowed = {
   "packages/graph": [],
   "packages/db": [],
@@ -78,8 +78,8 @@ function dependencyPatterns(dir, extra = []) {
       group: banned,
       message:
         allowed[dir].length === 0
-          ? `${dir} imports no internal package (STYLE.md, dependency direction)`
-          : `${dir} may import only ${only} (STYLE.md, dependency direction)`,
+          ? `${dir} imports no internal package (docs/DESIGN.md, "Layers")`
+          : `${dir} may import only ${only} (docs/DESIGN.md, "Layers")`,
     });
   }
   for (const p of typeOnly[dir] ?? []) {
