@@ -5,7 +5,6 @@
  * README of this package explains how a graph becomes ONNX Runtime sessions.
  */
 export {
-  decodeOnnxModel,
   readRawModel,
   OnnxDecodeError,
   type RawModel,
@@ -56,11 +55,6 @@ export { WeightStoreError } from "./weights/weight-store-error.ts";
 export { RunError } from "./run/run-batch.ts";
 export type { RunUsage } from "./run/batch-step.ts";
 export {
-  planModel,
-  ModelPlanError,
-  type ModelPlan,
-} from "./model/model-plan.ts";
-export {
   EngineThread,
   EngineThreadError,
 } from "./thread/engine-thread-client.ts";
@@ -74,8 +68,3 @@ export {
   ModelFilesError,
   type ModelFiles,
 } from "./import/load-model-files.ts";
-export {
-  runPaperExamples,
-  type PaperFacts,
-  type PaperResults,
-} from "./examples/paper-examples.ts";
