@@ -7,6 +7,7 @@ import {
   CLIENT_ADDRESS_HEADER,
   clientAddressOf,
   DATABASE_RETRY_AFTER_S,
+  findUnstorableString,
   type TrustedProxies,
 } from "@loupe/api";
 import { databaseOutageRecent } from "../server/database-outage";
@@ -109,13 +110,8 @@ export function unreadablePageUrl(url: string): string | undefined {
     } catch {
       return `${what}: its percent-escapes are not UTF-8`;
     }
-    // A NUL, or a surrogate half without its pair.
-    if (
-      /\0|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(
-        text,
-      )
-    )
-      return `${what}: holds a NUL or a lone UTF-16 surrogate`;
+    const unstorable = findUnstorableString(text);
+    if (unstorable) return `${what}: holds ${unstorable.problem}`;
     return undefined;
   };
   for (const segment of path.split("/")) {
