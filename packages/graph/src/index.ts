@@ -168,3 +168,33 @@ export {
   type GraphDiff,
   type InvokeChange,
 } from "./diff/diff-graphs.ts";
+export {
+  OnnxElementType,
+  dtypeOfOnnx,
+  onnxOfDtype,
+  onnxElementTypeName,
+} from "./vocabulary/element-types.ts";
+export {
+  RUN_STATUSES,
+  WAITING_RUN_STATUSES,
+  LIVE_RUN_STATUSES,
+  ENDED_RUN_STATUSES,
+  isEndedRunStatus,
+  isWaitingRunStatus,
+  type RunStatusName,
+} from "./vocabulary/run-status.ts";
+export type {
+  GeneratedRowKey,
+  GeneratedRow,
+  GeneratedToken,
+  StopReason,
+} from "./vocabulary/generated-tokens.ts";
+export {
+  ERROR_CODES,
+  NON_RETRYABLE_CODES,
+  errorCodeOf,
+  isErrorCode,
+  normalizeRunError,
+  type ErrorCode,
+  type ErrorCodeSpec,
+} from "./vocabulary/error-codes.ts";
