@@ -170,3 +170,16 @@ export {
   type GalleryRow,
   type GallerySort,
 } from "./experiments/gallery-page.ts";
+export {
+  findExperiment,
+  getExperimentOrThrow,
+} from "./experiments/find-experiment.ts";
+export { findExperimentVersion } from "./experiments/find-experiment-version.ts";
+export { findOwnerName } from "./experiments/find-owner-name.ts";
+export { isExperimentStarred } from "./experiments/is-experiment-starred.ts";
+export {
+  listExperimentForks,
+  type ExperimentReader,
+} from "./experiments/list-experiment-forks.ts";
+export { listExperimentRuns } from "./experiments/list-experiment-runs.ts";
+export { listOwnedExperiments } from "./experiments/list-owned-experiments.ts";
