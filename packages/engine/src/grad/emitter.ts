@@ -1,3 +1,4 @@
+import { OnnxElementType } from "@loupe/graph";
 import { int64Tensor, type AttributeValue } from "../onnx/onnx-bytes.ts";
 import { inferOutputTypes } from "../model/element-types.ts";
 import { GraphBuilder } from "../onnx/graph-builder.ts";
@@ -6,7 +7,12 @@ import type { TensorFact } from "./tensor-facts.ts";
 /** Prefix of every tensor the backward builder names (no export uses it). */
 export const GRAD_PREFIX = "loupe∇";
 
-const FLOAT_TYPES = new Set([1, 10, 11, 16]);
+const FLOAT_TYPES = new Set<number>([
+  OnnxElementType.FLOAT,
+  OnnxElementType.FLOAT16,
+  OnnxElementType.DOUBLE,
+  OnnxElementType.BFLOAT16,
+]);
 export const isFloatType = (t: number | undefined) =>
   t !== undefined && FLOAT_TYPES.has(t);
 
@@ -99,7 +105,7 @@ export class Emitter extends GraphBuilder {
   override ints(values: readonly number[], scalar = false): string {
     const name = super.ints(values, scalar);
     this.facts.set(name, {
-      elemType: 7,
+      elemType: OnnxElementType.INT64,
       rank: scalar ? 0 : 1,
       dims: scalar ? [] : [values.length],
       value: values,
@@ -109,21 +115,25 @@ export class Emitter extends GraphBuilder {
 
   /** A scalar constant of the element type of `like` (float32 or float64). */
   scalar(value: number, like: string): string {
-    const type = this.facts.get(like)?.elemType ?? 1;
-    const name = this.floatScalar(value, type === 11 ? 11 : 1);
+    const type = this.typeOf(like);
+    const written =
+      type === OnnxElementType.DOUBLE
+        ? OnnxElementType.DOUBLE
+        : OnnxElementType.FLOAT;
+    const name = this.floatScalar(value, written);
     this.facts.set(name, {
-      elemType: type === 11 ? 11 : 1,
+      elemType: written,
       rank: 0,
       dims: [],
       value: [value],
     });
-    return type === 11 || type === 1
+    return type === written
       ? name
       : this.op("Cast", [name], { to: { int: type } }, { elemType: type });
   }
 
   typeOf(t: string): number {
-    return this.facts.get(t)?.elemType ?? 1;
+    return this.facts.get(t)?.elemType ?? OnnxElementType.FLOAT;
   }
 
   rankOf(t: string): number | undefined {
@@ -133,7 +143,12 @@ export class Emitter extends GraphBuilder {
   /** Zeros of the shape and type of `x`. */
   zerosLike(x: string): string {
     const type = this.typeOf(x);
-    const bytes = type === 11 ? 8 : type === 10 || type === 16 ? 2 : 4;
+    const bytes =
+      type === OnnxElementType.DOUBLE
+        ? 8
+        : type === OnnxElementType.FLOAT16 || type === OnnxElementType.BFLOAT16
+          ? 2
+          : 4;
     return this.op(
       "ConstantOfShape",
       [this.op("Shape", [x])],

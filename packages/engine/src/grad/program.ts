@@ -1,5 +1,7 @@
+import { OnnxElementType } from "@loupe/graph";
 import {
   decodeInitializer,
+  ELEMENT_BYTES,
   type AttributeValue,
   type ConstTensor,
   type NodeSpec,
@@ -87,22 +89,25 @@ export function viewNode(node: RawNode | NodeSpec): NodeView {
   };
 }
 
+/** How an element of each type Loupe writes is read. */
+const READERS: Readonly<
+  Partial<Record<number, (view: DataView, offset: number) => number>>
+> = {
+  [OnnxElementType.INT64]: (view, o) => Number(view.getBigInt64(o, true)),
+  [OnnxElementType.INT32]: (view, o) => view.getInt32(o, true),
+  [OnnxElementType.FLOAT]: (view, o) => view.getFloat32(o, true),
+  [OnnxElementType.BOOL]: (view, o) => view.getUint8(o),
+};
+
 /** The values of a tensor Loupe wrote (int64, int32, float32, bool). */
 export function decodeTensorData(t: TensorData): ConstTensor | undefined {
   const view = new DataView(t.raw.buffer, t.raw.byteOffset, t.raw.byteLength);
   const values: number[] = [];
-  const size = { 1: 4, 6: 4, 7: 8, 9: 1 }[t.dataType as 1 | 6 | 7 | 9];
-  if (!size) return undefined;
+  const read = READERS[t.dataType];
+  if (!read) return undefined;
+  const size = ELEMENT_BYTES[t.dataType]!;
   for (let o = 0; o + size <= view.byteLength; o += size)
-    values.push(
-      t.dataType === 7
-        ? Number(view.getBigInt64(o, true))
-        : t.dataType === 6
-          ? view.getInt32(o, true)
-          : t.dataType === 1
-            ? view.getFloat32(o, true)
-            : view.getUint8(o),
-    );
+    values.push(read(view, o));
   return { dataType: t.dataType, dims: t.dims, values };
 }
 

@@ -1,7 +1,10 @@
+import { OnnxElementType } from "@loupe/graph";
 import { UnsupportedTensorError } from "./probe-tensor-types.ts";
 
 /** ONNX TensorProto.DataType codes of weights Loupe refuses, with their names. */
-const REFUSED: Partial<Record<number, string>> = { 16: "bfloat16" };
+const REFUSED: Partial<Record<number, string>> = {
+  [OnnxElementType.BFLOAT16]: "bfloat16",
+};
 
 /** How many weights one error names before it counts the rest. */
 const NAMED = 3;

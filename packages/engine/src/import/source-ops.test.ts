@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { createModel, type Envoy } from "@loupe/graph";
+import { createModel, OnnxElementType, type Envoy } from "@loupe/graph";
 import { writeModel, type NodeSpec } from "../onnx/onnx-bytes.ts";
 import { FIXTURES } from "../testing/fixture-engines.ts";
 import { LoupeEngine } from "../engine.ts";
@@ -152,26 +152,36 @@ function fusedAttentionModel(): Uint8Array {
     initializers: [
       {
         name: "wte.weight",
-        dataType: 1,
+        dataType: OnnxElementType.FLOAT,
         dims: [vocab, d],
         raw: values(vocab * d, 1),
       },
       {
         name: "attn.q.weight",
-        dataType: 1,
+        dataType: OnnxElementType.FLOAT,
         dims: [d, d],
         raw: values(d * d, 2),
       },
       {
         name: "lm_head.weight",
-        dataType: 1,
+        dataType: OnnxElementType.FLOAT,
         dims: [d, vocab],
         raw: values(d * vocab, 3),
       },
     ],
-    inputs: [{ name: "input_ids", elemType: 7, shape: ["batch", "sequence"] }],
+    inputs: [
+      {
+        name: "input_ids",
+        elemType: OnnxElementType.INT64,
+        shape: ["batch", "sequence"],
+      },
+    ],
     outputs: [
-      { name: "logits", elemType: 1, shape: ["batch", "sequence", vocab] },
+      {
+        name: "logits",
+        elemType: OnnxElementType.FLOAT,
+        shape: ["batch", "sequence", vocab],
+      },
     ],
     name: "fused",
   });

@@ -1,5 +1,4 @@
 import type { DType, GraphNode, IndexItem, ValueType } from "@loupe/graph";
-import { ONNX_TYPE } from "../model/element-types.ts";
 import type { SegmentBuilder } from "./segment-builder.ts";
 
 const UNARY: Record<string, string> = {
@@ -284,6 +283,3 @@ export function lowerSetitem(
   );
   return b.op("Reshape", [scattered, shape]);
 }
-
-/** ONNX element type of a dtype. */
-export const elemTypeOf = (d: DType) => ONNX_TYPE[d];

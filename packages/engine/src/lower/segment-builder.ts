@@ -1,11 +1,10 @@
-import type { DType } from "@loupe/graph";
+import { onnxOfDtype, type DType } from "@loupe/graph";
 import {
   writeModel,
   type AttributeValue,
   type ValueInfo,
 } from "../onnx/onnx-bytes.ts";
 import { GraphBuilder } from "../onnx/graph-builder.ts";
-import { ONNX_TYPE } from "../model/element-types.ts";
 import type { Program } from "../grad/program.ts";
 
 /** Where a segment input's value comes from at run time. */
@@ -96,7 +95,7 @@ export class SegmentBuilder extends GraphBuilder {
   cast(x: string, from: DType, to: DType): string {
     return from === to
       ? x
-      : this.op("Cast", [x], { to: { int: ONNX_TYPE[to] } });
+      : this.op("Cast", [x], { to: { int: onnxOfDtype(to) } });
   }
 
   /** The segment as a program (for differentiating it). */

@@ -1,3 +1,4 @@
+import { OnnxElementType } from "@loupe/graph";
 import {
   int64Tensor,
   type AttributeValue,
@@ -56,12 +57,18 @@ export class GraphBuilder {
     return name;
   }
 
-  /** A structural float scalar constant: float32, or float64 (ONNX type 11). */
-  floatScalar(value: number, dataType: 1 | 11 = 1): string {
+  /** A structural float scalar constant: float32, or float64. */
+  floatScalar(
+    value: number,
+    dataType:
+      | typeof OnnxElementType.FLOAT
+      | typeof OnnxElementType.DOUBLE = OnnxElementType.FLOAT,
+  ): string {
     const name = this.#constantName();
-    const raw = new Uint8Array(dataType === 11 ? 8 : 4);
+    const double = dataType === OnnxElementType.DOUBLE;
+    const raw = new Uint8Array(double ? 8 : 4);
     const view = new DataView(raw.buffer);
-    if (dataType === 11) view.setFloat64(0, value, true);
+    if (double) view.setFloat64(0, value, true);
     else view.setFloat32(0, value, true);
     this.inits.push({ name, dataType, dims: [], raw });
     return name;

@@ -1,3 +1,4 @@
+import { OnnxElementType } from "@loupe/graph";
 import protobuf from "protobufjs";
 
 /**
@@ -100,19 +101,19 @@ export interface RawModel {
 const LEN = 2;
 /** Bytes per element of ONNX data types (TensorProto.DataType). */
 export const ELEMENT_BYTES: Readonly<Record<number, number>> = {
-  1: 4,
-  2: 1,
-  3: 1,
-  4: 2,
-  5: 2,
-  6: 4,
-  7: 8,
-  9: 1,
-  10: 2,
-  11: 8,
-  12: 4,
-  13: 8,
-  16: 2,
+  [OnnxElementType.FLOAT]: 4,
+  [OnnxElementType.UINT8]: 1,
+  [OnnxElementType.INT8]: 1,
+  [OnnxElementType.UINT16]: 2,
+  [OnnxElementType.INT16]: 2,
+  [OnnxElementType.INT32]: 4,
+  [OnnxElementType.INT64]: 8,
+  [OnnxElementType.BOOL]: 1,
+  [OnnxElementType.FLOAT16]: 2,
+  [OnnxElementType.DOUBLE]: 8,
+  [OnnxElementType.UINT32]: 4,
+  [OnnxElementType.UINT64]: 8,
+  [OnnxElementType.BFLOAT16]: 2,
 };
 
 type Field = { no: number; wire: number; start: number; end: number };
@@ -259,11 +260,19 @@ function decodeSmallTensor(buf: Uint8Array, t: Field): ConstTensor | undefined {
   const size = ELEMENT_BYTES[dataType];
   if (!size) return undefined;
   for (let o = 0; o + size <= view.byteLength; o += size) {
-    if (dataType === 7) values.push(Number(view.getBigInt64(o, true)));
-    else if (dataType === 6) values.push(view.getInt32(o, true));
-    else if (dataType === 1) values.push(view.getFloat32(o, true));
-    else if (dataType === 11) values.push(view.getFloat64(o, true));
-    else if (dataType === 9 || dataType === 2) values.push(view.getUint8(o));
+    if (dataType === OnnxElementType.INT64)
+      values.push(Number(view.getBigInt64(o, true)));
+    else if (dataType === OnnxElementType.INT32)
+      values.push(view.getInt32(o, true));
+    else if (dataType === OnnxElementType.FLOAT)
+      values.push(view.getFloat32(o, true));
+    else if (dataType === OnnxElementType.DOUBLE)
+      values.push(view.getFloat64(o, true));
+    else if (
+      dataType === OnnxElementType.BOOL ||
+      dataType === OnnxElementType.UINT8
+    )
+      values.push(view.getUint8(o));
     else return undefined;
   }
   return { dataType, dims, values };
@@ -700,5 +709,10 @@ export function int64Tensor(
   const raw = new Uint8Array(values.length * 8);
   const view = new DataView(raw.buffer);
   values.forEach((v, i) => view.setBigInt64(i * 8, BigInt(v), true));
-  return { name, dataType: 7, dims: scalar ? [] : [values.length], raw };
+  return {
+    name,
+    dataType: OnnxElementType.INT64,
+    dims: scalar ? [] : [values.length],
+    raw,
+  };
 }

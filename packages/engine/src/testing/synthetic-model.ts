@@ -1,3 +1,4 @@
+import { OnnxElementType } from "@loupe/graph";
 import {
   writeModel,
   type NodeSpec,
@@ -38,7 +39,7 @@ export function buildSyntheticModel(size: SyntheticModelSize): Uint8Array {
     for (let i = 0; i < count; i++) values[i] = (2 * random() - 1) * scale;
     return {
       name,
-      dataType: 1,
+      dataType: OnnxElementType.FLOAT,
       dims,
       raw: new Uint8Array(values.buffer),
     };
@@ -93,9 +94,19 @@ export function buildSyntheticModel(size: SyntheticModelSize): Uint8Array {
     opsetImports: [{ domain: "", version: 17 }],
     nodes,
     initializers,
-    inputs: [{ name: "input_ids", elemType: 7, shape: ["batch", "sequence"] }],
+    inputs: [
+      {
+        name: "input_ids",
+        elemType: OnnxElementType.INT64,
+        shape: ["batch", "sequence"],
+      },
+    ],
     outputs: [
-      { name: "logits", elemType: 1, shape: ["batch", "sequence", vocab] },
+      {
+        name: "logits",
+        elemType: OnnxElementType.FLOAT,
+        shape: ["batch", "sequence", vocab],
+      },
     ],
     name: "synthetic",
   });

@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { randomUUID } from "node:crypto";
+import { OnnxElementType } from "@loupe/graph";
 import protobuf from "protobufjs";
 import { ELEMENT_BYTES, writeExternalData } from "../onnx/onnx-bytes.ts";
 import { INLINE_ELEMENTS, INLINE_WEIGHTS_FILE } from "./store-weights.ts";
@@ -109,7 +110,7 @@ function tensorHeader(
   end: number,
 ): { count: number; dataType: number; rawBytes?: number; external: boolean } {
   let count = 1;
-  let dataType = 1;
+  let dataType: number = OnnxElementType.FLOAT;
   let rawBytes: number | undefined;
   let external = false;
   for (const f of file.fields(start, end)) {
