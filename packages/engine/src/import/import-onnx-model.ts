@@ -1,19 +1,25 @@
-import {
-  manifestSchema,
-  type DType,
-  type Manifest,
-  type ModuleSpec,
-  type SourceOp,
-} from "@loupe/graph";
+import { manifestSchema, type Manifest, type ModuleSpec } from "@loupe/graph";
 import {
   extractModuleTree,
-  type RecoveredCall,
+  type RecoveredModule,
 } from "../onnx/extract-module-tree.ts";
-import { decodeOnnxModel, OnnxDecodeError } from "../onnx/onnx-bytes.ts";
+import {
+  decodeOnnxModel,
+  OnnxDecodeError,
+  type RawModel,
+} from "../onnx/onnx-bytes.ts";
 import { externalDataFiles } from "../weights/external-data-files.ts";
 import { modelHash } from "./model-hash.ts";
-import { ARCHITECTURE_PROFILES } from "./architecture-profiles.ts";
-import { probeTensorTypes } from "./probe-tensor-types.ts";
+import {
+  ARCHITECTURE_PROFILES,
+  type ArchitectureProfile,
+} from "./architecture-profiles.ts";
+import {
+  callResult,
+  probeModuleTensors,
+  type ModuleTensorTypes,
+} from "./probe-module-tensors.ts";
+import { readSourceOps, type UnreachableOp } from "./read-source-ops.ts";
 import { placeParams, type UnplacedParam } from "./place-params.ts";
 import { decideTuples, type TupleAssumption } from "./decide-tuples.ts";
 import { assertWeightTypes } from "./assert-weight-types.ts";
@@ -32,13 +38,7 @@ export interface ImportedModel {
    * an attention pattern, stay inside ONNX Runtime's kernel) and inner
    * tensors of a type the graph language does not handle.
    */
-  readonly unreachable: readonly {
-    path: string;
-    call: number;
-    /** The source op's name, or the tensor's. */
-    name: string;
-    reason: string;
-  }[];
+  readonly unreachable: readonly UnreachableOp[];
 }
 
 /** Where an export's external data files are. */
@@ -55,30 +55,17 @@ export interface ImportOptions {
   readonly tuple?: Readonly<Record<string, boolean>>;
 }
 
-const ELEMENT_TYPES: Partial<Record<number, DType>> = {
-  1: "float32",
-  6: "int32",
-  7: "int64",
-  9: "bool",
-  10: "float16",
-};
-const SYMBOLS: Record<string, string> = {
-  batch: "batch",
-  batch_size: "batch",
-  sequence: "seq",
-  seq: "seq",
-  sequence_length: "seq",
-};
-
 /**
  * Imports an unoptimized ONNX export of a PyTorch model, from the TorchScript
  * exporter or the dynamo one (`torch.onnx.export(..., dynamo=True, optimize=False)`):
  * recovers the module tree from node scopes (names or, for dynamo, node
  * metadata), types every module tensor with ONNX Runtime, and writes a manifest
  * of @loupe/graph's schema with the model hash (SHA-256 of the file's bytes and
- * the manifest, external data included). A module's output is the tensor its last node produces, which
- * is what its forward returns; other tensors leaving a module are intermediates
- * the exporter shared with later code, not hook points.
+ * the manifest, external data included). A module's output is the tensor its
+ * last node produces (see callResult).
+ *
+ * @example
+ * const { manifest, unresolved } = await importOnnxModel(bytes, "gpt2");
  */
 export async function importOnnxModel(
   bytes: Uint8Array,
@@ -95,128 +82,80 @@ export async function importOnnxModel(
   const tree = extractModuleTree(onnx);
   const paths = new Set(tree.modules.map((m) => m.path));
   const profile = ARCHITECTURE_PROFILES.find((p) => p.detect(paths));
-  const graphInputs = new Map(onnx.inputs.map((i) => [i.name, i]));
-  const lastOutputs = new Map(
-    tree.modules.map((m) => [m.path, m.calls.map((c) => c.outputs.at(-1)!)]),
+  const types = await probeModuleTensors(
+    bytes,
+    onnx,
+    tree,
+    options.externalDataDir,
   );
-  const probed = [
-    ...new Set(
-      tree.modules.flatMap((m) =>
-        m.calls.flatMap((c, k) => [...c.inputs, lastOutputs.get(m.path)![k]!]),
-      ),
-    ),
-  ].filter((t) => !graphInputs.has(t));
-  // A module call's own operations (`.source`), typed by the same probe.
-  const inner = tree.modules.flatMap((m) =>
-    m.calls.flatMap((c) =>
-      c.source.flatMap(({ node }) =>
-        onnx.nodes[node]!.output.filter((t) => t !== ""),
-      ),
-    ),
-  );
-  const boundary = new Set(probed);
-  const optional = new Set(
-    inner.filter((t) => !boundary.has(t) && !graphInputs.has(t)),
-  );
-  const types = await probeTensorTypes(bytes, [...boundary, ...optional], {
-    ...(options.externalDataDir === undefined
-      ? {}
-      : { externalDataDir: options.externalDataDir }),
-    optional,
-  });
-  const typeOf = (tensor: string) => {
-    const input = graphInputs.get(tensor);
-    if (input) {
-      const dtype = ELEMENT_TYPES[input.elemType];
-      if (!dtype)
-        throw new Error(
-          `model input "${tensor}" has ONNX element type ${input.elemType}, which Loupe does not handle`,
-        );
-      return {
-        dtype,
-        shape: (input.shape ?? []).map((d) =>
-          // A dimension the file leaves unset reads as 0, as ONNX's default.
-          typeof d === "string" ? (SYMBOLS[d] ?? d) : (d ?? 0),
-        ),
-      };
-    }
-    const probedType = types.get(tensor)!;
-    return { dtype: probedType.dtype, shape: [...probedType.shape] };
-  };
-
-  const placement = placeParams(onnx, tree, ELEMENT_TYPES);
+  const placement = placeParams(onnx, tree);
   const tuples = decideTuples(
     tree,
     onnx.outputs.map((o) => o.name),
     profile,
     options.tuple,
   );
-  const unreachable: ImportedModel["unreachable"][number][] = [];
-  const sourceOf = (path: string, k: number, call: RecoveredCall) => {
-    const counts = new Map<string, number>();
-    return call.source.flatMap(({ node: index, event }): SourceOp[] => {
-      const node = onnx.nodes[index]!;
-      const base = node.opType.toLowerCase().replace(/[^a-z0-9]/g, "");
-      const n = counts.get(base) ?? 0;
-      counts.set(base, n + 1);
-      const name = `${base}_${n}`;
-      const outputs = node.output.filter((t) => t !== "");
-      const untyped = outputs.filter(
-        (t) => !graphInputs.has(t) && !types.has(t),
-      );
-      if (untyped.length > 0) {
-        unreachable.push({
-          path,
-          call: k,
-          name,
-          reason: `its output ${untyped[0]} has a type the graph language does not handle`,
-        });
-        return [];
-      }
-      const fused = isFused(node.opType, node.domain);
-      if (fused)
-        unreachable.push({
-          path,
-          call: k,
-          name,
-          reason: `${node.opType} is a fused operator: the tensors it computes inside (an attention pattern) stay inside ONNX Runtime's kernel`,
-        });
-      return [
-        {
-          name,
-          op:
-            node.domain && node.domain !== "ai.onnx"
-              ? `${node.domain}.${node.opType}`
-              : node.opType,
-          ...(node.name ? { node: node.name } : {}),
-          event,
-          outputs: outputs.map((tensor) => ({ tensor, ...typeOf(tensor) })),
-          ...(fused ? { fused: true } : {}),
-        },
-      ];
-    });
-  };
+  const unreachable: UnreachableOp[] = [];
   const modules: ModuleSpec[] = tree.modules.map((m) => ({
     path: m.path,
     type: m.path === "" ? (profile?.architecture ?? "Model") : "Module",
-    calls: m.calls.map((call, k) => ({
-      enter: call.enter,
-      exit: call.exit,
-      inputs: call.inputs.map((tensor) => ({ tensor, ...typeOf(tensor) })),
-      outputs: [
-        {
-          tensor: lastOutputs.get(m.path)![k]!,
-          ...(m.path === ""
-            ? { label: rootLabel(lastOutputs.get(m.path)![k]!) }
-            : {}),
-          ...typeOf(lastOutputs.get(m.path)![k]!),
-        },
-      ],
-      tuple: tuples.tuple.get(m.path) ?? false,
-      source: sourceOf(m.path, k, call),
-    })),
+    calls: m.calls.map((_, k) => {
+      const spec = callSpec(onnx, m, k, types, tuples.tuple);
+      unreachable.push(...spec.unreachable);
+      return spec.call;
+    }),
     params: [...(placement.params.get(m.path) ?? [])],
   }));
+  return {
+    manifest: await writeManifest(bytes, name, profile, modules, options),
+    unresolved: tree.unresolved,
+    unplacedParams: placement.unplaced,
+    assumptions: tuples.assumptions,
+    unreachable,
+  };
+}
+
+/** Call `k` of module `m` as the manifest records it, and what of its `.source` is unreachable. */
+function callSpec(
+  onnx: RawModel,
+  m: RecoveredModule,
+  k: number,
+  types: ModuleTensorTypes,
+  tuple: ReadonlyMap<string, boolean>,
+): { call: ModuleSpec["calls"][number]; unreachable: UnreachableOp[] } {
+  const call = m.calls[k]!;
+  const result = callResult(call);
+  const inputs = call.inputs.map((tensor) => ({
+    tensor,
+    ...types.typeOf(tensor),
+  }));
+  const output = {
+    tensor: result,
+    ...(m.path === "" ? { label: rootLabel(result) } : {}),
+    ...types.typeOf(result),
+  };
+  const source = readSourceOps(onnx, m.path, k, call, types);
+  return {
+    call: {
+      enter: call.enter,
+      exit: call.exit,
+      inputs,
+      outputs: [output],
+      tuple: tuple.get(m.path) ?? false,
+      source: source.ops,
+    },
+    unreachable: source.unreachable,
+  };
+}
+
+/** The manifest of the modules, checked against @loupe/graph's schema, with the model hash. */
+async function writeManifest(
+  bytes: Uint8Array,
+  name: string,
+  profile: ArchitectureProfile | undefined,
+  modules: ModuleSpec[],
+  options: ImportOptions,
+): Promise<Manifest> {
   const manifest: Manifest = manifestSchema.parse({
     format: "loupe.manifest",
     version: 1,
@@ -225,17 +164,11 @@ export async function importOnnxModel(
     aliases: profile?.aliases ?? {},
   });
   return {
-    manifest: {
-      ...manifest,
-      model: {
-        ...manifest.model,
-        hash: await modelHash(bytes, manifest, options.externalDataDir),
-      },
+    ...manifest,
+    model: {
+      ...manifest.model,
+      hash: await modelHash(bytes, manifest, options.externalDataDir),
     },
-    unresolved: tree.unresolved,
-    unplacedParams: placement.unplaced,
-    assumptions: tuples.assumptions,
-    unreachable,
   };
 }
 
@@ -245,22 +178,4 @@ export async function importOnnxModel(
  */
 function rootLabel(tensor: string): string {
   return tensor === "last_hidden_state" ? "last_hidden_state" : "logits";
-}
-
-/**
- * Operators that compute a whole attention (or another fused block) in one
- * kernel: ONNX's `Attention` (opset 23) and ONNX Runtime's contrib kernels.
- */
-const FUSED_OPS = new Set([
-  "Attention",
-  "MultiHeadAttention",
-  "GroupQueryAttention",
-  "PackedAttention",
-  "PackedMultiHeadAttention",
-  "SparseAttention",
-  "DecoderMaskedMultiHeadAttention",
-]);
-
-function isFused(opType: string, domain: string): boolean {
-  return FUSED_OPS.has(opType) || domain === "com.microsoft";
 }

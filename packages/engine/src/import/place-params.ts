@@ -1,6 +1,11 @@
-import type { DType, ModuleSpec } from "@loupe/graph";
+import {
+  dtypeOfOnnx,
+  OnnxElementType,
+  type DType,
+  type ModuleSpec,
+} from "@loupe/graph";
 import type { ModuleTree } from "../onnx/extract-module-tree.ts";
-import type { RawModel } from "../onnx/onnx-bytes.ts";
+import type { RawInitializer, RawModel } from "../onnx/onnx-bytes.ts";
 
 /** A weight of the file that no module could claim, with where it is used. */
 export interface UnplacedParam {
@@ -15,9 +20,6 @@ const LIFTED_CONSTANT = /^lifted_tensor_\d+$/;
 /** A PyTorch attribute name: what a parameter is called on its module. */
 const ATTRIBUTE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const FLOATS = new Set<DType>(["float32", "float16"]);
-/** ONNX TensorProto.DataType codes. */
-const ONNX_FLOAT = 1;
-const ONNX_FLOAT16 = 10;
 
 /**
  * Every parameter reachable from its module, in PyTorch's orientation, the
@@ -44,26 +46,46 @@ const ONNX_FLOAT16 = 10;
 export function placeParams(
   onnx: RawModel,
   tree: ModuleTree,
-  elementTypes: Partial<Record<number, DType>>,
 ): {
   readonly params: ReadonlyMap<string, ModuleSpec["params"]>;
   readonly unplaced: readonly UnplacedParam[];
 } {
-  const paths = new Set(tree.modules.map((m) => m.path));
-  const params = new Map<string, ModuleSpec["params"][number][]>(
-    tree.modules.map((m) => [m.path, []]),
-  );
-  const placed = new Set<string>();
-  const byName = new Map(onnx.initializers.map((t) => [t.name, t]));
-  const add = (
-    path: string,
-    name: string,
-    tensor: string,
-    transpose = false,
-  ): boolean => {
-    const list = params.get(path);
-    const t = byName.get(tensor);
-    const dtype = t && elementTypes[t.dataType];
+  const placement = new Placement(onnx, tree);
+  for (const t of onnx.initializers) {
+    const at = placement.locate(t.name);
+    if (at) placement.add(at.path, at.name, t.name);
+  }
+  const widenings = findWidenings(onnx, placement.byName);
+  placeAliases(onnx, placement, widenings);
+  const owners = nodeOwners(tree);
+  placeTiedTables(onnx, placement, owners, widenings);
+  const uses = weightUses(onnx, placement, owners, widenings);
+  const unplaced = placeByUse(onnx, placement, uses);
+  return { params: placement.params, unplaced };
+}
+
+/** The parameters placed so far, by module path, and the tensors they claim. */
+class Placement {
+  readonly params: Map<string, ModuleSpec["params"][number][]>;
+  readonly placed = new Set<string>();
+  readonly byName: ReadonlyMap<string, RawInitializer>;
+  readonly #paths: ReadonlySet<string>;
+
+  constructor(onnx: RawModel, tree: ModuleTree) {
+    this.#paths = new Set(tree.modules.map((m) => m.path));
+    this.params = new Map(tree.modules.map((m) => [m.path, []]));
+    this.byName = new Map(onnx.initializers.map((t) => [t.name, t]));
+  }
+
+  /**
+   * Makes initializer `tensor` module `path`'s parameter `name`; false where
+   * the module is not in the tree, the tensor is no initializer of a type
+   * graphs carry, or the module already has a parameter of that name.
+   */
+  add(path: string, name: string, tensor: string, transpose = false): boolean {
+    const list = this.params.get(path);
+    const t = this.byName.get(tensor);
+    const dtype = t && dtypeOfOnnx(t.dataType);
     if (!list || !t || !dtype || list.some((p) => p.name === name))
       return false;
     const shape = [...t.dims];
@@ -74,59 +96,82 @@ export function placeParams(
       shape: transpose ? [shape[1]!, shape[0]!] : shape,
       ...(transpose ? { transpose: true } : {}),
     });
-    placed.add(tensor);
+    this.placed.add(tensor);
     return true;
-  };
+  }
+
   /** `<module path>.<name>` with the module in the tree, or null. */
-  const split = (full: string): { path: string; name: string } | null => {
+  locate(full: string): { path: string; name: string } | null {
     const dot = full.lastIndexOf(".");
     const path = dot < 0 ? "" : full.slice(0, dot);
     const name = full.slice(dot + 1);
-    return paths.has(path) &&
+    return this.#paths.has(path) &&
       ATTRIBUTE.test(name) &&
       !LIFTED_CONSTANT.test(name)
       ? { path, name }
       : null;
-  };
-
-  // By name.
-  for (const t of onnx.initializers) {
-    const at = split(t.name);
-    if (at) add(at.path, at.name, t.name);
   }
-  // Widened: Cast(to=FLOAT) of a float16 initializer. Each output of one
-  // stands for its initializer wherever nodes read it.
-  const widening = new Set<number>();
+}
+
+/** The widening Casts of a model, and the initializer each one's output stands for. */
+interface Widenings {
+  /** Indexes of the Cast nodes. */
+  readonly nodes: ReadonlySet<number>;
+  /** The initializer a tensor stands for: itself, or the one a Cast widened. */
+  stored(tensor: string): string;
+}
+
+/**
+ * Cast(to=FLOAT) nodes of a float16 initializer: each output of one stands
+ * for its initializer wherever nodes read it.
+ */
+function findWidenings(
+  onnx: RawModel,
+  byName: ReadonlyMap<string, RawInitializer>,
+): Widenings {
+  const nodes = new Set<number>();
   const widened = new Map<string, string>();
   onnx.nodes.forEach((node, i) => {
     const source = byName.get(node.input[0] ?? "");
     if (
       node.opType === "Cast" &&
-      node.ints.to === ONNX_FLOAT &&
-      source?.dataType === ONNX_FLOAT16 &&
+      node.ints.to === OnnxElementType.FLOAT &&
+      source?.dataType === OnnxElementType.FLOAT16 &&
       node.output[0]
     ) {
-      widening.add(i);
+      nodes.add(i);
       widened.set(node.output[0], source.name);
     }
   });
-  const stored = (tensor: string) => widened.get(tensor) ?? tensor;
-  // Deduplicated or widened: Identity(<weight>) or a widening Cast named as a
-  // module's weight (`transformer.ln_f.bias`; never a bare name such as
-  // dynamo's `clone`).
+  return { nodes, stored: (tensor) => widened.get(tensor) ?? tensor };
+}
+
+/**
+ * Deduplicated or widened weights: Identity(<weight>) or a widening Cast
+ * named as a module's weight (`transformer.ln_f.bias`; never a bare name such
+ * as dynamo's `clone`).
+ */
+function placeAliases(
+  onnx: RawModel,
+  placement: Placement,
+  widenings: Widenings,
+): void {
   for (const [i, node] of onnx.nodes.entries()) {
     const source = node.input[0] ?? "";
     if (
-      (node.opType !== "Identity" && !widening.has(i)) ||
-      !byName.has(source) ||
+      (node.opType !== "Identity" && !widenings.nodes.has(i)) ||
+      !placement.byName.has(source) ||
       LIFTED_CONSTANT.test(source.slice(source.lastIndexOf(".") + 1)) ||
       !(node.output[0] ?? "").includes(".")
     )
       continue;
-    const at = split(node.output[0]!);
-    if (at) add(at.path, at.name, source);
+    const at = placement.locate(node.output[0]!);
+    if (at) placement.add(at.path, at.name, source);
   }
-  // The deepest module each node belongs to.
+}
+
+/** The deepest module each node belongs to, by node index. */
+function nodeOwners(tree: ModuleTree): Map<number, string> {
   const owner = new Map<number, string>();
   for (const m of tree.modules)
     for (const call of m.calls)
@@ -135,17 +180,28 @@ export function placeParams(
         if (current === undefined || m.path.length > current.length)
           owner.set(i, m.path);
       }
-  // A tied table (dynamo names it once, `lm_head.weight`): also the weight
-  // of the embedding whose Gather indexes it, when it is another module's
-  // 2-D `weight`.
+  return owner;
+}
+
+/**
+ * A tied table (dynamo names it once, `lm_head.weight`): also the weight of
+ * the embedding whose Gather indexes it, when it is another module's 2-D
+ * `weight`.
+ */
+function placeTiedTables(
+  onnx: RawModel,
+  placement: Placement,
+  owners: ReadonlyMap<number, string>,
+  widenings: Widenings,
+): void {
   const weights = new Set(
-    [...params.values()].flatMap((list) =>
+    [...placement.params.values()].flatMap((list) =>
       list.filter((p) => p.name === "weight").map((p) => p.tensor),
     ),
   );
   onnx.nodes.forEach((node, i) => {
-    const t = byName.get(stored(node.input[0] ?? ""));
-    const path = owner.get(i);
+    const t = placement.byName.get(widenings.stored(node.input[0] ?? ""));
+    const path = owners.get(i);
     if (
       node.opType === "Gather" &&
       t &&
@@ -153,22 +209,40 @@ export function placeParams(
       path !== "" &&
       t.dims.length === 2 &&
       weights.has(t.name) &&
-      !params.get(path)!.some((p) => p.tensor === t.name)
+      !placement.params.get(path)!.some((p) => p.tensor === t.name)
     )
-      add(path, "weight", t.name);
+      placement.add(path, "weight", t.name);
   });
-  // Generated names: by the module whose nodes use the weight.
-  const uses = new Map<
-    string,
-    { path: string; op: string; slot: number; transB: number }[]
-  >();
+}
+
+/** A node's read of an initializer: its module, operator and input slot. */
+interface WeightUse {
+  readonly path: string;
+  readonly op: string;
+  readonly slot: number;
+  readonly transB: number;
+}
+
+/** The reads of each initializer not placed yet, through widening Casts. */
+function weightUses(
+  onnx: RawModel,
+  placement: Placement,
+  owners: ReadonlyMap<number, string>,
+  widenings: Widenings,
+): Map<string, WeightUse[]> {
+  const uses = new Map<string, WeightUse[]>();
   onnx.nodes.forEach((node, i) =>
     node.input.forEach((read, slot) => {
-      const input = stored(read);
-      if (widening.has(i) || !byName.has(input) || placed.has(input)) return;
+      const input = widenings.stored(read);
+      if (
+        widenings.nodes.has(i) ||
+        !placement.byName.has(input) ||
+        placement.placed.has(input)
+      )
+        return;
       const list = uses.get(input) ?? [];
       list.push({
-        path: owner.get(i) ?? "",
+        path: owners.get(i) ?? "",
         op: node.opType,
         slot,
         transB: node.ints.transB ?? 0,
@@ -176,32 +250,60 @@ export function placeParams(
       uses.set(input, list);
     }),
   );
+  return uses;
+}
+
+/**
+ * Generated names: each floating-point weight still unplaced goes to the
+ * module whose one node reads it as a Linear's or an embedding's weight;
+ * the others are returned with the reason.
+ */
+function placeByUse(
+  onnx: RawModel,
+  placement: Placement,
+  uses: ReadonlyMap<string, readonly WeightUse[]>,
+): UnplacedParam[] {
   const unplaced: UnplacedParam[] = [];
   for (const t of onnx.initializers) {
-    if (placed.has(t.name)) continue;
-    const dtype = elementTypes[t.dataType];
+    if (placement.placed.has(t.name)) continue;
+    const dtype = dtypeOfOnnx(t.dataType);
     if (!dtype || !FLOATS.has(dtype) || t.dims.length === 0) continue;
     const used = uses.get(t.name) ?? [];
     const usedBy = [...new Set(used.map((u) => u.path))];
-    const only = used.length === 1 ? used[0]! : undefined;
-    let reason: string;
-    if (!only)
-      reason =
-        used.length === 0
+    const reason =
+      used.length === 1
+        ? placeBySoleUse(placement, t, used[0]!)
+        : used.length === 0
           ? "no node reads it"
           : `${used.length} nodes read it${usedBy.length > 1 ? `, in ${usedBy.length} modules` : ""}: which one's parameter it is cannot be told`;
-    else if (t.dims.length === 2 && only.op === "MatMul" && only.slot === 1) {
-      if (add(only.path, "weight", t.name, true)) continue;
-      reason = `module "${only.path}" already has a weight`;
-    } else if (t.dims.length === 2 && only.op === "Gemm" && only.slot === 1) {
-      if (add(only.path, "weight", t.name, only.transB === 0)) continue;
-      reason = `module "${only.path}" already has a weight`;
-    } else if (t.dims.length === 2 && only.op === "Gather" && only.slot === 0) {
-      if (add(only.path, "weight", t.name)) continue;
-      reason = `module "${only.path}" already has a weight`;
-    } else
-      reason = `read by a ${only.op} (input ${only.slot}), not as a Linear's or an embedding's weight`;
-    unplaced.push({ tensor: t.name, usedBy, reason });
+    if (reason !== undefined) unplaced.push({ tensor: t.name, usedBy, reason });
   }
-  return { params, unplaced };
+  return unplaced;
+}
+
+/**
+ * Places a weight its one reader uses as a module's `weight`: a MatMul's B
+ * (stored transposed), a Gemm's B (transposed unless transB) or a Gather's
+ * table. Returns why it was not placed, or undefined once it is.
+ */
+function placeBySoleUse(
+  placement: Placement,
+  t: RawInitializer,
+  use: WeightUse,
+): string | undefined {
+  const transpose =
+    t.dims.length !== 2
+      ? undefined
+      : use.op === "MatMul" && use.slot === 1
+        ? true
+        : use.op === "Gemm" && use.slot === 1
+          ? use.transB === 0
+          : use.op === "Gather" && use.slot === 0
+            ? false
+            : undefined;
+  if (transpose === undefined)
+    return `read by a ${use.op} (input ${use.slot}), not as a Linear's or an embedding's weight`;
+  return placement.add(use.path, "weight", t.name, transpose)
+    ? undefined
+    : `module "${use.path}" already has a weight`;
 }
