@@ -1,49 +1,47 @@
 import type { Graph } from "../format/graph-schema.ts";
-import type { TensorValue } from "../trace/tensor-value.ts";
+import { buildActivationPatchingGraph } from "./build-activation-patching-graph.ts";
+import { buildForwardGraph } from "./build-forward-graph.ts";
+import { buildLogitLensGraph } from "./build-logit-lens-graph.ts";
+import { buildNeuronsGraph } from "./build-neurons-graph.ts";
 import type { Gpt2Small } from "./gpt2-small-model.ts";
 
 /**
- * The paper's code examples and a logit lens, written with the TypeScript API.
- * They run against any manifest with the standard aliases (`layers`, `ln_final`,
- * `lm_head`); the golden files hold their graphs on the GPT-2 fixture.
+ * The paper's code examples and a logit lens on the GPT-2 fixture, built by
+ * the same builders as examples/ and the gallery, with the paper's own
+ * neurons and positions for GPT-2 small and its standard aliases (`layers`,
+ * `ln_final`). The golden files (golden/v1, fixtures/build-golden.ts) hold
+ * these graphs.
  */
 export const paperExamples: Record<string, (lm: Gpt2Small) => Graph> = {
   /** Code Example 1: set three MLP neurons of layer 5 to 5, save the logits. */
   "example-1-neurons": (lm) =>
-    lm.trace("The truth is the", () => {
-      lm.layers[5].mlp.down_proj.input.set([":", ":", [394, 2490, 2929]], 5);
-      lm.output.logits.save("logits");
+    buildNeuronsGraph(lm, {
+      prompt: "The truth is the",
+      module: lm.layers[5].mlp.down_proj,
+      neurons: [394, 2490, 2929],
+      value: 5,
     }),
 
   /** Code Example 3: a forward pass on "Hello World", saving the model's output. */
   "example-3-trace": (lm) =>
-    lm.trace("Hello World", () => {
-      lm.output.logits.save("output");
-    }),
+    buildForwardGraph(lm, { prompt: "Hello World", save: "output" }),
 
   /** Code Example 4: activation patching of the subject's last token across two prompts. */
   "example-4-patching": (lm) =>
-    lm.trace((tracer) => {
-      let hidden: TensorValue | undefined;
-      tracer.invoke("The Colosseum is located in the city of", () => {
-        hidden = lm.layers[5].output[0].get(":", 6, ":");
-      });
-      tracer.invoke("The Louvre is located in the city of", () => {
-        lm.layers[5].output[0].set([":", 5, ":"], hidden!);
-        lm.output.logits.save("logits");
-      });
+    buildActivationPatchingGraph(lm, {
+      layer: lm.layers[5],
+      from: { prompt: "The Colosseum is located in the city of", position: 6 },
+      into: { prompt: "The Louvre is located in the city of", position: 5 },
     }),
 
-  /** Logit lens: decode every layer's last-position hidden state through the final norm and head. */
+  /** Logit lens: every layer's last-position hidden state through the final norm and head, its top 5 tokens saved. */
   "logit-lens": (lm) =>
-    lm.trace("The Eiffel Tower is located in the city of", () => {
-      const layerCount = lm.manifest.modules.filter((m) =>
-        /^transformer\.h\.\d+$/.test(m.path),
-      ).length;
-      for (let i = 0; i < layerCount; i++) {
-        const hidden = lm.layers[i]!.output[0].get(":", -1, ":");
-        const logits = lm.lm_head.call(lm.ln_final.call(hidden));
-        logits.softmax(-1).topk(5).indices.save(`layer${i}.top5`);
-      }
+    buildLogitLensGraph(lm, {
+      prompt: "The Eiffel Tower is located in the city of",
+      layers: lm.layers,
+      norm: lm.ln_final,
+      head: lm.lm_head,
+      position: -1,
+      top: 5,
     }),
 };

@@ -1,0 +1,52 @@
+import type { Graph } from "../format/graph-schema.ts";
+import type { TensorValue } from "../trace/tensor-value.ts";
+import type { Block, ExampleModel, PromptPosition } from "./example-model.ts";
+
+/** What buildActivationPatchingGraph patches. */
+export interface ActivationPatchingInputs {
+  /** The block whose hidden state (output[0]) is patched. */
+  readonly layer: Block;
+  /** Where the hidden state is read. */
+  readonly from: PromptPosition;
+  /** Where it is written; this prompt's logits are saved as "logits". */
+  readonly into: PromptPosition;
+  /**
+   * "invokes" (the default, the paper's form): two invokes of one forward
+   * pass. "session": two traces of a session, so two forward passes (the
+   * gallery's demo experiment, whose run reports two).
+   */
+  readonly form?: "invokes" | "session";
+}
+
+/**
+ * The paper's Code Example 4, activation patching: one prompt's hidden state
+ * at a token, written over another prompt's at a token of the same layer. In
+ * NNsight:
+ * `with tracer.invoke(edit): hidden = layer.output[0][:, 6, :]`;
+ * `with tracer.invoke(base): layer.output[0][:, 5, :] = hidden`.
+ *
+ * @example
+ * buildActivationPatchingGraph(lm, { layer: lm.transformer.h[2], from: { prompt: clean, position: 1 }, into: { prompt: corrupted, position: 1 } });
+ */
+export function buildActivationPatchingGraph(
+  lm: ExampleModel,
+  { layer, from, into, form = "invokes" }: ActivationPatchingInputs,
+): Graph {
+  let hidden: TensorValue | undefined;
+  const read = () => {
+    hidden = layer.output[0]!.get(":", from.position, ":");
+  };
+  const write = () => {
+    layer.output[0]!.set([":", into.position, ":"], hidden!);
+    lm.output.item("logits").save("logits");
+  };
+  if (form === "session")
+    return lm.session(() => {
+      lm.trace(from.prompt, read);
+      lm.trace(into.prompt, write);
+    });
+  return lm.trace((tracer) => {
+    tracer.invoke(from.prompt, read);
+    tracer.invoke(into.prompt, write);
+  });
+}
