@@ -198,3 +198,45 @@ export {
   type ErrorCode,
   type ErrorCodeSpec,
 } from "./vocabulary/error-codes.ts";
+// The paper's examples as graph builders, defined once: examples/, the
+// gallery's seed and the engine's paper examples build their graphs with them.
+export type {
+  ExampleModel,
+  Block,
+  PromptPosition,
+} from "./examples/example-model.ts";
+export {
+  buildForwardGraph,
+  type ForwardInputs,
+} from "./examples/build-forward-graph.ts";
+export {
+  buildNeuronsGraph,
+  type NeuronsInputs,
+} from "./examples/build-neurons-graph.ts";
+export {
+  buildActivationPatchingGraph,
+  type ActivationPatchingInputs,
+} from "./examples/build-activation-patching-graph.ts";
+export {
+  buildLogitLensGraph,
+  type LogitLensInputs,
+} from "./examples/build-logit-lens-graph.ts";
+export type { SteeringInputs } from "./examples/trace-steering-direction.ts";
+export {
+  buildSteeringGraph,
+  type SteeringScalesInputs,
+} from "./examples/build-steering-graph.ts";
+export {
+  buildSteeredGenerationGraph,
+  type SteeredGenerationInputs,
+} from "./examples/build-steered-generation-graph.ts";
+export {
+  buildPatchingSweepGraph,
+  type PatchingSweepInputs,
+  type SweepPrompt,
+} from "./examples/build-patching-sweep-graph.ts";
+export {
+  buildAttributionPatchingGraph,
+  ATTRIBUTION_SAVE,
+  type AttributionPatchingInputs,
+} from "./examples/build-attribution-patching-graph.ts";
