@@ -6,7 +6,7 @@ export {
   type ApiServices,
   type Mailer,
 } from "./services.ts";
-export type { HealthReport } from "./routers/system-router.ts";
+export type { HealthReport } from "./routers/system/system-router.ts";
 export type { PartHealth } from "./health/part-health.ts";
 export type { WorkerHealth } from "./health/probe-workers.ts";
 export {

@@ -1,11 +1,11 @@
-import { accountRouter } from "./routers/account-router.ts";
-import { adminRouter } from "./routers/admin-router.ts";
-import { applicationsRouter } from "./routers/applications-router.ts";
-import { experimentsRouter } from "./routers/experiments-router.ts";
-import { keysRouter } from "./routers/keys-router.ts";
-import { modelsRouter } from "./routers/models-router.ts";
-import { runsRouter } from "./routers/runs-router.ts";
-import { systemRouter } from "./routers/system-router.ts";
+import { accountRouter } from "./routers/account/account-router.ts";
+import { adminRouter } from "./routers/admin/admin-router.ts";
+import { applicationsRouter } from "./routers/applications/applications-router.ts";
+import { experimentsRouter } from "./routers/experiments/experiments-router.ts";
+import { keysRouter } from "./routers/keys/keys-router.ts";
+import { modelsRouter } from "./routers/models/models-router.ts";
+import { runsRouter } from "./routers/runs/runs-router.ts";
+import { systemRouter } from "./routers/system/system-router.ts";
 import { createCallerFactory, router } from "./trpc.ts";
 
 /** Every tRPC procedure Loupe serves, by namespace. */

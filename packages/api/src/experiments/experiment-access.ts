@@ -1,4 +1,4 @@
-import { findRun, type Database } from "@loupe/db";
+import { findExperiment, findRun, type Database } from "@loupe/db";
 import { TRPCError } from "@trpc/server";
 import type { Principal } from "../auth/principal.ts";
 import { notFound } from "../errors.ts";
@@ -14,9 +14,7 @@ export async function readableExperiment(
   principal: Principal | null,
   experimentId: string,
 ) {
-  const experiment = await db.experiment.findUnique({
-    where: { id: experimentId },
-  });
+  const experiment = await findExperiment(db, experimentId);
   if (
     !experiment ||
     (experiment.visibility === "private" &&
@@ -57,9 +55,7 @@ export async function readableRun(
   if (run.userId === principal?.userId || principal?.role === "admin")
     return run;
   if (run.experimentId) {
-    const experiment = await db.experiment.findUnique({
-      where: { id: run.experimentId },
-    });
+    const experiment = await findExperiment(db, run.experimentId);
     if (experiment && experiment.visibility !== "private") return run;
   }
   throw notFound(`run ${runId}`);

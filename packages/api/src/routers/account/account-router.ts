@@ -1,16 +1,16 @@
 import { domainEvents, quotaStanding, streams } from "@loupe/db";
 import { z } from "zod";
-import { signUpWithPassword } from "../auth/accounts.ts";
-import { RateLimitedError, takeRateLimitHit } from "../auth/rate-limit.ts";
-import { LoupeError, toApiError } from "../errors.ts";
-import { hashPassword } from "../auth/passwords.ts";
-import { revokeAccountAccess } from "../auth/sessions.ts";
+import { signUpWithPassword } from "../../auth/accounts.ts";
+import { RateLimitedError, takeRateLimitHit } from "../../auth/rate-limit.ts";
+import { LoupeError, toApiError } from "../../errors.ts";
+import { hashPassword } from "../../auth/passwords.ts";
+import { revokeAccountAccess } from "../../auth/sessions.ts";
 import {
   publicProcedure,
   router,
   sessionProcedure,
   signedInProcedure,
-} from "../trpc.ts";
+} from "../../trpc.ts";
 
 /** The caller's own account: sign-up with a password, and who am I. */
 export const accountRouter = router({

@@ -1,10 +1,10 @@
 import { connectTestDatabase, truncateAll } from "@loupe/db/testing";
 import { afterAll, beforeAll, expect, inject, it } from "vitest";
-import { createPasswordAccount, seedAdmin } from "../auth/accounts.ts";
-import { principalOfApiKey, principalOfUser } from "../auth/principal.ts";
-import { createApiContext } from "../context.ts";
-import { createCaller } from "../root-router.ts";
-import { createApiServices } from "../services.ts";
+import { createPasswordAccount, seedAdmin } from "../../auth/accounts.ts";
+import { principalOfApiKey, principalOfUser } from "../../auth/principal.ts";
+import { createApiContext } from "../../context.ts";
+import { createCaller } from "../../root-router.ts";
+import { createApiServices } from "../../services.ts";
 
 const services = createApiServices({
   databaseUrl: inject("databaseUrl"),

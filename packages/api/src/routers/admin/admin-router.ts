@@ -7,12 +7,12 @@ import {
   runLimitsOf,
 } from "@loupe/db";
 import { z } from "zod";
-import { completeQuota, quotaInput } from "../auth/default-quota.ts";
-import { notFound } from "../errors.ts";
-import { revokeAccountAccess } from "../auth/sessions.ts";
-import { forgetApiKeys } from "../auth/principal.ts";
+import { completeQuota, quotaInput } from "../../auth/default-quota.ts";
+import { notFound } from "../../errors.ts";
+import { revokeAccountAccess } from "../../auth/sessions.ts";
+import { forgetApiKeys } from "../../auth/principal.ts";
 import { TRPCError } from "@trpc/server";
-import { adminProcedure, router } from "../trpc.ts";
+import { adminProcedure, router } from "../../trpc.ts";
 
 /** Administration: accounts, quotas and what each account has used. */
 export const adminRouter = router({

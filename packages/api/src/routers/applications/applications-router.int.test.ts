@@ -2,11 +2,11 @@ import { connectTestDatabase, truncateAll } from "@loupe/db/testing";
 import { readStream, streams } from "@loupe/db";
 import { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, expect, inject, it } from "vitest";
-import { createPasswordAccount, seedAdmin } from "../auth/accounts.ts";
-import { principalOfUser } from "../auth/principal.ts";
-import { createApiContext } from "../context.ts";
-import { createCaller } from "../root-router.ts";
-import { createApiServices } from "../services.ts";
+import { createPasswordAccount, seedAdmin } from "../../auth/accounts.ts";
+import { principalOfUser } from "../../auth/principal.ts";
+import { createApiContext } from "../../context.ts";
+import { createCaller } from "../../root-router.ts";
+import { createApiServices } from "../../services.ts";
 
 const services = createApiServices({
   databaseUrl: inject("databaseUrl"),

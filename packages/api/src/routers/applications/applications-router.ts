@@ -1,4 +1,4 @@
-import { forgetApiKeys } from "../auth/principal.ts";
+import { forgetApiKeys } from "../../auth/principal.ts";
 import {
   appendDomainEvents,
   domainEvents,
@@ -11,9 +11,9 @@ import {
   DEFAULT_QUOTA,
   completeQuota,
   quotaInput,
-} from "../auth/default-quota.ts";
-import { notFound, toApiError } from "../errors.ts";
-import { adminProcedure, router, sessionProcedure } from "../trpc.ts";
+} from "../../auth/default-quota.ts";
+import { notFound, toApiError } from "../../errors.ts";
+import { adminProcedure, router, sessionProcedure } from "../../trpc.ts";
 
 /**
  * Access applications: a researcher applies (affiliation, purpose); an

@@ -1,16 +1,16 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { appendDomainEvents, domainEvents, streams } from "@loupe/db";
-import { forgetApiKeys } from "../auth/principal.ts";
+import { forgetApiKeys } from "../../auth/principal.ts";
 import { z } from "zod";
-import { notFound } from "../errors.ts";
+import { notFound } from "../../errors.ts";
 import { TRPCError } from "@trpc/server";
 import {
   ADMIN_API_KEY_SCOPES,
   API_KEY_SCOPES,
   DEFAULT_API_KEY_SCOPES,
   hashApiKey,
-} from "../auth/principal.ts";
-import { router, sessionProcedure } from "../trpc.ts";
+} from "../../auth/principal.ts";
+import { router, sessionProcedure } from "../../trpc.ts";
 
 /**
  * API keys for scripts (the SDK): created and revoked from a signed-in

@@ -14,12 +14,12 @@ import { connectTestDatabase, truncateAll } from "@loupe/db/testing";
 import { createModel, manifestSchema, type Envoy } from "@loupe/graph";
 import { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { createPasswordAccount, seedAdmin } from "../auth/accounts.ts";
-import { principalOfUser } from "../auth/principal.ts";
-import { createApiContext } from "../context.ts";
-import { type LoupeError } from "../errors.ts";
-import { createCaller } from "../root-router.ts";
-import { createApiServices } from "../services.ts";
+import { createPasswordAccount, seedAdmin } from "../../auth/accounts.ts";
+import { principalOfUser } from "../../auth/principal.ts";
+import { createApiContext } from "../../context.ts";
+import { type LoupeError } from "../../errors.ts";
+import { createCaller } from "../../root-router.ts";
+import { createApiServices } from "../../services.ts";
 
 // Hosting and unhosting models through the API (PostgreSQL, Temporal): the
 // API records requests and states; no worker runs here (the worker's tests
@@ -35,7 +35,7 @@ const imported = JSON.parse(
   readFileSync(
     path.resolve(
       import.meta.dirname,
-      "../../../../models/facts/model.manifest.json",
+      "../../../../../models/facts/model.manifest.json",
     ),
     "utf8",
   ),

@@ -11,11 +11,14 @@ import {
 } from "@loupe/db";
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { notFound, toApiError } from "../errors.ts";
-import { endRunsOfModel } from "../models/end-runs-of-model.ts";
-import { MODEL_NAME, parseModelSource } from "../models/parse-model-source.ts";
-import { tokenizerUrlOf } from "../results/result-download.ts";
-import { adminScopedProcedure, publicProcedure, router } from "../trpc.ts";
+import { notFound, toApiError } from "../../errors.ts";
+import { endRunsOfModel } from "../../models/end-runs-of-model.ts";
+import {
+  MODEL_NAME,
+  parseModelSource,
+} from "../../models/parse-model-source.ts";
+import { tokenizerUrlOf } from "../../results/result-download.ts";
+import { adminScopedProcedure, publicProcedure, router } from "../../trpc.ts";
 
 const modelName = z
   .string()

@@ -14,11 +14,11 @@ import { connectTestDatabase, truncateAll } from "@loupe/db/testing";
 import { createModel, manifestSchema, type Envoy } from "@loupe/graph";
 import { WorkflowNotFoundError } from "@temporalio/client";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { createPasswordAccount, seedAdmin } from "../auth/accounts.ts";
-import { principalOfUser } from "../auth/principal.ts";
-import { createApiContext } from "../context.ts";
-import { createCaller } from "../root-router.ts";
-import { createApiServices } from "../services.ts";
+import { createPasswordAccount, seedAdmin } from "../../auth/accounts.ts";
+import { principalOfUser } from "../../auth/principal.ts";
+import { createApiContext } from "../../context.ts";
+import { createCaller } from "../../root-router.ts";
+import { createApiServices } from "../../services.ts";
 
 // A run's life as the API records and reports it, with no worker: the test
 // plays the worker's part through @loupe/db (claim, start, finish), as a
@@ -38,7 +38,7 @@ const imported = JSON.parse(
   readFileSync(
     path.resolve(
       import.meta.dirname,
-      "../../../../models/facts/model.manifest.json",
+      "../../../../../models/facts/model.manifest.json",
     ),
     "utf8",
   ),

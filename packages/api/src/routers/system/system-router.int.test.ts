@@ -1,10 +1,10 @@
 import { recordWorkerHeartbeat, appendEvent } from "@loupe/db";
 import { connectTestDatabase, truncateAll } from "@loupe/db/testing";
 import { afterAll, beforeEach, describe, expect, inject, it } from "vitest";
-import type { Principal } from "../auth/principal.ts";
-import { createApiContext } from "../context.ts";
-import { createCaller } from "../root-router.ts";
-import { createApiServices, type ApiServices } from "../services.ts";
+import type { Principal } from "../../auth/principal.ts";
+import { createApiContext } from "../../context.ts";
+import { createCaller } from "../../root-router.ts";
+import { createApiServices, type ApiServices } from "../../services.ts";
 
 const live = createApiServices({
   databaseUrl: inject("databaseUrl"),

@@ -3,11 +3,11 @@ import { listRecentEvents } from "@loupe/db";
 import { PLATFORM_TASK_QUEUE, type probeWorkflow } from "@loupe/workflows";
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { probeDatabase } from "../health/probe-database.ts";
-import { probeTemporal } from "../health/probe-temporal.ts";
-import { probeWorkers, type WorkerHealth } from "../health/probe-workers.ts";
-import type { PartHealth } from "../health/part-health.ts";
-import { adminProcedure, publicProcedure, router } from "../trpc.ts";
+import { probeDatabase } from "../../health/probe-database.ts";
+import { probeTemporal } from "../../health/probe-temporal.ts";
+import { probeWorkers, type WorkerHealth } from "../../health/probe-workers.ts";
+import type { PartHealth } from "../../health/part-health.ts";
+import { adminProcedure, publicProcedure, router } from "../../trpc.ts";
 
 /** The health of every part, probed live. */
 export interface HealthReport {
