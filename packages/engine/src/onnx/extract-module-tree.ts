@@ -1,3 +1,9 @@
+import {
+  collectSpans,
+  numberEvents,
+  type NumberedEvents,
+  type Span,
+} from "./number-events.ts";
 import type { ScopedModel } from "./onnx-bytes.ts";
 import {
   hasDynamoScopes,
@@ -127,11 +133,72 @@ function readTorchScriptScopes(model: ScopedModel): NodeScopes {
 
 /** The calls, boundaries and event numbers of the modules a scope reader placed nodes in. */
 function buildModuleTree(model: ScopedModel, scopes: NodeScopes): ModuleTree {
+  const roles = tensorRoles(model);
+  const spans = collectSpans(scopes.chains);
+  const events = numberEvents(spans, scopes.chains, (index) => {
+    const node = model.nodes[index]!;
+    return (
+      node.output.length > 0 &&
+      !NON_TENSOR_OPS.has(node.opType) &&
+      !node.output.every(
+        (o) => o === "" || roles.constants.has(o) || roles.shapeDerived.has(o),
+      )
+    );
+  });
+  const context = { model, scopes, roles, events };
+  const calls: { path: string; call: number; value: RecoveredCall }[] = [];
+  const unresolved = [...scopes.unresolved];
+  const undelimited = new Set(unresolved.map((u) => u.path));
+  for (const [key, span] of spans) {
+    const [path = "", callText = "0"] = key.split("#");
+    if (undelimited.has(path)) continue;
+    const recovered = recoverCall(context, path, key, span);
+    if (typeof recovered === "string")
+      unresolved.push({ path, reason: recovered });
+    else calls.push({ path, call: Number(callText), value: recovered });
+  }
+  return { modules: groupByModule(calls), unresolved };
+}
+
+/** What each tensor is to module recovery, beyond the graph's nodes. */
+interface TensorRoles {
+  readonly initializers: ReadonlySet<string>;
+  readonly graphOutputs: ReadonlySet<string>;
+  /** Weights and what is computed from them alone: never a module's input, never a hook point. */
+  readonly constants: ReadonlySet<string>;
+  /** Shape arithmetic: not an operation of the model's math, so never in `.source`. */
+  readonly shapeDerived: ReadonlySet<string>;
+  /** The nodes reading each tensor, by index. */
+  readonly consumers: ReadonlyMap<string, readonly number[]>;
+}
+
+function tensorRoles(model: ScopedModel): TensorRoles {
   const initializers = new Set(model.initializers.map((t) => t.name));
-  const graphOutputs = new Set(model.outputs.map((o) => o.name));
-  // Weights and what is computed from them alone (an Identity of a deduplicated
-  // initializer, a Cast widening a float16 weight, a folded-late transpose) are
-  // constants: never a module's input, never a hook point.
+  const constants = findConstants(model, initializers);
+  const consumers = new Map<string, number[]>();
+  model.nodes.forEach((n, index) =>
+    n.input.forEach((t) =>
+      consumers.set(t, [...(consumers.get(t) ?? []), index]),
+    ),
+  );
+  return {
+    initializers,
+    graphOutputs: new Set(model.outputs.map((o) => o.name)),
+    constants,
+    shapeDerived: findShapeDerived(model, initializers, constants),
+    consumers,
+  };
+}
+
+/**
+ * Weights and what is computed from them alone (an Identity of a
+ * deduplicated initializer, a Cast widening a float16 weight, a folded-late
+ * transpose) are constants, as are the outputs of constant operators.
+ */
+function findConstants(
+  model: ScopedModel,
+  initializers: ReadonlySet<string>,
+): Set<string> {
   const constants = new Set<string>();
   for (const n of model.nodes)
     if (
@@ -143,40 +210,18 @@ function buildModuleTree(model: ScopedModel, scopes: NodeScopes): ModuleTree {
         ))
     )
       n.output.forEach((o) => constants.add(o));
+  return constants;
+}
 
-  interface Span {
-    first: number;
-    last: number;
-    depth: number;
-    nodes: number[];
-  }
-  const spans = new Map<string, Span>();
-  const keyOf = (path: string, call: number) => `${path}#${call}`;
-  scopes.chains.forEach((chain, index) => {
-    for (const [depth, { path, call }] of chain.entries()) {
-      const key = keyOf(path, call);
-      const span = spans.get(key) ?? {
-        first: index,
-        last: index,
-        depth,
-        nodes: [],
-      };
-      span.last = index;
-      span.nodes.push(index);
-      spans.set(key, span);
-    }
-  });
-
-  const consumers = new Map<string, number[]>();
-  model.nodes.forEach((n, index) =>
-    n.input.forEach((t) =>
-      consumers.set(t, [...(consumers.get(t) ?? []), index]),
-    ),
-  );
-
-  // Shape arithmetic (a Shape node and what is computed from shapes and
-  // constants alone: sizes, the attention scale, a causal mask's slice) is
-  // not an operation of the model's math: it stays out of `.source`.
+/**
+ * Shape arithmetic: a Shape node and what is computed from shapes and
+ * constants alone (sizes, the attention scale, a causal mask's slice).
+ */
+function findShapeDerived(
+  model: ScopedModel,
+  initializers: ReadonlySet<string>,
+  constants: ReadonlySet<string>,
+): Set<string> {
   const shapeDerived = new Set<string>();
   for (const n of model.nodes) {
     const derived =
@@ -192,137 +237,86 @@ function buildModuleTree(model: ScopedModel, scopes: NodeScopes): ModuleTree {
         ));
     if (derived) n.output.forEach((o) => shapeDerived.add(o));
   }
+  return shapeDerived;
+}
 
-  // Events: at each node index, enters (outer first), then the node's own
-  // operation (a `.source` hook of its innermost call), then exits (inner first).
-  const RANK = { enter: 0, op: 1, exit: 2 } as const;
-  const events: {
-    at: number;
-    kind: "enter" | "op" | "exit";
-    depth: number;
-    key: string;
-  }[] = [];
-  for (const [key, span] of spans) {
-    events.push(
-      { at: span.first, kind: "enter", depth: span.depth, key },
-      { at: span.last, kind: "exit", depth: span.depth, key },
-    );
-  }
-  scopes.chains.forEach((chain, index) => {
-    const node = model.nodes[index]!;
-    const innermost = chain.at(-1);
-    if (
-      innermost === undefined ||
-      node.output.length === 0 ||
-      NON_TENSOR_OPS.has(node.opType) ||
-      node.output.every(
-        (o) => o === "" || constants.has(o) || shapeDerived.has(o),
+/**
+ * One module call's boundary: the tensors its nodes consume from outside
+ * (the model's own inputs for the model "") and produce for outside. Returns
+ * why it cannot be delimited instead when either is empty.
+ */
+function recoverCall(
+  {
+    model,
+    scopes,
+    roles,
+    events,
+  }: {
+    readonly model: ScopedModel;
+    readonly scopes: NodeScopes;
+    readonly roles: TensorRoles;
+    readonly events: NumberedEvents;
+  },
+  path: string,
+  key: string,
+  span: Span,
+): RecoveredCall | string {
+  const inside = new Set(span.nodes);
+  const produced = new Set(span.nodes.flatMap((i) => model.nodes[i]!.output));
+  const inputs: string[] = [];
+  for (const i of span.nodes) {
+    for (const t of model.nodes[i]!.input) {
+      if (
+        t === "" ||
+        produced.has(t) ||
+        roles.initializers.has(t) ||
+        roles.constants.has(t) ||
+        scopes.symbolicSizes?.has(t) === true ||
+        inputs.includes(t)
       )
-    )
-      return;
-    events.push({
-      at: index,
-      kind: "op",
-      depth: chain.length - 1,
-      key: keyOf(innermost.path, innermost.call),
-    });
-  });
-  events.sort(
-    (a, b) =>
-      a.at - b.at ||
-      RANK[a.kind] - RANK[b.kind] ||
-      (a.kind === "enter" ? a.depth - b.depth : b.depth - a.depth),
-  );
-  const numbers = new Map<string, { enter: number; exit: number }>();
-  const sourceOf = new Map<string, { node: number; event: number }[]>();
-  events.forEach((e, i) => {
-    if (e.kind === "op") {
-      const list = sourceOf.get(e.key) ?? [];
-      list.push({ node: e.at, event: i });
-      sourceOf.set(e.key, list);
-      return;
+        continue;
+      inputs.push(t);
     }
-    numbers.set(e.key, {
-      ...(numbers.get(e.key) ?? { enter: -1, exit: -1 }),
-      [e.kind]: i,
-    });
-  });
-
-  const calls = new Map<
-    string,
-    { path: string; call: number; value: RecoveredCall }
-  >();
-  const unresolved = [...scopes.unresolved];
-  const undelimited = new Set(unresolved.map((u) => u.path));
-  for (const [key, span] of spans) {
-    const [path = "", callText = "0"] = key.split("#");
-    if (undelimited.has(path)) continue;
-    const inside = new Set(span.nodes);
-    const produced = new Set(span.nodes.flatMap((i) => model.nodes[i]!.output));
-    const inputs: string[] = [];
-    for (const i of span.nodes) {
-      for (const t of model.nodes[i]!.input) {
-        if (
-          t === "" ||
-          produced.has(t) ||
-          initializers.has(t) ||
-          constants.has(t) ||
-          scopes.symbolicSizes?.has(t) === true ||
-          inputs.includes(t)
-        )
-          continue;
-        inputs.push(t);
-      }
-    }
-    const outputs = span.nodes
-      .flatMap((i) => model.nodes[i]!.output)
-      .filter(
-        (t) =>
-          !constants.has(t) &&
-          (graphOutputs.has(t) ||
-            (consumers.get(t) ?? []).some((c) => !inside.has(c))),
-      );
-    const n = numbers.get(key)!;
-    if (path === "") {
-      inputs.splice(0, inputs.length, ...model.inputs.map((i) => i.name));
-    }
-    if (outputs.length === 0 || inputs.length === 0) {
-      unresolved.push({
-        path,
-        reason:
-          outputs.length === 0
-            ? "no tensor leaves the module (its result is unused or folded away)"
-            : "it consumes no tensor from outside (only weights and constants)",
-      });
-      continue;
-    }
-    calls.set(key, {
-      path,
-      call: Number(callText),
-      value: {
-        enter: n.enter,
-        exit: n.exit,
-        inputs,
-        outputs,
-        nodes: span.nodes,
-        source: sourceOf.get(key) ?? [],
-      },
-    });
   }
+  const outputs = span.nodes
+    .flatMap((i) => model.nodes[i]!.output)
+    .filter(
+      (t) =>
+        !roles.constants.has(t) &&
+        (roles.graphOutputs.has(t) ||
+          (roles.consumers.get(t) ?? []).some((c) => !inside.has(c))),
+    );
+  if (path === "")
+    inputs.splice(0, inputs.length, ...model.inputs.map((i) => i.name));
+  if (outputs.length === 0)
+    return "no tensor leaves the module (its result is unused or folded away)";
+  if (inputs.length === 0)
+    return "it consumes no tensor from outside (only weights and constants)";
+  const n = events.numbers.get(key)!;
+  return {
+    enter: n.enter,
+    exit: n.exit,
+    inputs,
+    outputs,
+    nodes: span.nodes,
+    source: events.sourceOf.get(key) ?? [],
+  };
+}
 
+/** Recovered calls grouped by module, modules in the order of their first call. */
+function groupByModule(
+  calls: readonly { path: string; call: number; value: RecoveredCall }[],
+): RecoveredModule[] {
   const byPath = new Map<string, RecoveredCall[]>();
-  for (const { path, call, value } of [...calls.values()].sort(
+  for (const { path, call, value } of [...calls].sort(
     (a, b) => a.value.enter - b.value.enter,
   )) {
     const list = byPath.get(path) ?? [];
     list[call] = value;
     byPath.set(path, list);
   }
-  return {
-    modules: [...byPath].map(([path, list]) => ({
-      path,
-      calls: list.filter((c): c is RecoveredCall => c !== undefined),
-    })),
-    unresolved,
-  };
+  return [...byPath].map(([path, list]) => ({
+    path,
+    calls: list.filter((c): c is RecoveredCall => c !== undefined),
+  }));
 }
