@@ -1,10 +1,13 @@
 import {
+  buildActivationPatchingGraph,
+  buildLogitLensGraph,
+  buildNeuronsGraph,
+  buildPatchingSweepGraph,
+  buildSteeredGenerationGraph,
   createModel,
-  stack,
   type Envoy,
   type Graph,
   type Manifest,
-  type TensorValue,
   type TextTokenizer,
 } from "@loupe/graph";
 
@@ -22,11 +25,13 @@ export const DEMO_TITLE = "Paris to Rome: activation patching (Code Example 4)";
 
 const CLEAN = "The Colosseum is located in the city of";
 const CORRUPTED = "The Louvre is located in the city of";
+/** " Colosseum" and " Louvre" are token 1 of their prompts. */
+const SUBJECT = 1;
 
 /**
  * The gallery's starting set on the bundled model: the paper's Code Examples
- * 1 and 4, a logit lens, a steered generation and a patching sweep (the same
- * graphs as the scripts in examples/, built here without the SDK).
+ * 1 and 4, a logit lens, a steered generation and a patching sweep, built by
+ * the same builders (@loupe/graph's examples) as the scripts in examples/.
  */
 export function demoExperiments(
   manifest: Manifest,
@@ -35,82 +40,46 @@ export function demoExperiments(
   const lm = createModel<Envoy>(manifest);
   const h = lm.transformer!.h!;
   const layers = Array.from({ length: 6 }, (_, i) => h[i]!);
-  const logits = () => lm.output.item("logits");
-  const [rome] = tokenizer.encode(" Rome");
-  const [paris] = tokenizer.encode(" Paris");
-  const diff = () =>
-    logits()
-      .get(0, -1, rome!)
-      .sub(logits().get(0, -1, paris!));
   const positions = tokenizer.encode(CORRUPTED).length;
 
-  const patching = lm.session(() => {
-    let hidden: TensorValue | undefined;
-    lm.trace(CLEAN, () => {
-      hidden = h[2]!.output[0]!.get(":", 1, ":");
-    });
-    lm.trace(CORRUPTED, () => {
-      h[2]!.output[0]!.set([":", 1, ":"], hidden!);
-      logits().save("logits");
-    });
+  // Code Example 4 as a session of two traces (two forward passes), as the
+  // gallery has always run it; examples/04 runs it as two invokes of one.
+  const patching = buildActivationPatchingGraph(lm, {
+    layer: h[2]!,
+    from: { prompt: CLEAN, position: SUBJECT },
+    into: { prompt: CORRUPTED, position: SUBJECT },
+    form: "session",
   });
-
-  const neurons = lm.trace(CORRUPTED, () => {
-    h[1]!.mlp!.c_proj!.input.set([":", ":", [89, 349, 422, 458]], 10);
-    logits().save("logits");
+  const neurons = buildNeuronsGraph(lm, {
+    prompt: CORRUPTED,
+    module: h[1]!.mlp!.c_proj!,
+    neurons: [89, 349, 422, 458],
+    value: 10,
   });
-
-  const lens = lm.trace("The Eiffel Tower is located in the city of", () => {
-    layers.forEach((layer, i) => {
-      const last = layer.output[0]!.get(":", [-1], ":");
-      lm.lm_head!.call(lm.transformer!.ln_f!.call(last)).save(`layer${i}`);
-    });
+  const lens = buildLogitLensGraph(lm, {
+    prompt: "The Eiffel Tower is located in the city of",
+    layers,
+    norm: lm.transformer!.ln_f!,
+    head: lm.lm_head!,
   });
-
-  const sweep = lm.trace((tracer) => {
-    const clean: TensorValue[] = [];
-    tracer.invoke(CLEAN, () => {
-      for (const layer of layers) clean.push(layer.output[0]!);
-      diff().save("clean");
-    });
-    tracer.invoke(CORRUPTED, () => {
-      diff().save("corrupted");
-    });
-    const cells: TensorValue[] = [];
-    layers.forEach((layer, l) => {
-      for (let p = 0; p < positions; p++)
-        tracer.invoke(CORRUPTED, () => {
-          layer.output[0]!.set([":", p, ":"], clean[l]!.get(":", p, ":"));
-          cells.push(diff());
-        });
-    });
-    tracer.invoke(CORRUPTED, () => {
-      stack(cells)
-        .reshape(layers.length, positions)
-        .save("logit_diff[layer,position]");
-    });
+  const sweep = buildPatchingSweepGraph(lm, {
+    tokenizer,
+    from: { prompt: CLEAN, save: "clean" },
+    into: { prompt: CORRUPTED, save: "corrupted" },
+    answers: [" Rome", " Paris"],
+    layers,
+    site: (layer) => layer.output[0]!,
+    save: "logit_diff[layer,position]",
   });
-
-  // The steering direction of examples/steered-generation.ts: Colosseum's
-  // subject state minus Louvre's at layer 2, added at step 0 of a generation.
-  const steered = lm.session(() => {
-    let direction: TensorValue | undefined;
-    lm.trace((tracer) => {
-      let toward: TensorValue | undefined;
-      tracer.invoke(CLEAN, () => {
-        toward = h[2]!.output[0]!.get(":", 1, ":");
-      });
-      tracer.invoke(CORRUPTED, () => {
-        direction = toward!.sub(h[2]!.output[0]!.get(":", 1, ":"));
-      });
-    });
-    lm.generate(CORRUPTED, { maxNewTokens: 4, stop: 0 }, () => {});
-    lm.generate(CORRUPTED, { maxNewTokens: 4, stop: 0 }, (tracer) => {
-      tracer.iter(0, () => {
-        const out = h[2]!.output[0]!;
-        out.set([":", 1, ":"], out.get(":", 1, ":").add(direction!));
-      });
-    });
+  // The steering of examples/steered-generation.ts: Colosseum's subject state
+  // minus Louvre's at layer 2, added at step 0 of a generation.
+  const steered = buildSteeredGenerationGraph(lm, {
+    layer: h[2]!,
+    prompt: CORRUPTED,
+    toward: CLEAN,
+    position: SUBJECT,
+    maxNewTokens: 4,
+    stop: 0,
   });
 
   return [
