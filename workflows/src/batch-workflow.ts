@@ -1,9 +1,20 @@
+import type { ErrorCode } from "@loupe/graph";
 import { proxyLocalActivities } from "@temporalio/workflow";
 import type {
   BatchActivities,
   BatchOutcome,
   BatchRequest,
 } from "./batch-activities.ts";
+
+/**
+ * The failure types that end a batch's activity without a retry: Loupe's
+ * error codes (the registry in @loupe/graph), as the worker raises them. Only
+ * a type import of the registry: a workflow bundle holds no more than it
+ * runs.
+ */
+const BATCH_NON_RETRYABLE = [
+  "UNKNOWN_MODEL",
+] as const satisfies readonly ErrorCode[];
 
 /**
  * A batch: runs of one model that a worker hosting it claimed together from
@@ -27,7 +38,7 @@ export async function batchWorkflow(
     startToCloseTimeout: "10 minutes",
     retry: {
       maximumAttempts: 3,
-      nonRetryableErrorTypes: ["ModelChanged", "UnknownModel"],
+      nonRetryableErrorTypes: [...BATCH_NON_RETRYABLE],
     },
   });
   const { failBatch } = proxyLocalActivities<BatchActivities>({

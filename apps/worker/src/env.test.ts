@@ -103,3 +103,37 @@ describe("worker env: batching", () => {
     );
   });
 });
+
+describe("worker env: result storage and S3, parsed with the rest", () => {
+  it("stores results in PostgreSQL by default, and reads the S3 settings from the same env", () => {
+    const env = parseWorkerEnv(base);
+    expect(env.resultStorage).toEqual({ kind: "postgres" });
+    expect(env.s3).toEqual({ region: "us-east-1", forcePathStyle: false });
+  });
+
+  it("reads an S3 result store", () => {
+    const env = parseWorkerEnv({
+      ...base,
+      LOUPE_RESULT_STORE: "s3",
+      LOUPE_S3_BUCKET: "results",
+      LOUPE_S3_ENDPOINT: "http://127.0.0.1:9000",
+      LOUPE_S3_FORCE_PATH_STYLE: "true",
+    });
+    expect(env.resultStorage).toMatchObject({
+      kind: "s3",
+      bucket: "results",
+      endpoint: "http://127.0.0.1:9000",
+      forcePathStyle: true,
+    });
+    expect(env.s3.endpoint).toBe("http://127.0.0.1:9000");
+  });
+
+  it("refuses an S3 result store without a bucket, naming the variable", () => {
+    expect(() => parseWorkerEnv({ ...base, LOUPE_RESULT_STORE: "s3" })).toThrow(
+      /LOUPE_S3_BUCKET: required when LOUPE_RESULT_STORE=s3/,
+    );
+    expect(() =>
+      parseWorkerEnv({ ...base, LOUPE_RESULT_STORE: "disk" }),
+    ).toThrow(/LOUPE_RESULT_STORE: expected "postgres" or "s3", got "disk"/);
+  });
+});

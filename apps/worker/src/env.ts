@@ -1,3 +1,8 @@
+import {
+  RESULT_STORE_VARIABLES,
+  resultStorageSettings,
+  s3ConnectionSettings,
+} from "@loupe/db";
 import { z } from "zod";
 
 /**
@@ -19,7 +24,15 @@ function removed(why: string) {
     .transform(() => undefined);
 }
 
-const schema = z.object({
+/** Result storage's and S3's variables: db's settings parsers read them (see below). */
+const resultStoreVariables = Object.fromEntries(
+  RESULT_STORE_VARIABLES.map((name) => [name, z.string().optional()]),
+) as Record<
+  (typeof RESULT_STORE_VARIABLES)[number],
+  z.ZodOptional<z.ZodString>
+>;
+
+const fields = z.object({
   DATABASE_URL: z.url(),
   TEMPORAL_ADDRESS: z.string().regex(/^[^:\s]+:\d+$/, "expected host:port"),
   TEMPORAL_NAMESPACE: z.string().min(1).default("default"),
@@ -108,12 +121,31 @@ const schema = z.object({
   LOUPE_MODEL_CACHE_DIR: z.string().min(1).optional(),
   /** The platform task queue (default loupe-platform; tests isolate theirs). */
   LOUPE_PLATFORM_TASK_QUEUE: z.string().min(1).optional(),
-  /**
-   * Fault injection for crash tests, never set in production: hold every batch
-   * this long after its runs' `started` events, so a test can kill the worker
-   * mid-batch.
-   */
-  LOUPE_FAULT_HOLD_BATCH_MS: z.coerce.number().int().min(0).default(0),
+  ...resultStoreVariables,
+});
+
+const schema = fields.transform((env, ctx) => {
+  let resultStorage;
+  try {
+    resultStorage = resultStorageSettings(env);
+  } catch (error) {
+    // The parser's message names its variable: "LOUPE_S3_BUCKET: required ...".
+    const message = (error as Error).message;
+    const variable = /^([A-Z0-9_]+): /.exec(message)?.[1];
+    ctx.addIssue({
+      code: "custom",
+      path: variable ? [variable] : [],
+      message: variable ? message.slice(variable.length + 2) : message,
+    });
+    return z.NEVER;
+  }
+  return {
+    ...env,
+    /** Where run results are stored (LOUPE_RESULT_STORE and LOUPE_S3_*). */
+    resultStorage,
+    /** The S3 connection models hosted from S3 are fetched over (a model URL names its bucket). */
+    s3: s3ConnectionSettings(env),
+  };
 });
 
 /** Which host requests a worker takes on (LOUPE_HOSTING). */
@@ -144,7 +176,7 @@ export function parseByteSize(text: string): number | undefined {
 }
 
 /** The worker's configuration, parsed once at start. */
-export type WorkerEnv = z.infer<typeof schema>;
+export type WorkerEnv = z.output<typeof schema>;
 
 /** Parses the worker's env; a bad value fails at start, naming the variable. */
 export function parseWorkerEnv(

@@ -43,6 +43,7 @@ export {
   DEFAULT_RATE_LIMITS,
   RateLimitedError,
   rateLimitSettings,
+  RATE_LIMIT_VARIABLES,
   type RateLimit,
   type RateLimits,
 } from "./auth/rate-limit.ts";
@@ -57,11 +58,11 @@ export {
   openRunResult,
   openModelTokenizer,
 } from "./results/result-download.ts";
+export { LoupeError } from "./errors/loupe-error.ts";
 export {
-  LoupeError,
   isDatabaseUnavailable,
   DATABASE_RETRY_AFTER_S,
-} from "./errors.ts";
+} from "./errors/database-unavailable.ts";
 export {
   findUnstorableString,
   describeUnstorableString,
@@ -74,4 +75,4 @@ export {
   RequestTooLargeError,
 } from "./http/request-body-limit.ts";
 /** Result storage settings from env (LOUPE_RESULT_STORE, LOUPE_S3_*), for the apps. */
-export { resultStorageSettings } from "@loupe/db";
+export { resultStorageSettings, RESULT_STORE_VARIABLES } from "@loupe/db";

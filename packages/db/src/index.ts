@@ -52,6 +52,7 @@ export {
   createResultStorage,
   postgresResultStorage,
   resultStorageSettings,
+  RESULT_STORE_VARIABLES,
   type ResultStorage,
   type ResultStorageSettings,
 } from "./results/result-storage.ts";

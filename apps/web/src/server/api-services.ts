@@ -1,11 +1,6 @@
 // No "server-only" marker here: server.ts and its API (server code outside
 // the React server graph, where that marker throws) use these services too.
-import {
-  createApiServices,
-  rateLimitSettings,
-  resultStorageSettings,
-  type ApiServices,
-} from "@loupe/api";
+import { createApiServices, type ApiServices } from "@loupe/api";
 import { getWebEnv } from "./env";
 
 const holder = globalThis as { __loupeApiServices?: ApiServices };
@@ -18,8 +13,8 @@ export function getApiServices(): ApiServices {
       databaseUrl: env.DATABASE_URL,
       temporalAddress: env.TEMPORAL_ADDRESS,
       temporalNamespace: env.TEMPORAL_NAMESPACE,
-      resultStorage: resultStorageSettings(process.env),
-      rateLimits: rateLimitSettings(process.env),
+      resultStorage: env.resultStorage,
+      rateLimits: env.rateLimits,
     });
   }
   return holder.__loupeApiServices;

@@ -20,6 +20,7 @@ import {
   createBatchActivities,
   LocalBatches,
   StoredGraphCache,
+  type BatchHooks,
   type HostedModel,
 } from "../models/batch-activities.ts";
 import type { BatchOptions } from "../models/fit-batch.ts";
@@ -45,7 +46,8 @@ export interface ModelHostDeps {
   readonly results: ResultStorage;
   /** How the model's dispatcher fills a batch (its rows and padded tokens). */
   readonly batch: BatchOptions;
-  readonly faultHoldBatchMs: number;
+  /** Tests' observation points of each batch (see BatchHooks); none in production. */
+  readonly batchHooks?: BatchHooks;
   /** For models hosted from S3: the store, and where their files are fetched to. */
   readonly s3: S3Connection;
   readonly cacheDir: string;
@@ -236,7 +238,7 @@ export class ModelHost {
           graphs,
           local,
           results: this.deps.results,
-          faultHoldBatchMs: this.deps.faultHoldBatchMs,
+          ...(this.deps.batchHooks ? { hooks: this.deps.batchHooks } : {}),
         }),
       });
       const dispatcher = new RunDispatcher(

@@ -19,6 +19,7 @@ import {
   type Graph,
   type Manifest,
   type ValueType,
+  type ErrorCode,
 } from "@loupe/graph";
 import type {
   BatchActivities,
@@ -100,8 +101,7 @@ export function createBatchActivities(deps: {
   local: LocalBatches;
   /** Where results are stored (default: PostgreSQL). */
   results?: ResultStorage;
-  /** Crash tests only: hold each batch this long after its `started` events. */
-  faultHoldBatchMs?: number;
+  hooks?: BatchHooks;
 }): BatchActivities {
   const { db, model, graphs } = deps;
   const storage = deps.results ?? postgresResultStorage(db);
@@ -143,7 +143,7 @@ export function createBatchActivities(deps: {
     if (batch.model !== model.name)
       throw ApplicationFailure.nonRetryable(
         `batch ${batch.batchId} is of model ${batch.model}, and this worker hosts ${model.name} on that queue`,
-        "UnknownModel",
+        "UNKNOWN_MODEL" satisfies ErrorCode,
       );
     // Runs that cannot run here end now, each with its own reason.
     const refused: RunEnding[] = [];
@@ -153,7 +153,7 @@ export function createBatchActivities(deps: {
         refused.push(
           failure(
             run.runId,
-            "ModelChanged",
+            "MODEL_CHANGED",
             `run ${run.runId} was checked against model ${model.name} with hash ${run.modelHash}, and this worker hosts ${hosted}: submit it again`,
           ),
         );
@@ -166,7 +166,7 @@ export function createBatchActivities(deps: {
         });
       } catch (error) {
         if (!(error instanceof StoredGraphError)) throw error;
-        refused.push(failure(run.runId, "GraphUnavailable", error.message));
+        refused.push(failure(run.runId, "GRAPH_UNAVAILABLE", error.message));
       }
     }
     if (refused.length > 0) await finishRuns(db, refused);
@@ -181,8 +181,7 @@ export function createBatchActivities(deps: {
     const skipped = batch.runs.length - refused.length - items.length;
     if (items.length === 0)
       return { completed: 0, failed: refused.length, skipped };
-    if (deps.faultHoldBatchMs)
-      await new Promise((r) => setTimeout(r, deps.faultHoldBatchMs));
+    await deps.hooks?.afterBatchStarted?.(batch.batchId);
     const runIds = items.map((i) => i.run.runId);
     const tokens = new TokenRecorder(db, runIds);
     const rows = items.map((i) => sizeOf(i.graph).rows);
@@ -197,7 +196,7 @@ export function createBatchActivities(deps: {
       results.map(async (result, k): Promise<RunEnding> => {
         const runId = runIds[k]!;
         if (result.error)
-          return failure(runId, "RunError", result.error.message);
+          return failure(runId, "RUN_ERROR", result.error.message);
         const bytes = toSafetensors(result.saves, {
           run: runId,
           model: hosted,
@@ -241,7 +240,17 @@ export function createBatchActivities(deps: {
 /** Result bytes after which a batch's garbage is collected at once. */
 const LARGE_BATCH_BYTES = 64 * 2 ** 20;
 
-function failure(runId: string, code: string, reason: string): RunEnding {
+/**
+ * Observation points of a batch's life. Nothing in the worker sets them:
+ * tests do, to act at a moment production code never waits for (the crash
+ * test holds a batch after its `started` events to kill the worker in it).
+ */
+export interface BatchHooks {
+  /** After a batch's runs are recorded started, before the engine runs them. */
+  readonly afterBatchStarted?: (batchId: string) => Promise<void>;
+}
+
+function failure(runId: string, code: ErrorCode, reason: string): RunEnding {
   return { runId, outcome: { status: "failed", code, reason } };
 }
 

@@ -31,8 +31,9 @@ let platform: PlatformFixture;
 let local: LoupeEngine;
 const children: ChildProcess[] = [];
 
-function startWorker(id: string, env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+/** A worker process: the real one, or (`held`) one that holds every batch once started. */
+function startWorker(id: string, entry = "src/main.ts") {
+  const child = spawn(process.execPath, ["--import", "tsx", entry], {
     cwd: WORKER_DIR,
     env: {
       ...process.env,
@@ -42,7 +43,6 @@ function startWorker(id: string, env: Record<string, string> = {}) {
       LOUPE_MODELS: path.join(MODEL_DIR, "model.onnx"),
       LOUPE_PLATFORM_TASK_QUEUE: platformTaskQueue,
       LOUPE_HEARTBEAT_MS: "1000",
-      ...env,
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -100,7 +100,7 @@ afterAll(async () => {
 
 it("a worker SIGKILLed mid-batch: its runs, in its batch or waiting for the next, finish on another worker, each with one start, one completion, one result and one settlement", async () => {
   // Worker A holds every batch after recording `started`, long enough to be killed in it.
-  const a = startWorker("worker-a", { LOUPE_FAULT_HOLD_BATCH_MS: "600000" });
+  const a = startWorker("worker-a", "src/testing/held-batch-worker.ts");
   await a.polling;
   const user = await platform.approvedUser("crash");
   const graphs = [

@@ -101,7 +101,18 @@ function describeWindow(ms: number): string {
   return `${ms / 1000} s`;
 }
 
-const SETTINGS: Record<keyof RateLimits, string> = {
+/** The variables rateLimitSettings reads, for the web app's env schema. */
+export const RATE_LIMIT_VARIABLES = [
+  "LOUPE_RATE_LIMIT_SIGN_IN_PER_CLIENT",
+  "LOUPE_RATE_LIMIT_SIGN_UP_PER_CLIENT",
+  "LOUPE_RATE_LIMIT_LINKS_PER_EMAIL",
+  "LOUPE_RATE_LIMIT_LINKS_PER_CLIENT",
+] as const;
+
+const SETTINGS: Record<
+  keyof RateLimits,
+  (typeof RATE_LIMIT_VARIABLES)[number]
+> = {
   signInPerClient: "LOUPE_RATE_LIMIT_SIGN_IN_PER_CLIENT",
   signUpPerClient: "LOUPE_RATE_LIMIT_SIGN_UP_PER_CLIENT",
   linksPerEmail: "LOUPE_RATE_LIMIT_LINKS_PER_EMAIL",
@@ -114,15 +125,17 @@ const UNIT_MS = { s: 1000, m: MINUTE, h: HOUR } as const;
  * in s, m or h (`LOUPE_RATE_LIMIT_SIGN_IN_PER_CLIENT=10/15m`); unset ones keep
  * their default. A malformed value throws, naming the variable.
  *
- * @example rateLimitSettings(process.env)
+ * @example rateLimitSettings(env) // the web app's parsed env
  */
 export function rateLimitSettings(
-  env: Record<string, string | undefined>,
+  env: Readonly<
+    Partial<Record<(typeof RATE_LIMIT_VARIABLES)[number], string | undefined>>
+  >,
 ): RateLimits {
   const limits = { ...DEFAULT_RATE_LIMITS };
   for (const [name, variable] of Object.entries(SETTINGS) as [
     keyof RateLimits,
-    string,
+    (typeof RATE_LIMIT_VARIABLES)[number],
   ][]) {
     const raw = env[variable];
     if (raw === undefined || raw === "") continue;

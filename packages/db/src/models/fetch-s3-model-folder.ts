@@ -148,9 +148,11 @@ async function listFolder(
  * from the AWS SDK's chain), without requiring LOUPE_RESULT_STORE=s3: a model
  * URL names its own bucket.
  */
-export function s3ConnectionSettings(
-  env: Record<string, string | undefined>,
-): S3Connection {
+export function s3ConnectionSettings(env: {
+  readonly LOUPE_S3_ENDPOINT?: string | undefined;
+  readonly LOUPE_S3_REGION?: string | undefined;
+  readonly LOUPE_S3_FORCE_PATH_STYLE?: string | undefined;
+}): S3Connection {
   return {
     region: env.LOUPE_S3_REGION ?? "us-east-1",
     forcePathStyle: ["1", "true"].includes(env.LOUPE_S3_FORCE_PATH_STYLE ?? ""),

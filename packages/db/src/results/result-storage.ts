@@ -29,6 +29,24 @@ export function postgresResultStorage(db: Database): ResultStorage {
   };
 }
 
+/**
+ * The variables resultStorageSettings and s3ConnectionSettings read: the
+ * apps declare them in their env schemas and derive the settings there.
+ */
+export const RESULT_STORE_VARIABLES = [
+  "LOUPE_RESULT_STORE",
+  "LOUPE_S3_BUCKET",
+  "LOUPE_S3_ENDPOINT",
+  "LOUPE_S3_REGION",
+  "LOUPE_S3_PREFIX",
+  "LOUPE_S3_FORCE_PATH_STYLE",
+] as const;
+
+/** The result store's variables, as an env holds them. */
+export type ResultStoreEnv = Readonly<
+  Partial<Record<(typeof RESULT_STORE_VARIABLES)[number], string>>
+>;
+
 /** Result storage as the environment chooses it (see resultStorageSettings). */
 export type ResultStorageSettings =
   { readonly kind: "postgres" } | ({ readonly kind: "s3" } & S3Settings);
@@ -41,7 +59,7 @@ export type ResultStorageSettings =
  * credentials come from the AWS SDK's usual chain (AWS_ACCESS_KEY_ID, ...).
  */
 export function resultStorageSettings(
-  env: Record<string, string | undefined>,
+  env: ResultStoreEnv,
 ): ResultStorageSettings {
   const kind = env.LOUPE_RESULT_STORE ?? "postgres";
   if (kind === "postgres") return { kind };
