@@ -2,12 +2,11 @@ import type { Graph } from "../format/graph-schema.ts";
 import { hashGraph } from "../format/hash-graph.ts";
 import type { Manifest } from "../manifest/manifest-schema.ts";
 import {
-  DEFAULT_LIMITS,
   GraphValidationError,
   validateGraph,
-  type GraphLimits,
   type ValidationIssue,
 } from "./validate-graph.ts";
+import { DEFAULT_LIMITS, type GraphLimits } from "./validate-limits.ts";
 import type { ValueType } from "./value-type.ts";
 
 declare const CHECKED: unique symbol;
