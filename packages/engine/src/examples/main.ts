@@ -1,6 +1,8 @@
 /**
- * `npm run paper:examples`: runs the paper's Code Examples 1, 3 and 4 (and a
- * logit lens) on Loupe's bundled model, in this process, and prints the results.
+ * `npm run paper:examples`: runs the paper's Code Examples 1, 3 and 4, a logit
+ * lens and attribution patching on Loupe's bundled model, in this process, and
+ * prints the results. The graphs come from @loupe/graph's example builders, the
+ * same definitions as examples/ and the gallery's seed.
  */
 import { readFile } from "node:fs/promises";
 import path from "node:path";

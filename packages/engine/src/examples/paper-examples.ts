@@ -1,12 +1,19 @@
 import {
+  ATTRIBUTION_SAVE,
+  buildActivationPatchingGraph,
+  buildAttributionPatchingGraph,
+  buildForwardGraph,
+  buildLogitLensGraph,
+  buildNeuronsGraph,
+  buildPatchingSweepGraph,
   createModel,
-  stack,
   type Envoy,
   type Graph,
-  type TensorValue,
+  type Model,
+  type SavedTensor,
+  type TextTokenizer,
 } from "@loupe/graph";
 import type { LoupeEngine } from "../engine.ts";
-import type { SavedTensor } from "@loupe/graph";
 
 /** What the bundled model's facts.json records for the examples (see models/facts). */
 export interface PaperFacts {
@@ -70,9 +77,11 @@ export interface AttributionResult {
 }
 
 /**
- * The paper's Code Examples 1, 3 and 4 (and a logit lens) written with Loupe's
- * tracing API and run on an engine, locally. The neurons, layer and token
- * positions come from the model's facts (found in PyTorch when it was built).
+ * The paper's Code Examples 1, 3 and 4, a logit lens and attribution
+ * patching, built by @loupe/graph's example builders (the graphs of examples/
+ * and the gallery) and run on an engine, locally. The neurons, layer and
+ * token positions come from the model's facts (found in PyTorch when it was
+ * built).
  */
 export async function runPaperExamples(
   engine: LoupeEngine,
@@ -82,179 +91,143 @@ export async function runPaperExamples(
   if (!tokenizer)
     throw new Error("the paper examples need the model's tokenizer");
   const lm = createModel<Envoy>(engine.manifest);
-  const root = lm as unknown as Envoy;
-  const at = (path: string) =>
-    path.split(".").reduce<Envoy>((m, part) => m[part]!, root);
-  const layers = root.transformer!.h!;
-  const lastPrediction = (logits: SavedTensor): Prediction => {
-    const [, seq, vocab] = logits.shape as [number, number, number];
-    const row = (logits.data as Float32Array).subarray(
-      (seq - 1) * vocab,
-      seq * vocab,
-    );
-    let best = 0;
-    let max = -Infinity;
-    for (let i = 0; i < vocab; i++)
-      if (row[i]! > max) [max, best] = [row[i]!, i];
-    let sum = 0;
-    for (let i = 0; i < vocab; i++) sum += Math.exp(row[i]! - max);
-    return { id: best, token: tokenizer.decode([best]), prob: 1 / sum };
-  };
-  const logitsOf = async (graph: Graph, name = "logits") =>
-    (await engine.run(graph)).saves[name]!;
+  const layers = blocksOf(lm);
+  const predict = async (graph: Graph) =>
+    lastPrediction((await engine.run(graph)).saves.logits!, tokenizer);
 
-  // Code Example 1: mlp.input[0][0][:, :, neurons] = value
   const n = facts.neurons;
-  const plain = (prompt: string) =>
-    lm.trace(prompt, () => {
-      lm.output.item("logits").save("logits");
-    });
-  const neuronsBefore = lastPrediction(await logitsOf(plain(n.prompt)));
-  const neuronsAfter = lastPrediction(
-    await logitsOf(
-      lm.trace(n.prompt, () => {
-        at(n.module).input.set([":", ":", [...n.neurons]], n.value);
-        lm.output.item("logits").save("logits");
+  const neurons = {
+    before: await predict(buildForwardGraph(lm, { prompt: n.prompt })),
+    after: await predict(
+      buildNeuronsGraph(lm, { ...n, module: moduleAt(lm, n.module) }),
+    ),
+  };
+  const hello = (
+    await engine.run(buildForwardGraph(lm, { prompt: "Hello World" }))
+  ).saves.logits!;
+  const p = facts.activation_patching;
+  const patching = {
+    before: await predict(buildForwardGraph(lm, { prompt: p.base_prompt })),
+    after: await predict(
+      buildActivationPatchingGraph(lm, {
+        layer: layers[p.layer]!,
+        from: { prompt: p.edit_prompt, position: p.edit_position },
+        into: { prompt: p.base_prompt, position: p.base_position },
       }),
     ),
-  );
-
-  // Code Example 3: with model.trace("Hello World"): output = model.output.save()
-  const hello = await logitsOf(plain("Hello World"));
-
-  // Code Example 4: patch the subject's hidden state from the edit prompt into the base prompt.
-  const p = facts.activation_patching;
-  const patchingBefore = lastPrediction(await logitsOf(plain(p.base_prompt)));
-  const patched = lm.trace((tracer) => {
-    let hidden: ReturnType<Envoy["output"]["get"]> | undefined;
-    tracer.invoke(p.edit_prompt, () => {
-      hidden = layers[p.layer]!.output[0]!.get(":", p.edit_position, ":");
-    });
-    tracer.invoke(p.base_prompt, () => {
-      layers[p.layer]!.output[0]!.set([":", p.base_position, ":"], hidden!);
-      lm.output.item("logits").save("logits");
-    });
-  });
-  const patchingAfter = lastPrediction(await logitsOf(patched));
-
-  // Logit lens: lm_head(ln_f(h_L[:, -1])) for every layer, in one pass.
-  const layerCount = engine.manifest.modules.filter((m) =>
-    /^transformer\.h\.\d+$/.test(m.path),
-  ).length;
+  };
   const lens = await engine.run(
-    lm.trace(facts.logit_lens.prompt, () => {
-      for (let i = 0; i < layerCount; i++) {
-        const h = layers[i]!.output[0]!.get(":", [-1], ":");
-        root.lm_head!.call(root.transformer!.ln_f!.call(h)).save(`layer${i}`);
-      }
+    buildLogitLensGraph(lm, {
+      prompt: facts.logit_lens.prompt,
+      layers,
+      norm: lm.transformer!.ln_f!,
+      head: lm.lm_head!,
     }),
   );
-
-  const attribution = await attributionPatching(engine, lm, layerCount);
-
   return {
-    attribution,
-    neurons: { before: neuronsBefore, after: neuronsAfter },
-    trace: { shape: hello.shape, next: lastPrediction(hello) },
-    patching: { before: patchingBefore, after: patchingAfter },
-    logitLens: Array.from({ length: layerCount }, (_, i) =>
-      lastPrediction(lens.saves[`layer${i}`]!),
+    attribution: await attributionPatching(engine, lm),
+    neurons,
+    trace: { shape: hello.shape, next: lastPrediction(hello, tokenizer) },
+    patching,
+    logitLens: layers.map((_, i) =>
+      lastPrediction(lens.saves[`layer${i}`]!, tokenizer),
     ),
   };
 }
 
 /**
- * Attribution patching (Syed et al.; the paper's Table 1 task): the effect of
- * patching each MLP output from a corrupted prompt into the clean one,
- * estimated to first order from ONE forward and backward pass as
- * (corrupted - clean) · gradient, summed over the hidden dimension; and the
- * real effect of each of those patches, every patch an invoke of one trace.
+ * Attribution patching (Syed et al.; the paper's Table 1 task) of every MLP
+ * layer: the first-order estimate from one forward and backward pass, and
+ * the real effect of each of those patches (corrupted into clean), every
+ * patch an invoke of one trace.
  */
 export async function attributionPatching(
   engine: LoupeEngine,
-  lm: ReturnType<typeof createModel<Envoy>>,
-  layerCount: number,
+  lm: Model<Envoy>,
 ): Promise<AttributionResult> {
   const tokenizer = engine.tokenizer!;
   const { clean, corrupted, answers } = ATTRIBUTION_PROMPTS;
-  const [a] = tokenizer.encode(answers[0]);
-  const [b] = tokenizer.encode(answers[1]);
-  const positions = tokenizer.encode(clean).length;
-  if (tokenizer.encode(corrupted).length !== positions)
-    throw new Error("attribution patching needs prompts of equal length");
-  const root = lm as unknown as Envoy;
-  const mlp = (i: number) => root.transformer!.h![i]!.mlp!;
-  const metric = (row: number): TensorValue => {
-    const logits = lm.output.item("logits");
-    return logits.get(row, -1, a!).sub(logits.get(row, -1, b!));
-  };
-
+  const layers = blocksOf(lm);
+  const site = (layer: Envoy) => layer.mlp!.output;
   const estimated = await engine.run(
-    lm.trace((tracer) => {
-      const cleanOut: TensorValue[] = [];
-      const grads: TensorValue[] = [];
-      tracer.invoke(clean, () => {
-        for (let i = 0; i < layerCount; i++) {
-          const out = mlp(i).output;
-          cleanOut.push(out);
-          grads.push(out.grad);
-        }
-        const m = metric(0);
-        m.save("clean");
-        m.backward();
-      });
-      tracer.invoke(corrupted, () => {
-        const rows = cleanOut.map((c, i) =>
-          mlp(i).output.sub(c).mul(grads[i]!).sum(-1),
-        );
-        stack(rows).reshape(layerCount, positions).save("attribution");
-        metric(0).save("corrupted");
-      });
+    buildAttributionPatchingGraph(lm, {
+      tokenizer,
+      clean,
+      corrupted,
+      answers,
+      layers,
+      site,
     }),
   );
-
   const patched = await engine.run(
-    lm.trace((tracer) => {
-      const from: TensorValue[] = [];
-      tracer.invoke(corrupted, () => {
-        for (let i = 0; i < layerCount; i++) from.push(mlp(i).output);
-      });
-      tracer.invoke(clean, () => metric(0).save("clean"));
-      const cells: TensorValue[] = [];
-      for (let i = 0; i < layerCount; i++)
-        for (let p = 0; p < positions; p++)
-          tracer.invoke(clean, () => {
-            mlp(i).output.set([":", p, ":"], from[i]!.get(":", p, ":"));
-            cells.push(metric(0));
-          });
-      tracer.invoke(clean, () => {
-        stack(cells).reshape(layerCount, positions).save("patched");
-      });
+    buildPatchingSweepGraph(lm, {
+      tokenizer,
+      from: { prompt: corrupted, save: "corrupted" },
+      into: { prompt: clean, save: "clean" },
+      answers,
+      layers,
+      site,
+      save: "patched",
     }),
   );
-
-  const matrix = (t: { data: unknown }, offset = 0) =>
-    Array.from({ length: layerCount }, (_, i) =>
-      Array.from(
-        (t.data as Float32Array).subarray(i * positions, (i + 1) * positions),
-        (v) => v - offset,
-      ),
-    );
-  const scalar = (t: { data: unknown }) => (t.data as Float32Array)[0]!;
-  const metricClean = scalar(estimated.saves.clean!);
-  const attribution = matrix(estimated.saves.attribution!);
+  const scalar = (t: SavedTensor) => (t.data as Float32Array)[0]!;
+  const attribution = matrix(estimated.saves[ATTRIBUTION_SAVE]!);
   const patching = matrix(patched.saves.patched!, scalar(patched.saves.clean!));
   const total = (m: number[][]) =>
     m.map((row) => row.reduce((s, v) => s + v, 0));
   return {
-    metricClean,
-    metricCorrupted: scalar(estimated.saves.corrupted!),
+    metricClean: scalar(estimated.saves.metric!),
+    metricCorrupted: scalar(patched.saves.corrupted!),
     attribution,
     patching,
     pearson: pearson(attribution.flat(), patching.flat()),
     layerSpearman: pearson(ranks(total(attribution)), ranks(total(patching))),
-    patches: layerCount * positions,
+    patches: attribution.length * attribution[0]!.length,
   };
+}
+
+/** The model's blocks (transformer.h.0, .1, …), in order. */
+function blocksOf(lm: Model<Envoy>): Envoy[] {
+  const count = lm.manifest.modules.filter((m) =>
+    /^transformer\.h\.\d+$/.test(m.path),
+  ).length;
+  return Array.from({ length: count }, (_, i) => lm.transformer!.h![i]!);
+}
+
+/** The module at a dotted path (facts.json names Code Example 1's that way). */
+function moduleAt(lm: Model<Envoy>, path: string): Envoy {
+  return path
+    .split(".")
+    .reduce<Envoy>((m, part) => m[part]!, lm as unknown as Envoy);
+}
+
+/** The top token at the last position of the first row, and its probability. */
+function lastPrediction(
+  logits: SavedTensor,
+  tokenizer: TextTokenizer,
+): Prediction {
+  const [, seq, vocab] = logits.shape as [number, number, number];
+  const row = (logits.data as Float32Array).subarray(
+    (seq - 1) * vocab,
+    seq * vocab,
+  );
+  let best = 0;
+  let max = -Infinity;
+  for (let i = 0; i < vocab; i++) if (row[i]! > max) [max, best] = [row[i]!, i];
+  let sum = 0;
+  for (let i = 0; i < vocab; i++) sum += Math.exp(row[i]! - max);
+  return { id: best, token: tokenizer.decode([best]), prob: 1 / sum };
+}
+
+/** A saved [layers, positions] tensor as rows, each value less `offset`. */
+function matrix(t: SavedTensor, offset = 0): number[][] {
+  const [layers, positions] = t.shape as [number, number];
+  return Array.from({ length: layers }, (_, i) =>
+    Array.from(
+      (t.data as Float32Array).subarray(i * positions, (i + 1) * positions),
+      (v) => v - offset,
+    ),
+  );
 }
 
 function pearson(x: readonly number[], y: readonly number[]): number {
