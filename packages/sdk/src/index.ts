@@ -84,6 +84,18 @@ export {
   type ModelBase,
   type TextTokenizer,
 } from "@loupe/graph";
+// The paper's examples as graph builders (examples/ runs what they build).
+export {
+  buildForwardGraph,
+  buildNeuronsGraph,
+  buildActivationPatchingGraph,
+  buildLogitLensGraph,
+  buildSteeringGraph,
+  buildSteeredGenerationGraph,
+  buildPatchingSweepGraph,
+  buildAttributionPatchingGraph,
+  ATTRIBUTION_SAVE,
+} from "@loupe/graph";
 export {
   defineScript,
   importScript,
