@@ -3,7 +3,6 @@ import path from "node:path";
 import {
   createModel,
   manifestSchema,
-  optimizeGraph,
   parseGraph,
   serializeGraph,
   validateGraph,
@@ -54,8 +53,6 @@ export const graphSuite: Suite = {
       "parse (with precise errors)": () => void parseGraph(text),
       "validate (shape inference) against the manifest": () =>
         void validateGraph(graph, manifest),
-      "optimize (fold, CSE, dead nodes) to a fixed point": () =>
-        void optimizeGraph(graph),
     };
     return { tasks };
   },

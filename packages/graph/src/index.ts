@@ -148,12 +148,6 @@ export {
   modelHashOf,
   type CheckedGraph,
 } from "./validate/checked-graph.ts";
-export {
-  optimizeGraph,
-  OptimizationError,
-  OPTIMIZATION_PASSES,
-} from "./optimize/optimize-graph.ts";
-export type { RewritePass } from "./optimize/rewrite-pass.ts";
 export { renderGraphText } from "./render/render-graph-text.ts";
 export { describeNode } from "./render/describe-node.ts";
 export {
@@ -191,6 +185,7 @@ export type {
 } from "./vocabulary/generated-tokens.ts";
 export {
   ERROR_CODES,
+  apiStatusOf,
   NON_RETRYABLE_CODES,
   errorCodeOf,
   isErrorCode,

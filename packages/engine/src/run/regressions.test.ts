@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import type { Envoy } from "@loupe/graph";
 import { loadFixture, type LoadedFixture } from "../testing/fixture-engines.ts";
 
-/** Cases the optimization property test found (see optimize-property.test.ts). */
+/** Engine bugs that random graphs found (a property test of the graph optimizer, removed with it in issue 22). */
 let fx: LoadedFixture;
 const h0 = () => (fx.lm as unknown as Envoy).transformer!.h![0]!;
 beforeAll(async () => {

@@ -1,25 +1,34 @@
+import type { ErrorCode } from "@loupe/graph";
 import { TRPCClientError } from "@trpc/client";
 
-/** Stable codes of the SDK's errors: switch on `error.code`, never on the message. */
-export type LoupeClientErrorCode =
-  | "GRAPH_INVALID"
-  | "QUOTA_EXCEEDED"
-  | "RUN_LIMIT_EXCEEDED"
-  | "MODEL_UNAVAILABLE"
-  | "UNAUTHORIZED"
-  | "FORBIDDEN"
-  | "NOT_FOUND"
-  | "SERVER_UNREACHABLE"
-  | "RESULT_TOO_LARGE"
-  | "RUN_FAILED"
-  | "RUN_CANCELLED"
-  | "NO_SERVER"
-  | "LOCAL_MODEL_MISSING"
-  | "LOCAL_MODEL_MISMATCH"
-  | "BAD_REQUEST"
-  | "VERSION_CONFLICT"
-  | "CONFLICT"
-  | "SERVER_ERROR";
+/**
+ * The codes of the SDK's errors, from Loupe's one registry (ERROR_CODES in
+ * @loupe/graph, where each is described): switch on `error.code`, never on
+ * the message.
+ */
+export const CLIENT_ERROR_CODES = [
+  "GRAPH_INVALID",
+  "QUOTA_EXCEEDED",
+  "RUN_LIMIT_EXCEEDED",
+  "MODEL_UNAVAILABLE",
+  "UNAUTHORIZED",
+  "FORBIDDEN",
+  "NOT_FOUND",
+  "SERVER_UNREACHABLE",
+  "RESULT_TOO_LARGE",
+  "RUN_FAILED",
+  "RUN_CANCELLED",
+  "NO_SERVER",
+  "LOCAL_MODEL_MISSING",
+  "LOCAL_MODEL_MISMATCH",
+  "BAD_REQUEST",
+  "VERSION_CONFLICT",
+  "CONFLICT",
+  "SERVER_ERROR",
+] as const satisfies readonly ErrorCode[];
+
+/** One code an SDK error carries. */
+export type LoupeClientErrorCode = (typeof CLIENT_ERROR_CODES)[number];
 
 /** Every error the SDK raises about the platform or a run; `code` says which. */
 export class LoupeClientError extends Error {
@@ -137,7 +146,7 @@ export class RunEndedError extends LoupeClientError {
     readonly runId: string,
     readonly status: "failed" | "cancelled",
     /** The platform's failure code (e.g. RUN_ERROR), null for a cancelled run. */
-    readonly failure: string | null,
+    readonly failure: ErrorCode | null,
     message: string,
   ) {
     super(status === "failed" ? "RUN_FAILED" : "RUN_CANCELLED", message);
@@ -148,7 +157,7 @@ export class RunEndedError extends LoupeClientError {
 interface ApiErrorData {
   readonly code?: string;
   readonly httpStatus?: number;
-  readonly loupe?: { readonly code: string } & Record<string, unknown>;
+  readonly loupe?: { readonly code: ErrorCode } & Record<string, unknown>;
 }
 
 /**

@@ -1,6 +1,7 @@
 import {
   TraceError,
   type GenerateOptionsInput,
+  type GeneratedToken,
   type GenerateTracer,
   type GenericModules,
   type Graph,
@@ -33,16 +34,8 @@ export interface TraceOptions extends WaitOptions {
   readonly cancel?: AbortSignal;
 }
 
-/** A token of a generation, as it streams. */
-export interface GeneratedToken {
-  readonly trace: number;
-  readonly invoke: number;
-  readonly row: number;
-  readonly step: number;
-  readonly id: number;
-  /** The row's generated text so far (null when the model has no tokenizer). */
-  readonly text: string | null;
-}
+/** A token of a generation, as it streams (the vocabulary of @loupe/graph). */
+export type { GeneratedToken };
 
 /** Where a model's graphs run: the client gives each model one. */
 export interface ModelBackend {

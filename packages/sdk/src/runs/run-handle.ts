@@ -1,5 +1,5 @@
 import { writeFile } from "node:fs/promises";
-import { fromSafetensors } from "@loupe/graph";
+import { errorCodeOf, fromSafetensors } from "@loupe/graph";
 import type { ApiClient } from "../client/api-client.ts";
 import {
   ResultTooLargeError,
@@ -135,7 +135,9 @@ export class RunHandle {
   async result(options: WaitOptions = {}): Promise<TraceResult> {
     const status = await this.wait(options);
     if (status.status === "failed" || status.status === "cancelled") {
-      const failure = status.error?.match(/^([A-Z_]+):/)?.[1] ?? null;
+      // A code of Loupe's registry (older servers sent some under their class names).
+      const recorded = status.error?.match(/^([A-Za-z_]+):/)?.[1];
+      const failure = recorded === undefined ? null : errorCodeOf(recorded);
       if (failure === "RESULT_TOO_LARGE")
         throw new ResultTooLargeError(
           this.runId,

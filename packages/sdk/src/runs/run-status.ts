@@ -1,16 +1,14 @@
 import type { AppRouter } from "@loupe/api";
+import {
+  ENDED_RUN_STATUSES,
+  RUN_STATUSES,
+  type RunStatusName,
+} from "@loupe/graph";
 import type { inferRouterOutputs } from "@trpc/server";
 
 /** Where a run is: waiting, on a worker, or ended (in the order a run moves). */
-export const RUN_STATES = [
-  "requested",
-  "queued",
-  "running",
-  "completed",
-  "failed",
-  "cancelled",
-] as const;
-export type RunState = (typeof RUN_STATES)[number];
+export const RUN_STATES = RUN_STATUSES;
+export type RunState = RunStatusName;
 
 type WireStatus = inferRouterOutputs<AppRouter>["runs"]["status"];
 
@@ -39,11 +37,9 @@ export interface RunStatus {
   readonly generated: WireStatus["generated"];
 }
 
-export const TERMINAL_STATES: ReadonlySet<RunState> = new Set([
-  "completed",
-  "failed",
-  "cancelled",
-]);
+export const TERMINAL_STATES: ReadonlySet<RunState> = new Set(
+  ENDED_RUN_STATUSES,
+);
 
 /**
  * The wire form to RunStatus. The API sends JSON without a transformer, so its
