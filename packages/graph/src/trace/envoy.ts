@@ -1,18 +1,8 @@
 import { activeBuilder } from "./graph-builder.ts";
-import {
-  TensorValue,
-  toValue,
-  type ModuleTarget,
-  type Operand,
-} from "./tensor-value.ts";
+import { hookReader, type HookReader } from "./hook-reader.ts";
+import { sourceEnvoy } from "./source-envoy.ts";
+import { TensorValue, toValue, type Operand } from "./tensor-value.ts";
 import { TraceError } from "./trace-error.ts";
-import {
-  describeSite,
-  siteTensors,
-  sourceOp,
-  unknownSourceMessage,
-  type HookSlot,
-} from "../manifest/hook-site.ts";
 import {
   unknownModuleMessage,
   type ModuleIndex,
@@ -107,79 +97,28 @@ export function makeEnvoy(
   callIndex = 0,
   extra: Record<string, unknown> = {},
 ): Envoy {
-  const join = (name: string) => (path === "" ? name : `${path}.${name}`);
-  const target = (
-    slot: HookSlot,
-    item: number | null,
-    source?: string,
-  ): ModuleTarget => ({
-    module: path,
-    call: callIndex,
-    slot,
-    ...(source === undefined ? {} : { source }),
-    item,
-  });
-  const read = (
-    slot: HookSlot,
-    item: number | null,
-    source?: string,
-  ): TensorValue => {
-    const builder = activeBuilder();
-    builder.access(path, callIndex, slot, source);
-    const id = builder.add({
-      op: "read",
-      args: [],
-      ...target(slot, item, source),
+  const members = moduleMembers(
+    index,
+    path,
+    callIndex,
+    hookReader(path, callIndex),
+  );
+  return withChildren(index, path, members, extra);
+}
+
+/** A module call's own members: its hook points, parameters, call and skip. */
+function moduleMembers(
+  index: ModuleIndex,
+  path: string,
+  callIndex: number,
+  hooks: HookReader,
+): ModuleEnvoy {
+  const { read, tuple } = hooks;
+  const notAModule = () =>
+    new TraceError("UNKNOWN_MODULE", `"${path}" is not a module`, {
+      module: path,
     });
-    return guardTensor(
-      new TensorValue(id, builder, target(slot, item, source)),
-      describeSite({ module: path, call: callIndex, slot, source }),
-    );
-  };
-  const tuple = (slot: HookSlot, source?: string): TupleValue => {
-    const builder = activeBuilder();
-    const { call } = builder.access(path, callIndex, slot, source);
-    const site = siteTensors(call, { module: path, slot, source });
-    const specs = site.ok ? site.tensors : [];
-    const what = describeSite({ module: path, call: callIndex, slot, source });
-    const elementAt = (which: number | string): TensorValue => {
-      const item =
-        typeof which === "number"
-          ? which
-          : specs.findIndex((s) => s.label === which);
-      if (item < 0 || item >= specs.length) {
-        const labels = specs.map((s, i) => s.label ?? String(i)).join(", ");
-        throw new TraceError(
-          "BAD_ARGUMENT",
-          `${what} has no element ${JSON.stringify(which)}; it has: ${labels}`,
-          { module: path },
-        );
-      }
-      return read(slot, item, source);
-    };
-    return new Proxy(
-      { item: elementAt, length: specs.length },
-      {
-        get(t, key) {
-          if (typeof key === "string" && /^\d+$/.test(key))
-            return elementAt(Number(key));
-          if (typeof key === "string" && specs.some((s) => s.label === key))
-            return elementAt(key);
-          if (key in t)
-            return (t as unknown as Record<PropertyKey, unknown>)[key];
-          if (typeof key === "string" && key in TensorValue.prototype) {
-            throw new TraceError(
-              "BAD_ARGUMENT",
-              `${what} is a tuple: pick an element first, e.g. .${slot === "source" ? "output" : slot}[0].${key}(…)`,
-              { module: path },
-            );
-          }
-          return undefined;
-        },
-      },
-    );
-  };
-  const self: ModuleEnvoy = {
+  return {
     path,
     get output() {
       const call = index.module(path)?.calls[callIndex];
@@ -197,15 +136,12 @@ export function makeEnvoy(
       return (spec?.calls ?? []).map((_, k) => makeEnvoy(index, path, k));
     },
     get source() {
-      return sourceEnvoy(index, path, callIndex, read, tuple);
+      return sourceEnvoy(index, path, callIndex, hooks);
     },
     param(name) {
       const builder = activeBuilder();
       const spec = index.module(path);
-      if (!spec)
-        throw new TraceError("UNKNOWN_MODULE", `"${path}" is not a module`, {
-          module: path,
-        });
+      if (!spec) throw notAModule();
       if (!spec.params.some((p) => p.name === name)) {
         throw new TraceError(
           "BAD_ARGUMENT",
@@ -220,10 +156,7 @@ export function makeEnvoy(
     },
     call(value) {
       const builder = activeBuilder();
-      if (!index.module(path))
-        throw new TraceError("UNKNOWN_MODULE", `"${path}" is not a module`, {
-          module: path,
-        });
+      if (!index.module(path)) throw notAModule();
       return new TensorValue(
         builder.add({
           op: "call_module",
@@ -245,24 +178,24 @@ export function makeEnvoy(
       builder.markSkipped(real, callIndex, id);
     },
   };
-  // A module list (children 0..n-1, as transformer.h) is also an array of its
-  // children's envoys, so the tuple types generateModelTypes writes hold at
-  // run time: `h.length`, `for (const layer of h)`, `h.map(…)`.
+}
+
+/**
+ * The envoy proper: a module's members (and `extra`'s, for the model's root),
+ * then its children by property, each checked against the manifest.
+ */
+function withChildren(
+  index: ModuleIndex,
+  path: string,
+  members: ModuleEnvoy,
+  extra: Record<string, unknown>,
+): Envoy {
   let list: Envoy[] | null | undefined;
   const asList = (): Envoy[] | null => {
-    if (list !== undefined) return list;
-    const numbers = index
-      .childrenOf(path)
-      .filter((c) => /^\d+$/.test(c))
-      .map(Number)
-      .sort((a, b) => a - b);
-    list =
-      numbers.length > 0 && numbers.every((n, i) => n === i)
-        ? numbers.map((n) => makeEnvoy(index, join(String(n))))
-        : null;
+    if (list === undefined) list = moduleList(index, path);
     return list;
   };
-  return new Proxy(self as Envoy, {
+  return new Proxy(members as Envoy, {
     get(t, key, receiver) {
       if (key === Symbol.iterator) {
         const items = asList();
@@ -280,7 +213,7 @@ export function makeEnvoy(
           : member;
       }
       if (key === "then" || key === "toJSON") return undefined;
-      const child = join(key);
+      const child = childPath(path, key);
       if (!index.resolve(child)) {
         throw new TraceError(
           "UNKNOWN_MODULE",
@@ -293,90 +226,23 @@ export function makeEnvoy(
   });
 }
 
-/** The `.source` of a module call: its operations by name. */
-function sourceEnvoy(
-  index: ModuleIndex,
-  path: string,
-  callIndex: number,
-  read: (slot: HookSlot, item: number | null, source?: string) => TensorValue,
-  tuple: (slot: HookSlot, source?: string) => TupleValue,
-): SourceEnvoy {
-  const where = path || "model";
-  const callSpec = () => {
-    const spec = index.module(path);
-    if (!spec)
-      throw new TraceError(
-        "UNKNOWN_MODULE",
-        `"${path}" is a container of modules, not a module: index into it`,
-        { module: path },
-      );
-    const call = spec.calls[callIndex];
-    if (!call)
-      throw new TraceError(
-        "BAD_ARGUMENT",
-        `module "${path}" has ${spec.calls.length} call(s); call ${callIndex} does not exist`,
-        { module: path },
-      );
-    return call;
-  };
-  const opEnvoy = (name: string): SourceOpEnvoy => {
-    const call = callSpec();
-    const op = sourceOp(call, name);
-    if (!op)
-      throw new TraceError(
-        "BAD_ARGUMENT",
-        unknownSourceMessage(path, call, name),
-        { module: path },
-      );
-    const envoy: SourceOpEnvoy = {
-      name,
-      op: op.op,
-      node: op.node,
-      get output() {
-        return (
-          op.outputs.length > 1
-            ? tuple("source", name)
-            : read("source", null, name)
-        ) as ModuleValue;
-      },
-    };
-    if (!op.fused) return envoy;
-    return new Proxy(envoy, {
-      get(t, key, receiver) {
-        if (key === "source")
-          throw new TraceError(
-            "BAD_ARGUMENT",
-            `${where}.source.${name} is ${op.op}, a fused operator: what it computes inside (its attention pattern) stays inside ONNX Runtime's kernel and cannot be read or written; only its output can (export with eager attention to reach the pattern)`,
-            { module: path },
-          );
-        return Reflect.get(t, key, receiver) as unknown;
-      },
-    });
-  };
-  return new Proxy({} as SourceEnvoy, {
-    get(_t, key) {
-      if (typeof key === "symbol" || key === "then" || key === "toJSON")
-        return undefined;
-      if (key === "names") return (callSpec().source ?? []).map((s) => s.name);
-      return opEnvoy(key);
-    },
-  });
+/**
+ * A module list (children 0..n-1, as transformer.h) is also an array of its
+ * children's envoys, so the tuple types generateModelTypes writes hold at
+ * run time: `h.length`, `for (const layer of h)`, `h.map(…)`. Null for any
+ * other module.
+ */
+function moduleList(index: ModuleIndex, path: string): Envoy[] | null {
+  const numbers = index
+    .childrenOf(path)
+    .filter((c) => /^\d+$/.test(c))
+    .map(Number)
+    .sort((a, b) => a - b);
+  return numbers.length > 0 && numbers.every((n, i) => n === i)
+    ? numbers.map((n) => makeEnvoy(index, childPath(path, String(n))))
+    : null;
 }
 
-/** Makes `x[0]` on a plain tensor a clear error instead of `undefined`. */
-function guardTensor(value: TensorValue, what: string): TensorValue {
-  return new Proxy(value, {
-    get(t, key, receiver) {
-      if (typeof key === "string" && /^\d+$/.test(key)) {
-        throw new TraceError(
-          "BAD_ARGUMENT",
-          `${what} is a single tensor, not a tuple: index it with .get(${key}, …)`,
-        );
-      }
-      const v = Reflect.get(t, key, receiver) as unknown;
-      return typeof v === "function"
-        ? (v as (...a: unknown[]) => unknown).bind(t)
-        : v;
-    },
-  });
+function childPath(path: string, name: string): string {
+  return path === "" ? name : `${path}.${name}`;
 }
