@@ -11,16 +11,15 @@ import {
   type Graph,
   type Manifest,
 } from "@loupe/graph";
-import { buildPiece } from "./model/build-piece.ts";
+import { buildPiece, pieceKey } from "./model/build-piece.ts";
 import { planModel, type ModelPlan } from "./model/model-plan.ts";
 import type { SavedTensor } from "@loupe/graph";
+import { runBatch } from "./run/run-batch.ts";
 import {
-  pieceKey,
-  runBatch,
   RunError,
   type Padding,
   type PreparedGraph,
-} from "./run/run-batch.ts";
+} from "./run/batch-step.ts";
 import { runIsolated } from "./run/isolate-failures.ts";
 import { toCheckedRequest } from "./run/checked-request.ts";
 import {
@@ -28,8 +27,8 @@ import {
   SessionCache,
   type EngineMetrics,
 } from "./run/session-cache.ts";
-import type { GeneratedRow, RunUsage } from "./run/batch-step.ts";
 import type { GenerationEvents, TokenEvent } from "./run/generate.ts";
+import { toRunResult, type RunResult } from "./run/run-result.ts";
 import { kvLayout } from "./run/kv-cache.ts";
 import { constantTensor, fromSaved, transpose2d } from "./run/tensors.ts";
 import { readRawModel } from "./onnx/onnx-bytes.ts";
@@ -75,33 +74,6 @@ export interface UncheckedRunRequest {
 export interface RunOptions {
   /** Called with every token as it is generated (its graph: the request's index). */
   readonly onToken?: (event: TokenEvent) => void;
-}
-
-/** What a run returns: every saved value, by name (or, in a batch, this graph's failure). */
-export interface RunResult {
-  readonly saves: Record<string, SavedTensor>;
-  /**
-   * This graph's share of the forward passes it ran in: those of the attempt
-   * its result comes from (a batch whose shared pass failed is rerun, and
-   * charged to no graph: see `runIsolated`).
-   */
-  readonly usage: RunUsage;
-  /**
-   * Set when this graph failed (invalid, over the memory budget, or while
-   * running, alone or in its own segment); the batch's other graphs are unaffected.
-   */
-  readonly error?: Error;
-  /**
-   * Every prompt row its generating traces generated, with why it stopped
-   * (the ids are in `saves` too, as `generated/<trace>/<invoke>/<row>`).
-   */
-  readonly generated: readonly GeneratedRow[];
-  /**
-   * What ran otherwise than the graph asked: a generation that asked for the
-   * key/value cache (`kvCache: true`) on an export that cannot use one
-   * recomputes every step, and says so here.
-   */
-  readonly warnings: readonly string[];
 }
 
 export interface EngineOptions {
@@ -337,22 +309,7 @@ export class LoupeEngine {
       );
       for (const [g, p] of done) prepared[g] = p;
     }
-    return prepared.map((p) =>
-      p.error
-        ? {
-            saves: {},
-            usage: p.usage,
-            error: p.error,
-            generated: p.generated,
-            warnings: p.warnings,
-          }
-        : {
-            saves: p.saves,
-            usage: p.usage,
-            generated: p.generated,
-            warnings: p.warnings,
-          },
-    );
+    return prepared.map((p) => toRunResult(p, p.error));
   }
 
   /**

@@ -17,6 +17,16 @@ export interface CloneRequest {
   readonly tag: string;
 }
 
+/** The session cache's key of a model piece: its range, extra outputs and clones. */
+export function pieceKey(
+  a: number,
+  b: number,
+  extra: readonly string[],
+  clones: readonly CloneRequest[],
+): string {
+  return `piece:${a}:${b}:${extra.join(",")}:${clones.map((r) => `${r.span}<${r.input}`).join(",")}`;
+}
+
 /** A model piece between two cut positions, ready to become a session. */
 export interface Piece {
   readonly bytes: Uint8Array;

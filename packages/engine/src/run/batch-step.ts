@@ -1,8 +1,12 @@
-/** The state of one graph in a batched forward pass, shared by placement and execution. */
+/** What a graph carries through the batched forward passes it runs in: its inputs, and its results as they grow. */
 import type * as ort from "onnxruntime-node";
-import type { Graph, GraphNode, ValueType } from "@loupe/graph";
-import type { HookPoint } from "../model/model-plan.ts";
-import type { SavedTensor } from "@loupe/graph";
+import type {
+  Graph,
+  GeneratedRowKey,
+  SavedTensor,
+  StopReason,
+  ValueType,
+} from "@loupe/graph";
 
 /** A graph ready to run: validated types and its leaf values prepared. */
 export interface PreparedGraph {
@@ -20,7 +24,7 @@ export interface PreparedGraph {
   /** What this graph used of the batch's forward passes (see RunUsage). */
   readonly usage: RunUsage;
   /** The rows its generating traces generated, as they grow. */
-  readonly generated: GeneratedRow[];
+  readonly generated: RowGeneration[];
   /** What ran otherwise than the graph asked (a key/value cache it could not have). */
   readonly warnings: string[];
   /** Stops this graph's generation (at the next step) when aborted. */
@@ -51,88 +55,49 @@ export class RunError extends Error {
   readonly code = "RUN";
 }
 
-export interface InvokeWindow {
-  /** Rows [r0, r1) of the batch and the invoke's own token count. */
-  readonly r0: number;
-  readonly r1: number;
-  readonly length: number;
-  /**
-   * Each row's own token count, when the rows differ (absent: every row has
-   * `length`). Right-padded rows are then shown right-aligned, as left
-   * padding lays them out: position -1 is each row's last token.
-   */
-  readonly rowLengths?: readonly number[];
-}
-
-export interface GraphStep {
-  readonly g: number;
-  readonly prepared: PreparedGraph;
-  readonly nodes: readonly GraphNode[];
-  readonly windows: readonly InvokeWindow[];
-  /** Segments by cut position (-1: before the forward pass). */
-  readonly segments: Map<number, SegmentEntry[]>;
-  readonly stopAt: number | undefined;
-  /** Values used outside the segment that computes them. */
-  readonly exported: ReadonlySet<string>;
-  /** call_module nodes, placed in the piece that holds their module. */
-  readonly calls: {
-    node: GraphNode & { op: "call_module" };
-    span: string;
-    end: number;
-  }[];
-  /** Cut position of each node's value (-1: before the forward pass). */
-  readonly position: Map<string, number>;
-  /** Module calls and the nodes computed from them, placed by placeCalls. */
-  readonly pending: GraphNode[];
-  /**
-   * Gradient reads and writes and what is computed from them, by gradient
-   * slot: 2p + 1 for the gradient of what the model continued with at cut
-   * position p (after that position's writes), 2p for the gradient from
-   * before those writes (a handle read before them). They run in the
-   * backward pass once that gradient is complete, higher slots first.
-   */
-  readonly gradSegments: Map<number, SegmentEntry[]>;
-  /** Gradient slot of each node computed from gradients. */
-  readonly gradPosition: Map<string, number>;
-  /** The trace's backward node, if it has one. */
-  readonly backward: (GraphNode & { op: "backward" }) | undefined;
-  stopped: boolean;
-}
-
-export type SegmentEntry =
-  | {
-      readonly kind: "node";
-      readonly node: GraphNode;
-      readonly hook?: HookPoint;
-    }
-  | {
-      readonly kind: "cache";
-      readonly path: string;
-      readonly invoke: number;
-      readonly hook: HookPoint;
-    };
-
-/** Marks a graph failed (its error names it); it runs no further. */
-export function fail(step: GraphStep, error: unknown): void {
-  const message = error instanceof Error ? error.message : String(error);
-  step.prepared.error =
-    error instanceof RunError
-      ? error
-      : new RunError(`graph ${step.g}: ${message}`, { cause: error });
-  step.stopped = true;
-}
-
-/** Why a row stopped generating. */
-export type StopReason =
-  "length" | "stop_id" | "stop_text" | "cancelled" | "error";
-
-/** The tokens one prompt row generated. */
-export interface GeneratedRow {
-  readonly trace: number;
-  readonly invoke: number;
-  readonly row: number;
+/**
+ * The generation of one prompt row as the engine keeps it while it grows:
+ * the ids so far, why the row stopped once it has, and how its steps ran.
+ * (`GeneratedRow` of @loupe/graph is what a run's readers see of it.)
+ */
+export interface RowGeneration extends GeneratedRowKey {
   readonly ids: number[];
   reason: StopReason | undefined;
   /** Whether the steps fed only new tokens (a key/value cache) or recomputed the sequence. */
   readonly kvCache: boolean;
+}
+
+/** Records a graph's failure as its error, naming it (a RunError already does); it runs no further. */
+export function failGraph(
+  prepared: PreparedGraph,
+  g: number,
+  error: unknown,
+): void {
+  const message = error instanceof Error ? error.message : String(error);
+  prepared.error =
+    error instanceof RunError
+      ? error
+      : new RunError(`graph ${g}: ${message}`, { cause: error });
+}
+
+/**
+ * Charges a forward pass's time to its graphs by their share of the tokens
+ * it fed them (`fed[i]`: the rows graph i fed, without padding).
+ */
+export function chargePass(
+  graphs: readonly PreparedGraph[],
+  fed: readonly (readonly (readonly number[])[])[],
+  seconds: number,
+): void {
+  const counts = fed.map((rows) => ({
+    rows: rows.length,
+    tokens: rows.reduce((s, r) => s + r.length, 0),
+  }));
+  const total = counts.reduce((s, c) => s + c.tokens, 0);
+  graphs.forEach(({ usage }, i) => {
+    usage.forwardPasses++;
+    usage.rows += counts[i]!.rows;
+    usage.tokens += counts[i]!.tokens;
+    usage.computeSeconds += (seconds * counts[i]!.tokens) / Math.max(1, total);
+  });
 }

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GraphValidationError, type Envoy, type Graph } from "@loupe/graph";
-import { RunError } from "./run-batch.ts";
+import { RunError } from "./batch-step.ts";
 import {
   FIXTURES,
   loadFixture,

@@ -1,20 +1,23 @@
 import * as ort from "onnxruntime-node";
-import { fromFloat16Array } from "@loupe/graph";
-import { uniformFloat64 } from "pure-rand/distribution/uniformFloat64";
-import { xoroshiro128plus } from "pure-rand/generator/xoroshiro128plus";
 import {
+  fromFloat16Array,
   generatedName,
   stepSaveName,
   type GenerateOptions,
+  type GeneratedToken,
   type GraphNode,
+  type StopReason,
 } from "@loupe/graph";
+import { uniformFloat64 } from "pure-rand/distribution/uniformFloat64";
+import { xoroshiro128plus } from "pure-rand/generator/xoroshiro128plus";
 import type { ModelPlan } from "../model/model-plan.ts";
+import type { InvokeRows } from "./batch-inputs.ts";
 import {
+  chargePass,
   RunError,
-  type GeneratedRow,
   type Padding,
   type PreparedGraph,
-  type StopReason,
+  type RowGeneration,
 } from "./batch-step.ts";
 import { keepRows, kvLayout } from "./kv-cache.ts";
 import { runsAtStep } from "./place-graph.ts";
@@ -22,16 +25,14 @@ import { runStep } from "./run-step.ts";
 import type { SessionCache } from "./session-cache.ts";
 import { toSaved } from "./tensors.ts";
 
-/** A token as it is generated (what streaming sends). */
-export interface TokenEvent {
+/**
+ * A token as it is generated (what streaming sends): a GeneratedToken with
+ * the graph it belongs to, and why its row stopped on the row's last token.
+ */
+export interface TokenEvent extends Omit<GeneratedToken, "text"> {
   /** The graph's index among the run's requests. */
   readonly graph: number;
-  readonly trace: number;
-  readonly invoke: number;
-  readonly row: number;
-  readonly step: number;
-  readonly id: number;
-  /** The row's generated text so far (decoded whole, so characters split across tokens come out right). */
+  /** The row's generated text so far (decoded whole, so characters split across tokens come out right); absent without a tokenizer. */
   readonly text?: string;
   /** Set on the row's last token. */
   readonly reason?: StopReason;
@@ -45,7 +46,7 @@ export interface GenerationEvents {
 }
 
 interface Row {
-  readonly state: GeneratedRow;
+  readonly state: RowGeneration;
   readonly prompt: readonly number[];
 }
 
@@ -111,7 +112,7 @@ function start(
   const invokes = prepared.tokens[t]!.map((prompts, invoke) =>
     prompts
       ? prompts.map((prompt, row) => {
-          const state: GeneratedRow = {
+          const state: RowGeneration = {
             trace: t,
             invoke,
             row,
@@ -134,6 +135,15 @@ function start(
   };
 }
 
+/** The key/value cache between steps: the past inputs, and the attention mask over their positions. */
+interface KvState {
+  past: Map<string, ort.Tensor>;
+  mask: ort.Tensor | undefined;
+}
+
+const rowsOf = (x: Generating): readonly Row[] =>
+  x.invokes.flatMap((rows) => rows ?? []);
+
 async function generate(
   plan: ModelPlan,
   cache: SessionCache,
@@ -147,10 +157,8 @@ async function generate(
   const logitsName =
     plan.outputs.find((o) => o.name === "logits")?.name ??
     plan.outputs[0]!.name;
+  const state: KvState = { past: new Map(), mask: undefined };
   let live = [...graphs];
-  let past = new Map<string, ort.Tensor>();
-  let mask: ort.Tensor | undefined;
-  const rowsOf = (x: Generating) => x.invokes.flatMap((rows) => rows ?? []);
 
   for (let step = 0; ; step++) {
     for (const x of live) {
@@ -159,114 +167,34 @@ async function generate(
     }
     const next = live.filter((x) => !x.done);
     if (next.length === 0) break;
-    if (kv && step > 0 && next.length < live.length) {
-      // The finished graphs' rows leave the cache.
-      const keep: number[] = [];
-      let r = 0;
-      for (const x of live) {
-        const n = rowsOf(x).length;
-        if (!x.done) for (let i = 0; i < n; i++) keep.push(r + i);
-        r += n;
-      }
-      past = new Map([...past].map(([k, v]) => [k, keepRows(v, keep)]));
-      mask = keepRows(mask!, keep);
-    }
+    // The finished graphs' rows leave the cache.
+    if (kv && step > 0 && next.length < live.length) leaveCache(live, state);
     live = next;
 
     // The rows each invoke feeds at this step.
+    const incremental = kv !== undefined && step > 0;
     const fed = (row: Row) =>
-      kv && step > 0
-        ? [row.state.ids.at(-1)!]
-        : [...row.prompt, ...row.state.ids];
+      incremental ? [row.state.ids.at(-1)!] : [...row.prompt, ...row.state.ids];
     const rows = new Map(
       live.map((x) => [x.g, x.invokes.map((rs) => (rs ? rs.map(fed) : null))]),
     );
     const batch = live.flatMap(rowsOf);
-    const feeds = new Map<string, ort.Tensor>();
-    if (kv && step > 0) {
-      const B = batch.length;
-      const [, L] = mask!.dims as [number, number];
-      const grown = new BigInt64Array(B * (L + 1));
-      const old = mask!.data as BigInt64Array;
-      for (let r = 0; r < B; r++) {
-        grown.set(old.subarray(r * L, (r + 1) * L), r * (L + 1));
-        grown[r * (L + 1) + L] = 1n;
-      }
-      mask = new ort.Tensor("int64", grown, [B, L + 1]);
-      feeds.set("attention_mask", mask);
-      feeds.set(
-        "position_ids",
-        new ort.Tensor(
-          "int64",
-          BigInt64Array.from(batch, (row) =>
-            BigInt(row.prompt.length + step - 1),
-          ),
-          [B, 1],
-        ),
-      );
-      for (const [k, v] of past) feeds.set(k, v);
-    }
+    const feeds = incremental
+      ? cacheFeeds(state, batch, step)
+      : new Map<string, ort.Tensor>();
 
-    const started = performance.now();
-    let env: Map<string, ort.Tensor>;
-    try {
-      env = await runStep(
-        plan,
-        cache,
-        live.map((x) => ({ prepared: x.prepared, g: x.g })),
-        t,
-        options,
-        { step, rows, feeds },
-      );
-    } finally {
-      // A step that fails is charged too: to this attempt's state (see runIsolated).
-      cache.metrics.forwardPasses++;
-      charge(live, rows, (performance.now() - started) / 1000);
-    }
-
-    // The next token of every row, from the last position's logits.
+    const env = await runTimedStep(plan, cache, live, t, options, {
+      step,
+      rows,
+      feeds,
+    });
     const logits = env.get(logitsName);
     if (!logits)
       throw new RunError(`internal: the forward pass made no ${logitsName}`);
-    const [B, S, V] = logits.dims as [number, number, number];
-    if (B !== batch.length)
-      throw new RunError(
-        `internal: logits have ${B} rows for a batch of ${batch.length}`,
-      );
-    const data =
-      logits.type === "float16"
-        ? fromFloat16Array(logits.data as Uint16Array)
-        : (logits.data as Float32Array);
-    let r = 0;
-    for (const x of live) {
-      const stepRows = rows.get(x.g)!.flatMap((rs) => rs ?? []);
-      if (!x.prepared.error) saveStep(x, t, step);
-      for (const [j, row] of rowsOf(x).entries()) {
-        const last =
-          options.padding === "left" ? S - 1 : stepRows[j]!.length - 1;
-        const at = (r * S + last) * V;
-        r++;
-        if (row.state.reason || x.prepared.error) continue;
-        const id = pick(data.subarray(at, at + V), x);
-        row.state.ids.push(id);
-        const reason = stopReason(row, x.options, events);
-        if (reason) row.state.reason = reason;
-        events.onToken?.({
-          graph: x.g,
-          trace: t,
-          invoke: row.state.invoke,
-          row: row.state.row,
-          step,
-          id,
-          ...(events.decode ? { text: events.decode(row.state.ids) } : {}),
-          ...(reason ? { reason } : {}),
-        });
-      }
-      if (rowsOf(x).every((row) => row.state.reason)) x.done = true;
-    }
+    takeTokens(live, logits, batch.length, { t, step, rows, options, events });
     if (kv) {
-      if (step === 0) mask = env.get("attention_mask");
-      past = new Map(
+      if (step === 0) state.mask = env.get("attention_mask");
+      state.past = new Map(
         kv.pairs.map(({ past: p, present }) => [p, env.get(present)!]),
       );
     }
@@ -278,6 +206,143 @@ async function generate(
         shape: [row.state.ids.length],
         data: BigInt64Array.from(row.state.ids, (id) => BigInt(id)),
       };
+}
+
+/** Cuts the rows of the graphs that finished out of the cache and its mask (`live`: the graphs of the last step). */
+function leaveCache(live: readonly Generating[], state: KvState): void {
+  const keep: number[] = [];
+  let r = 0;
+  for (const x of live) {
+    const n = rowsOf(x).length;
+    if (!x.done) for (let i = 0; i < n; i++) keep.push(r + i);
+    r += n;
+  }
+  state.past = new Map([...state.past].map(([k, v]) => [k, keepRows(v, keep)]));
+  state.mask = keepRows(state.mask!, keep);
+}
+
+/**
+ * A cached step's model inputs: the past keys and values, the attention
+ * mask grown by a column, and each row's position (its own count of
+ * tokens so far).
+ */
+function cacheFeeds(
+  state: KvState,
+  batch: readonly Row[],
+  step: number,
+): Map<string, ort.Tensor> {
+  const feeds = new Map<string, ort.Tensor>();
+  const B = batch.length;
+  const [, L] = state.mask!.dims as [number, number];
+  const grown = new BigInt64Array(B * (L + 1));
+  const old = state.mask!.data as BigInt64Array;
+  for (let r = 0; r < B; r++) {
+    grown.set(old.subarray(r * L, (r + 1) * L), r * (L + 1));
+    grown[r * (L + 1) + L] = 1n;
+  }
+  state.mask = new ort.Tensor("int64", grown, [B, L + 1]);
+  feeds.set("attention_mask", state.mask);
+  feeds.set(
+    "position_ids",
+    new ort.Tensor(
+      "int64",
+      BigInt64Array.from(batch, (row) => BigInt(row.prompt.length + step - 1)),
+      [B, 1],
+    ),
+  );
+  for (const [k, v] of state.past) feeds.set(k, v);
+  return feeds;
+}
+
+/** One step's forward pass, its time charged to the graphs by the tokens each fed. */
+async function runTimedStep(
+  plan: ModelPlan,
+  cache: SessionCache,
+  live: readonly Generating[],
+  t: number,
+  options: { padding: Padding; padId: number },
+  inputs: {
+    step: number;
+    rows: ReadonlyMap<number, InvokeRows>;
+    feeds: ReadonlyMap<string, ort.Tensor>;
+  },
+): Promise<Map<string, ort.Tensor>> {
+  const started = performance.now();
+  try {
+    return await runStep(
+      plan,
+      cache,
+      live.map((x) => ({ prepared: x.prepared, g: x.g })),
+      t,
+      options,
+      inputs,
+    );
+  } finally {
+    // A step that fails is charged too: to this attempt's state (see runIsolated).
+    const seconds = (performance.now() - started) / 1000;
+    cache.metrics.forwardPasses++;
+    chargePass(
+      live.map((x) => x.prepared),
+      live.map((x) => inputs.rows.get(x.g)!.flatMap((r) => r ?? [])),
+      seconds,
+    );
+  }
+}
+
+/**
+ * The next token of every row that still generates, from its last
+ * position's logits; streamed, and the row stopped where its options say.
+ * Each graph's saves of the step are kept as `name@step`.
+ */
+function takeTokens(
+  live: readonly Generating[],
+  logits: ort.Tensor,
+  batchRows: number,
+  at: {
+    t: number;
+    step: number;
+    rows: ReadonlyMap<number, InvokeRows>;
+    options: { padding: Padding };
+    events: GenerationEvents;
+  },
+): void {
+  const { t, step, events } = at;
+  const [B, S, V] = logits.dims as [number, number, number];
+  if (B !== batchRows)
+    throw new RunError(
+      `internal: logits have ${B} rows for a batch of ${batchRows}`,
+    );
+  const data =
+    logits.type === "float16"
+      ? fromFloat16Array(logits.data as Uint16Array)
+      : (logits.data as Float32Array);
+  let r = 0;
+  for (const x of live) {
+    const stepRows = at.rows.get(x.g)!.flatMap((rs) => rs ?? []);
+    if (!x.prepared.error) saveStep(x, t, step);
+    for (const [j, row] of rowsOf(x).entries()) {
+      const last =
+        at.options.padding === "left" ? S - 1 : stepRows[j]!.length - 1;
+      const from = (r * S + last) * V;
+      r++;
+      if (row.state.reason || x.prepared.error) continue;
+      const id = pick(data.subarray(from, from + V), x);
+      row.state.ids.push(id);
+      const reason = stopReason(row, x.options, events);
+      if (reason) row.state.reason = reason;
+      events.onToken?.({
+        graph: x.g,
+        trace: t,
+        invoke: row.state.invoke,
+        row: row.state.row,
+        step,
+        id,
+        ...(events.decode ? { text: events.decode(row.state.ids) } : {}),
+        ...(reason ? { reason } : {}),
+      });
+    }
+    if (rowsOf(x).every((row) => row.state.reason)) x.done = true;
+  }
 }
 
 function finish(x: Generating, reason: StopReason): void {
@@ -348,24 +413,4 @@ function pick(logits: Float32Array, x: Generating): number {
     if (weights[i]! > 0 && u < 0) return i;
   }
   return logits.findLastIndex((v) => v >= floor);
-}
-
-/** Charges a step's time to its graphs by their share of the tokens it fed. */
-function charge(
-  live: readonly Generating[],
-  rows: ReadonlyMap<number, readonly (readonly (readonly number[])[] | null)[]>,
-  seconds: number,
-): void {
-  const counts = live.map((x) => {
-    const rs = rows.get(x.g)!.flatMap((r) => r ?? []);
-    return { rows: rs.length, tokens: rs.reduce((s, r) => s + r.length, 0) };
-  });
-  const total = counts.reduce((s, c) => s + c.tokens, 0);
-  live.forEach((x, i) => {
-    const usage = x.prepared.usage;
-    usage.forwardPasses++;
-    usage.rows += counts[i]!.rows;
-    usage.tokens += counts[i]!.tokens;
-    usage.computeSeconds += (seconds * counts[i]!.tokens) / Math.max(1, total);
-  });
 }

@@ -9,7 +9,7 @@ import {
   type Graph,
 } from "@loupe/graph";
 import type { TokenEvent } from "./generate.ts";
-import { RunError } from "./run-batch.ts";
+import { RunError } from "./batch-step.ts";
 import {
   loadFixture,
   maxAbsDiff,

@@ -1,4 +1,5 @@
 import * as ort from "onnxruntime-node";
+import { OnnxElementType } from "@loupe/graph";
 import type { ModelPlan } from "../model/model-plan.ts";
 import type { ValueInfo } from "../onnx/onnx-bytes.ts";
 
@@ -49,7 +50,7 @@ export function emptyPast(
     );
   const dims = [batch, heads, 0, headDim];
   // The cache's own element type: a float16 export takes float16 pasts.
-  return input.elemType === 10
+  return input.elemType === OnnxElementType.FLOAT16
     ? new ort.Tensor("float16", new Uint16Array(0), dims)
     : new ort.Tensor("float32", new Float32Array(0), dims);
 }

@@ -4,15 +4,69 @@ import {
   type HookPoint,
   type ModelPlan,
 } from "../model/model-plan.ts";
-import {
-  RunError,
-  type GraphStep,
-  type InvokeWindow,
-  type PreparedGraph,
-  type SegmentEntry,
-} from "./batch-step.ts";
+import type { GraphPlan, InvokeWindow, SegmentEntry } from "./batch-plan.ts";
+import { RunError, type PreparedGraph } from "./batch-step.ts";
 
-/** Places a graph's nodes of trace t at cut positions. */
+/** A call_module node, placed in the piece that holds its module. */
+export interface ModuleCall {
+  readonly node: GraphNode & { op: "call_module" };
+  /** `${path}#0` of the module (its real path). */
+  readonly span: string;
+}
+
+/**
+ * A graph's nodes of one trace placed at cut positions, before the batch's
+ * cuts are known: module calls, and what is computed from them, wait for
+ * those (`pending`), and `placeCalls` makes the graph's plan.
+ */
+export interface GraphPlacement {
+  readonly g: number;
+  readonly prepared: PreparedGraph;
+  /** The nodes of the trace (of this step, when it generates), in graph order. */
+  readonly nodes: readonly GraphNode[];
+  readonly windows: readonly InvokeWindow[];
+  readonly segments: ReadonlyMap<number, readonly SegmentEntry[]>;
+  readonly gradSegments: ReadonlyMap<number, readonly SegmentEntry[]>;
+  /** Cut position of each node's value (-1: before the forward pass; +Infinity: pending). */
+  readonly position: ReadonlyMap<string, number>;
+  /** Gradient slot of each node computed from gradients. */
+  readonly gradPosition: ReadonlyMap<string, number>;
+  readonly calls: readonly ModuleCall[];
+  /** Module calls and the nodes computed from them, placed by placeCalls. */
+  readonly pending: readonly GraphNode[];
+  readonly stopAt: number | undefined;
+  readonly backward: (GraphNode & { op: "backward" }) | undefined;
+}
+
+/** The placement as it is built (see GraphPlacement). */
+interface Draft {
+  readonly plan: ModelPlan;
+  readonly g: number;
+  readonly position: Map<string, number>;
+  readonly segments: Map<number, SegmentEntry[]>;
+  readonly gradSegments: Map<number, SegmentEntry[]>;
+  readonly gradPosition: Map<string, number>;
+  readonly calls: ModuleCall[];
+  readonly pending: GraphNode[];
+  /** The gradient slot of a `.grad` or gradient write on hook h. */
+  readonly gradSlot: (
+    node: GraphNode & { op: "grad" | "write_grad" },
+    h: HookPoint,
+  ) => number;
+  /** The latest hook placed so far: a `stop()` ends the pass there. */
+  lastHook: number;
+  stopAt: number | undefined;
+  backward: (GraphNode & { op: "backward" }) | undefined;
+}
+
+/** Appends to the list at `key`, starting it if there is none. */
+export function appendTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+/** Places a graph's nodes of trace t (of generation step `step`, if given) at cut positions. */
 export function placeGraph(
   plan: ModelPlan,
   prepared: PreparedGraph,
@@ -20,57 +74,98 @@ export function placeGraph(
   t: number,
   windows: readonly InvokeWindow[],
   step?: number,
-): GraphStep {
+): GraphPlacement {
   const nodes = prepared.graph.nodes.filter(
     (n) => n.trace === t && (step === undefined || runsAtStep(n, step)),
   );
-  const position = new Map<string, number>();
-  const segments = new Map<number, SegmentEntry[]>();
-  const calls: GraphStep["calls"] = [];
-  const add = (p: number, e: SegmentEntry) => {
-    const list = segments.get(p) ?? [];
-    list.push(e);
-    segments.set(p, list);
+  const draft: Draft = {
+    plan,
+    g,
+    position: new Map(),
+    segments: new Map(),
+    gradSegments: new Map(),
+    gradPosition: new Map(),
+    calls: [],
+    pending: [],
+    gradSlot: gradSlotRule(plan, g, nodes),
+    lastHook: -1,
+    stopAt: undefined,
+    backward: undefined,
   };
-  const hookOf = (
-    node: GraphNode,
-    module: string,
-    call: number,
-    slot: HookSlot,
-    item: number,
-    source?: string,
-  ) => {
-    const real = plan.index.resolve(module)?.real ?? module;
-    const h = plan.hooks.get(hookKey(real, call, slot, item, source));
-    if (!h)
-      throw new RunError(
-        `graph ${g}: node ${node.id}: ${describeSite({ module, call, slot, source })} has no item ${item}`,
-      );
-    return h;
+  for (const node of nodes)
+    if (!placeGradientNode(draft, node)) placeForwardNode(draft, node);
+  const { position, segments, gradSegments, gradPosition } = draft;
+  const { calls, pending, stopAt, backward } = draft;
+  return {
+    g,
+    prepared,
+    nodes,
+    windows,
+    segments,
+    gradSegments,
+    position,
+    gradPosition,
+    calls,
+    pending,
+    stopAt,
+    backward,
   };
-  // Which gradient a `.grad` is (graph-schema's `of`): a handle read before
-  // a write to its tensor has the gradient from before the write, taken at
-  // the position's "pre" slot, after the write's backward; otherwise the
-  // gradient of the value the model continued with, at the "post" slot.
-  // Slots order the backward pass: 2p + 1 (post) runs before 2p (pre).
+}
+
+/** The hook point at a module's call, slot and item, through the module's alias; undefined if the model has none there. */
+function findHook(
+  plan: ModelPlan,
+  module: string,
+  call: number,
+  slot: HookSlot,
+  item: number,
+  source?: string,
+): HookPoint | undefined {
+  const real = plan.index.resolve(module)?.real ?? module;
+  return plan.hooks.get(hookKey(real, call, slot, item, source));
+}
+
+/** The hook point a node hooks, which must exist (the validator checked the graph against this model). */
+function hookOf(
+  draft: Draft,
+  node: GraphNode,
+  module: string,
+  call: number,
+  slot: HookSlot,
+  item: number,
+  source?: string,
+): HookPoint {
+  const h = findHook(draft.plan, module, call, slot, item, source);
+  if (!h)
+    throw new RunError(
+      `graph ${draft.g}: node ${node.id}: ${describeSite({ module, call, slot, source })} has no item ${item}`,
+    );
+  return h;
+}
+
+/**
+ * Which gradient a `.grad` is (graph-schema's `of`): a handle read before a
+ * write to its tensor has the gradient from before the write, taken at the
+ * position's "pre" slot, after the write's backward; otherwise the gradient
+ * of the value the model continued with, at the "post" slot. Slots order the
+ * backward pass: 2p + 1 (post) runs before 2p (pre).
+ */
+function gradSlotRule(
+  plan: ModelPlan,
+  g: number,
+  nodes: readonly GraphNode[],
+): Draft["gradSlot"] {
   const order = new Map(nodes.map((n, i) => [n.id, i]));
   const writesTo = new Map<string, number[]>();
   nodes.forEach((n, i) => {
     if (n.op !== "write" && n.op !== "skip") return;
-    const real = plan.index.resolve(n.module)?.real ?? n.module;
     const h =
       n.op === "skip"
-        ? plan.hooks.get(hookKey(real, n.call, "output", 0))
-        : plan.hooks.get(hookKey(real, n.call, n.slot, n.item ?? 0, n.source));
-    if (!h) return;
-    const list = writesTo.get(h.tensor) ?? [];
-    list.push(i);
-    writesTo.set(h.tensor, list);
+        ? findHook(plan, n.module, n.call, "output", 0)
+        : findHook(plan, n.module, n.call, n.slot, n.item ?? 0, n.source);
+    if (h) appendTo(writesTo, h.tensor, i);
   });
-  const gradSlot = (
-    node: GraphNode & { op: "grad" | "write_grad" },
-    h: HookPoint,
-  ) => {
+  return (node, h) => {
     const at = node.of === undefined ? undefined : order.get(node.of);
     const writes = writesTo.get(h.tensor) ?? [];
     if (at === undefined || writes.length === 0) return 2 * h.position + 1;
@@ -82,166 +177,188 @@ export function placeGraph(
       `graph ${g}: node ${node.id}: the gradient of ${describeSite(node)} between two writes to its tensor (nodes ${nodes[writes[before - 1]!]!.id} and ${nodes[writes[before]!]!.id}) is not supported: take it before the first write or after the last`,
     );
   };
-  let lastHook = -1;
-  let stopAt: number | undefined;
-  const pending: GraphNode[] = [];
-  const gradSegments = new Map<number, SegmentEntry[]>();
-  const gradPosition = new Map<string, number>();
-  let backward: (GraphNode & { op: "backward" }) | undefined;
-  for (const node of nodes) {
-    const argAt = Math.max(-1, ...node.args.map((a) => position.get(a) ?? -1));
-    // The backward pass: gradient nodes run when their hook's gradient is
-    // complete; what is computed from gradients at the latest of those points
-    // (the lowest position: the backward pass runs from the end).
-    const gradArgs = node.args.filter((a) => gradPosition.has(a));
-    if (node.op === "grad" || node.op === "write_grad") {
-      const h = hookOf(
-        node,
-        node.module,
-        node.call,
-        node.slot,
-        node.item ?? 0,
-        node.source,
+}
+
+/**
+ * Places a node of the backward pass, if it is one: gradient nodes run when
+ * their hook's gradient is complete; what is computed from gradients, at the
+ * latest of those points (the lowest slot: the backward pass runs from the
+ * end). Returns whether the node was one.
+ */
+function placeGradientNode(draft: Draft, node: GraphNode): boolean {
+  const { gradPosition, gradSegments } = draft;
+  const gradArgs = node.args.filter((a) => gradPosition.has(a));
+  if (node.op === "grad" || node.op === "write_grad") {
+    const h = hookOf(
+      draft,
+      node,
+      node.module,
+      node.call,
+      node.slot,
+      node.item ?? 0,
+      node.source,
+    );
+    const slot = draft.gradSlot(node, h);
+    if (gradArgs.some((a) => gradPosition.get(a)! < slot))
+      throw new RunError(
+        `graph ${draft.g}: node ${node.id} writes the gradient of ${describeSite(node)} with a value computed from a gradient the backward pass reaches only later (a module earlier in the forward pass)`,
       );
-      const slot = gradSlot(node, h);
-      const valueAt = gradArgs.map((a) => gradPosition.get(a)!);
-      if (valueAt.some((p) => p < slot))
-        throw new RunError(
-          `graph ${g}: node ${node.id} writes the gradient of ${describeSite(node)} with a value computed from a gradient the backward pass reaches only later (a module earlier in the forward pass)`,
-        );
-      gradPosition.set(node.id, slot);
-      const list = gradSegments.get(slot) ?? [];
-      list.push({ kind: "node", node, hook: h });
-      gradSegments.set(slot, list);
-      continue;
-    }
-    if (gradArgs.length > 0) {
-      const p = Math.min(...gradArgs.map((a) => gradPosition.get(a)!));
-      gradPosition.set(node.id, p);
-      if (node.op !== "save") {
-        const list = gradSegments.get(p) ?? [];
-        list.push({ kind: "node", node });
-        gradSegments.set(p, list);
-      }
-      continue;
-    }
-    switch (node.op) {
-      case "backward":
-        backward = node;
-        position.set(node.id, argAt);
-        break;
-      case "constant":
-      case "tensor":
-      case "param":
-      case "save":
-        position.set(node.id, node.op === "save" ? argAt : -1);
-        break;
-      case "read":
-      case "write": {
-        const h = hookOf(
+    gradPosition.set(node.id, slot);
+    appendTo(gradSegments, slot, { kind: "node", node, hook: h });
+    return true;
+  }
+  if (gradArgs.length === 0) return false;
+  const p = Math.min(...gradArgs.map((a) => gradPosition.get(a)!));
+  gradPosition.set(node.id, p);
+  if (node.op !== "save") appendTo(gradSegments, p, { kind: "node", node });
+  return true;
+}
+
+/** Places a node of the forward pass at the cut position where its value exists. */
+function placeForwardNode(draft: Draft, node: GraphNode): void {
+  const { position, segments } = draft;
+  const argAt = Math.max(-1, ...node.args.map((a) => position.get(a) ?? -1));
+  switch (node.op) {
+    case "backward":
+      draft.backward = node;
+      position.set(node.id, argAt);
+      break;
+    case "constant":
+    case "tensor":
+    case "param":
+      position.set(node.id, -1);
+      break;
+    case "save":
+      position.set(node.id, argAt);
+      break;
+    case "read":
+    case "write":
+      placeHook(
+        draft,
+        node,
+        hookOf(
+          draft,
           node,
           node.module,
           node.call,
           node.slot,
           node.item ?? 0,
           node.source,
-        );
-        position.set(node.id, h.position);
-        lastHook = Math.max(lastHook, h.position);
-        add(h.position, { kind: "node", node, hook: h });
-        break;
+        ),
+      );
+      break;
+    case "skip":
+      // A skip replaces the module's output.
+      placeHook(
+        draft,
+        node,
+        hookOf(draft, node, node.module, node.call, "output", 0),
+      );
+      break;
+    case "cache":
+      // A cache collects passively: it does not hold a later stop() back.
+      for (const path of node.modules) {
+        const hook = hookOf(draft, node, path, 0, "output", 0);
+        appendTo(segments, hook.position, {
+          kind: "cache",
+          path,
+          invoke: node.invoke,
+          hook,
+        });
       }
-      case "skip": {
-        const h = hookOf(node, node.module, node.call, "output", 0);
-        position.set(node.id, h.position);
-        lastHook = Math.max(lastHook, h.position);
-        add(h.position, { kind: "node", node, hook: h });
-        break;
-      }
-      case "cache":
-        // A cache collects passively: it does not hold a later stop() back.
-        for (const path of node.modules) {
-          const h = hookOf(node, path, 0, "output", 0);
-          add(h.position, {
-            kind: "cache",
-            path,
-            invoke: node.invoke,
-            hook: h,
-          });
-        }
-        position.set(node.id, -1);
-        break;
-      case "stop":
-        stopAt = stopAt === undefined ? lastHook : Math.min(stopAt, lastHook);
-        break;
-      case "call_module": {
-        const real = plan.index.resolve(node.module)?.real ?? node.module;
-        calls.push({ node, span: `${real}#0`, end: -1 });
-        // Its position is known once the batch's cuts are (placeCalls).
-        position.set(node.id, Number.POSITIVE_INFINITY);
-        pending.push(node);
-        break;
-      }
-      default:
-        if (argAt === Number.POSITIVE_INFINITY) {
-          position.set(node.id, argAt);
-          pending.push(node);
-        } else {
-          position.set(node.id, argAt);
-          add(argAt, { kind: "node", node });
-        }
+      position.set(node.id, -1);
+      break;
+    case "stop":
+      draft.stopAt = Math.min(draft.stopAt ?? Infinity, draft.lastHook);
+      break;
+    case "call_module": {
+      const real = draft.plan.index.resolve(node.module)?.real ?? node.module;
+      draft.calls.push({ node, span: `${real}#0` });
+      // Its position is known once the batch's cuts are (placeCalls).
+      position.set(node.id, Number.POSITIVE_INFINITY);
+      draft.pending.push(node);
+      break;
     }
+    default:
+      position.set(node.id, argAt);
+      if (argAt === Number.POSITIVE_INFINITY) draft.pending.push(node);
+      else appendTo(segments, argAt, { kind: "node", node });
   }
-  return {
-    g,
-    prepared,
-    nodes,
-    windows,
-    segments,
-    stopAt,
-    exported: new Set(),
-    calls,
-    position,
-    pending,
-    gradSegments,
-    gradPosition,
-    backward,
-    stopped: false,
-  };
+}
+
+/** Places a read, write or skip at its hook's cut position. */
+function placeHook(draft: Draft, node: GraphNode, h: HookPoint): void {
+  draft.position.set(node.id, h.position);
+  draft.lastHook = Math.max(draft.lastHook, h.position);
+  appendTo(draft.segments, h.position, { kind: "node", node, hook: h });
 }
 
 /**
- * Places module calls and what depends on them once the batch's cuts are known:
- * a call runs in the piece holding its module, so its value (and every node
- * computed from it) exists at the end of that piece.
+ * The graph's plan, once the batch's cuts are known: a module call runs in
+ * the piece holding its module, so its value (and every node computed from
+ * it) exists at the end of that piece (`ends`, by call node id).
  */
-export function placeCalls(step: GraphStep): void {
-  const ends = new Map(step.calls.map((c) => [c.node.id, c.end]));
-  for (const node of step.pending) {
-    if (node.op === "call_module") {
-      step.position.set(node.id, ends.get(node.id)!);
-      continue;
-    }
-    const p = Math.max(-1, ...node.args.map((a) => step.position.get(a) ?? -1));
-    step.position.set(node.id, p);
-    const list = step.segments.get(p) ?? [];
-    list.push({ kind: "node", node });
-    list.sort((x, y) => order(step.nodes, x) - order(step.nodes, y));
-    step.segments.set(p, list);
-  }
-  computeExported(step);
+export function placeCalls(
+  placement: GraphPlacement,
+  ends: ReadonlyMap<string, number>,
+): GraphPlan {
+  let { segments, position } = placement;
+  if (placement.pending.length > 0)
+    ({ segments, position } = placePending(placement, ends));
+  const { g, prepared, windows, gradSegments, stopAt, backward } = placement;
+  return {
+    g,
+    prepared,
+    windows,
+    segments,
+    gradSegments,
+    exported: exportedValues(placement, position),
+    stopAt,
+    backward,
+  };
 }
 
-function order(nodes: readonly GraphNode[], e: SegmentEntry): number {
-  return e.kind === "node" ? nodes.indexOf(e.node) : -1;
+/** The placement's segments and positions with its pending nodes placed (new maps: the placement is unchanged). */
+function placePending(
+  placement: GraphPlacement,
+  ends: ReadonlyMap<string, number>,
+): {
+  segments: ReadonlyMap<number, readonly SegmentEntry[]>;
+  position: ReadonlyMap<string, number>;
+} {
+  const position = new Map(placement.position);
+  const segments = new Map<number, readonly SegmentEntry[]>(placement.segments);
+  const grown = new Map<number, SegmentEntry[]>();
+  for (const node of placement.pending) {
+    if (node.op === "call_module") {
+      position.set(node.id, ends.get(node.id)!);
+      continue;
+    }
+    const p = Math.max(-1, ...node.args.map((a) => position.get(a) ?? -1));
+    position.set(node.id, p);
+    let list = grown.get(p);
+    if (!list) grown.set(p, (list = [...(segments.get(p) ?? [])]));
+    list.push({ kind: "node", node });
+  }
+  const order = (e: SegmentEntry) =>
+    e.kind === "node" ? placement.nodes.indexOf(e.node) : -1;
+  for (const [p, list] of grown)
+    segments.set(
+      p,
+      list.sort((x, y) => order(x) - order(y)),
+    );
+  return { segments, position };
 }
 
 /** Values that leave the segment computing them: saved, or used elsewhere. */
-function computeExported(step: GraphStep): void {
-  const exported = step.exported as Set<string>;
-  const position = step.position;
-  const grads = step.gradPosition;
-  for (const node of step.prepared.graph.nodes) {
+function exportedValues(
+  placement: GraphPlacement,
+  position: ReadonlyMap<string, number>,
+): Set<string> {
+  const exported = new Set<string>();
+  const grads = placement.gradPosition;
+  const trace = placement.nodes[0]?.trace;
+  for (const node of placement.prepared.graph.nodes) {
     if (node.op === "backward") exported.add(node.args[0]!);
     if (grads.has(node.id)) {
       // Backward-pass nodes: every value from the forward pass, or from
@@ -255,12 +372,10 @@ function computeExported(step: GraphStep): void {
     if (node.op === "save") exported.add(node.args[0]!);
     if (node.op === "call_module") exported.add(node.args[0]!);
     for (const a of node.args)
-      if (
-        node.trace !== step.nodes[0]?.trace ||
-        position.get(a) !== position.get(node.id)
-      )
+      if (node.trace !== trace || position.get(a) !== position.get(node.id))
         exported.add(a);
   }
+  return exported;
 }
 
 /** Whether a node of a generating trace runs at this step (no `steps`: every step). */

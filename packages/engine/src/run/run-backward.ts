@@ -4,7 +4,8 @@ import {
   GRAD_OUTPUT_PREFIX,
   SEED_PREFIX,
 } from "../grad/build-backward.ts";
-import { fail, RunError, type GraphStep, type Padding } from "./batch-step.ts";
+import type { GraphPlan } from "./batch-plan.ts";
+import { failGraph, RunError, type Padding } from "./batch-step.ts";
 import { runSegment, type TapeEntry } from "./run-segment.ts";
 import type { SessionCache } from "./session-cache.ts";
 
@@ -17,7 +18,7 @@ export type TapeItem =
   | { readonly kind: "program"; readonly entry: TapeEntry }
   | {
       readonly kind: "mark";
-      /** The gradient slot (GraphStep.gradSegments): 2p + 1 after position p's writes, 2p before them. */
+      /** The gradient slot (GraphPlan.gradSegments): 2p + 1 after position p's writes, 2p before them. */
       readonly slot: number;
       readonly tensors: ReadonlyMap<string, ort.Tensor>;
     };
@@ -38,7 +39,7 @@ export async function runBackward(
   cache: SessionCache,
   /** Consumed: each item is dropped once its backward has run, with what it held. */
   tape: TapeItem[],
-  steps: readonly GraphStep[],
+  graphs: readonly GraphPlan[],
   padding: Padding,
 ): Promise<void> {
   const grads = new Map<ort.Tensor, ort.Tensor>();
@@ -57,15 +58,16 @@ export async function runBackward(
     grads.set(t, new ort.Tensor("float32", sum, known.dims));
   };
 
-  const seeded = steps.filter((s) => s.backward && !s.prepared.error);
-  for (const step of seeded) {
-    const id = step.backward!.args[0]!;
-    const scalar = step.prepared.values.get(`v:${id}`);
+  const seeded = graphs.filter((x) => x.backward && !x.prepared.error);
+  for (const graph of seeded) {
+    const id = graph.backward!.args[0]!;
+    const scalar = graph.prepared.values.get(`v:${id}`);
     if (!scalar) {
-      fail(
-        step,
+      failGraph(
+        graph.prepared,
+        graph.g,
         new RunError(
-          `graph ${step.g}: node ${step.backward!.id}: the scalar (node ${id}) was never computed (did the trace stop before it?)`,
+          `graph ${graph.g}: node ${graph.backward!.id}: the scalar (node ${id}) was never computed (did the trace stop before it?)`,
         ),
       );
       continue;
@@ -89,13 +91,13 @@ export async function runBackward(
         grads.get(t) ??
           new ort.Tensor("float32", new Float32Array(t.size), t.dims),
       );
-    for (const step of steps) {
-      const entries = step.gradSegments.get(mark.slot);
-      if (!entries?.length || step.prepared.error) continue;
+    for (const graph of graphs) {
+      const entries = graph.gradSegments.get(mark.slot);
+      if (!entries?.length || graph.prepared.error) continue;
       try {
-        await runSegment(cache, genv, step, entries, padding);
+        await runSegment(cache, genv, graph, entries, padding);
       } catch (error) {
-        fail(step, error);
+        failGraph(graph.prepared, graph.g, error);
       }
     }
     for (const [name, t] of mark.tensors) grads.set(t, genv.get(name)!);

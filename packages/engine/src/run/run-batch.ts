@@ -1,14 +1,11 @@
 import type { ModelPlan } from "../model/model-plan.ts";
-import type { PreparedGraph, Padding } from "./batch-step.ts";
+import { chargePass, type Padding } from "./batch-step.ts";
 import { runGeneration, type GenerationEvents } from "./generate.ts";
 import { runStep } from "./run-step.ts";
 import type { SessionCache } from "./session-cache.ts";
 import type { BatchEntry } from "./isolate-failures.ts";
 import { recordMemory } from "./memory-metrics.ts";
 import { toSaved } from "./tensors.ts";
-
-export { RunError, type Padding, type PreparedGraph } from "./batch-step.ts";
-export { pieceKey } from "./run-step.ts";
 
 /**
  * Runs one forward pass per trace step for several graphs at once: their invokes
@@ -70,31 +67,13 @@ async function runTraces(
       await runStep(plan, cache, here, t, options);
     } finally {
       // A pass that fails is charged too: to this attempt's state (see runIsolated).
+      const seconds = (performance.now() - started) / 1000;
       cache.metrics.forwardPasses++;
-      chargePass(here, t, (performance.now() - started) / 1000);
+      chargePass(
+        here.map((x) => x.prepared),
+        here.map((x) => x.prepared.tokens[t]!.flatMap((p) => p ?? [])),
+        seconds,
+      );
     }
   }
-}
-
-/** Charges a pass's time to its graphs by their share of its tokens. */
-function chargePass(
-  graphs: readonly { prepared: PreparedGraph }[],
-  t: number,
-  seconds: number,
-): void {
-  const counts = graphs.map(({ prepared }) => {
-    const prompts = prepared.tokens[t]!.flatMap((p) => p ?? []);
-    return {
-      rows: prompts.length,
-      tokens: prompts.reduce((s, p) => s + p.length, 0),
-    };
-  });
-  const total = counts.reduce((s, c) => s + c.tokens, 0);
-  graphs.forEach(({ prepared }, i) => {
-    const usage = prepared.usage;
-    usage.forwardPasses++;
-    usage.rows += counts[i]!.rows;
-    usage.tokens += counts[i]!.tokens;
-    usage.computeSeconds += (seconds * counts[i]!.tokens) / Math.max(1, total);
-  });
 }

@@ -1,16 +1,16 @@
 import { createHash } from "node:crypto";
 import * as ort from "onnxruntime-node";
-import type { ValueType } from "@loupe/graph";
-import { ONNX_TYPE } from "../model/element-types.ts";
+import {
+  OnnxElementType,
+  onnxOfDtype,
+  type GraphNode,
+  type ValueType,
+} from "@loupe/graph";
 import type { HookPoint } from "../model/model-plan.ts";
 import { lowerSetitem, lowerValueOp } from "../lower/lower-ops.ts";
 import { SegmentBuilder, type InputSource } from "../lower/segment-builder.ts";
-import {
-  RunError,
-  type GraphStep,
-  type Padding,
-  type SegmentEntry,
-} from "./batch-step.ts";
+import type { GraphPlan, SegmentEntry } from "./batch-plan.ts";
+import { RunError, type Padding } from "./batch-step.ts";
 import type { SessionCache } from "./session-cache.ts";
 import type { Program } from "../grad/program.ts";
 import { ortTensor, toSaved } from "./tensors.ts";
@@ -22,7 +22,7 @@ import { ortTensor, toSaved } from "./tensors.ts";
  */
 function readsInPlace(
   env: ReadonlyMap<string, ort.Tensor>,
-  step: GraphStep,
+  graph: GraphPlan,
   entries: readonly SegmentEntry[],
   padding: Padding,
 ): boolean {
@@ -34,7 +34,7 @@ function readsInPlace(
     const invoke = e.kind === "cache" ? e.invoke : node!.invoke;
     const full = env.get(h.tensor);
     if (!full || h.batchAxes.join() !== "0") return false;
-    const w = step.windows[invoke]!;
+    const w = graph.windows[invoke]!;
     const dims = full.dims;
     if (h.seqAxes.some((a) => w.length !== dims[a])) return false;
     if (padding === "right" && w.rowLengths && h.seqAxes.length > 0)
@@ -53,12 +53,12 @@ function readsInPlace(
         );
     if (e.kind === "cache")
       views.push({ target: `s:cache/${e.path}`, tensor: view });
-    else if (step.exported.has(node!.id))
+    else if (graph.exported.has(node!.id))
       views.push({ target: `v:${node!.id}`, tensor: view });
   }
   for (const { target, tensor } of views) {
-    if (target.startsWith("v:")) step.prepared.values.set(target, tensor);
-    else step.prepared.saves[target.slice(2)] = toSaved(tensor);
+    if (target.startsWith("v:")) graph.prepared.values.set(target, tensor);
+    else graph.prepared.saves[target.slice(2)] = toSaved(tensor);
   }
   return true;
 }
@@ -80,42 +80,172 @@ export interface TapeEntry {
 export async function runSegment(
   cache: SessionCache,
   env: Map<string, ort.Tensor>,
-  step: GraphStep,
+  graph: GraphPlan,
   entries: readonly SegmentEntry[],
   padding: Padding,
   record?: (entry: TapeEntry) => void,
 ): Promise<void> {
-  if (!record && readsInPlace(env, step, entries, padding)) return;
-  const b = new SegmentBuilder();
-  const { types, values } = step.prepared;
-  const current = new Map<string, string>();
-  const local = new Map<string, { name: string; type: ValueType }>();
-  const hookInput = (h: HookPoint) => {
-    let name = current.get(h.tensor);
+  if (!record && readsInPlace(env, graph, entries, padding)) return;
+  const lowering = new SegmentLowering(graph, padding);
+  for (const e of entries) lowering.lower(e);
+  const b = lowering.finish();
+  if (b.outputs.length === 0) return;
+
+  const bytes = b.build();
+  const key = `segment:${createHash("sha256").update(bytes).digest("hex")}`;
+  const session = await cache.get(key, "segment", () => ({
+    bytes,
+    weightBytes: 0,
+  }));
+  const { values, saves } = graph.prepared;
+  const feeds: Record<string, ort.Tensor> = {};
+  for (const input of b.inputs)
+    feeds[input.name] = feedFor(input.source, env, values, graph, padding);
+  const out = await cache.run(session, "segment", feeds);
+  record?.({ key, program: () => b.program(), feeds, outputs: out });
+  for (const o of b.outputs) {
+    const value = out[o.name]!;
+    if (o.target.startsWith("t:")) env.set(o.target.slice(2), value);
+    else if (o.target.startsWith("v:")) values.set(o.target, value);
+    else saves[o.target.slice(2)] = toSaved(value);
+  }
+}
+
+/**
+ * One segment's operations lowered to ONNX, entry after entry. Hook tensors
+ * enter whole (`t:<tensor>`) and each invoke sees its window of them; a
+ * write splices its region back into the tensor's current value, which the
+ * segment outputs in the end. Graph values enter as `v:<id>` and leave as
+ * outputs when another segment uses them.
+ */
+class SegmentLowering {
+  readonly #b = new SegmentBuilder();
+  /** Each hooked tensor's value as the segment's writes so far left it. */
+  readonly #current = new Map<string, string>();
+  /** The segment's values of graph nodes, by node id. */
+  readonly #local = new Map<string, { name: string; type: ValueType }>();
+  readonly #written = new Set<HookPoint>();
+
+  constructor(
+    private readonly graph: GraphPlan,
+    private readonly padding: Padding,
+  ) {}
+
+  /** Lowers one entry: a cache's view, a read, a write, or a value operation. */
+  lower(e: SegmentEntry): void {
+    const b = this.#b;
+    if (e.kind === "cache") {
+      const v = this.#view(e.hook, e.invoke);
+      b.output(v, onnxOfDtype(e.hook.dtype), `s:cache/${e.path}`);
+      return;
+    }
+    const node = e.node;
+    switch (node.op) {
+      case "grad":
+      case "read":
+        this.#local.set(node.id, {
+          name: this.#view(e.hook!, node.invoke),
+          type: this.#typeOf(node.id),
+        });
+        break;
+      case "write":
+      case "write_grad":
+      case "skip":
+        this.#lowerWrite(node, e.hook!);
+        break;
+      default: {
+        const args = node.args.map((a) => this.#valueOf(a));
+        const type = this.#typeOf(node.id);
+        this.#local.set(node.id, {
+          name: lowerValueOp(b, node, args, type),
+          type,
+        });
+      }
+    }
+    const v = this.graph.exported.has(node.id)
+      ? this.#local.get(node.id)
+      : undefined;
+    if (v) b.output(v.name, onnxOfDtype(v.type.dtype), `v:${node.id}`);
+  }
+
+  /** The builder, with every written tensor's final value as an output. */
+  finish(): SegmentBuilder {
+    for (const h of this.#written)
+      this.#b.output(
+        this.#current.get(h.tensor)!,
+        onnxOfDtype(h.dtype),
+        `t:${h.tensor}`,
+      );
+    return this.#b;
+  }
+
+  #lowerWrite(
+    node: GraphNode & { op: "write" | "write_grad" | "skip" },
+    h: HookPoint,
+  ): void {
+    const b = this.#b;
+    const value = this.#valueOf(node.args[0]!);
+    const v = this.#view(h, node.invoke);
+    const target = { name: v, type: { dtype: h.dtype, shape: h.shape } };
+    const index = node.op === "skip" ? null : node.index;
+    const region =
+      index === null
+        ? b.op("Expand", [
+            b.cast(value.name, value.type.dtype, h.dtype),
+            b.op("Shape", [v]),
+          ])
+        : lowerSetitem(b, target, value, index);
+    this.#splice(h, node.invoke, region);
+    // `.set()` returns the written value: the invoke's view after the write.
+    if (node.op !== "skip")
+      this.#local.set(node.id, { name: region, type: this.#typeOf(node.id) });
+  }
+
+  #hookInput(h: HookPoint): string {
+    let name = this.#current.get(h.tensor);
     if (!name) {
-      name = b.input(ONNX_TYPE[h.dtype], { kind: "env", key: `t:${h.tensor}` });
-      current.set(h.tensor, name);
+      name = this.#b.input(onnxOfDtype(h.dtype), {
+        kind: "env",
+        key: `t:${h.tensor}`,
+      });
+      this.#current.set(h.tensor, name);
     }
     return name;
-  };
-  const typeOf = (id: string) => {
-    const type = types.get(id);
-    if (!type) throw new RunError(`graph ${step.g}: node ${id} has no value`);
+  }
+
+  #typeOf(id: string): ValueType {
+    const type = this.graph.prepared.types.get(id);
+    if (!type)
+      throw new RunError(`graph ${this.graph.g}: node ${id} has no value`);
     return type;
-  };
-  const valueOf = (id: string) => {
-    const known = local.get(id);
+  }
+
+  #valueOf(id: string): { name: string; type: ValueType } {
+    const known = this.#local.get(id);
     if (known) return known;
-    const type = typeOf(id);
-    const name = b.input(ONNX_TYPE[type.dtype], {
+    const type = this.#typeOf(id);
+    const name = this.#b.input(onnxOfDtype(type.dtype), {
       kind: "env",
       key: `v:${id}`,
     });
     const v = { name, type };
-    local.set(id, v);
+    this.#local.set(id, v);
     return v;
-  };
-  const windowAxes = (h: HookPoint) => [...h.batchAxes, ...h.seqAxes];
+  }
+
+  /**
+   * Whether the invoke's view of h is realigned: right-padded rows of
+   * different lengths, on a tensor with one batch axis and a sequence axis.
+   */
+  #aligned(h: HookPoint, invoke: number): boolean {
+    return (
+      this.padding === "right" &&
+      this.graph.windows[invoke]!.rowLengths !== undefined &&
+      h.batchAxes.length === 1 &&
+      h.seqAxes.length > 0
+    );
+  }
+
   /**
    * Right-padded rows of different lengths, moved so that each row ends at
    * the view's last position (or back, `inverse`), as left padding lays
@@ -123,15 +253,15 @@ export async function runSegment(
    * flattened and gathered by an index fed at run time. Every op here has a
    * gradient rule, so reads, writes and their gradients agree.
    */
-  const aligned = (h: HookPoint, invoke: number) =>
-    padding === "right" &&
-    step.windows[invoke]!.rowLengths !== undefined &&
-    h.batchAxes.length === 1 &&
-    h.seqAxes.length > 0;
-  const align = (x: string, h: HookPoint, invoke: number, inverse: boolean) => {
+  #align(x: string, h: HookPoint, invoke: number, inverse: boolean): string {
+    const b = this.#b;
     const rank = h.shape.length;
     const batch = h.batchAxes[0]!;
-    const index = b.input(7, { kind: "align", invoke, inverse });
+    const index = b.input(OnnxElementType.INT64, {
+      kind: "align",
+      invoke,
+      inverse,
+    });
     for (const seq of h.seqAxes) {
       const perm = [
         batch,
@@ -152,11 +282,15 @@ export async function runSegment(
       });
     }
     return x;
-  };
-  const view = (h: HookPoint, invoke: number) => {
-    const T = hookInput(h);
-    if (windowAxes(h).length === 0) return T;
-    const source = (part: "starts" | "ends"): InputSource => ({
+  }
+
+  /** Where an invoke's window of a hook tensor starts, ends, or how to pad back to the whole tensor. */
+  #windowInput(
+    h: HookPoint,
+    invoke: number,
+    part: "starts" | "ends" | "pads",
+  ): string {
+    return this.#b.input(OnnxElementType.INT64, {
       kind: "window",
       part,
       invoke,
@@ -164,113 +298,59 @@ export async function runSegment(
       batchAxes: h.batchAxes,
       seqAxes: h.seqAxes,
     });
+  }
+
+  /** The invoke's view of a hook tensor: its rows and tokens. */
+  #view(h: HookPoint, invoke: number): string {
+    const b = this.#b;
+    const T = this.#hookInput(h);
+    const axes = [...h.batchAxes, ...h.seqAxes];
+    if (axes.length === 0) return T;
     const sliced = b.op("Slice", [
       T,
-      b.input(7, source("starts")),
-      b.input(7, source("ends")),
-      b.ints(windowAxes(h)),
+      this.#windowInput(h, invoke, "starts"),
+      this.#windowInput(h, invoke, "ends"),
+      b.ints(axes),
     ]);
-    return aligned(h, invoke) ? align(sliced, h, invoke, false) : sliced;
-  };
-  const written = new Set<HookPoint>();
-  const splice = (h: HookPoint, invoke: number, viewed: string) => {
-    const T = hookInput(h);
-    const region = aligned(h, invoke) ? align(viewed, h, invoke, true) : viewed;
-    if (windowAxes(h).length === 0) {
-      current.set(h.tensor, region);
+    return this.#aligned(h, invoke)
+      ? this.#align(sliced, h, invoke, false)
+      : sliced;
+  }
+
+  /** Puts a rewritten view back into the hook tensor's current value (outside the window: unchanged). */
+  #splice(h: HookPoint, invoke: number, viewed: string): void {
+    const b = this.#b;
+    const T = this.#hookInput(h);
+    const region = this.#aligned(h, invoke)
+      ? this.#align(viewed, h, invoke, true)
+      : viewed;
+    if (h.batchAxes.length + h.seqAxes.length === 0) {
+      this.#current.set(h.tensor, region);
     } else {
-      const pads = b.input(7, {
-        kind: "window",
-        part: "pads",
-        invoke,
-        hookTensor: h.tensor,
-        batchAxes: h.batchAxes,
-        seqAxes: h.seqAxes,
-      });
+      const pads = this.#windowInput(h, invoke, "pads");
       const padded = b.op("Pad", [region, pads]);
       const ones = b.op("ConstantOfShape", [b.op("Shape", [region])], {
-        value: { tensor: { dataType: 9, dims: [1], raw: Uint8Array.of(1) } },
+        value: {
+          tensor: {
+            dataType: OnnxElementType.BOOL,
+            dims: [1],
+            raw: Uint8Array.of(1),
+          },
+        },
       });
       const inside = b.op(
         "Cast",
-        [b.op("Pad", [b.op("Cast", [ones], { to: { int: 2 } }), pads])],
-        {
-          to: { int: 9 },
-        },
+        [
+          b.op("Pad", [
+            b.op("Cast", [ones], { to: { int: OnnxElementType.UINT8 } }),
+            pads,
+          ]),
+        ],
+        { to: { int: OnnxElementType.BOOL } },
       );
-      current.set(h.tensor, b.op("Where", [inside, padded, T]));
+      this.#current.set(h.tensor, b.op("Where", [inside, padded, T]));
     }
-    written.add(h);
-  };
-
-  for (const e of entries) {
-    if (e.kind === "cache") {
-      const v = view(e.hook, e.invoke);
-      b.output(v, ONNX_TYPE[e.hook.dtype], `s:cache/${e.path}`);
-      continue;
-    }
-    const node = e.node;
-    switch (node.op) {
-      case "grad":
-      case "read": {
-        local.set(node.id, {
-          name: view(e.hook!, node.invoke),
-          type: typeOf(node.id),
-        });
-        break;
-      }
-      case "write":
-      case "write_grad":
-      case "skip": {
-        const h = e.hook!;
-        const value = valueOf(node.args[0]!);
-        const v = view(h, node.invoke);
-        const target = { name: v, type: { dtype: h.dtype, shape: h.shape } };
-        const index = node.op === "skip" ? null : node.index;
-        const region =
-          index === null
-            ? b.op("Expand", [
-                b.cast(value.name, value.type.dtype, h.dtype),
-                b.op("Shape", [v]),
-              ])
-            : lowerSetitem(b, target, value, index);
-        splice(h, node.invoke, region);
-        // `.set()` returns the written value: the invoke's view after the write.
-        if (node.op !== "skip")
-          local.set(node.id, { name: region, type: typeOf(node.id) });
-        break;
-      }
-      default: {
-        const args = node.args.map(valueOf);
-        const name = lowerValueOp(b, node, args, typeOf(node.id));
-        local.set(node.id, { name, type: typeOf(node.id) });
-      }
-    }
-    if (step.exported.has(node.id) && local.has(node.id)) {
-      const v = local.get(node.id)!;
-      b.output(v.name, ONNX_TYPE[v.type.dtype], `v:${node.id}`);
-    }
-  }
-  for (const h of written)
-    b.output(current.get(h.tensor)!, ONNX_TYPE[h.dtype], `t:${h.tensor}`);
-  if (b.outputs.length === 0) return;
-
-  const bytes = b.build();
-  const key = `segment:${createHash("sha256").update(bytes).digest("hex")}`;
-  const session = await cache.get(key, "segment", () => ({
-    bytes,
-    weightBytes: 0,
-  }));
-  const feeds: Record<string, ort.Tensor> = {};
-  for (const input of b.inputs)
-    feeds[input.name] = feedFor(input.source, env, values, step, padding);
-  const out = await cache.run(session, "segment", feeds);
-  record?.({ key, program: () => b.program(), feeds, outputs: out });
-  for (const o of b.outputs) {
-    const value = out[o.name]!;
-    if (o.target.startsWith("t:")) env.set(o.target.slice(2), value);
-    else if (o.target.startsWith("v:")) values.set(o.target, value);
-    else step.prepared.saves[o.target.slice(2)] = toSaved(value);
+    this.#written.add(h);
   }
 }
 
@@ -278,7 +358,7 @@ function feedFor(
   source: InputSource,
   env: ReadonlyMap<string, ort.Tensor>,
   values: ReadonlyMap<string, ort.Tensor>,
-  step: GraphStep,
+  graph: GraphPlan,
   padding: Padding,
 ): ort.Tensor {
   switch (source.kind) {
@@ -288,7 +368,7 @@ function feedFor(
         : values.get(source.key);
       if (!v)
         throw new RunError(
-          `graph ${step.g}: internal: no value for ${source.key}`,
+          `graph ${graph.g}: internal: no value for ${source.key}`,
         );
       return v;
     }
@@ -300,7 +380,7 @@ function feedFor(
       );
     case "window": {
       const dims = env.get(source.hookTensor)!.dims;
-      const w = step.windows[source.invoke]!;
+      const w = graph.windows[source.invoke]!;
       const seqStart = (d: number) => (padding === "left" ? d - w.length : 0);
       const seqEnd = (d: number) => (padding === "left" ? d : w.length);
       const starts = [
@@ -326,7 +406,7 @@ function feedFor(
     case "align": {
       // Row r of the view holds its l_r tokens at [W - l_r, W) when aligned,
       // at [0, l_r) as computed; positions outside move round (pads).
-      const w = step.windows[source.invoke]!;
+      const w = graph.windows[source.invoke]!;
       const W = w.length;
       const index: number[] = [];
       w.rowLengths!.forEach((l, r) => {

@@ -9,10 +9,10 @@ import type {
   EngineOptions,
   RunOptions,
   RunRequest,
-  RunResult,
   UncheckedRunRequest,
 } from "../engine.ts";
 import { toCheckedRequest } from "../run/checked-request.ts";
+import { toRunResult, type RunResult } from "../run/run-result.ts";
 import { emptyMetrics, type EngineMetrics } from "../run/session-cache.ts";
 import type {
   SerializedError,
@@ -163,20 +163,7 @@ export class EngineThread {
     if (!reply.ok) throw new EngineThreadError(reply.error);
     if ("token" in reply) throw new Error("internal: a token as a run's reply");
     return reply.results.map((r) =>
-      r.error
-        ? {
-            saves: r.saves,
-            usage: r.usage,
-            generated: r.generated,
-            warnings: r.warnings,
-            error: new EngineThreadError(r.error),
-          }
-        : {
-            saves: r.saves,
-            usage: r.usage,
-            generated: r.generated,
-            warnings: r.warnings,
-          },
+      toRunResult(r, r.error && new EngineThreadError(r.error)),
     );
   }
 

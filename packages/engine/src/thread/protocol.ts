@@ -1,7 +1,7 @@
 import type { Manifest } from "@loupe/graph";
 import type { EngineOptions, RunRequest } from "../engine.ts";
 import type { SavedTensor } from "@loupe/graph";
-import type { GeneratedRow, RunUsage } from "../run/batch-step.ts";
+import type { RowGeneration, RunUsage } from "../run/batch-step.ts";
 import type { TokenEvent } from "../run/generate.ts";
 import type { EngineMetrics } from "../run/session-cache.ts";
 
@@ -54,7 +54,7 @@ export type ThreadReply =
         saves: Record<string, SavedTensor>;
         usage: RunUsage;
         error?: SerializedError;
-        generated: readonly GeneratedRow[];
+        generated: readonly RowGeneration[];
         warnings: readonly string[];
       }[];
       readonly metrics: EngineMetrics;
