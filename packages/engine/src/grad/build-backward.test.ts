@@ -7,7 +7,8 @@ import {
   type NodeSpec,
   type TensorData,
 } from "../onnx/onnx-bytes.ts";
-import { buildBackward, GradientError } from "./build-backward.ts";
+import { buildBackward } from "./build-backward.ts";
+import { GradientError } from "./gradient-error.ts";
 import type { Program } from "./program.ts";
 
 /**

@@ -1,21 +1,18 @@
-import { writeModel, type ValueInfo } from "../onnx/onnx-bytes.ts";
+import { OnnxElementType } from "@loupe/graph";
 import {
-  Emitter,
-  GRAD_PREFIX,
-  isFloatType,
-  MICROSOFT_DOMAIN,
-} from "./emitter.ts";
+  writeModel,
+  type NodeSpec,
+  type RawNode,
+  type ValueInfo,
+} from "../onnx/onnx-bytes.ts";
+import { Emitter, GRAD_PREFIX, MICROSOFT_DOMAIN } from "./emitter.ts";
+import { GradientError } from "./gradient-error.ts";
+import { activeTensors, gradientPath } from "./gradient-path.ts";
 import { viewNode, type NodeView, type Program } from "./program.ts";
 import { splitSequencesAsSlices } from "./split-sequences.ts";
 import { tensorFacts } from "./tensor-facts.ts";
-import {
-  GradientError,
-  NON_DIFFERENTIABLE,
-  VJP_RULES,
-  type RuleContext,
-} from "./vjp-rules.ts";
-
-export { GradientError } from "./vjp-rules.ts";
+import { nodeLabel, type RuleContext } from "./vjp/rule.ts";
+import { VJP_RULES } from "./vjp/vjp-rules.ts";
 
 /** A program's reverse pass, ready to become a session. */
 export interface BackwardProgram {
@@ -45,6 +42,9 @@ const gradName = (t: string) => `${GRAD_OUTPUT_PREFIX}${t}`;
  * Hand-written because no JavaScript library differentiates ONNX graphs
  * (onnxruntime-training's gradient builder is C++/Python and not in
  * onnxruntime-node).
+ *
+ * @example
+ * const back = buildBackward(program, { seeds: ["logits"], wrt: ["h"], inputRanks });
  */
 export function buildBackward(
   original: Program,
@@ -64,34 +64,48 @@ export function buildBackward(
     );
   const nodes = program.nodes.map(viewNode);
   const facts = tensorFacts(program, nodes, options.inputRanks);
-  const inputNames = new Set(program.inputs.map((i) => i.name));
+  const active = activeTensors(nodes, facts, options.wrt);
+  const { relevant, onPath } = gradientPath(nodes, active, options.seeds);
+  assertRules(onPath);
 
-  // Active: float tensors that depend on a wrt input.
-  const active = new Set<string>(
-    options.wrt.filter((t) => isFloatType(facts.get(t)?.elemType)),
-  );
-  for (const n of nodes) {
-    if (NON_DIFFERENTIABLE.has(n.opType)) continue;
-    if (!n.input.some((t) => active.has(t))) continue;
-    // A tensor of unknown type (a sequence) counts as active: an operator
-    // without a rule on the path must be named, never skipped.
-    for (const t of n.output) {
-      const type = facts.get(t)?.elemType;
-      if (type === undefined || isFloatType(type)) active.add(t);
-    }
+  const e = new Emitter(program.opset, facts);
+  const sums = new GradientSums(e);
+  const seedInputs = new Map<string, string>();
+  for (const t of options.seeds) {
+    if (!relevant.has(t)) continue;
+    const name = seedName(t);
+    seedInputs.set(t, name);
+    facts.set(name, { ...facts.get(t) });
+    sums.add(t, name);
   }
-  // Relevant: active tensors from which a seeded output is reachable.
-  const relevant = new Set<string>(options.seeds.filter((t) => active.has(t)));
-  const onPath: NodeView[] = [];
-  for (let i = nodes.length - 1; i >= 0; i--) {
-    const n = nodes[i]!;
-    if (!n.output.some((t) => relevant.has(t))) continue;
-    if (NON_DIFFERENTIABLE.has(n.opType)) continue;
-    const wanted = n.input.filter((t) => active.has(t));
-    if (wanted.length === 0) continue;
-    onPath.push(n);
-    wanted.forEach((t) => relevant.add(t));
+  for (const n of onPath) applyRule(n, e, relevant, sums);
+
+  const inputNames = new Set(program.inputs.map((i) => i.name));
+  const gradOutputs = new Map<string, string>();
+  const outputs: ValueInfo[] = [];
+  const finals: { from: string; to: string }[] = [];
+  for (const t of options.wrt) {
+    if (!inputNames.has(t) || !relevant.has(t)) continue;
+    const g = sums.of(t);
+    if (!g) continue;
+    const name = gradName(t);
+    finals.push({ from: g, to: name });
+    gradOutputs.set(t, name);
+    outputs.push({ name, elemType: elemTypeOf(e, t) });
   }
+  for (const f of finals)
+    e.nodes.push({ opType: "Identity", input: [f.from], output: [f.to] });
+
+  const bytes = writeBackwardModel(program, nodes, e, seedInputs, outputs);
+  return { bytes, seedInputs, gradOutputs };
+}
+
+/** The element type recorded for a tensor, float where none is known. */
+const elemTypeOf = (e: Emitter, t: string): number =>
+  e.facts.get(t)?.elemType ?? OnnxElementType.FLOAT;
+
+/** Refuses a path with operators that have no rule, naming them all. */
+function assertRules(onPath: readonly NodeView[]): void {
   const missing = [
     ...new Set(onPath.filter((n) => !VJP_RULES[n.opType]).map((n) => n.opType)),
   ];
@@ -99,77 +113,81 @@ export function buildBackward(
     throw new GradientError(
       `no gradient rule for ONNX operator${missing.length > 1 ? "s" : ""} ${missing.join(", ")} (on the path from the differentiated tensors to the result)`,
     );
+}
 
-  const e = new Emitter(program.opset, facts);
-  const contributions = new Map<string, string[]>();
-  const addGrad = (t: string, g: string) => {
-    const list = contributions.get(t) ?? [];
+/**
+ * The gradient contributions each tensor has received (one per consumer on
+ * the path), summed once, when the tensor's gradient is first read.
+ */
+class GradientSums {
+  readonly #contributions = new Map<string, string[]>();
+
+  constructor(private readonly e: Emitter) {}
+
+  add(t: string, g: string): void {
+    const list = this.#contributions.get(t) ?? [];
     list.push(g);
-    contributions.set(t, list);
-  };
-  const seedInputs = new Map<string, string>();
-  for (const t of options.seeds) {
-    if (!relevant.has(t)) continue;
-    const name = seedName(t);
-    seedInputs.set(t, name);
-    facts.set(name, { ...facts.get(t) });
-    addGrad(t, name);
+    this.#contributions.set(t, list);
   }
-  const gradOf = (t: string): string | undefined => {
-    const list = contributions.get(t);
+
+  /** The gradient of `t`, or undefined where none has reached it. */
+  of(t: string): string | undefined {
+    const list = this.#contributions.get(t);
     if (!list || list.length === 0) return undefined;
     if (list.length > 1) {
-      const sum = e.op("Sum", list, {}, { ...facts.get(t) });
-      contributions.set(t, [sum]);
+      const sum = this.e.op("Sum", list, {}, { ...this.e.facts.get(t) });
+      this.#contributions.set(t, [sum]);
       return sum;
     }
     return list[0];
-  };
-  for (const n of onPath) {
-    const ctx: RuleContext = {
-      n,
-      e,
-      g: (j) => {
-        const t = n.output[j];
-        return t && relevant.has(t) ? gradOf(t) : undefined;
-      },
-      wants: (i) => {
-        const t = n.input[i];
-        return t !== undefined && t !== "" && relevant.has(t);
-      },
-    };
-    let grads: (string | undefined)[];
-    try {
-      grads = VJP_RULES[n.opType]!(ctx);
-    } catch (error) {
-      if (error instanceof GradientError)
-        throw new GradientError(
-          `${error.message} (node ${n.name || n.output[0]})`,
-        );
-      throw error;
-    }
-    grads.forEach((g, i) => {
+  }
+}
+
+/** Runs a node's rule and records the gradients of its relevant inputs; errors name the node. */
+function applyRule(
+  n: NodeView,
+  e: Emitter,
+  relevant: ReadonlySet<string>,
+  sums: GradientSums,
+): void {
+  const ctx: RuleContext = {
+    n,
+    e,
+    g: (j) => {
+      const t = n.output[j];
+      return t && relevant.has(t) ? sums.of(t) : undefined;
+    },
+    wants: (i) => {
       const t = n.input[i];
-      if (g && t && relevant.has(t)) addGrad(t, g);
-    });
+      return t !== undefined && t !== "" && relevant.has(t);
+    },
+  };
+  let grads: (string | undefined)[];
+  try {
+    grads = VJP_RULES[n.opType]!(ctx);
+  } catch (error) {
+    if (error instanceof GradientError)
+      throw new GradientError(`${error.message} (node ${nodeLabel(n)})`);
+    throw error;
   }
+  grads.forEach((g, i) => {
+    const t = n.input[i];
+    if (g && t && relevant.has(t)) sums.add(t, g);
+  });
+}
 
-  const gradOutputs = new Map<string, string>();
-  const outputs: ValueInfo[] = [];
-  const finals: { from: string; to: string }[] = [];
-  for (const t of options.wrt) {
-    if (!inputNames.has(t) || !relevant.has(t)) continue;
-    const g = gradOf(t);
-    if (!g) continue;
-    const name = gradName(t);
-    finals.push({ from: g, to: name });
-    gradOutputs.set(t, name);
-    outputs.push({ name, elemType: facts.get(t)?.elemType ?? 1 });
-  }
-  for (const f of finals)
-    e.nodes.push({ opType: "Identity", input: [f.from], output: [f.to] });
-
-  // Keep only what the gradients need, in order: forward nodes then backward ones.
+/**
+ * The backward model's bytes: only what the gradient outputs need, in order
+ * (forward nodes, then backward ones), with the seeds as inputs and
+ * ONNX Runtime's contrib domain imported where a node uses it.
+ */
+function writeBackwardModel(
+  program: Program,
+  nodes: readonly NodeView[],
+  e: Emitter,
+  seedInputs: ReadonlyMap<string, string>,
+  outputs: readonly ValueInfo[],
+): Uint8Array {
   const all = [
     ...program.nodes.map((n, i) => ({ n, v: nodes[i]! })),
     ...e.nodes.map((n) => ({ n, v: viewNode(n) })),
@@ -182,12 +200,14 @@ export function buildBackward(
     keep[i] = true;
     v.input.forEach((t) => t && needed.add(t));
   }
-  const kept = all.filter((_, i) => keep[i]).map((x) => x.n);
+  const kept: (RawNode | NodeSpec)[] = all
+    .filter((_, i) => keep[i])
+    .map((x) => x.n);
   const inputs: ValueInfo[] = [
     ...program.inputs.filter((i) => needed.has(i.name)),
     ...[...seedInputs].map(([t, name]) => ({
       name,
-      elemType: facts.get(t)?.elemType ?? 1,
+      elemType: elemTypeOf(e, t),
     })),
   ];
   const initializers = [
@@ -197,7 +217,7 @@ export function buildBackward(
   const contrib = kept.some(
     (n) => "domain" in n && n.domain === MICROSOFT_DOMAIN,
   );
-  const bytes = writeModel({
+  return writeModel({
     irVersion: program.irVersion,
     opsetImports: contrib
       ? [...program.opsetImports, { domain: MICROSOFT_DOMAIN, version: 1 }]
@@ -208,9 +228,4 @@ export function buildBackward(
     outputs,
     name: "loupe_backward",
   });
-  return {
-    bytes,
-    seedInputs,
-    gradOutputs,
-  };
 }

@@ -1,0 +1,36 @@
+/**
+ * Operators whose outputs carry no gradient (integer, boolean or piecewise
+ * constant results): differentiating through them gives zero, as in PyTorch.
+ */
+export const NON_DIFFERENTIABLE = new Set([
+  "Shape",
+  "Size",
+  "Equal",
+  "Less",
+  "LessOrEqual",
+  "Greater",
+  "GreaterOrEqual",
+  "Not",
+  "And",
+  "Or",
+  "Xor",
+  "ArgMax",
+  "ArgMin",
+  "NonZero",
+  "ConstantOfShape",
+  "Constant",
+  "Range",
+  "Floor",
+  "Ceil",
+  "Round",
+  "Sign",
+  "IsNaN",
+  "IsInf",
+  "OneHot",
+  "EyeLike",
+  "RandomNormal",
+  "RandomUniform",
+  "RandomNormalLike",
+  "RandomUniformLike",
+  "Bernoulli",
+]);
