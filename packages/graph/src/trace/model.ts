@@ -2,14 +2,14 @@ import type {
   GenerateOptions,
   Graph,
   GraphNode,
-  InvokeInput,
-  StepRange,
 } from "../format/graph-schema.ts";
 import { manifestSchema, type Manifest } from "../manifest/manifest-schema.ts";
 import { ModuleIndex } from "../manifest/module-index.ts";
 import { makeEnvoy, type Envoy, type ModuleEnvoy } from "./envoy.ts";
 import { GraphBuilder, isTracing, withBuilder } from "./graph-builder.ts";
 import { TraceError } from "./trace-error.ts";
+import { toGenerate, toInvokeInput } from "./trace-input.ts";
+import { createTracer } from "./tracer.ts";
 
 /** What a trace or invoke runs on: a prompt, prompts, or token ids. */
 export type TraceInput =
@@ -112,7 +112,15 @@ export type ModelBase<Tree extends object = GenericModules> = ModuleEnvoy & {
   clearEdits(): Model<Tree>;
 };
 
+/** The builder of the session being traced, which its traces add to. */
 let session: GraphBuilder | undefined;
+
+/** What a model's traces share: its module index and name, and new builders that start with its edits. */
+interface Traceable {
+  readonly index: ModuleIndex;
+  readonly name: string;
+  readonly newBuilder: () => GraphBuilder;
+}
 
 /** The traceable model of a manifest (validated here; throws on a bad manifest). */
 export function createModel<Tree extends object = GenericModules>(
@@ -121,8 +129,11 @@ export function createModel<Tree extends object = GenericModules>(
 ): Model<Tree> {
   const parsed = manifestSchema.parse(manifest);
   const index = new ModuleIndex(parsed);
-  const name = parsed.model.name;
-  const builderFor = () => new GraphBuilder(index, edits);
+  const model: Traceable = {
+    index,
+    name: parsed.model.name,
+    newBuilder: () => new GraphBuilder(index, edits),
+  };
 
   function trace(
     inputOrFn: TraceInput | ((t: Tracer) => void),
@@ -137,7 +148,7 @@ export function createModel<Tree extends object = GenericModules>(
         "BAD_ARGUMENT",
         "lm.trace(input, fn): fn is missing",
       );
-    return traceWith(input, fn, undefined);
+    return runTrace(model, input, fn, undefined);
   }
 
   function generate(
@@ -152,125 +163,21 @@ export function createModel<Tree extends object = GenericModules>(
         "BAD_ARGUMENT",
         "lm.generate(input, options, fn): fn is missing",
       );
-    return traceWith(input, fn as (t: Tracer) => void, toGenerate(options));
-  }
-
-  function traceWith(
-    input: TraceInput | undefined,
-    fn: (t: Tracer) => void,
-    generating: GenerateOptions | undefined,
-  ): Graph {
-    if (isTracing() && !session)
-      throw new TraceError(
-        "BAD_ARGUMENT",
-        "traces cannot nest: use lm.session(…) for several traces",
-      );
-    const builder = session ?? builderFor();
-    return withBuilder(builder, () => {
-      builder.beginTrace(generating);
-      const traceIndex = builder.traces.length - 1;
-      let inInvoke = false;
-      const scoped = (steps: StepRange | undefined, body: () => void) => {
-        const outer = builder.steps;
-        builder.steps = steps;
-        try {
-          body();
-        } finally {
-          builder.steps = outer;
-        }
-      };
-      const tracer: GenerateTracer = {
-        iter(steps, body) {
-          if (!generating)
-            throw new TraceError(
-              "BAD_ARGUMENT",
-              "tracer.iter scopes generation steps: use it inside lm.generate(…)",
-            );
-          scoped(toSteps(steps, generating.maxNewTokens), body);
-        },
-        all(body) {
-          if (!generating)
-            throw new TraceError(
-              "BAD_ARGUMENT",
-              "tracer.all scopes generation steps: use it inside lm.generate(…)",
-            );
-          scoped(undefined, body);
-        },
-        invoke(invokeInput, body) {
-          if (input !== undefined)
-            throw new TraceError(
-              "BAD_ARGUMENT",
-              "this trace has an input already: call lm.trace(fn) without input to use invokes",
-            );
-          if (inInvoke)
-            throw new TraceError("BAD_ARGUMENT", "invokes cannot nest");
-          builder.beginInvoke(
-            invokeInput === null ? null : toInvokeInput(invokeInput),
-          );
-          inInvoke = true;
-          try {
-            body();
-          } finally {
-            inInvoke = false;
-          }
-        },
-        stop() {
-          builder.add({ op: "stop", args: [] });
-        },
-        cache(modules) {
-          const paths = modules.map((m) =>
-            typeof m === "string" ? m : m.path,
-          );
-          for (const p of paths)
-            if (!index.module(p))
-              throw new TraceError(
-                "UNKNOWN_MODULE",
-                `cache: "${p}" is not a module`,
-                { module: p },
-              );
-          builder.add({ op: "cache", args: [], modules: paths });
-        },
-      };
-      if (input !== undefined) builder.beginInvoke(toInvokeInput(input));
-      fn(tracer);
-      const invokes = builder.traces[traceIndex]!.invokes.filter(
-        (i) => !i.edit,
-      );
-      if (invokes.length === 0)
-        throw new TraceError(
-          "BAD_ARGUMENT",
-          "a trace without input needs at least one tracer.invoke(input, fn)",
-        );
-      return builder.toGraph(name);
-    });
+    return runTrace(
+      model,
+      input,
+      fn as (t: Tracer) => void,
+      toGenerate(options),
+    );
   }
 
   const extra = {
     manifest: parsed,
     trace,
     generate,
-    session(fn: () => void): Graph {
-      if (isTracing())
-        throw new TraceError(
-          "BAD_ARGUMENT",
-          "sessions cannot nest or start inside a trace",
-        );
-      const builder = builderFor();
-      session = builder;
-      try {
-        withBuilder(builder, fn);
-      } finally {
-        session = undefined;
-      }
-      if (builder.traces.length === 0)
-        throw new TraceError(
-          "BAD_ARGUMENT",
-          "a session needs at least one lm.trace(…)",
-        );
-      return builder.toGraph(name);
-    },
+    session: (fn: () => void): Graph => runSession(model, fn),
     edit(fn: () => void): Model<Tree> {
-      const builder = builderFor();
+      const builder = model.newBuilder();
       withBuilder(builder, () => {
         builder.beginTrace();
         if (edits.length === 0) builder.beginInvoke(null, true);
@@ -283,103 +190,56 @@ export function createModel<Tree extends object = GenericModules>(
   return makeEnvoy(index, "", 0, extra) as unknown as Model<Tree>;
 }
 
-function toInvokeInput(input: TraceInput): InvokeInput {
-  if (typeof input === "string") return { kind: "text", prompts: [input] };
-  if (Array.isArray(input)) {
-    if (input.length === 0)
+/**
+ * Builds one trace: a graph of its own, or the next trace of the session
+ * being traced. With an input, `fn` writes that single invoke.
+ */
+function runTrace(
+  model: Traceable,
+  input: TraceInput | undefined,
+  fn: (t: Tracer) => void,
+  generating: GenerateOptions | undefined,
+): Graph {
+  if (isTracing() && !session)
+    throw new TraceError(
+      "BAD_ARGUMENT",
+      "traces cannot nest: use lm.session(…) for several traces",
+    );
+  const builder = session ?? model.newBuilder();
+  return withBuilder(builder, () => {
+    builder.beginTrace(generating);
+    const traceIndex = builder.traces.length - 1;
+    const tracer = createTracer(builder, model.index, input, generating);
+    if (input !== undefined) builder.beginInvoke(toInvokeInput(input));
+    fn(tracer);
+    const invokes = builder.traces[traceIndex]!.invokes.filter((i) => !i.edit);
+    if (invokes.length === 0)
       throw new TraceError(
         "BAD_ARGUMENT",
-        "an invoke needs at least one prompt",
+        "a trace without input needs at least one tracer.invoke(input, fn)",
       );
-    return { kind: "text", prompts: [...(input as string[])] };
+    return builder.toGraph(model.name);
+  });
+}
+
+/** Builds a session: the traces `fn` writes, in one graph. */
+function runSession(model: Traceable, fn: () => void): Graph {
+  if (isTracing())
+    throw new TraceError(
+      "BAD_ARGUMENT",
+      "sessions cannot nest or start inside a trace",
+    );
+  const builder = model.newBuilder();
+  session = builder;
+  try {
+    withBuilder(builder, fn);
+  } finally {
+    session = undefined;
   }
-  const tokens = (
-    input as { tokens: readonly (readonly number[])[] | readonly number[] }
-  ).tokens;
-  const rows =
-    typeof tokens[0] === "number"
-      ? [tokens as readonly number[]]
-      : (tokens as readonly (readonly number[])[]);
-  if (rows.length === 0 || rows.some((r) => r.length === 0))
+  if (builder.traces.length === 0)
     throw new TraceError(
       "BAD_ARGUMENT",
-      "token input needs at least one non-empty row",
+      "a session needs at least one lm.trace(…)",
     );
-  return { kind: "tokens", ids: rows.map((r) => [...r]) };
-}
-
-function toGenerate(options: GenerateOptionsInput): GenerateOptions {
-  const bad = (message: string) => {
-    throw new TraceError("BAD_ARGUMENT", `lm.generate: ${message}`);
-  };
-  const { maxNewTokens, temperature, topK, seed, kvCache } = options ?? {};
-  if (
-    !Number.isInteger(maxNewTokens) ||
-    maxNewTokens < 1 ||
-    maxNewTokens > 4096
-  )
-    bad(`maxNewTokens must be an integer from 1 to 4096, got ${maxNewTokens}`);
-  if (temperature !== undefined && !(temperature >= 0 && temperature <= 100))
-    bad(`temperature must be from 0 (greedy) to 100, got ${temperature}`);
-  if (topK !== undefined && !(Number.isInteger(topK) && topK >= 1))
-    bad(`topK must be a positive integer, got ${topK}`);
-  if (
-    seed !== undefined &&
-    !(Number.isInteger(seed) && seed >= 0 && seed <= 0xffffffff)
-  )
-    bad(`seed must be an integer from 0 to 2^32 - 1, got ${seed}`);
-  const stops =
-    options.stop === undefined
-      ? []
-      : Array.isArray(options.stop)
-        ? (options.stop as readonly (string | number)[])
-        : [options.stop as string | number];
-  const ids = stops.filter((x): x is number => typeof x === "number");
-  const text = stops.filter((x): x is string => typeof x === "string");
-  if (ids.some((i) => !Number.isInteger(i) || i < 0))
-    bad(`stop token ids must be non-negative integers, got ${ids.join(", ")}`);
-  if (text.some((t) => t.length === 0)) bad("a stop string cannot be empty");
-  return {
-    maxNewTokens,
-    ...(temperature !== undefined ? { temperature } : {}),
-    ...(topK !== undefined ? { topK } : {}),
-    ...(seed !== undefined ? { seed } : {}),
-    ...(stops.length > 0
-      ? {
-          stop: {
-            ...(ids.length ? { ids } : {}),
-            ...(text.length ? { text } : {}),
-          },
-        }
-      : {}),
-    ...(kvCache !== undefined ? { kvCache } : {}),
-  };
-}
-
-function toSteps(steps: StepsInput, maxNewTokens: number): StepRange {
-  const [from, to] =
-    typeof steps === "number"
-      ? [steps, steps + 1]
-      : Array.isArray(steps)
-        ? [steps[0] as number, (steps[1] as number | undefined) ?? null]
-        : [
-            (steps as { from: number }).from,
-            (steps as { to?: number | null }).to ?? null,
-          ];
-  if (!Number.isInteger(from) || from < 0)
-    throw new TraceError(
-      "BAD_ARGUMENT",
-      `tracer.iter: the first step must be a non-negative integer, got ${from}`,
-    );
-  if (to !== null && (!Number.isInteger(to) || to <= from))
-    throw new TraceError(
-      "BAD_ARGUMENT",
-      `tracer.iter: steps [${from}, ${to}) are empty: the end must be an integer after the start`,
-    );
-  if (from >= maxNewTokens)
-    throw new TraceError(
-      "BAD_ARGUMENT",
-      `tracer.iter: step ${from} never runs: the generation has ${maxNewTokens} step(s), 0 to ${maxNewTokens - 1}`,
-    );
-  return { from, to };
+  return builder.toGraph(model.name);
 }
