@@ -68,11 +68,11 @@ export {
   type DomainEvent,
   type ModelSource,
 } from "./domain/domain-events.ts";
+export { projectDomainEvents } from "./domain/project-domain-events.ts";
 export {
-  projectDomainEvents,
   rebuildDomainProjections,
   READ_MODEL_TABLES,
-} from "./domain/project-domain-events.ts";
+} from "./domain/rebuild-domain-projections.ts";
 export { appendDomainEvents } from "./domain/append-domain-events.ts";
 export {
   requestRun,
@@ -156,7 +156,7 @@ export {
 export {
   MODEL_HOSTING_STATES,
   type ModelHostingState,
-} from "./domain/project-model-hosting.ts";
+} from "./domain/projections/model-hosting.ts";
 export {
   commitExperimentVersion,
   type VersionToCommit,

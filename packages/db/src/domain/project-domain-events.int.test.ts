@@ -6,11 +6,11 @@ import { finishRun } from "../runs/finish-run.ts";
 import { requestRun } from "../runs/request-run.ts";
 import { DEFAULT_RUN_LIMITS } from "../runs/run-limits.ts";
 import { domainEvents, streams } from "./domain-events.ts";
+import { projectDomainEvents } from "./project-domain-events.ts";
 import {
-  projectDomainEvents,
   READ_MODEL_TABLES,
   rebuildDomainProjections,
-} from "./project-domain-events.ts";
+} from "./rebuild-domain-projections.ts";
 
 const db = connectTestDatabase(inject("databaseUrl"));
 beforeEach(() => truncateAll(db));

@@ -12,11 +12,11 @@ import {
   type ReadModelSnapshot,
 } from "../testing/read-model-snapshot.ts";
 import * as domainEventModule from "./domain-events.ts";
+import { projectDomainEvents } from "./project-domain-events.ts";
 import {
-  projectDomainEvents,
   READ_MODEL_TABLES,
   rebuildDomainProjections,
-} from "./project-domain-events.ts";
+} from "./rebuild-domain-projections.ts";
 
 // The golden event log and the read models the projections made of it when
 // it was recorded (fixtures/event-log/record-event-log.ts): whatever the

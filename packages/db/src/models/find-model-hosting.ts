@@ -1,7 +1,7 @@
 import type { Database } from "../create-database.ts";
 import type { ModelHosting } from "../generated/prisma/client.ts";
 import { modelSource, type ModelSource } from "../domain/domain-events.ts";
-import type { ModelHostingState } from "../domain/project-model-hosting.ts";
+import type { ModelHostingState } from "../domain/projections/model-hosting.ts";
 
 /** A `model_hosting` row as Prisma returns it. */
 export type ModelHostingRow = ModelHosting;

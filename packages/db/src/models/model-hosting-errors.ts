@@ -1,4 +1,4 @@
-import type { ModelHostingState } from "../domain/project-model-hosting.ts";
+import type { ModelHostingState } from "../domain/projections/model-hosting.ts";
 
 /** A host request for a model that is already requested, loading or online. */
 export class ModelAlreadyHostedError extends Error {

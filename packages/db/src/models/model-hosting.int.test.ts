@@ -1,7 +1,7 @@
 import { afterAll, beforeEach, expect, inject, it } from "vitest";
 import { readStream } from "../events/read-stream.ts";
 import { streams } from "../domain/domain-events.ts";
-import { rebuildDomainProjections } from "../domain/project-domain-events.ts";
+import { rebuildDomainProjections } from "../domain/rebuild-domain-projections.ts";
 import { connectTestDatabase, truncateAll } from "../testing/index.ts";
 import { findModelHosting } from "./find-model-hosting.ts";
 import { ModelAlreadyHostedError } from "./model-hosting-errors.ts";

@@ -27,7 +27,7 @@ export type ModelHostingReport =
 /**
  * Appends a worker's report on a model to the model's stream (a concurrent
  * writer of the stream is waited out, never an error). Whether the report
- * changes the model's state is the projection's rule (see projectModelHosting).
+ * changes the model's state is the projection's rule (see modelHostingProjection).
  */
 export async function recordModelHosting(
   db: Database,

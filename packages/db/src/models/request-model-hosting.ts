@@ -7,7 +7,7 @@ import {
 } from "../domain/domain-events.ts";
 import { appendModelEvent } from "./append-model-event.ts";
 import { ModelAlreadyHostedError } from "./model-hosting-errors.ts";
-import type { ModelHostingState } from "../domain/project-model-hosting.ts";
+import type { ModelHostingState } from "../domain/projections/model-hosting.ts";
 
 /** States in which a model is hosted or on its way: a second request is refused. */
 const STANDING: readonly ModelHostingState[] = [

@@ -2,10 +2,8 @@ import { afterAll, beforeEach, describe, expect, inject, it } from "vitest";
 import { appendEvents } from "../events/append-events.ts";
 import { readStream } from "../events/read-stream.ts";
 import { domainEvents, streams } from "../domain/domain-events.ts";
-import {
-  projectDomainEvents,
-  rebuildDomainProjections,
-} from "../domain/project-domain-events.ts";
+import { projectDomainEvents } from "../domain/project-domain-events.ts";
+import { rebuildDomainProjections } from "../domain/rebuild-domain-projections.ts";
 import { connectTestDatabase, truncateAll } from "../testing/index.ts";
 import {
   claimRuns,

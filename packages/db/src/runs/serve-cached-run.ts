@@ -6,6 +6,7 @@ import {
 import { storeGraph } from "./graphs.ts";
 import { domainEvents, streams } from "../domain/domain-events.ts";
 import { projectDomainEvents } from "../domain/project-domain-events.ts";
+import type { GeneratedRows } from "../domain/projections/merge-generated-tokens.ts";
 import type { RunRequestFacts } from "./request-run.ts";
 
 /** An earlier completed run whose result a new run may reuse. */
@@ -16,14 +17,6 @@ export interface ReusableRun {
   /** Its generated tokens per prompt row (null: it generated nothing). */
   readonly generated: GeneratedRows | null;
 }
-
-type GeneratedRows = {
-  trace: number;
-  invoke: number;
-  row: number;
-  ids: number[];
-  text: string | null;
-}[];
 
 /**
  * The earliest completed run of the same graph on the same model (same model

@@ -1,5 +1,5 @@
 import type { Database } from "../create-database.ts";
-import { READ_MODEL_TABLES } from "../domain/project-domain-events.ts";
+import { READ_MODEL_TABLES } from "../domain/rebuild-domain-projections.ts";
 
 type ReadModelTable = (typeof READ_MODEL_TABLES)[number];
 

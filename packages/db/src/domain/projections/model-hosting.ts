@@ -1,20 +1,22 @@
-import type { Prisma } from "../generated/prisma/client.ts";
-import type { Transaction } from "../events/append-events.ts";
-import type { DomainEvent } from "./domain-events.ts";
+import type { Prisma } from "../../generated/prisma/client.ts";
+import type { Transaction } from "../../events/append-events.ts";
+import {
+  eachEvent,
+  type DomainEventOf,
+  type Projection,
+} from "./projection.ts";
 
-/** The hosting events, the part of the domain this projection reads. */
-export type ModelHostingEvent = Extract<
-  DomainEvent,
-  {
-    type:
-      | "model.host_requested"
-      | "model.loading"
-      | "model.online"
-      | "model.refused"
-      | "model.failed"
-      | "model.unhosted"
-      | "model.unloaded";
-  }
+/**
+ * The hosting events that change where a model's hosting stands
+ * (`model.unloaded` does not: a worker freeing its memory leaves it as it is).
+ */
+type ModelHostingEvent = DomainEventOf<
+  | "model.host_requested"
+  | "model.loading"
+  | "model.online"
+  | "model.refused"
+  | "model.failed"
+  | "model.unhosted"
 >;
 
 /** The hosting states a model moves through (the `model_hosting.state` column). */
@@ -29,14 +31,25 @@ export const MODEL_HOSTING_STATES = [
 export type ModelHostingState = (typeof MODEL_HOSTING_STATES)[number];
 
 /**
- * Applies a hosting event to `model_hosting`. The row follows the standing
- * request: a worker's report about an earlier request, or any report after the
- * model was unhosted, changes nothing (a slow worker cannot bring an unhosted
- * model back); a worker's own configuration (LOUPE_MODELS, requestId null)
- * always can. Once a model is online, another worker's loading, refusal or
- * failure is kept in the stream but does not take it offline: a worker serves it.
+ * The `model_hosting` read model: where hosting each model stands. The row
+ * follows the standing request: a worker's report about an earlier request,
+ * or any report after the model was unhosted, changes nothing (a slow worker
+ * cannot bring an unhosted model back); a worker's own configuration
+ * (LOUPE_MODELS, requestId null) always can. Once a model is online, another
+ * worker's loading, refusal or failure is kept in the stream but does not
+ * take it offline: a worker serves it.
  */
-export async function projectModelHosting(
+export const modelHostingProjection: Projection<ModelHostingEvent["type"]> = {
+  "model.host_requested": eachEvent<"model.host_requested">(applyHostingEvent),
+  "model.loading": eachEvent<"model.loading">(applyHostingEvent),
+  "model.online": eachEvent<"model.online">(applyHostingEvent),
+  "model.refused": eachEvent<"model.refused">(applyHostingEvent),
+  "model.failed": eachEvent<"model.failed">(applyHostingEvent),
+  "model.unhosted": eachEvent<"model.unhosted">(applyHostingEvent),
+};
+
+/** Applies a hosting event to its model's row (see modelHostingProjection). */
+async function applyHostingEvent(
   tx: Transaction,
   e: ModelHostingEvent,
   at: Date,
@@ -65,8 +78,6 @@ export async function projectModelHosting(
       return;
     case "model.unhosted":
       await write({ state: "unhosted", ...cleared, workerId: null });
-      return;
-    case "model.unloaded":
       return;
     case "model.online": {
       const { requestId, workerId, source } = e.payload;
