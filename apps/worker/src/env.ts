@@ -1,7 +1,11 @@
 import {
+  optionalVariables,
+  parseAppEnv,
   RESULT_STORE_VARIABLES,
   resultStorageSettings,
   s3ConnectionSettings,
+  serviceConnectionFields,
+  settingFrom,
 } from "@loupe/db";
 import { z } from "zod";
 
@@ -24,18 +28,8 @@ function removed(why: string) {
     .transform(() => undefined);
 }
 
-/** Result storage's and S3's variables: db's settings parsers read them (see below). */
-const resultStoreVariables = Object.fromEntries(
-  RESULT_STORE_VARIABLES.map((name) => [name, z.string().optional()]),
-) as Record<
-  (typeof RESULT_STORE_VARIABLES)[number],
-  z.ZodOptional<z.ZodString>
->;
-
 const fields = z.object({
-  DATABASE_URL: z.url(),
-  TEMPORAL_ADDRESS: z.string().regex(/^[^:\s]+:\d+$/, "expected host:port"),
-  TEMPORAL_NAMESPACE: z.string().min(1).default("default"),
+  ...serviceConnectionFields,
   LOUPE_WORKER_ID: z.string().min(1).optional(),
   LOUPE_HEARTBEAT_MS: z.coerce.number().int().min(500).default(5000),
   /** Imported models this worker hosts: ONNX paths (manifest beside each), comma-separated. */
@@ -121,32 +115,17 @@ const fields = z.object({
   LOUPE_MODEL_CACHE_DIR: z.string().min(1).optional(),
   /** The platform task queue (default loupe-platform; tests isolate theirs). */
   LOUPE_PLATFORM_TASK_QUEUE: z.string().min(1).optional(),
-  ...resultStoreVariables,
+  /** Result storage's and S3's variables, which db's settings parsers read (below). */
+  ...optionalVariables(RESULT_STORE_VARIABLES),
 });
 
-const schema = fields.transform((env, ctx) => {
-  let resultStorage;
-  try {
-    resultStorage = resultStorageSettings(env);
-  } catch (error) {
-    // The parser's message names its variable: "LOUPE_S3_BUCKET: required ...".
-    const message = (error as Error).message;
-    const variable = /^([A-Z0-9_]+): /.exec(message)?.[1];
-    ctx.addIssue({
-      code: "custom",
-      path: variable ? [variable] : [],
-      message: variable ? message.slice(variable.length + 2) : message,
-    });
-    return z.NEVER;
-  }
-  return {
-    ...env,
-    /** Where run results are stored (LOUPE_RESULT_STORE and LOUPE_S3_*). */
-    resultStorage,
-    /** The S3 connection models hosted from S3 are fetched over (a model URL names its bucket). */
-    s3: s3ConnectionSettings(env),
-  };
-});
+const schema = fields.transform((env, ctx) => ({
+  ...env,
+  /** Where run results are stored (LOUPE_RESULT_STORE and LOUPE_S3_*). */
+  resultStorage: settingFrom(ctx, () => resultStorageSettings(env)),
+  /** The S3 connection models hosted from S3 are fetched over (a model URL names its bucket). */
+  s3: s3ConnectionSettings(env),
+}));
 
 /** Which host requests a worker takes on (LOUPE_HOSTING). */
 export type HostingScope =
@@ -182,12 +161,5 @@ export type WorkerEnv = z.output<typeof schema>;
 export function parseWorkerEnv(
   env: Record<string, string | undefined>,
 ): WorkerEnv {
-  const result = schema.safeParse(env);
-  if (!result.success) {
-    const lines = result.error.issues.map(
-      (i) => `  ${i.path.join(".")}: ${i.message}`,
-    );
-    throw new Error(`invalid worker environment:\n${lines.join("\n")}`);
-  }
-  return result.data;
+  return parseAppEnv("worker", schema, env);
 }

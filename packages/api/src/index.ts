@@ -75,4 +75,11 @@ export {
   RequestTooLargeError,
 } from "./http/request-body-limit.ts";
 /** Result storage settings from env (LOUPE_RESULT_STORE, LOUPE_S3_*), for the apps. */
-export { resultStorageSettings, RESULT_STORE_VARIABLES } from "@loupe/db";
+export {
+  resultStorageSettings,
+  RESULT_STORE_VARIABLES,
+  serviceConnectionFields,
+  optionalVariables,
+  settingFrom,
+  parseAppEnv,
+} from "@loupe/db";

@@ -184,3 +184,9 @@ export {
 } from "./experiments/list-experiment-forks.ts";
 export { listExperimentRuns } from "./experiments/list-experiment-runs.ts";
 export { listOwnedExperiments } from "./experiments/list-owned-experiments.ts";
+export {
+  serviceConnectionFields,
+  optionalVariables,
+  settingFrom,
+  parseAppEnv,
+} from "./settings/app-env.ts";

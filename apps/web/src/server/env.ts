@@ -1,32 +1,18 @@
 import {
+  optionalVariables,
+  parseAppEnv,
   parseTrustedProxies,
   RATE_LIMIT_VARIABLES,
   rateLimitSettings,
   RESULT_STORE_VARIABLES,
   resultStorageSettings,
+  serviceConnectionFields,
+  settingFrom,
 } from "@loupe/api";
 import { z } from "zod";
 
-/**
- * Variables whose values a settings parser of the API reads (result storage,
- * rate limits): declared here so the web app's env is parsed in one place,
- * and turned into settings below.
- */
-const parsedByTheApi = Object.fromEntries(
-  [...RESULT_STORE_VARIABLES, ...RATE_LIMIT_VARIABLES].map((name) => [
-    name,
-    z.string().optional(),
-  ]),
-) as Record<
-  | (typeof RESULT_STORE_VARIABLES)[number]
-  | (typeof RATE_LIMIT_VARIABLES)[number],
-  z.ZodOptional<z.ZodString>
->;
-
 const fields = z.object({
-  DATABASE_URL: z.url(),
-  TEMPORAL_ADDRESS: z.string().regex(/^[^:\s]+:\d+$/, "expected host:port"),
-  TEMPORAL_NAMESPACE: z.string().min(1).default("default"),
+  ...serviceConnectionFields,
   /** Signs and encrypts Auth.js session cookies (npm start generates one). */
   AUTH_SECRET: z.string().min(32, "use at least 32 random characters"),
   /**
@@ -70,47 +56,24 @@ const fields = z.object({
     .int()
     .min(1024)
     .default(1024 ** 2),
-  ...parsedByTheApi,
+  /** Result storage's and rate limits' variables, which the API's settings parsers read (below). */
+  ...optionalVariables([...RESULT_STORE_VARIABLES, ...RATE_LIMIT_VARIABLES]),
 });
 
-const schema = fields.transform((env, ctx) => {
-  /** A settings parser's error (it names its variable) as an issue of that variable. */
-  const settings = <T>(parse: () => T): T => {
-    try {
-      return parse();
-    } catch (error) {
-      const message = (error as Error).message;
-      const variable = /^([A-Z0-9_]+): /.exec(message)?.[1];
-      ctx.addIssue({
-        code: "custom",
-        path: variable ? [variable] : [],
-        message: variable ? message.slice(variable.length + 2) : message,
-      });
-      return z.NEVER;
-    }
-  };
-  return {
-    ...env,
-    /** Where run results are stored (LOUPE_RESULT_STORE and LOUPE_S3_*). */
-    resultStorage: settings(() => resultStorageSettings(env)),
-    /** Sign-in, sign-up and link limits (LOUPE_RATE_LIMIT_*). */
-    rateLimits: settings(() => rateLimitSettings(env)),
-  };
-});
+const schema = fields.transform((env, ctx) => ({
+  ...env,
+  /** Where run results are stored (LOUPE_RESULT_STORE and LOUPE_S3_*). */
+  resultStorage: settingFrom(ctx, () => resultStorageSettings(env)),
+  /** Sign-in, sign-up and link limits (LOUPE_RATE_LIMIT_*). */
+  rateLimits: settingFrom(ctx, () => rateLimitSettings(env)),
+}));
 
 /** The web app's server configuration. */
 export type WebEnv = z.output<typeof schema>;
 
 /** Parses an environment; a bad value fails naming the variable. */
 export function parseWebEnv(env: Record<string, string | undefined>): WebEnv {
-  const result = schema.safeParse(env);
-  if (!result.success) {
-    const lines = result.error.issues.map(
-      (i) => `  ${i.path.join(".")}: ${i.message}`,
-    );
-    throw new Error(`invalid web environment:\n${lines.join("\n")}`);
-  }
-  return result.data;
+  return parseAppEnv("web", schema, env);
 }
 
 let parsed: WebEnv | undefined;
