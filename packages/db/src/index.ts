@@ -26,11 +26,6 @@ export {
 } from "./events/event-catalog.ts";
 export { StreamWaiter, type StreamWatch } from "./events/stream-waiter.ts";
 export {
-  EventSubscriber,
-  type Checkpoint,
-  type EventHandler,
-} from "./events/subscriber.ts";
-export {
   recordWorkerHeartbeat,
   removeWorkerHeartbeat,
   listWorkerStatuses,

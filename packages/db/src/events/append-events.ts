@@ -66,7 +66,7 @@ export interface StreamAppend {
  */
 export const TRANSACTION_OPTIONS = { maxWait: 30_000, timeout: 30_000 };
 
-/** The channel appends notify, as a wake-up hint for subscribers. */
+/** The channel appends notify (the streams written), as a wake-up hint for StreamWaiter. */
 export const EVENTS_CHANNEL = "loupe_events";
 
 const isUniqueViolation = (error: unknown) =>
@@ -83,7 +83,7 @@ const isUniqueViolation = (error: unknown) =>
  * expected and the actual version.
  *
  * The event insert is the transaction's first write, so its transaction id
- * (`tx_id`, which subscribers order by) is taken when the event is written.
+ * (`tx_id`, which a rebuild replays the log by) is taken when the event is written.
  */
 export async function appendEvents(
   db: Database,
