@@ -1,7 +1,9 @@
 import { initTRPC, TRPCError } from "@trpc/server";
 import type { ApiKeyScope, Principal } from "./auth/principal.ts";
 import type { ApiContext } from "./context.ts";
-import { databaseUnavailable, LoupeError } from "./errors.ts";
+import { databaseUnavailable } from "./errors/database-unavailable.ts";
+import { LoupeError } from "./errors/loupe-error.ts";
+import { toLoupeError } from "./errors/to-loupe-error.ts";
 import {
   describeUnstorableString,
   findUnstorableString,
@@ -30,21 +32,27 @@ export const createCallerFactory = t.createCallerFactory;
  * procedure's own schema, input holding a string PostgreSQL cannot store (a
  * NUL, a lone surrogate): a 400 naming the field, for every procedure at once.
  * A database that cannot be reached is a 503 (SERVICE_UNAVAILABLE, the
- * client may retry), not an internal error.
+ * client may retry), not an internal error; a domain error thrown by any
+ * procedure answers with its registry code and status (toLoupeError).
  */
 export const publicProcedure = t.procedure.use(
   async ({ getRawInput, next }) => {
     const found = findUnstorableString(await getRawInput());
     if (found)
       throw new LoupeError(
-        "BAD_REQUEST",
         { code: "UNSTORABLE_STRING", path: found.path, problem: found.problem },
         describeUnstorableString(found),
       );
     const result = await next();
     if (!result.ok) {
-      const unavailable = databaseUnavailable(result.error);
-      if (unavailable) throw unavailable;
+      // tRPC wraps an error that is not its own as an internal one, with the
+      // error as its cause: a domain error is translated here, once.
+      const translated =
+        databaseUnavailable(result.error) ??
+        (result.error.code === "INTERNAL_SERVER_ERROR"
+          ? toLoupeError(result.error.cause)
+          : null);
+      if (translated) throw translated;
     }
     return result;
   },

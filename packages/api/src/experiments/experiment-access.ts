@@ -1,7 +1,7 @@
 import { findExperiment, findRun, type Database } from "@loupe/db";
 import { TRPCError } from "@trpc/server";
 import type { Principal } from "../auth/principal.ts";
-import { notFound } from "../errors.ts";
+import { notFound } from "../errors/loupe-error.ts";
 
 /**
  * Who may read an experiment: its owner and administrators always; anyone

@@ -1,5 +1,5 @@
 import { findExperimentVersion, type Database } from "@loupe/db";
-import { notFound } from "../errors.ts";
+import { notFound } from "../errors/loupe-error.ts";
 
 /**
  * A committed version of an experiment, or NOT_FOUND naming the version and

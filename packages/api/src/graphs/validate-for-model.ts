@@ -15,7 +15,7 @@ import {
   type TokenLimits,
   type ValueType,
 } from "@loupe/graph";
-import { LoupeError, notFound } from "../errors.ts";
+import { LoupeError, notFound } from "../errors/loupe-error.ts";
 
 /** A hosted model as a check needs it (cached per model hash: parsed once). */
 export interface CheckedModel {
@@ -59,7 +59,6 @@ export async function checkGraphForModel(
   const parsed = parseGraph(document);
   if (!parsed.ok)
     throw new LoupeError(
-      "BAD_REQUEST",
       { code: "GRAPH_FORMAT", issues: parsed.issues },
       `invalid graph:\n${parsed.issues.map((i) => `  ${i.message}`).join("\n")}`,
     );
@@ -70,7 +69,6 @@ export async function checkGraphForModel(
   );
   if (!validation.ok)
     throw new LoupeError(
-      "BAD_REQUEST",
       { code: "GRAPH_INVALID", issues: validation.issues },
       `graph does not fit model ${modelName}:\n${validation.issues.map((i) => `  ${i.message}`).join("\n")}`,
     );

@@ -3,7 +3,6 @@ import {
   ModelUnavailableError,
   type Database,
 } from "@loupe/db";
-import { toApiError } from "../errors.ts";
 
 /**
  * Refuses a run on a model that is not online (unhosted, or requested,
@@ -17,5 +16,5 @@ export async function assertModelRunnable(
 ): Promise<void> {
   const hosting = await findModelHosting(db, model);
   if (!hosting || hosting.state === "online") return;
-  toApiError(new ModelUnavailableError(model, hosting.state, hosting.reason));
+  throw new ModelUnavailableError(model, hosting.state, hosting.reason);
 }

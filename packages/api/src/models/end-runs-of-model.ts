@@ -1,4 +1,5 @@
 import { finishRuns } from "@loupe/db";
+import { LIVE_RUN_STATUSES } from "@loupe/graph";
 import type { ApiServices } from "../services.ts";
 
 /**
@@ -13,7 +14,7 @@ export async function endRunsOfModel(
 ): Promise<number> {
   const { db } = services;
   const runs = await db.run.findMany({
-    where: { model, status: { in: ["requested", "queued", "running"] } },
+    where: { model, status: { in: [...LIVE_RUN_STATUSES] } },
     select: { id: true },
   });
   const ended = await finishRuns(

@@ -1,7 +1,7 @@
 import type { Database, ResultStorage } from "@loupe/db";
 import { readableRun } from "../experiments/experiment-access.ts";
 import type { Principal } from "../auth/principal.ts";
-import { notFound } from "../errors.ts";
+import { notFound } from "../errors/loupe-error.ts";
 
 /**
  * A run's result as a stream of safetensors bytes, for a principal who may

@@ -10,7 +10,7 @@ import {
   type RunLimits,
 } from "@loupe/db";
 import type { Principal } from "../auth/principal.ts";
-import { LoupeError, toApiError } from "../errors.ts";
+import { LoupeError } from "../errors/loupe-error.ts";
 import type { CheckedGraph } from "../graphs/validate-for-model.ts";
 import type { ApiServices } from "../services.ts";
 import { enforceRunLimits, measureRun } from "./enforce-run-limits.ts";
@@ -58,12 +58,8 @@ export async function submitRun(
   const requestId = options.requestId ?? null;
   // The model's limits now; the user's under their quota lock, as the run
   // is recorded (one read of the quota, not two).
-  const size = await measureRun(checked).catch(toApiError);
-  try {
-    enforceRunLimits(checked, size);
-  } catch (error) {
-    toApiError(error);
-  }
+  const size = await measureRun(checked);
+  enforceRunLimits(checked, size);
   const admit = (limits: RunLimits) => enforceRunLimits(checked, size, limits);
   const runId = randomUUID();
   const facts = {
@@ -113,7 +109,7 @@ export async function submitRun(
       checked.graph,
       checked.model.secondsPerToken,
     ),
-  }).catch(toApiError);
+  });
   if (requested.duplicate)
     return repeated(services, checked, requestId!, requested);
   return {
@@ -134,7 +130,6 @@ async function repeated(
 ): Promise<SubmittedRun> {
   if (earlier.graphHash !== checked.graphHash)
     throw new LoupeError(
-      "CONFLICT",
       { code: "REQUEST_ID_REUSED", requestId, runId: earlier.runId },
       `request id ${requestId} was already used for run ${earlier.runId}, of another graph; use a new request id for a new run`,
     );
@@ -157,12 +152,8 @@ async function enforceQuotaLimits(
   admit: (limits: RunLimits) => void,
 ): Promise<void> {
   const quota = await db.quota.findUnique({ where: { userId } });
-  if (!quota) return toApiError(new QuotaExceededError("none", 0, 0));
-  try {
-    admit(runLimitsOf(quota));
-  } catch (error) {
-    toApiError(error);
-  }
+  if (!quota) throw new QuotaExceededError("none", 0, 0);
+  admit(runLimitsOf(quota));
 }
 
 const isUniqueViolation = (error: unknown) =>

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import {
+  isEndedRunStatus,
   loadTokenizer,
   manifestSchema,
   type Manifest,
@@ -136,10 +137,7 @@ async function ensureRun(
   const deadline = Date.now() + RUN_WAIT_MS;
   for (;;) {
     const { status } = await caller.runs.status({ runId });
-    if (
-      ["completed", "failed", "cancelled"].includes(status) ||
-      Date.now() > deadline
-    )
+    if (isEndedRunStatus(status) || Date.now() > deadline)
       return { runId, status };
     await new Promise((r) => setTimeout(r, 250));
   }

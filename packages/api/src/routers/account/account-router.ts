@@ -1,8 +1,7 @@
 import { domainEvents, quotaStanding, streams } from "@loupe/db";
 import { z } from "zod";
 import { signUpWithPassword } from "../../auth/accounts.ts";
-import { RateLimitedError, takeRateLimitHit } from "../../auth/rate-limit.ts";
-import { LoupeError, toApiError } from "../../errors.ts";
+import { takeRateLimitHit } from "../../auth/rate-limit.ts";
 import { hashPassword } from "../../auth/passwords.ts";
 import { revokeAccountAccess } from "../../auth/sessions.ts";
 import {
@@ -32,13 +31,13 @@ export const accountRouter = router({
           `sign-up:client:${ctx.clientAddress}`,
           rateLimits.signUpPerClient,
           `sign-ups from ${ctx.clientAddress}`,
-        ).catch(toRateLimitedApiError);
+        );
       // The same answer whether or not the email has an account (its owner is emailed).
       const { userId } = await signUpWithPassword(
         db,
         input,
         ctx.services.mailer,
-      ).catch(toApiError);
+      );
       return { userId };
     }),
 
@@ -96,19 +95,3 @@ export const accountRouter = router({
     };
   }),
 });
-
-/** RateLimitedError as the client sees it: 429 with when to retry. */
-export function toRateLimitedApiError(error: unknown): never {
-  if (error instanceof RateLimitedError)
-    throw new LoupeError(
-      "TOO_MANY_REQUESTS",
-      {
-        code: error.code,
-        max: error.limit.max,
-        windowSeconds: error.limit.windowMs / 1000,
-        retryAfterSeconds: error.retryAfterSeconds,
-      },
-      error.message,
-    );
-  throw error;
-}

@@ -8,7 +8,8 @@ import {
 } from "@loupe/db";
 import { z } from "zod";
 import { completeQuota, quotaInput } from "../../auth/default-quota.ts";
-import { notFound } from "../../errors.ts";
+import { getAccountOrThrow } from "../../auth/get-account-or-throw.ts";
+import { notFound } from "../../errors/loupe-error.ts";
 import { revokeAccountAccess } from "../../auth/sessions.ts";
 import { forgetApiKeys } from "../../auth/principal.ts";
 import { TRPCError } from "@trpc/server";
@@ -44,8 +45,7 @@ export const adminRouter = router({
     )
     .mutation(async ({ ctx, input }) => {
       const { db } = ctx.services;
-      if (!(await db.account.findUnique({ where: { id: input.userId } })))
-        throw notFound(`account ${input.userId}`);
+      await getAccountOrThrow(db, input.userId);
       if (input.userId === ctx.principal.userId)
         throw new TRPCError({
           code: "BAD_REQUEST",
@@ -97,8 +97,7 @@ export const adminRouter = router({
     )
     .mutation(async ({ ctx, input }) => {
       const { db } = ctx.services;
-      if (!(await db.account.findUnique({ where: { id: input.userId } })))
-        throw notFound(`account ${input.userId}`);
+      await getAccountOrThrow(db, input.userId);
       const keys = await db.apiKey.findMany({
         where: {
           userId: input.userId,
@@ -134,10 +133,7 @@ export const adminRouter = router({
     .input(z.object({ userId: z.string().min(1) }))
     .mutation(async ({ ctx, input }) => {
       const { db } = ctx.services;
-      const account = await db.account.findUnique({
-        where: { id: input.userId },
-      });
-      if (!account) throw notFound(`account ${input.userId}`);
+      const account = await getAccountOrThrow(db, input.userId);
       if (account.disabledAt)
         await appendDomainEvents(db, [
           domainEvents.event(streams.user(input.userId), "account.enabled", {
@@ -152,8 +148,7 @@ export const adminRouter = router({
     .input(quotaInput.extend({ userId: z.string().min(1) }))
     .mutation(async ({ ctx, input }) => {
       const { db } = ctx.services;
-      if (!(await db.account.findUnique({ where: { id: input.userId } })))
-        throw notFound(`account ${input.userId}`);
+      await getAccountOrThrow(db, input.userId);
       const stream = streams.user(input.userId);
       const { userId, ...quota } = input;
       const current = await db.quota.findUnique({ where: { userId } });

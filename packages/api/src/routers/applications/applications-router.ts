@@ -12,7 +12,7 @@ import {
   completeQuota,
   quotaInput,
 } from "../../auth/default-quota.ts";
-import { notFound, toApiError } from "../../errors.ts";
+import { getAccountOrThrow } from "../../auth/get-account-or-throw.ts";
 import { adminProcedure, router, sessionProcedure } from "../../trpc.ts";
 
 /**
@@ -94,10 +94,7 @@ export const applicationsRouter = router({
       // The stream's version before the check: a review that commits in
       // between makes this one's append a VERSION_CONFLICT (one review wins).
       const version = (await readStream(db, streams.user(input.userId))).length;
-      const account = await db.account.findUnique({
-        where: { id: input.userId },
-      });
-      if (!account) throw notFound(`account ${input.userId}`);
+      const account = await getAccountOrThrow(db, input.userId);
       if (account.access !== "pending")
         throw new TRPCError({
           code: "CONFLICT",
@@ -125,9 +122,7 @@ export const applicationsRouter = router({
                 reason: input.reason,
               }),
             ];
-      await appendDomainEvents(db, events, { expectedVersion: version }).catch(
-        toApiError,
-      );
+      await appendDomainEvents(db, events, { expectedVersion: version });
       // The account's keys act with its new access at once in this process.
       forgetApiKeys();
       return {

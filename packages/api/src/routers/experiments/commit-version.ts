@@ -1,6 +1,5 @@
 import { commitExperimentVersion } from "@loupe/db";
 import { z } from "zod";
-import { toApiError } from "../../errors.ts";
 import { ownedExperiment } from "../../experiments/experiment-access.ts";
 import { checkGraphForModel } from "../../graphs/validate-for-model.ts";
 import { approvedProcedure } from "../../trpc.ts";
@@ -30,5 +29,5 @@ export const commitVersion = approvedProcedure("experiments:write")
       model: checked.model.name,
       graphHash: checked.graphHash,
       graph: checked.document,
-    }).catch(toApiError);
+    });
   });

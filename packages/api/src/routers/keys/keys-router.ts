@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { appendDomainEvents, domainEvents, streams } from "@loupe/db";
 import { forgetApiKeys } from "../../auth/principal.ts";
 import { z } from "zod";
-import { notFound } from "../../errors.ts";
+import { notFound } from "../../errors/loupe-error.ts";
 import { TRPCError } from "@trpc/server";
 import {
   ADMIN_API_KEY_SCOPES,

@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createPasswordAccount, seedAdmin } from "../../auth/accounts.ts";
 import { principalOfUser } from "../../auth/principal.ts";
 import { createApiContext } from "../../context.ts";
-import { type LoupeError } from "../../errors.ts";
+import { type LoupeError } from "../../errors/loupe-error.ts";
 import { createCaller } from "../../root-router.ts";
 import { createApiServices } from "../../services.ts";
 

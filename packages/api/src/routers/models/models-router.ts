@@ -9,9 +9,10 @@ import {
   unhostModel,
   type WorkerStatus,
 } from "@loupe/db";
+import { LIVE_RUN_STATUSES, WAITING_RUN_STATUSES } from "@loupe/graph";
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { notFound, toApiError } from "../../errors.ts";
+import { notFound } from "../../errors/loupe-error.ts";
 import { endRunsOfModel } from "../../models/end-runs-of-model.ts";
 import {
   MODEL_NAME,
@@ -76,11 +77,11 @@ export const modelsRouter = router({
       listWorkerStatuses(db, 30_000),
       db.run.groupBy({
         by: ["model", "status"],
-        where: { status: { in: ["requested", "queued", "running"] } },
+        where: { status: { in: [...LIVE_RUN_STATUSES] } },
         _count: { _all: true },
       }),
     ]);
-    const count = (model: string, statuses: string[]) =>
+    const count = (model: string, statuses: readonly string[]) =>
       load
         .filter((l) => l.model === model && statuses.includes(l.status))
         .reduce((n, l) => n + l._count._all, 0);
@@ -112,7 +113,7 @@ export const modelsRouter = router({
         /** Its engines' memory (bytes by category), when the engine reports it. */
         memory: memoryOf(workers, name),
         /** Runs waiting for a batch. */
-        queued: count(name, ["requested", "queued"]),
+        queued: count(name, WAITING_RUN_STATUSES),
         running: count(name, ["running"]),
       };
     });
@@ -197,7 +198,7 @@ export const modelsRouter = router({
         name: input.name,
         source: source.value,
         by: ctx.principal.userId,
-      }).catch(toApiError);
+      });
       return {
         name: input.name,
         requestId,

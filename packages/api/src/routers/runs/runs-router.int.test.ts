@@ -215,6 +215,34 @@ describe("runs.status", () => {
     });
   });
 
+  it("shows a failed run's error with the registry's code, also for one recorded under a name from before the registry", async () => {
+    const legacy = await submit();
+    const current = await submit();
+    await finishRun(db, legacy.runId, {
+      status: "failed",
+      code: "RunError",
+      reason: "node n3 failed",
+    });
+    await finishRun(db, current.runId, {
+      status: "failed",
+      code: "MODEL_CHANGED",
+      reason: "the worker hosts another version",
+    });
+    expect(await researcher.runs.status({ runId: legacy.runId })).toMatchObject(
+      { status: "failed", error: "RUN_ERROR: node n3 failed" },
+    );
+    expect(
+      await researcher.runs.status({ runId: current.runId }),
+    ).toMatchObject({
+      status: "failed",
+      error: "MODEL_CHANGED: the worker hosts another version",
+    });
+    const listed = await researcher.runs.list({ status: "failed" });
+    expect(listed.find((r) => r.runId === legacy.runId)?.error).toBe(
+      "RUN_ERROR: node n3 failed",
+    );
+  });
+
   it("refuses an unknown `until`, naming what it expected", async () => {
     const { runId } = await submit();
     await expect(
