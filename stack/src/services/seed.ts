@@ -1,19 +1,34 @@
 import { execFile } from "node:child_process";
 import path from "node:path";
 import { promisify } from "node:util";
+import { z } from "zod";
 import type { AppsEnv } from "./apps.ts";
 
-/** What seeding did (see packages/api/src/seed), for the start banner and tests. */
-export interface SeedReport {
-  readonly admin: { email: string; password: string; created: boolean };
-  readonly demoExperimentId: string | null;
-  readonly demoExperiments: {
-    title: string;
-    experimentId: string;
-    runId: string | null;
-    status: string;
-  }[];
-}
+/**
+ * The one-line JSON report the API's seed command prints (packages/api/src/seed),
+ * parsed as it crosses the process boundary: the stack imports no internal
+ * package, so a report the command changed fails here, naming the field,
+ * rather than further on.
+ */
+const seedReportSchema = z.object({
+  admin: z.object({
+    email: z.string(),
+    password: z.string(),
+    created: z.boolean(),
+  }),
+  demoExperimentId: z.string().nullable(),
+  demoExperiments: z.array(
+    z.object({
+      title: z.string(),
+      experimentId: z.string(),
+      runId: z.string().nullable(),
+      status: z.string(),
+    }),
+  ),
+});
+
+/** What seeding did, for the start banner and tests. */
+export type SeedReport = z.infer<typeof seedReportSchema>;
 
 /**
  * Seeds the running platform: the administrator and the gallery's example
@@ -41,5 +56,11 @@ export async function seedPlatform(
       timeout: 600_000,
     },
   );
-  return JSON.parse(stdout.trim().split("\n").at(-1)!) as SeedReport;
+  return parseSeedReport(stdout);
+}
+
+/** The report in the seed command's output: its last line, parsed. */
+export function parseSeedReport(stdout: string): SeedReport {
+  const last = stdout.trim().split("\n").at(-1) ?? "";
+  return seedReportSchema.parse(JSON.parse(last));
 }
