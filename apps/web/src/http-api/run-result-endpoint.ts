@@ -1,11 +1,10 @@
 import { openRunResult } from "@loupe/api";
 import { fromSafetensors } from "@loupe/graph";
-import { TRPCError } from "@trpc/server";
 import { readAll } from "../results/read-all";
 import { tensorsToJson } from "../results/tensors-to-json";
 import { getApiServices } from "../server/api-services";
 import { principalOf } from "../server/principal";
-import { failureResponse } from "./failure-response";
+import { respondOrFail } from "./respond-or-fail";
 
 /**
  * GET /api/runs/<runId>/result: the run's saved values as a safetensors file,
@@ -14,11 +13,11 @@ import { failureResponse } from "./failure-response";
  * Authorised by run, never by hash. With `?format=json`, the same values as
  * JSON (name → dtype, shape, flat data) for tools that do not read safetensors.
  */
-export async function runResultEndpoint(
+export function runResultEndpoint(
   req: Request,
   runId: string,
 ): Promise<Response> {
-  try {
+  return respondOrFail(async () => {
     const { db, results } = getApiServices();
     const result = await openRunResult(
       db,
@@ -36,18 +35,7 @@ export async function runResultEndpoint(
         },
       });
     }
-    const iterator = result.chunks[Symbol.asyncIterator]();
-    const body = new ReadableStream<Uint8Array>({
-      async pull(controller) {
-        const next = await iterator.next();
-        if (next.done) controller.close();
-        else controller.enqueue(next.value);
-      },
-      async cancel() {
-        await iterator.return?.();
-      },
-    });
-    return new Response(body, {
+    return new Response(streamOf(result.chunks), {
       headers: {
         "content-type": "application/octet-stream",
         "content-length": String(result.byteSize),
@@ -55,11 +43,22 @@ export async function runResultEndpoint(
         "cache-control": "private, no-store",
       },
     });
-  } catch (error) {
-    if (error instanceof TRPCError && error.code === "NOT_FOUND")
-      return Response.json({ error: error.message }, { status: 404 });
-    const failure = failureResponse(error);
-    if (failure) return failure;
-    throw error;
-  }
+  });
+}
+
+/** A byte stream that reads `chunks` as the client takes them, and stops reading when it goes away. */
+function streamOf(
+  chunks: AsyncIterable<Uint8Array>,
+): ReadableStream<Uint8Array> {
+  const iterator = chunks[Symbol.asyncIterator]();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const next = await iterator.next();
+      if (next.done) controller.close();
+      else controller.enqueue(next.value);
+    },
+    async cancel() {
+      await iterator.return?.();
+    },
+  });
 }
