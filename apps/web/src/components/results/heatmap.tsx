@@ -2,10 +2,8 @@
 import type { ResultView } from "../../results/result-views";
 import { formatNumber } from "./format-number";
 import { plotCells } from "./plot-cells";
-import { ResultSection } from "./result-section";
-import { ScrollBox } from "./scroll-box";
+import { PlottedView } from "./plotted-view";
 import styles from "./results.module.css";
-import { usePlot } from "./use-plot";
 
 type HeatmapView = Extract<ResultView, { kind: "heatmap" }>;
 
@@ -17,60 +15,50 @@ type HeatmapView = Extract<ResultView, { kind: "heatmap" }>;
  * `data-col` and `data-value` (`String(value)`, the exact float).
  */
 export function Heatmap({ view }: { view: HeatmapView }) {
-  const ref = usePlot(view, buildHeatmap);
   const rows = view.rowLabels.length;
   const cols = view.colLabels.length;
   const [min, max] = finiteExtent(view.values.flat());
   return (
-    <ResultSection
+    <PlottedView
       view={view}
+      build={buildHeatmap}
       description={`Heatmap, ${rows} ${view.rowAxis} × ${cols} ${view.colAxis}; values from ${formatNumber(min)} to ${formatNumber(max)}.`}
+      chartLabel={`Heatmap of ${view.name}: ${view.rowAxis} down, ${view.colAxis} across, blue for positive values and red for negative. The table below lists every value.`}
     >
-      <div
-        ref={ref}
-        className={styles.chart}
-        role="img"
-        aria-label={`Heatmap of ${view.name}: ${view.rowAxis} down, ${view.colAxis} across, blue for positive values and red for negative. The table below lists every value.`}
-      />
-      <details className={styles.details}>
-        <summary>Values as a table</summary>
-        <ScrollBox label={`${view.name} values`}>
-          <table className={styles.table}>
-            <thead>
-              <tr>
-                <th scope="col">
-                  {view.rowAxis} \ {view.colAxis}
-                </th>
-                {view.colLabels.map((label, j) => (
-                  <th key={j} scope="col">
-                    {label}
-                  </th>
-                ))}
-              </tr>
-            </thead>
-            <tbody>
-              {view.values.map((row, i) => (
-                <tr key={i}>
-                  <th scope="row">{view.rowLabels[i]}</th>
-                  {row.map((value, j) => (
-                    <td
-                      key={j}
-                      className={styles.num}
-                      data-testid="heatmap-cell"
-                      data-row={i}
-                      data-col={j}
-                      data-value={String(value)}
-                    >
-                      {value.toFixed(4)}
-                    </td>
-                  ))}
-                </tr>
+      <table className={styles.table}>
+        <thead>
+          <tr>
+            <th scope="col">
+              {view.rowAxis} \ {view.colAxis}
+            </th>
+            {view.colLabels.map((label, j) => (
+              <th key={j} scope="col">
+                {label}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {view.values.map((row, i) => (
+            <tr key={i}>
+              <th scope="row">{view.rowLabels[i]}</th>
+              {row.map((value, j) => (
+                <td
+                  key={j}
+                  className={styles.num}
+                  data-testid="heatmap-cell"
+                  data-row={i}
+                  data-col={j}
+                  data-value={String(value)}
+                >
+                  {value.toFixed(4)}
+                </td>
               ))}
-            </tbody>
-          </table>
-        </ScrollBox>
-      </details>
-    </ResultSection>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </PlottedView>
   );
 }
 

@@ -2,10 +2,8 @@
 import * as Plot from "@observablehq/plot";
 import type { ResultView } from "../../results/result-views";
 import { formatNumber } from "./format-number";
-import { ResultSection } from "./result-section";
-import { ScrollBox } from "./scroll-box";
+import { PlottedView } from "./plotted-view";
 import styles from "./results.module.css";
-import { usePlot } from "./use-plot";
 
 type LineView = Extract<ResultView, { kind: "line" }>;
 
@@ -18,43 +16,36 @@ const MAX_DOTS = 512;
  * are also listed in a table inside a closed `<details>`.
  */
 export function LineChart({ view }: { view: LineView }) {
-  const ref = usePlot(view, buildLineChart);
   const ys = view.points.map((p) => p.y);
   const description = `Line chart of ${view.points.length} values over ${view.xAxis} 0–${view.points.length - 1}, from ${formatNumber(Math.min(...ys))} to ${formatNumber(Math.max(...ys))}.`;
   return (
-    <ResultSection view={view} description={description}>
-      <div
-        ref={ref}
-        className={styles.chart}
-        role="img"
-        aria-label={`${description} The table below lists every value.`}
-      />
-      <details className={styles.details}>
-        <summary>Values as a table</summary>
-        <ScrollBox label={`${view.name} values`}>
-          <table className={styles.table}>
-            <thead>
-              <tr>
-                <th scope="col">{view.xAxis}</th>
-                <th scope="col">{view.name}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {view.points.map((p) => (
-                <tr key={p.x}>
-                  <th scope="row" className={styles.num}>
-                    {p.x}
-                  </th>
-                  <td className={styles.num} data-value={String(p.y)}>
-                    {formatNumber(p.y)}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </ScrollBox>
-      </details>
-    </ResultSection>
+    <PlottedView
+      view={view}
+      build={buildLineChart}
+      description={description}
+      chartLabel={`${description} The table below lists every value.`}
+    >
+      <table className={styles.table}>
+        <thead>
+          <tr>
+            <th scope="col">{view.xAxis}</th>
+            <th scope="col">{view.name}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {view.points.map((p) => (
+            <tr key={p.x}>
+              <th scope="row" className={styles.num}>
+                {p.x}
+              </th>
+              <td className={styles.num} data-value={String(p.y)}>
+                {formatNumber(p.y)}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </PlottedView>
   );
 }
 
