@@ -1,14 +1,13 @@
-interface QuotaStanding {
-  limits: {
-    computeSecondsPerDay: number;
-    maxConcurrentRuns: number;
-    maxRunsPerDay: number;
-    maxResultBytes: number;
-  } | null;
-  activeRuns: number;
-  runsToday: number;
-  secondsToday: number;
-  resultBytesToday: number;
+import type { CallerOutputs } from "@/lib/api-outputs";
+import { DataTable, type Column } from "./data-table";
+
+/** An account's quota and today's use, as account.me reports it. */
+type QuotaStanding = CallerOutputs["account"]["me"]["quota"];
+
+interface QuotaLine {
+  limit: string;
+  used: string | number;
+  allowed: string | number;
 }
 
 const bytes = (n: number) =>
@@ -17,6 +16,12 @@ const bytes = (n: number) =>
     : n >= 1024 ** 2
       ? `${(n / 1024 ** 2).toFixed(1)} MiB`
       : `${(n / 1024).toFixed(1)} KiB`;
+
+const COLUMNS: Column<QuotaLine>[] = [
+  { header: "Limit", rowHeader: true, cell: (l) => l.limit },
+  { header: "Used today", className: "num", cell: (l) => l.used },
+  { header: "Allowed", className: "num", cell: (l) => l.allowed },
+];
 
 /** An account's quota against today's use (UTC day). */
 export function QuotaTable({ standing }: { standing: QuotaStanding }) {
@@ -28,38 +33,35 @@ export function QuotaTable({ standing }: { standing: QuotaStanding }) {
         application.
       </p>
     );
+  const lines: QuotaLine[] = [
+    {
+      limit: "Compute seconds per day",
+      used: standing.secondsToday.toFixed(2),
+      allowed: limits.computeSecondsPerDay,
+    },
+    {
+      limit: "Runs per day",
+      used: standing.runsToday,
+      allowed: limits.maxRunsPerDay,
+    },
+    {
+      limit: "Concurrent runs",
+      used: standing.activeRuns,
+      allowed: limits.maxConcurrentRuns,
+    },
+    {
+      limit: "Result bytes per day",
+      used: bytes(standing.resultBytesToday),
+      allowed: bytes(limits.maxResultBytes),
+    },
+  ];
   return (
-    <table className="grid" data-testid="quota">
-      <caption className="visually-hidden">Quota and today&apos;s use</caption>
-      <thead>
-        <tr>
-          <th scope="col">Limit</th>
-          <th scope="col">Used today</th>
-          <th scope="col">Allowed</th>
-        </tr>
-      </thead>
-      <tbody>
-        <tr>
-          <th scope="row">Compute seconds per day</th>
-          <td className="num">{standing.secondsToday.toFixed(2)}</td>
-          <td className="num">{limits.computeSecondsPerDay}</td>
-        </tr>
-        <tr>
-          <th scope="row">Runs per day</th>
-          <td className="num">{standing.runsToday}</td>
-          <td className="num">{limits.maxRunsPerDay}</td>
-        </tr>
-        <tr>
-          <th scope="row">Concurrent runs</th>
-          <td className="num">{standing.activeRuns}</td>
-          <td className="num">{limits.maxConcurrentRuns}</td>
-        </tr>
-        <tr>
-          <th scope="row">Result bytes per day</th>
-          <td className="num">{bytes(standing.resultBytesToday)}</td>
-          <td className="num">{bytes(limits.maxResultBytes)}</td>
-        </tr>
-      </tbody>
-    </table>
+    <DataTable
+      testId="quota"
+      caption="Quota and today's use"
+      columns={COLUMNS}
+      rows={lines}
+      rowKey={(l) => l.limit}
+    />
   );
 }

@@ -1,11 +1,10 @@
 import { DEFAULT_QUOTA } from "@loupe/api";
+import type { CallerOutputs } from "@/lib/api-outputs";
 
-export interface QuotaValues {
-  computeSecondsPerDay: number;
-  maxConcurrentRuns: number;
-  maxRunsPerDay: number;
-  maxResultBytes: number;
-}
+/** The four limits of a quota, as admin.usage reports an account's. */
+type QuotaValues = NonNullable<
+  CallerOutputs["admin"]["usage"][number]["limits"]
+>;
 
 /** The four limits of a quota as form fields (defaults: what an approval grants). */
 export function QuotaFields({

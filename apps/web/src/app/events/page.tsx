@@ -1,9 +1,30 @@
 import type { Metadata } from "next";
 import { forbidden } from "next/navigation";
 import { requireAccount } from "@/server/session";
+import { DataTable, type Column } from "@/components/data-table";
+import type { CallerOutputs } from "@/lib/api-outputs";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Events" };
+
+type StoredEvent = CallerOutputs["system"]["recentEvents"][number];
+
+const COLUMNS: Column<StoredEvent>[] = [
+  { header: "Position", className: "num", cell: (e) => e.position },
+  {
+    header: "Time (UTC)",
+    cell: (e) => (
+      <time dateTime={e.time}>{e.time.replace("T", " ").slice(0, 19)}</time>
+    ),
+  },
+  { header: "Stream", cell: (e) => <code>{e.stream}</code> },
+  { header: "Version", className: "num", cell: (e) => e.version },
+  { header: "Type", cell: (e) => e.type },
+  {
+    header: "Payload",
+    cell: (e) => <code className="payload">{JSON.stringify(e.payload)}</code>,
+  },
+];
 
 export default async function EventsPage() {
   // The event log holds every account's private graphs: administrators only.
@@ -20,42 +41,16 @@ export default async function EventsPage() {
       {events.length === 0 ? (
         <p data-testid="events-empty">No events yet.</p>
       ) : (
-        <table className="grid" data-testid="events-table">
-          <thead>
-            <tr>
-              <th scope="col">Position</th>
-              <th scope="col">Time (UTC)</th>
-              <th scope="col">Stream</th>
-              <th scope="col">Version</th>
-              <th scope="col">Type</th>
-              <th scope="col">Payload</th>
-            </tr>
-          </thead>
-          <tbody>
-            {events.map((e) => (
-              <tr
-                key={e.position}
-                data-testid="event-row"
-                data-stream={e.stream}
-              >
-                <td className="num">{e.position}</td>
-                <td>
-                  <time dateTime={e.time}>
-                    {e.time.replace("T", " ").slice(0, 19)}
-                  </time>
-                </td>
-                <td>
-                  <code>{e.stream}</code>
-                </td>
-                <td className="num">{e.version}</td>
-                <td>{e.type}</td>
-                <td>
-                  <code className="payload">{JSON.stringify(e.payload)}</code>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <DataTable
+          testId="events-table"
+          columns={COLUMNS}
+          rows={events}
+          rowKey={(e) => e.position}
+          rowData={(e) => ({
+            "data-testid": "event-row",
+            "data-stream": e.stream,
+          })}
+        />
       )}
     </section>
   );

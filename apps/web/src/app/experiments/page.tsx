@@ -1,10 +1,39 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { requireAccount } from "@/server/session";
+import { DataTable, type Column } from "@/components/data-table";
 import { When } from "@/components/when";
+import type { CallerOutputs } from "@/lib/api-outputs";
 
 export const metadata: Metadata = { title: "Your experiments" };
 export const dynamic = "force-dynamic";
+
+type Experiment = CallerOutputs["experiments"]["mine"][number];
+
+const COLUMNS: Column<Experiment>[] = [
+  {
+    header: "Title",
+    cell: (e) => (
+      <>
+        <Link href={`/experiments/${e.id}`}>{e.title}</Link>
+        {e.forkedFrom && <span className="muted small"> fork</span>}
+      </>
+    ),
+  },
+  {
+    header: "Visibility",
+    cell: (e) => (
+      <span className={`pill visibility-${e.visibility}`}>{e.visibility}</span>
+    ),
+  },
+  { header: "Version", className: "num", cell: (e) => <>v{e.latestVersion}</> },
+  { header: "Stars", className: "num", cell: (e) => e.stars },
+  {
+    header: "Updated",
+    className: "num",
+    cell: (e) => <When at={e.updatedAt} />,
+  },
+];
 
 export default async function MyExperimentsPage() {
   const { caller } = await requireAccount("/experiments");
@@ -19,37 +48,12 @@ export default async function MyExperimentsPage() {
       {mine.length === 0 ? (
         <p>None yet.</p>
       ) : (
-        <table className="grid" data-testid="my-experiments">
-          <thead>
-            <tr>
-              <th scope="col">Title</th>
-              <th scope="col">Visibility</th>
-              <th scope="col">Version</th>
-              <th scope="col">Stars</th>
-              <th scope="col">Updated</th>
-            </tr>
-          </thead>
-          <tbody>
-            {mine.map((e) => (
-              <tr key={e.id}>
-                <td>
-                  <Link href={`/experiments/${e.id}`}>{e.title}</Link>
-                  {e.forkedFrom && <span className="muted small"> fork</span>}
-                </td>
-                <td>
-                  <span className={`pill visibility-${e.visibility}`}>
-                    {e.visibility}
-                  </span>
-                </td>
-                <td className="num">v{e.latestVersion}</td>
-                <td className="num">{e.stars}</td>
-                <td className="num">
-                  <When at={e.updatedAt} />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <DataTable
+          testId="my-experiments"
+          columns={COLUMNS}
+          rows={mine}
+          rowKey={(e) => e.id}
+        />
       )}
     </section>
   );

@@ -3,11 +3,46 @@ import { revokeKeyAction } from "@/server/actions/key-actions";
 import { requireAccount } from "@/server/session";
 import { requestOrigin } from "@/server/request-origin";
 import { FormMessage } from "@/components/form-message";
+import { DataTable, type Column } from "@/components/data-table";
 import { When } from "@/components/when";
+import type { CallerOutputs } from "@/lib/api-outputs";
 import { CreateKeyForm } from "./create-key-form";
 
 export const metadata: Metadata = { title: "API keys" };
 export const dynamic = "force-dynamic";
+
+type ApiKey = CallerOutputs["keys"]["list"][number];
+
+const COLUMNS: Column<ApiKey>[] = [
+  { header: "Name", cell: (k) => k.name },
+  { header: "Prefix", cell: (k) => <code>{k.prefix}…</code> },
+  { header: "Scopes", className: "small", cell: (k) => k.scopes.join(", ") },
+  {
+    header: "Created",
+    className: "num",
+    cell: (k) => <When at={k.createdAt} />,
+  },
+  {
+    header: "Last used",
+    className: "num",
+    data: { "data-testid": "key-last-used" },
+    cell: (k) => (k.lastUsedAt ? <When at={k.lastUsedAt} /> : "never"),
+  },
+  {
+    header: "State",
+    cell: (k) =>
+      k.revokedAt ? (
+        <span className="pill access-rejected">revoked</span>
+      ) : (
+        <form action={revokeKeyAction}>
+          <input type="hidden" name="keyId" value={k.keyId} />
+          <button type="submit" className="danger small-button">
+            Revoke <span className="visually-hidden">{k.name}</span>
+          </button>
+        </form>
+      ),
+  },
+];
 
 export default async function KeysPage({
   searchParams,
@@ -32,47 +67,16 @@ export default async function KeysPage({
       {keys.length === 0 ? (
         <p className="muted">No keys yet.</p>
       ) : (
-        <table className="grid" data-testid="keys">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Prefix</th>
-              <th scope="col">Scopes</th>
-              <th scope="col">Created</th>
-              <th scope="col">Last used</th>
-              <th scope="col">State</th>
-            </tr>
-          </thead>
-          <tbody>
-            {keys.map((k) => (
-              <tr key={k.keyId} data-testid="key-row" data-prefix={k.prefix}>
-                <td>{k.name}</td>
-                <td>
-                  <code>{k.prefix}…</code>
-                </td>
-                <td className="small">{k.scopes.join(", ")}</td>
-                <td className="num">
-                  <When at={k.createdAt} />
-                </td>
-                <td className="num" data-testid="key-last-used">
-                  {k.lastUsedAt ? <When at={k.lastUsedAt} /> : "never"}
-                </td>
-                <td>
-                  {k.revokedAt ? (
-                    <span className="pill access-rejected">revoked</span>
-                  ) : (
-                    <form action={revokeKeyAction}>
-                      <input type="hidden" name="keyId" value={k.keyId} />
-                      <button type="submit" className="danger small-button">
-                        Revoke <span className="visually-hidden">{k.name}</span>
-                      </button>
-                    </form>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <DataTable
+          testId="keys"
+          columns={COLUMNS}
+          rows={keys}
+          rowKey={(k) => k.keyId}
+          rowData={(k) => ({
+            "data-testid": "key-row",
+            "data-prefix": k.prefix,
+          })}
+        />
       )}
     </section>
   );

@@ -1,12 +1,52 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { getServerCaller } from "@/server/caller";
+import { DataTable, type Column } from "@/components/data-table";
 import { When } from "@/components/when";
 import { EngineMemory } from "@/components/models/engine-memory";
 import { HostingState } from "@/components/models/hosting-state";
+import type { CallerOutputs } from "@/lib/api-outputs";
 
 export const metadata: Metadata = { title: "Models" };
 export const dynamic = "force-dynamic";
+
+type Model = CallerOutputs["models"]["list"][number];
+
+const COLUMNS: Column<Model>[] = [
+  {
+    header: "Model",
+    cell: (m) => (
+      <>
+        <Link href={`/models/${encodeURIComponent(m.name)}`}>{m.name}</Link>
+        {m.hash && (
+          <div className="muted small">
+            <code>{m.hash.slice(0, 19)}…</code>
+          </div>
+        )}
+      </>
+    ),
+  },
+  { header: "State", cell: (m) => <HostingState model={m} /> },
+  {
+    header: "Workers online",
+    className: "num",
+    data: { "data-testid": "model-workers" },
+    cell: (m) => m.workers,
+  },
+  {
+    header: "Queued",
+    className: "num",
+    data: { "data-testid": "model-queued" },
+    cell: (m) => m.queued,
+  },
+  { header: "Running", className: "num", cell: (m) => m.running },
+  { header: "Engine memory", cell: (m) => <EngineMemory memory={m.memory} /> },
+  {
+    header: "Registered",
+    className: "num",
+    cell: (m) => (m.registeredAt ? <When at={m.registeredAt} /> : "—"),
+  },
+];
 
 export default async function ModelsPage() {
   const caller = await getServerCaller();
@@ -26,51 +66,16 @@ export default async function ModelsPage() {
           page.
         </p>
       ) : (
-        <table className="grid" data-testid="models">
-          <thead>
-            <tr>
-              <th scope="col">Model</th>
-              <th scope="col">State</th>
-              <th scope="col">Workers online</th>
-              <th scope="col">Queued</th>
-              <th scope="col">Running</th>
-              <th scope="col">Engine memory</th>
-              <th scope="col">Registered</th>
-            </tr>
-          </thead>
-          <tbody>
-            {models.map((m) => (
-              <tr key={m.name} data-testid="model-row" data-model={m.name}>
-                <td>
-                  <Link href={`/models/${encodeURIComponent(m.name)}`}>
-                    {m.name}
-                  </Link>
-                  {m.hash && (
-                    <div className="muted small">
-                      <code>{m.hash.slice(0, 19)}…</code>
-                    </div>
-                  )}
-                </td>
-                <td>
-                  <HostingState model={m} />
-                </td>
-                <td className="num" data-testid="model-workers">
-                  {m.workers}
-                </td>
-                <td className="num" data-testid="model-queued">
-                  {m.queued}
-                </td>
-                <td className="num">{m.running}</td>
-                <td>
-                  <EngineMemory memory={m.memory} />
-                </td>
-                <td className="num">
-                  {m.registeredAt ? <When at={m.registeredAt} /> : "—"}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <DataTable
+          testId="models"
+          columns={COLUMNS}
+          rows={models}
+          rowKey={(m) => m.name}
+          rowData={(m) => ({
+            "data-testid": "model-row",
+            "data-model": m.name,
+          })}
+        />
       )}
     </section>
   );

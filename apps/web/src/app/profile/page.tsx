@@ -3,6 +3,7 @@ import Link from "next/link";
 import { requireAccount } from "@/server/session";
 import { AccessBadge } from "@/components/access-badge";
 import { QuotaTable } from "@/components/quota-table";
+import { RunLink } from "@/components/runs/run-link";
 import { FormMessage } from "@/components/form-message";
 import { resetPasswordAction } from "@/server/actions/account-actions";
 
@@ -64,10 +65,7 @@ export default async function ProfilePage({
         <ul className="plain">
           {runs.map((r) => (
             <li key={r.runId}>
-              <Link href={`/runs/${r.runId}`}>
-                <code>{r.runId.slice(0, 8)}</code>
-              </Link>{" "}
-              {r.model} · {r.status}
+              <RunLink runId={r.runId} /> {r.model} · {r.status}
             </li>
           ))}
         </ul>

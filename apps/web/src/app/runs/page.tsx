@@ -1,10 +1,47 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { requireAccount } from "@/server/session";
+import { DataTable, type Column } from "@/components/data-table";
+import { RunLink } from "@/components/runs/run-link";
 import { When } from "@/components/when";
+import type { CallerOutputs } from "@/lib/api-outputs";
 
 export const metadata: Metadata = { title: "Runs" };
 export const dynamic = "force-dynamic";
+
+type Run = CallerOutputs["runs"]["list"][number];
+
+const COLUMNS: Column<Run>[] = [
+  { header: "Run", cell: (r) => <RunLink runId={r.runId} /> },
+  { header: "Model", cell: (r) => r.model },
+  {
+    header: "Status",
+    cell: (r) => (
+      <>
+        <span className={`pill run-${r.status}`}>{r.status}</span>
+        {r.cached && <span className="muted small"> cached</span>}
+      </>
+    ),
+  },
+  {
+    header: "Requested",
+    className: "num",
+    cell: (r) => <When at={r.requestedAt} />,
+  },
+  {
+    header: "Experiment",
+    cell: (r) =>
+      r.experiment ? (
+        <Link
+          href={`/experiments/${r.experiment.experimentId}?v=${r.experiment.version}`}
+        >
+          v{r.experiment.version}
+        </Link>
+      ) : (
+        <span className="muted">ad hoc</span>
+      ),
+  },
+];
 
 export default async function RunsPage() {
   const { caller } = await requireAccount("/runs");
@@ -18,47 +55,16 @@ export default async function RunsPage() {
           <Link href="/gallery">gallery</Link>, or a script with the SDK.
         </p>
       ) : (
-        <table className="grid" data-testid="runs">
-          <thead>
-            <tr>
-              <th scope="col">Run</th>
-              <th scope="col">Model</th>
-              <th scope="col">Status</th>
-              <th scope="col">Requested</th>
-              <th scope="col">Experiment</th>
-            </tr>
-          </thead>
-          <tbody>
-            {runs.map((r) => (
-              <tr key={r.runId} data-testid="run-row" data-run-id={r.runId}>
-                <td>
-                  <Link href={`/runs/${r.runId}`}>
-                    <code>{r.runId.slice(0, 8)}</code>
-                  </Link>
-                </td>
-                <td>{r.model}</td>
-                <td>
-                  <span className={`pill run-${r.status}`}>{r.status}</span>
-                  {r.cached && <span className="muted small"> cached</span>}
-                </td>
-                <td className="num">
-                  <When at={r.requestedAt} />
-                </td>
-                <td>
-                  {r.experiment ? (
-                    <Link
-                      href={`/experiments/${r.experiment.experimentId}?v=${r.experiment.version}`}
-                    >
-                      v{r.experiment.version}
-                    </Link>
-                  ) : (
-                    <span className="muted">ad hoc</span>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <DataTable
+          testId="runs"
+          columns={COLUMNS}
+          rows={runs}
+          rowKey={(r) => r.runId}
+          rowData={(r) => ({
+            "data-testid": "run-row",
+            "data-run-id": r.runId,
+          })}
+        />
       )}
     </section>
   );

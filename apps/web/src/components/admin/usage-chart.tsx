@@ -1,12 +1,13 @@
 "use client";
 import * as Plot from "@observablehq/plot";
 import { usePlot } from "@/components/results/use-plot";
+import type { CallerOutputs } from "@/lib/api-outputs";
 
-export interface UsageDay {
-  day: string;
-  runs: number;
-  computeSeconds: number;
-}
+/** One UTC day of admin.usageHistory, as the chart draws it. */
+export type UsageDay = Pick<
+  CallerOutputs["admin"]["usageHistory"][number],
+  "day" | "runs" | "computeSeconds"
+>;
 
 function buildUsageChart(days: UsageDay[], width: number): Element {
   return Plot.plot({

@@ -1,17 +1,10 @@
 import Link from "next/link";
+import type { CallerOutputs } from "@/lib/api-outputs";
+import { StarAndForkCounts } from "./star-and-fork-counts";
+import { TagList } from "./tag-list";
 
-export interface CardData {
-  id: string;
-  title: string;
-  description: string;
-  ownerName?: string;
-  model: string | null;
-  tags: readonly string[];
-  stars: number;
-  forks: number;
-  latestVersion: number;
-  forkedFromId: string | null;
-}
+/** One experiment of a gallery page, as experiments.gallery lists it. */
+type CardData = CallerOutputs["experiments"]["gallery"]["items"][number];
 
 /** The first paragraph of a markdown description, as plain text, cut at a word. */
 function gist(markdown: string): string {
@@ -39,28 +32,10 @@ export function ExperimentCard({ e }: { e: CardData }) {
           </span>
         )}
         <span>v{e.latestVersion}</span>
-        <span>
-          ★ {e.stars} star{e.stars === 1 ? "" : "s"}
-        </span>
-        <span>
-          {e.forks} fork{e.forks === 1 ? "" : "s"}
-        </span>
+        <StarAndForkCounts stars={e.stars} forks={e.forks} />
         {e.forkedFromId && <span>fork</span>}
       </p>
-      {e.tags.length > 0 && (
-        <ul className="tags" aria-label="Tags">
-          {e.tags.map((t) => (
-            <li key={t}>
-              <Link
-                href={`/gallery?tag=${encodeURIComponent(t)}`}
-                className="tag"
-              >
-                {t}
-              </Link>
-            </li>
-          ))}
-        </ul>
-      )}
+      <TagList tags={e.tags} />
     </li>
   );
 }

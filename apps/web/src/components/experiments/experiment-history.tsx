@@ -1,12 +1,9 @@
 import Link from "next/link";
 import { When } from "@/components/when";
+import type { CallerOutputs } from "@/lib/api-outputs";
 
-type HistoryEntry = {
-  seq: number;
-  type: string;
-  time: Date;
-  version: number | null;
-} & Record<string, unknown>;
+/** One fact of an experiment's stream, as experiments.history lists it. */
+type HistoryEntry = CallerOutputs["experiments"]["history"][number];
 
 /** The experiment's event stream as a timeline, with a diff form over its versions. */
 export function ExperimentHistory({
@@ -15,7 +12,7 @@ export function ExperimentHistory({
   latest,
 }: {
   experimentId: string;
-  history: HistoryEntry[];
+  history: readonly HistoryEntry[];
   latest: number;
 }) {
   const versions = history.filter(

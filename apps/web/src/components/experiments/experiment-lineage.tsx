@@ -1,5 +1,6 @@
 import Link from "next/link";
 import { setVisibilityAction } from "@/server/actions/experiment-actions";
+import type { CallerOutputs } from "@/lib/api-outputs";
 
 /** Forks the reader may see, and (for the owner) who may see this experiment. */
 export function ExperimentLineage({
@@ -9,12 +10,7 @@ export function ExperimentLineage({
   visibility,
 }: {
   experimentId: string;
-  forks: {
-    experimentId: string;
-    title: string;
-    fromVersion: number;
-    visibility: string;
-  }[];
+  forks: CallerOutputs["experiments"]["get"]["forkList"];
   owner: boolean;
   visibility: string;
 }) {

@@ -1,18 +1,10 @@
 import { formatBytes } from "@/lib/format-bytes";
+import type { CallerOutputs } from "@/lib/api-outputs";
+import { DataTable, type Column } from "@/components/data-table";
 import { When } from "@/components/when";
 
 /** One hosting event of a model, as models.hosting lists it. */
-export interface HostingEvent {
-  type: string;
-  at: Date | string;
-  workerId: string | null;
-  reason: string | null;
-  loadedBytes: number | null;
-  totalBytes: number | null;
-  weightBytes: number | null;
-  neededBytes: number | null;
-  availableBytes: number | null;
-}
+type HostingEvent = CallerOutputs["models"]["hosting"]["events"][number];
 
 /** What an event says beyond its type: bytes loaded, needed or freed, or its reason. */
 function detailOf(e: HostingEvent): string {
@@ -26,8 +18,23 @@ function detailOf(e: HostingEvent): string {
   return "";
 }
 
+const COLUMNS: Column<HostingEvent>[] = [
+  { header: "When", className: "num", cell: (e) => <When at={e.at} /> },
+  { header: "Event", cell: (e) => e.type.replace("_", " ") },
+  {
+    header: "Worker",
+    className: "small",
+    cell: (e) => (e.workerId ? <code>{e.workerId}</code> : "—"),
+  },
+  { header: "Detail", className: "small", cell: detailOf },
+];
+
 /** A model's hosting events, oldest first: each state with its worker and reason. */
-export function HostingHistory({ events }: { events: HostingEvent[] }) {
+export function HostingHistory({
+  events,
+}: {
+  events: readonly HostingEvent[];
+}) {
   if (events.length === 0)
     return (
       <p className="muted">
@@ -35,29 +42,12 @@ export function HostingHistory({ events }: { events: HostingEvent[] }) {
       </p>
     );
   return (
-    <table className="grid" data-testid="hosting-history">
-      <thead>
-        <tr>
-          <th scope="col">When</th>
-          <th scope="col">Event</th>
-          <th scope="col">Worker</th>
-          <th scope="col">Detail</th>
-        </tr>
-      </thead>
-      <tbody>
-        {events.map((e, i) => (
-          <tr key={i} data-event={e.type}>
-            <td className="num">
-              <When at={e.at} />
-            </td>
-            <td>{e.type.replace("_", " ")}</td>
-            <td className="small">
-              {e.workerId ? <code>{e.workerId}</code> : "—"}
-            </td>
-            <td className="small">{detailOf(e)}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <DataTable
+      testId="hosting-history"
+      columns={COLUMNS}
+      rows={events}
+      rowKey={(_, i) => i}
+      rowData={(e) => ({ "data-event": e.type })}
+    />
   );
 }

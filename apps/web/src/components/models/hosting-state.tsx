@@ -1,20 +1,11 @@
 import { formatBytes } from "@/lib/format-bytes";
+import type { CallerOutputs } from "@/lib/api-outputs";
 
 /** Where hosting a model stands, as models.list reports it. */
-export interface HostingFacts {
-  state:
-    | "requested"
-    | "loading"
-    | "online"
-    | "refused"
-    | "failed"
-    | "unhosted"
-    | null;
-  reason: string | null;
-  loadedBytes: number | null;
-  totalBytes: number | null;
-  workers: number;
-}
+export type HostingFacts = Pick<
+  CallerOutputs["models"]["list"][number],
+  "state" | "reason" | "loadedBytes" | "totalBytes" | "workers"
+>;
 
 const CLASS: Record<NonNullable<HostingFacts["state"]>, string> = {
   requested: "access-pending",

@@ -1,11 +1,13 @@
 import type { Metadata } from "next";
-import Link from "next/link";
 import { notFound } from "next/navigation";
 import { manifestSchema } from "@loupe/graph";
 import { getServerCaller } from "@/server/caller";
 import { errorCode } from "@/server/describe-error";
+import { Breadcrumb } from "@/components/breadcrumb";
+import { DataTable, type Column } from "@/components/data-table";
 import { ModuleTree } from "@/components/models/module-tree";
 import { HostingHistory } from "@/components/models/hosting-history";
+import type { CallerOutputs } from "@/lib/api-outputs";
 
 export const dynamic = "force-dynamic";
 
@@ -33,39 +35,11 @@ export default async function ModelPage({
     caller.models.hosting({ model: name }).catch(orNull),
   ]);
   if (!model && !hosting) notFound();
-  const hostingSection = hosting && (
-    <>
-      <h2>Hosting</h2>
-      <p data-testid="hosting-state">
-        {hosting.state ? (
-          <>
-            State: <strong>{hosting.state}</strong>
-            {hosting.reason && <>: {hosting.reason}</>}
-          </>
-        ) : (
-          "Hosted by a worker's configuration."
-        )}
-        {hosting.source && (
-          <span className="muted small">
-            {" "}
-            Files:{" "}
-            <code>
-              {hosting.source.kind === "path"
-                ? hosting.source.path
-                : hosting.source.url}
-            </code>
-          </span>
-        )}
-      </p>
-      <HostingHistory events={hosting.events} />
-    </>
-  );
+  const hostingSection = hosting && <HostingSection hosting={hosting} />;
   if (!model)
     return (
       <section className="page">
-        <p className="small">
-          <Link href="/models">Models</Link> /
-        </p>
+        <Breadcrumb href="/models">Models</Breadcrumb>
         <h1>{name}</h1>
         <p className="muted">
           Not registered yet: its module tree shows once a worker has loaded it.
@@ -77,9 +51,7 @@ export default async function ModelPage({
   const aliases = Object.entries(manifest.aliases ?? {});
   return (
     <section className="page">
-      <p className="small">
-        <Link href="/models">Models</Link> /
-      </p>
+      <Breadcrumb href="/models">Models</Breadcrumb>
       <h1>{model.name}</h1>
       <dl className="facts">
         <dt>Architecture</dt>
@@ -106,28 +78,53 @@ export default async function ModelPage({
       {aliases.length > 0 && (
         <>
           <h2>Standard names</h2>
-          <table className="grid">
-            <thead>
-              <tr>
-                <th scope="col">Alias</th>
-                <th scope="col">Module</th>
-              </tr>
-            </thead>
-            <tbody>
-              {aliases.map(([alias, path]) => (
-                <tr key={alias}>
-                  <td>
-                    <code>{alias}</code>
-                  </td>
-                  <td>
-                    <code>{path}</code>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <DataTable
+            columns={ALIAS_COLUMNS}
+            rows={aliases}
+            rowKey={([alias]) => alias}
+          />
         </>
       )}
     </section>
+  );
+}
+
+const ALIAS_COLUMNS: Column<[alias: string, path: string]>[] = [
+  { header: "Alias", cell: ([alias]) => <code>{alias}</code> },
+  { header: "Module", cell: ([, path]) => <code>{path}</code> },
+];
+
+/** Where hosting the model stands, where its files are, and its hosting events. */
+function HostingSection({
+  hosting,
+}: {
+  hosting: CallerOutputs["models"]["hosting"];
+}) {
+  return (
+    <>
+      <h2>Hosting</h2>
+      <p data-testid="hosting-state">
+        {hosting.state ? (
+          <>
+            State: <strong>{hosting.state}</strong>
+            {hosting.reason && <>: {hosting.reason}</>}
+          </>
+        ) : (
+          "Hosted by a worker's configuration."
+        )}
+        {hosting.source && (
+          <span className="muted small">
+            {" "}
+            Files:{" "}
+            <code>
+              {hosting.source.kind === "path"
+                ? hosting.source.path
+                : hosting.source.url}
+            </code>
+          </span>
+        )}
+      </p>
+      <HostingHistory events={hosting.events} />
+    </>
   );
 }
