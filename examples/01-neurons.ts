@@ -1,43 +1,52 @@
 /**
- * Code Example 1: set three-or-so MLP neurons and the model's answer changes.
+ * Code Example 1: set some MLP neurons and the model's answer changes.
  * In NNsight:
  *   with lm.trace("The truth is the"):
  *       mlp.input[0][0][:, :, neurons] = 5
  *       logits = lm.output["logits"].save()
  * The neurons were found in PyTorch when the model was built (models/facts/facts.json).
+ * The graph is buildNeuronsGraph's (packages/graph/src/examples), the same
+ * as the gallery's and the engine's tests.
  *
  *   npx tsx examples/01-neurons.ts [--remote]
  */
-import { defineScript, runIfMain } from "@loupe/sdk";
+import {
+  buildForwardGraph,
+  buildNeuronsGraph,
+  defineScript,
+  runIfMain,
+  type LoupeModel,
+} from "@loupe/sdk";
 import type { FactsGpt2 } from "./types/facts-gpt2.ts";
-import { MODEL, MODEL_FILES, nextToken, show } from "./bundled-model.ts";
+import {
+  MODEL_FILES,
+  nextToken,
+  openBundledModel,
+  show,
+} from "./bundled-model.ts";
 
-const PROMPT = "The Louvre is located in the city of";
-const NEURONS = [89, 349, 422, 458];
+/** The intervention: four neurons of layer 1's MLP set to 10 (02-remote.ts runs it too). */
+export const neuronEdit = (lm: LoupeModel<FactsGpt2>) => ({
+  prompt: "The Louvre is located in the city of",
+  module: lm.transformer.h[1].mlp.c_proj,
+  neurons: [89, 349, 422, 458],
+  value: 10,
+});
 
 const script = defineScript(async ({ loupe, trace, log }) => {
-  const lm = await loupe.model<FactsGpt2>(MODEL);
-  const mlp = lm.transformer.h[1].mlp.c_proj;
-  const tokenizer = await lm.tokenizer();
+  const { lm, tokenizer } = await openBundledModel(loupe);
+  const edit = neuronEdit(lm);
 
-  const before = await lm.trace(
-    PROMPT,
-    () => {
-      lm.output.item("logits").save("logits");
-    },
+  const before = await lm.run(
+    buildForwardGraph(lm.graphs, { prompt: edit.prompt }),
     trace,
   );
-  const after = await lm.trace(
-    PROMPT,
-    () => {
-      mlp.input.set([":", ":", NEURONS], 10);
-      lm.output.item("logits").save("logits");
-    },
-    trace,
-  );
+  const after = await lm.run(buildNeuronsGraph(lm.graphs, edit), trace);
 
-  log(`${mlp.path}.input[:, :, [${NEURONS.join(", ")}]] = 10`);
-  log(`  "${PROMPT}" ->`);
+  log(
+    `${edit.module.path}.input[:, :, [${edit.neurons.join(", ")}]] = ${edit.value}`,
+  );
+  log(`  "${edit.prompt}" ->`);
   log(`  before: ${show(nextToken(before.get("logits"), tokenizer))}`);
   log(`  after:  ${show(nextToken(after.get("logits"), tokenizer))}`);
   return { before: before.get("logits"), after: after.get("logits") };

@@ -6,24 +6,22 @@
  *
  *   npx tsx examples/02-remote.ts
  */
-import { defineScript, describeStatus, runIfMain } from "@loupe/sdk";
+import {
+  buildNeuronsGraph,
+  defineScript,
+  describeStatus,
+  runIfMain,
+} from "@loupe/sdk";
 import type { FactsGpt2 } from "./types/facts-gpt2.ts";
+import { neuronEdit } from "./01-neurons.ts";
 import { MODEL, nextToken, show } from "./bundled-model.ts";
-
-const PROMPT = "The Louvre is located in the city of";
-const NEURONS = [89, 349, 422, 458];
 
 const script = defineScript(async ({ loupe, trace, log }) => {
   const lm = await loupe.model<FactsGpt2>(MODEL);
-  const mlp = lm.transformer.h[1].mlp.c_proj;
-  const result = await lm.trace(
-    PROMPT,
-    () => {
-      mlp.input.set([":", ":", NEURONS], 10);
-      lm.output.item("logits").save("logits");
-    },
-    { ...trace, remote: true },
-  );
+  const result = await lm.run(buildNeuronsGraph(lm.graphs, neuronEdit(lm)), {
+    ...trace,
+    remote: true,
+  });
 
   const run = result.run!;
   log(`run ${run.runId} on ${run.model}: ${describeStatus(run)}`);

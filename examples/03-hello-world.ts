@@ -3,20 +3,22 @@
  * In NNsight:
  *   with model.trace("Hello World"):
  *       output = model.output.save()
+ * The graph is buildForwardGraph's (packages/graph/src/examples).
  *
  *   npx tsx examples/03-hello-world.ts [--remote]
  */
-import { defineScript, runIfMain } from "@loupe/sdk";
-import type { FactsGpt2 } from "./types/facts-gpt2.ts";
-import { MODEL, MODEL_FILES, nextToken, show } from "./bundled-model.ts";
+import { buildForwardGraph, defineScript, runIfMain } from "@loupe/sdk";
+import {
+  MODEL_FILES,
+  nextToken,
+  openBundledModel,
+  show,
+} from "./bundled-model.ts";
 
 const script = defineScript(async ({ loupe, trace, log }) => {
-  const model = await loupe.model<FactsGpt2>(MODEL);
-  const { saves } = await model.trace(
-    "Hello World",
-    () => {
-      model.output.item("logits").save("output");
-    },
+  const { lm: model, tokenizer } = await openBundledModel(loupe);
+  const { saves } = await model.run(
+    buildForwardGraph(model.graphs, { prompt: "Hello World", save: "output" }),
     trace,
   );
 
@@ -24,7 +26,7 @@ const script = defineScript(async ({ loupe, trace, log }) => {
   log(
     `model.trace("Hello World"): output saved, shape [${output.shape.join(", ")}]`,
   );
-  log(`  next token: ${show(nextToken(output, await model.tokenizer()))}`);
+  log(`  next token: ${show(nextToken(output, tokenizer))}`);
   return { output };
 });
 

@@ -9,44 +9,42 @@
  *       with tracer.invoke(base_prompt):
  *           layer.output[0][:, 5, :] = hidden_state
  *           out = lm.output.logits.save()
+ * The graph is buildActivationPatchingGraph's (packages/graph/src/examples).
  *
  *   npx tsx examples/04-activation-patching.ts [--remote]
  */
-import { defineScript, runIfMain, type TensorValue } from "@loupe/sdk";
-import type { FactsGpt2 } from "./types/facts-gpt2.ts";
-import { MODEL, MODEL_FILES, nextToken, show } from "./bundled-model.ts";
+import {
+  buildActivationPatchingGraph,
+  buildForwardGraph,
+  defineScript,
+  runIfMain,
+} from "@loupe/sdk";
+import {
+  MODEL_FILES,
+  nextToken,
+  openBundledModel,
+  show,
+} from "./bundled-model.ts";
 
-const EDIT_PROMPT = "The Colosseum is located in the city of";
-const BASE_PROMPT = "The Louvre is located in the city of";
 // The subject's token in each prompt (" Colosseum", " Louvre"), 0-based.
-const EDIT_POSITION = 1;
-const BASE_POSITION = 1;
+const EDIT = { prompt: "The Colosseum is located in the city of", position: 1 };
+const BASE = { prompt: "The Louvre is located in the city of", position: 1 };
 
 const script = defineScript(async ({ loupe, trace, log }) => {
-  const lm = await loupe.model<FactsGpt2>(MODEL);
+  const { lm, tokenizer } = await openBundledModel(loupe);
   const layer = lm.transformer.h[2];
-  const tokenizer = await lm.tokenizer();
 
-  const before = await lm.trace(
-    BASE_PROMPT,
-    () => {
-      lm.output.item("logits").save("logits");
-    },
+  const before = await lm.run(
+    buildForwardGraph(lm.graphs, { prompt: BASE.prompt }),
     trace,
   );
-  const patched = await lm.trace((tracer) => {
-    let hidden: TensorValue | undefined;
-    tracer.invoke(EDIT_PROMPT, () => {
-      hidden = layer.output[0].get(":", EDIT_POSITION, ":");
-    });
-    tracer.invoke(BASE_PROMPT, () => {
-      layer.output[0].set([":", BASE_POSITION, ":"], hidden!);
-      lm.output.item("logits").save("logits");
-    });
-  }, trace);
+  const patched = await lm.run(
+    buildActivationPatchingGraph(lm.graphs, { layer, from: EDIT, into: BASE }),
+    trace,
+  );
 
-  log(`activation patching at ${layer.path}, token ${BASE_POSITION}`);
-  log(`  "${EDIT_PROMPT}" -> "${BASE_PROMPT}"`);
+  log(`activation patching at ${layer.path}, token ${BASE.position}`);
+  log(`  "${EDIT.prompt}" -> "${BASE.prompt}"`);
   log(`  before: ${show(nextToken(before.get("logits"), tokenizer))}`);
   log(`  after:  ${show(nextToken(patched.get("logits"), tokenizer))}`);
   return { before: before.get("logits"), after: patched.get("logits") };

@@ -8,48 +8,34 @@
  * (`.grad`, `.backward()`), locally and on the server alike. The graph stacks
  * the estimates into one [layers, positions] tensor, saved as
  * "attribution[layer,position]": the portal draws it as a heatmap.
+ * The graph is buildAttributionPatchingGraph's (packages/graph/src/examples),
+ * the same as the engine's test against PyTorch's gradients.
  *
  *   npx tsx examples/attribution-patching.ts [--remote]
  */
-import { defineScript, runIfMain, stack, type TensorValue } from "@loupe/sdk";
-import type { FactsGpt2 } from "./types/facts-gpt2.ts";
-import { MODEL, MODEL_FILES } from "./bundled-model.ts";
-
-export const CLEAN_PROMPT = "The Colosseum is located in the city of";
-export const CORRUPTED_PROMPT = "The Louvre is located in the city of";
-/** The saved heatmap's name: rows are MLP layers, columns token positions. */
-export const ATTRIBUTION_SAVE = "attribution[layer,position]";
+import {
+  ATTRIBUTION_SAVE,
+  buildAttributionPatchingGraph,
+  defineScript,
+  runIfMain,
+} from "@loupe/sdk";
+import { MODEL_FILES, openBundledModel } from "./bundled-model.ts";
+import { ANSWERS, CLEAN_PROMPT, CORRUPTED_PROMPT } from "./patching-sweep.ts";
 
 const script = defineScript(async ({ loupe, trace, log }) => {
-  const lm = await loupe.model<FactsGpt2>(MODEL);
-  const tokenizer = await lm.tokenizer();
-  const [rome] = tokenizer.encode(" Rome");
-  const [paris] = tokenizer.encode(" Paris");
-  const positions = tokenizer.encode(CLEAN_PROMPT).length;
-  if (tokenizer.encode(CORRUPTED_PROMPT).length !== positions)
-    throw new Error("the two prompts must have the same number of tokens");
-  const layers = lm.transformer.h;
+  const { lm, tokenizer } = await openBundledModel(loupe);
 
-  const { saves } = await lm.trace((tracer) => {
-    const clean: TensorValue[] = [];
-    const grads: TensorValue[] = [];
-    tracer.invoke(CLEAN_PROMPT, () => {
-      for (const layer of layers) {
-        clean.push(layer.mlp.output);
-        grads.push(layer.mlp.output.grad);
-      }
-      const logits = lm.output.item("logits");
-      const metric = logits.get(0, -1, rome!).sub(logits.get(0, -1, paris!));
-      metric.save("metric");
-      metric.backward();
-    });
-    tracer.invoke(CORRUPTED_PROMPT, () => {
-      const rows = layers.map((layer, l) =>
-        layer.mlp.output.sub(clean[l]!).mul(grads[l]!).sum(-1),
-      );
-      stack(rows).reshape(layers.length, positions).save(ATTRIBUTION_SAVE);
-    });
-  }, trace);
+  const { saves } = await lm.run(
+    buildAttributionPatchingGraph(lm.graphs, {
+      tokenizer,
+      clean: CLEAN_PROMPT,
+      corrupted: CORRUPTED_PROMPT,
+      answers: ANSWERS,
+      layers: lm.transformer.h,
+      site: (layer) => layer.mlp.output, // each layer's MLP output
+    }),
+    trace,
+  );
 
   const estimate = saves[ATTRIBUTION_SAVE]!;
   const tokens = tokenizer
@@ -62,8 +48,8 @@ const script = defineScript(async ({ loupe, trace, log }) => {
     `  logit(" Rome") - logit(" Paris") on the clean prompt: ${saves.metric!.item().toFixed(3)}`,
   );
   let best = { layer: 0, position: 0, value: Infinity };
-  for (let l = 0; l < layers.length; l++)
-    for (let p = 0; p < positions; p++) {
+  for (let l = 0; l < lm.transformer.h.length; l++)
+    for (let p = 0; p < tokens.length; p++) {
       const value = estimate.at(l, p).item();
       if (value < best.value) best = { layer: l, position: p, value };
     }

@@ -1,5 +1,6 @@
 import path from "node:path";
-import type { Tensor, TextTokenizer } from "@loupe/sdk";
+import type { Loupe, LoupeModel, Tensor, TextTokenizer } from "@loupe/sdk";
+import type { FactsGpt2 } from "./types/facts-gpt2.ts";
 
 /** Loupe's bundled model (models/facts): its hosted name and its files here. */
 export const MODEL = "facts-gpt2";
@@ -12,6 +13,14 @@ export const MODEL_FILES = {
     "model.onnx",
   ),
 };
+
+/** The bundled model, typed by its module tree, and its tokenizer (to read results). */
+export async function openBundledModel(
+  loupe: Loupe,
+): Promise<{ lm: LoupeModel<FactsGpt2>; tokenizer: TextTokenizer }> {
+  const lm = await loupe.model<FactsGpt2>(MODEL);
+  return { lm, tokenizer: await lm.tokenizer() };
+}
 
 /** The top token after the last position of the first row, and its probability. */
 export function nextToken(

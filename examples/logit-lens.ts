@@ -1,29 +1,37 @@
 /**
  * The logit lens: decode every layer's hidden state at the last position with
  * the model's own final norm and unembedding, in one forward pass, to watch
- * the answer form layer by layer.
+ * the answer form layer by layer. The graph is buildLogitLensGraph's
+ * (packages/graph/src/examples), the same as the gallery's.
  *
  *   npx tsx examples/logit-lens.ts [--remote]
  */
-import { defineScript, runIfMain, type Tensor } from "@loupe/sdk";
-import type { FactsGpt2 } from "./types/facts-gpt2.ts";
-import { MODEL, MODEL_FILES, show } from "./bundled-model.ts";
+import {
+  buildLogitLensGraph,
+  defineScript,
+  runIfMain,
+  type Tensor,
+} from "@loupe/sdk";
+import {
+  MODEL_FILES,
+  nextToken,
+  openBundledModel,
+  show,
+} from "./bundled-model.ts";
 
 const PROMPT = "The Eiffel Tower is located in the city of";
 
 const script = defineScript(async ({ loupe, trace, log }) => {
-  const lm = await loupe.model<FactsGpt2>(MODEL);
+  const { lm, tokenizer } = await openBundledModel(loupe);
   const { transformer, lm_head } = lm;
-  const tokenizer = await lm.tokenizer();
 
-  const { saves } = await lm.trace(
-    PROMPT,
-    () => {
-      transformer.h.forEach((layer, i) => {
-        const h = layer.output[0].get(":", [-1], ":");
-        lm_head.call(transformer.ln_f.call(h)).save(`layer${i}`);
-      });
-    },
+  const { saves } = await lm.run(
+    buildLogitLensGraph(lm.graphs, {
+      prompt: PROMPT,
+      layers: transformer.h,
+      norm: transformer.ln_f,
+      head: lm_head,
+    }),
     trace,
   );
 
@@ -31,10 +39,7 @@ const script = defineScript(async ({ loupe, trace, log }) => {
   const lens: Record<string, Tensor> = {};
   transformer.h.forEach((_, i) => {
     const logits = saves[`layer${i}`]!;
-    const last = logits.at(0, -1);
-    const id = last.argmax().item();
-    const prob = last.softmax().at(id).item();
-    log(`  layer ${i}: ${show({ token: tokenizer.decode([id]), prob })}`);
+    log(`  layer ${i}: ${show(nextToken(logits, tokenizer))}`);
     lens[`layer${i}`] = logits;
   });
   return lens;

@@ -7,54 +7,37 @@
  * and the graph itself stacks the differences into one [layers, positions]
  * tensor, saved as "logit_diff[layer,position]": the portal draws a saved 2-D
  * tensor whose name ends in [rowAxis,colAxis] as a heatmap with those axes.
+ * The graph is buildPatchingSweepGraph's (packages/graph/src/examples), the
+ * same as the gallery's.
  *
  *   npx tsx examples/patching-sweep.ts [--remote]
  */
-import { defineScript, runIfMain, stack, type TensorValue } from "@loupe/sdk";
-import type { FactsGpt2 } from "./types/facts-gpt2.ts";
-import { MODEL, MODEL_FILES } from "./bundled-model.ts";
+import { buildPatchingSweepGraph, defineScript, runIfMain } from "@loupe/sdk";
+import { MODEL_FILES, openBundledModel } from "./bundled-model.ts";
 
 export const CLEAN_PROMPT = "The Colosseum is located in the city of";
 export const CORRUPTED_PROMPT = "The Louvre is located in the city of";
+/** The metric: logit(" Rome") - logit(" Paris") at the last position. */
+export const ANSWERS = [" Rome", " Paris"] as const;
 /** The saved heatmap's name: rows are layers, columns token positions. */
 export const SWEEP_SAVE = "logit_diff[layer,position]";
 
 const script = defineScript(async ({ loupe, trace, log }) => {
-  const lm = await loupe.model<FactsGpt2>(MODEL);
-  const tokenizer = await lm.tokenizer();
-  const [rome] = tokenizer.encode(" Rome");
-  const [paris] = tokenizer.encode(" Paris");
-  const positions = tokenizer.encode(CORRUPTED_PROMPT).length;
-  if (tokenizer.encode(CLEAN_PROMPT).length !== positions)
-    throw new Error("the two prompts must have the same number of tokens");
+  const { lm, tokenizer } = await openBundledModel(loupe);
   const layers = lm.transformer.h;
-  const diff = (): TensorValue => {
-    const logits = lm.output.item("logits");
-    return logits.get(0, -1, rome!).sub(logits.get(0, -1, paris!));
-  };
 
-  const { saves } = await lm.trace((tracer) => {
-    const clean: TensorValue[] = [];
-    tracer.invoke(CLEAN_PROMPT, () => {
-      layers.forEach((layer) => clean.push(layer.output[0]));
-      diff().save("clean");
-    });
-    tracer.invoke(CORRUPTED_PROMPT, () => {
-      diff().save("corrupted");
-    });
-    const cells: TensorValue[] = [];
-    layers.forEach((layer, l) => {
-      for (let p = 0; p < positions; p++)
-        tracer.invoke(CORRUPTED_PROMPT, () => {
-          layer.output[0].set([":", p, ":"], clean[l]!.get(":", p, ":"));
-          cells.push(diff());
-        });
-    });
-    // Still inside the trace: the graph stacks every invoke's scalar into one tensor.
-    tracer.invoke(CORRUPTED_PROMPT, () => {
-      stack(cells).reshape(layers.length, positions).save(SWEEP_SAVE);
-    });
-  }, trace);
+  const { saves } = await lm.run(
+    buildPatchingSweepGraph(lm.graphs, {
+      tokenizer,
+      from: { prompt: CLEAN_PROMPT, save: "clean" },
+      into: { prompt: CORRUPTED_PROMPT, save: "corrupted" },
+      answers: ANSWERS,
+      layers,
+      site: (layer) => layer.output[0],
+      save: SWEEP_SAVE,
+    }),
+    trace,
+  );
 
   const sweep = saves[SWEEP_SAVE]!;
   const tokens = tokenizer
@@ -66,7 +49,7 @@ const script = defineScript(async ({ loupe, trace, log }) => {
   );
   let best = { layer: 0, position: 0, value: -Infinity };
   for (let l = 0; l < layers.length; l++)
-    for (let p = 0; p < positions; p++) {
+    for (let p = 0; p < tokens.length; p++) {
       const value = sweep.at(l, p).item();
       if (value > best.value) best = { layer: l, position: p, value };
     }

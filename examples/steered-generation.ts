@@ -6,57 +6,36 @@
  * at step 0 only (`tracer.iter(0, …)`), where the prompt is read; with the
  * key/value cache, every later token attends to the steered keys and values.
  * Tokens stream to `onToken` as they are generated, here or on the server.
+ * The graph is buildSteeredGenerationGraph's (packages/graph/src/examples),
+ * the same as the gallery's.
  *
  *   npx tsx examples/steered-generation.ts [--remote]
  */
-import { defineScript, runIfMain, Tensor, type TensorValue } from "@loupe/sdk";
-import type { FactsGpt2 } from "./types/facts-gpt2.ts";
-import { MODEL, MODEL_FILES } from "./bundled-model.ts";
+import {
+  buildSteeredGenerationGraph,
+  defineScript,
+  runIfMain,
+  Tensor,
+} from "@loupe/sdk";
+import { MODEL_FILES, openBundledModel } from "./bundled-model.ts";
+import { steering } from "./steering.ts";
 
-const PROMPT = "The Louvre is located in the city of";
-const TOWARD = "The Colosseum is located in the city of";
-const SUBJECT = 1; // " Louvre" and " Colosseum" are token 1 of their prompts
 const NEW_TOKENS = 4;
 const EOS = 0; // <|endoftext|>
 
 const script = defineScript(async ({ loupe, trace, log }) => {
-  const lm = await loupe.model<FactsGpt2>(MODEL);
-  const layer = lm.transformer.h[2];
-  const tokenizer = await lm.tokenizer();
+  const { lm, tokenizer } = await openBundledModel(loupe);
+  const steer = steering(lm);
   let streamed = 0;
 
-  const result = await lm.session(
-    (session) => {
-      let direction: TensorValue | undefined;
-      session.trace((tracer) => {
-        let toward: TensorValue | undefined;
-        tracer.invoke(TOWARD, () => {
-          toward = layer.output[0].get(":", SUBJECT, ":");
-        });
-        tracer.invoke(PROMPT, () => {
-          direction = toward!.sub(layer.output[0].get(":", SUBJECT, ":"));
-        });
-      });
-      // Trace 1: the model's own continuation; trace 2: steered.
-      session.generate(
-        PROMPT,
-        { maxNewTokens: NEW_TOKENS, stop: EOS },
-        () => {},
-      );
-      session.generate(
-        PROMPT,
-        { maxNewTokens: NEW_TOKENS, stop: EOS },
-        (tracer) => {
-          tracer.iter(0, () => {
-            const h = layer.output[0];
-            h.set(
-              [":", SUBJECT, ":"],
-              h.get(":", SUBJECT, ":").add(direction!),
-            );
-          });
-        },
-      );
-    },
+  // Trace 0 finds the direction; trace 1 is the model's own continuation,
+  // trace 2 the steered one.
+  const result = await lm.run(
+    buildSteeredGenerationGraph(lm.graphs, {
+      ...steer,
+      maxNewTokens: NEW_TOKENS,
+      stop: EOS,
+    }),
     {
       ...trace,
       onToken: (t) => {
@@ -69,10 +48,10 @@ const script = defineScript(async ({ loupe, trace, log }) => {
     JSON.stringify(tokenizer.decode(ids.filter((id) => id !== EOS)));
   const plain = result.tokens(0, 0, 1);
   const steered = result.tokens(0, 0, 2);
-  log(`"${PROMPT}" continued`);
+  log(`"${steer.prompt}" continued`);
   log(`  by the model:  ${text(plain)}`);
   log(
-    `  steered:       ${text(steered)} (toward "${TOWARD}" at ${layer.path})`,
+    `  steered:       ${text(steered)} (toward "${steer.toward}" at ${steer.layer.path})`,
   );
   log(`  (${streamed} steered tokens streamed as they were generated)`);
   const ids = (xs: number[]) =>

@@ -3,51 +3,46 @@
  * state of " Colosseum" minus that of " Louvre" at layer 2); later traces of
  * the same session add it, scaled, to the Louvre prompt's subject token. The
  * direction never leaves the server: sessions pass values between traces.
+ * The graph is buildSteeringGraph's (packages/graph/src/examples).
  *
  *   npx tsx examples/steering.ts [--remote]
  */
 import {
+  buildSteeringGraph,
   defineScript,
   runIfMain,
+  type LoupeModel,
   type Tensor,
-  type TensorValue,
 } from "@loupe/sdk";
 import type { FactsGpt2 } from "./types/facts-gpt2.ts";
-import { MODEL, MODEL_FILES, nextToken, show } from "./bundled-model.ts";
+import {
+  MODEL_FILES,
+  nextToken,
+  openBundledModel,
+  show,
+} from "./bundled-model.ts";
 
-const PROMPT = "The Louvre is located in the city of";
-const TOWARD = "The Colosseum is located in the city of";
-const SUBJECT = 1; // " Louvre" and " Colosseum" are token 1 of their prompts
+/** The direction and where it is added (steered-generation.ts steers by it too). */
+export const steering = (lm: LoupeModel<FactsGpt2>) => ({
+  layer: lm.transformer.h[2],
+  prompt: "The Louvre is located in the city of",
+  toward: "The Colosseum is located in the city of",
+  position: 1, // " Louvre" and " Colosseum" are token 1 of their prompts
+});
 const SCALES = [0, 0.25, 0.5, 1];
 
 const script = defineScript(async ({ loupe, trace, log }) => {
-  const lm = await loupe.model<FactsGpt2>(MODEL);
-  const layer = lm.transformer.h[2];
-  const tokenizer = await lm.tokenizer();
+  const { lm, tokenizer } = await openBundledModel(loupe);
+  const steer = steering(lm);
 
-  const { saves } = await lm.session((session) => {
-    let direction: TensorValue | undefined;
-    session.trace((tracer) => {
-      let toward: TensorValue | undefined;
-      tracer.invoke(TOWARD, () => {
-        toward = layer.output[0].get(":", SUBJECT, ":");
-      });
-      tracer.invoke(PROMPT, () => {
-        direction = toward!.sub(layer.output[0].get(":", SUBJECT, ":"));
-      });
-    });
-    for (const scale of SCALES)
-      session.trace(PROMPT, () => {
-        const h = layer.output[0];
-        h.set(
-          [":", SUBJECT, ":"],
-          h.get(":", SUBJECT, ":").add(direction!.mul(scale)),
-        );
-        lm.output.item("logits").save(`scale${scale}`);
-      });
-  }, trace);
+  const { saves } = await lm.run(
+    buildSteeringGraph(lm.graphs, { ...steer, scales: SCALES }),
+    trace,
+  );
 
-  log(`steering "${PROMPT}" toward "${TOWARD}" at ${layer.path}`);
+  log(
+    `steering "${steer.prompt}" toward "${steer.toward}" at ${steer.layer.path}`,
+  );
   const out: Record<string, Tensor> = {};
   for (const scale of SCALES) {
     const logits = saves[`scale${scale}`]!;
