@@ -20,3 +20,22 @@ export const loadExperiment = cache(async (id: string) => {
     });
   return { caller, experiment, me };
 });
+
+/** What Next.js passes the pages under /experiments/<id>: the id and the query. */
+export interface ExperimentPageProps {
+  params: Promise<{ id: string }>;
+  searchParams: Promise<Record<string, string | undefined>>;
+}
+
+/**
+ * The experiment a page under /experiments/<id> shows (loadExperiment), with
+ * its id and the page's query.
+ */
+export async function loadExperimentPage({
+  params,
+  searchParams,
+}: ExperimentPageProps) {
+  const { id } = await params;
+  const [query, loaded] = await Promise.all([searchParams, loadExperiment(id)]);
+  return { id, query, ...loaded };
+}

@@ -1,8 +1,11 @@
 import type { Metadata } from "next";
-import Link from "next/link";
 import { redirect } from "next/navigation";
 import { commitAction } from "@/server/actions/experiment-actions";
-import { loadExperiment } from "@/server/experiment-page-data";
+import {
+  loadExperimentPage,
+  type ExperimentPageProps,
+} from "@/server/experiment-page-data";
+import { Breadcrumb } from "@/components/breadcrumb";
 import { FormMessage } from "@/components/form-message";
 
 export const dynamic = "force-dynamic";
@@ -14,16 +17,14 @@ export const metadata: Metadata = { title: "Commit a version" };
  * and says which node or field is wrong; nothing is lost, since the previous
  * version stays as it was.
  */
-export default async function CommitPage({
-  params,
-  searchParams,
-}: {
-  params: Promise<{ id: string }>;
-  searchParams: Promise<Record<string, string | undefined>>;
-}) {
-  const { id } = await params;
-  const { error } = await searchParams;
-  const { caller, experiment: e, me } = await loadExperiment(id);
+export default async function CommitPage(props: ExperimentPageProps) {
+  const {
+    id,
+    query,
+    caller,
+    experiment: e,
+    me,
+  } = await loadExperimentPage(props);
   if (me?.userId !== e.ownerId)
     redirect(
       `/experiments/${id}?error=${encodeURIComponent("only the owner may commit versions")}`,
@@ -37,11 +38,9 @@ export default async function CommitPage({
       : null;
   return (
     <section className="page">
-      <p className="small">
-        <Link href={`/experiments/${id}`}>{e.title}</Link> /
-      </p>
+      <Breadcrumb href={`/experiments/${id}`}>{e.title}</Breadcrumb>
       <h1>Commit version {e.latestVersion + 1}</h1>
-      <FormMessage error={error} />
+      <FormMessage error={query.error} />
       <form action={commitAction} className="form wide">
         <input type="hidden" name="experimentId" value={id} />
         <input type="hidden" name="expectedVersion" value={e.latestVersion} />

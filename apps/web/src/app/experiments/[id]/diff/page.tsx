@@ -1,23 +1,18 @@
 import type { Metadata } from "next";
-import Link from "next/link";
-import { loadExperiment } from "@/server/experiment-page-data";
+import {
+  loadExperimentPage,
+  type ExperimentPageProps,
+} from "@/server/experiment-page-data";
 import { describeError } from "@/server/describe-error";
+import { Breadcrumb } from "@/components/breadcrumb";
 import { FormMessage } from "@/components/form-message";
 import { GraphDiffView } from "@/components/graph/graph-diff-view";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Diff" };
 
-export default async function DiffPage({
-  params,
-  searchParams,
-}: {
-  params: Promise<{ id: string }>;
-  searchParams: Promise<Record<string, string | undefined>>;
-}) {
-  const { id } = await params;
-  const query = await searchParams;
-  const { caller, experiment: e } = await loadExperiment(id);
+export default async function DiffPage(props: ExperimentPageProps) {
+  const { id, query, caller, experiment: e } = await loadExperimentPage(props);
   const from = Number(query.from ?? e.latestVersion - 1);
   const to = Number(query.to ?? e.latestVersion);
   const diff = await caller.experiments
@@ -25,9 +20,7 @@ export default async function DiffPage({
     .catch((error: unknown) => describeError(error));
   return (
     <section className="page">
-      <p className="small">
-        <Link href={`/experiments/${id}`}>{e.title}</Link> /
-      </p>
+      <Breadcrumb href={`/experiments/${id}`}>{e.title}</Breadcrumb>
       <h1>
         Version {from} → version {to}
       </h1>

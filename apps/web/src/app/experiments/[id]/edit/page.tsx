@@ -1,31 +1,24 @@
 import type { Metadata } from "next";
-import Link from "next/link";
 import { redirect } from "next/navigation";
 import { describeAction } from "@/server/actions/experiment-actions";
-import { loadExperiment } from "@/server/experiment-page-data";
+import {
+  loadExperimentPage,
+  type ExperimentPageProps,
+} from "@/server/experiment-page-data";
+import { Breadcrumb } from "@/components/breadcrumb";
 import { FormMessage } from "@/components/form-message";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Edit details" };
 
-export default async function EditPage({
-  params,
-  searchParams,
-}: {
-  params: Promise<{ id: string }>;
-  searchParams: Promise<Record<string, string | undefined>>;
-}) {
-  const { id } = await params;
-  const { error } = await searchParams;
-  const { experiment: e, me } = await loadExperiment(id);
+export default async function EditPage(props: ExperimentPageProps) {
+  const { id, query, experiment: e, me } = await loadExperimentPage(props);
   if (me?.userId !== e.ownerId) redirect(`/experiments/${id}`);
   return (
     <section className="page">
-      <p className="small">
-        <Link href={`/experiments/${id}`}>{e.title}</Link> /
-      </p>
+      <Breadcrumb href={`/experiments/${id}`}>{e.title}</Breadcrumb>
       <h1>Edit details</h1>
-      <FormMessage error={error} />
+      <FormMessage error={query.error} />
       <form action={describeAction} className="form wide">
         <input type="hidden" name="experimentId" value={id} />
         <label>
