@@ -7,12 +7,16 @@ import { getServerCaller } from "@/server/caller";
 import { errorCode } from "@/server/describe-error";
 import { principalOf } from "@/server/principal";
 import { loadRunResultViews } from "@/server/run-results";
-import { ResultViews } from "@/components/results/result-views";
+import { Breadcrumb } from "@/components/breadcrumb";
 import { When } from "@/components/when";
+import type { CallerOutputs } from "@/lib/api-outputs";
 import { RunLiveStatus } from "./run-live-status";
+import { RunResults } from "./run-results";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Run" };
+
+type Run = CallerOutputs["runs"]["status"];
 
 const seconds = (from: Date | null, to: Date | null) =>
   from && to ? `${((to.getTime() - from.getTime()) / 1000).toFixed(2)} s` : "–";
@@ -36,7 +40,8 @@ export default async function RunPage({
         .then((e) => e.title)
         .catch(() => null)
     : null;
-  // The run's graph, stored once by hash (graphs).
+  // The run's graph, stored once by hash (graphs). No procedure answers it
+  // (runs.status names it by hash only), so it is read by hash here.
   const row = (await getApiServices().db.graph.findUnique({
     where: { hash: run.graphHash },
     select: { document: true },
@@ -51,9 +56,7 @@ export default async function RunPage({
       : null;
   return (
     <article className="page" data-testid="run" data-run-id={id}>
-      <p className="small">
-        <Link href="/runs">Runs</Link> /
-      </p>
+      <Breadcrumb href="/runs">Runs</Breadcrumb>
       <h1>
         Run <code>{id.slice(0, 8)}</code>
       </h1>
@@ -67,85 +70,76 @@ export default async function RunPage({
         }}
         prompts={promptsOf(row.document)}
       />
-      <dl className="facts">
-        <dt>Model</dt>
-        <dd>
-          <Link href={`/models/${encodeURIComponent(run.model)}`}>
-            {run.model}
-          </Link>
-        </dd>
-        {run.experiment && (
-          <>
-            <dt>Experiment</dt>
-            <dd>
-              <Link
-                href={`/experiments/${run.experiment.experimentId}?v=${run.experiment.version}`}
-              >
-                {experimentTitle ?? "an experiment"}, version{" "}
-                {run.experiment.version}
-              </Link>
-            </dd>
-          </>
-        )}
-        <dt>Graph</dt>
-        <dd>
-          <code>{run.graphHash}</code>
-        </dd>
-        <dt>Requested</dt>
-        <dd>
-          <When at={run.requestedAt} />
-        </dd>
-        <dt>Waited</dt>
-        <dd className="num">{seconds(run.requestedAt, run.startedAt)}</dd>
-        <dt>Ran</dt>
-        <dd className="num">{seconds(run.startedAt, run.finishedAt)}</dd>
-        {run.metrics && !run.cached && (
-          <>
-            <dt>Batch</dt>
-            <dd>
-              {run.metrics.runRows} of {run.metrics.batchRows} rows in its batch
-              · {run.metrics.forwardPasses} forward pass
-              {run.metrics.forwardPasses === 1 ? "" : "es"} ·{" "}
-              {run.metrics.computeSeconds.toFixed(3)} compute seconds charged
-            </dd>
-          </>
-        )}
-        {run.cached && (
-          <>
-            <dt>Served from</dt>
-            <dd>an earlier identical run (no compute, no quota)</dd>
-          </>
-        )}
-      </dl>
+      <RunFacts run={run} experimentTitle={experimentTitle} />
       {run.error && (
         <p role="alert" className="alert error" data-testid="run-error">
           {run.error}
         </p>
       )}
-      {result && (
-        <section aria-labelledby="results">
-          <h2 id="results">Results</h2>
-          <p className="small">
-            Download:{" "}
-            <a href={`${run.resultUrl}`} download>
-              safetensors
-            </a>{" "}
-            ·{" "}
-            <a href={`${run.resultUrl}?format=json`} download>
-              JSON
-            </a>{" "}
-            <span className="muted">
-              ({(result.byteSize / 1024).toFixed(1)} KiB)
-            </span>
-          </p>
-          {result.kind === "too-large" ? (
-            <p>This result is too large to draw here: download it.</p>
-          ) : (
-            <ResultViews views={result.views} />
-          )}
-        </section>
-      )}
+      {result && <RunResults result={result} resultUrl={run.resultUrl} />}
     </article>
+  );
+}
+
+/** What a run ran (model, experiment, graph), when, and what its batch cost. */
+function RunFacts({
+  run,
+  experimentTitle,
+}: {
+  run: Run;
+  experimentTitle: string | null;
+}) {
+  return (
+    <dl className="facts">
+      <dt>Model</dt>
+      <dd>
+        <Link href={`/models/${encodeURIComponent(run.model)}`}>
+          {run.model}
+        </Link>
+      </dd>
+      {run.experiment && (
+        <>
+          <dt>Experiment</dt>
+          <dd>
+            <Link
+              href={`/experiments/${run.experiment.experimentId}?v=${run.experiment.version}`}
+            >
+              {experimentTitle ?? "an experiment"}, version{" "}
+              {run.experiment.version}
+            </Link>
+          </dd>
+        </>
+      )}
+      <dt>Graph</dt>
+      <dd>
+        <code>{run.graphHash}</code>
+      </dd>
+      <dt>Requested</dt>
+      <dd>
+        <When at={run.requestedAt} />
+      </dd>
+      <dt>Waited</dt>
+      <dd className="num">{seconds(run.requestedAt, run.startedAt)}</dd>
+      <dt>Ran</dt>
+      <dd className="num">{seconds(run.startedAt, run.finishedAt)}</dd>
+      {run.metrics && !run.cached && (
+        <>
+          <dt>Batch</dt>
+          <dd>
+            {run.metrics.runRows} of {run.metrics.batchRows} rows in its batch ·{" "}
+            {run.metrics.forwardPasses} forward pass
+            {run.metrics.forwardPasses === 1 ? "" : "es"} ·{" "}
+            {run.metrics.computeSeconds.toFixed(3)} compute seconds charged
+          </dd>
+        </>
+      )}
+      {run.cached && (
+        <>
+          <dt>Served from</dt>
+          <dd>an earlier identical run (no compute, no quota)</dd>
+        </>
+      )}
+    </dl>
   );
 }
 

@@ -1,24 +1,17 @@
 "use client";
+import { isEndedRunStatus } from "@loupe/graph";
 import { useRouter } from "next/navigation";
 import { useEffect, useState } from "react";
+import type { RouterOutputs } from "@/lib/api-outputs";
 import { trpc } from "@/lib/trpc-client";
+import { CancelRunButton } from "./cancel-run-button";
+import { GeneratedRows } from "./generated-rows";
 
-const ENDED = new Set(["completed", "failed", "cancelled"]);
-
-interface GeneratedRow {
-  trace: number;
-  invoke: number;
-  row: number;
-  ids: number[];
-  text: string | null;
-}
-
-interface Status {
-  status: string;
-  queuePosition: number | null;
-  changeKey: string;
-  generated: GeneratedRow[] | null;
-}
+/** What the page follows of a run: runs.status's answer, in part. */
+export type LiveRunState = Pick<
+  RouterOutputs["runs"]["status"],
+  "status" | "queuePosition" | "changeKey" | "generated"
+>;
 
 /**
  * A run's state while it is not finished, and a generation's text as it
@@ -32,16 +25,15 @@ export function RunLiveStatus({
   prompts,
 }: {
   runId: string;
-  initial: Status;
+  initial: LiveRunState;
   /** The text prompt of each row ("trace/invoke/row"), shown before its generated text. */
   prompts: Record<string, string>;
 }) {
   const router = useRouter();
   const [status, setStatus] = useState(initial);
-  const [cancelling, setCancelling] = useState(false);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
-    if (ENDED.has(status.status)) return;
+    if (isEndedRunStatus(status.status)) return;
     let live = true;
     const timer = setTimeout(() => {
       trpc.runs.status
@@ -49,7 +41,7 @@ export function RunLiveStatus({
         .then((next) => {
           if (!live) return;
           setStatus(next);
-          if (ENDED.has(next.status)) router.refresh();
+          if (isEndedRunStatus(next.status)) router.refresh();
         })
         .catch((e: unknown) => live && setError((e as Error).message));
     }, 50);
@@ -58,9 +50,7 @@ export function RunLiveStatus({
       clearTimeout(timer);
     };
   }, [runId, status, router]);
-  const ended = ENDED.has(status.status);
-  const generated = status.generated ?? [];
-  const traces = new Set(generated.map((r) => r.trace));
+  const ended = isEndedRunStatus(status.status);
   return (
     <>
       <div className="live-status" aria-live="polite">
@@ -73,37 +63,22 @@ export function RunLiveStatus({
             {status.status}
           </span>{" "}
           {status.queuePosition !== null && !ended && (
-            <span data-testid="queue-position">
-              {status.queuePosition === 0
-                ? "next in line for a batch"
-                : `${status.queuePosition} run${status.queuePosition === 1 ? "" : "s"} ahead`}
-            </span>
+            <QueuePosition ahead={status.queuePosition} />
           )}
         </p>
         {!ended && (
-          <button
-            type="button"
-            className="danger"
-            disabled={cancelling}
-            data-testid="cancel-run"
-            onClick={() => {
-              setCancelling(true);
-              trpc.runs.cancel
-                .mutate({ runId })
-                .then((ended) => {
-                  setStatus((s) => ({
-                    ...s,
-                    status: ended.status,
-                    queuePosition: null,
-                  }));
-                  router.refresh();
-                })
-                .catch((e: unknown) => setError((e as Error).message))
-                .finally(() => setCancelling(false));
+          <CancelRunButton
+            runId={runId}
+            onCancelled={(endedAs) => {
+              setStatus((s) => ({
+                ...s,
+                status: endedAs,
+                queuePosition: null,
+              }));
+              router.refresh();
             }}
-          >
-            {cancelling ? "Cancelling…" : "Cancel run"}
-          </button>
+            onError={setError}
+          />
         )}
         {error && (
           <p role="alert" className="alert error">
@@ -111,41 +86,22 @@ export function RunLiveStatus({
           </p>
         )}
       </div>
-      {generated.length > 0 && (
-        <section
-          aria-labelledby="generated-heading"
-          data-testid="generated"
-          aria-live="polite"
-        >
-          <h2 id="generated-heading">Generated{ended ? "" : " (live)"}</h2>
-          {generated.map((r) => {
-            const key = `${r.trace}/${r.invoke}/${r.row}`;
-            return (
-              <p
-                key={key}
-                className="generated-row"
-                data-testid="generated-row"
-                data-row={key}
-                data-tokens={r.ids.length}
-              >
-                {traces.size > 1 && (
-                  <span className="small muted">trace {r.trace}: </span>
-                )}
-                {prompts[key] !== undefined && (
-                  <span className="muted">{prompts[key]}</span>
-                )}
-                <strong data-testid="generated-text">
-                  {r.text ?? r.ids.join(" ")}
-                </strong>
-                <span className="small muted">
-                  {" "}
-                  ({r.ids.length} token{r.ids.length === 1 ? "" : "s"})
-                </span>
-              </p>
-            );
-          })}
-        </section>
-      )}
+      <GeneratedRows
+        generated={status.generated ?? []}
+        prompts={prompts}
+        ended={ended}
+      />
     </>
+  );
+}
+
+/** How many runs of the model are ahead of a waiting run. */
+function QueuePosition({ ahead }: { ahead: number }) {
+  return (
+    <span data-testid="queue-position">
+      {ahead === 0
+        ? "next in line for a batch"
+        : `${ahead} run${ahead === 1 ? "" : "s"} ahead`}
+    </span>
   );
 }
