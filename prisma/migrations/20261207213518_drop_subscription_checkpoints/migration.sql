@@ -1,0 +1,2 @@
+-- DropTable
+DROP TABLE "subscription_checkpoints";
