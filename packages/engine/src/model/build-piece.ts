@@ -5,7 +5,8 @@ import {
   type ValueInfo,
 } from "../onnx/onnx-bytes.ts";
 import type { Program } from "../grad/program.ts";
-import type { ModelPlan, PlanNode } from "./model-plan.ts";
+import type { PlanNode } from "./input-identities.ts";
+import type { ModelPlan } from "./model-plan.ts";
 
 /** `module.call(x)` inside a piece: the module's nodes cloned onto another input. */
 export interface CloneRequest {

@@ -1,38 +1,10 @@
-import type { DType } from "@loupe/graph";
+import { OnnxElementType } from "@loupe/graph";
 
-/** ONNX TensorProto.DataType codes of the dtypes Loupe's graphs use. */
-export const ONNX_TYPE: Record<DType, number> = {
-  float32: 1,
-  int32: 6,
-  int64: 7,
-  bool: 9,
-  float16: 10,
-};
-
-const FROM_ONNX: Partial<Record<number, DType>> = {
-  1: "float32",
-  6: "int32",
-  7: "int64",
-  9: "bool",
-  10: "float16",
-};
-
-/** The Loupe dtype of an ONNX element type, or undefined for one Loupe does not handle. */
-export function dtypeOfOnnx(code: number): DType | undefined {
-  return FROM_ONNX[code];
-}
-
-/** ONNX Runtime's name for a dtype, as `new ort.Tensor(type, ...)` takes it. */
-export const ORT_TYPE: Record<
-  DType,
-  "float32" | "int32" | "int64" | "bool" | "float16"
-> = {
-  float32: "float32",
-  int32: "int32",
-  int64: "int64",
-  bool: "bool",
-  float16: "float16",
-};
+/**
+ * The graph vocabulary's, for the files that still import it from here
+ * (weights/read-weight.ts); import it from @loupe/graph.
+ */
+export { dtypeOfOnnx } from "@loupe/graph";
 
 const BOOL_OPS = new Set([
   "Equal",
@@ -72,10 +44,12 @@ export function inferOutputTypes(
     case "Constant":
       return one(
         node.tensorTypes.value ??
-          ("value_int" in node.ints || "value_ints" in node.ints ? 7 : 1),
+          ("value_int" in node.ints || "value_ints" in node.ints
+            ? OnnxElementType.INT64
+            : OnnxElementType.FLOAT),
       );
     case "ConstantOfShape":
-      return one(node.tensorTypes.value ?? 1);
+      return one(node.tensorTypes.value ?? OnnxElementType.FLOAT);
     case "Cast":
       return one(node.ints.to);
     case "CastLike":
@@ -83,14 +57,14 @@ export function inferOutputTypes(
     case "Where":
       return one(node.input[1] ? typeOf(node.input[1]) : undefined);
     case "TopK":
-      return [first, 7];
+      return [first, OnnxElementType.INT64];
     case "EyeLike":
     case "RandomNormalLike":
     case "RandomUniformLike":
       return one(node.ints.dtype ?? first);
     default:
-      if (BOOL_OPS.has(node.opType)) return one(9);
-      if (INT64_OPS.has(node.opType)) return one(7);
+      if (BOOL_OPS.has(node.opType)) return one(OnnxElementType.BOOL);
+      if (INT64_OPS.has(node.opType)) return one(OnnxElementType.INT64);
       return one(first);
   }
 }

@@ -11,23 +11,16 @@ import {
 } from "../onnx/extract-module-tree.ts";
 import {
   readRawModel,
-  renameNode,
-  type NodeSpec,
   type RawInitializer,
   type RawModel,
-  type RawNode,
   type ValueInfo,
 } from "../onnx/onnx-bytes.ts";
-import { dtypeOfOnnx, inferOutputTypes } from "./element-types.ts";
-
-/** A node of the planned model: an original node or an input identity the plan inserted. */
-export type PlanNode =
-  | RawNode
-  | (NodeSpec & {
-      readonly ints: Record<string, number>;
-      readonly tensorTypes: Record<string, number>;
-      readonly metadata: Record<string, string>;
-    });
+import { inferOutputTypes } from "./element-types.ts";
+import {
+  insertInputIdentities,
+  type InputIdentities,
+  type PlanNode,
+} from "./input-identities.ts";
 
 /** A hook point of the forward pass: a module call's input or output tensor, or an output of an operation inside it (`.source`). */
 export interface HookPoint {
@@ -104,12 +97,6 @@ export const hookKey = (
 ) =>
   `${module}#${call}/${slot}${slot === "source" ? `:${source ?? ""}` : ""}/${item}`;
 
-/** Raised when a model cannot be prepared for hooked execution. */
-export class ModelPlanError extends Error {
-  override readonly name = "ModelPlanError";
-  readonly code = "MODEL_PLAN";
-}
-
 /**
  * Prepares a model (its ONNX bytes, or its parts as `readRawModel` or
  * `storeWeights` give them, and its imported manifest) for hooked execution.
@@ -126,78 +113,8 @@ export function planModel(
       m.calls.map((c, k) => [`${m.path}#${k}`, c] as const),
     ),
   );
-
-  // Input identities: outer calls first, so an inner call's identity reads the outer one's.
-  const current = raw.nodes.map((n) => [...n.input]);
-  const insertBefore = new Map<number, PlanNode[]>();
-  const inputNames = new Map<string, string[]>();
-  const order = manifest.modules
-    .flatMap((m) => m.calls.map((c, k) => ({ path: m.path, k, c })))
-    .filter((x) => x.path !== "")
-    .sort((a, b) => a.c.enter - b.c.enter);
-  for (const { path, k, c } of order) {
-    const rec = recovered.get(`${path}#${k}`);
-    if (!rec)
-      throw new ModelPlanError(
-        `module "${path}" call ${k} of the manifest is not in the model file (was the manifest imported from this file?)`,
-      );
-    const inside = new Set(rec.nodes);
-    const names: string[] = [];
-    c.inputs.forEach((spec, i) => {
-      // What the call's nodes consume now (an outer identity's output, or the tensor).
-      let now: string | undefined;
-      for (const n of rec.nodes) {
-        const j = raw.nodes[n]!.input.indexOf(spec.tensor);
-        if (j >= 0) {
-          now = current[n]![j];
-          break;
-        }
-      }
-      if (now === undefined)
-        throw new ModelPlanError(
-          `module "${path}" input ${i} (${spec.tensor}) is not consumed by its nodes`,
-        );
-      const renamed = `${spec.tensor}>${path}#${k}`;
-      for (const n of inside) {
-        const inputs = current[n]!;
-        raw.nodes[n]!.input.forEach((t, j) => {
-          if (t === spec.tensor) inputs[j] = renamed;
-        });
-      }
-      // Just before its first consumer: an input computed inside the call's
-      // span (Llama's mask, from a node scoped elsewhere) exists by then.
-      const first = Math.min(
-        ...rec.nodes.filter((n) => raw.nodes[n]!.input.includes(spec.tensor)),
-      );
-      const list = insertBefore.get(first) ?? [];
-      list.push({
-        opType: "Identity",
-        input: [now],
-        output: [renamed],
-        name: `loupe/input/${path}#${k}/${i}`,
-        ints: {},
-        tensorTypes: {},
-        metadata: {},
-      });
-      insertBefore.set(first, list);
-      names.push(renamed);
-    });
-    inputNames.set(`${path}#${k}`, names);
-  }
-
-  const nodes: PlanNode[] = [];
-  const newIndex: number[] = [];
-  raw.nodes.forEach((n, i) => {
-    nodes.push(...(insertBefore.get(i) ?? []));
-    newIndex[i] = nodes.length;
-    const inputs = current[i]!;
-    nodes.push(
-      inputs.every((t, j) => t === n.input[j])
-        ? n
-        : renameNode(n, { input: inputs }),
-    );
-  });
-
+  const identities = insertInputIdentities(raw, manifest, recovered);
+  const { nodes } = identities;
   const producer = new Map<string, number>();
   const lastUse = new Map<string, number>();
   nodes.forEach((n, i) => {
@@ -205,8 +122,31 @@ export function planModel(
     n.input.forEach((t) => t && lastUse.set(t, i));
   });
   for (const o of raw.outputs) lastUse.set(o.name, nodes.length);
+  const hooks = planHooks(manifest, producer, identities.inputNames);
+  return {
+    raw,
+    manifest,
+    index: new ModuleIndex(manifest),
+    nodes,
+    initializers,
+    producer,
+    lastUse,
+    free: freeTensors(initializers, nodes),
+    types: tensorTypes(raw, nodes),
+    inputs: raw.inputs,
+    outputs: raw.outputs,
+    hooks,
+    spans: planSpans(manifest, recovered, producer, identities),
+    stageCuts: stageCutsOf(manifest, hooks),
+    weightBytes: raw.initializers.reduce((s, i) => s + i.dataBytes, 0),
+  };
+}
 
-  const free = new Set<string>(initializers.keys());
+/** The ONNX element type of every tensor, from the initializers and inputs through each node. */
+function tensorTypes(
+  raw: RawModel,
+  nodes: readonly PlanNode[],
+): Map<string, number> {
   const types = new Map<string, number>();
   for (const i of raw.initializers) types.set(i.name, i.dataType);
   for (const i of raw.inputs) types.set(i.name, i.elemType);
@@ -220,6 +160,15 @@ export function planModel(
         if (type !== undefined) types.set(t, type);
       });
     }
+  return types;
+}
+
+/** Tensors computable from weights and constants alone (random operators excepted). */
+function freeTensors(
+  initializers: ReadonlyMap<string, RawInitializer>,
+  nodes: readonly PlanNode[],
+): Set<string> {
+  const free = new Set<string>(initializers.keys());
   for (const n of nodes) {
     if (
       n.opType !== "RandomNormal" &&
@@ -228,99 +177,136 @@ export function planModel(
     )
       n.output.forEach((t) => free.add(t));
   }
+  return free;
+}
 
-  /** The input identities the plan inserted, by the module call they feed. */
-  const inputIdentities = nodes.flatMap((n, index) => {
-    const m = /^loupe\/input\/(.*)#\d+\/\d+$/.exec(n.name ?? "");
-    return m && !("bytes" in n) ? [{ path: m[1]!, index }] : [];
-  });
-  const index = new ModuleIndex(manifest);
+/**
+ * Every hook point of the manifest's module calls: inputs (at the call's
+ * input identities, once all of them have run), outputs and operations
+ * inside (`.source`: after the node that produces them).
+ */
+function planHooks(
+  manifest: Manifest,
+  producer: ReadonlyMap<string, number>,
+  inputNames: ReadonlyMap<string, readonly string[]>,
+): Map<string, HookPoint> {
   const hooks = new Map<string, HookPoint>();
-  const spans = new Map<string, CallSpan>();
-  for (const m of manifest.modules) {
+  const after = (tensor: string) => {
+    const p = producer.get(tensor);
+    return p === undefined ? 0 : p + 1;
+  };
+  for (const m of manifest.modules)
     m.calls.forEach((c, k) => {
-      const key = `${m.path}#${k}`;
-      const rec = m.path === "" ? undefined : recovered.get(key);
-      const names = inputNames.get(key) ?? c.inputs.map((i) => i.tensor);
-      const identities = names.map((t) => producer.get(t));
+      const at = { module: m.path, call: k };
+      const names =
+        inputNames.get(`${m.path}#${k}`) ?? c.inputs.map((i) => i.tensor);
       const inputPosition =
-        m.path === "" ? 0 : Math.max(...identities.map((p) => (p ?? -1) + 1));
+        m.path === ""
+          ? 0
+          : Math.max(...names.map((t) => (producer.get(t) ?? -1) + 1));
       c.inputs.forEach((spec, i) => {
         hooks.set(hookKey(m.path, k, "input", i), {
-          module: m.path,
-          call: k,
+          ...at,
           slot: "input",
           item: i,
           tensor: names[i]!,
           position: inputPosition,
           event: c.enter,
-          dtype: spec.dtype,
-          shape: spec.shape,
-          ...axesOf(spec.shape),
+          ...typeOfHook(spec),
         });
       });
       c.outputs.forEach((spec, i) => {
-        const p = producer.get(spec.tensor);
         hooks.set(hookKey(m.path, k, "output", i), {
-          module: m.path,
-          call: k,
+          ...at,
           slot: "output",
           item: i,
           tensor: spec.tensor,
-          position: p === undefined ? 0 : p + 1,
+          position: after(spec.tensor),
           event: c.exit,
-          dtype: spec.dtype,
-          shape: spec.shape,
-          ...axesOf(spec.shape),
+          ...typeOfHook(spec),
         });
       });
       for (const op of c.source ?? [])
         op.outputs.forEach((spec, i) => {
-          const p = producer.get(spec.tensor);
           hooks.set(hookKey(m.path, k, "source", i, op.name), {
-            module: m.path,
-            call: k,
+            ...at,
             slot: "source",
             source: op.name,
             item: i,
             tensor: spec.tensor,
-            position: p === undefined ? 0 : p + 1,
+            position: after(spec.tensor),
             event: op.event,
-            dtype: spec.dtype,
-            shape: spec.shape,
-            ...axesOf(spec.shape),
+            ...typeOfHook(spec),
           });
         });
-      if (rec) {
-        const own = rec.nodes.map((n) => newIndex[n]!);
-        // A child's identity sits just before its first consumer, beside
-        // (after) this call's own identities.
-        const lo = Math.min(
-          ...own,
-          ...identities.filter((i): i is number => i !== undefined),
-        );
-        const hi = Math.max(...own);
-        // A clone of a composite module must feed its children the clone's
-        // values: their input identities are part of the call.
-        const inner = inputIdentities
-          .filter(
-            (x) =>
-              x.path.startsWith(`${m.path}.`) && x.index > lo && x.index < hi,
-          )
-          .map((x) => x.index);
-        const planned = [...own, ...inner].sort((a, b) => a - b);
-        spans.set(key, {
-          nodes: planned,
-          first: Math.min(...planned),
-          last: Math.max(...planned),
-          inputs: names,
-          output: c.outputs[0]?.tensor ?? "",
-        });
-      }
     });
-  }
+  return hooks;
+}
 
-  // Stages: cut after every layer of the model's layer list (the `layers.*` alias).
+/** A hooked tensor's dtype and shape, and which of its axes are the batch and the sequence. */
+function typeOfHook(spec: { dtype: DType; shape: readonly Dim[] }) {
+  const batchAxes: number[] = [];
+  const seqAxes: number[] = [];
+  spec.shape.forEach((d, i) => {
+    if (d === "batch") batchAxes.push(i);
+    else if (d === "seq") seqAxes.push(i);
+  });
+  return { dtype: spec.dtype, shape: spec.shape, batchAxes, seqAxes };
+}
+
+/** Each module call's nodes in the planned list (see CallSpan), by `${path}#${call}`. */
+function planSpans(
+  manifest: Manifest,
+  recovered: ReadonlyMap<string, RecoveredCall>,
+  producer: ReadonlyMap<string, number>,
+  { nodes, newIndex, inputNames }: InputIdentities,
+): Map<string, CallSpan> {
+  /** The input identities the plan inserted, by the module call they feed. */
+  const inputIdentities = nodes.flatMap((n, index) => {
+    const m = /^loupe\/input\/(.*)#\d+\/\d+$/.exec(n.name ?? "");
+    return m && !("bytes" in n) ? [{ path: m[1]!, index }] : [];
+  });
+  const spans = new Map<string, CallSpan>();
+  for (const m of manifest.modules)
+    m.calls.forEach((c, k) => {
+      const key = `${m.path}#${k}`;
+      const rec = m.path === "" ? undefined : recovered.get(key);
+      if (!rec) return;
+      const names = inputNames.get(key) ?? c.inputs.map((i) => i.tensor);
+      const identities = names.map((t) => producer.get(t));
+      const own = rec.nodes.map((n) => newIndex[n]!);
+      // A child's identity sits just before its first consumer, beside
+      // (after) this call's own identities.
+      const lo = Math.min(
+        ...own,
+        ...identities.filter((i): i is number => i !== undefined),
+      );
+      const hi = Math.max(...own);
+      // A clone of a composite module must feed its children the clone's
+      // values: their input identities are part of the call.
+      const inner = inputIdentities
+        .filter(
+          (x) =>
+            x.path.startsWith(`${m.path}.`) && x.index > lo && x.index < hi,
+        )
+        .map((x) => x.index);
+      const planned = [...own, ...inner].sort((a, b) => a - b);
+      spans.set(key, {
+        nodes: planned,
+        first: Math.min(...planned),
+        last: Math.max(...planned),
+        inputs: names,
+        output: c.outputs[0]?.tensor ?? "",
+      });
+    });
+  return spans;
+}
+
+/** Stages: a cut after every layer of the model's layer list (the `layers.*` alias), in order. */
+function stageCutsOf(
+  manifest: Manifest,
+  hooks: ReadonlyMap<string, HookPoint>,
+): number[] {
   const layerPattern = manifest.aliases["layers.*"];
   const stageCuts: number[] = [];
   if (layerPattern) {
@@ -333,33 +319,5 @@ export function planModel(
         if (h) stageCuts.push(h.position);
       }
   }
-  return {
-    raw,
-    manifest,
-    index,
-    nodes,
-    initializers,
-    producer,
-    lastUse,
-    free,
-    types,
-    inputs: raw.inputs,
-    outputs: raw.outputs,
-    hooks,
-    spans,
-    stageCuts: [...new Set(stageCuts)].sort((a, b) => a - b),
-    weightBytes: raw.initializers.reduce((s, i) => s + i.dataBytes, 0),
-  };
+  return [...new Set(stageCuts)].sort((a, b) => a - b);
 }
-
-function axesOf(shape: readonly Dim[]) {
-  const batchAxes: number[] = [];
-  const seqAxes: number[] = [];
-  shape.forEach((d, i) => {
-    if (d === "batch") batchAxes.push(i);
-    else if (d === "seq") seqAxes.push(i);
-  });
-  return { batchAxes, seqAxes };
-}
-
-export { dtypeOfOnnx };

@@ -1,4 +1,4 @@
-import * as ort from "onnxruntime-node";
+import type * as ort from "onnxruntime-node";
 import {
   fromFloat16Array,
   generatedName,
@@ -8,7 +8,6 @@ import {
   type GraphNode,
   type StopReason,
 } from "@loupe/graph";
-import { uniformFloat64 } from "pure-rand/distribution/uniformFloat64";
 import { xoroshiro128plus } from "pure-rand/generator/xoroshiro128plus";
 import type { ModelPlan } from "../model/model-plan.ts";
 import type { InvokeRows } from "./batch-inputs.ts";
@@ -19,7 +18,13 @@ import {
   type PreparedGraph,
   type RowGeneration,
 } from "./batch-step.ts";
-import { keepRows, kvLayout } from "./kv-cache.ts";
+import {
+  cacheFeeds,
+  keepCacheRows,
+  kvLayout,
+  type KvState,
+} from "./kv-cache.ts";
+import { pickToken, type Rng } from "./pick-token.ts";
 import { runsAtStep } from "./place-graph.ts";
 import { runStep } from "./run-step.ts";
 import type { SessionCache } from "./session-cache.ts";
@@ -56,7 +61,7 @@ interface Generating {
   readonly options: GenerateOptions;
   /** Rows per invoke (null: an invoke without input), in batch order. */
   readonly invokes: readonly (readonly Row[] | null)[];
-  rng: ReturnType<typeof xoroshiro128plus>;
+  readonly rng: Rng;
   done: boolean;
 }
 
@@ -135,14 +140,20 @@ function start(
   };
 }
 
-/** The key/value cache between steps: the past inputs, and the attention mask over their positions. */
-interface KvState {
-  past: Map<string, ort.Tensor>;
-  mask: ort.Tensor | undefined;
-}
-
 const rowsOf = (x: Generating): readonly Row[] =>
   x.invokes.flatMap((rows) => rows ?? []);
+
+/** The batch rows of the graphs of the last step that have not finished. */
+function rowsKept(live: readonly Generating[]): number[] {
+  const keep: number[] = [];
+  let r = 0;
+  for (const x of live) {
+    const n = rowsOf(x).length;
+    if (!x.done) for (let i = 0; i < n; i++) keep.push(r + i);
+    r += n;
+  }
+  return keep;
+}
 
 async function generate(
   plan: ModelPlan,
@@ -168,7 +179,8 @@ async function generate(
     const next = live.filter((x) => !x.done);
     if (next.length === 0) break;
     // The finished graphs' rows leave the cache.
-    if (kv && step > 0 && next.length < live.length) leaveCache(live, state);
+    if (kv && step > 0 && next.length < live.length)
+      keepCacheRows(state, rowsKept(live));
     live = next;
 
     // The rows each invoke feeds at this step.
@@ -180,7 +192,11 @@ async function generate(
     );
     const batch = live.flatMap(rowsOf);
     const feeds = incremental
-      ? cacheFeeds(state, batch, step)
+      ? cacheFeeds(
+          state,
+          batch.length,
+          (r) => batch[r]!.prompt.length + step - 1,
+        )
       : new Map<string, ort.Tensor>();
 
     const env = await runTimedStep(plan, cache, live, t, options, {
@@ -206,52 +222,6 @@ async function generate(
         shape: [row.state.ids.length],
         data: BigInt64Array.from(row.state.ids, (id) => BigInt(id)),
       };
-}
-
-/** Cuts the rows of the graphs that finished out of the cache and its mask (`live`: the graphs of the last step). */
-function leaveCache(live: readonly Generating[], state: KvState): void {
-  const keep: number[] = [];
-  let r = 0;
-  for (const x of live) {
-    const n = rowsOf(x).length;
-    if (!x.done) for (let i = 0; i < n; i++) keep.push(r + i);
-    r += n;
-  }
-  state.past = new Map([...state.past].map(([k, v]) => [k, keepRows(v, keep)]));
-  state.mask = keepRows(state.mask!, keep);
-}
-
-/**
- * A cached step's model inputs: the past keys and values, the attention
- * mask grown by a column, and each row's position (its own count of
- * tokens so far).
- */
-function cacheFeeds(
-  state: KvState,
-  batch: readonly Row[],
-  step: number,
-): Map<string, ort.Tensor> {
-  const feeds = new Map<string, ort.Tensor>();
-  const B = batch.length;
-  const [, L] = state.mask!.dims as [number, number];
-  const grown = new BigInt64Array(B * (L + 1));
-  const old = state.mask!.data as BigInt64Array;
-  for (let r = 0; r < B; r++) {
-    grown.set(old.subarray(r * L, (r + 1) * L), r * (L + 1));
-    grown[r * (L + 1) + L] = 1n;
-  }
-  state.mask = new ort.Tensor("int64", grown, [B, L + 1]);
-  feeds.set("attention_mask", state.mask);
-  feeds.set(
-    "position_ids",
-    new ort.Tensor(
-      "int64",
-      BigInt64Array.from(batch, (row) => BigInt(row.prompt.length + step - 1)),
-      [B, 1],
-    ),
-  );
-  for (const [k, v] of state.past) feeds.set(k, v);
-  return feeds;
 }
 
 /** One step's forward pass, its time charged to the graphs by the tokens each fed. */
@@ -326,7 +296,7 @@ function takeTokens(
       const from = (r * S + last) * V;
       r++;
       if (row.state.reason || x.prepared.error) continue;
-      const id = pick(data.subarray(from, from + V), x);
+      const id = pickToken(data.subarray(from, from + V), x.options, x.rng);
       row.state.ids.push(id);
       const reason = stopReason(row, x.options, events);
       if (reason) row.state.reason = reason;
@@ -382,35 +352,4 @@ function stopReason(
   }
   if (row.state.ids.length >= options.maxNewTokens) return "length";
   return undefined;
-}
-
-/**
- * The next token: the argmax (the first of equal maxima, as torch.argmax), or
- * with a temperature a draw from softmax(logits / T) over the top k.
- */
-function pick(logits: Float32Array, x: Generating): number {
-  const temperature = x.options.temperature ?? 0;
-  if (temperature === 0) {
-    let best = 0;
-    for (let i = 1; i < logits.length; i++)
-      if (logits[i]! > logits[best]!) best = i;
-    return best;
-  }
-  let floor = -Infinity;
-  const k = x.options.topK;
-  if (k && k < logits.length) floor = Float32Array.from(logits).sort().at(-k)!; // the k-th largest (ties all kept)
-  let max = -Infinity;
-  for (const v of logits) if (v >= floor && v > max) max = v;
-  const weights = new Float64Array(logits.length);
-  let total = 0;
-  for (let i = 0; i < logits.length; i++)
-    if (logits[i]! >= floor)
-      total += weights[i] = Math.exp((logits[i]! - max) / temperature);
-  // A uniform draw in [0, 1) (53 random bits) from the graph's own generator.
-  let u = uniformFloat64(x.rng) * total;
-  for (let i = 0; i < logits.length; i++) {
-    u -= weights[i]!;
-    if (weights[i]! > 0 && u < 0) return i;
-  }
-  return logits.findLastIndex((v) => v >= floor);
 }

@@ -78,3 +78,42 @@ export function keepRows(
     ...rest,
   ]);
 }
+
+/** The key/value cache between steps: the past inputs, and the attention mask over their positions. */
+export interface KvState {
+  past: Map<string, ort.Tensor>;
+  mask: ort.Tensor | undefined;
+}
+
+/** Keeps rows `keep` of the cache and its mask (the others' graphs have finished). */
+export function keepCacheRows(state: KvState, keep: readonly number[]): void {
+  state.past = new Map([...state.past].map(([k, v]) => [k, keepRows(v, keep)]));
+  state.mask = keepRows(state.mask!, keep);
+}
+
+/**
+ * A cached step's model inputs for B rows: the past keys and values, the
+ * attention mask grown by a column (which becomes the state's mask), and
+ * each row's position (`positionOf(r)`: its own count of tokens so far).
+ */
+export function cacheFeeds(
+  state: KvState,
+  B: number,
+  positionOf: (row: number) => number,
+): Map<string, ort.Tensor> {
+  const feeds = new Map<string, ort.Tensor>();
+  const [, L] = state.mask!.dims as [number, number];
+  const grown = new BigInt64Array(B * (L + 1));
+  const old = state.mask!.data as BigInt64Array;
+  for (let r = 0; r < B; r++) {
+    grown.set(old.subarray(r * L, (r + 1) * L), r * (L + 1));
+    grown[r * (L + 1) + L] = 1n;
+  }
+  state.mask = new ort.Tensor("int64", grown, [B, L + 1]);
+  feeds.set("attention_mask", state.mask);
+  const positions = new BigInt64Array(B);
+  for (let r = 0; r < B; r++) positions[r] = BigInt(positionOf(r));
+  feeds.set("position_ids", new ort.Tensor("int64", positions, [B, 1]));
+  for (const [k, v] of state.past) feeds.set(k, v);
+  return feeds;
+}

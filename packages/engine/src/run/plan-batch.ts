@@ -2,9 +2,9 @@ import { describeSite } from "@loupe/graph";
 import type { ModelPlan } from "../model/model-plan.ts";
 import type { BatchPlan, GraphPlan, PieceClone } from "./batch-plan.ts";
 import { failGraph, RunError } from "./batch-step.ts";
+import { placeCalls } from "./place-calls.ts";
 import {
   appendTo,
-  placeCalls,
   type GraphPlacement,
   type ModuleCall,
 } from "./place-graph.ts";

@@ -42,22 +42,55 @@ export async function runBackward(
   graphs: readonly GraphPlan[],
   padding: Padding,
 ): Promise<void> {
-  const grads = new Map<ort.Tensor, ort.Tensor>();
-  const add = (t: ort.Tensor, g: ort.Tensor) => {
-    const known = grads.get(t);
-    if (!known) {
-      grads.set(t, g);
-      return;
+  const grads: Gradients = new Map();
+  seedScalars(graphs, grads);
+  const pass = { cache, graphs, padding, grads };
+  const pending: Mark[] = [];
+  for (let i = tape.length - 1; i >= 0; i--) {
+    const item = tape[i]!;
+    // The forward tensors of the items after this one are no longer needed.
+    tape.length = i + 1;
+    if (item.kind === "mark") {
+      pending.push(item);
+      continue;
     }
-    // Adding two gradients of one tensor: a plain loop over float32 data is
-    // all it takes, cheaper than a session round trip.
-    const a = known.data as Float32Array;
-    const b = g.data as Float32Array;
-    const sum = new Float32Array(a.length);
-    for (let i = 0; i < a.length; i++) sum[i] = a[i]! + b[i]!;
-    grads.set(t, new ort.Tensor("float32", sum, known.dims));
-  };
+    const produced = new Set(Object.values(item.entry.outputs));
+    // Marks in the order the backward pass meets them (later in the tape first).
+    const due = pending.filter((mark) =>
+      [...mark.tensors.values()].some((t) => produced.has(t)),
+    );
+    for (const mark of due) {
+      pending.splice(pending.indexOf(mark), 1);
+      await runMark(pass, mark);
+    }
+    await runProgramBackward(cache, item.entry, grads);
+  }
+  for (const mark of pending) await runMark(pass, mark);
+}
 
+type Mark = Extract<TapeItem, { kind: "mark" }>;
+
+/** Gradients, by the forward tensor (the object) they are the gradient of. */
+type Gradients = Map<ort.Tensor, ort.Tensor>;
+
+/** Adds a share of a tensor's gradient to what it has. */
+function addGradient(grads: Gradients, t: ort.Tensor, g: ort.Tensor): void {
+  const known = grads.get(t);
+  if (!known) {
+    grads.set(t, g);
+    return;
+  }
+  // Adding two gradients of one tensor: a plain loop over float32 data is
+  // all it takes, cheaper than a session round trip.
+  const a = known.data as Float32Array;
+  const b = g.data as Float32Array;
+  const sum = new Float32Array(a.length);
+  for (let i = 0; i < a.length; i++) sum[i] = a[i]! + b[i]!;
+  grads.set(t, new ort.Tensor("float32", sum, known.dims));
+}
+
+/** Seeds each differentiating graph's scalar with a gradient of 1 (a graph whose scalar was never computed fails). */
+function seedScalars(graphs: readonly GraphPlan[], grads: Gradients): void {
   const seeded = graphs.filter((x) => x.backward && !x.prepared.error);
   for (const graph of seeded) {
     const id = graph.backward!.args[0]!;
@@ -72,7 +105,8 @@ export async function runBackward(
       );
       continue;
     }
-    add(
+    addGradient(
+      grads,
       scalar,
       new ort.Tensor(
         "float32",
@@ -81,88 +115,95 @@ export async function runBackward(
       ),
     );
   }
+}
 
-  const pending: Extract<TapeItem, { kind: "mark" }>[] = [];
-  const runMark = async (mark: Extract<TapeItem, { kind: "mark" }>) => {
-    const genv = new Map<string, ort.Tensor>();
-    for (const [name, t] of mark.tensors)
-      genv.set(
-        name,
-        grads.get(t) ??
-          new ort.Tensor("float32", new Float32Array(t.size), t.dims),
-      );
-    for (const graph of graphs) {
-      const entries = graph.gradSegments.get(mark.slot);
-      if (!entries?.length || graph.prepared.error) continue;
-      try {
-        await runSegment(cache, genv, graph, entries, padding);
-      } catch (error) {
-        failGraph(graph.prepared, graph.g, error);
-      }
+/**
+ * Runs the graphs' gradient segments of a mark on the gradients of its
+ * tensors (zero for a tensor nothing differentiated); a gradient write
+ * replaces the gradient that flows further back.
+ */
+async function runMark(
+  pass: {
+    cache: SessionCache;
+    graphs: readonly GraphPlan[];
+    padding: Padding;
+    grads: Gradients;
+  },
+  mark: Mark,
+): Promise<void> {
+  const { grads } = pass;
+  const genv = new Map<string, ort.Tensor>();
+  for (const [name, t] of mark.tensors)
+    genv.set(
+      name,
+      grads.get(t) ??
+        new ort.Tensor("float32", new Float32Array(t.size), t.dims),
+    );
+  for (const graph of pass.graphs) {
+    const entries = graph.gradSegments.get(mark.slot);
+    if (!entries?.length || graph.prepared.error) continue;
+    try {
+      await runSegment(pass.cache, genv, graph, entries, pass.padding);
+    } catch (error) {
+      failGraph(graph.prepared, graph.g, error);
     }
-    for (const [name, t] of mark.tensors) grads.set(t, genv.get(name)!);
-  };
-
-  for (let i = tape.length - 1; i >= 0; i--) {
-    const item = tape[i]!;
-    // The forward tensors of the items after this one are no longer needed.
-    tape.length = i + 1;
-    if (item.kind === "mark") {
-      pending.push(item);
-      continue;
-    }
-    const entry = item.entry;
-    const produced = new Set(Object.values(entry.outputs));
-    // Marks in the order the backward pass meets them (later in the tape first).
-    const due = pending.filter((mark) =>
-      [...mark.tensors.values()].some((t) => produced.has(t)),
-    );
-    for (const mark of due) {
-      pending.splice(pending.indexOf(mark), 1);
-      await runMark(mark);
-    }
-    const seeds = Object.keys(entry.outputs).filter((name) =>
-      grads.has(entry.outputs[name]!),
-    );
-    if (seeds.length === 0) continue;
-    // The validator refuses gradients on float16 models; this is the engine's
-    // own guard, so a float16 program never silently gets no gradient.
-    const half = Object.keys(entry.feeds).find(
-      (name) => entry.feeds[name]!.type === "float16",
-    );
-    if (half !== undefined)
-      throw new RunError(
-        `gradients through float16 tensors are not supported (${half} of ${entry.key} is float16)`,
-      );
-    const wrt = Object.keys(entry.feeds).filter(
-      (name) => entry.feeds[name]!.type === "float32",
-    );
-    if (wrt.length === 0) continue;
-    const ranks = new Map(
-      Object.entries(entry.feeds).map(([n, t]) => [n, t.dims.length]),
-    );
-    const key = `backward:${entry.key}|${seeds.join(",")}|${[...ranks].map(([n, r]) => `${n}:${r}`).join(",")}`;
-    const session = await cache.get(key, "backward", () => {
-      const program = entry.program();
-      const back = buildBackward(program, { seeds, wrt, inputRanks: ranks });
-      return {
-        bytes: back.bytes,
-        weightBytes: program.initializers.reduce(
-          (s, w) => s + ("dataBytes" in w ? w.dataBytes : w.raw.length),
-          0,
-        ),
-      };
-    });
-    const feeds: Record<string, ort.Tensor> = {};
-    for (const name of session.inputNames)
-      feeds[name] = name.startsWith(SEED_PREFIX)
-        ? grads.get(entry.outputs[name.slice(SEED_PREFIX.length)]!)!
-        : entry.feeds[name]!;
-    const out = await cache.run(session, "backward", feeds);
-    // The outputs' gradients are spent: every use came later in the forward pass.
-    for (const t of Object.values(entry.outputs)) grads.delete(t);
-    for (const name of session.outputNames)
-      add(entry.feeds[name.slice(GRAD_OUTPUT_PREFIX.length)]!, out[name]!);
   }
-  for (const mark of pending) await runMark(mark);
+  for (const [name, t] of mark.tensors) grads.set(t, genv.get(name)!);
+}
+
+/**
+ * Runs a program's backward model on the gradients of its outputs, if it
+ * has any, adding its inputs' gradients; the outputs' gradients are spent.
+ */
+async function runProgramBackward(
+  cache: SessionCache,
+  entry: TapeEntry,
+  grads: Gradients,
+): Promise<void> {
+  const seeds = Object.keys(entry.outputs).filter((name) =>
+    grads.has(entry.outputs[name]!),
+  );
+  if (seeds.length === 0) return;
+  // The validator refuses gradients on float16 models; this is the engine's
+  // own guard, so a float16 program never silently gets no gradient.
+  const half = Object.keys(entry.feeds).find(
+    (name) => entry.feeds[name]!.type === "float16",
+  );
+  if (half !== undefined)
+    throw new RunError(
+      `gradients through float16 tensors are not supported (${half} of ${entry.key} is float16)`,
+    );
+  const wrt = Object.keys(entry.feeds).filter(
+    (name) => entry.feeds[name]!.type === "float32",
+  );
+  if (wrt.length === 0) return;
+  const ranks = new Map(
+    Object.entries(entry.feeds).map(([n, t]) => [n, t.dims.length]),
+  );
+  const key = `backward:${entry.key}|${seeds.join(",")}|${[...ranks].map(([n, r]) => `${n}:${r}`).join(",")}`;
+  const session = await cache.get(key, "backward", () => {
+    const program = entry.program();
+    const back = buildBackward(program, { seeds, wrt, inputRanks: ranks });
+    return {
+      bytes: back.bytes,
+      weightBytes: program.initializers.reduce(
+        (s, w) => s + ("dataBytes" in w ? w.dataBytes : w.raw.length),
+        0,
+      ),
+    };
+  });
+  const feeds: Record<string, ort.Tensor> = {};
+  for (const name of session.inputNames)
+    feeds[name] = name.startsWith(SEED_PREFIX)
+      ? grads.get(entry.outputs[name.slice(SEED_PREFIX.length)]!)!
+      : entry.feeds[name]!;
+  const out = await cache.run(session, "backward", feeds);
+  // The outputs' gradients are spent: every use came later in the forward pass.
+  for (const t of Object.values(entry.outputs)) grads.delete(t);
+  for (const name of session.outputNames)
+    addGradient(
+      grads,
+      entry.feeds[name.slice(GRAD_OUTPUT_PREFIX.length)]!,
+      out[name]!,
+    );
 }

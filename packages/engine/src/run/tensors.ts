@@ -1,8 +1,12 @@
 import * as ort from "onnxruntime-node";
-import { decodeElements, toFloat16Array, type DType } from "@loupe/graph";
-import type { SavedTensor } from "@loupe/graph";
+import {
+  decodeElements,
+  dtypeOfOnnx,
+  toFloat16Array,
+  type DType,
+  type SavedTensor,
+} from "@loupe/graph";
 import type { RawInitializer } from "../onnx/onnx-bytes.ts";
-import { dtypeOfOnnx } from "../model/element-types.ts";
 
 /** An ONNX Runtime tensor of a Loupe dtype from plain numbers. */
 export function ortTensor(
