@@ -1,4 +1,5 @@
 import * as ort from "onnxruntime-node";
+import { OnnxElementType } from "@loupe/graph";
 import { describe, expect, it } from "vitest";
 import {
   int64Tensor,
@@ -37,7 +38,12 @@ function rng(seed: number) {
   };
 }
 
-const ONNX_TYPES = { double: 11, float: 1, int64: 7, bool: 9 } as const;
+const ONNX_TYPES = {
+  double: OnnxElementType.DOUBLE,
+  float: OnnxElementType.FLOAT,
+  int64: OnnxElementType.INT64,
+  bool: OnnxElementType.BOOL,
+} as const;
 
 function node(
   opType: string,
@@ -274,7 +280,7 @@ describe("buildBackward: each rule against finite differences (float64)", () => 
         node("Constant", [], "axes_flat", {
           value: {
             tensor: {
-              dataType: 7,
+              dataType: OnnxElementType.INT64,
               dims: [],
               raw: new Uint8Array(new BigInt64Array([-1n]).buffer),
             },
@@ -283,7 +289,7 @@ describe("buildBackward: each rule against finite differences (float64)", () => 
         node("Constant", [], "shape1", {
           value: {
             tensor: {
-              dataType: 7,
+              dataType: OnnxElementType.INT64,
               dims: [1],
               raw: new Uint8Array(new BigInt64Array([1n]).buffer),
             },
@@ -465,7 +471,9 @@ describe("buildBackward: each rule against finite differences (float64)", () => 
       [
         node("Pad", ["y", "pads"], "padded"),
         node("Pad", ["ones", "pads"], "inside_f"),
-        node("Cast", ["inside_f"], "inside", { to: { int: 9 } }),
+        node("Cast", ["inside_f"], "inside", {
+          to: { int: OnnxElementType.BOOL },
+        }),
         node("Where", ["inside", "padded", "x"], "w"),
         node("ScatterElements", ["w", "idx", "upd"], "out", {
           axis: { int: 1 },
@@ -529,13 +537,48 @@ describe("buildBackward: each rule against finite differences (float64)", () => 
   });
 
   it("a GPT-2 block's arithmetic: layer norm by decomposition, then gelu_new", async () => {
-    const half = { name: "half", dataType: 11, dims: [], raw: f64(0.5) };
-    const three = { name: "three", dataType: 11, dims: [], raw: f64(3) };
-    const c = { name: "c", dataType: 11, dims: [], raw: f64(0.044715) };
-    const k = { name: "k", dataType: 11, dims: [], raw: f64(0.7978845608) };
-    const one = { name: "one", dataType: 11, dims: [], raw: f64(1) };
-    const two = { name: "two", dataType: 11, dims: [], raw: f64(2) };
-    const epsv = { name: "epsv", dataType: 11, dims: [], raw: f64(1e-5) };
+    const half = {
+      name: "half",
+      dataType: OnnxElementType.DOUBLE,
+      dims: [],
+      raw: f64(0.5),
+    };
+    const three = {
+      name: "three",
+      dataType: OnnxElementType.DOUBLE,
+      dims: [],
+      raw: f64(3),
+    };
+    const c = {
+      name: "c",
+      dataType: OnnxElementType.DOUBLE,
+      dims: [],
+      raw: f64(0.044715),
+    };
+    const k = {
+      name: "k",
+      dataType: OnnxElementType.DOUBLE,
+      dims: [],
+      raw: f64(0.7978845608),
+    };
+    const one = {
+      name: "one",
+      dataType: OnnxElementType.DOUBLE,
+      dims: [],
+      raw: f64(1),
+    };
+    const two = {
+      name: "two",
+      dataType: OnnxElementType.DOUBLE,
+      dims: [],
+      raw: f64(2),
+    };
+    const epsv = {
+      name: "epsv",
+      dataType: OnnxElementType.DOUBLE,
+      dims: [],
+      raw: f64(1e-5),
+    };
     await check(
       [
         node("ReduceMean", ["x", "last"], "mu"),

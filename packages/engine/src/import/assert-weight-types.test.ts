@@ -1,11 +1,13 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import { OnnxElementType } from "@loupe/graph";
 import * as ort from "onnxruntime-node";
 import { describe, expect, it } from "vitest";
 import { assertWeightTypes } from "./assert-weight-types.ts";
 import { importOnnxModel } from "./import-onnx-model.ts";
 
 const fixtures = path.resolve(import.meta.dirname, "..", "..", "fixtures");
+const { FLOAT, FLOAT16, BFLOAT16, INT64, INT32, BOOL } = OnnxElementType;
 
 describe("bfloat16 weights", () => {
   // fixtures/bf16-weight.onnx (build_fp16.py): y = x @ float(w), w bfloat16.
@@ -38,13 +40,13 @@ describe("bfloat16 weights", () => {
     expect(() =>
       assertWeightTypes({
         initializers: [
-          weight("a", 1),
-          weight("b", 16),
-          weight("c", 10),
-          weight("d", 16),
-          weight("e", 16),
-          weight("f", 16),
-          weight("g", 16),
+          weight("a", FLOAT),
+          weight("b", BFLOAT16),
+          weight("c", FLOAT16),
+          weight("d", BFLOAT16),
+          weight("e", BFLOAT16),
+          weight("f", BFLOAT16),
+          weight("g", BFLOAT16),
         ],
       }),
     ).toThrow(
@@ -55,7 +57,7 @@ describe("bfloat16 weights", () => {
   it("leave float32, float16 and integer weights alone", () => {
     expect(() =>
       assertWeightTypes({
-        initializers: [1, 10, 7, 6, 9].map((t) => ({
+        initializers: [FLOAT, FLOAT16, INT64, INT32, BOOL].map((t) => ({
           name: `w${t}`,
           dataType: t,
         })),

@@ -45,6 +45,9 @@ export class LoweringError extends Error {
   readonly code = "LOWERING";
 }
 
+/** The node of one kind of operation. */
+type NodeOf<O extends GraphNode["op"]> = Extract<GraphNode, { op: O }>;
+
 /**
  * Lowers one value operation of an intervention graph to ONNX operators in the
  * segment; `args` are the ONNX names of its inputs with their validated types,
@@ -62,15 +65,7 @@ export function lowerValueOp(
   const rankOf = (i: number) => arg(i).type.shape.length;
   const op = node.op;
   if (op in UNARY) return b.op(UNARY[op]!, [as(0, type.dtype)]);
-  if (op === "gelu") {
-    // PyTorch's default (exact) GELU: x * 0.5 * (1 + erf(x / sqrt(2))).
-    const x = as(0, type.dtype);
-    const half = b.cast(b.float(0.5), "float32", type.dtype);
-    const one = b.cast(b.float(1), "float32", type.dtype);
-    const root2 = b.cast(b.float(Math.SQRT2), "float32", type.dtype);
-    const erf = b.op("Erf", [b.op("Div", [x, root2])]);
-    return b.op("Mul", [b.op("Mul", [x, half]), b.op("Add", [erf, one])]);
-  }
+  if (op === "gelu") return lowerGelu(b, as(0, type.dtype), type.dtype);
   if (op in BINARY)
     return b.op(BINARY[op]!, [as(0, type.dtype), as(1, type.dtype)]);
   if (op in COMPARE || op === "ne") {
@@ -97,74 +92,25 @@ export function lowerValueOp(
         keepdims: { int: node.keepdim ? 1 : 0 },
       });
     }
-    case "norm": {
-      const x = as(0, type.dtype);
-      const axes = node.dims === null ? [] : [b.ints(node.dims)];
-      const keepdims = { keepdims: { int: node.keepdim ? 1 : 0 } };
-      if (node.p === 2) return b.op("ReduceL2", [x, ...axes], keepdims);
-      if (node.p === 1) return b.op("ReduceL1", [x, ...axes], keepdims);
-      const p = b.cast(b.float(node.p), "float32", type.dtype);
-      const inv = b.cast(b.float(1 / node.p), "float32", type.dtype);
-      const s = b.op(
-        "ReduceSum",
-        [b.op("Pow", [b.op("Abs", [x]), p]), ...axes],
-        keepdims,
-      );
-      return b.op("Pow", [s, inv]);
-    }
+    case "norm":
+      return lowerNorm(b, node, as(0, type.dtype), type.dtype);
     case "argmax":
-    case "argmin": {
-      const onnxOp = node.op === "argmax" ? "ArgMax" : "ArgMin";
-      if (node.dim === null) {
-        const flat = b.op("Reshape", [arg(0).name, b.ints([-1])]);
-        const r = b.op(onnxOp, [flat], {
-          axis: { int: 0 },
-          keepdims: { int: 0 },
-        });
-        return node.keepdim
-          ? b.op("Reshape", [r, b.ints(type.shape.map(() => 1))])
-          : r;
-      }
-      return b.op(onnxOp, [arg(0).name], {
-        axis: { int: node.dim },
-        keepdims: { int: node.keepdim ? 1 : 0 },
-        select_last_index: { int: 0 },
-      });
-    }
+    case "argmin":
+      return lowerArgReduce(b, node, arg(0).name, type);
     case "softmax":
       return b.op("Softmax", [as(0, type.dtype)], { axis: { int: node.dim } });
     case "log_softmax":
       return b.op("LogSoftmax", [as(0, type.dtype)], {
         axis: { int: node.dim },
       });
-    case "topk": {
-      const [values, indices] = b.opN(
-        "TopK",
-        [arg(0).name, b.ints([node.k])],
-        2,
-        {
-          axis: { int: node.dim },
-          largest: { int: node.largest ? 1 : 0 },
-          sorted: { int: 1 },
-        },
-      );
-      return node.part === "values" ? values! : indices!;
-    }
+    case "topk":
+      return lowerTopk(b, node, arg(0).name);
     case "reshape":
       return b.op("Reshape", [arg(0).name, b.ints(node.shape)], {
         allowzero: { int: 1 },
       });
-    case "transpose": {
-      const r = rankOf(0);
-      const perm = Array.from({ length: r }, (_, i) => i);
-      const [x, y] = node.dims.map((d) => (d < 0 ? d + r : d)) as [
-        number,
-        number,
-      ];
-      perm[x] = y;
-      perm[y] = x;
-      return b.op("Transpose", [arg(0).name], { perm: { ints: perm } });
-    }
+    case "transpose":
+      return lowerTranspose(b, node, arg(0).name, rankOf(0));
     case "permute": {
       const r = rankOf(0);
       return b.op("Transpose", [arg(0).name], {
@@ -196,6 +142,88 @@ export function lowerValueOp(
         `node ${node.id}: operation "${node.op}" is not lowered to ONNX`,
       );
   }
+}
+
+/** PyTorch's default (exact) GELU: x * 0.5 * (1 + erf(x / sqrt(2))). */
+function lowerGelu(b: SegmentBuilder, x: string, dtype: DType): string {
+  const half = b.cast(b.float(0.5), "float32", dtype);
+  const one = b.cast(b.float(1), "float32", dtype);
+  const root2 = b.cast(b.float(Math.SQRT2), "float32", dtype);
+  const erf = b.op("Erf", [b.op("Div", [x, root2])]);
+  return b.op("Mul", [b.op("Mul", [x, half]), b.op("Add", [erf, one])]);
+}
+
+/** The p-norm over `dims`: ONNX's own reductions for p = 1 and 2, else (Σ|x|^p)^(1/p). */
+function lowerNorm(
+  b: SegmentBuilder,
+  node: NodeOf<"norm">,
+  x: string,
+  dtype: DType,
+): string {
+  const axes = node.dims === null ? [] : [b.ints(node.dims)];
+  const keepdims = { keepdims: { int: node.keepdim ? 1 : 0 } };
+  if (node.p === 2) return b.op("ReduceL2", [x, ...axes], keepdims);
+  if (node.p === 1) return b.op("ReduceL1", [x, ...axes], keepdims);
+  const p = b.cast(b.float(node.p), "float32", dtype);
+  const inv = b.cast(b.float(1 / node.p), "float32", dtype);
+  const s = b.op(
+    "ReduceSum",
+    [b.op("Pow", [b.op("Abs", [x]), p]), ...axes],
+    keepdims,
+  );
+  return b.op("Pow", [s, inv]);
+}
+
+/** argmax / argmin over one axis, or over the flattened tensor when `dim` is null. */
+function lowerArgReduce(
+  b: SegmentBuilder,
+  node: NodeOf<"argmax" | "argmin">,
+  x: string,
+  type: ValueType,
+): string {
+  const onnxOp = node.op === "argmax" ? "ArgMax" : "ArgMin";
+  if (node.dim === null) {
+    const flat = b.op("Reshape", [x, b.ints([-1])]);
+    const r = b.op(onnxOp, [flat], {
+      axis: { int: 0 },
+      keepdims: { int: 0 },
+    });
+    return node.keepdim
+      ? b.op("Reshape", [r, b.ints(type.shape.map(() => 1))])
+      : r;
+  }
+  return b.op(onnxOp, [x], {
+    axis: { int: node.dim },
+    keepdims: { int: node.keepdim ? 1 : 0 },
+    select_last_index: { int: 0 },
+  });
+}
+
+/** The values or the indices of the k largest (or smallest) elements along `dim`. */
+function lowerTopk(b: SegmentBuilder, node: NodeOf<"topk">, x: string): string {
+  const [values, indices] = b.opN("TopK", [x, b.ints([node.k])], 2, {
+    axis: { int: node.dim },
+    largest: { int: node.largest ? 1 : 0 },
+    sorted: { int: 1 },
+  });
+  return node.part === "values" ? values! : indices!;
+}
+
+/** Two axes swapped, as a Transpose's permutation. */
+function lowerTranspose(
+  b: SegmentBuilder,
+  node: NodeOf<"transpose">,
+  x: string,
+  rank: number,
+): string {
+  const perm = Array.from({ length: rank }, (_, i) => i);
+  const [i, j] = node.dims.map((d) => (d < 0 ? d + rank : d)) as [
+    number,
+    number,
+  ];
+  perm[i] = j;
+  perm[j] = i;
+  return b.op("Transpose", [x], { perm: { ints: perm } });
 }
 
 /**

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
+import { dtypeOfOnnx } from "@loupe/graph";
 import * as ort from "onnxruntime-node";
-import { dtypeOfOnnx } from "../model/element-types.ts";
 import type { RawInitializer } from "../onnx/onnx-bytes.ts";
 import { initializerTensor } from "../run/tensors.ts";
 import { WeightStoreError } from "./weight-store-error.ts";
