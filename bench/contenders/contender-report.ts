@@ -34,6 +34,17 @@ export interface ContenderReport {
 }
 
 /**
+ * The sum of an output's elements, as a float: the checksum a ContenderReport
+ * carries per task (the Python peers sum theirs in double precision too), a cheap sign
+ * that contenders computed the same thing, taken outside the timed calls.
+ */
+export function outputChecksum(output: SavedTensor): number {
+  let sum = 0;
+  for (const x of output.data) sum += Number(x);
+  return sum;
+}
+
+/**
  * The line a contender prints on stderr when a task starts (warm-up included):
  * `LOUPE_BENCH_PHASE forward`, then `LOUPE_BENCH_PHASE end` after the last
  * task. The benchmark samples the contender's memory and files each sample

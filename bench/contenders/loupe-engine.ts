@@ -12,18 +12,21 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { createModel, toSafetensors, type SavedTensor } from "@loupe/graph";
+import { createModel, type SavedTensor } from "@loupe/graph";
 import { loadModelFiles } from "@loupe/engine";
 import { comparisonGraphs, tokenRows } from "../suites/gpt2-graphs.ts";
 import { peakRssOf, residentBytes } from "../platform/process-memory.ts";
 import {
   COMPARISON_TASKS,
   markPhase,
+  outputChecksum,
   taskOutput,
   type ContenderReport,
   type EngineProfile,
 } from "./contender-report.ts";
 import { parseContenderArgs } from "./parse-contender-args.ts";
+import { timeRounds } from "./time-rounds.ts";
+import { writeContenderDump } from "./contender-dump.ts";
 
 const args = parseContenderArgs("loupe-engine.ts", "MODEL.onnx", 10);
 const modelFile = args.model;
@@ -41,12 +44,6 @@ const { manifest } = engine;
 memory.loaded = residentBytes();
 const graphs = comparisonGraphs(createModel(manifest), tokenRows());
 
-function checksum(t: SavedTensor): number {
-  let sum = 0;
-  for (const x of t.data) sum += Number(x);
-  return sum;
-}
-
 const tasks: Record<string, { seconds: number[]; checksum: number }> = {};
 const profile: Record<string, EngineProfile> = {};
 const outputs: Record<string, SavedTensor> = {};
@@ -54,14 +51,9 @@ for (const task of COMPARISON_TASKS) {
   markPhase(task);
   const graph = graphs[task];
   outputs[task] = taskOutput(task, (await engine.run(graph)).saves); // warm-up
-  const seconds: number[] = [];
   const before = { ...engine.metrics.runSeconds };
-  for (let r = 0; r < rounds; r++) {
-    const started = performance.now();
-    await engine.run(graph);
-    seconds.push((performance.now() - started) / 1000);
-  }
-  tasks[task] = { seconds, checksum: checksum(outputs[task]) };
+  const seconds = await timeRounds(rounds, () => engine.run(graph));
+  tasks[task] = { seconds, checksum: outputChecksum(outputs[task]) };
   const after = engine.metrics.runSeconds;
   profile[task] = {
     piece: (after.piece - before.piece) / Math.max(1, rounds),
@@ -73,13 +65,7 @@ markPhase("end");
 memory.ran = residentBytes();
 await engine.close();
 
-if (args.dump) {
-  fs.mkdirSync(args.dump, { recursive: true });
-  fs.writeFileSync(
-    path.join(args.dump, "loupe-engine.safetensors"),
-    toSafetensors(outputs),
-  );
-}
+writeContenderDump(args.dump, "loupe-engine", outputs);
 const report: ContenderReport = {
   peer: "loupe-engine",
   threads,

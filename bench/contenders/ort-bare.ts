@@ -13,15 +13,18 @@
  * DIR/onnxruntime-node.safetensors (the slice is taken after the timed call:
  * Loupe's graph takes it inside).
  */
-import fs from "node:fs";
-import path from "node:path";
 import * as ort from "onnxruntime-node";
-import { toSafetensors } from "@loupe/graph";
 import { peakRssOf } from "../platform/process-memory.ts";
 import { BATCH, TOKENS, tokenRows } from "../suites/gpt2-graphs.ts";
-import { markPhase, type ContenderReport } from "./contender-report.ts";
+import {
+  markPhase,
+  outputChecksum,
+  type ContenderReport,
+} from "./contender-report.ts";
 import { parseContenderArgs } from "./parse-contender-args.ts";
 import { lastPosition } from "./last-position.ts";
+import { timeRounds } from "./time-rounds.ts";
+import { writeContenderDump } from "./contender-dump.ts";
 
 const args = parseContenderArgs("ort-bare.ts", "MODEL.onnx", 10);
 const modelFile = args.model;
@@ -52,24 +55,11 @@ const feeds = {
 
 markPhase("forward");
 const output = lastPosition((await session.run(feeds)).logits!); // warm-up
-const seconds: number[] = [];
-for (let r = 0; r < rounds; r++) {
-  const started = performance.now();
-  await session.run(feeds);
-  seconds.push((performance.now() - started) / 1000);
-}
+const seconds = await timeRounds(rounds, () => session.run(feeds));
 markPhase("end");
 await session.release();
 
-if (args.dump) {
-  fs.mkdirSync(args.dump, { recursive: true });
-  fs.writeFileSync(
-    path.join(args.dump, "onnxruntime-node.safetensors"),
-    toSafetensors({ forward: output }),
-  );
-}
-let checksum = 0;
-for (const x of output.data) checksum += x;
+writeContenderDump(args.dump, "onnxruntime-node", { forward: output });
 const report: ContenderReport = {
   peer: "onnxruntime-node",
   threads,
@@ -78,6 +68,6 @@ const report: ContenderReport = {
     "onnxruntime-node": ort.env.versions.node ?? ort.env.versions.common,
   },
   peakRssBytes: peakRssOf(process.pid)!,
-  tasks: { forward: { seconds, checksum } },
+  tasks: { forward: { seconds, checksum: outputChecksum(output) } },
 };
 console.log(JSON.stringify(report));

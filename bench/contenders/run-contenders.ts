@@ -17,7 +17,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { fromSafetensors, type SavedTensor } from "@loupe/graph";
+import type { SavedTensor } from "@loupe/graph";
 import type { PssPeaks } from "../memory/peak-pss-sampler.ts";
 import {
   COMPARISON_TASKS,
@@ -26,6 +26,7 @@ import {
   type ContenderReport,
 } from "./contender-report.ts";
 import { runSampled } from "./run-sampled.ts";
+import { readContenderDump } from "./contender-dump.ts";
 import { median } from "../report/stats.ts";
 
 export const CONTENDERS = [
@@ -267,13 +268,9 @@ function compareOutputs(dumpDir: string): {
   references: Record<ComparisonTask, SavedTensor>;
   issues: string[];
 } {
-  const read = (c: Contender) => {
-    const file = path.join(dumpDir, `${c}.safetensors`);
-    return fs.existsSync(file)
-      ? fromSafetensors(new Uint8Array(fs.readFileSync(file))).tensors
-      : {};
-  };
-  const outputs = new Map(CONTENDERS.map((c) => [c, read(c)]));
+  const outputs = new Map(
+    CONTENDERS.map((c) => [c, readContenderDump(dumpDir, c) ?? {}]),
+  );
   const agreements: Agreement[] = [];
   const issues: string[] = [];
   const references = {} as Record<ComparisonTask, SavedTensor>;

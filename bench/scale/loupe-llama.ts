@@ -11,14 +11,16 @@
  * Prints a ContenderReport (with loadSeconds) on stdout and phase markers on
  * stderr; with --dump, writes DIR/loupe-engine.safetensors.
  */
-import fs from "node:fs";
 import path from "node:path";
-import { createModel, toSafetensors, type SavedTensor } from "@loupe/graph";
+import { createModel, type SavedTensor } from "@loupe/graph";
 import { loadModelFiles } from "@loupe/engine";
 import {
   markPhase,
+  outputChecksum,
   type ContenderReport,
 } from "../contenders/contender-report.ts";
+import { writeContenderDump } from "../contenders/contender-dump.ts";
+import { timeRounds } from "../contenders/time-rounds.ts";
 import { peakRssOf } from "../platform/process-memory.ts";
 import { ensureScaleModelImported } from "./import-llama.ts";
 import { scaleTokenRows, type ScaleTask } from "./llama-batch.ts";
@@ -50,26 +52,13 @@ for (const task of Object.keys(graphs) as ScaleTask[]) {
   markPhase(task);
   const output = outputOf(task, (await engine.run(graphs[task])).saves); // warm-up
   outputs[task] = output;
-  const seconds: number[] = [];
-  for (let r = 0; r < rounds; r++) {
-    const started = performance.now();
-    await engine.run(graphs[task]);
-    seconds.push((performance.now() - started) / 1000);
-  }
-  let checksum = 0;
-  for (const x of output.data) checksum += Number(x);
-  tasks[task] = { seconds, checksum };
+  const seconds = await timeRounds(rounds, () => engine.run(graphs[task]));
+  tasks[task] = { seconds, checksum: outputChecksum(output) };
 }
 markPhase("end");
 await engine.close();
 
-if (args.dump) {
-  fs.mkdirSync(args.dump, { recursive: true });
-  fs.writeFileSync(
-    path.join(args.dump, "loupe-engine.safetensors"),
-    toSafetensors(outputs),
-  );
-}
+writeContenderDump(args.dump, "loupe-engine", outputs);
 const report: ContenderReport & { loadSeconds: number } = {
   peer: "loupe-engine",
   threads,

@@ -13,14 +13,16 @@
  * Prints a ContenderReport on stdout and phase markers on stderr; with
  * --dump, writes DIR/onnxruntime-node.safetensors (see llama-batch.ts).
  */
-import fs from "node:fs";
 import path from "node:path";
 import * as ort from "onnxruntime-node";
-import { toSafetensors, type SavedTensor } from "@loupe/graph";
+import type { SavedTensor } from "@loupe/graph";
 import {
   markPhase,
+  outputChecksum,
   type ContenderReport,
 } from "../contenders/contender-report.ts";
+import { writeContenderDump } from "../contenders/contender-dump.ts";
+import { timeRounds } from "../contenders/time-rounds.ts";
 import { peakRssOf } from "../platform/process-memory.ts";
 import {
   SCALE_LAYERS,
@@ -149,26 +151,13 @@ for (const [name, task] of Object.entries(tasks)) {
   markPhase(name);
   const output = await task(); // warm-up (and the output)
   outputs[name] = output;
-  const seconds: number[] = [];
-  for (let r = 0; r < rounds; r++) {
-    const started = performance.now();
-    await task();
-    seconds.push((performance.now() - started) / 1000);
-  }
-  let checksum = 0;
-  for (const x of output.data) checksum += Number(x);
-  results[name] = { seconds, checksum };
+  const seconds = await timeRounds(rounds, task);
+  results[name] = { seconds, checksum: outputChecksum(output) };
 }
 markPhase("end");
 await session.release();
 
-if (args.dump) {
-  fs.mkdirSync(args.dump, { recursive: true });
-  fs.writeFileSync(
-    path.join(args.dump, "onnxruntime-node.safetensors"),
-    toSafetensors(outputs),
-  );
-}
+writeContenderDump(args.dump, "onnxruntime-node", outputs);
 const report: ContenderReport & { loadSeconds: number } = {
   peer: "onnxruntime-node",
   threads,

@@ -16,11 +16,15 @@
  */
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import fs from "node:fs";
 import path from "node:path";
-import { createModel, toSafetensors, type SavedTensor } from "@loupe/graph";
+import { createModel, type SavedTensor } from "@loupe/graph";
 import { createLoupe } from "@loupe/sdk";
-import type { ContenderReport } from "../contenders/contender-report.ts";
+import {
+  outputChecksum,
+  type ContenderReport,
+} from "../contenders/contender-report.ts";
+import { writeContenderDump } from "../contenders/contender-dump.ts";
+import { timeRounds } from "../contenders/time-rounds.ts";
 import { PeakPssSampler } from "../memory/peak-pss-sampler.ts";
 import { bringUpBenchStack } from "../platform/bench-stack.ts";
 import { peakRssOf } from "../platform/process-memory.ts";
@@ -87,28 +91,15 @@ try {
     sampler.mark(task);
     const output = scaleOutput(task, await call(task), rows.length);
     outputs[task] = output;
-    const seconds: number[] = [];
-    for (let r = 0; r < rounds; r++) {
-      const started = performance.now();
-      await call(task);
-      seconds.push((performance.now() - started) / 1000);
-    }
-    let checksum = 0;
-    for (const x of output.data) checksum += Number(x);
-    tasks[task] = { seconds, checksum };
+    const seconds = await timeRounds(rounds, () => call(task));
+    tasks[task] = { seconds, checksum: outputChecksum(output) };
   }
   sampler.mark("unhost");
   await cli("models", "unhost", SCALE_MODEL_NAME);
   const workerPss = sampler.stop();
   stopped = true;
 
-  if (args.dump) {
-    fs.mkdirSync(args.dump, { recursive: true });
-    fs.writeFileSync(
-      path.join(args.dump, "loupe-platform.safetensors"),
-      toSafetensors(outputs),
-    );
-  }
+  writeContenderDump(args.dump, "loupe-platform", outputs);
   const report: ContenderReport & {
     loadSeconds: number;
     workerPss: { peakBytes: number; byPhase: Record<string, number> };

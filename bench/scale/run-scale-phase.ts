@@ -14,8 +14,8 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { fromSafetensors } from "@loupe/graph";
 import { parseContenderReport } from "../contenders/contender-report.ts";
+import { readContenderDump } from "../contenders/contender-dump.ts";
 import {
   compareTensors,
   ContenderDisagreementError,
@@ -245,20 +245,14 @@ const gib = (bytes: number) => `${(bytes / 2 ** 30).toFixed(2)} GiB`;
 
 /** Every contender's dumped outputs against PyTorch's; throws ContenderDisagreementError beyond TOLERANCE. */
 function compareScaleOutputs(dumpDir: string): ScaleAgreement[] {
-  const read = (c: ScaleContender) => {
-    const file = path.join(dumpDir, `${c}.safetensors`);
-    return fs.existsSync(file)
-      ? fromSafetensors(new Uint8Array(fs.readFileSync(file))).tensors
-      : undefined;
-  };
-  const reference = read(REFERENCE);
+  const reference = readContenderDump(dumpDir, REFERENCE);
   if (!reference)
     throw new Error("the 1.1B phase's PyTorch reference dumped no outputs");
   const agreements: ScaleAgreement[] = [];
   const issues: string[] = [];
   for (const contender of SCALE_CONTENDERS) {
     if (contender === REFERENCE) continue;
-    const outputs = read(contender);
+    const outputs = readContenderDump(dumpDir, contender);
     if (!outputs) continue;
     for (const task of SCALE_TASKS) {
       const want = reference[task];
