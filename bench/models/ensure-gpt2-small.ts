@@ -1,10 +1,9 @@
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { exportPython } from "./python-envs.ts";
+import { runExportScript } from "./python-envs.ts";
 
 const root = path.resolve(import.meta.dirname, "..", "..");
-const script = path.join(import.meta.dirname, "export_gpt2_small.py");
 /** Where the benchmark model is cached (git-ignored: .loupe/ is local state). */
 export const GPT2_SMALL_PATH = path.join(
   root,
@@ -23,18 +22,13 @@ export const GPT2_SMALL_PATH = path.join(
  */
 export function ensureGpt2Small(): string {
   if (fs.existsSync(GPT2_SMALL_PATH)) return GPT2_SMALL_PATH;
-  const { python, env } = exportPython();
-  console.log(
-    `  exporting ${path.relative(root, GPT2_SMALL_PATH)} (once; about a minute)`,
-  );
-  const result = spawnSync(python, [script, GPT2_SMALL_PATH], {
-    stdio: "inherit",
-    env,
+  runExportScript({
+    script: "export_gpt2_small.py",
+    target: GPT2_SMALL_PATH,
+    cost: "about a minute",
+    log: (line) => console.log(`  ${line}`),
+    exported: () => fs.existsSync(GPT2_SMALL_PATH),
   });
-  if (result.status !== 0 || !fs.existsSync(GPT2_SMALL_PATH))
-    throw new Error(
-      `${path.relative(root, script)} failed (exit ${result.status ?? result.signal}): see its output above`,
-    );
   return GPT2_SMALL_PATH;
 }
 

@@ -1,10 +1,8 @@
-import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { exportPython } from "./python-envs.ts";
+import { runExportScript } from "./python-envs.ts";
 
 const root = path.resolve(import.meta.dirname, "..", "..");
-const script = path.join(import.meta.dirname, "export_llama_1b.py");
 
 /** Where the 1.1B export is cached (git-ignored: .loupe/ is local state; never committed). */
 export const LLAMA_1B_DIR = path.join(
@@ -107,18 +105,13 @@ export function ensureLlama1b(log: (line: string) => void): {
 } {
   if (!isExported()) {
     checkLlama1bDisk();
-    const { python, env } = exportPython();
-    log(
-      `exporting ${path.relative(root, LLAMA_1B_DIR)} (once; about 4 minutes, 13 GB)`,
-    );
-    const result = spawnSync(python, [script, LLAMA_1B_DIR], {
-      stdio: "inherit",
-      env,
+    runExportScript({
+      script: "export_llama_1b.py",
+      target: LLAMA_1B_DIR,
+      cost: "about 4 minutes, 13 GB",
+      log,
+      exported: isExported,
     });
-    if (result.status !== 0 || !isExported())
-      throw new Error(
-        `${path.relative(root, script)} failed (exit ${result.status ?? result.signal}): see its output above`,
-      );
   }
   const file = path.join(LLAMA_1B_DIR, "export.json");
   const facts = parseExportFacts(

@@ -52,3 +52,35 @@ export function exportPython(): { python: string; env: NodeJS.ProcessEnv } {
   }
   return { python, env: { ...process.env, PYTHONPATH: overlay } };
 }
+
+/** What runExportScript runs and how it tells the user. */
+export interface ExportScriptRun {
+  /** The script's file name in bench/models (export_*.py). */
+  readonly script: string;
+  /** Where the script writes the export (its one argument). */
+  readonly target: string;
+  /** How long and how big the export is, for the line announcing it. */
+  readonly cost: string;
+  readonly log: (line: string) => void;
+  /** Whether the export is all there, checked once the script exits. */
+  readonly exported: () => boolean;
+}
+
+/**
+ * Runs one of the bench's export scripts with exportPython's interpreter (its
+ * output inherited), announcing it first since it takes minutes; throws,
+ * naming the script and its exit, unless it exits 0 and `exported()` holds.
+ */
+export function runExportScript(run: ExportScriptRun): void {
+  const script = path.join(import.meta.dirname, run.script);
+  const { python, env } = exportPython();
+  run.log(`exporting ${path.relative(root, run.target)} (once; ${run.cost})`);
+  const result = spawnSync(python, [script, run.target], {
+    stdio: "inherit",
+    env,
+  });
+  if (result.status !== 0 || !run.exported())
+    throw new Error(
+      `${path.relative(root, script)} failed (exit ${result.status ?? result.signal}): see its output above`,
+    );
+}
