@@ -1,20 +1,15 @@
-import type {
-  Envoy,
-  Graph,
-  Model,
-  SavedTensor,
-  TensorValue,
-} from "@loupe/graph";
-import { moduleAt } from "../suites/gpt2-graphs.ts";
+import type { Envoy, Graph, Model, SavedTensor } from "@loupe/graph";
+import {
+  moduleAt,
+  patchLastPosition,
+  saveLastLogits,
+} from "../suites/gpt2-graphs.ts";
 import {
   SCALE_LAYERS,
   SCALE_NEW_TOKENS,
   SCALE_PATCH_LAYER,
   type ScaleTask,
 } from "./llama-batch.ts";
-
-const lastLogits = (m: Model) =>
-  m.output.item("logits").get(":", -1, ":").save("out");
 
 /**
  * The 1.1B phase's tasks as intervention graphs on the Llama manifest's
@@ -25,20 +20,17 @@ export function scaleGraphs(
   lm: Model,
   rows: number[][],
 ): Record<ScaleTask, Graph> {
-  const half = rows.length / 2;
+  const lastLogits = () => saveLastLogits(lm, "out");
   return {
-    forward: lm.trace({ tokens: rows }, () => lastLogits(lm)),
-    patching: lm.trace((tracer) => {
-      const mlp = moduleAt(lm, `model.layers.${SCALE_PATCH_LAYER}.mlp`);
-      let clean: TensorValue | undefined;
-      tracer.invoke({ tokens: rows.slice(0, half) }, () => {
-        clean = mlp.output.get(":", -1, ":");
-      });
-      tracer.invoke({ tokens: rows.slice(half) }, () => {
-        mlp.output.set([":", -1, ":"], clean!);
-        lastLogits(lm);
-      });
-    }),
+    forward: lm.trace({ tokens: rows }, lastLogits),
+    patching: lm.trace((tracer) =>
+      patchLastPosition(
+        tracer,
+        moduleAt(lm, `model.layers.${SCALE_PATCH_LAYER}.mlp`),
+        rows,
+        lastLogits,
+      ),
+    ),
     lens: lm.trace({ tokens: rows }, () => {
       const norm = moduleAt(lm, "model.norm");
       const head = moduleAt(lm, "lm_head");

@@ -5,6 +5,7 @@ import {
   type Graph,
   type Model,
   type TensorValue,
+  type Tracer,
 } from "@loupe/graph";
 
 /** The benchmark batch: 32 rows of 12 token ids (fixed pseudo-random ids). */
@@ -37,6 +38,33 @@ export function moduleAt(lm: Model, path: string): Envoy {
 /** The mlp of a layer, by the manifest's GPT-2 module paths. */
 export const mlpPath = (layer: number) => `transformer.h.${layer}.mlp`;
 
+/**
+ * Activation patching at the last position, inside a trace: two invokes of
+ * half the batch each; `module`'s output at the last position of invoke 0
+ * replaces it in invoke 1, which then saves what `read` saves. For any
+ * model: the caller names the module and what the task reads.
+ */
+export function patchLastPosition(
+  tracer: Tracer,
+  module: Envoy,
+  rows: number[][],
+  read: () => void,
+): void {
+  const half = rows.length / 2;
+  let clean: TensorValue | undefined;
+  tracer.invoke({ tokens: rows.slice(0, half) }, () => {
+    clean = module.output.get(":", -1, ":");
+  });
+  tracer.invoke({ tokens: rows.slice(half) }, () => {
+    module.output.set([":", -1, ":"], clean!);
+    read();
+  });
+}
+
+/** The logits at the last position, saved under `name`: what a researcher reads off a run. */
+export const saveLastLogits = (lm: Model, name = "logits") =>
+  lm.output.item("logits").get(":", -1, ":").save(name);
+
 /** A plain forward pass that saves the logits. */
 export function plainGraph(lm: Model, rows: number[][]): Graph {
   return lm.trace({ tokens: rows }, () => {
@@ -45,9 +73,8 @@ export function plainGraph(lm: Model, rows: number[][]): Graph {
 }
 
 /**
- * Activation patching on one MLP: two invokes of half the batch; the MLP's
- * output at the last position of invoke 0 replaces it in invoke 1, whose
- * logits are saved.
+ * Activation patching on one MLP (patchLastPosition): invoke 1, with invoke
+ * 0's MLP output at the last position, saves its logits at every position.
  */
 export function patchingGraph(
   lm: Model,
@@ -55,17 +82,11 @@ export function patchingGraph(
   layer: number,
 ): Graph {
   const mlp = moduleAt(lm, mlpPath(layer));
-  const half = rows.length / 2;
-  return lm.trace((tracer) => {
-    let clean: TensorValue | undefined;
-    tracer.invoke({ tokens: rows.slice(0, half) }, () => {
-      clean = mlp.output.get(":", -1, ":");
-    });
-    tracer.invoke({ tokens: rows.slice(half) }, () => {
-      mlp.output.set([":", -1, ":"], clean!);
+  return lm.trace((tracer) =>
+    patchLastPosition(tracer, mlp, rows, () => {
       lm.output.item("logits").save("logits");
-    });
-  });
+    }),
+  );
 }
 
 /**
@@ -103,10 +124,6 @@ export function steeringDirection(width = 768): number[] {
   return d.map((x) => x / norm);
 }
 
-/** The logits at the last position: what a researcher reads off a run. */
-const saveLastLogits = (lm: Model, name = "logits") =>
-  lm.output.item("logits").get(":", -1, ":").save(name);
-
 /**
  * The tasks Loupe is compared on with PyTorch hooks and nnsight (and through
  * the platform), each saving what the peers' tasks return: the last
@@ -121,16 +138,9 @@ export function comparisonGraphs(
   const block = moduleAt(lm, `transformer.h.${STEER_LAYER}`);
   return {
     forward: lm.trace({ tokens: rows }, () => saveLastLogits(lm)),
-    patching: lm.trace((tracer) => {
-      let clean: TensorValue | undefined;
-      tracer.invoke({ tokens: rows.slice(0, half) }, () => {
-        clean = mlp.output.get(":", -1, ":");
-      });
-      tracer.invoke({ tokens: rows.slice(half) }, () => {
-        mlp.output.set([":", -1, ":"], clean!);
-        saveLastLogits(lm);
-      });
-    }),
+    patching: lm.trace((tracer) =>
+      patchLastPosition(tracer, mlp, rows, () => saveLastLogits(lm)),
+    ),
     lens: logitLensGraph(lm, rows),
     steering: lm.trace({ tokens: rows }, () => {
       const h = block.output[0]!;
