@@ -11,7 +11,7 @@ import { activeTensors, gradientPath } from "./gradient-path.ts";
 import { viewNode, type NodeView, type Program } from "./program.ts";
 import { splitSequencesAsSlices } from "./split-sequences.ts";
 import { tensorFacts } from "./tensor-facts.ts";
-import { nodeLabel, type RuleContext } from "./vjp/rule.ts";
+import { nodeLabel, type Grads, type RuleContext } from "./vjp/rule.ts";
 import { VJP_RULES } from "./vjp/vjp-rules.ts";
 
 /** A program's reverse pass, ready to become a session. */
@@ -162,7 +162,7 @@ function applyRule(
       return t !== undefined && t !== "" && relevant.has(t);
     },
   };
-  let grads: (string | undefined)[];
+  let grads: Grads;
   try {
     grads = VJP_RULES[n.opType]!(ctx);
   } catch (error) {

@@ -5,6 +5,7 @@ import {
   fromOutput,
   mul,
   unbroadcastOperand,
+  type Grads,
   type VjpRule,
 } from "./rule.ts";
 
@@ -66,7 +67,7 @@ const BINARY_GRADS: Readonly<Record<string, BinaryGrads>> = {
 const binaryVjp = fromOutput((c, g) => {
   const [a, b] = [c.n.input[0]!, c.n.input[1]!];
   const grads = BINARY_GRADS[c.n.opType]!(c.e, g, a, b, c.n.output[0]!);
-  const out: (string | undefined)[] = [];
+  const out: Grads = [];
   if (c.wants(0)) out[0] = unbroadcastOperand(c, a, grads[0]());
   if (c.wants(1)) out[1] = unbroadcastOperand(c, b, grads[1]());
   return out;
@@ -88,7 +89,7 @@ const whereVjp = fromOutput((c, g) => {
   const cond = c.n.input[0]!;
   const zero = e.scalar(0, g);
   const t = { elemType: e.typeOf(g) };
-  const out: (string | undefined)[] = [];
+  const out: Grads = [];
   if (c.wants(1))
     out[1] = unbroadcastOperand(
       c,
