@@ -1,11 +1,15 @@
 import type { Graph } from "../format/graph-schema.ts";
 import type { TensorValue } from "../trace/tensor-value.ts";
-import type { Block, ExampleModel, PromptPosition } from "./example-model.ts";
+import type {
+  TransformerBlock,
+  ExampleModel,
+  PromptPosition,
+} from "./example-model.ts";
 
 /** What buildActivationPatchingGraph patches. */
 export interface ActivationPatchingInputs {
   /** The block whose hidden state (output[0]) is patched. */
-  readonly layer: Block;
+  readonly layer: TransformerBlock;
   /** Where the hidden state is read. */
   readonly from: PromptPosition;
   /** Where it is written; this prompt's logits are saved as "logits". */

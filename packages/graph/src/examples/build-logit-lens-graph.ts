@@ -1,12 +1,12 @@
 import type { Graph } from "../format/graph-schema.ts";
 import type { ModuleEnvoy } from "../trace/envoy.ts";
-import type { Block, ExampleModel } from "./example-model.ts";
+import type { ExampleModel, TransformerBlock } from "./example-model.ts";
 
 /** What buildLogitLensGraph decodes. */
 export interface LogitLensInputs {
   readonly prompt: string;
   /** The blocks, in order: layer i's save is named after its index here. */
-  readonly layers: readonly Block[];
+  readonly layers: readonly TransformerBlock[];
   /** The model's final norm and unembedding (e.g. `ln_f` and `lm_head`). */
   readonly norm: Pick<ModuleEnvoy, "call">;
   readonly head: Pick<ModuleEnvoy, "call">;

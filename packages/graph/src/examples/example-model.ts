@@ -12,7 +12,7 @@ export type ExampleModel = Pick<ModelBase, "trace" | "session" | "generate"> & {
 };
 
 /** A transformer block: its output is a tuple whose first element is the hidden state. */
-export interface Block {
+export interface TransformerBlock {
   readonly output: TupleValue;
 }
 

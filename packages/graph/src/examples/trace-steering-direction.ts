@@ -1,10 +1,10 @@
 import type { TensorValue } from "../trace/tensor-value.ts";
-import type { Block, ExampleModel } from "./example-model.ts";
+import type { ExampleModel, TransformerBlock } from "./example-model.ts";
 
 /** Where a steering direction is found and applied. */
 export interface SteeringInputs {
   /** The block whose hidden state (output[0]) is steered. */
-  readonly layer: Block;
+  readonly layer: TransformerBlock;
   /** The prompt steered. */
   readonly prompt: string;
   /** The prompt steered toward: the direction is its hidden state minus the prompt's. */
@@ -41,7 +41,7 @@ export function traceSteeringDirection(
  * at the position, in the invoke being written.
  */
 export function steerHiddenState(
-  layer: Block,
+  layer: TransformerBlock,
   position: number,
   direction: TensorValue,
   scale?: number,
