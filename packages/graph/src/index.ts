@@ -197,7 +197,7 @@ export {
 // gallery's seed and the engine's paper examples build their graphs with them.
 export type {
   ExampleModel,
-  Block,
+  TransformerBlock,
   PromptPosition,
 } from "./examples/example-model.ts";
 export {
