@@ -57,13 +57,21 @@ const deepImportBan = {
  */
 const allowedInTests = { "apps/worker": ["api"], "packages/sdk": ["stack"] };
 
-/** Imports a workspace may make for types only (the SDK sees the API's router type). */
-const typeOnly = { "packages/sdk": ["api"] };
+/**
+ * Imports a workspace may make for types only: the SDK sees the API's router
+ * type, and the database's read models use the graph package's vocabulary
+ * (a generated row) without depending on its code.
+ */
+const typeOnly = { "packages/sdk": ["api"], "packages/db": ["graph"] };
 
 function bannedPackages(dir, extra = []) {
   const self = dir.split("/").pop();
   return packages
-    .filter((p) => ![...allowed[dir], ...extra].includes(p) && p !== self)
+    .filter(
+      (p) =>
+        ![...allowed[dir], ...extra, ...(typeOnly[dir] ?? [])].includes(p) &&
+        p !== self,
+    )
     .map((p) => `@loupe/${p}`);
 }
 

@@ -89,8 +89,8 @@ describe("a failing member never fails its batch", () => {
     const failed = await stack.platform.settled(ada.caller, badRun.runId);
     expect(failed.status).toBe("failed");
     // Its place in the pass follows the users' turns (whose run came first).
-    expect(failed.error).toMatch(/^RunError: graph [0-2]: .*Gather/);
-    const place = Number(/^RunError: graph (\d)/.exec(failed.error!)![1]);
+    expect(failed.error).toMatch(/^RUN_ERROR: graph [0-2]: .*Gather/);
+    const place = Number(/^RUN_ERROR: graph (\d)/.exec(failed.error!)![1]);
     for (const id of ["1001", "1002", "1003", "1004", "1201", "1202"])
       expect(failed.error).not.toContain(id);
     for (const [i, run] of goodRuns.entries()) {

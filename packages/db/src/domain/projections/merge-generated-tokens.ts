@@ -1,13 +1,14 @@
+import type { GeneratedRow } from "@loupe/graph";
 import type { DomainEventOf } from "./projection.ts";
 
 /** A generating run's rows as the runs table keeps them (`runs.generated`). */
-export type GeneratedRows = {
-  trace: number;
-  invoke: number;
-  row: number;
+export type GeneratedRows = readonly GeneratedRow[];
+
+/** A row as the merge writes it (a plain object type, so Prisma takes it as JSON). */
+type RowBeingMerged = Omit<GeneratedRow, "ids" | "text"> & {
   ids: number[];
   text: string | null;
-}[];
+};
 
 /**
  * Adds streamed tokens to their rows: a token lands at its step, so a retried
@@ -17,8 +18,8 @@ export type GeneratedRows = {
 export function mergeGeneratedTokens(
   rows: GeneratedRows,
   tokens: DomainEventOf<"run.tokens">["payload"]["tokens"],
-): GeneratedRows {
-  const out = rows.map((r) => ({ ...r, ids: [...r.ids] }));
+): RowBeingMerged[] {
+  const out: RowBeingMerged[] = rows.map((r) => ({ ...r, ids: [...r.ids] }));
   for (const t of tokens) {
     let row = out.find(
       (r) => r.trace === t.trace && r.invoke === t.invoke && r.row === t.row,
