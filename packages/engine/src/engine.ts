@@ -1,19 +1,16 @@
 import type * as ort from "onnxruntime-node";
 import {
-  assertCheckedGraph,
   createModel,
-  GraphValidationError,
-  modelHashOf,
-  type CheckedGraph,
-  tokenLimitBreach,
   tokenLimits,
-  type TokenLimits,
+  type CheckedGraph,
   type Graph,
   type Manifest,
+  type SavedTensor,
+  type TextTokenizer,
+  type TokenLimits,
 } from "@loupe/graph";
 import { buildPiece, pieceKey } from "./model/build-piece.ts";
 import { planModel, type ModelPlan } from "./model/model-plan.ts";
-import type { SavedTensor } from "@loupe/graph";
 import { runBatch } from "./run/run-batch.ts";
 import {
   RunError,
@@ -21,7 +18,7 @@ import {
   type PreparedGraph,
 } from "./run/batch-step.ts";
 import { runIsolated } from "./run/isolate-failures.ts";
-import { toCheckedRequest } from "./run/checked-request.ts";
+import { GraphRunner } from "./run/graph-runner.ts";
 import {
   emptyMetrics,
   SessionCache,
@@ -30,7 +27,7 @@ import {
 import type { GenerationEvents, TokenEvent } from "./run/generate.ts";
 import { toRunResult, type RunResult } from "./run/run-result.ts";
 import { kvLayout } from "./run/kv-cache.ts";
-import { constantTensor, fromSaved, transpose2d } from "./run/tensors.ts";
+import { failedGraph, prepareGraph } from "./run/prepare-graph.ts";
 import { readRawModel } from "./onnx/onnx-bytes.ts";
 import { admitModel, formatBytes } from "./weights/admit-model.ts";
 import { recordMemory } from "./run/memory-metrics.ts";
@@ -40,10 +37,8 @@ import {
   splitBatch,
   type ActivationModel,
 } from "./run/split-batch.ts";
-import { readWeight } from "./weights/read-weight.ts";
 import { sha256, storeWeights } from "./weights/store-weights.ts";
 import { withWeightFolder } from "./weights/weight-session-options.ts";
-import type { TextTokenizer } from "@loupe/graph";
 
 /** Raised for a graph whose batch cannot fit the engine's memory budget: it is not run. */
 export class MemoryBudgetError extends Error {
@@ -69,6 +64,9 @@ export interface UncheckedRunRequest {
   readonly tensors?: Readonly<Record<string, SavedTensor>>;
   readonly signal?: AbortSignal;
 }
+
+/** What `run` takes: a request, checked or not, or a graph alone (checked or not). */
+export type RunInput = RunRequest | UncheckedRunRequest | CheckedGraph | Graph;
 
 /** Options of a run: where generated tokens stream to. */
 export interface RunOptions {
@@ -129,9 +127,9 @@ export const DEFAULT_SESSION_OPTIONS: ort.InferenceSession.SessionOptions = {
  * compiles, batched (several invokes and several graphs in one forward pass),
  * with sessions compiled per model piece and per intervention structure and
  * kept in a memory-bounded cache. `run` is synchronous native work inside
- * ONNX Runtime: call it from a worker thread (see `EngineWorker`) in a server.
+ * ONNX Runtime: call it from a worker thread (see `EngineThread`) in a server.
  */
-export class LoupeEngine {
+export class LoupeEngine extends GraphRunner {
   readonly metrics: EngineMetrics = emptyMetrics();
   readonly #cache: SessionCache;
   readonly #padding: Padding;
@@ -147,6 +145,7 @@ export class LoupeEngine {
     readonly weightsFolder: string,
     options: EngineOptions,
   ) {
+    super();
     this.#cache = new SessionCache(
       options.cacheBudgetBytes ?? DEFAULT_CACHE_BUDGET_BYTES,
       this.metrics,
@@ -226,34 +225,6 @@ export class LoupeEngine {
   /** Bytes the session cache holds now. */
   get cachedBytes(): number {
     return this.#cache.usedBytes;
-  }
-
-  /**
-   * Checks a graph against this model (validation: module paths, order,
-   * shapes, types, index bounds), once: the form runMany takes. Throws
-   * GraphValidationError listing every issue.
-   */
-  check(graph: Graph): CheckedGraph {
-    return assertCheckedGraph(graph, this.manifest);
-  }
-
-  /** Runs one graph, checking it first unless it is checked already. */
-  async run(
-    request: RunRequest | UncheckedRunRequest | CheckedGraph | Graph,
-    options: RunOptions = {},
-  ): Promise<RunResult> {
-    const [result] = await this.runMany(
-      [this.#checkedRequest(request)],
-      options,
-    );
-    if (result!.error) throw result!.error;
-    return result!;
-  }
-
-  #checkedRequest(
-    request: RunRequest | UncheckedRunRequest | CheckedGraph | Graph,
-  ): RunRequest {
-    return toCheckedRequest(request, (graph) => this.check(graph));
   }
 
   /**
@@ -381,157 +352,24 @@ export class LoupeEngine {
     position: number | undefined,
   ): PreparedGraph {
     try {
-      return this.#prepare(request);
+      return prepareGraph(request, {
+        plan: this.plan,
+        manifest: this.manifest,
+        tokenizer: this.tokenizer,
+        weightsFolder: this.weightsFolder,
+        tokenLimits: () => (this.#tokenLimits ??= tokenLimits(this.manifest)),
+      });
     } catch (thrown) {
       const error =
         thrown instanceof Error ? thrown : new RunError(String(thrown));
       if (position !== undefined)
         error.message = `graph ${position}: ${error.message}`;
-      return {
-        graph: request.checked.graph,
-        types: new Map(),
-        values: new Map(),
-        saves: {},
-        tokens: [],
-        usage: { forwardPasses: 0, rows: 0, tokens: 0, computeSeconds: 0 },
-        generated: [],
-        warnings: [],
-        error,
-      };
+      return failedGraph(request.checked.graph, error);
     }
-  }
-
-  #prepare(request: RunRequest): PreparedGraph {
-    const { checked } = request;
-    const { graph } = checked;
-    // Checked once, against this model: never validated again here.
-    const model = modelHashOf(this.manifest);
-    if (checked.modelHash !== model)
-      throw new GraphValidationError([
-        {
-          nodeId: "",
-          op: "trace",
-          message: `the graph was checked against model ${checked.modelHash}, and this engine runs ${model}: check it against this model`,
-        },
-      ]);
-    const values = new Map<string, ort.Tensor>();
-    for (const node of graph.nodes) {
-      if (node.op === "constant")
-        values.set(
-          `v:${node.id}`,
-          constantTensor(node.dtype, node.shape, node.data),
-        );
-      else if (node.op === "tensor") {
-        const t = request.tensors?.[node.name];
-        if (!t)
-          throw new GraphValidationError([
-            {
-              nodeId: node.id,
-              op: node.op,
-              message: `node ${node.id} (tensor): no data was sent for tensor "${node.name}"`,
-            },
-          ]);
-        values.set(`v:${node.id}`, fromSaved(t));
-      } else if (node.op === "param") {
-        const spec = this.plan.index.module(node.module)!;
-        const param = spec.params.find((p) => p.name === node.name)!;
-        const weight = readWeight(
-          this.plan.initializers.get(param.tensor)!,
-          this.weightsFolder,
-        );
-        values.set(
-          `v:${node.id}`,
-          param.transpose ? transpose2d(weight) : weight,
-        );
-      }
-    }
-    const tokens = graph.traces.map((trace) =>
-      trace.invokes.map((invoke) => {
-        if (!invoke.input) return null;
-        if (invoke.input.kind === "tokens") return invoke.input.ids;
-        const tokenizer = this.tokenizer;
-        if (!tokenizer)
-          throw new GraphValidationError([
-            {
-              nodeId: "",
-              op: "trace",
-              message:
-                "the graph has text prompts but this model was loaded without a tokenizer",
-            },
-          ]);
-        return invoke.input.prompts.map((p) => {
-          const ids = tokenizer.encode(p);
-          if (ids.length === 0)
-            throw new GraphValidationError([
-              {
-                nodeId: "",
-                op: "trace",
-                message: `prompt ${JSON.stringify(p)} has no tokens`,
-              },
-            ]);
-          return ids;
-        });
-      }),
-    );
-    // The model's vocabulary and positions, checked here too (the API checks
-    // them at submit): a local run's bad token fails by name, not in a Gather.
-    const breach = tokenLimitBreach(
-      this.manifest.model.name,
-      (this.#tokenLimits ??= tokenLimits(this.manifest)),
-      tokenSize(graph, tokens),
-    );
-    if (breach)
-      throw new GraphValidationError([
-        { nodeId: "", op: "trace", message: breach.message },
-      ]);
-    if (
-      graph.traces.some((t) => t.generate?.stop?.text?.length) &&
-      !this.tokenizer
-    )
-      throw new GraphValidationError([
-        {
-          nodeId: "",
-          op: "trace",
-          message:
-            "the graph stops generation at a text, but this model was loaded without a tokenizer (stop at token ids instead)",
-        },
-      ]);
-    return {
-      graph,
-      types: checked.types,
-      values,
-      saves: {},
-      tokens,
-      usage: { forwardPasses: 0, rows: 0, tokens: 0, computeSeconds: 0 },
-      generated: [],
-      warnings: [],
-      ...(request.signal ? { signal: request.signal } : {}),
-    };
   }
 
   /** Releases every compiled session. */
   async close(): Promise<void> {
     await this.#cache.clear();
   }
-}
-
-/**
- * A run's largest token id and longest row: its prompt plus each generated
- * token fed back (all but the last), per trace.
- */
-function tokenSize(
-  graph: Graph,
-  tokens: readonly (readonly (readonly (readonly number[])[] | null)[])[],
-): { maxTokenId: number; longestRow: number } {
-  let maxTokenId = -1;
-  let longestRow = 0;
-  graph.traces.forEach((trace, t) => {
-    const grows = Math.max(0, (trace.generate?.maxNewTokens ?? 0) - 1);
-    for (const rows of tokens[t] ?? [])
-      for (const row of rows ?? []) {
-        for (const id of row) if (id > maxTokenId) maxTokenId = id;
-        longestRow = Math.max(longestRow, row.length + grows);
-      }
-  });
-  return { maxTokenId, longestRow };
 }

@@ -64,9 +64,65 @@ export function buildPiece(
     body.push(n);
     n.output.forEach((t) => produced.add(t));
   }
+  const cloned = cloneCalls(plan, clones);
+  for (const n of cloned.nodes) n.output.forEach((t) => produced.add(t));
+  const { freeNodes, weights, inputs } = pieceInputs(plan, produced, [
+    ...body,
+    ...cloned.nodes,
+  ]);
 
-  const cloneNodes: PlanNode[] = [];
-  const cloneOutputs: string[] = [];
+  const graphOutputs = new Set(plan.outputs.map((o) => o.name));
+  const outputs: string[] = [];
+  const seenOutput = new Set<string>();
+  const addOutput = (t: string) => {
+    if (!seenOutput.has(t)) {
+      seenOutput.add(t);
+      outputs.push(t);
+    }
+  };
+  for (const n of body)
+    for (const t of n.output)
+      if (graphOutputs.has(t) || (plan.lastUse.get(t) ?? -1) >= to)
+        addOutput(t);
+  for (const t of extraOutputs) {
+    if (!produced.has(t))
+      throw new Error(`tensor ${t} is not produced in piece [${from}, ${to})`);
+    addOutput(t);
+  }
+  cloned.outputs.forEach(addOutput);
+
+  const typed = valueInfoOf(plan, clones);
+  const program: Program = {
+    irVersion: plan.raw.irVersion,
+    opsetImports: plan.raw.opsetImports,
+    opset: plan.raw.opset,
+    nodes: [...freeNodes, ...body, ...cloned.nodes],
+    initializers: [...weights.values()],
+    inputs: inputs.map(typed),
+    outputs: outputs.map(typed),
+  };
+  const bytes = writeModel({ ...program, name: `piece_${from}_${to}` });
+  return {
+    bytes,
+    inputs,
+    outputs,
+    cloneOutputs: cloned.outputs,
+    program,
+    weightBytes: [...weights.values()].reduce((s, w) => s + w.dataBytes, 0),
+  };
+}
+
+/**
+ * The nodes of each requested module call cloned onto its input, their
+ * tensors renamed `<tensor>@<tag>`, and each clone's output (chained calls
+ * read an earlier clone's output, which comes first).
+ */
+function cloneCalls(
+  plan: ModelPlan,
+  clones: readonly CloneRequest[],
+): { nodes: PlanNode[]; outputs: string[] } {
+  const nodes: PlanNode[] = [];
+  const outputs: string[] = [];
   for (const c of clones) {
     const span = plan.spans.get(c.span);
     if (!span) throw new Error(`no module call ${c.span} to clone`);
@@ -80,7 +136,7 @@ export function buildPiece(
         return r;
       });
       const input = n.input.map((t) => rename.get(t) ?? t);
-      cloneNodes.push(
+      nodes.push(
         "bytes" in n
           ? renameNode(n, {
               input,
@@ -90,11 +146,25 @@ export function buildPiece(
           : { ...n, input, output, name: `${n.name ?? ""}@${c.tag}` },
       );
     }
-    cloneOutputs.push(rename.get(span.output) ?? span.output);
-    cloneNodes.forEach((n) => n.output.forEach((t) => produced.add(t)));
+    outputs.push(rename.get(span.output) ?? span.output);
   }
+  return { nodes, outputs };
+}
 
-  // Constant subgraphs and weights the nodes need.
+/**
+ * What the piece's nodes need from outside them: the constant subgraphs they
+ * read (recomputed here, in model order), the weights, and the tensors that
+ * earlier pieces produce (its inputs, in the order first needed).
+ */
+function pieceInputs(
+  plan: ModelPlan,
+  produced: ReadonlySet<string>,
+  nodes: readonly PlanNode[],
+): {
+  freeNodes: PlanNode[];
+  weights: Map<string, RawInitializer>;
+  inputs: string[];
+} {
   const closure = new Set<number>();
   const weights = new Map<string, RawInitializer>();
   const inputs: string[] = [];
@@ -118,38 +188,25 @@ export function buildPiece(
       inputs.push(t);
     }
   };
-  for (const n of [...body, ...cloneNodes]) n.input.forEach(need);
+  for (const n of nodes) n.input.forEach(need);
   const freeNodes = [...closure]
     .sort((a, b) => a - b)
     .map((i) => plan.nodes[i]!);
+  return { freeNodes, weights, inputs };
+}
 
-  const graphOutputs = new Set(plan.outputs.map((o) => o.name));
-  const outputs: string[] = [];
-  const seenOutput = new Set<string>();
-  const addOutput = (t: string) => {
-    if (!seenOutput.has(t)) {
-      seenOutput.add(t);
-      outputs.push(t);
-    }
-  };
-  for (const n of body)
-    for (const t of n.output)
-      if (graphOutputs.has(t) || (plan.lastUse.get(t) ?? -1) >= to)
-        addOutput(t);
-  for (const t of extraOutputs) {
-    if (!produced.has(t))
-      throw new Error(`tensor ${t} is not produced in piece [${from}, ${to})`);
-    addOutput(t);
-  }
-  cloneOutputs.forEach(addOutput);
-
+/** A piece tensor's name and element type (a clone's tensor has its original's). */
+function valueInfoOf(
+  plan: ModelPlan,
+  clones: readonly CloneRequest[],
+): (t: string) => ValueInfo {
   const cloneInputTypes = new Map(
     clones.map((c) => [
       c.input,
       plan.types.get(plan.spans.get(c.span)!.inputs[0]!),
     ]),
   );
-  const typed = (t: string): ValueInfo => {
+  return (t) => {
     const at = t.lastIndexOf("@");
     const elemType =
       plan.types.get(t) ??
@@ -158,23 +215,5 @@ export function buildPiece(
     if (elemType === undefined)
       throw new Error(`cannot tell the element type of tensor ${t}`);
     return { name: t, elemType };
-  };
-  const program: Program = {
-    irVersion: plan.raw.irVersion,
-    opsetImports: plan.raw.opsetImports,
-    opset: plan.raw.opset,
-    nodes: [...freeNodes, ...body, ...cloneNodes],
-    initializers: [...weights.values()],
-    inputs: inputs.map(typed),
-    outputs: outputs.map(typed),
-  };
-  const bytes = writeModel({ ...program, name: `piece_${from}_${to}` });
-  return {
-    bytes,
-    inputs,
-    outputs,
-    cloneOutputs,
-    program,
-    weightBytes: [...weights.values()].reduce((s, w) => s + w.dataBytes, 0),
   };
 }

@@ -1,17 +1,7 @@
 import { Worker } from "node:worker_threads";
-import {
-  assertCheckedGraph,
-  type CheckedGraph,
-  type Graph,
-  type Manifest,
-} from "@loupe/graph";
-import type {
-  EngineOptions,
-  RunOptions,
-  RunRequest,
-  UncheckedRunRequest,
-} from "../engine.ts";
-import { toCheckedRequest } from "../run/checked-request.ts";
+import type { Manifest } from "@loupe/graph";
+import type { EngineOptions, RunOptions, RunRequest } from "../engine.ts";
+import { GraphRunner } from "../run/graph-runner.ts";
 import { toRunResult, type RunResult } from "../run/run-result.ts";
 import { emptyMetrics, type EngineMetrics } from "../run/session-cache.ts";
 import type {
@@ -38,7 +28,7 @@ export class EngineThreadError extends Error {
  * event loop (Temporal heartbeats, HTTP). Runs are queued in the thread in the
  * order they are sent; results come back as typed arrays moved, not copied.
  */
-export class EngineThread {
+export class EngineThread extends GraphRunner {
   #next = 1;
   readonly #pending = new Map<
     number,
@@ -54,6 +44,7 @@ export class EngineThread {
   manifest!: Manifest;
 
   private constructor(private readonly worker: Worker) {
+    super();
     worker.on("message", (reply: ThreadReply) => {
       if (reply.ok && "token" in reply) {
         this.#pending.get(reply.id)?.onToken?.(reply.token);
@@ -165,22 +156,6 @@ export class EngineThread {
     return reply.results.map((r) =>
       toRunResult(r, r.error && new EngineThreadError(r.error)),
     );
-  }
-
-  /** Checks a graph against the thread's model (see LoupeEngine.check), here, on the caller's thread. */
-  check(graph: Graph): CheckedGraph {
-    return assertCheckedGraph(graph, this.manifest);
-  }
-
-  /** Runs one graph in the thread, checking it first unless it is checked; throws its error. */
-  async run(
-    request: RunRequest | UncheckedRunRequest | CheckedGraph | Graph,
-    options: RunOptions = {},
-  ): Promise<RunResult> {
-    const checked = toCheckedRequest(request, (graph) => this.check(graph));
-    const [result] = await this.runMany([checked], options);
-    if (result!.error) throw result!.error;
-    return result!;
   }
 
   /** Releases the sessions and ends the thread. */
