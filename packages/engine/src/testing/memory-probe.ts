@@ -1,5 +1,5 @@
 /**
- * Run by external-data.test.ts in a process of its own (`node --expose-gc
+ * Run by weights/external-data.test.ts in a process of its own (`node --expose-gc
  * --import tsx memory-probe.ts <model.onnx>`): imports the model, loads it,
  * runs a trace, then prints the process's JS-side memory (V8's external and
  * array buffer bytes, after a full GC) as one JSON line. A fresh process, so
