@@ -74,6 +74,18 @@ export default async function ProfilePage({
         <Link href="/keys">API keys</Link> · <Link href="/runs">All runs</Link>
       </p>
       <h2>Password</h2>
+      <PasswordForm />
+    </section>
+  );
+}
+
+/**
+ * Sets a new password; the server then ends every session of the account,
+ * so the form says so before it is sent.
+ */
+function PasswordForm() {
+  return (
+    <>
       <p className="muted small">
         A new password ends every session of your account, this one too, and
         revokes its API keys and unused sign-in links.
@@ -103,6 +115,6 @@ export default async function ProfilePage({
           Set the new password and sign out everywhere
         </button>
       </form>
-    </section>
+    </>
   );
 }

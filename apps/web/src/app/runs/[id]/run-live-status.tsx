@@ -32,24 +32,7 @@ export function RunLiveStatus({
   const router = useRouter();
   const [status, setStatus] = useState(initial);
   const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    if (isEndedRunStatus(status.status)) return;
-    let live = true;
-    const timer = setTimeout(() => {
-      trpc.runs.status
-        .query({ runId, unlessChanged: status.changeKey, waitMs: 10_000 })
-        .then((next) => {
-          if (!live) return;
-          setStatus(next);
-          if (isEndedRunStatus(next.status)) router.refresh();
-        })
-        .catch((e: unknown) => live && setError((e as Error).message));
-    }, 50);
-    return () => {
-      live = false;
-      clearTimeout(timer);
-    };
-  }, [runId, status, router]);
+  useRunFollower(runId, status, setStatus, setError);
   const ended = isEndedRunStatus(status.status);
   return (
     <>
@@ -104,4 +87,36 @@ function QueuePosition({ ahead }: { ahead: number }) {
         : `${ahead} run${ahead === 1 ? "" : "s"} ahead`}
     </span>
   );
+}
+
+/**
+ * Follows a run that has not ended: asks runs.status for the run's next
+ * change (a long poll on its change key), records it in `setStatus`, and once
+ * the run has ended refreshes the page so the server draws its results.
+ */
+function useRunFollower(
+  runId: string,
+  status: LiveRunState,
+  setStatus: (next: LiveRunState) => void,
+  setError: (message: string) => void,
+) {
+  const router = useRouter();
+  useEffect(() => {
+    if (isEndedRunStatus(status.status)) return;
+    let live = true;
+    const timer = setTimeout(() => {
+      trpc.runs.status
+        .query({ runId, unlessChanged: status.changeKey, waitMs: 10_000 })
+        .then((next) => {
+          if (!live) return;
+          setStatus(next);
+          if (isEndedRunStatus(next.status)) router.refresh();
+        })
+        .catch((e: unknown) => live && setError((e as Error).message));
+    }, 50);
+    return () => {
+      live = false;
+      clearTimeout(timer);
+    };
+  }, [runId, status, router, setStatus, setError]);
 }
