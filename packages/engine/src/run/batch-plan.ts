@@ -10,6 +10,7 @@ import type { GraphNode } from "@loupe/graph";
 import type { HookPoint } from "../model/model-plan.ts";
 import type { PreparedGraph } from "./batch-step.ts";
 
+/** Which rows of the batch an invoke sees, and how many tokens. */
 export interface InvokeWindow {
   /** Rows [r0, r1) of the batch and the invoke's own token count. */
   readonly r0: number;
