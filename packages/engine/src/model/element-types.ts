@@ -1,11 +1,5 @@
 import { OnnxElementType } from "@loupe/graph";
 
-/**
- * The graph vocabulary's, for the files that still import it from here
- * (weights/read-weight.ts); import it from @loupe/graph.
- */
-export { dtypeOfOnnx } from "@loupe/graph";
-
 const BOOL_OPS = new Set([
   "Equal",
   "Greater",
