@@ -185,3 +185,4 @@ export {
   settingFrom,
   parseAppEnv,
 } from "./settings/app-env.ts";
+export { findGraphDocument } from "./runs/find-graph-document.ts";

@@ -79,21 +79,26 @@ export type RunResultViews =
  */
 export async function loadRunResultViews(
   principal: Principal | null,
-  run: { runId: string; model: string; graph: unknown },
+  run: {
+    runId: string;
+    /** The run's model as `models.manifest` answers it. */
+    model: { name: string; manifest: unknown; tokenizerHash: string | null };
+    graph: unknown;
+  },
 ): Promise<RunResultViews> {
   const { db, results } = getApiServices();
   const result = await openRunResult(db, results, principal, run.runId);
   if (result.byteSize > MAX_DRAWN_BYTES)
     return { kind: "too-large", byteSize: result.byteSize };
   const { tensors } = fromSafetensors(await readAll(result.chunks));
-  const model = await db.model.findUnique({ where: { name: run.model } });
-  const tokenizer = await tokenizerOf(run.model, model?.tokenizerHash ?? null);
+  const { model } = run;
+  const tokenizer = await tokenizerOf(model.name, model.tokenizerHash);
   return {
     kind: "views",
     byteSize: result.byteSize,
     // Charts and tables first, plain summaries (scalars and the like) after.
     views: buildResultViews(tensors, {
-      vocabSize: vocabSizeOf(model?.manifest),
+      vocabSize: vocabSizeOf(model.manifest),
       ...(tokenizer && { decode: (ids: number[]) => tokenizer.decode(ids) }),
       promptTokens: promptTokens(run.graph, tokenizer),
     }).sort(

@@ -129,6 +129,8 @@ export const modelsRouter = router({
         name: model.name,
         hash: model.hash,
         manifest: model.manifest,
+        /** The hash of its tokenizer.json (what caches of it are keyed by); null when it has none. */
+        tokenizerHash: model.tokenizerHash,
         /** Serves the model's tokenizer.json; null when it has none. */
         tokenizerUrl: model.tokenizerHash ? tokenizerUrlOf(model.name) : null,
       };

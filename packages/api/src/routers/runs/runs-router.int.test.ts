@@ -156,6 +156,40 @@ describe("runs.submit", () => {
   });
 });
 
+describe("runs.graph", () => {
+  it("gives a reader of the run the graph it ran, and anyone else NOT_FOUND", async () => {
+    const { runId } = await submit();
+    const { graphHash, document } = await researcher.runs.graph({ runId });
+    const run = await db.run.findUniqueOrThrow({ where: { id: runId } });
+    expect(graphHash).toBe(run.graphHash);
+    expect(document).toMatchObject({
+      traces: [
+        {
+          invokes: [
+            {
+              input: {
+                prompts: [`The Louvre is located in the city of ${submitted}`],
+              },
+            },
+          ],
+        },
+      ],
+    });
+    const { userId } = await createPasswordAccount(db, {
+      email: `other-${randomUUID()}@loupe.test`,
+      name: "Other",
+      password: "another-long-password",
+    });
+    const other = createCaller(
+      createApiContext(services, await principalOfUser(db, userId)),
+    );
+    await expect(other.runs.graph({ runId })).rejects.toMatchObject({
+      code: "NOT_FOUND",
+    });
+    await researcher.runs.cancel({ runId });
+  });
+});
+
 describe("runs.status", () => {
   it("until ended: holds the answer through the run's steps and answers when it ends", async () => {
     const { runId } = await submit();

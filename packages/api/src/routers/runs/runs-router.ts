@@ -1,6 +1,7 @@
 import { router } from "../../trpc.ts";
 import { cancelRun } from "./cancel-run.ts";
 import { listMyRuns } from "./list-my-runs.ts";
+import { readRunGraph } from "./read-run-graph.ts";
 import { readRunStatus } from "./read-run-status.ts";
 import { submitGraph } from "./submit-graph.ts";
 
@@ -12,6 +13,8 @@ export const runsRouter = router({
   submit: submitGraph,
   /** A run's status, as a long poll when asked (`waitMs`, `unlessChanged`, `until`). */
   status: readRunStatus,
+  /** The graph a run ran (its stored document), for a reader of the run. */
+  graph: readRunGraph,
   /** The caller's runs, newest first. */
   list: listMyRuns,
   /** Cancels a run that has not ended; returns how it ended. */

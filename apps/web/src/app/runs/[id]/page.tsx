@@ -2,7 +2,6 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { headers } from "next/headers";
 import { notFound } from "next/navigation";
-import { getApiServices } from "@/server/api-services";
 import { getServerCaller } from "@/server/caller";
 import { errorCode } from "@/server/describe-error";
 import { principalOf } from "@/server/principal";
@@ -40,18 +39,13 @@ export default async function RunPage({
         .then((e) => e.title)
         .catch(() => null)
     : null;
-  // The run's graph, stored once by hash (graphs). No procedure answers it
-  // (runs.status names it by hash only), so it is read by hash here.
-  const row = (await getApiServices().db.graph.findUnique({
-    where: { hash: run.graphHash },
-    select: { document: true },
-  })) ?? { document: null };
+  const { document: graph } = await caller.runs.graph({ runId: id });
   const result =
     run.status === "completed"
       ? await loadRunResultViews(await principalOf(await headers()), {
           runId: id,
-          model: run.model,
-          graph: row.document,
+          model: await caller.models.manifest({ model: run.model }),
+          graph,
         })
       : null;
   return (
@@ -68,7 +62,7 @@ export default async function RunPage({
           changeKey: run.changeKey,
           generated: run.generated,
         }}
-        prompts={promptsOf(row.document)}
+        prompts={promptsOf(graph)}
       />
       <RunFacts run={run} experimentTitle={experimentTitle} />
       {run.error && (
