@@ -98,20 +98,19 @@ it("runs the batch again after a transient failure (a worker lost mid-batch)", a
   });
 });
 
-it("fails the batch's runs, with the reason, at once when the model changed", async () => {
+it("fails the batch's runs, with the reason, at once when the worker does not host its model (UNKNOWN_MODEL, a code no retry fixes)", async () => {
+  const reason =
+    "batch b1 is of model facts, and this worker hosts other on that queue";
   expect(
     await runBatch(() =>
       Promise.reject(
-        ApplicationFailure.create({
-          message: "model facts changed: sha256:m is not sha256:n",
-          type: "ModelChanged",
-        }),
+        ApplicationFailure.create({ message: reason, type: "UNKNOWN_MODEL" }),
       ),
     ),
   ).toEqual({
     outcome: { completed: 0, failed: 3, skipped: 0 },
     attempts: 1,
-    failed: ["model facts changed: sha256:m is not sha256:n"],
+    failed: [reason],
   });
 });
 

@@ -429,6 +429,12 @@ const MATRIX: Record<string, Case[]> = {
       expect: onlyOwner("NOT_FOUND"),
     },
   ],
+  "runs.graph": [
+    {
+      input: async () => ({ runId: await fx.privateRun(true) }),
+      expect: onlyOwner("NOT_FOUND"),
+    },
+  ],
   "runs.list": [{ input: () => ({}), expect: signedIn }],
   "runs.cancel": [
     {

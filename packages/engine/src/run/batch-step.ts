@@ -52,7 +52,7 @@ export type Padding = "left" | "right";
 /** Raised when a batch cannot run; the message names the node or graph. */
 export class RunError extends Error {
   override readonly name = "RunError";
-  readonly code = "RUN";
+  readonly code = "RUN_ERROR";
 }
 
 /**

@@ -161,7 +161,7 @@ it("keeps each graph's error of a batch, its name, code and message, across the 
   });
   expect(fails!.error).toMatchObject({
     name: "RunError",
-    code: "RUN",
+    code: "RUN_ERROR",
     message: expect.stringMatching(/^graph 1: .*Gather/) as string,
   });
   expect(good!.error).toBeUndefined();
