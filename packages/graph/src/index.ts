@@ -137,9 +137,17 @@ export {
   GraphValidationError,
   DEFAULT_LIMITS,
   type ValidationIssue,
+  type ValidationInputs,
   type ValidationResult,
   type GraphLimits,
 } from "./validate/validate-graph.ts";
+export { locateIssues } from "./validate/locate-issues.ts";
+export { promptLengths, hasTextPrompts } from "./validate/prompt-lengths.ts";
+export { traceSources, type SourceFrame } from "./trace/source-frames.ts";
+export {
+  graphSourcesSchema,
+  type GraphSources,
+} from "./format/graph-sources.ts";
 export { formatType, type ValueType } from "./validate/value-type.ts";
 export {
   checkGraph,

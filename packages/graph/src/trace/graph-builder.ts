@@ -16,6 +16,11 @@ import {
   siteTensors,
   type HookSlot,
 } from "../manifest/hook-site.ts";
+import {
+  captureStack,
+  recordTracedStacks,
+  type CapturedStack,
+} from "./source-frames.ts";
 import { TraceError } from "./trace-error.ts";
 
 /** A node as the builder receives it: everything but its id and position. */
@@ -53,6 +58,8 @@ export class GraphBuilder {
   /** The generation steps new nodes run at (set inside tracer.iter). */
   steps: StepRange | undefined;
   readonly nodes: GraphNode[] = [];
+  /** Each node's call stack at its creation, for traceSources (kept beside the graph, not in it). */
+  readonly stacks = new Map<string, CapturedStack>();
   #nextId = 0;
   readonly #ids = new Set<string>();
   #states = new Map<string, InvokeState>();
@@ -61,6 +68,7 @@ export class GraphBuilder {
   constructor(
     readonly index: ModuleIndex,
     readonly edits: readonly GraphNode[],
+    readonly editStacks: ReadonlyMap<string, CapturedStack> = new Map(),
   ) {}
 
   /** Starts a new trace (forward pass); its first invoke holds the model's edits, if any. */
@@ -75,6 +83,8 @@ export class GraphBuilder {
         const id = `n${this.#nextId++}`;
         ids.set(edit.id, id);
         this.#ids.add(id);
+        const stack = this.editStacks.get(edit.id);
+        if (stack) this.stacks.set(id, stack);
         this.nodes.push({
           ...edit,
           id,
@@ -114,6 +124,7 @@ export class GraphBuilder {
       ...(this.steps ? { steps: { ...this.steps } } : {}),
     });
     this.#ids.add(id);
+    this.stacks.set(id, captureStack());
     return id;
   }
 
@@ -218,9 +229,9 @@ export class GraphBuilder {
     return `${trace}/${invoke}${s ? `/${s.from}:${s.to ?? ""}` : ""}`;
   }
 
-  /** The graph built so far. */
+  /** The graph built so far, with its nodes' stacks recorded beside it (traceSources). */
   toGraph(model: string): Graph {
-    return {
+    const graph: Graph = {
       format: GRAPH_FORMAT,
       version: GRAPH_FORMAT_VERSION,
       model,
@@ -230,6 +241,8 @@ export class GraphBuilder {
       })),
       nodes: [...this.nodes],
     };
+    recordTracedStacks(graph, new Map(this.stacks));
+    return graph;
   }
 }
 

@@ -7,6 +7,7 @@ import { manifestSchema, type Manifest } from "../manifest/manifest-schema.ts";
 import { ModuleIndex } from "../manifest/module-index.ts";
 import { makeEnvoy, type Envoy, type ModuleEnvoy } from "./envoy.ts";
 import { GraphBuilder, isTracing, withBuilder } from "./graph-builder.ts";
+import type { CapturedStack } from "./source-frames.ts";
 import { TraceError } from "./trace-error.ts";
 import { toGenerate, toInvokeInput } from "./trace-input.ts";
 import { createTracer } from "./tracer.ts";
@@ -19,8 +20,13 @@ export type TraceInput =
 
 /** Tracer controls, available inside `lm.trace(…)`. */
 export interface Tracer {
-  /** Adds rows to the batch; `fn`'s interventions see only these rows. No input: the whole batch. */
-  invoke(input: TraceInput | null, fn: () => void): void;
+  /**
+   * Adds rows to the batch; `fn`'s interventions see only these rows. No
+   * input: the whole batch. Returns what `fn` returns, so that a value read in
+   * one invoke is used in the next:
+   * `const h = tracer.invoke(clean, () => layer.output[0].at(":, -1"))`.
+   */
+  invoke<T>(input: TraceInput | null, fn: () => T): T;
   /** Stops the forward pass once the current point is reached (nothing later runs). */
   stop(): void;
   /** Saves the (post-intervention) outputs of these modules, as `cache/<path>`. */
@@ -122,17 +128,22 @@ interface Traceable {
   readonly newBuilder: () => GraphBuilder;
 }
 
-/** The traceable model of a manifest (validated here; throws on a bad manifest). */
+/**
+ * The traceable model of a manifest (validated here; throws on a bad
+ * manifest). `editStacks` are where the edits' nodes were made, so that
+ * their sources are known in every trace they start.
+ */
 export function createModel<Tree extends object = GenericModules>(
   manifest: Manifest,
   edits: readonly GraphNode[] = [],
+  editStacks: ReadonlyMap<string, CapturedStack> = new Map(),
 ): Model<Tree> {
   const parsed = manifestSchema.parse(manifest);
   const index = new ModuleIndex(parsed);
   const model: Traceable = {
     index,
     name: parsed.model.name,
-    newBuilder: () => new GraphBuilder(index, edits),
+    newBuilder: () => new GraphBuilder(index, edits, editStacks),
   };
 
   function trace(
@@ -183,7 +194,7 @@ export function createModel<Tree extends object = GenericModules>(
         if (edits.length === 0) builder.beginInvoke(null, true);
         fn();
       });
-      return createModel<Tree>(parsed, builder.nodes);
+      return createModel<Tree>(parsed, builder.nodes, builder.stacks);
     },
     clearEdits: () => createModel<Tree>(parsed),
   };

@@ -4,6 +4,7 @@ import type { Manifest } from "../manifest/manifest-schema.ts";
 import {
   GraphValidationError,
   validateGraph,
+  type ValidationInputs,
   type ValidationIssue,
 } from "./validate-graph.ts";
 import { DEFAULT_LIMITS, type GraphLimits } from "./validate-limits.ts";
@@ -33,15 +34,16 @@ export interface CheckedGraph {
 export const modelHashOf = (manifest: Manifest): string =>
   manifest.model.hash ?? manifest.model.name;
 
-/** Validates `graph` against `manifest`: the checked form, or every issue. */
+/** Validates `graph` against `manifest` (given what is known of its inputs): the checked form, or every issue. */
 export function checkGraph(
   graph: Graph,
   manifest: Manifest,
   limits: GraphLimits = DEFAULT_LIMITS,
+  inputs: ValidationInputs = {},
 ):
   | { readonly ok: true; readonly checked: CheckedGraph }
   | { readonly ok: false; readonly issues: readonly ValidationIssue[] } {
-  const result = validateGraph(graph, manifest, limits);
+  const result = validateGraph(graph, manifest, limits, inputs);
   if (!result.ok) return result;
   return {
     ok: true,

@@ -4,6 +4,9 @@ import type { Manifest } from "../manifest/manifest-schema.ts";
 import { ModuleIndex } from "../manifest/module-index.ts";
 import { bindSymbols } from "./module-shapes.ts";
 import { checkOp } from "./op-rules.ts";
+import { NodeSites } from "./node-sites.ts";
+import { checkPromptIndex } from "./prompt-index-bounds.ts";
+import { readableDims } from "./readable-dims.ts";
 import type { ReportIssue } from "./report-issue.ts";
 import { GradientFlow } from "./validate-gradients.ts";
 import {
@@ -24,8 +27,22 @@ export { DEFAULT_LIMITS, type GraphLimits } from "./validate-limits.ts";
 export interface ValidationIssue {
   readonly nodeId: string;
   readonly op: string;
+  /** The module path the node's value comes from ("transformer.h.5.mlp.output"), when it has one. */
+  readonly module?: string;
+  /** The script's line that made the node ("examples/patch.ts:12"), once located (locateIssues). */
+  readonly source?: string;
   /** "node n12 (matmul): input 1 has shape [3,4], expected [4,*]" */
   readonly message: string;
+}
+
+/** What validation knows of a graph's inputs beyond the graph itself. */
+export interface ValidationInputs {
+  /**
+   * The sequence length of each invoke with text prompts (promptLengths), by
+   * `t<trace>.i<invoke>`: indices on the sequence axis are checked against
+   * it, and messages show it instead of the symbol.
+   */
+  readonly promptLengths?: ReadonlyMap<string, number>;
 }
 
 /** The outcome: every value's type, or every problem. */
@@ -56,14 +73,20 @@ export function validateGraph(
   graph: Graph,
   manifest: Manifest,
   limits: GraphLimits = DEFAULT_LIMITS,
+  inputs: ValidationInputs = {},
 ): ValidationResult {
   const issues: ValidationIssue[] = [];
-  const report: ReportIssue = (node, message) =>
+  const lengths = inputs.promptLengths ?? new Map<string, number>();
+  const sites = new NodeSites();
+  const report: ReportIssue = (node, message) => {
+    const module = sites.of(node.id);
     issues.push({
       nodeId: node.id,
       op: node.op,
-      message: `node ${node.id} (${node.op}): ${message}`,
+      ...(module !== undefined && { module }),
+      message: `node ${node.id} (${node.op}): ${readableDims(message, lengths)}`,
     });
+  };
   const index = new ModuleIndex(manifest);
   const byId = new Map(graph.nodes.map((n) => [n.id, n]));
   const types = new Map<string, ValueType | null>();
@@ -75,6 +98,7 @@ export function validateGraph(
 
   budget.checkNodeCount(graph);
   for (const node of graph.nodes) {
+    sites.enter(node);
     checkSteps(node, graph, byId, report);
     const { args, argsOk } = argumentTypes(node, types, byId, report);
     timeline.enter(node);
@@ -86,7 +110,10 @@ export function validateGraph(
       saves.add(node, graph.traces[node.trace]?.generate !== undefined);
       budget.addSaved(node, type);
     }
-    if (type !== undefined) types.set(node.id, type);
+    if (type !== undefined) {
+      types.set(node.id, type);
+      checkPromptIndex(node, type, types, lengths, report);
+    }
   }
   gradients.checkBackwards();
   return issues.length > 0 ? { ok: false, issues } : { ok: true, types };
@@ -97,8 +124,9 @@ export function assertValidGraph(
   graph: Graph,
   manifest: Manifest,
   limits?: GraphLimits,
+  inputs?: ValidationInputs,
 ): ReadonlyMap<string, ValueType | null> {
-  const result = validateGraph(graph, manifest, limits);
+  const result = validateGraph(graph, manifest, limits, inputs);
   if (!result.ok) throw new GraphValidationError(result.issues);
   return result.types;
 }
