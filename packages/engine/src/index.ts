@@ -5,6 +5,7 @@
  * README of this package lists this API and explains how a graph becomes ONNX
  * Runtime sessions.
  */
+export { bundledModelFiles } from "./bundled-models.ts";
 export { OnnxDecodeError } from "./onnx/onnx-bytes.ts";
 export { appendGraphOutputs } from "./onnx/append-graph-outputs.ts";
 export { importOnnxModel } from "./import/import-onnx-model.ts";
