@@ -262,7 +262,12 @@ describe("memory", () => {
     fs.mkdirSync(splitDir, { recursive: true });
     fs.writeFileSync(path.join(splitDir, "model.onnx"), split.model);
     fs.writeFileSync(path.join(splitDir, "model.onnx.data"), split.data);
-    const probe = path.join(import.meta.dirname, "..", "testing", "memory-probe.ts");
+    const probe = path.join(
+      import.meta.dirname,
+      "..",
+      "testing",
+      "memory-probe.ts",
+    );
     for (const dir of [inlineDir, splitDir]) {
       const out = execFileSync(
         process.execPath,
