@@ -23,7 +23,7 @@ export function buildRunCommand(context: CliContext): Command {
     )
     .option(
       "--model-file <name=path>",
-      "a model's files on this machine, for local traces (repeatable)",
+      "a model's files on this machine, for local traces (repeatable); without it, a hosted model runs here from the files with its hash (bundled with @loupe/engine, or in the model cache)",
       collect,
       [],
     )
@@ -45,6 +45,7 @@ export function buildRunCommand(context: CliContext): Command {
         const script = await importScript(file);
         const loupe = context.client({
           remote: opts.remote,
+          runner: "cli",
           ...(opts.modelFile.length > 0 && { modelFiles }),
         });
         const started = Date.now();

@@ -16,6 +16,8 @@ import {
 } from "../errors/loupe-client-error.ts";
 import { ExperimentsClient } from "../experiments/experiments-client.ts";
 import { LocalModels } from "../local/local-models.ts";
+import { modelCacheDir } from "../local/find-model-file.ts";
+import { localFilesHints, type Runner } from "../local/local-files-hints.ts";
 import {
   wrapModel,
   type LoupeModel,
@@ -43,8 +45,17 @@ export interface LoupeOptions {
    * Model files on this machine, by model name (`{ "facts-gpt2":
    * "models/facts/model.onnx" }`): traces with `remote: false` run them with
    * the local engine, and such a model's manifest is read from its files.
+   * Without an entry, a hosted model's files are found by its hash: the
+   * engine's bundled models (`bundledModelFiles()` of @loupe/engine), then
+   * the model cache (`loupe models pull`).
    */
   readonly modelFiles?: Readonly<Record<string, string>>;
+  /**
+   * Who runs the script, for the fixes error messages suggest: "script" (the
+   * default) names createLoupe's options and trace options; "cli", which
+   * `loupe run` sets, names its flags.
+   */
+  readonly runner?: Runner;
   /** Where traces run when they do not say (default false: here, as in NNsight). */
   readonly remote?: boolean;
 }
@@ -93,6 +104,8 @@ export class Loupe {
   };
   readonly #local: LocalModels;
   readonly #modelFiles: Readonly<Record<string, string>>;
+  readonly #hints: ReturnType<typeof localFilesHints>;
+  readonly #cacheDir: string;
   readonly #defaultRemote: boolean;
 
   constructor(options: LoupeOptions = {}, local = new LocalModels()) {
@@ -100,6 +113,8 @@ export class Loupe {
     this.experiments = new ExperimentsClient(this.api);
     this.#local = local;
     this.#modelFiles = options.modelFiles ?? {};
+    this.#hints = localFilesHints(options.runner ?? "script");
+    this.#cacheDir = modelCacheDir();
     this.#defaultRemote = options.remote ?? false;
     this.runs = {
       get: (runId) => new RunHandle(this.api, runId),
@@ -116,33 +131,34 @@ export class Loupe {
 
   /**
    * A model to trace. With local files for `name` (the `modelFiles` option) its
-   * manifest comes from them; otherwise from the server. Either way it can run
-   * in both places: traces choose with `{ remote }`.
+   * manifest comes from them; otherwise from the server, and local traces run
+   * the files on this machine that have the hosted model's hash (bundled with
+   * the engine, or in the model cache). Either way it can run in both places:
+   * traces choose with `{ remote }`.
    */
   async model<Tree extends object = GenericModules>(
     name: string,
   ): Promise<LoupeModel<Tree>> {
     const file = this.#modelFiles[name];
-    let manifest: Manifest;
-    let tokenizerUrl: string | null = null;
     if (file) {
-      const engine = await this.#local.engine(file);
-      manifest = engine.manifest;
+      const { manifest } = await this.#local.engine(file);
       if (manifest.model.name !== name)
         throw new LoupeClientError(
           "LOCAL_MODEL_MISMATCH",
-          `${file} holds model "${manifest.model.name}", not "${name}"; fix the modelFiles entry`,
+          `${file} holds model "${manifest.model.name}", not "${name}"; ${this.#hints.fixFiles}`,
         );
-    } else {
-      const hosted = await this.api.call(`reading model ${name}`, (t) =>
-        t.models.manifest.query({ model: name }),
+      return wrapModel(
+        createModel<Tree>(manifest),
+        this.#backend(name, manifest, { given: file }, null),
       );
-      manifest = manifestSchema.parse(hosted.manifest);
-      tokenizerUrl = hosted.tokenizerUrl;
     }
+    const hosted = await this.api.call(`reading model ${name}`, (t) =>
+      t.models.manifest.query({ model: name }),
+    );
+    const manifest = manifestSchema.parse(hosted.manifest);
     return wrapModel(
       createModel<Tree>(manifest),
-      this.#backend(name, manifest, file, tokenizerUrl),
+      this.#backend(name, manifest, { hash: hosted.hash }, hosted.tokenizerUrl),
     );
   }
 
@@ -154,7 +170,7 @@ export class Loupe {
     const { name } = engine.manifest.model;
     return wrapModel(
       createModel<Tree>(engine.manifest),
-      this.#backend(name, engine.manifest, onnxPath, null),
+      this.#backend(name, engine.manifest, { given: onnxPath }, null),
     );
   }
 
@@ -206,12 +222,38 @@ export class Loupe {
     await this.#local.close();
   }
 
+  /**
+   * The model file a local trace of `name` runs: the given one, else the one
+   * on this machine with the hosted model's hash (LOCAL_MODEL_MISSING, with
+   * the fixes, when there is none).
+   */
+  async #localFile(name: string, files: LocalFiles): Promise<string> {
+    if ("given" in files) return files.given;
+    const found = await this.#local.find(
+      { name, hash: files.hash },
+      this.#cacheDir,
+    );
+    if (found) return found;
+    throw new LoupeClientError(
+      "LOCAL_MODEL_MISSING",
+      this.#hints.missing(name),
+    );
+  }
+
   #backend(
     name: string,
     manifest: Manifest,
-    file: string | undefined,
+    files: LocalFiles,
     tokenizerUrl: string | null,
   ): ModelBackend {
+    const file = "given" in files ? files.given : undefined;
+    // Found once, at the first local trace; a failed search is not kept.
+    let found: Promise<string> | undefined;
+    const localFile = () =>
+      (found ??= this.#localFile(name, files).catch((error: unknown) => {
+        found = undefined;
+        throw error;
+      }));
     let tokenizer: Promise<TextTokenizer> | undefined;
     // A model read from local files and run remotely: the server must host
     // the same weights, or local and remote results would silently differ.
@@ -225,7 +267,7 @@ export class Loupe {
           if (hosted.hash !== (manifest.model.hash ?? name))
             throw new LoupeClientError(
               "LOCAL_MODEL_MISMATCH",
-              `the server hosts ${name} with hash ${hosted.hash}, but ${file} has ${manifest.model.hash}: local and remote results would differ. Use the hosted model's files, or drop modelFiles to read ${name} from the server`,
+              `the server hosts ${name} with hash ${hosted.hash}, but ${file} has ${manifest.model.hash}: local and remote results would differ. ${this.#hints.useHosted(name)}`,
             );
         })
         .catch((error: unknown) => {
@@ -236,12 +278,7 @@ export class Loupe {
       graph: Graph,
       options: TraceOptions,
     ): Promise<TraceResult> => {
-      if (!file)
-        throw new LoupeClientError(
-          "LOCAL_MODEL_MISSING",
-          `model ${name} has no files on this machine, so it cannot run with remote: false; pass modelFiles: { "${name}": "<path>/model.onnx" } to createLoupe, or run it with { remote: true }`,
-        );
-      const engine = await this.#local.engine(file);
+      const engine = await this.#local.engine(await localFile());
       try {
         const { onToken } = options;
         const { saves, warnings } = await engine.run(
@@ -309,6 +346,9 @@ function toGeneratedToken(e: TokenEvent): GeneratedToken {
     text: e.text ?? null,
   };
 }
+
+/** Where a model's files on this machine come from: given (modelFiles), or found by the hosted model's hash. */
+type LocalFiles = { readonly given: string } | { readonly hash: string };
 
 /**
  * Waits for a remote run's result; for a generation, passes each token the

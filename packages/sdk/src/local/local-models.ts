@@ -1,4 +1,5 @@
 import path from "node:path";
+import { findModelFile, type HostedModelId } from "./find-model-file.ts";
 import { loadEngine, type LocalEngine } from "./load-engine.ts";
 
 /** An engine running one model in this process. */
@@ -29,6 +30,14 @@ export class LocalModels {
       this.#engines.set(key, engine);
     }
     return engine;
+  }
+
+  /** The model file on this machine with a hosted model's hash (see findModelFile), or undefined. */
+  async find(
+    model: HostedModelId,
+    cacheDir: string,
+  ): Promise<string | undefined> {
+    return findModelFile(await this.load(), model, cacheDir);
   }
 
   async close(): Promise<void> {
