@@ -25,6 +25,9 @@ describe("parseIndex", () => {
       [null, all],
     ],
     [["[:, -1, [1, 2]]"], [all, -1, { list: [1, 2] }]],
+    [[":, -1, [1, 2]"], [all, -1, { list: [1, 2] }]],
+    [["0, ..., 1:3"], [0, "...", { slice: [1, 3, null] }]],
+    [[" -1 "], [-1]],
     [["[..., None, 3]"], ["...", null, 3]],
   ])("parses %j", (args, expected) => {
     expect(parseIndex(args)).toEqual(expected);
@@ -45,6 +48,11 @@ describe("parseIndex", () => {
       'index item 0: expected an integer, a slice like "1:5", a list of integers, "..." or null, got {}',
     ],
     [["[:, [1, 2]"], 'index "[:, [1, 2]": unbalanced ['],
+    [[":, [1, 2"], 'index ":, [1, 2": unbalanced ['],
+    [
+      ["0, "],
+      'index item 1: expected an integer, a slice like "1:5", a list of integers, "..." or null, got ""',
+    ],
   ])("rejects %j: %s", (args, message) => {
     expect(() => parseIndex(args)).toThrow(message);
   });

@@ -28,18 +28,18 @@ const SLICE = /^\s*(-?\d+)?\s*:\s*(-?\d+)?\s*(?::\s*(-?\d+)?\s*)?$/;
  * Parses the arguments of `.get(...)` / `.set(...)` into an index. Accepted, per
  * item: an integer (`6`, `-1`), a slice string (`":"`, `"1:"`, `":-1"`, `"::2"`,
  * `"1:9:2"`), an index list (`[394, 5490, 8929]`), `"..."`, or `null` for a new
- * axis. A single string in brackets is parsed as a whole NumPy index:
- * `"[:, -1, [1, 2]]"`.
+ * axis. A single string is parsed as a whole NumPy index, as written
+ * between the brackets (`":, -1, [1, 2]"`, Loupe's documented idiom) or
+ * with them (`"[:, -1, [1, 2]]"`).
  *
- * @example parseIndex([":", 6, ":"]) // [{slice:[null,null,null]}, 6, {slice:[null,null,null]}]
+ * @example parseIndex([":, 6, :"]) // [{slice:[null,null,null]}, 6, {slice:[null,null,null]}]
  */
 export function parseIndex(args: readonly unknown[]): IndexItem[] {
-  if (
-    args.length === 1 &&
-    typeof args[0] === "string" &&
-    args[0].trim().startsWith("[")
-  ) {
-    return parseIndexString(args[0]);
+  if (args.length === 1 && typeof args[0] === "string") {
+    const text = args[0].trim();
+    if (text.startsWith("[")) return parseIndexString(args[0]);
+    const parts = splitIndexText(text, args[0]);
+    if (parts.length > 1) return parseIndex(parts);
   }
   const items = args.map((arg, i) => parseItem(arg, i));
   if (items.filter((x) => x === "...").length > 1) {
@@ -97,11 +97,16 @@ function parseItem(arg: unknown, position: number): IndexItem {
   );
 }
 
-/** Splits "[a, b, [c, d]]" at top-level commas and parses each part. */
+/** Parses "[a, b, [c, d]]": the index between its brackets. */
 function parseIndexString(source: string): IndexItem[] {
   const inner = source.trim().slice(1, -1);
   if (!source.trim().endsWith("]"))
     throw new IndexSyntaxError(`index "${source}": missing closing ]`);
+  return parseIndex(splitIndexText(inner, source));
+}
+
+/** Splits "a, b, [c, d]" at its top-level commas (`source` is the index as given, for messages). */
+function splitIndexText(inner: string, source: string): string[] {
   const parts: string[] = [];
   let depth = 0;
   let current = "";
@@ -118,7 +123,7 @@ function parseIndexString(source: string): IndexItem[] {
   if (depth !== 0)
     throw new IndexSyntaxError(`index "${source}": unbalanced [`);
   if (current.trim() !== "" || parts.length > 0) parts.push(current);
-  return parseIndex(parts.map((p) => p.trim()));
+  return parts.map((p) => p.trim());
 }
 
 /** The shape an index selects, or a message naming what is out of range. */

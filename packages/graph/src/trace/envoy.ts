@@ -1,5 +1,5 @@
 import { activeBuilder } from "./graph-builder.ts";
-import { hookReader, type HookReader } from "./hook-reader.ts";
+import { hookReader, scriptPath, type HookReader } from "./hook-reader.ts";
 import { sourceEnvoy } from "./source-envoy.ts";
 import { TensorValue, toValue, type Operand } from "./tensor-value.ts";
 import { TraceError } from "./trace-error.ts";
@@ -196,6 +196,9 @@ function withChildren(
     return list;
   };
   return new Proxy(members as Envoy, {
+    set(_t, key) {
+      throw assignmentError(index, path, String(key));
+    },
     get(t, key, receiver) {
       if (key === Symbol.iterator) {
         const items = asList();
@@ -224,6 +227,36 @@ function withChildren(
       return makeEnvoy(index, child);
     },
   });
+}
+
+/**
+ * Why `module.output = value` (NNsight's way to write) fails, saying what to
+ * write instead: Loupe writes with `.set`, which the envoy's getters cannot
+ * stand in for, since an assignment's value is lost to the caller.
+ */
+function assignmentError(
+  index: ModuleIndex,
+  path: string,
+  key: string,
+): TraceError {
+  const where = scriptPath(path);
+  const hooks: Record<string, string | undefined> = {
+    output: index.module(path)?.calls[0]?.tuple ? "output[0]" : "output",
+    input: "input",
+    inputs: "inputs[0]",
+  };
+  const hook = hooks[key];
+  if (hook === undefined)
+    return new TraceError(
+      "BAD_ARGUMENT",
+      `${where}.${key} cannot be assigned: modules are read-only while tracing; a module's output is written with ${where}.output.set(value)`,
+      { module: path },
+    );
+  return new TraceError(
+    "BAD_ARGUMENT",
+    `${where}.${key} cannot be assigned: Loupe writes with .set, so NNsight's \`${key} = value\` is ${where}.${hook}.set(value), and \`${key}[:, -1] = value\` is ${where}.${hook}.set(":, -1", value)`,
+    { module: path },
+  );
 }
 
 /**

@@ -85,6 +85,16 @@ function tupleAt(
   return new Proxy(
     { item: elementAt, length: specs.length },
     {
+      set(_t, key) {
+        const element = /^\d+$/.test(String(key))
+          ? `${scriptPath(what)}[${String(key)}]`
+          : `${scriptPath(what)}.${String(key)}`;
+        throw new TraceError(
+          "BAD_ARGUMENT",
+          `${element} cannot be assigned: Loupe writes with .set, so NNsight's \`${element} = value\` is ${element}.set(value)`,
+          { module: path },
+        );
+      },
       get(t, key) {
         if (typeof key === "string" && /^\d+$/.test(key))
           return elementAt(Number(key));
@@ -105,9 +115,30 @@ function tupleAt(
   );
 }
 
-/** Makes `x[0]` on a plain tensor a clear error instead of `undefined`. */
+/** A module path or hook site as a script writes it: `transformer.h.2.output` is `lm.transformer.h[2].output`. */
+export function scriptPath(path: string): string {
+  return `lm${path === "" ? "" : "."}${path}`.replace(
+    /\.(\d+)(?=\.|$)/g,
+    "[$1]",
+  );
+}
+
+/**
+ * Makes `x[0]` on a plain tensor a clear error instead of `undefined`, and
+ * `x[":, -1"] = v` (NNsight's write) one that says what to write instead.
+ */
 function guardTensor(value: TensorValue, what: string): TensorValue {
   return new Proxy(value, {
+    set(t, key, newValue) {
+      // Accessors of the value itself (`.grad = g`) keep working.
+      if (typeof key === "string" && key in t)
+        return Reflect.set(t, key, newValue, t);
+      const [index, tensor] = [JSON.stringify(String(key)), scriptPath(what)];
+      throw new TraceError(
+        "BAD_ARGUMENT",
+        `${tensor}[${index}] cannot be assigned: Loupe writes with .set, so NNsight's \`${tensor}[${String(key)}] = value\` is ${tensor}.set(${index}, value)`,
+      );
+    },
     get(t, key, receiver) {
       if (typeof key === "string" && /^\d+$/.test(key)) {
         throw new TraceError(

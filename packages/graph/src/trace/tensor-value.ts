@@ -10,6 +10,10 @@ import type { HookSlot } from "../manifest/hook-site.ts";
 /** A value an operation accepts: a graph value, or numbers/booleans as a constant. */
 export type Operand = TensorValue | NestedValues;
 
+/** What an in-place operation takes: the operand, or a region's index and the operand. */
+export type InPlaceArgs =
+  [value: Operand] | [index: readonly unknown[] | string, value: Operand];
+
 /** The module tensor a value was read from; `.set` on it writes into the model. */
 export interface ModuleTarget {
   readonly module: string;
@@ -25,6 +29,12 @@ export interface ModuleTarget {
  * nodes (PyTorch-like names; no operator overloading in TypeScript). Values are
  * immutable: `.set` returns the new value, and on a module's input or output it
  * also writes the new value into the model (NNsight's `x[...] = v`).
+ *
+ * Loupe's idiom, which the docs and the portal write: an index is one string
+ * as NumPy writes it between the brackets, `x.at(":, -1")` for `x[:, -1]`,
+ * `x.set(":, :, 3", v)` for `x[:, :, 3] = v` and `x.add_(":, :, 3", 2)` for
+ * `x[:, :, 3] += 2`. Methods, not a Proxy with `x[":, -1"] = v`: a string
+ * index signature would type every misspelt method as a TensorValue.
  */
 export class TensorValue {
   /** @internal */
@@ -86,23 +96,30 @@ export class TensorValue {
   }
 
   /**
+   * `x[index]` with the index in one string, as NumPy writes it between the
+   * brackets: `.at(":, -1")`, `.at(\`:, ${p}, :\`)`, `.at(":, :, [1, 2]")`.
+   * The same node as `.get(…)`, which takes the items one by one.
+   *
+   * @example lm.transformer.h[5].output[0].at(":, -1")
+   */
+  at(index: string | number, ...rest: number[]): TensorValue {
+    return this.get(index, ...rest);
+  }
+
+  /**
    * `x[index] = value`, or `.set(value)` to replace the whole tensor. Returns the
    * new value; on a module's `.input`/`.output` (or a tuple element of them) the
    * model continues with it.
    *
-   * @example lm.layers[5].output[0].set([":", 5, ":"], hidden)
+   * @example lm.layers[5].output[0].set(":, 5, :", hidden)
    */
   set(
-    ...args: [Operand] | [index: unknown[] | string, value: Operand]
+    ...args: [Operand] | [index: readonly unknown[] | string, value: Operand]
   ): TensorValue {
     const [indexArg, valueArg] =
       args.length === 1 ? [undefined, args[0]] : args;
     const index: IndexSpec | null =
-      indexArg === undefined
-        ? null
-        : parseIndexOrThrow(
-            typeof indexArg === "string" ? [indexArg] : indexArg,
-          );
+      indexArg === undefined ? null : parseIndexOrThrow(indexItems(indexArg));
     const value = this.#operand(valueArg);
     if (this.target && this.isGrad) {
       return new TensorValue(
@@ -133,6 +150,29 @@ export class TensorValue {
     }
     if (index === null) return value;
     return this.#op({ op: "setitem", args: [this.id, value.id], index });
+  }
+
+  /**
+   * `x[index] += value` in NNsight (`x += value` without an index): writes
+   * `x[index] + value` back, node for node as `.set(index,
+   * x.get(index).add(value))`, and returns the new value.
+   *
+   * @example lm.transformer.h[3].output[0].add_(":, -1", steer)
+   */
+  add_(...args: InPlaceArgs): TensorValue {
+    return this.#inPlace("add", args);
+  }
+  /** `x[index] -= value` (see add_). */
+  sub_(...args: InPlaceArgs): TensorValue {
+    return this.#inPlace("sub", args);
+  }
+  /** `x[index] *= value` (see add_). */
+  mul_(...args: InPlaceArgs): TensorValue {
+    return this.#inPlace("mul", args);
+  }
+  /** `x[index] /= value` (see add_). */
+  div_(...args: InPlaceArgs): TensorValue {
+    return this.#inPlace("div", args);
   }
 
   add(other: Operand): TensorValue {
@@ -304,6 +344,11 @@ export class TensorValue {
     }
     return new TensorValue(builder.add(draft), builder);
   }
+  #inPlace(op: "add" | "sub" | "mul" | "div", args: InPlaceArgs): TensorValue {
+    if (args.length === 1) return this.set(this[op](args[0]));
+    const [index, value] = args;
+    return this.set(index, this.get(...indexItems(index))[op](value));
+  }
   #unary(op: UnaryOp): TensorValue {
     return this.#op({ op, args: [this.id] });
   }
@@ -429,7 +474,12 @@ export function where(cond: Operand, a: Operand, b: Operand): TensorValue {
   return toValue(cond).where(a, b);
 }
 
-function parseIndexOrThrow(args: unknown[]): IndexSpec {
+/** An index argument as `.get`'s items: one string stays one (parsed whole). */
+function indexItems(index: readonly unknown[] | string): readonly unknown[] {
+  return typeof index === "string" ? [index] : index;
+}
+
+function parseIndexOrThrow(args: readonly unknown[]): IndexSpec {
   try {
     return parseIndex(args);
   } catch (error) {

@@ -55,7 +55,7 @@ export function createTracer(
       );
       inInvoke = true;
       try {
-        body();
+        return body();
       } finally {
         inInvoke = false;
       }
