@@ -27,7 +27,8 @@ export interface ActivationPatchingInputs {
  * at a token, written over another prompt's at a token of the same layer. In
  * NNsight:
  * `with tracer.invoke(edit): hidden = layer.output[0][:, 6, :]`;
- * `with tracer.invoke(base): layer.output[0][:, 5, :] = hidden`.
+ * `with tracer.invoke(base): layer.output[0][:, 5, :] = hidden`. Here the
+ * first invoke returns what it read: `const hidden = tracer.invoke(edit, …)`.
  *
  * @example
  * buildActivationPatchingGraph(lm, { layer: lm.transformer.h[2], from: { prompt: clean, position: 1 }, into: { prompt: corrupted, position: 1 } });
@@ -36,21 +37,22 @@ export function buildActivationPatchingGraph(
   lm: ExampleModel,
   { layer, from, into, form = "invokes" }: ActivationPatchingInputs,
 ): Graph {
-  let hidden: TensorValue | undefined;
-  const read = () => {
-    hidden = layer.output[0]!.get(":", from.position, ":");
-  };
-  const write = () => {
-    layer.output[0]!.set([":", into.position, ":"], hidden!);
+  const read = () => layer.output[0]!.at(`:, ${from.position}, :`);
+  const write = (hidden: TensorValue) => {
+    layer.output[0]!.set(`:, ${into.position}, :`, hidden);
     lm.output.item("logits").save("logits");
   };
   if (form === "session")
     return lm.session(() => {
-      lm.trace(from.prompt, read);
-      lm.trace(into.prompt, write);
+      // A trace returns its graph, so the value crosses in a variable.
+      let hidden: TensorValue | undefined;
+      lm.trace(from.prompt, () => {
+        hidden = read();
+      });
+      lm.trace(into.prompt, () => write(hidden!));
     });
   return lm.trace((tracer) => {
-    tracer.invoke(from.prompt, read);
-    tracer.invoke(into.prompt, write);
+    const hidden = tracer.invoke(from.prompt, read);
+    tracer.invoke(into.prompt, () => write(hidden));
   });
 }

@@ -15,7 +15,7 @@ export interface NeuronsInputs {
 /**
  * The paper's Code Example 1: set some MLP neurons at every position and save
  * the logits, to see the answer change. In NNsight:
- * `mlp.input[0][0][:, :, neurons] = value; logits = lm.output["logits"].save()`.
+ * `mlp.input[:, :, neurons] = value; logits = lm.output["logits"].save()`.
  *
  * @example
  * buildNeuronsGraph(lm, { prompt, module: lm.transformer.h[1].mlp.c_proj, neurons: [89, 349], value: 10 });
@@ -25,7 +25,7 @@ export function buildNeuronsGraph(
   { prompt, module, neurons, value }: NeuronsInputs,
 ): Graph {
   return lm.trace(prompt, () => {
-    module.input.set([":", ":", [...neurons]], value);
+    module.input.set(`:, :, [${neurons.join(", ")}]`, value);
     lm.output.item("logits").save("logits");
   });
 }

@@ -51,22 +51,20 @@ export function buildPatchingSweepGraph<Layer>(
   const positions = countPositions(tokenizer, into.prompt, from.prompt);
   const metric = () => logitDifference(lm, ids);
   return lm.trace((tracer) => {
-    const source: TensorValue[] = [];
-    tracer.invoke(from.prompt, () => {
-      for (const layer of layers) source.push(site(layer));
+    const source = tracer.invoke(from.prompt, () => {
+      const hidden = layers.map((layer) => site(layer));
       metric().save(from.save);
+      return hidden;
     });
-    tracer.invoke(into.prompt, () => {
-      metric().save(into.save);
-    });
-    const cells: TensorValue[] = [];
-    layers.forEach((layer, l) => {
-      for (let p = 0; p < positions; p++)
+    tracer.invoke(into.prompt, () => metric().save(into.save));
+    const cells = layers.flatMap((layer, l) =>
+      Array.from({ length: positions }, (_, p) =>
         tracer.invoke(into.prompt, () => {
-          site(layer).set([":", p, ":"], source[l]!.get(":", p, ":"));
-          cells.push(metric());
-        });
-    });
+          site(layer).set(`:, ${p}, :`, source[l]!.at(`:, ${p}, :`));
+          return metric();
+        }),
+      ),
+    );
     // Still inside the trace: the graph stacks every invoke's scalar into one tensor.
     tracer.invoke(into.prompt, () => {
       stack(cells).reshape(layers.length, positions).save(inputs.save);

@@ -12,10 +12,8 @@ export function logitDifference(
   lm: ExampleModel,
   [a, b]: readonly [number, number],
 ): TensorValue {
-  return lm.output
-    .item("logits")
-    .get(0, -1, a)
-    .sub(lm.output.item("logits").get(0, -1, b));
+  const logit = (id: number) => lm.output.item("logits").at(`0, -1, ${id}`);
+  return logit(a).sub(logit(b));
 }
 
 /** The token ids of the two answers a metric contrasts; each must be one token. */
