@@ -78,6 +78,11 @@ export {
   type RunRequestFacts,
 } from "./runs/request-run.ts";
 export {
+  storeRunSources,
+  findRunSources,
+  type RunSources,
+} from "./runs/run-sources.ts";
+export {
   storeGraph,
   readStoredGraph,
   StoredGraphError,

@@ -1,18 +1,23 @@
 import type { Database, ResultStorage } from "@loupe/db";
 import {
   hashGraph,
+  hasTextPrompts,
   loadTokenizer,
+  locateIssues,
   manifestSchema,
   parseGraph,
+  promptLengths,
   serializeGraph,
   tokenLimits,
   validateGraph,
   DEFAULT_LIMITS,
   type Graph,
   type GraphLimits,
+  type GraphSources,
   type Manifest,
   type TextTokenizer,
   type TokenLimits,
+  type ValidationInputs,
   type ValueType,
 } from "@loupe/graph";
 import { LoupeError, notFound } from "../errors/loupe-error.ts";
@@ -39,13 +44,18 @@ export interface CheckedGraph {
   /** Every value's type on the model, as validation inferred them. */
   readonly types: ReadonlyMap<string, ValueType | null>;
   readonly model: CheckedModel;
+  /** Where the script made each node, when the request said. */
+  readonly sources?: GraphSources;
 }
 
 /**
  * Parses a graph document and validates it against a registered model's
  * manifest (module paths, shapes, dtypes, index bounds, size limits), before
- * anything is stored or queued. A bad graph is BAD_REQUEST with every issue
- * (`data.loupe.issues`), naming the node and what is wrong. `limits` are
+ * anything is stored or queued. Text prompts are tokenized first, when the
+ * model has a tokenizer, so an index past a prompt's tokens is refused here.
+ * A bad graph is BAD_REQUEST with every issue (`data.loupe.issues`), naming
+ * the node, its module path, what is wrong and, given the script's
+ * `sources`, the line that made the node. `limits` are
  * validation's size limits (a run's submit enforces the user's own, by name,
  * in enforceRunLimits, and passes none here).
  */
@@ -53,7 +63,11 @@ export async function checkGraphForModel(
   db: Database,
   modelName: string,
   document: unknown,
-  options: { results?: ResultStorage; limits?: GraphLimits } = {},
+  options: {
+    results?: ResultStorage;
+    limits?: GraphLimits;
+    sources?: GraphSources;
+  } = {},
 ): Promise<CheckedGraph> {
   const model = await checkedModel(db, modelName, options.results);
   const parsed = parseGraph(document);
@@ -66,12 +80,15 @@ export async function checkGraphForModel(
     parsed.value,
     model.manifest,
     options.limits ?? DEFAULT_LIMITS,
+    await knownInputs(model, parsed.value),
   );
-  if (!validation.ok)
+  if (!validation.ok) {
+    const issues = locateIssues(validation.issues, options.sources);
     throw new LoupeError(
-      { code: "GRAPH_INVALID", issues: validation.issues },
-      `graph does not fit model ${modelName}:\n${validation.issues.map((i) => `  ${i.message}`).join("\n")}`,
+      { code: "GRAPH_INVALID", issues },
+      `graph does not fit model ${modelName}:\n${issues.map((i) => `  ${i.message}`).join("\n")}`,
     );
+  }
   const json = serializeGraph(parsed.value);
   return {
     graph: parsed.value,
@@ -80,7 +97,18 @@ export async function checkGraphForModel(
     graphHash: hashGraph(parsed.value),
     types: validation.types,
     model,
+    ...(options.sources && { sources: options.sources }),
   };
+}
+
+/** The sequence lengths of the graph's text invokes, when the model has a tokenizer (as the engine will tokenize them). */
+async function knownInputs(
+  model: CheckedModel,
+  graph: Graph,
+): Promise<ValidationInputs> {
+  if (!hasTextPrompts(graph)) return {};
+  const tokenizer = await model.tokenizer();
+  return tokenizer ? { promptLengths: promptLengths(graph, tokenizer) } : {};
 }
 
 const models = new Map<string, CheckedModel>();

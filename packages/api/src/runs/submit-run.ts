@@ -69,6 +69,7 @@ export async function submitRun(
     modelHash: checked.model.hash,
     graph: { json: checked.json, types: Object.fromEntries(checked.types) },
     graphHash: checked.graphHash,
+    ...(checked.sources && { sources: checked.sources }),
     experiment: options.experiment,
     requestId,
   };

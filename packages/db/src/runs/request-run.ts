@@ -6,6 +6,7 @@ import { sqlTransaction, type RawTransaction } from "../sql-transaction.ts";
 import { RUNS_REQUESTED_CHANNEL } from "./claim-runs.ts";
 import { QuotaExceededError } from "./quota-exceeded-error.ts";
 import { storeGraph, type StoredGraph } from "./graphs.ts";
+import { storeRunSources, type RunSources } from "./run-sources.ts";
 import { utcDay } from "./utc-day.ts";
 import { runLimitsOf, type RunLimits } from "./run-limits.ts";
 import type { Quota } from "../generated/prisma/client.ts";
@@ -18,6 +19,8 @@ export interface RunRequestFacts {
   /** The checked graph, stored once (graphs table) under graphHash. */
   readonly graph: StoredGraph;
   readonly graphHash: string;
+  /** Where the script made each node (stored beside the graph, in graph_sources), when the submit said. */
+  readonly sources?: RunSources;
   readonly experiment: { experimentId: string; version: number } | null;
   /** The client's id for this request: one run per user and id (null: none given). */
   readonly requestId: string | null;
@@ -149,8 +152,16 @@ export async function requestRun(
         limits.maxResultBytes,
         s.resultBytesToday,
       );
-    const { estimatedSeconds, graph, admit: _admit, ...requested } = facts;
+    const {
+      estimatedSeconds,
+      graph,
+      admit: _admit,
+      sources,
+      ...requested
+    } = facts;
     await storeGraph(tx, facts.graphHash, facts.modelHash, graph);
+    if (sources)
+      await storeRunSources(tx, facts.runId, facts.graphHash, sources);
     await appendInTransaction(
       tx,
       [

@@ -4,6 +4,7 @@ import {
   TRANSACTION_OPTIONS,
 } from "../events/append-events.ts";
 import { storeGraph } from "./graphs.ts";
+import { storeRunSources } from "./run-sources.ts";
 import { domainEvents, streams } from "../domain/domain-events.ts";
 import { projectDomainEvents } from "../domain/project-domain-events.ts";
 import type { GeneratedRows } from "../domain/projections/merge-generated-tokens.ts";
@@ -70,9 +71,11 @@ export async function serveCachedRun(
   from: ReusableRun,
 ): Promise<void> {
   const stream = streams.run(facts.runId);
-  const { graph, ...requested } = facts;
+  const { graph, sources, ...requested } = facts;
   await db.$transaction(async (tx) => {
     await storeGraph(tx, facts.graphHash, facts.modelHash, graph);
+    if (sources)
+      await storeRunSources(tx, facts.runId, facts.graphHash, sources);
     await appendInTransaction(
       tx,
       [

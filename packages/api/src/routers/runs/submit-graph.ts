@@ -1,3 +1,4 @@
+import { graphSourcesSchema } from "@loupe/graph";
 import { z } from "zod";
 import { readableExperiment } from "../../experiments/experiment-access.ts";
 import { getExperimentVersionOrThrow } from "../../experiments/get-experiment-version-or-throw.ts";
@@ -27,6 +28,8 @@ export const submitGraph = approvedProcedure("runs:write")
         /** An ad-hoc graph on a model ... */
         model: z.string().min(1).optional(),
         graph: z.unknown().optional(),
+        /** Where the script made each node ("path:line"): validation errors name these lines. */
+        sources: graphSourcesSchema.optional(),
         /** ... or a committed experiment version. */
         experimentId: id.optional(),
         version: z.number().int().min(1).optional(),
@@ -74,6 +77,7 @@ export const submitGraph = approvedProcedure("runs:write")
     const checked = await checkGraphForModel(db, model, document, {
       results: ctx.services.results,
       limits: NO_VALIDATION_LIMITS,
+      ...(experiment === null && input.sources && { sources: input.sources }),
     });
     return submitRun(ctx.services, ctx.principal, checked, {
       experiment,
