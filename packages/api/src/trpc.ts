@@ -8,6 +8,7 @@ import {
   describeUnstorableString,
   findUnstorableString,
 } from "./http/find-unstorable-string.ts";
+import { assertSdkServed } from "./sdk-compatibility.ts";
 
 const t = initTRPC.context<ApiContext>().create({
   errorFormatter({ shape, error }) {
@@ -28,7 +29,8 @@ export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
 /**
- * Anyone, signed in or not; the base of every procedure. Refuses, before the
+ * Anyone, signed in or not; the base of every procedure. Refuses an SDK
+ * whose version the server cannot serve (assertSdkServed), and, before the
  * procedure's own schema, input holding a string PostgreSQL cannot store (a
  * NUL, a lone surrogate): a 400 naming the field, for every procedure at once.
  * A database that cannot be reached is a 503 (SERVICE_UNAVAILABLE, the
@@ -36,7 +38,8 @@ export const createCallerFactory = t.createCallerFactory;
  * procedure answers with its registry code and status (toLoupeError).
  */
 export const publicProcedure = t.procedure.use(
-  async ({ getRawInput, next }) => {
+  async ({ ctx, getRawInput, next }) => {
+    assertSdkServed(ctx.sdkVersion ?? null);
     const found = findUnstorableString(await getRawInput());
     if (found)
       throw new LoupeError(

@@ -66,6 +66,8 @@ export async function trpcEndpoint(req: Request): Promise<Response> {
         services,
         principal,
         clientAddressFromHeaders(req.headers),
+        // The SDK's SDK_VERSION_HEADER (@loupe/api's sdk-compatibility.ts).
+        req.headers.get("x-loupe-sdk-version"),
       ),
     responseMeta({ errors }) {
       return errors.some((e) => e.code === "SERVICE_UNAVAILABLE")

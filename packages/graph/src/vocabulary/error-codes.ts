@@ -159,6 +159,20 @@ export const ERROR_CODES = {
     retry: false,
     summary: "a run's request id was used for a different run",
   },
+  SDK_VERSION_UNSUPPORTED: {
+    layer: "request",
+    status: "PRECONDITION_FAILED",
+    retry: false,
+    summary:
+      "the server cannot serve the SDK's version (another major version; both are named)",
+  },
+  AMBIGUOUS_ID: {
+    layer: "request",
+    status: "BAD_REQUEST",
+    retry: false,
+    summary:
+      "a short id (a prefix) matches several runs or experiments the caller can read",
+  },
   EVENT_PAYLOAD: {
     layer: "request",
     status: "INTERNAL_SERVER_ERROR",
@@ -329,6 +343,12 @@ export const ERROR_CODES = {
     layer: "client",
     retry: false,
     summary: "the run was cancelled",
+  },
+  NOT_A_LOUPE_SERVER: {
+    layer: "client",
+    retry: false,
+    summary:
+      "the server's URL answered with something other than Loupe's API (an HTML page)",
   },
   NO_SERVER: {
     layer: "client",

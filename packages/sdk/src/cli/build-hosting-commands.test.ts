@@ -1,10 +1,8 @@
 import path from "node:path";
 import { TRPCClientError } from "@trpc/client";
 import { describe, expect, it } from "vitest";
-import {
-  ModelUnavailableError,
-  toClientError,
-} from "../errors/loupe-client-error.ts";
+import { ModelUnavailableError } from "../errors/loupe-client-error.ts";
+import { toClientError } from "../errors/to-client-error.ts";
 import {
   nameFromManifest,
   resolveModelSource,

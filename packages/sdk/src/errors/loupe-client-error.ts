@@ -1,5 +1,4 @@
 import type { ErrorCode } from "@loupe/graph";
-import { TRPCClientError } from "@trpc/client";
 
 /**
  * The codes of the SDK's errors, from Loupe's one registry (ERROR_CODES in
@@ -25,6 +24,9 @@ export const CLIENT_ERROR_CODES = [
   "VERSION_CONFLICT",
   "CONFLICT",
   "SERVER_ERROR",
+  "SDK_VERSION_UNSUPPORTED",
+  "NOT_A_LOUPE_SERVER",
+  "AMBIGUOUS_ID",
 ] as const satisfies readonly ErrorCode[];
 
 /** One code an SDK error carries. */
@@ -153,135 +155,49 @@ export class RunEndedError extends LoupeClientError {
   }
 }
 
-/** The data tRPC puts on errors from Loupe's API (see the API's errorFormatter). */
-interface ApiErrorData {
-  readonly code?: string;
-  readonly httpStatus?: number;
-  readonly loupe?: { readonly code: ErrorCode } & Record<string, unknown>;
+/**
+ * The server cannot serve this SDK's version (it serves SDKs of its own major
+ * version only): `sdkVersion` and `serverVersion` name both.
+ */
+export class SdkVersionUnsupportedError extends LoupeClientError {
+  override readonly name = "SdkVersionUnsupportedError";
+  constructor(
+    readonly sdkVersion: string,
+    readonly serverVersion: string,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super("SDK_VERSION_UNSUPPORTED", message, options);
+  }
 }
 
 /**
- * Turns what a tRPC call threw into the SDK's typed error, with a message
- * that says what to do. `url` is the server's, for unreachable errors; `what`
- * describes the call ("submitting a run").
+ * Something answered at the server's URL, but not Loupe's API: an HTML page
+ * (another web server, a wrong port, a proxy's sign-in page). `status` and
+ * `contentType` are what came back.
  */
-export function toClientError(
-  error: unknown,
-  url: string,
-  what: string,
-): Error {
-  if (error instanceof LoupeClientError) return error;
-  if (!(error instanceof TRPCClientError)) return error as Error;
-  const data = (error.data ?? {}) as ApiErrorData;
-  const loupe = data.loupe;
-  const message = error.message;
-  if (data.code === undefined && isNetworkFailure(error))
-    return unreachable(url, what, error);
-  if (loupe?.code === "QUOTA_EXCEEDED")
-    return new QuotaExceededError(
-      String(loupe.quota),
-      Number(loupe.limit),
-      Number(loupe.used),
-      `${message}. Wait for your running runs to finish or for tomorrow's allowance (UTC), or ask an administrator for a larger quota`,
-      { cause: error },
-    );
-  if (loupe?.code === "RUN_LIMIT_EXCEEDED")
-    return new RunLimitExceededError(
-      String(loupe.limit),
-      Number(loupe.max),
-      loupe.actual === null || loupe.actual === undefined
-        ? null
-        : Number(loupe.actual),
-      message,
-      { cause: error },
-    );
-  if (loupe?.code === "MODEL_UNAVAILABLE")
-    return new ModelUnavailableError(
-      String(loupe.model),
-      String(loupe.state),
-      loupe.state === "unhosted"
-        ? `${message}; ask an administrator to host it again`
-        : message,
-      { cause: error },
-    );
-  if (loupe?.code === "GRAPH_INVALID" || loupe?.code === "GRAPH_FORMAT")
-    return new GraphInvalidError(
-      (loupe.issues as GraphIssue[] | undefined) ?? [],
-      message,
-      { cause: error },
-    );
-  if (loupe?.code === "VERSION_CONFLICT")
-    return new LoupeClientError(
-      "VERSION_CONFLICT",
-      `${message}: someone committed in between; read the latest version and push again`,
-      { cause: error },
-    );
-  if (data.code === "CONFLICT")
-    return new LoupeClientError("CONFLICT", `${what}: ${message}`, {
-      cause: error,
-    });
-  if (data.code === "UNAUTHORIZED")
-    return new UnauthorizedError(
-      "UNAUTHORIZED",
-      `the server did not accept the API key while ${what} (${message}): ${UNAUTHORIZED_ADVICE}`,
-      { cause: error },
-    );
-  if (data.code === "FORBIDDEN")
-    return new UnauthorizedError("FORBIDDEN", `${message} (${what})`, {
-      cause: error,
-    });
-  if (data.code === "NOT_FOUND")
-    return new LoupeClientError("NOT_FOUND", message, { cause: error });
-  if (data.code === "BAD_REQUEST")
-    return new LoupeClientError("BAD_REQUEST", `${what}: ${message}`, {
-      cause: error,
-    });
-  return new LoupeClientError(
-    "SERVER_ERROR",
-    `the server failed while ${what}: ${message}`,
-    { cause: error },
-  );
-}
-
-/** What to do about a refused key (the portal's key page comes with the portal). */
-export const UNAUTHORIZED_ADVICE =
-  "create an API key on the portal's API keys page (/keys) and run `loupe login`, or set LOUPE_API_KEY";
-
-/** Nothing answered at `url`: the error, with the system's reason (ECONNREFUSED, ...). */
-export function unreachable(
-  url: string,
-  what: string,
-  error: unknown,
-): ServerUnreachableError {
-  return new ServerUnreachableError(
-    url,
-    `cannot reach the Loupe server at ${url} while ${what} (${networkReason(error)}): is it running, and is the URL right? Check LOUPE_URL or \`loupe login --url\``,
-    { cause: error },
-  );
-}
-
-/** True when fetch itself failed: no HTTP response came back. */
-function isNetworkFailure(error: Error): boolean {
-  const cause = error.cause as { name?: string; message?: string } | undefined;
-  return (
-    cause instanceof TypeError ||
-    cause?.name === "TypeError" ||
-    /fetch failed/i.test(error.message)
-  );
-}
-
-/** The system's reason under fetch's "fetch failed" (ECONNREFUSED, ENOTFOUND, ...). */
-function networkReason(error: unknown): string {
-  let cause: unknown = (error as { cause?: unknown }).cause;
-  for (let depth = 0; cause && depth < 5; depth++) {
-    const code = (cause as { code?: unknown }).code;
-    if (typeof code === "string") return code;
-    cause = (cause as { cause?: unknown }).cause;
+export class NotLoupeServerError extends LoupeClientError {
+  override readonly name = "NotLoupeServerError";
+  constructor(
+    readonly url: string,
+    readonly status: number,
+    readonly contentType: string,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super("NOT_A_LOUPE_SERVER", message, options);
   }
-  const first = (error as { cause?: unknown }).cause;
-  return first instanceof Error
-    ? first.message
-    : error instanceof Error
-      ? error.message
-      : String(error);
+}
+
+/** A short id (a prefix) names several runs or experiments the caller can read; `matches` lists them. */
+export class AmbiguousIdError extends LoupeClientError {
+  override readonly name = "AmbiguousIdError";
+  constructor(
+    readonly prefix: string,
+    readonly matches: readonly string[],
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super("AMBIGUOUS_ID", message, options);
+  }
 }
