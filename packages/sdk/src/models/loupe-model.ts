@@ -120,6 +120,12 @@ export interface LoupeModelMethods<Tree extends object> {
    * the run and fetch its result later.
    */
   submit(graph: Graph, options?: TraceOptions): Promise<RunHandle>;
+  /**
+   * The same model, whose traces run with these options unless they give
+   * their own: a script passes its context's (`lm.withOptions(trace)`), and
+   * its traces need none.
+   */
+  withOptions(options: TraceOptions): LoupeModel<Tree>;
   /** The graph builder itself: `lm.graphs.trace(…)` returns the Graph without running it. */
   readonly graphs: Model<Tree>;
   /** A model whose every trace starts with these interventions. */
@@ -233,6 +239,8 @@ export function wrapModel<Tree extends object>(
     run: runGraph,
     submit: (graph, options = {}) => backend.submit(graph, options),
     graphs,
+    withOptions: (defaults) =>
+      wrapModel(graphs, withDefaultOptions(backend, defaults)),
     edit: (fn) => wrapModel(graphs.edit(fn), backend),
     clearEdits: () => wrapModel(graphs.clearEdits(), backend),
     tokenizer: () => backend.tokenizer(),
@@ -244,4 +252,19 @@ export function wrapModel<Tree extends object>(
       return Reflect.get(target, key) as unknown;
     },
   }) as unknown as LoupeModel<Tree>;
+}
+
+/** A backend whose runs take `defaults` where their own options say nothing. */
+function withDefaultOptions(
+  backend: ModelBackend,
+  defaults: TraceOptions,
+): ModelBackend {
+  // The backend is a plain object (Loupe's #backend), so a spread keeps the rest.
+  return {
+    ...backend,
+    defaultRemote: defaults.remote ?? backend.defaultRemote,
+    run: (graph, options) => backend.run(graph, { ...defaults, ...options }),
+    submit: (graph, options) =>
+      backend.submit(graph, { ...defaults, ...options }),
+  };
 }

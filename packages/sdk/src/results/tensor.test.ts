@@ -114,3 +114,111 @@ describe("Tensor", () => {
     expect(b).toEqual([0.5, 0.5, 0]);
   });
 });
+
+describe("Tensor indexing with one string, as NumPy writes it", () => {
+  // 2 x 3 x 4, element [i, j, k] = 100 i + 10 j + k.
+  const t = f32(
+    [2, 3, 4],
+    Array.from(
+      { length: 24 },
+      (_, n) =>
+        100 * Math.floor(n / 12) + 10 * (Math.floor(n / 4) % 3) + (n % 4),
+    ),
+  );
+
+  it.each<[string, number[], unknown]>([
+    ["0, -1", [4], [20, 21, 22, 23]],
+    [":, 1, 2", [2], [12, 112]],
+    [
+      "1, :, ::2",
+      [3, 2],
+      [
+        [100, 102],
+        [110, 112],
+        [120, 122],
+      ],
+    ],
+    [
+      "..., 3",
+      [2, 3],
+      [
+        [3, 13, 23],
+        [103, 113, 123],
+      ],
+    ],
+    ["0, [2, 0], -1", [2], [23, 3]],
+    ["1, ::-1, 0", [3], [120, 110, 100]],
+    ["0, None, 1, 1:3", [1, 2], [[11, 12]]],
+  ])("at(%j)", (index, shape, values) => {
+    const selected = t.at(index);
+    expect(selected.shape).toEqual(shape);
+    expect(selected.toArray()).toEqual(values);
+  });
+
+  it("numbers still index the leading axes", () => {
+    expect(t.at(1, 2).toArray()).toEqual([120, 121, 122, 123]);
+  });
+
+  it.each([
+    ["0, 5", 'at("0, 5"): index 5 is out of range for axis 1 of size 3'],
+    [
+      "0, 0, 0, 0",
+      'at("0, 0, 0, 0"): 4 index items for a tensor of shape [2, 3, 4]',
+    ],
+    ["0, a", 'at("0, a"): index item 1: expected an integer'],
+  ])("rejects %j", (index, message) => {
+    expect(() => t.at(index)).toThrow(message);
+    expect(() => t.at(index)).toThrow(TensorError);
+  });
+});
+
+describe("Tensor arithmetic", () => {
+  const a = f32([2, 2], [1, 2, 3, 4]);
+
+  it("broadcasts as NumPy does, in float32", () => {
+    expect(a.sub(f32([2], [1, 1])).toArray()).toEqual([
+      [0, 1],
+      [2, 3],
+    ]);
+    expect(a.add(f32([2, 1], [10, 20])).toArray()).toEqual([
+      [11, 12],
+      [23, 24],
+    ]);
+    expect(a.mul(2).toArray()).toEqual([
+      [2, 4],
+      [6, 8],
+    ]);
+    expect(a.div(f32([], [4])).toArray()).toEqual([
+      [0.25, 0.5],
+      [0.75, 1],
+    ]);
+    expect(a.neg().dtype).toBe("float32");
+    expect(a.neg().toArray()).toEqual([
+      [-1, -2],
+      [-3, -4],
+    ]);
+  });
+
+  it("names shapes that do not broadcast", () => {
+    expect(() => a.add(f32([3], [1, 2, 3]))).toThrow(
+      "add: shapes [2, 2] and [3] do not broadcast (axis 1: 2 and 3)",
+    );
+  });
+
+  it("reduces all elements to a scalar", () => {
+    expect(a.sum().item()).toBe(10);
+    expect(a.mean().item()).toBe(2.5);
+    expect(a.max().item()).toBe(4);
+    expect(a.min().item()).toBe(1);
+    expect(a.sum().shape).toEqual([]);
+  });
+
+  it("reshapes and flattens without copying", () => {
+    expect(a.flatten().shape).toEqual([4]);
+    expect(a.reshape(4, -1).shape).toEqual([4, 1]);
+    expect(a.flatten().argmax().item()).toBe(3);
+    expect(() => a.reshape(3, -1)).toThrow(
+      "reshape: 4 elements (shape [2, 2]) do not fit shape [3, -1]",
+    );
+  });
+});

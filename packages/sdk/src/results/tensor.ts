@@ -1,4 +1,10 @@
-import type { SavedTensor } from "@loupe/graph";
+import { parseIndex, type SavedTensor } from "@loupe/graph";
+import {
+  broadcastBinary,
+  halfToNumber,
+  toNumbers,
+} from "./tensor-arithmetic.ts";
+import { selectElements } from "./tensor-index.ts";
 
 /** Nested arrays of a tensor's elements (numbers; bigints for int64, booleans for bool). */
 export type NestedArray = number | bigint | boolean | NestedArray[];
@@ -10,12 +16,16 @@ export class TensorError extends Error {
 
 /**
  * A saved value as a script sees it: shape, dtype and row-major data, with the
- * helpers interpretability scripts reach for (argmax, topk, toArray). The same
- * class wraps local and remote results, so code that reads them is the same.
+ * helpers interpretability scripts reach for (indexing, arithmetic, argmax,
+ * topk, toArray), in pure TypeScript. The same class wraps local and remote
+ * results, so code that reads them is the same. Indexing takes one string as
+ * NumPy writes it (`.at(":, -1")`), as traced values do; arithmetic
+ * broadcasts as NumPy does and gives float32.
  *
  * @example
  * const next = result.saves.logits.argmax(); // [batch, tokens]
  * const { values, indices } = result.saves.logits.topk(5);
+ * const diff = after.at("0, -1").sub(before.at("0, -1"));
  */
 export class Tensor {
   constructor(readonly saved: SavedTensor) {}
@@ -67,11 +77,38 @@ export class Tensor {
   }
 
   /**
-   * The sub-tensor at these indices of the leading axes (negative counts from
-   * the end), without copying: `logits.at(0, -1)` is the last position's
-   * logits of the first row, as `logits[0, -1]` in PyTorch.
+   * `x[index]`: with numbers, the sub-tensor at these indices of the leading
+   * axes (negative counts from the end), without copying: `logits.at(0, -1)`
+   * is the last position's logits of the first row, as `logits[0, -1]` in
+   * PyTorch. With one string, any NumPy index of integers, slices, one list,
+   * `...` and `None` (a copy): `sweep.at(":, 1")`, `logits.at("0, -1, [5, 9]")`.
    */
-  at(...indices: number[]): Tensor {
+  at(...indices: number[] | [index: string]): Tensor {
+    if (typeof indices[0] === "string") return this.#select(indices[0]);
+    return this.#view(indices as number[]);
+  }
+
+  #select(text: string): Tensor {
+    let selected;
+    try {
+      selected = selectElements(this.shape, parseIndex([text]));
+    } catch (error) {
+      throw new TensorError(`at("${text}"): ${(error as Error).message}`);
+    }
+    if ("error" in selected)
+      throw new TensorError(`at("${text}"): ${selected.error}`);
+    const { data } = this.saved;
+    const Data = data.constructor as new (n: number) => typeof data;
+    const out = new Data(selected.offsets.length);
+    selected.offsets.forEach((o, i) => (out[i] = data[o]!));
+    return new Tensor({
+      ...this.saved,
+      shape: selected.shape,
+      data: out,
+    } as SavedTensor);
+  }
+
+  #view(indices: number[]): Tensor {
     const { shape } = this;
     if (indices.length > shape.length)
       throw new TensorError(
@@ -95,6 +132,62 @@ export class Tensor {
       shape: rest,
       data: data.subarray(offset * stride, (offset + 1) * stride),
     } as SavedTensor);
+  }
+
+  /** `this + other`, elementwise with broadcasting, as float32. */
+  add(other: Tensor | number): Tensor {
+    return this.#binary("add", other, (x, y) => x + y);
+  }
+  /** `this - other` (see add). */
+  sub(other: Tensor | number): Tensor {
+    return this.#binary("sub", other, (x, y) => x - y);
+  }
+  /** `this * other` (see add). */
+  mul(other: Tensor | number): Tensor {
+    return this.#binary("mul", other, (x, y) => x * y);
+  }
+  /** `this / other` (see add). */
+  div(other: Tensor | number): Tensor {
+    return this.#binary("div", other, (x, y) => x / y);
+  }
+  neg(): Tensor {
+    return this.mul(-1);
+  }
+
+  /** The sum of all elements, as a float32 scalar. */
+  sum(): Tensor {
+    return scalar(toNumbers(this.saved).reduce((a, b) => a + b, 0));
+  }
+  /** The mean of all elements, as a float32 scalar. */
+  mean(): Tensor {
+    return scalar(this.sum().item() / this.size);
+  }
+  /** The largest element, as a float32 scalar (NaN if any is NaN). */
+  max(): Tensor {
+    return scalar(this.#extreme((a, b) => Math.max(a, b), "max"));
+  }
+  /** The smallest element, as a float32 scalar (NaN if any is NaN). */
+  min(): Tensor {
+    return scalar(this.#extreme((a, b) => Math.min(a, b), "min"));
+  }
+
+  /** The same elements in a new shape (one dimension may be -1), without copying. */
+  reshape(...shape: number[]): Tensor {
+    const known = shape.filter((n) => n !== -1).reduce((a, b) => a * b, 1);
+    const out = shape.map((n) => (n === -1 ? this.size / known : n));
+    if (
+      shape.filter((n) => n === -1).length > 1 ||
+      out.some((n) => !Number.isInteger(n) || n < 0) ||
+      out.reduce((a, b) => a * b, 1) !== this.size
+    )
+      throw new TensorError(
+        `reshape: ${this.size} elements (shape [${this.shape.join(", ")}]) do not fit shape [${shape.join(", ")}]`,
+      );
+    return new Tensor({ ...this.saved, shape: out });
+  }
+  /** The elements as one axis (row-major), without copying. */
+  flatten(): Tensor {
+    return this.reshape(-1);
   }
 
   /** Softmax along the last axis, as float32 (computed in float64, max subtracted). */
@@ -158,6 +251,27 @@ export class Tensor {
     };
   }
 
+  #binary(
+    name: string,
+    other: Tensor | number,
+    f: (x: number, y: number) => number,
+  ): Tensor {
+    if (typeof other === "number")
+      return new Tensor({
+        dtype: "float32",
+        shape: [...this.shape],
+        data: Float32Array.from(toNumbers(this.saved), (x) => f(x, other)),
+      });
+    const out = broadcastBinary(this.saved, other.saved, f);
+    if ("error" in out) throw new TensorError(`${name}: ${out.error}`);
+    return new Tensor(out);
+  }
+
+  #extreme(f: (a: number, b: number) => number, name: string): number {
+    if (this.size === 0) throw new TensorError(`${name}() of an empty tensor`);
+    return toNumbers(this.saved).reduce(f);
+  }
+
   #squeezeLast(): Tensor {
     return new Tensor({
       ...this.saved,
@@ -173,12 +287,11 @@ function cmp(a: number, b: number): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** An IEEE 754 half float, from its 16 bits. */
-function halfToNumber(bits: number): number {
-  const sign = bits & 0x8000 ? -1 : 1;
-  const exponent = (bits >> 10) & 0x1f;
-  const fraction = bits & 0x3ff;
-  if (exponent === 0) return sign * 2 ** -14 * (fraction / 1024);
-  if (exponent === 0x1f) return fraction ? NaN : sign * Infinity;
-  return sign * 2 ** (exponent - 15) * (1 + fraction / 1024);
+/** A float32 scalar (shape []). */
+function scalar(value: number): Tensor {
+  return new Tensor({
+    dtype: "float32",
+    shape: [],
+    data: Float32Array.of(value),
+  });
 }
