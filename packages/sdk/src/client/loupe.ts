@@ -27,6 +27,7 @@ import {
 } from "../models/loupe-model.ts";
 import type { TokenEvent } from "@loupe/engine";
 import { TraceResult } from "../results/trace-result.ts";
+import { generatedTokensOf } from "../runs/generated-tokens-of.ts";
 import { RunHandle } from "../runs/run-handle.ts";
 import {
   toRunStatus,
@@ -294,14 +295,26 @@ export class Loupe {
         throw error;
       }
     };
-    return {
+    // The decoder of streamed tokens' texts, when a listener wants them
+    // (null without a tokenizer: the texts stay null, as the server's do).
+    const decoder = async (options: TraceOptions) =>
+      options.onToken
+        ? backend.tokenizer().then(
+            (t) => (ids: readonly number[]) => t.decode(ids),
+            () => null,
+          )
+        : null;
+    const backend: ModelBackend = {
       defaultRemote: this.#defaultRemote,
       run: async (graph, options: TraceOptions) => {
         const remote = options.remote ?? this.#defaultRemote;
         if (!remote) return runLocal(graph, options);
         if (file) await checkHosted();
+        const decode = decoder(options);
         const handle = await this.submit(name, graph, options);
-        return emitWarnings(await followGeneration(handle, options));
+        return emitWarnings(
+          await followGeneration(handle, options, await decode),
+        );
       },
       submit: (graph, options) => this.submit(name, graph, options),
       tokenizer: () =>
@@ -333,6 +346,7 @@ export class Loupe {
           throw error;
         })),
     };
+    return backend;
   }
 }
 
@@ -353,11 +367,13 @@ type LocalFiles = { readonly given: string } | { readonly hash: string };
 /**
  * Waits for a remote run's result; for a generation, passes each token the
  * server records to `onToken` (the status long poll answers at every step's
- * tokens), and cancels the run when `cancel` aborts.
+ * tokens) with its text, as a local run does (see generatedTokensOf), and
+ * cancels the run when `cancel` aborts.
  */
 async function followGeneration(
   handle: RunHandle,
   options: TraceOptions,
+  decode: ((ids: readonly number[]) => string) | null,
 ): Promise<TraceResult> {
   const { onToken, cancel } = options;
   const seen = new Map<string, number>();
@@ -365,16 +381,9 @@ async function followGeneration(
     options.onStatus?.(status);
     for (const row of status.generated ?? []) {
       const key = `${row.trace}/${row.invoke}/${row.row}`;
-      for (let step = seen.get(key) ?? 0; step < row.ids.length; step++)
-        onToken?.({
-          trace: row.trace,
-          invoke: row.invoke,
-          row: row.row,
-          step,
-          id: row.ids[step]!,
-          // The text after the newest token only; earlier steps' texts are not kept.
-          text: step === row.ids.length - 1 ? row.text : null,
-        });
+      if (onToken)
+        for (const token of generatedTokensOf(row, seen.get(key) ?? 0, decode))
+          onToken(token);
       seen.set(key, row.ids.length);
     }
   };
