@@ -6,28 +6,26 @@
  *
  *   npx tsx examples/02-remote.ts
  */
-import {
-  buildNeuronsGraph,
-  defineScript,
-  describeStatus,
-  runIfMain,
-} from "@loupe/sdk";
+import { defineScript, describeStatus, runIfMain } from "@loupe/sdk";
 import type { FactsGpt2 } from "./types/facts-gpt2.ts";
-import { neuronEdit } from "./01-neurons.ts";
-import { MODEL, nextToken, show } from "./bundled-model.ts";
+import { MODEL, showNext } from "./bundled-model.ts";
+
+const PROMPT = "The Louvre is located in the city of";
 
 const script = defineScript(async ({ loupe, trace, log }) => {
-  const lm = await loupe.model<FactsGpt2>(MODEL);
-  const result = await lm.run(buildNeuronsGraph(lm.graphs, neuronEdit(lm)), {
-    ...trace,
-    remote: true,
-  });
+  const lm = (await loupe.model<FactsGpt2>(MODEL)).withOptions(trace);
+  const result = await lm.trace(
+    PROMPT,
+    () => {
+      lm.transformer.h[1].mlp.c_proj.input.set(":, :, [89, 349, 422, 458]", 10);
+      lm.output.logits.save("logits");
+    },
+    { remote: true },
+  );
 
   const run = result.run!;
   log(`run ${run.runId} on ${run.model}: ${describeStatus(run)}`);
-  log(
-    `  after:  ${show(nextToken(result.get("logits"), await lm.tokenizer()))}`,
-  );
+  log(`  after:  ${showNext(result.get("logits"), await lm.tokenizer())}`);
   return { logits: result.get("logits") };
 });
 

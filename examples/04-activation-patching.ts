@@ -1,54 +1,30 @@
 /**
  * Code Example 4: activation patching. Two invokes share one forward pass:
- * the first reads the hidden state of "Colosseum" at layer 2, the second
- * writes it over "Louvre", and the model answers Rome instead of Paris.
- * In NNsight:
- *   with lm.trace() as tracer:
- *       with tracer.invoke(edit_prompt):
- *           hidden_state = layer.output[0][:, 6, :]
- *       with tracer.invoke(base_prompt):
- *           layer.output[0][:, 5, :] = hidden_state
- *           out = lm.output.logits.save()
- * The graph is buildActivationPatchingGraph's (packages/graph/src/examples).
+ * the first reads the hidden state of " Colosseum" at layer 2, the second
+ * writes it over " Louvre", and the model answers Rome instead of Paris. The
+ * graph is buildActivationPatchingGraph's (example-graphs.test.ts).
  *
  *   npx tsx examples/04-activation-patching.ts [--remote]
  */
-import {
-  buildActivationPatchingGraph,
-  buildForwardGraph,
-  defineScript,
-  runIfMain,
-} from "@loupe/sdk";
-import {
-  MODEL_FILES,
-  nextToken,
-  openBundledModel,
-  show,
-} from "./bundled-model.ts";
+import { bundledScript, showNext } from "./bundled-model.ts";
 
-// The subject's token in each prompt (" Colosseum", " Louvre"), 0-based.
-const EDIT = { prompt: "The Colosseum is located in the city of", position: 1 };
-const BASE = { prompt: "The Louvre is located in the city of", position: 1 };
+const EDIT = "The Colosseum is located in the city of";
+const BASE = "The Louvre is located in the city of";
 
-const script = defineScript(async ({ loupe, trace, log }) => {
-  const { lm, tokenizer } = await openBundledModel(loupe);
+export default bundledScript(import.meta, async ({ lm, tokenizer, log }) => {
   const layer = lm.transformer.h[2];
+  const before = await lm.trace(BASE, () => lm.output.logits.save("logits"));
+  const after = await lm.trace((tracer) => {
+    const hidden = tracer.invoke(EDIT, () => layer.output[0].at(":, 1, :"));
+    tracer.invoke(BASE, () => {
+      layer.output[0].set(":, 1, :", hidden);
+      lm.output.logits.save("logits");
+    });
+  });
 
-  const before = await lm.run(
-    buildForwardGraph(lm.graphs, { prompt: BASE.prompt }),
-    trace,
-  );
-  const patched = await lm.run(
-    buildActivationPatchingGraph(lm.graphs, { layer, from: EDIT, into: BASE }),
-    trace,
-  );
-
-  log(`activation patching at ${layer.path}, token ${BASE.position}`);
-  log(`  "${EDIT.prompt}" -> "${BASE.prompt}"`);
-  log(`  before: ${show(nextToken(before.get("logits"), tokenizer))}`);
-  log(`  after:  ${show(nextToken(patched.get("logits"), tokenizer))}`);
-  return { before: before.get("logits"), after: patched.get("logits") };
+  log("activation patching at transformer.h.2, token 1");
+  log(`  "${EDIT}" -> "${BASE}"`);
+  log(`  before: ${showNext(before.get("logits"), tokenizer)}`);
+  log(`  after:  ${showNext(after.get("logits"), tokenizer)}`);
+  return { before: before.get("logits"), after: after.get("logits") };
 });
-
-export default script;
-await runIfMain(import.meta, script, { modelFiles: MODEL_FILES });

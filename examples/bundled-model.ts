@@ -1,5 +1,14 @@
 import path from "node:path";
-import type { Loupe, LoupeModel, Tensor, TextTokenizer } from "@loupe/sdk";
+import {
+  defineScript,
+  runIfMain,
+  type Loupe,
+  type LoupeModel,
+  type LoupeScript,
+  type ScriptContext,
+  type Tensor,
+  type TextTokenizer,
+} from "@loupe/sdk";
 import type { FactsGpt2 } from "./types/facts-gpt2.ts";
 
 /** Loupe's bundled model (models/facts): its hosted name and its files here. */
@@ -39,3 +48,36 @@ export function nextToken(
 /** `" Paris" (p = 0.999)` */
 export const show = (p: { token: string; prob: number }) =>
   `${JSON.stringify(p.token)} (p = ${p.prob.toFixed(3)})`;
+
+/** `" Paris" (p = 0.999)`: the top next token of these logits. */
+export const showNext = (logits: Tensor, tokenizer: TextTokenizer) =>
+  show(nextToken(logits, tokenizer));
+
+/** What a script on the bundled model is given: its context, the typed model and its tokenizer. */
+export type BundledScriptContext = ScriptContext & {
+  /** The bundled model, whose traces run where the context says (here, or with --remote on the server). */
+  readonly lm: LoupeModel<FactsGpt2>;
+  readonly tokenizer: TextTokenizer;
+};
+
+/**
+ * A script on the bundled model, as a script's default export: `loupe run`
+ * runs it, and so does `npx tsx file.ts [--remote]`. It opens the model with
+ * the context's trace options (`lm.withOptions(trace)`), so the script's
+ * traces pass none, as in NNsight.
+ *
+ * @example
+ * export default bundledScript(import.meta, async ({ lm, log }) => { … });
+ */
+export function bundledScript(
+  meta: ImportMeta,
+  body: (context: BundledScriptContext) => ReturnType<LoupeScript>,
+): LoupeScript {
+  const script = defineScript(async (context) => {
+    const { lm, tokenizer } = await openBundledModel(context.loupe);
+    return body({ ...context, lm: lm.withOptions(context.trace), tokenizer });
+  });
+  // Only when the file is the program's entry; its own errors end the process.
+  void runIfMain(meta, script, { modelFiles: MODEL_FILES });
+  return script;
+}

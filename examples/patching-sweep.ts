@@ -1,67 +1,61 @@
 /**
- * An activation-patching sweep: for every layer and every token position, the
- * hidden state of the clean prompt (Colosseum, answer Rome) is written into the
- * corrupted prompt (Louvre, answer Paris), and the logit difference
- * logit(" Rome") - logit(" Paris") of the patched run is recorded. All
- * layers x positions patches run as invokes of ONE trace (one forward pass),
- * and the graph itself stacks the differences into one [layers, positions]
- * tensor, saved as "logit_diff[layer,position]": the portal draws a saved 2-D
- * tensor whose name ends in [rowAxis,colAxis] as a heatmap with those axes.
- * The graph is buildPatchingSweepGraph's (packages/graph/src/examples), the
- * same as the gallery's.
+ * An activation-patching sweep: for every layer and token position, the clean
+ * prompt's hidden state (Colosseum, answer Rome) is written into the corrupted
+ * prompt (Louvre, answer Paris), one invoke each in ONE trace, and the graph
+ * stacks logit(" Rome") - logit(" Paris") of every patched run into one
+ * [layers, positions] tensor, which the portal draws as a heatmap. The graph
+ * is buildPatchingSweepGraph's, as the gallery's (example-graphs.test.ts).
  *
  *   npx tsx examples/patching-sweep.ts [--remote]
  */
-import { buildPatchingSweepGraph, defineScript, runIfMain } from "@loupe/sdk";
-import { MODEL_FILES, openBundledModel } from "./bundled-model.ts";
+import { stack, type TensorValue } from "@loupe/sdk";
+import { bundledScript } from "./bundled-model.ts";
 
 export const CLEAN_PROMPT = "The Colosseum is located in the city of";
 export const CORRUPTED_PROMPT = "The Louvre is located in the city of";
-/** The metric: logit(" Rome") - logit(" Paris") at the last position. */
 export const ANSWERS = [" Rome", " Paris"] as const;
-/** The saved heatmap's name: rows are layers, columns token positions. */
-export const SWEEP_SAVE = "logit_diff[layer,position]";
+const SWEEP = "logit_diff[layer,position]";
 
-const script = defineScript(async ({ loupe, trace, log }) => {
-  const { lm, tokenizer } = await openBundledModel(loupe);
+export default bundledScript(import.meta, async ({ lm, tokenizer, log }) => {
   const layers = lm.transformer.h;
+  const ids = tokenizer.encode(CORRUPTED_PROMPT);
+  const logit = (answer: string) =>
+    lm.output.logits.at(`0, -1, ${tokenizer.encode(answer)[0]}`);
+  const logitDiff = () => logit(ANSWERS[0]).sub(logit(ANSWERS[1]));
 
-  const { saves } = await lm.run(
-    buildPatchingSweepGraph(lm.graphs, {
-      tokenizer,
-      from: { prompt: CLEAN_PROMPT, save: "clean" },
-      into: { prompt: CORRUPTED_PROMPT, save: "corrupted" },
-      answers: ANSWERS,
-      layers,
-      site: (layer) => layer.output[0],
-      save: SWEEP_SAVE,
-    }),
-    trace,
-  );
+  const result = await lm.trace((tracer) => {
+    const sources = tracer.invoke(CLEAN_PROMPT, () => {
+      const hidden = layers.map((layer) => ({
+        layer,
+        hidden: layer.output[0],
+      }));
+      logitDiff().save("clean");
+      return hidden;
+    });
+    tracer.invoke(CORRUPTED_PROMPT, () => logitDiff().save("corrupted"));
+    const diffs: TensorValue[] = [];
+    for (const { layer, hidden } of sources)
+      for (let p = 0; p < ids.length; p++)
+        tracer.invoke(CORRUPTED_PROMPT, () => {
+          layer.output[0].set(`:, ${p}, :`, hidden.at(`:, ${p}, :`));
+          diffs.push(logitDiff());
+        });
+    tracer.invoke(CORRUPTED_PROMPT, () =>
+      stack(diffs).reshape(layers.length, ids.length).save(SWEEP),
+    );
+  });
 
-  const sweep = saves[SWEEP_SAVE]!;
-  const tokens = tokenizer
-    .encode(CORRUPTED_PROMPT)
-    .map((id) => tokenizer.decode([id]));
+  const [clean, corrupted] = [result.get("clean"), result.get("corrupted")];
+  const sweep = result.get(SWEEP);
+  const best = sweep.flatten().argmax().item();
+  const [l, p] = [Math.floor(best / ids.length), best % ids.length];
+  const token = JSON.stringify(tokenizer.decode(ids.slice(p, p + 1)));
   log(`activation patching sweep: "${CLEAN_PROMPT}" -> "${CORRUPTED_PROMPT}"`);
   log(
-    `  logit(" Rome") - logit(" Paris"): clean ${saves.clean!.item().toFixed(3)}, corrupted ${saves.corrupted!.item().toFixed(3)}`,
+    `  logit(" Rome") - logit(" Paris"): clean ${clean.item().toFixed(3)}, corrupted ${corrupted.item().toFixed(3)}`,
   );
-  let best = { layer: 0, position: 0, value: -Infinity };
-  for (let l = 0; l < layers.length; l++)
-    for (let p = 0; p < tokens.length; p++) {
-      const value = sweep.at(l, p).item();
-      if (value > best.value) best = { layer: l, position: p, value };
-    }
   log(
-    `  strongest patch: layer ${best.layer}, position ${best.position} (${JSON.stringify(tokens[best.position])}): ${best.value.toFixed(3)}`,
+    `  strongest patch: layer ${l}, position ${p} (${token}): ${sweep.at(l, p).item().toFixed(3)}`,
   );
-  return {
-    [SWEEP_SAVE]: sweep,
-    clean: saves.clean!,
-    corrupted: saves.corrupted!,
-  };
+  return { [SWEEP]: sweep, clean, corrupted };
 });
-
-export default script;
-await runIfMain(import.meta, script, { modelFiles: MODEL_FILES });
