@@ -1,6 +1,7 @@
 import { writeFile } from "node:fs/promises";
 import { toSafetensors } from "@loupe/graph";
 import { Command } from "commander";
+import { runPageUrl } from "../runs/run-page-url.ts";
 import { describeStatus, type RunStatus } from "../runs/run-status.ts";
 import { importScript } from "../scripts/loupe-script.ts";
 import type { CliContext } from "./cli-context.ts";
@@ -49,10 +50,18 @@ export function buildRunCommand(context: CliContext): Command {
           ...(opts.modelFile.length > 0 && { modelFiles }),
         });
         const started = Date.now();
-        const onStatus = (s: RunStatus) =>
+        // Each remote run's page in the portal, once, when it is first seen.
+        const shown = new Set<string>();
+        const onStatus = (s: RunStatus) => {
+          if (!shown.has(s.runId))
+            context.err(
+              `  run ${s.runId.slice(0, 8)}: ${runPageUrl(loupe.url, s.runId)}\n`,
+            );
+          shown.add(s.runId);
           context.err(
             `  [${((Date.now() - started) / 1000).toFixed(1).padStart(5)} s] run ${s.runId.slice(0, 8)} ${describeStatus(s)}\n`,
           );
+        };
         try {
           const returned = await script({
             loupe,
