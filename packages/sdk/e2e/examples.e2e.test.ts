@@ -1,3 +1,7 @@
+import { spawn } from "node:child_process";
+import { readdirSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import {
@@ -34,15 +38,28 @@ const modelFiles = {
 
 let local: Loupe;
 let remote: Loupe;
+/** What `npx loupe` runs with: the stack, a key, no config file and an empty model cache. */
+let cliEnv: NodeJS.ProcessEnv;
+let cliHome: string;
 
 beforeAll(async () => {
   const webUrl = inject("webUrl");
   const admin = await signIn(webUrl, inject("admin"));
-  remote = createLoupe({ url: webUrl, apiKey: await createKey(admin) });
+  const apiKey = await createKey(admin);
+  remote = createLoupe({ url: webUrl, apiKey });
   local = createLoupe({ url: webUrl, modelFiles });
+  cliHome = await mkdtemp(path.join(os.tmpdir(), "loupe-examples-cli-"));
+  cliEnv = {
+    ...process.env,
+    LOUPE_URL: webUrl,
+    LOUPE_API_KEY: apiKey,
+    LOUPE_CONFIG: path.join(cliHome, "config.json"),
+    LOUPE_CACHE_DIR: path.join(cliHome, "models"),
+  };
 });
 afterAll(async () => {
   await local?.close();
+  if (cliHome) await rm(cliHome, { recursive: true, force: true });
 });
 
 async function runExample(
@@ -110,39 +127,42 @@ function expectAgreement(
   }
 }
 
+/** Lines each example prints (besides the rest, which local and remote runs must print alike). */
+const EXPECTED_LINES: [string, string[]][] = [
+  ["01-neurons", [' before: " Paris"', ' after:  " France"']],
+  ["03-hello-world", ["shape [1, 8, 1302]", 'next token: " is"']],
+  ["04-activation-patching", [' before: " Paris"', ' after:  " Rome"']],
+  [
+    "logit-lens",
+    ['layer 0: " Lisbon"', 'layer 2: " Rome"', 'layer 5: " Paris"'],
+  ],
+  ["steering", ['scale 0: " Paris"', 'scale 1: " Rome"']],
+  [
+    "steered-generation",
+    [
+      'by the model:  " Paris."',
+      'steered:       " Rome."',
+      "(3 steered tokens streamed as they were generated)",
+    ],
+  ],
+  [
+    "patching-sweep",
+    [
+      "clean 17.992, corrupted -18.875",
+      'strongest patch: layer 2, position 1 (" Louvre")',
+    ],
+  ],
+  [
+    "attribution-patching",
+    [
+      "on the clean prompt: 17.992",
+      'largest estimated drop: MLP 0 at position 1 (" Colosseum"): -14.31',
+    ],
+  ],
+];
+
 describe("examples, locally and remotely", () => {
-  it.each([
-    ["01-neurons", [' before: " Paris"', ' after:  " France"']],
-    ["03-hello-world", ["shape [1, 8, 1302]", 'next token: " is"']],
-    ["04-activation-patching", [' before: " Paris"', ' after:  " Rome"']],
-    [
-      "logit-lens",
-      ['layer 0: " Lisbon"', 'layer 2: " Rome"', 'layer 5: " Paris"'],
-    ],
-    ["steering", ['scale 0: " Paris"', 'scale 1: " Rome"']],
-    [
-      "steered-generation",
-      [
-        'by the model:  " Paris."',
-        'steered:       " Rome."',
-        "(3 steered tokens streamed as they were generated)",
-      ],
-    ],
-    [
-      "patching-sweep",
-      [
-        "clean 17.992, corrupted -18.875",
-        'strongest patch: layer 2, position 1 (" Louvre")',
-      ],
-    ],
-    [
-      "attribution-patching",
-      [
-        "on the clean prompt: 17.992",
-        'largest estimated drop: MLP 0 at position 1 (" Colosseum"): -14.31',
-      ],
-    ],
-  ])(
+  it.each(EXPECTED_LINES)(
     "%s gives the same tensors and prints the same lines here and on the server",
     async (name, expected) => {
       const here = await runExample(name, local, false);
@@ -202,5 +222,66 @@ describe("examples, locally and remotely", () => {
       "logits",
     ]);
     expectAgreement(here!.saves, there!.saves, there!.statuses);
+  });
+});
+
+/** `npx loupe <args>` in the repository root, as a user types it: its exit code and output. */
+function runLoupe(
+  args: readonly string[],
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("npx", ["loupe", ...args], {
+      cwd: path.resolve(examplesDir, ".."),
+      env: cliEnv,
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+// Every script in examples/ (bundled-model.ts is their shared helper), run
+// as the README says, with no flags: `loupe run` finds the bundled model's
+// files through @loupe/engine, by the hosted model's hash.
+const exampleNames = readdirSync(examplesDir)
+  .filter((f) => f.endsWith(".ts") && f !== "bundled-model.ts")
+  .map((f) => f.slice(0, -".ts".length))
+  .sort();
+
+describe("every example with plain `npx loupe run examples/<name>.ts`", () => {
+  it("covers every example the tests above check", () => {
+    expect(exampleNames).toEqual(
+      [...EXPECTED_LINES.map(([name]) => name), "02-remote"].sort(),
+    );
+  });
+
+  it.each(exampleNames)(
+    "%s runs with no flags and prints what it prints run in this process",
+    async (name) => {
+      const cli = await runLoupe(["run", `examples/${name}.ts`]);
+      expect(cli.code, cli.stderr).toBe(0);
+      const lines = cli.stdout.trimEnd().split("\n");
+      if (name === "02-remote") {
+        // Remote by design: the server's run of Code Example 1.
+        expect(lines[0]).toMatch(/^run \S+ on facts-gpt2: completed/);
+        expect(lines[1]).toBe('  after:  " France" (p = 0.918)');
+        return;
+      }
+      // Ran here: `loupe run` shows no run's progress.
+      expect(cli.stderr).not.toMatch(/\] run /);
+      expect(lines).toEqual((await runExample(name, local, false)).lines);
+    },
+  );
+
+  it("runs on the server with --remote and prints the same lines", async () => {
+    const cli = await runLoupe(["run", "examples/logit-lens.ts", "--remote"]);
+    expect(cli.code, cli.stderr).toBe(0);
+    expect(cli.stderr).toMatch(/\] run \S+ completed/);
+    expect(cli.stdout.trimEnd().split("\n")).toEqual(
+      (await runExample("logit-lens", local, false)).lines,
+    );
   });
 });
