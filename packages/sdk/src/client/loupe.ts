@@ -25,6 +25,8 @@ import {
   type ModelBackend,
   type TraceOptions,
 } from "../models/loupe-model.ts";
+import { checkLocalGraph } from "../models/check-local-graph.ts";
+import { scriptSources } from "../models/script-sources.ts";
 import type { TokenEvent } from "@loupe/engine";
 import { TraceResult } from "../results/trace-result.ts";
 import { generatedTokensOf } from "../runs/generated-tokens-of.ts";
@@ -204,9 +206,11 @@ export class Loupe {
     graph: Graph,
     options: { reuse?: boolean; requestId?: string } = {},
   ): Promise<RunHandle> {
+    const sources = scriptSources(graph);
     const input = {
       model,
       graph: JSON.parse(serializeGraph(graph)) as unknown,
+      ...(sources && { sources }),
       reuse: options.reuse ?? true,
       requestId: options.requestId ?? globalThis.crypto.randomUUID(),
     };
@@ -282,8 +286,13 @@ export class Loupe {
       const engine = await this.#local.engine(await localFile());
       try {
         const { onToken } = options;
+        const checked = checkLocalGraph(
+          graph,
+          engine.manifest,
+          engine.tokenizer,
+        );
         const { saves, warnings } = await engine.run(
-          { graph, ...(options.cancel && { signal: options.cancel }) },
+          { checked, ...(options.cancel && { signal: options.cancel }) },
           onToken ? { onToken: (e) => onToken(toGeneratedToken(e)) } : {},
         );
         return emitWarnings(new TraceResult(saves, null, warnings));

@@ -44,10 +44,16 @@ export class LoupeClientError extends Error {
   }
 }
 
-/** One problem of a graph, as the validator reports it (the node and what is wrong). */
+/**
+ * One problem of a graph, as the validator reports it: the node and what is
+ * wrong, and, when known, the module path its value comes from and the
+ * script's line that made it ("examples/patch.ts:12", also the message's start).
+ */
 export interface GraphIssue {
   readonly nodeId?: string;
   readonly op?: string;
+  readonly module?: string;
+  readonly source?: string;
   readonly message: string;
 }
 

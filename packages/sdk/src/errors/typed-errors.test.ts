@@ -53,7 +53,7 @@ describe("typed errors", () => {
     );
   });
 
-  it("validation: the local engine refuses a graph that does not fit, naming the node", async () => {
+  it("validation: a local run refuses a graph that does not fit, naming the script's line, the module and the node", async () => {
     const lm = await loupe.model("facts-gpt2");
     const error = await lm
       .trace("The Louvre", () => {
@@ -72,7 +72,9 @@ describe("typed errors", () => {
       `invalid graph:\n  ${issues.map((i) => i.message).join("\n  ")}`,
     );
     expect(issues[0]!.message).toMatch(
-      new RegExp(`^node ${issues[0]!.nodeId} \\(matmul\\): `),
+      new RegExp(
+        `^src/errors/typed-errors\\.test\\.ts:\\d+: transformer\\.h\\.0\\.output: .* \\(node ${issues[0]!.nodeId}, matmul\\)$`,
+      ),
     );
   });
 
