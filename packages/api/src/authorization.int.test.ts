@@ -382,6 +382,15 @@ const MATRIX: Record<string, Case[]> = {
       expect: { ...onlyOwner("NOT_FOUND"), anonymous: "UNAUTHORIZED" },
     },
   ],
+  "experiments.resolve": [
+    {
+      label: "a private experiment's short id",
+      input: async () => ({
+        id: (await fx.privateExperiment()).experimentId.slice(0, 8),
+      }),
+      expect: onlyOwner("NOT_FOUND"),
+    },
+  ],
   "experiments.setVisibility": [
     {
       input: async () => ({
@@ -436,6 +445,13 @@ const MATRIX: Record<string, Case[]> = {
     },
   ],
   "runs.list": [{ input: () => ({}), expect: signedIn }],
+  "runs.resolve": [
+    {
+      label: "a private run's short id",
+      input: async () => ({ id: (await fx.privateRun(true)).slice(0, 8) }),
+      expect: onlyOwner("NOT_FOUND"),
+    },
+  ],
   "runs.cancel": [
     {
       input: async () => ({ runId: await fx.privateRun(false) }),

@@ -9,6 +9,7 @@ import { getVersion } from "./get-version.ts";
 import { listMine } from "./list-mine.ts";
 import { listRuns } from "./list-runs.ts";
 import { readHistory } from "./read-history.ts";
+import { resolveExperiment } from "./resolve-experiment.ts";
 import { searchGallery } from "./search-gallery.ts";
 import { setVisibility } from "./set-visibility.ts";
 import { starExperiment } from "./star-experiment.ts";
@@ -35,4 +36,6 @@ export const experimentsRouter = router({
   mine: listMine,
   star: starExperiment,
   setVisibility,
+  /** The experiment a full or short id (a unique prefix) names, among those the caller may read. */
+  resolve: resolveExperiment,
 });

@@ -3,6 +3,7 @@ import { cancelRun } from "./cancel-run.ts";
 import { listMyRuns } from "./list-my-runs.ts";
 import { readRunGraph } from "./read-run-graph.ts";
 import { readRunStatus } from "./read-run-status.ts";
+import { resolveRun } from "./resolve-run.ts";
 import { submitGraph } from "./submit-graph.ts";
 
 /**
@@ -19,4 +20,6 @@ export const runsRouter = router({
   list: listMyRuns,
   /** Cancels a run that has not ended; returns how it ended. */
   cancel: cancelRun,
+  /** The run a full or short id (a unique prefix) names, among those the caller may read. */
+  resolve: resolveRun,
 });
