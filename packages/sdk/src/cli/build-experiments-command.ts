@@ -3,6 +3,7 @@ import { Command, Option } from "commander";
 import { parseGraphOrThrow } from "@loupe/graph";
 import type { ExperimentCard } from "../experiments/experiments-client.ts";
 import { positiveInt, table, type CliContext } from "./cli-context.ts";
+import { resolveExperimentId } from "./resolve-ids.ts";
 
 const VISIBILITIES = ["private", "unlisted", "public"] as const;
 
@@ -18,7 +19,10 @@ export function buildExperimentsCommand(context: CliContext): Command {
     )
     .argument("<graph.json>")
     .requiredOption("--model <model>", "the hosted model the graph is for")
-    .option("--experiment <id>", "the experiment to add a version to")
+    .option(
+      "--experiment <id>",
+      "the experiment to add a version to (its id, or a unique prefix of it)",
+    )
     .option("--title <title>", "create a new experiment with this title")
     .option("-m, --message <message>", "what changed", "")
     .addOption(
@@ -44,12 +48,15 @@ export function buildExperimentsCommand(context: CliContext): Command {
         const graph = parseGraphOrThrow(
           JSON.parse(await readFile(file, "utf8")) as unknown,
         );
-        const ref = await context.client().experiments.push({
+        const loupe = context.client();
+        const ref = await loupe.experiments.push({
           model: opts.model,
           graph,
           message: opts.message,
           ...(opts.experiment
-            ? { experimentId: opts.experiment }
+            ? {
+                experimentId: await resolveExperimentId(loupe, opts.experiment),
+              }
             : { title: opts.title!, visibility: opts.visibility }),
         });
         context.out(`pushed ${ref.experimentId} v${ref.version}\n`);
@@ -60,7 +67,7 @@ export function buildExperimentsCommand(context: CliContext): Command {
     .description(
       "Fork a version of an experiment into a new experiment of yours.",
     )
-    .argument("<experimentId>")
+    .argument("<experimentId>", "the experiment's id, or a unique prefix of it")
     // Not --version: commander gives that to the root command (loupe --version).
     .option(
       "--at <version>",
@@ -68,20 +75,19 @@ export function buildExperimentsCommand(context: CliContext): Command {
       positiveInt,
     )
     .option("--title <title>", "the fork's title")
-    .action(
-      async (experimentId: string, opts: { at?: number; title?: string }) => {
-        const loupe = context.client();
-        const version =
-          opts.at ?? (await loupe.experiments.get(experimentId)).latestVersion;
-        const fork = await loupe.experiments.fork(
-          { experimentId, version },
-          opts.title !== undefined ? { title: opts.title } : {},
-        );
-        context.out(
-          `forked ${experimentId} v${version} into ${fork.experimentId} v${fork.version}\n`,
-        );
-      },
-    );
+    .action(async (id: string, opts: { at?: number; title?: string }) => {
+      const loupe = context.client();
+      const experimentId = await resolveExperimentId(loupe, id);
+      const version =
+        opts.at ?? (await loupe.experiments.get(experimentId)).latestVersion;
+      const fork = await loupe.experiments.fork(
+        { experimentId, version },
+        opts.title !== undefined ? { title: opts.title } : {},
+      );
+      context.out(
+        `forked ${experimentId} v${version} into ${fork.experimentId} v${fork.version}\n`,
+      );
+    });
   experiments
     .command("ls", { isDefault: true })
     .description("List the public gallery (or, with --mine, your experiments).")

@@ -4,9 +4,14 @@ import {
   RUN_STATES,
   type RunStatus,
 } from "../runs/run-status.ts";
+import { runPageUrl } from "../runs/run-page-url.ts";
 import { positiveInt, table, type CliContext } from "./cli-context.ts";
+import { resolveRunId } from "./resolve-ids.ts";
 
-/** `loupe runs ls|show|cancel|download`: your runs on the server. */
+/**
+ * `loupe runs ls|show|cancel|download`: your runs on the server. Each takes
+ * a run's full id or a short one (a unique prefix of at least 6 characters).
+ */
 export function buildRunsCommand(context: CliContext): Command {
   const runs = new Command("runs").description("Your runs on the server.");
   runs
@@ -50,11 +55,13 @@ export function buildRunsCommand(context: CliContext): Command {
   runs
     .command("show")
     .description("Show a run: its state, queue position, metrics and result.")
-    .argument("<runId>")
-    .action(async (runId: string) => {
-      const s = await context.client().runs.get(runId).status();
+    .argument("<runId>", "the run's id, or a unique prefix of it")
+    .action(async (id: string) => {
+      const loupe = context.client();
+      const s = await loupe.runs.get(await resolveRunId(loupe, id)).status();
       const lines = [
         `run        ${s.runId}`,
+        `page       ${runPageUrl(loupe.url, s.runId)}`,
         `model      ${s.model} (${s.modelHash})`,
         `graph      ${s.graphHash}`,
         `status     ${describeStatus(s)}`,
@@ -78,9 +85,11 @@ export function buildRunsCommand(context: CliContext): Command {
   runs
     .command("cancel")
     .description("Cancel a run that has not ended.")
-    .argument("<runId>")
-    .action(async (runId: string) => {
-      const status = await context.client().runs.get(runId).cancel();
+    .argument("<runId>", "the run's id, or a unique prefix of it")
+    .action(async (id: string) => {
+      const loupe = context.client();
+      const runId = await resolveRunId(loupe, id);
+      const status = await loupe.runs.get(runId).cancel();
       context.out(
         status === "cancelled"
           ? `run ${runId} cancelled\n`
@@ -92,11 +101,13 @@ export function buildRunsCommand(context: CliContext): Command {
     .description(
       "Download a completed run's saved values as a safetensors file.",
     )
-    .argument("<runId>")
+    .argument("<runId>", "the run's id, or a unique prefix of it")
     .option("-o, --out <file>", "where to write (default: <runId>.safetensors)")
-    .action(async (runId: string, opts: { out?: string }) => {
+    .action(async (id: string, opts: { out?: string }) => {
+      const loupe = context.client();
+      const runId = await resolveRunId(loupe, id);
       const file = opts.out ?? `${runId}.safetensors`;
-      const bytes = await context.client().runs.get(runId).downloadTo(file);
+      const bytes = await loupe.runs.get(runId).downloadTo(file);
       context.out(`wrote ${file} (${bytes} bytes)\n`);
     });
   return runs;
