@@ -6,7 +6,8 @@ import { traceSources, type Graph, type GraphSources } from "@loupe/graph";
 /**
  * Where the script made each node of a traced graph, as "path:line" with
  * the path relative to the script's project (the nearest folder above it
- * with a package.json, else the working directory): what a run sends beside
+ * with a package.json, else the working directory; a script outside both
+ * keeps its absolute path): what a run sends beside
  * its graph, so that a validation error names the script's line, here or on
  * the server. Undefined for a graph with no known sources (one read from a
  * file, say).
@@ -38,7 +39,11 @@ function projectPath(
     root = projectRoot(folder) ?? cwd;
     roots.set(folder, root);
   }
-  return path.relative(root, absolute).split(path.sep).join("/");
+  const relative = path.relative(root, absolute);
+  // A script outside the working directory and any project keeps its full path.
+  return relative.startsWith("..")
+    ? absolute
+    : relative.split(path.sep).join("/");
 }
 
 /** The nearest folder at or above `folder` with a package.json. */
