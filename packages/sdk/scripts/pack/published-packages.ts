@@ -28,7 +28,7 @@ export interface PublishedPackage {
   readonly stage?: (context: StagingContext) => void;
 }
 
-/** The bundled model's files, shipped in @loupe/engine (findBundledModel looks for them there). */
+/** The bundled model's files, shipped in @loupe/engine (its bundledModelFiles() finds them there). */
 const BUNDLED_MODEL_FILES = [
   "model.onnx",
   "model.manifest.json",
