@@ -24,6 +24,14 @@ export async function signIn(
   base: string,
   credentials: { email: string; password: string },
 ): Promise<SessionClient> {
+  return client(base, await sessionCookie(base, credentials));
+}
+
+/** Signs in as signIn does and returns the session's Cookie header (what a browser sends the portal's pages). */
+export async function sessionCookie(
+  base: string,
+  credentials: { email: string; password: string },
+): Promise<string> {
   const jar = new Map<string, string>();
   const keep = (response: Response) => {
     for (const line of response.headers.getSetCookie()) {
@@ -56,7 +64,7 @@ export async function signIn(
   ).json()) as { user?: { email?: string } } | null;
   if (session?.user?.email !== credentials.email)
     throw new Error(`sign-in did not take: ${JSON.stringify(session)}`);
-  return client(base, cookie());
+  return cookie();
 }
 
 /** Creates an API key through the API, as the portal's key page does. */
