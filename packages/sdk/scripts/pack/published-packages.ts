@@ -1,5 +1,6 @@
-import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { SDK_VERSION } from "../../src/version.ts";
 import { writeRouterView } from "./write-router-view.ts";
 
 /** Where a package is staged: its sources and the folder that becomes the tarball. */
@@ -72,7 +73,8 @@ export const PUBLISHED_PACKAGES: readonly PublishedPackage[] = [
     bin: { loupe: "./bin/loupe.mjs" },
     declarations: { "api-router.d.ts": writeRouterView },
     declarationAliases: { "@loupe/api": "api-router.js" },
-    stage: ({ stagingDir }) => {
+    stage: ({ packageDir, stagingDir }) => {
+      assertSdkVersion(packageDir);
       mkdirSync(path.join(stagingDir, "bin"), { recursive: true });
       writeFileSync(path.join(stagingDir, "bin", "loupe.mjs"), PUBLISHED_BIN, {
         mode: 0o755,
@@ -80,6 +82,17 @@ export const PUBLISHED_PACKAGES: readonly PublishedPackage[] = [
     },
   },
 ];
+
+/** The version the SDK sends to servers must be the one it is published as. */
+function assertSdkVersion(packageDir: string): void {
+  const { version } = JSON.parse(
+    readFileSync(path.join(packageDir, "package.json"), "utf8"),
+  ) as { version: string };
+  if (SDK_VERSION !== version)
+    throw new Error(
+      `src/version.ts says SDK_VERSION ${SDK_VERSION}, package.json says ${version}: make them equal before packing`,
+    );
+}
 
 /**
  * The published `loupe` command: the CLI is compiled, and tsx is registered
