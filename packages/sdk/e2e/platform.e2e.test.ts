@@ -194,7 +194,7 @@ describe("typed errors", () => {
     );
   });
 
-  it("an invalid graph is refused by the server, naming the node, as it is locally", async () => {
+  it("an invalid graph is refused by the server, naming the node and the script's line, as it is locally", async () => {
     const lm = await loupe.model<FactsGpt2>(MODEL);
     const build = () => {
       lm.transformer.h[0].output[0]
@@ -214,7 +214,11 @@ describe("typed errors", () => {
     expect(issues.length).toBeGreaterThan(0);
     expect(issues[0]!.nodeId).toMatch(/^n\d+$/);
     expect((error as Error).message).toContain(
-      `node ${issues[0]!.nodeId} (matmul)`,
+      `(node ${issues[0]!.nodeId}, matmul)`,
+    );
+    // The line of this file that made the node, relative to the SDK's package.
+    expect((error as Error).message).toMatch(
+      /\be2e\/platform\.e2e\.test\.ts:\d+: /,
     );
     expect((error as Error).message).toMatch(
       /^graph does not fit model facts-gpt2:/,

@@ -55,6 +55,9 @@ export {
   ServerUnreachableError,
   ResultTooLargeError,
   RunEndedError,
+  SdkVersionUnsupportedError,
+  NotLoupeServerError,
+  AmbiguousIdError,
   type GraphIssue,
   type LoupeClientErrorCode,
 } from "./errors/loupe-client-error.ts";
