@@ -209,6 +209,15 @@ describe("the packed packages, installed outside the repository", () => {
     ).resolves.toBeDefined();
   });
 
+  it("load with require() from CommonJS too (Node 20.19+ requires ES modules)", async () => {
+    const { stdout } = await run(
+      process.execPath,
+      ["-e", 'console.log(typeof require("@loupe/sdk").createLoupe)'],
+      { cwd: app, env },
+    );
+    expect(stdout.trim()).toBe("function");
+  });
+
   it("give `npx loupe --help`", async () => {
     expect(await loupe(["--help"])).toMatch(/^Usage: loupe /);
   });
