@@ -58,6 +58,7 @@ export {
   openRunResult,
   openModelTokenizer,
 } from "./results/result-download.ts";
+export { listModelFiles, openModelFile } from "./routers/models/model-files.ts";
 export { LoupeError } from "./errors/loupe-error.ts";
 export {
   isDatabaseUnavailable,

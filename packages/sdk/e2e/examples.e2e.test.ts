@@ -11,6 +11,9 @@ import {
   type RunStatus,
   type Tensor,
 } from "../src/index.ts";
+import * as engine from "@loupe/engine";
+import { findModelFile } from "../src/local/find-model-file.ts";
+import { pullModel } from "../src/local/pull-model.ts";
 import { createKey, signIn } from "./accounts.ts";
 
 // Every example, run in this process and on the running stack (through the
@@ -282,6 +285,52 @@ describe("every example with plain `npx loupe run examples/<name>.ts`", () => {
     expect(cli.stderr).toMatch(/\] run \S+ completed/);
     expect(cli.stdout.trimEnd().split("\n")).toEqual(
       (await runExample("logit-lens", local, false)).lines,
+    );
+  });
+});
+
+describe("loupe models pull", () => {
+  it("says a model bundled with the engine is on this machine already", async () => {
+    const cli = await runLoupe(["models", "pull", "facts-gpt2"]);
+    expect(cli.code, cli.stderr).toBe(0);
+    expect(cli.stdout).toBe(
+      `facts-gpt2 (${(await remote.model("facts-gpt2")).manifest.model.hash}) is on this machine already: ${modelFiles["facts-gpt2"]}\n`,
+    );
+  });
+
+  it("downloads a model's files into the cache, checked, where local runs find them", async () => {
+    // The engine as one that bundles no model, so the files must come from the server.
+    const bare = { ...engine, bundledModelFiles: () => ({}) };
+    const cache = path.join(cliHome, "pulled");
+    const pulled = await pullModel(remote.api, bare, "facts-gpt2", cache);
+    expect(pulled.pulled).toBe(true);
+    expect(pulled.file).toBe(
+      path.join(cache, pulled.hash.replace("sha256:", ""), "model.onnx"),
+    );
+    expect(
+      await findModelFile(
+        bare,
+        { name: "facts-gpt2", hash: pulled.hash },
+        cache,
+      ),
+    ).toBe(pulled.file);
+    const again = await pullModel(remote.api, bare, "facts-gpt2", cache);
+    expect(again).toEqual({ ...pulled, pulled: false });
+  });
+
+  it("serves a model's files to signed-in callers only, and only its folder's", async () => {
+    const base = `${inject("webUrl")}/api/models/facts-gpt2/files`;
+    expect((await fetch(`${base}/model.onnx`)).status).toBe(401);
+    const key = { authorization: `Bearer ${cliEnv.LOUPE_API_KEY}` };
+    expect(
+      (
+        await fetch(`${base}/${encodeURIComponent("../README.md")}`, {
+          headers: key,
+        })
+      ).status,
+    ).toBe(404);
+    expect((await fetch(`${base}/model.onnx`, { headers: key })).status).toBe(
+      200,
     );
   });
 });

@@ -1,4 +1,5 @@
 import { describeUnstorableString, findUnstorableString } from "@loupe/api";
+import { modelFileEndpoint, modelFilesEndpoint } from "./model-file-endpoint";
 import { runResultEndpoint } from "./run-result-endpoint";
 import { tokenizerEndpoint } from "./tokenizer-endpoint";
 import { trpcEndpoint } from "./trpc-endpoint";
@@ -8,7 +9,7 @@ export type ApiHandler = (req: Request) => Promise<Response>;
 
 /**
  * The web app's HTTP API: the tRPC procedures, a run's result download, a
- * model's tokenizer. server.ts serves these ahead of Next.js, which serves
+ * model's tokenizer and files. server.ts serves these ahead of Next.js, which serves
  * the portal's pages and Auth.js's routes. A script's run is three API
  * requests (submit, its long poll, the download), and Next.js's routing and
  * route-handler machinery cost 4 to 6 ms of CPU each, more than the work they
@@ -31,6 +32,17 @@ export function apiRoute(method: string, pathname: string): ApiHandler | null {
   if (tokenizer && reading) {
     const name = decodePathSegment(tokenizer[1]!, "name");
     return () => tokenizerEndpoint(name);
+  }
+  const files = /^\/api\/models\/([^/]+)\/files$/.exec(pathname);
+  if (files && reading) {
+    const name = decodePathSegment(files[1]!, "name");
+    return (req) => modelFilesEndpoint(req, name);
+  }
+  const file = /^\/api\/models\/([^/]+)\/files\/([^/]+)$/.exec(pathname);
+  if (file && reading) {
+    const name = decodePathSegment(file[1]!, "name");
+    const fileName = decodePathSegment(file[2]!, "file");
+    return (req) => modelFileEndpoint(req, name, fileName);
   }
   return null;
 }

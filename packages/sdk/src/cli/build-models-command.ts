@@ -5,6 +5,8 @@ import {
   loadEngine as loadInstalledEngine,
   type LocalEngine,
 } from "../local/load-engine.ts";
+import { modelCacheDir } from "../local/find-model-file.ts";
+import { pullModel } from "../local/pull-model.ts";
 import { importModelFile } from "../models/import-model-file.ts";
 import { defaultCliContext, table, type CliContext } from "./cli-context.ts";
 import { formatImportSummary } from "./format-import-summary.ts";
@@ -21,7 +23,7 @@ export function buildModelsCommand(
   context: CliContext = defaultCliContext,
 ): Command {
   const models = new Command("models").description(
-    "The models a Loupe server hosts (ls, typegen; host and unhost for administrators), and importing ONNX models on this machine (import, needs @loupe/engine).",
+    "The models a Loupe server hosts (ls, typegen; host and unhost for administrators), and models on this machine (pull and import, need @loupe/engine).",
   );
   models
     .command("ls", { isDefault: true })
@@ -47,6 +49,26 @@ export function buildModelsCommand(
         context.out(`${m.name}: ${m.reason}\n`);
     });
   addHostingCommands(models, context);
+  models
+    .command("pull")
+    .description(
+      "Download a hosted model's files (ONNX file, external data, manifest, tokenizer) into the model cache ($LOUPE_CACHE_DIR, else ~/.cache/loupe/models), checked against its hash, so `loupe run` and createLoupe run it here with no flags.",
+    )
+    .argument("<model>", "the hosted model's name")
+    .action(async (name: string) => {
+      const engine = await deps.loadEngine();
+      const pulled = await pullModel(
+        context.client().api,
+        engine,
+        name,
+        modelCacheDir(context.env),
+      );
+      context.out(
+        pulled.pulled
+          ? `pulled ${name} (${pulled.hash}) into ${pulled.file}\n`
+          : `${name} (${pulled.hash}) is on this machine already: ${pulled.file}\n`,
+      );
+    });
   models
     .command("typegen")
     .description(

@@ -72,10 +72,10 @@ it("words the fixes for a script and for `loupe run`, each in its own terms", ()
   const none =
     "model m has no files on this machine (no model bundled with @loupe/engine or in the model cache has the hosted model's hash)";
   expect(localFilesHints("script").missing("m")).toBe(
-    `${none}, so it cannot run with remote: false: trace it with { remote: true }, or pass modelFiles: { "m": "<path>/model.onnx" } to createLoupe`,
+    `${none}, so it cannot run with remote: false: download them with \`npx loupe models pull m\`, trace it with { remote: true }, or pass modelFiles: { "m": "<path>/model.onnx" } to createLoupe`,
   );
   expect(localFilesHints("cli").missing("m")).toBe(
-    `${none}, so \`loupe run\` cannot run it here: run the script on the server with --remote, or give its files with --model-file m=<path>/model.onnx`,
+    `${none}, so \`loupe run\` cannot run it here: download them with \`loupe models pull m\`, run the script on the server with --remote, or give its files with --model-file m=<path>/model.onnx`,
   );
   expect(localFilesHints("cli").fixFiles).toBe("fix the --model-file flag");
   expect(localFilesHints("script").fixFiles).toBe("fix the modelFiles entry");

@@ -22,14 +22,14 @@ export function localFilesHints(runner: Runner): LocalFilesHints {
   if (runner === "cli")
     return {
       missing: (name) =>
-        `${none(name)}, so \`loupe run\` cannot run it here: run the script on the server with --remote, or give its files with --model-file ${name}=<path>/model.onnx`,
+        `${none(name)}, so \`loupe run\` cannot run it here: download them with \`loupe models pull ${name}\`, run the script on the server with --remote, or give its files with --model-file ${name}=<path>/model.onnx`,
       fixFiles: "fix the --model-file flag",
       useHosted: (name) =>
         `Give the hosted model's files, or leave out --model-file ${name}=… to use the hosted model`,
     };
   return {
     missing: (name) =>
-      `${none(name)}, so it cannot run with remote: false: trace it with { remote: true }, or pass modelFiles: { "${name}": "<path>/model.onnx" } to createLoupe`,
+      `${none(name)}, so it cannot run with remote: false: download them with \`npx loupe models pull ${name}\`, trace it with { remote: true }, or pass modelFiles: { "${name}": "<path>/model.onnx" } to createLoupe`,
     fixFiles: "fix the modelFiles entry",
     useHosted: (name) =>
       `Use the hosted model's files, or drop modelFiles to read ${name} from the server`,
